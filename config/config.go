@@ -1,0 +1,563 @@
+// Package config loads and validates pollhook's TOML configuration: the
+// watches to poll, the targets to notify, and the daemon's own settings.
+//
+// Loading goes in three steps: defaults, decode, validate. Every string
+// value may use ${VAR}, ${VAR:-default} and ${file:/path}. Every problem is
+// reported at once, as FILE:LINE: watch "NAME": KEY: problem.
+package config
+
+import (
+	"encoding/base64"
+	"errors"
+	"fmt"
+	"net/url"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+	"text/template"
+	"time"
+
+	"github.com/BurntSushi/toml"
+	"github.com/robfig/cron/v3"
+
+	"github.com/pollhook/pollhook/diff"
+)
+
+// Defaults for settings a configuration leaves out.
+const (
+	DefaultFile     = "pollhook.toml"
+	DefaultDB       = "pollhook.db"
+	DefaultSchedule = "@every 5m"
+	DefaultTimeout  = 10 * time.Second
+	DefaultMaxBody  = 10 << 20
+	DefaultListen   = "127.0.0.1:9180"
+)
+
+// Config is a loaded, validated configuration.
+type Config struct {
+	// File is the path the configuration was read from.
+	File string
+	// DB is the bbolt file, resolved against the configuration's folder.
+	DB      string
+	Targets []*Target
+	Watches []*Watch
+}
+
+// Watch is one API to poll.
+type Watch struct {
+	Name     string
+	URL      string
+	Schedule cron.Schedule
+	// ScheduleSpec is the schedule as written.
+	ScheduleSpec string
+	Timeout      time.Duration
+	MaxBody      int64
+	Method       string
+	Body         string
+	Headers      map[string]string
+	Notify       []string
+	// Confirm is how many polls in a row must see a change before it fires.
+	Confirm int
+	// Diff holds the diff options as written; Differ is them compiled.
+	Diff   diff.Options
+	Differ *diff.Differ
+}
+
+// Target is a place change events are delivered to.
+type Target struct {
+	Name string
+	Kind string
+	// URL is where requests go: the webhook URL, the chat tool's incoming
+	// webhook, or the server (ntfy, gotify, telegram's Bot API).
+	URL string
+	// Secrets are the whsec_ signing secrets, decoded. Several sign each
+	// request with several signatures, for rotation.
+	Secrets [][]byte
+	Headers map[string]string
+
+	// Chat kinds (see the kind constants for which uses what).
+	Channel    string // mattermost
+	Username   string // mattermost
+	IconURL    string // mattermost
+	Token      string // telegram bot token, ntfy/gotify/matrix access token
+	ChatID     string // telegram
+	Topic      string // ntfy
+	Priority   int    // ntfy (1-5), gotify (0-10); 0 = the tool's default
+	Tags       []string
+	Homeserver string // matrix
+	Room       string // matrix room id
+
+	// Template, when set, replaces the kind's body: a text/template over
+	// the event. ContentType is sent with it.
+	Template    *template.Template
+	ContentType string
+
+	// Retry is the delays between attempts; after the last one fails the
+	// delivery is failed (a dead letter). Timeout bounds each attempt.
+	Retry   []time.Duration
+	Timeout time.Duration
+	// Disabled targets queue their deliveries without sending them.
+	Disabled bool
+}
+
+// DefaultRetry is the Standard Webhooks retry schedule: the first attempt
+// at once, then these delays.
+var DefaultRetry = []time.Duration{5 * time.Second, 5 * time.Minute, 30 * time.Minute,
+	2 * time.Hour, 5 * time.Hour, 10 * time.Hour, 10 * time.Hour}
+
+// DefaultAttemptTimeout bounds one delivery attempt.
+const DefaultAttemptTimeout = 15 * time.Second
+
+// RetrySchedule is the target's retry delays.
+func (t *Target) RetrySchedule() []time.Duration {
+	if t.Retry == nil {
+		return DefaultRetry
+	}
+	return t.Retry
+}
+
+// AttemptTimeout bounds one delivery attempt.
+func (t *Target) AttemptTimeout() time.Duration {
+	if t.Timeout <= 0 {
+		return DefaultAttemptTimeout
+	}
+	return t.Timeout
+}
+
+// Target kinds.
+const (
+	KindWebhook    = "webhook"
+	KindSlack      = "slack"
+	KindMattermost = "mattermost"
+	KindDiscord    = "discord"
+	KindTeams      = "teams"
+	KindGoogleChat = "googlechat"
+	KindTelegram   = "telegram"
+	KindNtfy       = "ntfy"
+	KindMatrix     = "matrix"
+	KindGotify     = "gotify"
+)
+
+// DefaultTelegramURL is the Bot API server telegram targets use by default.
+const DefaultTelegramURL = "https://api.telegram.org"
+
+// kindKeys lists, per kind, the keys it requires and the ones it allows
+// besides the common ones (name, kind, headers, template, content_type).
+var kindKeys = map[string]struct{ required, optional []string }{
+	KindWebhook:    {[]string{"url"}, []string{"secret"}},
+	KindSlack:      {[]string{"url"}, nil},
+	KindMattermost: {[]string{"url"}, []string{"channel", "username", "icon_url"}},
+	KindDiscord:    {[]string{"url"}, nil},
+	KindTeams:      {[]string{"url"}, nil},
+	KindGoogleChat: {[]string{"url"}, nil},
+	KindTelegram:   {[]string{"token", "chat_id"}, []string{"url"}},
+	KindNtfy:       {[]string{"url", "topic"}, []string{"priority", "tags", "token"}},
+	KindMatrix:     {[]string{"homeserver", "room", "token"}, nil},
+	KindGotify:     {[]string{"url", "token"}, []string{"priority"}},
+}
+
+// Watch returns the watch with that name, or nil.
+func (c *Config) Watch(name string) *Watch {
+	for _, w := range c.Watches {
+		if w.Name == name {
+			return w
+		}
+	}
+	return nil
+}
+
+// Target returns the target with that name, or nil.
+func (c *Config) Target(name string) *Target {
+	for _, t := range c.Targets {
+		if t.Name == name {
+			return t
+		}
+	}
+	return nil
+}
+
+// Load reads, decodes and validates the configuration file at path, with
+// ${VAR} taken from the process environment.
+func Load(path string) (*Config, error) {
+	src, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("read config: %w", err)
+	}
+	return Parse(path, src, os.LookupEnv)
+}
+
+// Parse decodes and validates configuration text. file names it in errors
+// and anchors relative paths; lookup resolves ${VAR}. A returned error is
+// Errors listing every problem, or a single TOML syntax error.
+func Parse(file string, src []byte, lookup func(string) (string, bool)) (*Config, error) {
+	var tree map[string]any
+	if _, err := toml.Decode(string(src), &tree); err != nil {
+		var pe toml.ParseError
+		if errors.As(err, &pe) {
+			return nil, Errors{{File: file, Line: pe.Position.Line, Err: errors.New(pe.Message)}}
+		}
+		return nil, Errors{{File: file, Err: err}}
+	}
+	r := &reader{file: file, lines: indexLines(string(src)), lookup: lookup}
+	cfg := r.config(tree)
+	if len(r.errs) > 0 {
+		return nil, r.errs
+	}
+	return cfg, nil
+}
+
+// defaults are the [defaults] table: settings every watch inherits.
+type defaults struct {
+	schedule string
+	timeout  time.Duration
+	maxBody  int64
+}
+
+func (r *reader) config(tree map[string]any) *Config {
+	top := r.section(tree, "", "")
+	cfg := &Config{File: r.file, DB: DefaultDB}
+	top.str("db", &cfg.DB)
+	if !filepath.IsAbs(cfg.DB) {
+		cfg.DB = filepath.Join(filepath.Dir(r.file), cfg.DB)
+	}
+
+	def := defaults{schedule: DefaultSchedule, timeout: DefaultTimeout, maxBody: DefaultMaxBody}
+	if d := top.table("defaults"); d != nil {
+		d.label, d.prefix = "defaults", ""
+		if d.str("schedule", &def.schedule) {
+			if _, err := parseSchedule(def.schedule); err != nil {
+				d.errorf("schedule", "%v", err)
+			}
+		}
+		d.duration("timeout", &def.timeout)
+		d.size("max_body", &def.maxBody)
+		d.finish()
+	}
+
+	for i, m := range r.tables(top, "target") {
+		cfg.Targets = append(cfg.Targets, r.target(i, m))
+	}
+	for i, m := range r.tables(top, "watch") {
+		cfg.Watches = append(cfg.Watches, r.watch(i, m, def))
+	}
+	top.finish()
+
+	r.unique(top, "target", names(cfg.Targets, func(t *Target) string { return t.Name }))
+	r.unique(top, "watch", names(cfg.Watches, func(w *Watch) string { return w.Name }))
+	for i, w := range cfg.Watches {
+		for _, n := range w.Notify {
+			if cfg.Target(n) == nil {
+				s := r.section(nil, fmt.Sprintf("watch[%d]", i), fmt.Sprintf("watch %q", w.Name))
+				s.errorf("notify", "no target named %q", n)
+			}
+		}
+	}
+	return cfg
+}
+
+func names[T any](xs []T, name func(T) string) []string {
+	out := make([]string, len(xs))
+	for i, x := range xs {
+		out[i] = name(x)
+	}
+	return out
+}
+
+// unique reports names used twice among the [[kind]] tables.
+func (r *reader) unique(top *section, kind string, names []string) {
+	seen := map[string]bool{}
+	for i, n := range names {
+		if n == "" {
+			continue
+		}
+		if seen[n] {
+			s := r.section(nil, fmt.Sprintf("%s[%d]", kind, i), fmt.Sprintf("%s %q", kind, n))
+			s.errorf("name", "duplicate name: another %s is already called %q", kind, n)
+		}
+		seen[n] = true
+	}
+}
+
+// tables returns the [[kind]] array of tables.
+func (r *reader) tables(top *section, kind string) []map[string]any {
+	v, ok := top.raw(kind)
+	if !ok {
+		return nil
+	}
+	switch t := v.(type) {
+	case []map[string]any:
+		return t
+	case []any:
+		out := make([]map[string]any, 0, len(t))
+		for _, e := range t {
+			if m, ok := e.(map[string]any); ok {
+				out = append(out, m)
+			} else {
+				top.errorf(kind, "want [[%s]] tables, got %s", kind, typeName(e))
+			}
+		}
+		return out
+	}
+	top.errorf(kind, "want [[%s]] tables, got %s", kind, typeName(v))
+	return nil
+}
+
+// named starts a [[kind]] section, reading its name first so that every
+// later error can say which one it is about.
+func (r *reader) named(kind string, i int, m map[string]any) (*section, string) {
+	path := fmt.Sprintf("%s[%d]", kind, i)
+	s := r.section(m, path, fmt.Sprintf("%s #%d", kind, i+1))
+	var name string
+	if s.str("name", &name) && name != "" {
+		s.label = fmt.Sprintf("%s %q", kind, name)
+	} else if !s.has("name") {
+		s.errorf("name", "missing (every %s needs a name)", kind)
+	}
+	return s, name
+}
+
+func (r *reader) target(i int, m map[string]any) *Target {
+	s, name := r.named("target", i, m)
+	t := &Target{Name: name, Kind: KindWebhook}
+	s.str("kind", &t.Kind)
+	keys, known := kindKeys[t.Kind]
+	if !known {
+		kinds := make([]string, 0, len(kindKeys))
+		for k := range kindKeys {
+			kinds = append(kinds, k)
+		}
+		sort.Strings(kinds)
+		s.errorf("kind", "unknown kind %q (want one of %s)", t.Kind, strings.Join(kinds, ", "))
+		s.finish()
+		return t
+	}
+	for _, k := range keys.required {
+		if !s.has(k) {
+			s.errorf(k, "missing (a %s target needs %s)", t.Kind, strings.Join(keys.required, ", "))
+		}
+	}
+	allowed := map[string]bool{}
+	for _, k := range append(keys.required, keys.optional...) {
+		allowed[k] = true
+	}
+	for _, k := range []string{"url", "secret", "channel", "username", "icon_url", "token",
+		"chat_id", "topic", "priority", "tags", "homeserver", "room"} {
+		if s.has(k) && !allowed[k] {
+			s.raw(k)
+			s.errorf(k, "not a key of %s targets", t.Kind)
+		}
+	}
+	if t.Kind == KindTelegram {
+		t.URL = DefaultTelegramURL
+	}
+	if s.str("url", &t.URL) {
+		if err := checkURL(t.URL); err != nil {
+			s.errorf("url", "%v", err)
+		}
+	}
+	s.str("channel", &t.Channel)
+	s.str("username", &t.Username)
+	if s.str("icon_url", &t.IconURL) {
+		if err := checkURL(t.IconURL); err != nil {
+			s.errorf("icon_url", "%v", err)
+		}
+	}
+	s.str("token", &t.Token)
+	s.str("chat_id", &t.ChatID)
+	s.str("topic", &t.Topic)
+	if s.integer("priority", 0, &t.Priority) {
+		if t.Kind == KindNtfy && (t.Priority < 1 || t.Priority > 5) {
+			s.errorf("priority", "ntfy priorities are 1 (min) to 5 (max), got %d", t.Priority)
+		}
+		if t.Kind == KindGotify && t.Priority > 10 {
+			s.errorf("priority", "gotify priorities are 0 to 10, got %d", t.Priority)
+		}
+	}
+	s.strings("tags", false, &t.Tags)
+	if s.str("homeserver", &t.Homeserver) {
+		if err := checkURL(t.Homeserver); err != nil {
+			s.errorf("homeserver", "%v", err)
+		}
+	}
+	if s.str("room", &t.Room) && !strings.HasPrefix(t.Room, "!") {
+		s.errorf("room", "want a room id such as \"!abc123:example.org\" (not an alias), got %q", t.Room)
+	}
+	var tmpl string
+	if s.str("template", &tmpl) {
+		parsed, err := template.New(name).Funcs(TemplateFuncs()).Option("missingkey=error").Parse(tmpl)
+		if err != nil {
+			s.errorf("template", "%v", err)
+		}
+		t.Template = parsed
+	}
+	s.str("content_type", &t.ContentType)
+	var secrets []string
+	if s.strings("secret", true, &secrets) {
+		for j, sec := range secrets {
+			key, err := DecodeSecret(sec)
+			if err != nil {
+				if len(secrets) > 1 {
+					s.errorf("secret", "element %d: %v", j, err)
+				} else {
+					s.errorf("secret", "%v", err)
+				}
+				continue
+			}
+			t.Secrets = append(t.Secrets, key)
+		}
+	}
+	s.stringMap("headers", &t.Headers)
+	var retry []string
+	if s.strings("retry", false, &retry) {
+		t.Retry = make([]time.Duration, 0, len(retry))
+		for j, r := range retry {
+			d, err := ParseDuration(r)
+			if err != nil || d <= 0 {
+				s.errorf("retry", "element %d: bad delay %q (want e.g. \"5s\", \"30m\")", j, r)
+				continue
+			}
+			t.Retry = append(t.Retry, d)
+		}
+	}
+	s.duration("timeout", &t.Timeout)
+	s.boolean("disabled", &t.Disabled)
+	s.finish()
+	return t
+}
+
+func (r *reader) watch(i int, m map[string]any, def defaults) *Watch {
+	s, name := r.named("watch", i, m)
+	w := &Watch{
+		Name: name, Method: "GET",
+		ScheduleSpec: def.schedule, Timeout: def.timeout, MaxBody: def.maxBody,
+	}
+	if s.str("url", &w.URL) {
+		if err := checkURL(w.URL); err != nil {
+			s.errorf("url", "%v", err)
+		}
+	} else if !s.has("url") {
+		s.errorf("url", "missing")
+	}
+	s.str("schedule", &w.ScheduleSpec)
+	sched, err := parseSchedule(w.ScheduleSpec)
+	if err != nil {
+		s.errorf("schedule", "%v", err)
+	}
+	w.Schedule = sched
+	s.duration("timeout", &w.Timeout)
+	s.size("max_body", &w.MaxBody)
+	if s.str("method", &w.Method) {
+		w.Method = strings.ToUpper(w.Method)
+		if !validMethod(w.Method) {
+			s.errorf("method", "unknown HTTP method %q", w.Method)
+		}
+	}
+	s.str("body", &w.Body)
+	s.stringMap("headers", &w.Headers)
+	s.strings("notify", false, &w.Notify)
+
+	o := &w.Diff
+	var format string
+	if s.str("format", &format) {
+		o.Format = diff.Format(format)
+	}
+	s.str("select", &o.Select)
+	s.str("key", &o.Key)
+	s.strings("ignore", false, &o.Ignore)
+	differ, err := diff.Compile(*o)
+	if err != nil {
+		reportOptionErrors(s, err)
+	}
+	w.Differ = differ
+	s.finish()
+	return w
+}
+
+// reportOptionErrors puts diff's option errors on the lines of their keys.
+func reportOptionErrors(s *section, err error) {
+	var list []error
+	if j, ok := err.(interface{ Unwrap() []error }); ok {
+		list = j.Unwrap()
+	} else {
+		list = []error{err}
+	}
+	for _, e := range list {
+		var oe *diff.OptionError
+		if errors.As(e, &oe) {
+			s.errorf(oe.Option, "%v", oe.Err)
+		} else {
+			s.errorf("", "%v", e)
+		}
+	}
+}
+
+var cronParser = cron.NewParser(cron.SecondOptional | cron.Minute | cron.Hour |
+	cron.Dom | cron.Month | cron.Dow | cron.Descriptor)
+
+// parseSchedule parses a cron spec: 5 fields, an optional leading seconds
+// field, @hourly-style descriptors, "@every 30s", and a CRON_TZ= prefix.
+func parseSchedule(spec string) (sched cron.Schedule, err error) {
+	defer func() {
+		// robfig/cron panics on a few malformed specs; a config typo must
+		// be an error, never a crash.
+		if p := recover(); p != nil {
+			sched, err = nil, fmt.Errorf("bad cron spec %q", spec)
+		}
+	}()
+	sched, err = cronParser.Parse(spec)
+	if err != nil {
+		return nil, fmt.Errorf("bad cron spec %q: %v", spec, err)
+	}
+	if every, ok := strings.CutPrefix(spec, "@every "); ok {
+		// cron rounds sub-second intervals up to 1s without a word.
+		if d, err := time.ParseDuration(strings.TrimSpace(every)); err == nil && d < time.Second {
+			return nil, fmt.Errorf("bad cron spec %q: @every needs at least 1s", spec)
+		}
+	}
+	return sched, nil
+}
+
+func checkURL(s string) error {
+	u, err := url.Parse(s)
+	if err != nil {
+		return fmt.Errorf("bad URL: %v", errors.Unwrap(err))
+	}
+	if u.Scheme != "http" && u.Scheme != "https" {
+		return fmt.Errorf("bad URL %q: want http:// or https://", redactURL(u))
+	}
+	if u.Host == "" {
+		return fmt.Errorf("bad URL %q: no host", redactURL(u))
+	}
+	return nil
+}
+
+// redactURL hides credentials in a URL that goes into a message.
+func redactURL(u *url.URL) string {
+	return u.Redacted()
+}
+
+func validMethod(m string) bool {
+	switch m {
+	case "GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS", "QUERY", "REPORT", "PROPFIND", "SEARCH":
+		return true
+	}
+	return false
+}
+
+// DecodeSecret decodes a Standard Webhooks secret: "whsec_" + base64.
+func DecodeSecret(s string) ([]byte, error) {
+	rest, ok := strings.CutPrefix(s, "whsec_")
+	if !ok {
+		return nil, errors.New(`must start with "whsec_" followed by base64 (e.g. whsec_` +
+			`$(head -c 32 /dev/urandom | base64))`)
+	}
+	key, err := base64.StdEncoding.DecodeString(rest)
+	if err != nil {
+		return nil, errors.New(`the part after "whsec_" is not valid base64`)
+	}
+	if len(key) < 16 {
+		return nil, fmt.Errorf("too short: %d bytes after decoding, want at least 16", len(key))
+	}
+	return key, nil
+}

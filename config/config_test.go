@@ -1,0 +1,294 @@
+package config
+
+import (
+	"errors"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+)
+
+func env(vars map[string]string) func(string) (string, bool) {
+	return func(k string) (string, bool) {
+		v, ok := vars[k]
+		return v, ok
+	}
+}
+
+const validConfig = `db = "state/pollhook.db"
+
+[defaults]
+schedule = "@every 5m"
+timeout = "10s"
+max_body = "10MiB"
+
+[[target]]
+name = "hook"
+kind = "webhook"
+url = "https://example.com/hooks/pollhook"
+secret = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"
+headers = { "X-Env" = "prod" }
+
+[[watch]]
+name = "releases"
+url = "https://api.example.com/v1/releases"
+schedule = "*/10 * * * *"
+method = "GET"
+headers = { Authorization = "Bearer ${API_TOKEN}" }
+select = "data.items"
+key = "id"
+ignore = ["#.updated_at"]
+notify = ["hook"]
+
+[[watch]]
+name = "status"
+url = "https://status.example.com/api/v2/summary.json"
+notify = ["hook"]
+`
+
+func TestParse_Valid(t *testing.T) {
+	cfg, err := Parse("/etc/pollhook/pollhook.toml", []byte(validConfig), env(map[string]string{"API_TOKEN": "s3cret"}))
+	if err != nil {
+		t.Fatalf("Parse: %v", err)
+	}
+	if cfg.DB != "/etc/pollhook/state/pollhook.db" {
+		t.Errorf("DB = %q, want it relative to the config's folder", cfg.DB)
+	}
+	w := cfg.Watch("releases")
+	if w == nil {
+		t.Fatal("no watch releases")
+	}
+	if got := w.Headers["Authorization"]; got != "Bearer s3cret" {
+		t.Errorf("Authorization = %q, want ${API_TOKEN} expanded", got)
+	}
+	if w.Diff.Select != "data.items" || w.Diff.Key != "id" || len(w.Diff.Ignore) != 1 {
+		t.Errorf("diff options = %+v", w.Diff)
+	}
+	if w.Timeout != 10*time.Second || w.MaxBody != 10<<20 {
+		t.Errorf("timeout %v max_body %d, want defaults", w.Timeout, w.MaxBody)
+	}
+	from := time.Date(2026, 1, 1, 0, 1, 0, 0, time.UTC)
+	if next := w.Schedule.Next(from); !next.Equal(from.Add(9 * time.Minute)) {
+		t.Errorf("next run after %v = %v, want 00:10", from, next)
+	}
+	s := cfg.Watch("status")
+	if s.ScheduleSpec != "@every 5m" || s.Method != "GET" {
+		t.Errorf("status inherits schedule %q method %q", s.ScheduleSpec, s.Method)
+	}
+	tg := cfg.Target("hook")
+	if len(tg.Secrets) != 1 || len(tg.Secrets[0]) != 24 {
+		t.Errorf("secret not decoded: %v", tg.Secrets)
+	}
+	if tg.Headers["X-Env"] != "prod" {
+		t.Errorf("target headers = %v", tg.Headers)
+	}
+}
+
+// TestParse_Errors checks each kind of mistake is reported with its file,
+// line, section and key.
+func TestParse_Errors(t *testing.T) {
+	const target = "\n[[target]]\nname = \"hook\"\nurl = \"https://example.com/h\"\n"
+	tests := []struct {
+		name string
+		src  string
+		env  map[string]string
+		want []string // each must appear in the error text
+	}{
+		{
+			name: "typo in a watch key",
+			src:  target + "\n[[watch]]\nname = \"a\"\nurl = \"https://x.example/\"\nschedul = \"@hourly\"\n",
+			want: []string{`c.toml:9: watch "a": schedul: unknown key`},
+		},
+		{
+			name: "unknown top-level key",
+			src:  "dbb = \"x.db\"\n",
+			want: []string{`c.toml:1: dbb: unknown key`},
+		},
+		{
+			name: "wrong type",
+			src:  target + "\n[[watch]]\nname = \"a\"\nurl = \"https://x.example/\"\ntimeout = 10\n",
+			want: []string{`c.toml:9: watch "a": timeout: want a string, got an integer`},
+		},
+		{
+			name: "duplicate watch name",
+			src:  target + "\n[[watch]]\nname = \"a\"\nurl = \"https://x.example/\"\n\n[[watch]]\nname = \"a\"\nurl = \"https://y.example/\"\n",
+			want: []string{`c.toml:11: watch "a": name: duplicate name`},
+		},
+		{
+			name: "duplicate target name",
+			src:  target + target,
+			want: []string{`c.toml:7: target "hook": name: duplicate name`},
+		},
+		{
+			name: "unknown target in notify",
+			src:  target + "\n[[watch]]\nname = \"a\"\nurl = \"https://x.example/\"\nnotify = [\"hook\", \"slack\"]\n",
+			want: []string{`c.toml:9: watch "a": notify: no target named "slack"`},
+		},
+		{
+			name: "bad cron spec",
+			src:  "[[watch]]\nname = \"a\"\nurl = \"https://x.example/\"\nschedule = \"*/10 * * *\"\n",
+			want: []string{`c.toml:4: watch "a": schedule: bad cron spec "*/10 * * *"`},
+		},
+		{
+			name: "bad cron in defaults",
+			src:  "[defaults]\nschedule = \"@sometimes\"\n",
+			want: []string{`c.toml:2: defaults: schedule: bad cron spec`},
+		},
+		{
+			name: "bad URL scheme",
+			src:  "[[watch]]\nname = \"a\"\nurl = \"ftp://x.example/\"\n",
+			want: []string{`c.toml:3: watch "a": url: bad URL "ftp://x.example/": want http:// or https://`},
+		},
+		{
+			name: "URL without host",
+			src:  "[[watch]]\nname = \"a\"\nurl = \"https:///path\"\n",
+			want: []string{`c.toml:3: watch "a": url: bad URL`, "no host"},
+		},
+		{
+			name: "missing url",
+			src:  "[[watch]]\nname = \"a\"\n",
+			want: []string{`watch "a": url: missing`},
+		},
+		{
+			name: "secret without prefix",
+			src:  "[[target]]\nname = \"h\"\nurl = \"https://x.example/\"\nsecret = \"MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw\"\n",
+			want: []string{`c.toml:4: target "h": secret: must start with "whsec_"`},
+		},
+		{
+			name: "secret not base64",
+			src:  "[[target]]\nname = \"h\"\nurl = \"https://x.example/\"\nsecret = \"whsec_not base64!!\"\n",
+			want: []string{`c.toml:4: target "h": secret: the part after "whsec_" is not valid base64`},
+		},
+		{
+			name: "unset variable",
+			src:  "[[watch]]\nname = \"a\"\nurl = \"https://x.example/\"\nheaders = { Authorization = \"Bearer ${API_TOKEN}\" }\n",
+			want: []string{`c.toml:4: watch "a": headers.Authorization: environment variable API_TOKEN is not set`},
+		},
+		{
+			name: "bad size",
+			src:  "[defaults]\nmax_body = \"ten megs\"\n",
+			want: []string{`c.toml:2: defaults: max_body: bad size "ten megs"`},
+		},
+		{
+			name: "TOML syntax error",
+			src:  "[[watch]]\nname = \"a\nurl = \"x\"\n",
+			want: []string{`c.toml:2:`},
+		},
+		{
+			name: "unknown target kind",
+			src:  "[[target]]\nname = \"h\"\nkind = \"pager\"\nurl = \"https://x.example/\"\n",
+			want: []string{`c.toml:3: target "h": kind: unknown kind "pager"`},
+		},
+		{
+			name: "bad method",
+			src:  "[[watch]]\nname = \"a\"\nurl = \"https://x.example/\"\nmethod = \"FETCH\"\n",
+			want: []string{`c.toml:4: watch "a": method: unknown HTTP method "FETCH"`},
+		},
+		{
+			name: "every problem at once",
+			src:  "[[watch]]\nname = \"a\"\nurl = \"nope\"\nschedule = \"bad\"\nnotify = [\"x\"]\nschedul = 1\n",
+			want: []string{`c.toml:3: watch "a": url:`, `c.toml:4: watch "a": schedule:`,
+				`c.toml:5: watch "a": notify: no target named "x"`, `c.toml:6: watch "a": schedul: unknown key`},
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := Parse("c.toml", []byte(tt.src), env(tt.env))
+			if err == nil {
+				t.Fatal("Parse accepted the config")
+			}
+			var errs Errors
+			if !errors.As(err, &errs) {
+				t.Fatalf("error is %T, want config.Errors", err)
+			}
+			for _, w := range tt.want {
+				if !strings.Contains(err.Error(), w) {
+					t.Errorf("error does not contain %q:\n%v", w, err)
+				}
+			}
+		})
+	}
+}
+
+func TestExpand(t *testing.T) {
+	dir := t.TempDir()
+	secretFile := filepath.Join(dir, "token")
+	if err := os.WriteFile(secretFile, []byte("file-token\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	lookup := env(map[string]string{"SET": "value", "EMPTY": ""})
+	tests := []struct {
+		in, want, err string
+	}{
+		{in: "plain", want: "plain"},
+		{in: "${SET}", want: "value"},
+		{in: "a-${SET}-b", want: "a-value-b"},
+		{in: "${UNSET:-fallback}", want: "fallback"},
+		{in: "${EMPTY:-fallback}", want: "fallback"},
+		{in: "${EMPTY}", want: ""},
+		{in: "$$HOME", want: "$HOME"},
+		{in: "cost: $5", want: "cost: $5"},
+		{in: "${file:" + secretFile + "}", want: "file-token"},
+		{in: "${UNSET}", err: "environment variable UNSET is not set"},
+		{in: "${SET", err: "unclosed ${"},
+		{in: "${1BAD}", err: "bad variable name"},
+		{in: "${file:" + filepath.Join(dir, "missing") + "}", err: "read secret file"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.in, func(t *testing.T) {
+			got, err := expand(tt.in, lookup)
+			if tt.err != "" {
+				if err == nil || !strings.Contains(err.Error(), tt.err) {
+					t.Fatalf("expand(%q) error = %v, want %q", tt.in, err, tt.err)
+				}
+				return
+			}
+			if err != nil || got != tt.want {
+				t.Fatalf("expand(%q) = %q, %v; want %q", tt.in, got, err, tt.want)
+			}
+		})
+	}
+}
+
+func TestParseSize(t *testing.T) {
+	tests := []struct {
+		in   string
+		want int64
+	}{
+		{"512", 512}, {"64KiB", 64 << 10}, {"10MiB", 10 << 20}, {"1GB", 1e9}, {"2 MiB", 2 << 20},
+	}
+	for _, tt := range tests {
+		if got, err := ParseSize(tt.in); err != nil || got != tt.want {
+			t.Errorf("ParseSize(%q) = %d, %v; want %d", tt.in, got, err, tt.want)
+		}
+	}
+	for _, bad := range []string{"", "MiB", "10XB", "-5", "0"} {
+		if _, err := ParseSize(bad); err == nil {
+			t.Errorf("ParseSize(%q) accepted", bad)
+		}
+	}
+}
+
+func TestParseSchedule(t *testing.T) {
+	for _, spec := range []string{"*/10 * * * *", "0 */10 * * * *", "@hourly", "@every 30s", "CRON_TZ=Europe/Paris 0 9 * * 1-5"} {
+		if _, err := parseSchedule(spec); err != nil {
+			t.Errorf("parseSchedule(%q): %v", spec, err)
+		}
+	}
+	for _, spec := range []string{"", "@every 10ms", "61 * * * *", "CRON_TZ=Nowhere/City * * * * *", "TZ="} {
+		if _, err := parseSchedule(spec); err == nil {
+			t.Errorf("parseSchedule(%q) accepted", spec)
+		}
+	}
+}
+
+func TestLoad_ExampleConfig(t *testing.T) {
+	// The shipped example must always be valid.
+	t.Setenv("GITHUB_TOKEN", "x")
+	t.Setenv("API_TOKEN", "x")
+	t.Setenv("SLACK_WEBHOOK_URL", "https://hooks.slack.com/services/T/B/X")
+	if _, err := Load(filepath.Join("..", "config.example.toml")); err != nil {
+		t.Fatalf("config.example.toml: %v", err)
+	}
+}

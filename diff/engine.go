@@ -1,0 +1,414 @@
+package diff
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"mime"
+	"regexp"
+	"sort"
+	"strings"
+
+	"github.com/tidwall/gjson"
+)
+
+// maxDepth is the deepest nesting of arrays and objects accepted. The
+// scanner is iterative, so this protects memory and the bounded recursion
+// of the diff, not the stack.
+const maxDepth = 512
+
+// maxKeyFields bounds the fields of a composite key.
+const maxKeyFields = 16
+
+// Differ is a compiled set of Options. It holds no mutable state: one
+// Differ may be used by several goroutines at once.
+type Differ struct {
+	format Format
+
+	sel   string         // gjson path ("" = whole body)
+	selRe *regexp.Regexp // text format
+
+	ign    matcher          // JSON ignore paths
+	ignRes []*regexp.Regexp // text ignore patterns
+
+	keys  matcher   // keyed array paths, including "" for Key
+	specs []keySpec // specs[i] is the key of keys.pats[i]
+
+	on      [3]bool // added, removed, changed
+	when    string  // "#(" + When + ")", or ""
+	patch   bool
+	doc     bool
+	prev    bool
+	max     int
+	jsonOpt bool // select, ignore, key, keys or when set (Auto + text check)
+}
+
+// keySpec is how the elements of one keyed array are matched.
+type keySpec struct {
+	set    bool     // "."
+	fields [][]byte // unescaped field names
+}
+
+func compile(o Options) (*Differ, error) {
+	d := &Differ{format: o.Format, max: o.MaxChanges}
+	var errs []error
+	fail := func(opt string, err error) {
+		errs = append(errs, &OptionError{Option: opt, Err: err})
+	}
+	text := false
+	switch o.Format {
+	case Auto, JSON:
+	case Text:
+		text = true
+	default:
+		fail("format", fmt.Errorf("unknown format %q (want \"json\" or \"text\")", o.Format))
+	}
+
+	if o.Select != "" {
+		if text {
+			re, err := regexp.Compile(o.Select)
+			if err != nil {
+				fail("select", err)
+			}
+			d.selRe = re
+		} else if err := checkPath(o.Select); err != nil {
+			fail("select", fmt.Errorf("%q: %w", o.Select, err))
+		} else {
+			d.sel = o.Select
+		}
+	}
+
+	for i, p := range o.Ignore {
+		if text {
+			re, err := regexp.Compile(p)
+			if err != nil {
+				fail("ignore", fmt.Errorf("element %d %q: %w", i+1, p, err))
+				continue
+			}
+			d.ignRes = append(d.ignRes, re)
+			continue
+		}
+		if p == "" {
+			fail("ignore", fmt.Errorf("element %d: empty path", i+1))
+			continue
+		}
+		comps, err := parseSimple(p)
+		if err != nil {
+			fail("ignore", fmt.Errorf("element %d %q: %w", i+1, p, err))
+			continue
+		}
+		if len(d.ign.pats) == maxPatterns {
+			fail("ignore", fmt.Errorf("more than %d paths", maxPatterns))
+			break
+		}
+		d.ign.add(comps)
+	}
+
+	keys := make(map[string]string, len(o.Keys)+1)
+	for p, k := range o.Keys {
+		keys[p] = k
+	}
+	if o.Key != "" {
+		if _, dup := o.Keys[""]; dup {
+			fail("key", errors.New(`both key and keys."" are set`))
+		}
+		keys[""] = o.Key
+	}
+	if text {
+		if o.Key != "" {
+			fail("key", errors.New("not supported for text watches"))
+		}
+		if len(o.Keys) > 0 {
+			fail("keys", errors.New("not supported for text watches"))
+		}
+	} else {
+		paths := make([]string, 0, len(keys))
+		for p := range keys {
+			paths = append(paths, p)
+		}
+		sort.Strings(paths)
+		for _, p := range paths {
+			opt := "keys." + p
+			if p == "" && o.Key != "" {
+				opt = "key"
+			}
+			comps, err := parseSimple(p)
+			if err != nil {
+				fail(opt, fmt.Errorf("path: %w", err))
+				continue
+			}
+			spec, err := parseKeySpec(keys[p])
+			if err != nil {
+				fail(opt, err)
+				continue
+			}
+			if len(d.keys.pats) == maxPatterns {
+				fail("keys", fmt.Errorf("more than %d paths", maxPatterns))
+				break
+			}
+			d.keys.add(comps)
+			d.specs = append(d.specs, spec)
+		}
+	}
+
+	for _, op := range o.On {
+		switch op {
+		case Added:
+			d.on[0] = true
+		case Removed:
+			d.on[1] = true
+		case Changed:
+			d.on[2] = true
+		default:
+			fail("on", fmt.Errorf("unknown change kind %q (want added, removed or changed)", op))
+		}
+	}
+	if len(o.On) == 0 {
+		d.on = [3]bool{true, true, true}
+	}
+
+	if o.When != "" {
+		if text {
+			fail("when", errors.New("not supported for text watches"))
+		} else if err := checkQuery(o.When); err != nil {
+			fail("when", err)
+		} else if end, err := checkComponent("#("+o.When+")", 0); err != nil || end != len(o.When)+3 {
+			fail("when", fmt.Errorf("%q: unbalanced parentheses", o.When))
+		} else {
+			d.when = "#(" + o.When + ")"
+		}
+	}
+
+	for _, inc := range o.Include {
+		switch inc {
+		case "patch":
+			if text {
+				fail("include", errors.New(`"patch" is not available for text watches`))
+			}
+			d.patch = true
+		case "document":
+			d.doc = true
+		case "previous":
+			d.prev = true
+		default:
+			fail("include", fmt.Errorf("unknown item %q (want patch, document or previous)", inc))
+		}
+	}
+	if o.MaxChanges < 0 {
+		fail("max_changes", fmt.Errorf("must not be negative, got %d", o.MaxChanges))
+	}
+	d.jsonOpt = o.Select != "" || len(o.Ignore) > 0 || len(keys) > 0 || o.When != ""
+	if len(errs) > 0 {
+		return nil, errors.Join(errs...)
+	}
+	return d, nil
+}
+
+// parseKeySpec parses a key: "." (a set of scalars), a field, or fields
+// joined with "," (a composite key). Fields are top-level members of the
+// elements; "\" escapes a literal "," or ".".
+func parseKeySpec(k string) (keySpec, error) {
+	if k == "." {
+		return keySpec{set: true}, nil
+	}
+	if strings.TrimSpace(k) == "" {
+		return keySpec{}, errors.New("empty key")
+	}
+	var spec keySpec
+	var cur []byte
+	flush := func() error {
+		f := bytes.TrimSpace(cur)
+		if len(f) == 0 {
+			return fmt.Errorf("key %q: empty field", k)
+		}
+		for _, g := range spec.fields {
+			if bytes.Equal(g, f) {
+				return fmt.Errorf("key %q: field %q appears twice", k, f)
+			}
+		}
+		spec.fields = append(spec.fields, append([]byte(nil), f...))
+		cur = cur[:0]
+		return nil
+	}
+	for i := 0; i < len(k); i++ {
+		c := k[i]
+		switch c {
+		case '\\':
+			if i+1 == len(k) {
+				return keySpec{}, fmt.Errorf(`key %q ends with "\"`, k)
+			}
+			i++
+			cur = append(cur, k[i])
+			continue
+		case ',':
+			if err := flush(); err != nil {
+				return keySpec{}, err
+			}
+			continue
+		case '.':
+			return keySpec{}, fmt.Errorf(`key %q: fields must be top-level members of the elements (escape a literal "." as \.; "." alone keys a set of scalars)`, k)
+		case '*', '?', '#', '|', '(', ')', '@':
+			return keySpec{}, fmt.Errorf("key %q: %q is not allowed in a key field (escape it with \\)", k, c)
+		}
+		cur = append(cur, c)
+	}
+	if err := flush(); err != nil {
+		return keySpec{}, err
+	}
+	if len(spec.fields) > maxKeyFields {
+		return keySpec{}, fmt.Errorf("key %q: more than %d fields", k, maxKeyFields)
+	}
+	return spec, nil
+}
+
+// Detect decides a watch's format from its first successful response:
+// JSON when the media type is application/json or ends in +json, or when
+// the body is valid JSON; text otherwise.
+func Detect(contentType string, body []byte) Format {
+	mt, _, err := mime.ParseMediaType(contentType)
+	if err != nil {
+		mt, _, _ = strings.Cut(contentType, ";")
+		mt = strings.ToLower(strings.TrimSpace(mt))
+	}
+	if mt == "application/json" || strings.HasSuffix(mt, "+json") {
+		return JSON
+	}
+	b := bytes.TrimSpace(body)
+	if len(b) > 0 && validJSON(b) {
+		return JSON
+	}
+	return Text
+}
+
+// validJSON reports whether b is one complete JSON value.
+func validJSON(b []byte) bool {
+	s := newScanner(nil, b)
+	_, end, err := s.value(0, s.rootState())
+	return err == nil && skipWS(b, end) == len(b)
+}
+
+// Prepare validates a response, selects the watched value and
+// fingerprints it. f is JSON or Text, as decided by the configuration or
+// by Detect. Several pages are watched as one value: for JSON the selected
+// values are concatenated into one array (the elements of arrays spliced
+// in, other values as one element each), for text the texts are joined
+// with newlines.
+//
+// With a single page, Value.Data may share memory with the page: the
+// caller must not modify the body afterwards.
+//
+// A watch with Format Auto treats select and ignore as gjson paths. If its
+// responses turn out to be text, Prepare compares them whole, line by line,
+// and fails if any JSON-only option (select, ignore, key, keys, when) is
+// set: such a watch must say format = "text".
+func (d *Differ) Prepare(f Format, pages ...[]byte) (Value, error) {
+	if len(pages) == 0 {
+		return Value{}, errors.New("prepare: no pages")
+	}
+	switch f {
+	case JSON:
+		if d.format == Text {
+			return Value{}, errors.New(`prepare: watch has format = "text"`)
+		}
+		return d.prepareJSON(pages)
+	case Text:
+		if d.format != Text && d.jsonOpt {
+			return Value{}, errors.New(`prepare: response is text, but select, ignore, key, keys or when are set as JSON options: set format = "text" to use select and ignore as regular expressions`)
+		}
+		return d.prepareText(pages)
+	default:
+		return Value{}, fmt.Errorf("prepare: format must be %q or %q, not %q", JSON, Text, f)
+	}
+}
+
+func (d *Differ) prepareJSON(pages [][]byte) (Value, error) {
+	s := newScanner(d, nil)
+	if len(pages) == 1 {
+		sel, err := d.selectPage(s, pages[0])
+		if err != nil {
+			return Value{}, err
+		}
+		return d.fingerprint(s, sel)
+	}
+	var buf []byte
+	buf = append(buf, '[')
+	n := 0
+	for i, p := range pages {
+		sel, err := d.selectPage(s, p)
+		if err != nil {
+			return Value{}, fmt.Errorf("page %d: %w", i+1, err)
+		}
+		if sel[0] == '[' {
+			inner := bytes.TrimSpace(sel[1 : len(sel)-1])
+			if len(inner) == 0 {
+				continue
+			}
+			sel = inner
+		}
+		if n > 0 {
+			buf = append(buf, ',')
+		}
+		buf = append(buf, sel...)
+		n++
+	}
+	buf = append(buf, ']')
+	return d.fingerprint(s, buf)
+}
+
+// selectPage validates one page and returns its selected value.
+func (d *Differ) selectPage(s *scanner, page []byte) ([]byte, error) {
+	s.data = page
+	st := scanState{arrSpec: -1, elemSpec: -1}
+	start := skipWS(page, 0)
+	if start == len(page) {
+		return nil, fmt.Errorf("empty body: %w", ErrInvalid)
+	}
+	_, end, err := s.value(start, st)
+	if err != nil {
+		return nil, err
+	}
+	if e := skipWS(page, end); e != len(page) {
+		return nil, fmt.Errorf("data after the value at offset %d: %w", e, ErrInvalid)
+	}
+	v := page[start:end]
+	if d.sel == "" {
+		return v, nil
+	}
+	r := gjson.GetBytes(v, d.sel)
+	if !r.Exists() {
+		return nil, fmt.Errorf("%q: %w", d.sel, ErrNoMatch)
+	}
+	if r.Index > 0 && r.Index+len(r.Raw) <= len(v) && string(v[r.Index:r.Index+len(r.Raw)]) == r.Raw {
+		return v[r.Index : r.Index+len(r.Raw)], nil
+	}
+	if r.Index == 0 && len(r.Raw) <= len(v) && string(v[:len(r.Raw)]) == r.Raw && len(r.Raw) == len(v) {
+		return v, nil
+	}
+	return []byte(r.Raw), nil
+}
+
+// fingerprint hashes a selected value (valid JSON) with ignore and keys.
+func (d *Differ) fingerprint(s *scanner, v []byte) (Value, error) {
+	s.data = v
+	h, end, err := s.value(skipWS(v, 0), s.rootState())
+	if err != nil {
+		return Value{}, err
+	}
+	if skipWS(v, end) != len(v) {
+		return Value{}, fmt.Errorf("selected value: %w", ErrInvalid)
+	}
+	return Value{Data: v, Sum: h}, nil
+}
+
+// Diff compares two prepared values: old and new are the Value.Data of two
+// polls, read in format f (JSON or Text).
+func (d *Differ) Diff(f Format, old, new []byte) (*Result, error) {
+	switch f {
+	case JSON:
+		return d.diffJSON(old, new)
+	case Text:
+		return d.diffText(old, new)
+	default:
+		return nil, fmt.Errorf("diff: format must be %q or %q, not %q", JSON, Text, f)
+	}
+}

@@ -1,0 +1,866 @@
+package diff
+
+import (
+	"bytes"
+	"encoding/binary"
+	"fmt"
+	"strconv"
+	"strings"
+
+	"github.com/tidwall/gjson"
+)
+
+// The JSON diff never builds trees. At each level it lists the children of
+// the two containers it compares with their raw spans and fingerprints
+// (one scan each), matches them (object members by name, keyed elements by
+// key, other elements by a longest common subsequence of fingerprints) and
+// descends only into matched pairs whose fingerprints differ. Recursion
+// follows the nesting of values the scanner has already accepted, so it is
+// bounded by maxDepth.
+
+// side is one of the two values being compared.
+type side struct {
+	data []byte
+	s    *scanner
+}
+
+// node is a value inside a side: its span, fingerprint and scan state.
+type node struct {
+	start, end int
+	hash       uint64
+	st         scanState
+}
+
+type member struct {
+	name []byte
+	node
+}
+
+type elem struct {
+	node
+	idx   int32  // index in the array
+	keyed bool   // matched by key (keyed arrays and sets)
+	koff  int32  // canonical key in jdiff.arena (keyed arrays)
+	klen  int32  //
+	kh    uint64 // fingerprint of the key; for sets, of the element
+}
+
+// loc is where a pair of values sits: its gjson path on each side and its
+// JSON Pointer in the document being patched.
+type loc struct {
+	oldPath, newPath string
+	root             bool
+	ptr              string
+	nopatch          bool // ops are covered by an enclosing add
+}
+
+func (l *loc) path(old bool) string {
+	if l.root {
+		return "@this"
+	}
+	if old {
+		return l.oldPath
+	}
+	return l.newPath
+}
+
+func joinPath(l *loc, oldComp, newComp string) (string, string) {
+	if l.root {
+		return oldComp, newComp
+	}
+	return join(l.oldPath, oldComp), join(l.newPath, newComp)
+}
+
+// join appends a component to a gjson path. gjson reads a path that
+// starts with ".." (as the rest of a path after a query can) as JSON
+// Lines, so an empty member name that follows another one is reached
+// through the identity modifier: "a..@this." is a[""][""].
+func join(prefix, comp string) string {
+	if comp == "" && endsEmpty(prefix) {
+		return prefix + ".@this."
+	}
+	return prefix + "." + comp
+}
+
+// endsEmpty reports whether a (non-root) path's last component is "".
+func endsEmpty(p string) bool {
+	if p == "" {
+		return true
+	}
+	if p[len(p)-1] != '.' {
+		return false
+	}
+	n := 0 // backslashes before the final dot
+	for i := len(p) - 2; i >= 0 && p[i] == '\\'; i-- {
+		n++
+	}
+	return n%2 == 0
+}
+
+// owner is the element a change belongs to: the innermost keyed array
+// element containing it, else the innermost array element, else the whole
+// value. When is tested against it and Key is its key.
+type owner struct {
+	level    int // 0 whole value, 1 indexed element, 2 keyed element
+	key      string
+	old, new *node
+	when     [2]int8 // cached when results (old, new): 0 unknown, 1 yes, 2 no
+}
+
+type jdiff struct {
+	d      *Differ
+	o, n   side
+	res    *Result
+	patch  []byte
+	nops   int
+	arena  []byte // canonical keys
+	tmp    []byte
+	parts  [][]byte
+	failed error
+}
+
+func (d *Differ) diffJSON(old, new []byte) (*Result, error) {
+	j := &jdiff{d: d, res: &Result{Changes: []Change{}}}
+	j.o = side{data: old, s: newScanner(d, old)}
+	j.n = side{data: new, s: newScanner(d, new)}
+	ro := node{start: skipWS(old, 0), end: -1, st: j.o.s.rootState()}
+	rn := node{start: skipWS(new, 0), end: -1, st: j.n.s.rootState()}
+	if ro.start == len(old) {
+		return nil, fmt.Errorf("old value: empty: %w", ErrInvalid)
+	}
+	if rn.start == len(new) {
+		return nil, fmt.Errorf("new value: empty: %w", ErrInvalid)
+	}
+	ow := &owner{old: &ro, new: &rn}
+	l := &loc{root: true}
+	if err := j.compare(&ro, &rn, l, ow, true); err != nil {
+		return nil, err
+	}
+	if err := j.finishRoot(&j.o, &ro, "old"); err != nil {
+		return nil, err
+	}
+	if err := j.finishRoot(&j.n, &rn, "new"); err != nil {
+		return nil, err
+	}
+	if d.patch {
+		p := make([]byte, 0, len(j.patch)+2)
+		p = append(p, '[')
+		p = append(p, j.patch...)
+		j.res.Patch = append(p, ']')
+	}
+	if d.doc {
+		j.res.Document = appendCompact(nil, new[rn.start:rn.end])
+	}
+	if d.prev {
+		j.res.Previous = appendCompact(nil, old[ro.start:ro.end])
+	}
+	return j.res, nil
+}
+
+// finishRoot makes sure a root value was read to its end and nothing follows.
+func (j *jdiff) finishRoot(sd *side, nd *node, name string) error {
+	if nd.end < 0 {
+		h, end, err := sd.s.value(nd.start, nd.st)
+		if err != nil {
+			return fmt.Errorf("%s value: %w", name, err)
+		}
+		nd.hash, nd.end = h, end
+	}
+	if e := skipWS(sd.data, nd.end); e != len(sd.data) {
+		return fmt.Errorf("%s value: data after the value at offset %d: %w", name, e, ErrInvalid)
+	}
+	return nil
+}
+
+// compare reports the changes between two values whose fingerprints differ
+// (or, at the root, may differ).
+func (j *jdiff) compare(o, n *node, l *loc, ow *owner, root bool) error {
+	oc, nc := j.o.data[o.start], j.n.data[n.start]
+	switch {
+	case oc == '{' && nc == '{':
+		return j.objects(o, n, l, ow)
+	case oc == '[' && nc == '[':
+		return j.arrays(o, n, l, ow)
+	}
+	if root {
+		var err error
+		if o.hash, o.end, err = j.o.s.value(o.start, o.st); err != nil {
+			return fmt.Errorf("old value: %w", err)
+		}
+		if n.hash, n.end, err = j.n.s.value(n.start, n.st); err != nil {
+			return fmt.Errorf("new value: %w", err)
+		}
+		if o.hash == n.hash {
+			return nil
+		}
+	}
+	j.change(Changed, l.path(false), ow, o, n)
+	j.op("replace", l, n)
+	return nil
+}
+
+// members lists the members of the object at nd (ignored ones left out)
+// and sets nd.end.
+func (j *jdiff) members(sd *side, nd *node) ([]member, error) {
+	data, s := sd.data, sd.s
+	pos := skipWS(data, nd.start+1)
+	var ms []member
+	if pos < len(data) && data[pos] == '}' {
+		nd.end = pos + 1
+		return ms, nil
+	}
+	for {
+		if pos >= len(data) || data[pos] != '"' {
+			return nil, errAt(pos, "expected a member name")
+		}
+		name, end, err := s.str(pos)
+		if err != nil {
+			return nil, err
+		}
+		if len(name) != end-pos-2 { // unescaped into the scanner's buffer
+			name = bytes.Clone(name)
+		}
+		child, skip := scanState{depth: nd.st.depth + 1, arrSpec: -1, elemSpec: -1}, false
+		if nd.st.ign|nd.st.keys != 0 {
+			child, skip = j.d.childOf(nd.st.ign, nd.st.keys, nd.st.depth, name, 0, false)
+		}
+		pos = skipWS(data, end)
+		if pos >= len(data) || data[pos] != ':' {
+			return nil, errAt(pos, `expected ":"`)
+		}
+		pos = skipWS(data, pos+1)
+		h, vend, err := s.value(pos, child)
+		if err != nil {
+			return nil, err
+		}
+		if !skip {
+			ms = append(ms, member{name: name, node: node{start: pos, end: vend, hash: h, st: child}})
+		}
+		pos = skipWS(data, vend)
+		if pos < len(data) && data[pos] == ',' {
+			pos = skipWS(data, pos+1)
+			continue
+		}
+		if pos < len(data) && data[pos] == '}' {
+			nd.end = pos + 1
+			return ms, nil
+		}
+		return nil, errAt(pos, `expected "," or "}"`)
+	}
+}
+
+// firsts marks members whose name appeared before in the same object:
+// like gjson, only the first member of a name counts.
+func firsts(ms []member) []bool {
+	var dup []bool
+	if len(ms) < 2 {
+		return nil
+	}
+	if len(ms) <= 32 {
+		for i := 1; i < len(ms); i++ {
+			for k := 0; k < i; k++ {
+				if bytes.Equal(ms[i].name, ms[k].name) {
+					if dup == nil {
+						dup = make([]bool, len(ms))
+					}
+					dup[i] = true
+					break
+				}
+			}
+		}
+		return dup
+	}
+	seen := make(map[string]struct{}, len(ms))
+	for i := range ms {
+		if _, ok := seen[string(ms[i].name)]; ok {
+			if dup == nil {
+				dup = make([]bool, len(ms))
+			}
+			dup[i] = true
+			continue
+		}
+		seen[string(ms[i].name)] = struct{}{}
+	}
+	return dup
+}
+
+func (j *jdiff) objects(o, n *node, l *loc, ow *owner) error {
+	om, err := j.members(&j.o, o)
+	if err != nil {
+		return fmt.Errorf("old value: %w", err)
+	}
+	nm, err := j.members(&j.n, n)
+	if err != nil {
+		return fmt.Errorf("new value: %w", err)
+	}
+	odup, ndup := firsts(om), firsts(nm)
+	match := make([]int, len(nm))
+	used := make([]bool, len(om))
+	var index map[string]int
+	if len(om) > 32 {
+		index = make(map[string]int, len(om))
+		for k := len(om) - 1; k >= 0; k-- {
+			index[string(om[k].name)] = k
+		}
+	}
+	for i := range nm {
+		match[i] = -1
+		if ndup != nil && ndup[i] {
+			continue
+		}
+		if index != nil {
+			if k, ok := index[string(nm[i].name)]; ok {
+				match[i], used[k] = k, true
+			}
+			continue
+		}
+		for k := range om {
+			if bytes.Equal(om[k].name, nm[i].name) {
+				match[i], used[k] = k, true
+				break
+			}
+		}
+	}
+	removed := func(k int) {
+		if used[k] || (odup != nil && odup[k]) {
+			return
+		}
+		esc := gjson.Escape(string(om[k].name))
+		ol, _ := joinPath(l, esc, esc)
+		j.change(Removed, ol, ow, &om[k].node, nil)
+		cl := loc{ptr: l.ptr + "/" + pointerEscape(om[k].name), nopatch: l.nopatch}
+		j.op("remove", &cl, nil)
+	}
+	oi := 0
+	for i := range nm {
+		if ndup != nil && ndup[i] {
+			continue
+		}
+		m := &nm[i]
+		esc := gjson.Escape(string(m.name))
+		ol, nl := joinPath(l, esc, esc)
+		cl := loc{oldPath: ol, newPath: nl, ptr: l.ptr + "/" + pointerEscape(m.name), nopatch: l.nopatch}
+		k := match[i]
+		if k < 0 {
+			j.change(Added, nl, ow, nil, &m.node)
+			j.op("add", &cl, &m.node)
+			continue
+		}
+		for ; oi < k; oi++ {
+			removed(oi)
+		}
+		if oi == k {
+			oi++
+		}
+		if om[k].hash != m.hash {
+			if err := j.compare(&om[k].node, &m.node, &cl, ow, false); err != nil {
+				return err
+			}
+		}
+		for oi < len(om) && (!used[oi] || (odup != nil && odup[oi])) {
+			removed(oi) // removed members where they were: after their predecessor
+			oi++
+		}
+	}
+	for ; oi < len(om); oi++ {
+		removed(oi)
+	}
+	return nil
+}
+
+// elements lists the elements of the array at nd (ignored ones left out,
+// but counted) and sets nd.end. spec is the array's key spec or -1.
+func (j *jdiff) elements(sd *side, nd *node, spec int) ([]elem, int, error) {
+	data, s := sd.data, sd.s
+	pos := skipWS(data, nd.start+1)
+	var es []elem
+	ignored := 0
+	if pos < len(data) && data[pos] == ']' {
+		nd.end = pos + 1
+		return es, 0, nil
+	}
+	set := spec >= 0 && j.d.specs[spec].set
+	for idx := 0; ; idx++ {
+		child, skip := scanState{depth: nd.st.depth + 1, arrSpec: -1, elemSpec: -1}, false
+		if nd.st.ign|nd.st.keys != 0 {
+			child, skip = j.d.childOf(nd.st.ign, nd.st.keys, nd.st.depth, nil, idx, true)
+		}
+		if spec >= 0 && !set {
+			child.elemSpec = spec
+		}
+		h, vend, err := s.value(pos, child)
+		if err != nil {
+			return nil, 0, err
+		}
+		if skip {
+			ignored++
+		} else {
+			e := elem{node: node{start: pos, end: vend, hash: h, st: child}, idx: int32(idx)}
+			switch {
+			case set:
+				e.keyed, e.kh = true, h
+			case spec >= 0 && s.keyed:
+				e.keyed = true
+				e.koff = int32(len(j.arena))
+				for f := range j.d.specs[spec].fields {
+					j.arena = appendKeyPart(j.arena, data, s.keyAt[f])
+				}
+				e.klen = int32(len(j.arena)) - e.koff
+				e.kh = hashBytes(seedKey, j.arena[e.koff:])
+			}
+			es = append(es, e)
+		}
+		pos = skipWS(data, vend)
+		if pos < len(data) && data[pos] == ',' {
+			pos = skipWS(data, pos+1)
+			continue
+		}
+		if pos < len(data) && data[pos] == ']' {
+			nd.end = pos + 1
+			return es, ignored, nil
+		}
+		return nil, 0, errAt(pos, `expected "," or "]"`)
+	}
+}
+
+// appendKeyPart appends the canonical form of the key value (a string or a
+// number) at data[pos]: a type byte, a length and the text.
+func appendKeyPart(dst, data []byte, pos int) []byte {
+	var text []byte
+	tag := byte('n')
+	if data[pos] == '"' {
+		tag = 's'
+		sc := scanner{data: data}
+		text, _, _ = sc.str(pos)
+	} else {
+		end, _ := numberEnd(data, pos)
+		var tmp [48]byte
+		text = formatNumber(tmp[:0], data[pos:end])
+	}
+	dst = append(dst, tag)
+	dst = binary.AppendUvarint(dst, uint64(len(text)))
+	return append(dst, text...)
+}
+
+// keyParts splits a canonical key into its (tag, text) parts.
+func keyParts(dst [][]byte, key []byte) [][]byte {
+	dst = dst[:0]
+	for len(key) > 0 {
+		n, w := binary.Uvarint(key[1:])
+		dst = append(dst, key[:1+w+int(n)])
+		key = key[1+w+int(n):]
+	}
+	return dst
+}
+
+// partText returns the tag and text of a key part.
+func partText(p []byte) (byte, []byte) {
+	_, w := binary.Uvarint(p[1:])
+	return p[0], p[1+w:]
+}
+
+// keyText is the key as Change.Key shows it: texts joined with ",".
+func (j *jdiff) keyText(sd *side, e *elem, set bool) string {
+	if set {
+		return scalarText(sd.data[e.start:e.end])
+	}
+	var b strings.Builder
+	j.parts = keyParts(j.parts, j.arena[e.koff:e.koff+e.klen])
+	for i, p := range j.parts {
+		if i > 0 {
+			b.WriteByte(',')
+		}
+		_, t := partText(p)
+		b.Write(t)
+	}
+	return b.String()
+}
+
+// scalarText shows a set element: strings unquoted, numbers canonical,
+// anything else as compact JSON.
+func scalarText(raw []byte) string {
+	switch c := raw[0]; {
+	case c == '"':
+		sc := scanner{data: raw}
+		t, _, _ := sc.str(0)
+		return string(t)
+	case c == '-' || (c >= '0' && c <= '9'):
+		return string(formatNumber(nil, raw))
+	}
+	return string(appendCompact(nil, raw))
+}
+
+func (j *jdiff) arrays(o, n *node, l *loc, ow *owner) error {
+	spec := n.st.arrSpec
+	oe, oign, err := j.elements(&j.o, o, spec)
+	if err != nil {
+		return fmt.Errorf("old value: %w", err)
+	}
+	ne, nign, err := j.elements(&j.n, n, spec)
+	if err != nil {
+		return fmt.Errorf("new value: %w", err)
+	}
+	set := spec >= 0 && j.d.specs[spec].set
+	m := make([]int32, len(ne))
+	used := make([]bool, len(oe))
+	for i := range m {
+		m[i] = -1
+	}
+	var inOld, inNew map[uint64]struct{} // set values, for sets
+	if spec >= 0 {
+		head := make(map[uint64]int32, len(oe))
+		next := make([]int32, len(oe))
+		for k := len(oe) - 1; k >= 0; k-- {
+			if !oe[k].keyed {
+				continue
+			}
+			next[k] = -1
+			if h, ok := head[oe[k].kh]; ok {
+				next[k] = h
+			}
+			head[oe[k].kh] = int32(k)
+		}
+		for i := range ne {
+			e := &ne[i]
+			if !e.keyed {
+				continue
+			}
+			h, ok := head[e.kh]
+			if !ok {
+				continue
+			}
+			for k := h; k >= 0; k = next[k] {
+				if used[k] {
+					continue
+				}
+				if set || bytes.Equal(j.arena[oe[k].koff:oe[k].koff+oe[k].klen], j.arena[e.koff:e.koff+e.klen]) {
+					m[i], used[k] = k, true
+					break
+				}
+			}
+		}
+		if set {
+			inOld = make(map[uint64]struct{}, len(head))
+			for h := range head {
+				inOld[h] = struct{}{}
+			}
+			inNew = make(map[uint64]struct{}, len(ne))
+			for i := range ne {
+				inNew[ne[i].kh] = struct{}{}
+			}
+		}
+	}
+	j.alignUnkeyed(oe, ne, m, used)
+	stable := increasing(m)
+
+	var oq, nq *qindex // lazily built query indexes
+	comp := func(sd *side, es []elem, k int, ign int, q **qindex) string {
+		e := &es[k]
+		if e.keyed && ign == 0 {
+			if *q == nil {
+				*q = j.newQindex(sd, es, spec)
+			}
+			if c, ok := j.query(sd, es, k, spec, *q); ok {
+				return c
+			}
+		}
+		return strconv.Itoa(int(e.idx))
+	}
+	childOwner := func(oel, nel *elem) *owner {
+		e := nel
+		sd := &j.n
+		if e == nil {
+			e, sd = oel, &j.o
+		}
+		c := &owner{level: 1}
+		if oel != nil {
+			c.old = &oel.node
+		}
+		if nel != nil {
+			c.new = &nel.node
+		}
+		switch {
+		case e.keyed && (!set || ow.level == 0):
+			c.level = 2
+			c.key = j.keyText(sd, e, set)
+		case ow.level > 0 && (set || ow.level == 2):
+			// Set members and unkeyed elements belong to the enclosing
+			// keyed element; set members also to any enclosing element.
+			return ow
+		}
+		return c
+	}
+
+	cur, oraw := 0, 0
+	passTo := func(r int32) {
+		cur += int(r) - oraw
+		oraw = int(r) + 1
+	}
+	passOld := func(k int) {
+		e := &oe[k]
+		passTo(e.idx)
+		cl := loc{ptr: l.ptr + "/" + strconv.Itoa(cur), nopatch: l.nopatch}
+		j.op("remove", &cl, nil)
+		if used[k] {
+			return // moved: reported with its new position
+		}
+		if set {
+			if _, ok := inNew[e.kh]; ok {
+				return
+			}
+		}
+		c := comp(&j.o, oe, k, oign, &oq)
+		ol, _ := joinPath(l, c, c)
+		j.change(Removed, ol, childOwner(e, nil), &e.node, nil)
+	}
+	oi := 0
+	for i := range ne {
+		e := &ne[i]
+		k := int(m[i])
+		switch {
+		case k >= 0 && stable[i]:
+			for ; oi < k; oi++ {
+				passOld(oi)
+			}
+			oi = k + 1
+			passTo(oe[k].idx)
+			if oe[k].hash != e.hash {
+				co, cn := comp(&j.o, oe, k, oign, &oq), comp(&j.n, ne, i, nign, &nq)
+				cl := loc{ptr: l.ptr + "/" + strconv.Itoa(cur), nopatch: l.nopatch}
+				cl.oldPath, cl.newPath = joinPath(l, co, cn)
+				if err := j.compare(&oe[k].node, &e.node, &cl, childOwner(&oe[k], e), false); err != nil {
+					return err
+				}
+			}
+			cur++
+			for oi < len(oe) && !used[oi] {
+				passOld(oi) // removed elements where they were
+				oi++
+			}
+		case k >= 0: // moved: the patch adds it here and removes the old one
+			cl := loc{ptr: l.ptr + "/" + strconv.Itoa(cur), nopatch: l.nopatch}
+			j.op("add", &cl, &e.node)
+			cur++
+			if oe[k].hash != e.hash {
+				co, cn := comp(&j.o, oe, k, oign, &oq), comp(&j.n, ne, i, nign, &nq)
+				cl := loc{nopatch: true}
+				cl.oldPath, cl.newPath = joinPath(l, co, cn)
+				if err := j.compare(&oe[k].node, &e.node, &cl, childOwner(&oe[k], e), false); err != nil {
+					return err
+				}
+			}
+		default:
+			cl := loc{ptr: l.ptr + "/" + strconv.Itoa(cur), nopatch: l.nopatch}
+			j.op("add", &cl, &e.node)
+			cur++
+			if set {
+				if _, ok := inOld[e.kh]; ok {
+					continue
+				}
+			}
+			c := comp(&j.n, ne, i, nign, &nq)
+			_, nl := joinPath(l, c, c)
+			j.change(Added, nl, childOwner(nil, e), nil, &e.node)
+		}
+	}
+	for ; oi < len(oe); oi++ {
+		passOld(oi)
+	}
+	return nil
+}
+
+// alignUnkeyed matches the elements that are not matched by key: a longest
+// common subsequence of their fingerprints, then the rest of each gap
+// paired by position.
+func (j *jdiff) alignUnkeyed(oe, ne []elem, m []int32, used []bool) {
+	var ou, nu []int32
+	var oh, nh []uint64
+	for k := range oe {
+		if !oe[k].keyed {
+			ou = append(ou, int32(k))
+			oh = append(oh, oe[k].hash)
+		}
+	}
+	for i := range ne {
+		if !ne[i].keyed {
+			nu = append(nu, int32(i))
+			nh = append(nh, ne[i].hash)
+		}
+	}
+	if len(ou) == 0 || len(nu) == 0 {
+		return
+	}
+	pairs := lcs(oh, nh)
+	a, b := 0, 0
+	link := func(x, y int) {
+		m[nu[y]] = ou[x]
+		used[ou[x]] = true
+	}
+	gap := func(toA, toB int) {
+		for a < toA && b < toB {
+			link(a, b)
+			a++
+			b++
+		}
+		a, b = toA, toB
+	}
+	for _, p := range pairs {
+		gap(int(p.o), int(p.n))
+		link(a, b)
+		a++
+		b++
+	}
+	gap(len(ou), len(nu))
+}
+
+// change records one change if it fires.
+func (j *jdiff) change(op Op, path string, ow *owner, o, n *node) {
+	switch op {
+	case Added:
+		if !j.d.on[0] {
+			return
+		}
+	case Removed:
+		if !j.d.on[1] {
+			return
+		}
+	default:
+		if !j.d.on[2] {
+			return
+		}
+	}
+	if j.d.when != "" && !j.when(ow, op == Removed) {
+		return
+	}
+	r := j.res
+	switch op {
+	case Added:
+		r.Counts.Added++
+	case Removed:
+		r.Counts.Removed++
+	default:
+		r.Counts.Changed++
+	}
+	if j.d.max > 0 && len(r.Changes) >= j.d.max {
+		r.Truncated = true
+		return
+	}
+	c := Change{Op: op, Path: path, Key: ow.key}
+	if o != nil {
+		c.Old = appendCompact(nil, j.o.data[o.start:o.end])
+	}
+	if n != nil {
+		c.New = appendCompact(nil, j.n.data[n.start:n.end])
+	}
+	r.Changes = append(r.Changes, c)
+}
+
+// when tests the when condition against the owner's old or new version.
+func (j *jdiff) when(ow *owner, old bool) bool {
+	i := 1
+	nd, data := ow.new, j.n.data
+	if old || nd == nil {
+		i, nd, data = 0, ow.old, j.o.data
+	}
+	if nd == nil {
+		return false
+	}
+	if ow.when[i] == 0 {
+		end := nd.end
+		if end < 0 {
+			return false
+		}
+		j.tmp = append(j.tmp[:0], '[')
+		j.tmp = append(j.tmp, data[nd.start:end]...)
+		j.tmp = append(j.tmp, ']')
+		ow.when[i] = 2
+		if gjson.GetBytes(j.tmp, j.d.when).Exists() {
+			ow.when[i] = 1
+		}
+	}
+	return ow.when[i] == 1
+}
+
+// op appends one JSON Patch operation.
+func (j *jdiff) op(kind string, l *loc, n *node) {
+	if !j.d.patch || l.nopatch {
+		return
+	}
+	p := j.patch
+	if j.nops > 0 {
+		p = append(p, ',')
+	}
+	j.nops++
+	p = append(p, `{"op":"`...)
+	p = append(p, kind...)
+	p = append(p, `","path":`...)
+	p = appendJSONString(p, []byte(l.ptr))
+	if n != nil {
+		p = append(p, `,"value":`...)
+		p = appendCompact(p, j.n.data[n.start:n.end])
+	}
+	j.patch = append(p, '}')
+}
+
+// pointerEscape escapes a member name for a JSON Pointer (RFC 6901).
+func pointerEscape(name []byte) string {
+	if bytes.IndexByte(name, '~') < 0 && bytes.IndexByte(name, '/') < 0 {
+		return string(name)
+	}
+	s := strings.ReplaceAll(string(name), "~", "~0")
+	return strings.ReplaceAll(s, "/", "~1")
+}
+
+// appendCompact appends valid JSON without insignificant whitespace.
+func appendCompact(dst, raw []byte) []byte {
+	in := false
+	start := 0
+	for i := 0; i < len(raw); i++ {
+		c := raw[i]
+		if in {
+			switch c {
+			case '\\':
+				i++
+			case '"':
+				in = false
+			}
+			continue
+		}
+		switch c {
+		case '"':
+			in = true
+		case ' ', '\t', '\n', '\r':
+			dst = append(dst, raw[start:i]...)
+			start = i + 1
+		}
+	}
+	return append(dst, raw[start:]...)
+}
+
+// appendJSONString appends s as a JSON string (UTF-8 kept as is).
+func appendJSONString(dst, s []byte) []byte {
+	const hex = "0123456789abcdef"
+	dst = append(dst, '"')
+	start := 0
+	for i, c := range s {
+		if c >= 0x20 && c != '"' && c != '\\' {
+			continue
+		}
+		dst = append(dst, s[start:i]...)
+		switch c {
+		case '"', '\\':
+			dst = append(dst, '\\', c)
+		case '\n':
+			dst = append(dst, '\\', 'n')
+		case '\r':
+			dst = append(dst, '\\', 'r')
+		case '\t':
+			dst = append(dst, '\\', 't')
+		default:
+			dst = append(dst, '\\', 'u', '0', '0', hex[c>>4], hex[c&15])
+		}
+		start = i + 1
+	}
+	dst = append(dst, s[start:]...)
+	return append(dst, '"')
+}

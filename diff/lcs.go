@@ -1,0 +1,148 @@
+package diff
+
+// Bounds on Myers' algorithm: it costs O((N+M)·D) time and, with the
+// trace kept for backtracking, O(D²) memory. Beyond these many edits the
+// middle (after trimming the common prefix and suffix) is left unmatched
+// and callers pair it positionally.
+const (
+	maxEdits    = 1024
+	editsBudget = 1 << 25 // (N+M)·D
+)
+
+// pair is a matched (old, new) index pair.
+type pair struct{ o, n int32 }
+
+// lcs returns the index pairs of a longest common subsequence of a and b
+// (Myers' O(ND) algorithm), in increasing order. When more than the edit
+// cap would be needed, it returns only the common prefix and suffix.
+func lcs(a, b []uint64) []pair {
+	var pre int
+	for pre < len(a) && pre < len(b) && a[pre] == b[pre] {
+		pre++
+	}
+	var suf int
+	for suf < len(a)-pre && suf < len(b)-pre && a[len(a)-1-suf] == b[len(b)-1-suf] {
+		suf++
+	}
+	pairs := make([]pair, 0, pre+suf)
+	for i := 0; i < pre; i++ {
+		pairs = append(pairs, pair{int32(i), int32(i)})
+	}
+	pairs = append(pairs, myers(a[pre:len(a)-suf], b[pre:len(b)-suf], pre)...)
+	for i := suf; i > 0; i-- {
+		pairs = append(pairs, pair{int32(len(a) - i), int32(len(b) - i)})
+	}
+	return pairs
+}
+
+// myers matches the middle parts; off is added to every index.
+func myers(a, b []uint64, off int) []pair {
+	n, m := len(a), len(b)
+	if n == 0 || m == 0 {
+		return nil
+	}
+	limit := n + m
+	if limit > maxEdits {
+		limit = maxEdits
+	}
+	if budget := editsBudget / (n + m); limit > budget {
+		limit = budget
+	}
+	vo := limit + 1
+	v := make([]int32, 2*limit+3)
+	var trace [][]int32
+	found := -1
+	for d := 0; d <= limit && found < 0; d++ {
+		snap := make([]int32, 2*d+1)
+		copy(snap, v[vo-d:vo+d+1])
+		trace = append(trace, snap)
+		for k := -d; k <= d; k += 2 {
+			var x int
+			if k == -d || (k != d && v[vo+k-1] < v[vo+k+1]) {
+				x = int(v[vo+k+1])
+			} else {
+				x = int(v[vo+k-1]) + 1
+			}
+			y := x - k
+			for x < n && y < m && a[x] == b[y] {
+				x++
+				y++
+			}
+			v[vo+k] = int32(x)
+			if x >= n && y >= m {
+				found = d
+				break
+			}
+		}
+	}
+	if found < 0 {
+		return nil
+	}
+	var rev []pair
+	x, y := n, m
+	for d := found; d > 0; d-- {
+		prev := trace[d] // v before step d, for k in [-d, d]
+		k := x - y
+		var pk int
+		if k == -d || (k != d && prev[k-1+d] < prev[k+1+d]) {
+			pk = k + 1
+		} else {
+			pk = k - 1
+		}
+		px := int(prev[pk+d])
+		py := px - pk
+		for x > px && y > py {
+			rev = append(rev, pair{int32(x - 1 + off), int32(y - 1 + off)})
+			x--
+			y--
+		}
+		x, y = px, py
+	}
+	for x > 0 && y > 0 {
+		rev = append(rev, pair{int32(x - 1 + off), int32(y - 1 + off)})
+		x--
+		y--
+	}
+	for i, j := 0, len(rev)-1; i < j; i, j = i+1, j-1 {
+		rev[i], rev[j] = rev[j], rev[i]
+	}
+	return rev
+}
+
+// increasing marks the longest strictly increasing subsequence of the
+// non-negative entries of m (entries < 0 are skipped).
+func increasing(m []int32) []bool {
+	keep := make([]bool, len(m))
+	tails := make([]int32, 0, 16) // indices into m
+	prev := make([]int32, len(m))
+	for i, x := range m {
+		if x < 0 {
+			continue
+		}
+		lo, hi := 0, len(tails)
+		for lo < hi {
+			mid := (lo + hi) / 2
+			if m[tails[mid]] < x {
+				lo = mid + 1
+			} else {
+				hi = mid
+			}
+		}
+		if lo > 0 {
+			prev[i] = tails[lo-1]
+		} else {
+			prev[i] = -1
+		}
+		if lo == len(tails) {
+			tails = append(tails, int32(i))
+		} else {
+			tails[lo] = int32(i)
+		}
+	}
+	if len(tails) > 0 {
+		for i := tails[len(tails)-1]; i >= 0; i = prev[i] {
+			keep[i] = true
+		}
+	}
+	return keep
+}

@@ -1,0 +1,371 @@
+package diff
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"math/rand"
+	"strconv"
+	"strings"
+	"testing"
+	"unicode/utf8"
+)
+
+// fuzzOptions are the option sets the property and fuzz tests run with.
+var fuzzOptions = []Options{
+	{},
+	{Key: "id"},
+	{Key: "."},
+	{Key: "id", Keys: map[string]string{"#.tags": ".", "#.v": "k"}, Ignore: []string{"#.u"}},
+	{Ignore: []string{"*.x", "a", "#.b"}},
+	{Key: "a,b"},
+	{Keys: map[string]string{"*": "id", "*.#.v": "k"}},
+	{Key: "id", Keys: map[string]string{"#.c": "id", "#.c.#.tags": "."}},
+}
+
+func fuzzOpts(v uint8) Options { return fuzzOptions[int(v)%len(fuzzOptions)] }
+
+// kv is an object member; objects keep their members in order.
+type kv struct {
+	k string
+	v any
+}
+
+type gen struct{ r *rand.Rand }
+
+var genKeys = []string{"id", "a", "b", "u", "x", "tags", "v", "k", "c", "a.b", "~/", ""}
+
+func (g gen) scalar() any {
+	switch g.r.Intn(7) {
+	case 0:
+		return nil
+	case 1:
+		return g.r.Intn(2) == 0
+	case 2, 3:
+		return json.Number(strconv.Itoa(g.r.Intn(5) - 1))
+	case 4:
+		return json.Number([]string{"1.5", "-0", "1e3", "12345678901234567890", "0.25"}[g.r.Intn(5)])
+	default:
+		return []string{"a", "b", "3", "é", "x\"y", "true", "α/β", ""}[g.r.Intn(8)]
+	}
+}
+
+func (g gen) value(depth int) any {
+	if depth > 3 || g.r.Intn(3) == 0 {
+		return g.scalar()
+	}
+	n := g.r.Intn(4)
+	if g.r.Intn(2) == 0 {
+		a := make([]any, n)
+		for i := range a {
+			a[i] = g.value(depth + 1)
+		}
+		return a
+	}
+	var o []kv
+	seen := map[string]bool{}
+	for i := 0; i < n; i++ {
+		k := genKeys[g.r.Intn(len(genKeys))]
+		if !seen[k] {
+			seen[k] = true
+			o = append(o, kv{k, g.value(depth + 1)})
+		}
+	}
+	return o
+}
+
+// mutate returns a changed deep copy of v.
+func (g gen) mutate(v any, depth int) any {
+	switch x := v.(type) {
+	case []any:
+		a := make([]any, 0, len(x)+1)
+		for _, e := range x {
+			switch g.r.Intn(8) {
+			case 0: // drop
+			case 1:
+				a = append(a, g.value(depth+1), g.mutate(e, depth+1))
+			default:
+				a = append(a, g.mutate(e, depth+1))
+			}
+		}
+		if g.r.Intn(4) == 0 {
+			g.r.Shuffle(len(a), func(i, j int) { a[i], a[j] = a[j], a[i] })
+		}
+		return a
+	case []kv:
+		var o []kv
+		for _, m := range x {
+			switch g.r.Intn(8) {
+			case 0:
+			case 1:
+				o = append(o, kv{m.k, g.value(depth + 1)})
+			default:
+				o = append(o, kv{m.k, g.mutate(m.v, depth+1)})
+			}
+		}
+		g.r.Shuffle(len(o), func(i, j int) { o[i], o[j] = o[j], o[i] })
+		return o
+	}
+	if g.r.Intn(5) == 0 {
+		return g.value(depth)
+	}
+	return v
+}
+
+// encode writes v with random (but equivalent) spellings.
+func (g gen) encode(b *bytes.Buffer, v any) {
+	ws := func() {
+		if g.r.Intn(4) == 0 {
+			b.WriteString(" \n"[:1+g.r.Intn(2)])
+		}
+	}
+	switch x := v.(type) {
+	case nil:
+		b.WriteString("null")
+	case bool:
+		b.WriteString(strconv.FormatBool(x))
+	case json.Number:
+		s := string(x)
+		if g.r.Intn(3) == 0 && !strings.ContainsAny(s, ".e") && len(s) < 10 {
+			s = []string{s + ".0", s + "e0", s + ".000E+0"}[g.r.Intn(3)]
+		}
+		b.WriteString(s)
+	case string:
+		b.WriteByte('"')
+		for _, r := range x {
+			switch {
+			case r == '"' || r == '\\':
+				b.WriteString(`\` + string(r))
+			case g.r.Intn(4) == 0:
+				fmt.Fprintf(b, `\u%04x`, r)
+			default:
+				b.WriteRune(r)
+			}
+		}
+		b.WriteByte('"')
+	case []any:
+		b.WriteByte('[')
+		for i, e := range x {
+			if i > 0 {
+				b.WriteByte(',')
+			}
+			ws()
+			g.encode(b, e)
+		}
+		b.WriteByte(']')
+	case []kv:
+		b.WriteByte('{')
+		for i, m := range x {
+			if i > 0 {
+				b.WriteByte(',')
+			}
+			ws()
+			g.encode(b, m.k)
+			b.WriteByte(':')
+			ws()
+			g.encode(b, m.v)
+		}
+		b.WriteByte('}')
+	}
+}
+
+func (g gen) doc(v any) []byte {
+	var b bytes.Buffer
+	g.encode(&b, v)
+	return b.Bytes()
+}
+
+// TestDiffer_Diff_properties checks the invariants of checkInvariants on
+// random pairs of related documents, for every option set.
+func TestDiffer_Diff_properties(t *testing.T) {
+	g := gen{rand.New(rand.NewSource(1))}
+	n := 3000
+	if testing.Short() {
+		n = 300
+	}
+	for i := 0; i < n; i++ {
+		var a any
+		if g.r.Intn(3) == 0 {
+			a = g.value(0)
+		} else {
+			var els []any
+			for k := g.r.Intn(6); k >= 0; k-- {
+				e := g.value(1)
+				if o, ok := e.([]kv); ok && g.r.Intn(2) == 0 {
+					id := kv{"id", json.Number(strconv.Itoa(g.r.Intn(6)))}
+					o = append([]kv{id}, o...)
+					for k := 1; k < len(o); k++ {
+						if o[k].k == "id" {
+							o = append(o[:k], o[k+1:]...)
+						}
+					}
+					e = o
+				}
+				els = append(els, e)
+			}
+			a = els
+		}
+		b := g.mutate(a, 0)
+		da, db := g.doc(a), g.doc(b)
+		for v := range fuzzOptions {
+			o := fuzzOpts(uint8(v))
+			t.Run(fmt.Sprintf("%d/%d", i, v), func(t *testing.T) {
+				checkInvariants(t, o, da, db)
+				if t.Failed() {
+					t.Logf("options %+v\na = %s\nb = %s", o, da, db)
+				}
+			})
+		}
+		// The same value spelled differently is no change.
+		d := mustCompile(t, fuzzOpts(uint8(i)))
+		if s1, s2 := mustPrepare(t, d, JSON, da), mustPrepare(t, d, JSON, g.doc(a)); s1.Sum != s2.Sum {
+			t.Errorf("respelled value has another sum: %s", da)
+		}
+		if t.Failed() {
+			return
+		}
+	}
+}
+
+// fuzzable reports whether a document can go through the jsonpatch check:
+// no duplicate member names (gjson reads the first, jsonpatch the last)
+// and valid UTF-8 (encoding/json rewrites the rest).
+func fuzzable(b []byte) bool {
+	if !utf8.Valid(b) || len(b) > 1<<16 {
+		return false
+	}
+	dec := json.NewDecoder(bytes.NewReader(b))
+	type level struct {
+		obj  bool
+		key  bool // next string token is a key
+		seen map[string]bool
+	}
+	var st []*level
+	for {
+		tok, err := dec.Token()
+		if err != nil {
+			return true
+		}
+		var top *level
+		if len(st) > 0 {
+			top = st[len(st)-1]
+		}
+		switch x := tok.(type) {
+		case json.Delim:
+			switch x {
+			case '{':
+				if top != nil && top.obj {
+					top.key = true
+				}
+				st = append(st, &level{obj: true, key: true, seen: map[string]bool{}})
+				continue
+			case '[':
+				if top != nil && top.obj {
+					top.key = true
+				}
+				st = append(st, &level{})
+				continue
+			default:
+				st = st[:len(st)-1]
+				continue
+			}
+		case string:
+			if top != nil && top.obj && top.key {
+				if top.seen[x] {
+					return false
+				}
+				top.seen[x] = true
+				top.key = false
+				continue
+			}
+		}
+		if top != nil && top.obj {
+			top.key = true
+		}
+	}
+}
+
+func addSeeds(f *testing.F, add func(a, b string)) {
+	seeds := [][2]string{
+		{`{"a":1.0,"b":[1]}`, `{"b":[1e0],"a":1}`},
+		{`[{"id":1,"name":"a"},{"id":2}]`, `[{"id":3},{"id":2},{"id":1,"name":"b","x":[1]}]`},
+		{`[{"id":1,"tags":["a","b"],"u":1}]`, `[{"id":1,"tags":["b","c","b"],"u":2}]`},
+		{`[{"a":"eu","b":1,"p":1},{"a":"us","b":1}]`, `[{"a":"us","b":1},{"a":"eu","b":1,"p":2}]`},
+		{`[1,2,3,4]`, `[0,1,3,4,5]`},
+		{`{"x":{"x":1},"a":[]}`, `{"x":{"x":2},"a":[1]}`},
+		{`[{"id":"3"},{"id":3}]`, `[{"id":3,"v":1},{"id":"3"}]`},
+		{`{"c":[{"id":1,"tags":[1,"1"]}]}`, `[{"id":1,"c":[{"id":1,"tags":[1.0]}]}]`},
+		{`"\u0041"`, `"A"`},
+		{`[[[[]]]]`, `[[[[1]]]]`},
+		{`{"a.b":{"~/":1}}`, `{"a.b":{"~/":2}}`},
+		{`[{"id":1e400},{"id":0}]`, `[{"id":"x"},{"id":0,"v":1}]`},
+	}
+	for _, s := range seeds {
+		add(s[0], s[1])
+	}
+}
+
+func FuzzPrepare(f *testing.F) {
+	addSeeds(f, func(a, b string) {
+		f.Add([]byte(a), uint8(len(a)))
+		f.Add([]byte(b), uint8(len(b)))
+	})
+	f.Add([]byte(`{"a":[1,2`), uint8(0))
+	f.Add([]byte(strings.Repeat("[", 600)), uint8(1))
+	f.Fuzz(func(t *testing.T, data []byte, v uint8) {
+		o := fuzzOpts(v)
+		d, err := Compile(o)
+		if err != nil {
+			t.Fatal(err)
+		}
+		val, err := d.Prepare(JSON, data)
+		valid := json.Valid(data)
+		switch {
+		case err == nil && !valid:
+			t.Fatalf("Prepare accepted invalid JSON %q", data)
+		case err != nil && valid && !strings.Contains(err.Error(), ErrTooDeep.Error()):
+			t.Fatalf("Prepare rejected valid JSON %q: %v", data, err)
+		}
+		if err == nil {
+			again, err := d.Prepare(JSON, val.Data)
+			if err != nil || again.Sum != val.Sum {
+				t.Fatalf("Prepare of Data: %v, sum %x != %x", err, again.Sum, val.Sum)
+			}
+			if (Detect("", data) == JSON) != true {
+				t.Fatalf("Detect says text for valid JSON %q", data)
+			}
+		}
+		tv, err := mustCompile(t, Options{Format: Text}).Prepare(Text, data)
+		if err != nil || !bytes.Equal(tv.Data, data) {
+			t.Fatalf("text Prepare: %v", err)
+		}
+	})
+}
+
+func FuzzDiff(f *testing.F) {
+	addSeeds(f, func(a, b string) { f.Add([]byte(a), []byte(b), uint8(len(a)+len(b))) })
+	f.Fuzz(func(t *testing.T, a, b []byte, v uint8) {
+		o := fuzzOpts(v)
+		d, err := Compile(o)
+		if err != nil {
+			t.Fatal(err)
+		}
+		// Raw bytes never panic, in either format.
+		_, rawErr := d.Diff(JSON, a, b)
+		if _, err := d.Diff(Text, a, b); err != nil {
+			t.Fatalf("text diff: %v", err)
+		}
+		va, errA := d.Prepare(JSON, a)
+		vb, errB := d.Prepare(JSON, b)
+		if errA != nil || errB != nil {
+			return
+		}
+		if rawErr != nil {
+			t.Fatalf("Diff of valid values: %v", rawErr)
+		}
+		if !fuzzable(a) || !fuzzable(b) {
+			return
+		}
+		checkInvariants(t, o, va.Data, vb.Data)
+	})
+}

@@ -1,0 +1,96 @@
+package notify
+
+import (
+	"errors"
+	"net/http"
+	"net/url"
+	"strconv"
+	"time"
+
+	"github.com/pollhook/pollhook/config"
+)
+
+// Discord webhooks take embeds. Embed limits: title 256 characters,
+// description 4096, 25 fields of 256 (name) and 1024 (value), footer 2048,
+// and 6000 for all of an embed's text together.
+const (
+	discordMaxTitle       = 256
+	discordMaxDescription = 4096
+	discordMaxFooter      = 2048
+	discordMaxTotal       = 6000
+)
+
+type discordField struct {
+	Name   string `json:"name"`
+	Value  string `json:"value"`
+	Inline bool   `json:"inline,omitempty"`
+}
+
+type discordFooter struct {
+	Text string `json:"text"`
+}
+
+type discordEmbed struct {
+	Title       string         `json:"title"`
+	Description string         `json:"description,omitempty"`
+	URL         string         `json:"url,omitempty"`
+	Color       int            `json:"color"`
+	Fields      []discordField `json:"fields,omitempty"`
+	Footer      *discordFooter `json:"footer,omitempty"`
+	Timestamp   string         `json:"timestamp,omitempty"`
+}
+
+type discordMessage struct {
+	Embeds []discordEmbed `json:"embeds"`
+}
+
+// discordRoute posts to the webhook with wait=true, so that Discord answers
+// only once the message is saved, and reports a message it could not save
+// as an error instead of a silent 204.
+func discordRoute(t *config.Target, _ *Event) (*Message, error) {
+	u, err := url.Parse(t.URL)
+	if err != nil {
+		// The URL carries the webhook token: do not repeat it.
+		return nil, errors.New("bad discord webhook URL")
+	}
+	q := u.Query()
+	q.Set("wait", "true")
+	u.RawQuery = q.Encode()
+	return &Message{Method: http.MethodPost, URL: u.String()}, nil
+}
+
+func discordPayload(_ *config.Target, ev *Event, c *chatText) (any, error) {
+	e := discordEmbed{
+		Title:     cut(c.title, discordMaxTitle),
+		URL:       c.url,
+		Color:     c.tone.colour(),
+		Footer:    &discordFooter{Text: cut("pollhook · "+ev.Data.Watch, discordMaxFooter)},
+		Timestamp: ev.Timestamp.UTC().Format(time.RFC3339),
+	}
+	if counts := ev.Data.Counts; counts != nil && (ev.Type == TypeChanged || ev.Type == TypeTest) {
+		for _, f := range []struct {
+			name string
+			n    int
+		}{{"Added", counts.Added}, {"Removed", counts.Removed}, {"Changed", counts.Changed}} {
+			if f.n > 0 {
+				e.Fields = append(e.Fields, discordField{Name: f.name, Value: strconv.Itoa(f.n), Inline: true})
+			}
+		}
+	}
+	if ev.Type == TypeFailing && ev.Data.Failures > 0 {
+		e.Fields = append(e.Fields, discordField{Name: "Failed polls", Value: strconv.Itoa(ev.Data.Failures), Inline: true})
+	}
+
+	used := textLen(e.Title) + textLen(e.Footer.Text)
+	for _, f := range e.Fields {
+		used += textLen(f.Name) + textLen(f.Value)
+	}
+	intro := escapedIntro(c, config.EscapeMarkdown)
+	budget := min(discordMaxDescription, discordMaxTotal-used) -
+		textLen(intro) - len("\n\n```diff\n\n```\n\n**")
+	// Lines go in a diff code block, which Discord colours by their
+	// leading + and -; inside it only ``` needs guarding.
+	f := c.fit(guardFence, func(l string) int { return textLen(l) + 1 }, budget)
+	e.Description = joinParts(intro, fence("diff", f.lines), moreItalic(f.more))
+	return discordMessage{Embeds: []discordEmbed{e}}, nil
+}

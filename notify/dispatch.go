@@ -1,0 +1,519 @@
+package notify
+
+import (
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"math/rand/v2"
+	"net/http"
+	"net/url"
+	"strings"
+	"sync"
+	"time"
+	"unicode/utf8"
+
+	"github.com/pollhook/pollhook/config"
+	"github.com/pollhook/pollhook/store"
+)
+
+// Outbox is what the dispatcher needs from the database.
+type Outbox interface {
+	Queues(ctx context.Context) ([]store.Queue, error)
+	Pending(ctx context.Context, q store.Queue, limit int) ([]store.Pending, error)
+	Record(ctx context.Context, results ...store.Result) error
+	TargetStates(ctx context.Context) (map[string]store.TargetState, error)
+	SetTargetState(ctx context.Context, target string, s store.TargetState) error
+}
+
+var _ Outbox = (*store.DB)(nil)
+
+// Clock tells the time and waits; tests replace it to run retry schedules
+// without sleeping.
+type Clock interface {
+	Now() time.Time
+	After(d time.Duration) <-chan time.Time
+}
+
+type systemClock struct{}
+
+func (systemClock) Now() time.Time                         { return time.Now() }
+func (systemClock) After(d time.Duration) <-chan time.Time { return time.After(d) }
+
+// DispatcherOptions configure a Dispatcher.
+type DispatcherOptions struct {
+	Outbox  Outbox
+	Targets []*config.Target
+	Logger  *slog.Logger
+	Clock   Clock
+	// Client sends the requests; it must not follow redirects (see
+	// NewClient).
+	Client  *http.Client
+	Version string
+	// Jitter returns a factor for a retry delay; default: uniform in
+	// [0.9, 1.0], so a retry comes up to 10% early and never late.
+	Jitter func() float64
+}
+
+// Dispatcher delivers the outbox: one worker per queue (target, watch),
+// strictly in seq order within a queue, independently across queues, so
+// a slow or dead target never holds up another.
+type Dispatcher struct {
+	outbox  Outbox
+	log     *slog.Logger
+	clock   Clock
+	client  *http.Client
+	version string
+	jitter  func() float64
+	wake    chan struct{}
+	results chan recordReq
+
+	mu       sync.Mutex
+	targets  map[string]*config.Target
+	disabled map[string]store.TargetState
+	workers  map[store.Queue]bool
+}
+
+// NewClient returns the HTTP client deliveries use: redirects are not
+// followed (a 3xx is a failed attempt, not a silent move).
+func NewClient() *http.Client {
+	return &http.Client{
+		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
+		Transport: &http.Transport{
+			Proxy:               http.ProxyFromEnvironment,
+			MaxIdleConnsPerHost: 16,
+			IdleConnTimeout:     90 * time.Second,
+			TLSHandshakeTimeout: 10 * time.Second,
+			ForceAttemptHTTP2:   true,
+		},
+	}
+}
+
+// NewDispatcher returns a dispatcher; Run starts it.
+func NewDispatcher(o DispatcherOptions) *Dispatcher {
+	if o.Logger == nil {
+		o.Logger = slog.New(slog.DiscardHandler)
+	}
+	if o.Clock == nil {
+		o.Clock = systemClock{}
+	}
+	if o.Client == nil {
+		o.Client = NewClient()
+	}
+	if o.Jitter == nil {
+		o.Jitter = func() float64 { return 0.9 + 0.1*rand.Float64() }
+	}
+	d := &Dispatcher{
+		outbox: o.Outbox, log: o.Logger, clock: o.Clock, client: o.Client,
+		version: o.Version, jitter: o.Jitter,
+		wake: make(chan struct{}, 1), results: make(chan recordReq, 256),
+		workers: map[store.Queue]bool{},
+	}
+	d.SetTargets(o.Targets)
+	return d
+}
+
+// SetTargets replaces the configured targets (on reload). Queues of a
+// target that is no longer configured wait until it is again.
+func (d *Dispatcher) SetTargets(targets []*config.Target) {
+	m := make(map[string]*config.Target, len(targets))
+	for _, t := range targets {
+		m[t.Name] = t
+	}
+	d.mu.Lock()
+	d.targets = m
+	d.mu.Unlock()
+	d.Wake()
+}
+
+// Wake tells the dispatcher that the outbox has new deliveries.
+func (d *Dispatcher) Wake() {
+	select {
+	case d.wake <- struct{}{}:
+	default:
+	}
+}
+
+// rescan is how often the dispatcher looks at the outbox without being
+// woken: a safety net, since every commit wakes it.
+const rescan = 30 * time.Second
+
+// Run delivers until ctx ends. Attempts in flight then finish under work
+// (cancel it to cut them short), their results are recorded, and Run
+// returns.
+func (d *Dispatcher) Run(ctx, work context.Context) error {
+	states, err := d.outbox.TargetStates(ctx)
+	if err != nil {
+		return err
+	}
+	d.mu.Lock()
+	d.disabled = states
+	d.mu.Unlock()
+
+	recDone := make(chan struct{})
+	go func() {
+		defer close(recDone)
+		d.recorder(work)
+	}()
+
+	var wg sync.WaitGroup
+	for {
+		queues, err := d.outbox.Queues(ctx)
+		if err != nil && ctx.Err() == nil {
+			d.log.Error("read outbox", "err", err)
+		}
+		for _, q := range queues {
+			if !d.claim(q) {
+				continue
+			}
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				defer d.release(q)
+				d.work(ctx, work, q, false)
+			}()
+		}
+		select {
+		case <-ctx.Done():
+			wg.Wait()
+			close(d.results)
+			<-recDone
+			return nil
+		case <-d.wake:
+		case <-d.clock.After(rescan):
+		}
+	}
+}
+
+// claim marks a queue as having a worker, unless it has one or its
+// target cannot be sent to now.
+func (d *Dispatcher) claim(q store.Queue) bool {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	t := d.targets[q.Target]
+	if d.workers[q] || t == nil || t.Disabled || d.isDisabled(t) {
+		return false
+	}
+	d.workers[q] = true
+	return true
+}
+
+func (d *Dispatcher) release(q store.Queue) {
+	d.mu.Lock()
+	delete(d.workers, q)
+	d.mu.Unlock()
+}
+
+// isDisabled reports whether a 410 disabled the target. Editing the
+// target's configuration enables it again. d.mu must be held.
+func (d *Dispatcher) isDisabled(t *config.Target) bool {
+	s, ok := d.disabled[t.Name]
+	return ok && s.Disabled && s.Config == TargetFingerprint(t)
+}
+
+func (d *Dispatcher) target(name string) (*config.Target, bool) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	t := d.targets[name]
+	if t == nil || t.Disabled || d.isDisabled(t) {
+		return nil, false
+	}
+	return t, true
+}
+
+// batchSize is how many deliveries a worker reads from the outbox at once.
+const batchSize = 64
+
+// Drain makes one pass over the outbox, as `pollhook once` does: every
+// queue delivers in order what is due now, and stops at its first failure,
+// which stays queued (with its retry scheduled) for the daemon. A
+// Dispatcher runs either Run or Drain, once.
+func (d *Dispatcher) Drain(ctx context.Context) error {
+	states, err := d.outbox.TargetStates(ctx)
+	if err != nil {
+		return err
+	}
+	d.mu.Lock()
+	d.disabled = states
+	d.mu.Unlock()
+	recDone := make(chan struct{})
+	go func() {
+		defer close(recDone)
+		d.recorder(ctx)
+	}()
+	queues, err := d.outbox.Queues(ctx)
+	var wg sync.WaitGroup
+	for _, q := range queues {
+		if !d.claim(q) {
+			continue
+		}
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			defer d.release(q)
+			d.work(ctx, ctx, q, true)
+		}()
+	}
+	wg.Wait()
+	close(d.results)
+	<-recDone
+	return err
+}
+
+// work delivers one queue in order until it is empty, its target is
+// disabled, or ctx ends. With once, it stops at the first delivery that
+// is not due or fails.
+func (d *Dispatcher) work(ctx, work context.Context, q store.Queue, once bool) {
+	log := d.log.With("target", q.Target, "watch", q.Watch)
+	for ctx.Err() == nil {
+		batch, err := d.outbox.Pending(ctx, q, batchSize)
+		if err != nil {
+			if ctx.Err() == nil {
+				log.Error("read outbox", "err", err)
+			}
+			return
+		}
+		if len(batch) == 0 {
+			return
+		}
+		for i := range batch {
+			if !d.deliver(ctx, work, log, &batch[i], once) {
+				d.flush()
+				return
+			}
+		}
+		// The next read must see this batch's results.
+		d.flush()
+	}
+}
+
+// deliver tries one delivery until it is delivered or failed for good. It
+// returns false when the queue must stop (target disabled, ctx ended).
+func (d *Dispatcher) deliver(ctx, work context.Context, log *slog.Logger, p *store.Pending, once bool) bool {
+	log = log.With("event_id", p.EventID)
+	var ev Event
+	if err := json.Unmarshal(p.Payload, &ev); err != nil {
+		// Cannot happen for events pollhook wrote; keep it as a dead letter.
+		log.Error("undecodable event, marking failed", "err", err)
+		d.record(store.Result{EventID: p.EventID, Target: p.Target, State: store.StateFailed,
+			Attempt: store.Attempt{At: d.clock.Now(), Error: "undecodable event: " + err.Error()}})
+		return true
+	}
+	for {
+		if wait := p.NextAt.Sub(d.clock.Now()); wait > 0 {
+			if once {
+				return false
+			}
+			select {
+			case <-ctx.Done():
+				return false
+			case <-d.clock.After(wait):
+			}
+		}
+		if ctx.Err() != nil {
+			return false
+		}
+		t, ok := d.target(p.Target)
+		if !ok {
+			return false
+		}
+		at := d.clock.Now()
+		attempt, v := d.attempt(work, t, &ev, at)
+		p.Attempts++
+		res := store.Result{EventID: p.EventID, Target: p.Target, Attempt: attempt, State: store.StatePending}
+		switch {
+		case v.OK:
+			res.State = store.StateDelivered
+			d.record(res)
+			log.Debug("delivered", "status", attempt.Status, "attempts", p.Attempts)
+			return true
+		case v.Disable:
+			res.NextAt = at
+			d.record(res)
+			d.disable(ctx, t, v.Reason, at)
+			log.Warn("target disabled; deliveries stay queued until `pollhook target enable "+t.Name+"`",
+				"reason", v.Reason)
+			return false
+		}
+		retry := t.RetrySchedule()
+		if p.Attempts > len(retry) {
+			res.State = store.StateFailed
+			d.record(res)
+			log.Warn("delivery failed for good (dead letter)", "attempts", p.Attempts, "err", v.Reason)
+			return true
+		}
+		delay := time.Duration(float64(retry[p.Attempts-1]) * d.jitter())
+		delay = max(delay, v.RetryAfter)
+		res.NextAt = at.Add(delay)
+		p.NextAt = res.NextAt
+		d.record(res)
+		log.Warn("delivery failed, will retry", "attempt", p.Attempts, "err", v.Reason,
+			"retry_in", delay.Round(time.Millisecond).String())
+		if once {
+			return false
+		}
+	}
+}
+
+func (d *Dispatcher) disable(ctx context.Context, t *config.Target, reason string, at time.Time) {
+	s := store.TargetState{Disabled: true, Reason: reason, Since: at, Config: TargetFingerprint(t)}
+	d.mu.Lock()
+	d.disabled[t.Name] = s
+	d.mu.Unlock()
+	if err := d.outbox.SetTargetState(ctx, t.Name, s); err != nil {
+		d.log.Error("save target state", "target", t.Name, "err", err)
+	}
+}
+
+// Enable re-enables a target a 410 disabled and wakes its queues.
+func (d *Dispatcher) Enable(ctx context.Context, name string) error {
+	if err := d.outbox.SetTargetState(ctx, name, store.TargetState{}); err != nil {
+		return err
+	}
+	d.mu.Lock()
+	delete(d.disabled, name)
+	d.mu.Unlock()
+	d.Wake()
+	return nil
+}
+
+// maxResponseRead bounds how much of a target's response is read.
+const maxResponseRead = 64 << 10
+
+// attempt sends one request and classifies the answer.
+func (d *Dispatcher) attempt(ctx context.Context, t *config.Target, ev *Event, at time.Time) (store.Attempt, Verdict) {
+	a := store.Attempt{At: at}
+	msg, err := Render(t, ev, at, d.version)
+	if err != nil {
+		a.Error = err.Error()
+		return a, Verdict{Reason: a.Error}
+	}
+	status, header, body, err := Send(ctx, d.client, t, msg)
+	a.Latency = d.clock.Now().Sub(at)
+	if err != nil {
+		a.Error = err.Error()
+		return a, Verdict{Reason: a.Error}
+	}
+	a.Status = status
+	a.Body = clip(body, store.MaxAttemptBody)
+	v := Classify(t, status, header, body, d.clock.Now())
+	if !v.OK {
+		a.Error = v.Reason
+	}
+	return a, v
+}
+
+// Send performs a rendered request under the target's timeout and returns
+// the status, headers and the start of the body. Errors never include the
+// URL, which can hold a token.
+func Send(ctx context.Context, client *http.Client, t *config.Target, m *Message) (int, http.Header, []byte, error) {
+	ctx, cancel := context.WithTimeout(ctx, t.AttemptTimeout())
+	defer cancel()
+	req, err := http.NewRequestWithContext(ctx, m.Method, m.URL, bytes.NewReader(m.Body))
+	if err != nil {
+		return 0, nil, nil, fmt.Errorf("build request: %w", stripURL(err))
+	}
+	req.Header = m.Header.Clone()
+	resp, err := client.Do(req)
+	if err != nil {
+		if errors.Is(err, context.DeadlineExceeded) {
+			return 0, nil, nil, fmt.Errorf("no answer within %s", t.AttemptTimeout())
+		}
+		return 0, nil, nil, stripURL(err)
+	}
+	defer resp.Body.Close()
+	body, _ := io.ReadAll(io.LimitReader(resp.Body, maxResponseRead))
+	return resp.StatusCode, resp.Header, body, nil
+}
+
+func stripURL(err error) error {
+	var ue *url.Error
+	if errors.As(err, &ue) {
+		return fmt.Errorf("%s: %w", strings.ToLower(ue.Op), ue.Err)
+	}
+	return err
+}
+
+// clip returns at most n bytes of b as valid UTF-8.
+func clip(b []byte, n int) string {
+	if len(b) > n {
+		b = b[:n]
+		for len(b) > 0 && !utf8.Valid(b) {
+			b = b[:len(b)-1]
+		}
+	}
+	return string(bytes.ToValidUTF8(b, []byte("\uFFFD")))
+}
+
+// recordReq is a result to store, or (with done set) a flush barrier.
+type recordReq struct {
+	res  store.Result
+	done chan struct{}
+}
+
+func (d *Dispatcher) record(r store.Result) {
+	d.results <- recordReq{res: r}
+}
+
+// flush waits until every result sent so far is stored.
+func (d *Dispatcher) flush() {
+	done := make(chan struct{})
+	d.results <- recordReq{done: done}
+	<-done
+}
+
+// recorder stores results in batches: one transaction (one fsync) for
+// everything that queued up while the previous one was written.
+func (d *Dispatcher) recorder(ctx context.Context) {
+	var (
+		batch   []store.Result
+		waiters []chan struct{}
+	)
+	commit := func() {
+		if len(batch) > 0 {
+			if err := d.outbox.Record(context.WithoutCancel(ctx), batch...); err != nil {
+				d.log.Error("record deliveries", "err", err)
+			}
+		}
+		for _, w := range waiters {
+			close(w)
+		}
+		batch, waiters = batch[:0], waiters[:0]
+	}
+	for r := range d.results {
+		add := func(r recordReq) {
+			if r.done != nil {
+				waiters = append(waiters, r.done)
+			} else {
+				batch = append(batch, r.res)
+			}
+		}
+		add(r)
+	drain:
+		for len(batch) < 512 {
+			select {
+			case r, ok := <-d.results:
+				if !ok {
+					break drain
+				}
+				add(r)
+			default:
+				break drain
+			}
+		}
+		commit()
+	}
+	commit()
+}
+
+// TargetFingerprint identifies a target's configuration, so that editing
+// it re-enables a target a 410 disabled.
+func TargetFingerprint(t *config.Target) string {
+	h := sha256.Sum256([]byte(strings.Join([]string{t.Kind, t.URL, t.Homeserver, t.Room, t.ChatID, t.Topic, t.Token}, "\x00")))
+	return hex.EncodeToString(h[:8])
+}

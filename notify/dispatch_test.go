@@ -1,0 +1,567 @@
+package notify
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"path/filepath"
+	"sort"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	standardwebhooks "github.com/standard-webhooks/standard-webhooks/libraries/go"
+
+	"github.com/pollhook/pollhook/config"
+	"github.com/pollhook/pollhook/diff"
+	"github.com/pollhook/pollhook/store"
+)
+
+// fakeClock is a clock tests move by hand.
+type fakeClock struct {
+	mu      sync.Mutex
+	now     time.Time
+	waiters []fakeWaiter
+}
+
+type fakeWaiter struct {
+	at time.Time
+	ch chan time.Time
+}
+
+func newFakeClock() *fakeClock {
+	return &fakeClock{now: time.Now().Truncate(time.Second)}
+}
+
+func (c *fakeClock) Now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.now
+}
+
+func (c *fakeClock) After(d time.Duration) <-chan time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	ch := make(chan time.Time, 1)
+	if d <= 0 {
+		ch <- c.now
+		return ch
+	}
+	c.waiters = append(c.waiters, fakeWaiter{at: c.now.Add(d), ch: ch})
+	return ch
+}
+
+// Advance moves the clock and fires the timers that came due.
+func (c *fakeClock) Advance(d time.Duration) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.now = c.now.Add(d)
+	kept := c.waiters[:0]
+	for _, w := range c.waiters {
+		if !w.at.After(c.now) {
+			w.ch <- c.now
+		} else {
+			kept = append(kept, w)
+		}
+	}
+	c.waiters = kept
+}
+
+// receiver records the requests it gets and answers as told.
+type receiver struct {
+	mu       sync.Mutex
+	requests []recorded
+	respond  func(n int, r *http.Request) (int, http.Header, string)
+}
+
+type recorded struct {
+	header http.Header
+	body   []byte
+	at     time.Time
+}
+
+func (rc *receiver) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	body, _ := io.ReadAll(r.Body)
+	rc.mu.Lock()
+	rc.requests = append(rc.requests, recorded{header: r.Header.Clone(), body: body, at: time.Now()})
+	n := len(rc.requests)
+	respond := rc.respond
+	rc.mu.Unlock()
+	status, h, resp := http.StatusNoContent, http.Header(nil), ""
+	if respond != nil {
+		status, h, resp = respond(n, r)
+	}
+	for k, v := range h {
+		w.Header()[k] = v
+	}
+	w.WriteHeader(status)
+	_, _ = io.WriteString(w, resp)
+}
+
+func (rc *receiver) count() int {
+	rc.mu.Lock()
+	defer rc.mu.Unlock()
+	return len(rc.requests)
+}
+
+func (rc *receiver) get(i int) recorded {
+	rc.mu.Lock()
+	defer rc.mu.Unlock()
+	return rc.requests[i]
+}
+
+func waitFor(t *testing.T, what string, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("timed out waiting for %s", what)
+		}
+		time.Sleep(2 * time.Millisecond)
+	}
+}
+
+const testSecret = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"
+
+func webhookTarget(t *testing.T, name, url, extra string) *config.Target {
+	t.Helper()
+	src := fmt.Sprintf("[[target]]\nname = %q\nurl = %q\nsecret = %q\n%s", name, url, testSecret, extra)
+	cfg, err := config.Parse("t.toml", []byte(src), func(string) (string, bool) { return "", false })
+	if err != nil {
+		t.Fatal(err)
+	}
+	return cfg.Targets[0]
+}
+
+type harness struct {
+	t     *testing.T
+	db    *store.DB
+	clock *fakeClock
+	disp  *Dispatcher
+	seq   map[string]uint64
+	stop  func()
+}
+
+func newHarness(t *testing.T, targets ...*config.Target) *harness {
+	t.Helper()
+	db, err := store.Open(filepath.Join(t.TempDir(), "outbox.db"), store.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	h := &harness{t: t, db: db, clock: newFakeClock(), seq: map[string]uint64{}}
+	h.disp = NewDispatcher(DispatcherOptions{
+		Outbox: db, Targets: targets, Clock: h.clock, Version: "test",
+		Jitter: func() float64 { return 1 },
+	})
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- h.disp.Run(ctx, ctx) }()
+	h.stop = func() {
+		cancel()
+		if err := <-done; err != nil {
+			t.Errorf("Run: %v", err)
+		}
+		db.Close()
+	}
+	t.Cleanup(func() {
+		if h.stop != nil {
+			h.stop()
+		}
+	})
+	return h
+}
+
+// commit queues one change event of watch for targets, as the poller does.
+func (h *harness) commit(watch string, targets ...string) *Event {
+	h.t.Helper()
+	h.seq[watch]++
+	now := h.clock.Now()
+	ev := &Event{
+		ID: NewID(now), Type: TypeChanged, Timestamp: now.UTC(),
+		Data: Data{Watch: watch, URL: "https://api.example/" + watch, Seq: h.seq[watch], Format: diff.JSON,
+			Changes: []diff.Change{{Op: diff.Added, Path: "#(id==1)", Key: "1", New: json.RawMessage(`{"id":1}`)}},
+			Counts:  &diff.Counts{Added: 1}},
+	}
+	payload, err := json.Marshal(ev)
+	if err != nil {
+		h.t.Fatal(err)
+	}
+	err = h.db.CommitEvent(context.Background(), store.Commit{
+		Watch: watch, State: store.WatchState{Baseline: true, Seq: h.seq[watch]},
+		EventID: ev.ID, Payload: payload, Time: now, Targets: targets,
+	})
+	if err != nil {
+		h.t.Fatal(err)
+	}
+	h.disp.Wake()
+	return ev
+}
+
+func (h *harness) delivery(ev *Event, target string) store.Delivery {
+	h.t.Helper()
+	d, _, err := h.db.Delivery(context.Background(), ev.ID, target)
+	if err != nil {
+		h.t.Fatal(err)
+	}
+	return d
+}
+
+func TestDispatcher_DeliversSignedWebhook(t *testing.T) {
+	rc := &receiver{}
+	srv := httptest.NewServer(rc)
+	defer srv.Close()
+	h := newHarness(t, webhookTarget(t, "hook", srv.URL+"/hook", `headers = { "X-Env" = "prod" }`))
+	ev := h.commit("releases", "hook")
+	waitFor(t, "delivered", func() bool { return h.delivery(ev, "hook").State == store.StateDelivered })
+
+	req := rc.get(0)
+	if got := req.header.Get("webhook-id"); got != ev.ID {
+		t.Errorf("webhook-id = %q, want the event id %q", got, ev.ID)
+	}
+	if got := req.header.Get("Content-Type"); got != "application/json" {
+		t.Errorf("Content-Type = %q", got)
+	}
+	if got := req.header.Get("User-Agent"); got != "pollhook/test" {
+		t.Errorf("User-Agent = %q", got)
+	}
+	if got := req.header.Get("X-Env"); got != "prod" {
+		t.Errorf("custom header X-Env = %q", got)
+	}
+	// The official Standard Webhooks library must accept the signature.
+	wh, err := standardwebhooks.NewWebhook(testSecret)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := wh.VerifyIgnoringTimestamp(req.body, req.header); err != nil {
+		t.Errorf("signature rejected by standard-webhooks: %v", err)
+	}
+	var got Event
+	if err := json.Unmarshal(req.body, &got); err != nil {
+		t.Fatal(err)
+	}
+	if got.ID != ev.ID || got.Data.Watch != "releases" || got.Data.Seq != 1 || len(got.Data.Changes) != 1 {
+		t.Errorf("payload = %s", req.body)
+	}
+}
+
+func TestDispatcher_RetriesWithSameID(t *testing.T) {
+	rc := &receiver{respond: func(n int, _ *http.Request) (int, http.Header, string) {
+		if n < 3 {
+			return http.StatusInternalServerError, nil, "busy"
+		}
+		return http.StatusOK, nil, "ok"
+	}}
+	srv := httptest.NewServer(rc)
+	defer srv.Close()
+	h := newHarness(t, webhookTarget(t, "hook", srv.URL, ""))
+	ev := h.commit("w", "hook")
+
+	waitFor(t, "first attempt recorded", func() bool { return h.delivery(ev, "hook").Attempts == 1 })
+	d := h.delivery(ev, "hook")
+	if d.State != store.StatePending || d.LastStatus != 500 {
+		t.Fatalf("after a 500: %+v", d)
+	}
+	if wait := d.NextAt.Sub(h.clock.Now()); wait <= 0 || wait > 5*time.Second {
+		t.Errorf("first retry in %v, want within 5s", wait)
+	}
+	h.clock.Advance(5 * time.Second)
+	waitFor(t, "second attempt", func() bool { return h.delivery(ev, "hook").Attempts == 2 })
+	if wait := h.delivery(ev, "hook").NextAt.Sub(h.clock.Now()); wait != 5*time.Minute {
+		t.Errorf("second retry in %v, want 5m", wait)
+	}
+	h.clock.Advance(5 * time.Minute)
+	waitFor(t, "delivered", func() bool { return h.delivery(ev, "hook").State == store.StateDelivered })
+
+	ids := map[string]bool{}
+	for i := 0; i < rc.count(); i++ {
+		ids[rc.get(i).header.Get("webhook-id")] = true
+	}
+	if rc.count() != 3 || len(ids) != 1 || !ids[ev.ID] {
+		t.Errorf("%d requests with ids %v, want 3 with %s", rc.count(), ids, ev.ID)
+	}
+	_, attempts, _ := h.db.Delivery(context.Background(), ev.ID, "hook")
+	if len(attempts) != 3 || attempts[0].Status != 500 || attempts[0].Body != "busy" || attempts[2].Status != 200 {
+		t.Errorf("attempts = %+v", attempts)
+	}
+}
+
+func TestDispatcher_FailureKinds(t *testing.T) {
+	moved := &receiver{}
+	movedSrv := httptest.NewServer(moved)
+	defer movedSrv.Close()
+	tests := []struct {
+		name    string
+		respond func(n int, r *http.Request) (int, http.Header, string)
+		want    string
+	}{
+		{"redirect not followed", func(int, *http.Request) (int, http.Header, string) {
+			return http.StatusFound, http.Header{"Location": {movedSrv.URL}}, ""
+		}, "HTTP 302"},
+		{"client error", func(int, *http.Request) (int, http.Header, string) {
+			return http.StatusBadRequest, nil, "bad"
+		}, "HTTP 400"},
+		{"timeout", func(_ int, r *http.Request) (int, http.Header, string) {
+			select {
+			case <-r.Context().Done():
+			case <-time.After(5 * time.Second):
+			}
+			return http.StatusOK, nil, ""
+		}, "no answer within 1s"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			rc := &receiver{respond: tt.respond}
+			srv := httptest.NewServer(rc)
+			defer srv.Close()
+			h := newHarness(t, webhookTarget(t, "hook", srv.URL, `timeout = "1s"`))
+			ev := h.commit("w", "hook")
+			waitFor(t, "attempt", func() bool { return h.delivery(ev, "hook").Attempts == 1 })
+			d := h.delivery(ev, "hook")
+			if d.State != store.StatePending || !strings.Contains(d.LastError, tt.want) {
+				t.Errorf("delivery = %+v, want pending with %q", d, tt.want)
+			}
+		})
+	}
+	if moved.count() != 0 {
+		t.Errorf("the redirect was followed")
+	}
+}
+
+func TestDispatcher_DeadLetter(t *testing.T) {
+	rc := &receiver{respond: func(int, *http.Request) (int, http.Header, string) {
+		return http.StatusInternalServerError, nil, ""
+	}}
+	srv := httptest.NewServer(rc)
+	defer srv.Close()
+	h := newHarness(t, webhookTarget(t, "hook", srv.URL, `retry = ["1s", "2s"]`))
+	ev := h.commit("w", "hook")
+	next := h.commit("w", "hook")
+	for i, step := range []time.Duration{time.Second, 2 * time.Second} {
+		waitFor(t, "attempt", func() bool { return h.delivery(ev, "hook").Attempts == i+1 })
+		h.clock.Advance(step)
+	}
+	waitFor(t, "dead letter", func() bool { return h.delivery(ev, "hook").State == store.StateFailed })
+	if d := h.delivery(ev, "hook"); d.Attempts != 3 {
+		t.Errorf("attempts = %d, want 3 (first + 2 retries)", d.Attempts)
+	}
+	// The queue moves on to the next event once the first is dead.
+	waitFor(t, "next event tried", func() bool { return h.delivery(next, "hook").Attempts >= 1 })
+	failed, _ := h.db.Deliveries(context.Background(), store.Filter{State: store.StateFailed})
+	if len(failed) != 1 || failed[0].EventID != ev.ID {
+		t.Errorf("failed deliveries = %+v", failed)
+	}
+}
+
+func TestDispatcher_RetryAfter(t *testing.T) {
+	tests := []struct {
+		name  string
+		value func(now time.Time) string
+		want  time.Duration
+	}{
+		{"seconds", func(time.Time) string { return "120" }, 120 * time.Second},
+		{"HTTP date", func(now time.Time) string { return now.Add(time.Hour).UTC().Format(http.TimeFormat) }, time.Hour},
+		{"capped at 24h", func(time.Time) string { return "999999" }, 24 * time.Hour},
+		{"shorter than the schedule", func(time.Time) string { return "1" }, 5 * time.Second},
+	}
+	for _, tt := range tests {
+		for _, status := range []int{http.StatusTooManyRequests, http.StatusServiceUnavailable} {
+			t.Run(fmt.Sprintf("%s/%d", tt.name, status), func(t *testing.T) {
+				var h *harness
+				rc := &receiver{respond: func(int, *http.Request) (int, http.Header, string) {
+					return status, http.Header{"Retry-After": {tt.value(h.clock.Now())}}, ""
+				}}
+				srv := httptest.NewServer(rc)
+				defer srv.Close()
+				h = newHarness(t, webhookTarget(t, "hook", srv.URL, ""))
+				ev := h.commit("w", "hook")
+				waitFor(t, "attempt", func() bool { return h.delivery(ev, "hook").Attempts == 1 })
+				if wait := h.delivery(ev, "hook").NextAt.Sub(h.clock.Now()); wait != tt.want {
+					t.Errorf("next attempt in %v, want %v", wait, tt.want)
+				}
+			})
+		}
+	}
+}
+
+func TestDispatcher_GoneDisablesTarget(t *testing.T) {
+	gone := true
+	var mu sync.Mutex
+	rc := &receiver{respond: func(int, *http.Request) (int, http.Header, string) {
+		mu.Lock()
+		defer mu.Unlock()
+		if gone {
+			return http.StatusGone, nil, ""
+		}
+		return http.StatusOK, nil, ""
+	}}
+	srv := httptest.NewServer(rc)
+	defer srv.Close()
+	h := newHarness(t, webhookTarget(t, "hook", srv.URL, ""))
+	ev := h.commit("w", "hook")
+	waitFor(t, "attempt", func() bool { return h.delivery(ev, "hook").Attempts == 1 })
+	ev2 := h.commit("w", "hook")
+	h.clock.Advance(24 * time.Hour)
+	time.Sleep(50 * time.Millisecond)
+	if rc.count() != 1 {
+		t.Fatalf("%d requests to a disabled target, want 1", rc.count())
+	}
+	states, _ := h.db.TargetStates(context.Background())
+	if !states["hook"].Disabled {
+		t.Fatalf("target state = %+v, want disabled", states["hook"])
+	}
+	if d := h.delivery(ev2, "hook"); d.State != store.StatePending {
+		t.Errorf("queued delivery = %+v, want it kept pending", d)
+	}
+	mu.Lock()
+	gone = false
+	mu.Unlock()
+	if err := h.disp.Enable(context.Background(), "hook"); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, "both delivered after enable", func() bool {
+		return h.delivery(ev, "hook").State == store.StateDelivered && h.delivery(ev2, "hook").State == store.StateDelivered
+	})
+}
+
+func TestDispatcher_OrderPerWatch(t *testing.T) {
+	var mu sync.Mutex
+	failFirst := true
+	rc := &receiver{respond: func(_ int, r *http.Request) (int, http.Header, string) {
+		mu.Lock()
+		defer mu.Unlock()
+		if failFirst && r.Header.Get("X-Seq") == "" {
+			failFirst = false
+			return http.StatusInternalServerError, nil, ""
+		}
+		return http.StatusOK, nil, ""
+	}}
+	srv := httptest.NewServer(rc)
+	defer srv.Close()
+	h := newHarness(t, webhookTarget(t, "hook", srv.URL, ""))
+	first := h.commit("w", "hook")
+	second := h.commit("w", "hook")
+	waitFor(t, "first attempt", func() bool { return h.delivery(first, "hook").Attempts == 1 })
+	time.Sleep(50 * time.Millisecond)
+	if d := h.delivery(second, "hook"); d.Attempts != 0 {
+		t.Fatalf("event 2 sent while event 1 waits for its retry: %+v", d)
+	}
+	h.clock.Advance(5 * time.Second)
+	waitFor(t, "both delivered", func() bool { return h.delivery(second, "hook").State == store.StateDelivered })
+	var seqs []uint64
+	for i := 0; i < rc.count(); i++ {
+		var ev Event
+		_ = json.Unmarshal(rc.get(i).body, &ev)
+		seqs = append(seqs, ev.Data.Seq)
+	}
+	if fmt.Sprint(seqs) != "[1 1 2]" {
+		t.Errorf("arrival order of seqs = %v, want [1 1 2]", seqs)
+	}
+}
+
+func TestDispatcher_DeadTargetDelaysNoOther(t *testing.T) {
+	dead := &receiver{respond: func(int, *http.Request) (int, http.Header, string) {
+		return http.StatusInternalServerError, nil, ""
+	}}
+	deadSrv := httptest.NewServer(dead)
+	defer deadSrv.Close()
+	live := &receiver{}
+	liveSrv := httptest.NewServer(live)
+	defer liveSrv.Close()
+	h := newHarness(t, webhookTarget(t, "dead", deadSrv.URL, ""), webhookTarget(t, "live", liveSrv.URL, ""))
+	var evs []*Event
+	for i := 0; i < 3; i++ {
+		evs = append(evs, h.commit("a", "dead", "live"), h.commit("b", "live"))
+	}
+	waitFor(t, "live target got everything", func() bool { return live.count() == 6 })
+	if dead.count() != 1 {
+		t.Errorf("dead target got %d requests, want 1 (the rest wait behind its retry)", dead.count())
+	}
+}
+
+func TestDispatcher_SecretRotation(t *testing.T) {
+	rc := &receiver{}
+	srv := httptest.NewServer(rc)
+	defer srv.Close()
+	const newSecret = "whsec_C2FVsBQIhrscChlQIMV+b5sSYspob7oD"
+	tg := webhookTarget(t, "hook", srv.URL, "")
+	key, err := config.DecodeSecret(newSecret)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tg.Secrets = append(tg.Secrets, key)
+	h := newHarness(t, tg)
+	ev := h.commit("w", "hook")
+	waitFor(t, "delivered", func() bool { return h.delivery(ev, "hook").State == store.StateDelivered })
+	req := rc.get(0)
+	if n := len(strings.Fields(req.header.Get("webhook-signature"))); n != 2 {
+		t.Fatalf("webhook-signature has %d signatures, want 2", n)
+	}
+	for _, s := range []string{testSecret, newSecret} {
+		wh, _ := standardwebhooks.NewWebhook(s)
+		if err := wh.VerifyIgnoringTimestamp(req.body, req.header); err != nil {
+			t.Errorf("secret %s…: %v", s[:10], err)
+		}
+	}
+}
+
+func TestDispatcher_Drain(t *testing.T) {
+	rc := &receiver{respond: func(n int, _ *http.Request) (int, http.Header, string) {
+		if n == 2 {
+			return http.StatusInternalServerError, nil, ""
+		}
+		return http.StatusOK, nil, ""
+	}}
+	srv := httptest.NewServer(rc)
+	defer srv.Close()
+	db, err := store.Open(filepath.Join(t.TempDir(), "outbox.db"), store.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	h := &harness{t: t, db: db, clock: newFakeClock(), seq: map[string]uint64{}}
+	h.disp = NewDispatcher(DispatcherOptions{Outbox: db, Targets: []*config.Target{webhookTarget(t, "hook", srv.URL, "")}, Clock: h.clock})
+	a, b, c := h.commit("w", "hook"), h.commit("w", "hook"), h.commit("w", "hook")
+	if err := h.disp.Drain(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	got := []string{h.delivery(a, "hook").State, h.delivery(b, "hook").State, h.delivery(c, "hook").State}
+	if strings.Join(got, ",") != "delivered,pending,pending" {
+		t.Errorf("states after one pass = %v; want the failure and what follows it left queued", got)
+	}
+	if rc.count() != 2 {
+		t.Errorf("%d requests, want 2", rc.count())
+	}
+}
+
+func TestSign(t *testing.T) {
+	key, _ := config.DecodeSecret(testSecret)
+	wh, _ := standardwebhooks.NewWebhook(testSecret)
+	now := time.Unix(1700000000, 0)
+	body := []byte(`{"test":2432232314}`)
+	want, err := wh.Sign("msg_p5jXN8AQM9LWM0D4loKWxJek", now, body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := Sign([][]byte{key}, "msg_p5jXN8AQM9LWM0D4loKWxJek", strconv.FormatInt(now.Unix(), 10), body); got != want {
+		t.Errorf("Sign = %s, want %s", got, want)
+	}
+}
+
+func TestNewID(t *testing.T) {
+	now := time.Now()
+	ids := make([]string, 100)
+	for i := range ids {
+		ids[i] = NewID(now.Add(time.Duration(i) * time.Millisecond))
+		if len(ids[i]) != 30 || !strings.HasPrefix(ids[i], "msg_") {
+			t.Fatalf("id %q", ids[i])
+		}
+	}
+	if !sort.StringsAreSorted(ids) {
+		t.Error("ids do not sort by time")
+	}
+}

@@ -1,0 +1,112 @@
+// Package notify renders change events into the requests each kind of
+// target expects (signed webhooks, chat messages) and delivers them from
+// the outbox, with retries, ordering and dead letters.
+package notify
+
+import (
+	"crypto/rand"
+	"encoding/json"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/pollhook/pollhook/diff"
+)
+
+// Event types.
+const (
+	TypeChanged   = "watch.changed"
+	TypeFailing   = "watch.failing"
+	TypeRecovered = "watch.recovered"
+	TypeTest      = "pollhook.test"
+)
+
+// Event is what pollhook tells its targets: the webhook payload, and the
+// source every chat message is rendered from.
+type Event struct {
+	// ID is unique per event and shared by all its targets: it is the
+	// webhook-id header, the Matrix txnId, and what the CLI names it by.
+	ID        string    `json:"id"`
+	Type      string    `json:"type"`
+	Timestamp time.Time `json:"timestamp"`
+	Data      Data      `json:"data"`
+}
+
+// Data is the body of an event.
+type Data struct {
+	Watch string `json:"watch"`
+	URL   string `json:"url"`
+	// Seq increases by one per event of a watch.
+	Seq uint64 `json:"seq"`
+	// Format is "json" or "text" (change events).
+	Format diff.Format `json:"format,omitempty"`
+
+	// Change events.
+	Changes   []diff.Change   `json:"changes,omitempty"`
+	Counts    *diff.Counts    `json:"counts,omitempty"`
+	Truncated bool            `json:"truncated,omitempty"`
+	Patch     json.RawMessage `json:"patch,omitempty"`
+	Document  json.RawMessage `json:"document,omitempty"`
+	Previous  json.RawMessage `json:"previous,omitempty"`
+
+	// Health events (watch.failing, watch.recovered).
+	Error    string     `json:"error,omitempty"`
+	Failures int        `json:"failures,omitempty"`
+	Since    *time.Time `json:"since,omitempty"`
+}
+
+// NewID returns a new event id: "msg_" and 26 characters of Crockford
+// base32 (48 bits of milliseconds, then 80 random bits), so ids sort by
+// creation time.
+func NewID(now time.Time) string {
+	const alphabet = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
+	var b [16]byte
+	ms := uint64(now.UnixMilli())
+	for i := 5; i >= 0; i-- {
+		b[i] = byte(ms)
+		ms >>= 8
+	}
+	_, _ = rand.Read(b[6:]) // crypto/rand.Read never fails (Go 1.24+)
+	// 128 bits -> 26 base32 digits (130 bits, the top two are zero).
+	var out [26]byte
+	hi := uint64(b[0])<<56 | uint64(b[1])<<48 | uint64(b[2])<<40 | uint64(b[3])<<32 |
+		uint64(b[4])<<24 | uint64(b[5])<<16 | uint64(b[6])<<8 | uint64(b[7])
+	lo := uint64(b[8])<<56 | uint64(b[9])<<48 | uint64(b[10])<<40 | uint64(b[11])<<32 |
+		uint64(b[12])<<24 | uint64(b[13])<<16 | uint64(b[14])<<8 | uint64(b[15])
+	for i := 25; i >= 0; i-- {
+		out[i] = alphabet[lo&31]
+		lo = lo>>5 | hi<<59
+		hi >>= 5
+	}
+	return "msg_" + string(out[:])
+}
+
+// Title is the one-line summary chat messages start with:
+// "releases changed: 1 added, 2 changed".
+func (e *Event) Title() string {
+	switch e.Type {
+	case TypeFailing:
+		return fmt.Sprintf("%s is failing (%d polls in a row)", e.Data.Watch, e.Data.Failures)
+	case TypeRecovered:
+		return fmt.Sprintf("%s recovered", e.Data.Watch)
+	case TypeTest:
+		return "pollhook test message"
+	}
+	if e.Data.Counts == nil {
+		return e.Data.Watch + " changed"
+	}
+	c := *e.Data.Counts
+	var parts []string
+	for _, p := range []struct {
+		n    int
+		what string
+	}{{c.Added, "added"}, {c.Removed, "removed"}, {c.Changed, "changed"}} {
+		if p.n > 0 {
+			parts = append(parts, fmt.Sprintf("%d %s", p.n, p.what))
+		}
+	}
+	if len(parts) == 0 {
+		return e.Data.Watch + " changed"
+	}
+	return e.Data.Watch + " changed: " + strings.Join(parts, ", ")
+}

@@ -1,0 +1,76 @@
+package notify
+
+import (
+	"net/http"
+	"strings"
+
+	"github.com/pollhook/pollhook/config"
+)
+
+// Gotify: POST {url}/message with the application token in X-Gotify-Key
+// (not in the query, where it would end up in logs). The message is
+// Markdown, as the client::display extra says. Gotify documents no length
+// limit; pollhook keeps messages under 16,000 bytes, which phones still
+// show whole.
+const gotifyMaxMessage = 16000
+
+type gotifyMessage struct {
+	Title    string       `json:"title"`
+	Message  string       `json:"message"`
+	Priority *int         `json:"priority,omitempty"`
+	Extras   gotifyExtras `json:"extras"`
+}
+
+type gotifyExtras struct {
+	Display      gotifyDisplay       `json:"client::display"`
+	Notification *gotifyNotification `json:"client::notification,omitempty"`
+}
+
+type gotifyDisplay struct {
+	ContentType string `json:"contentType"`
+}
+
+type gotifyNotification struct {
+	Click gotifyClick `json:"click"`
+}
+
+type gotifyClick struct {
+	URL string `json:"url"`
+}
+
+func gotifyRoute(t *config.Target, _ *Event) (*Message, error) {
+	h := http.Header{}
+	h.Set("X-Gotify-Key", t.Token)
+	return &Message{Method: http.MethodPost, URL: strings.TrimRight(t.URL, "/") + "/message", Header: h}, nil
+}
+
+// markdownLink shows a URL as a CommonMark autolink when it can be one.
+func markdownLink(u string) string {
+	if u == "" {
+		return ""
+	}
+	if strings.ContainsAny(u, "<> \t") {
+		return config.EscapeMarkdown(u)
+	}
+	return "<" + u + ">"
+}
+
+func gotifyPayload(t *config.Target, _ *Event, c *chatText) (any, error) {
+	intro := escapedIntro(c, config.EscapeMarkdown)
+	link := markdownLink(c.url)
+	budget := gotifyMaxMessage - len(intro) - len(link) - len("\n\n```\n\n```\n\n**\n\n")
+	f := c.fit(guardFence, func(l string) int { return len(l) + 1 }, budget)
+	m := gotifyMessage{
+		Title:   c.title,
+		Message: joinParts(intro, fence("", f.lines), moreItalic(f.more), link),
+		Extras:  gotifyExtras{Display: gotifyDisplay{ContentType: "text/markdown"}},
+	}
+	if t.Priority > 0 {
+		p := t.Priority
+		m.Priority = &p
+	}
+	if c.url != "" {
+		m.Extras.Notification = &gotifyNotification{Click: gotifyClick{URL: c.url}}
+	}
+	return m, nil
+}

@@ -1,0 +1,523 @@
+package notify
+
+import (
+	"bytes"
+	"encoding/json"
+	"encoding/xml"
+	"flag"
+	"html"
+	"io"
+	"net/http"
+	"os"
+	"path/filepath"
+	"regexp"
+	"sort"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+	"unicode/utf8"
+
+	"github.com/pollhook/pollhook/config"
+)
+
+var updateGolden = flag.Bool("update", false, "rewrite the golden files in testdata/golden")
+
+// Secrets of the test targets; none may appear in a goldenRequest file.
+const (
+	testTelegramToken = "123456:ABC-DEF1234ghIkl-zyx57W2v1u123ew11"
+	testMatrixToken   = "syt_cG9sbGhvb2s_SECRETsecret_0a1b2c"
+	testGotifyToken   = "AhGotifyAppSecret"
+	testNtfyToken     = "tk_ntfysecretntfysecret00000"
+	testSlackSecret   = "XXXXslackSECRETxxxxXXXX"
+	testDiscordSecret = "discordSECRET-token_abcdef"
+	testMMSecret      = "mattermostsecretkey4242"
+	testTeamsSig      = "TEAMSsigSECRETvalue"
+	testGChatKey      = "AIzaGCHATkeySECRET"
+	testGChatToken    = "GCHATtokenSECRET"
+)
+
+// testTargets returns one target of each chat kind.
+func testTargets() []*config.Target {
+	return []*config.Target{
+		{Name: "slack", Kind: config.KindSlack,
+			URL: "https://hooks.slack.com/services/T0000/B0000/" + testSlackSecret},
+		{Name: "mattermost", Kind: config.KindMattermost,
+			URL:     "https://mattermost.example.com/hooks/" + testMMSecret,
+			Channel: "releases", Username: "pollhook", IconURL: "https://example.com/pollhook.png"},
+		{Name: "discord", Kind: config.KindDiscord,
+			URL: "https://discord.com/api/webhooks/123456789012345678/" + testDiscordSecret + "?thread_id=42"},
+		{Name: "teams", Kind: config.KindTeams,
+			URL: "https://prod-00.westeurope.logic.azure.com:443/workflows/0a1b/triggers/manual/paths/invoke" +
+				"?api-version=2016-06-01&sp=%2Ftriggers%2Fmanual%2Frun&sv=1.0&sig=" + testTeamsSig},
+		{Name: "googlechat", Kind: config.KindGoogleChat,
+			URL: "https://chat.googleapis.com/v1/spaces/AAAAxyz/messages?key=" + testGChatKey + "&token=" + testGChatToken},
+		{Name: "telegram", Kind: config.KindTelegram, URL: config.DefaultTelegramURL,
+			Token: testTelegramToken, ChatID: "-1001234567890"},
+		{Name: "ntfy", Kind: config.KindNtfy, URL: "https://ntfy.sh", Topic: "pollhook-releases",
+			Priority: 4, Tags: []string{"package"}, Token: testNtfyToken},
+		{Name: "matrix", Kind: config.KindMatrix, Homeserver: "https://matrix.example.org",
+			Room: "!abc123:example.org", Token: testMatrixToken},
+		{Name: "gotify", Kind: config.KindGotify, URL: "https://gotify.example.com/", Token: testGotifyToken, Priority: 5},
+	}
+}
+
+var testSecrets = []string{testTelegramToken, testMatrixToken, testGotifyToken, testNtfyToken, testSlackSecret,
+	testDiscordSecret, testMMSecret, testTeamsSig, testGChatKey, testGChatToken}
+
+var testNow = time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)
+
+// goldenEvent is the sample event as a real change event, with a fixed id.
+func goldenEvent() *Event {
+	ev := SampleEvent("releases", "https://api.example.com/repos/acme/app/releases", testNow)
+	ev.ID = "msg_01JNE3Q4Z8N5V7W9Y1A3C5E7G9"
+	ev.Type = TypeChanged
+	return ev
+}
+
+// goldenRequest is a rendered request as the goldenRequest files show it.
+type goldenRequest struct {
+	Method string            `json:"method"`
+	URL    string            `json:"url"`
+	Header map[string]string `json:"header"`
+	Body   json.RawMessage   `json:"body"`
+}
+
+func TestRender_golden(t *testing.T) {
+	for _, target := range testTargets() {
+		t.Run(target.Kind, func(t *testing.T) {
+			m, err := Render(target, goldenEvent(), testNow, "test")
+			if err != nil {
+				t.Fatal(err)
+			}
+			inspectBody(t, target.Kind, m.Body)
+
+			g := goldenRequest{Method: m.Method, URL: RedactURL(target, m.URL), Header: map[string]string{}}
+			secrets := targetSecrets(target)
+			for k := range m.Header {
+				switch k {
+				case "Webhook-Timestamp", "Webhook-Signature": // change with the time of sending
+					continue
+				}
+				g.Header[k] = redact(m.Header.Get(k), secrets)
+			}
+			var pretty bytes.Buffer
+			if err := json.Indent(&pretty, m.Body, "  ", "  "); err != nil {
+				t.Fatalf("body is not JSON: %v\n%s", err, m.Body)
+			}
+			g.Body = pretty.Bytes()
+			got, err := marshalIndent(g)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, s := range testSecrets {
+				if bytes.Contains(got, []byte(s)) {
+					t.Errorf("golden output contains the secret %q", s)
+				}
+			}
+
+			path := filepath.Join("testdata", "golden", target.Kind+".json")
+			if *updateGolden {
+				if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+					t.Fatal(err)
+				}
+				if err := os.WriteFile(path, got, 0o644); err != nil {
+					t.Fatal(err)
+				}
+			}
+			want, err := os.ReadFile(path)
+			if err != nil {
+				t.Fatalf("%v (run go test -update to create it)", err)
+			}
+			if !bytes.Equal(got, want) {
+				t.Errorf("%s differs from the rendered request (run go test -update after checking):\n%s", path, got)
+			}
+		})
+	}
+}
+
+func marshalIndent(v any) ([]byte, error) {
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	enc.SetIndent("", "  ")
+	err := enc.Encode(v)
+	return buf.Bytes(), err
+}
+
+func TestRender_routes(t *testing.T) {
+	ev := goldenEvent()
+	tests := []struct {
+		kind       string
+		wantMethod string
+		wantURL    string
+		wantHeader map[string]string
+	}{
+		{config.KindSlack, http.MethodPost, "https://hooks.slack.com/services/T0000/B0000/" + testSlackSecret, nil},
+		{config.KindDiscord, http.MethodPost,
+			"https://discord.com/api/webhooks/123456789012345678/" + testDiscordSecret + "?thread_id=42&wait=true", nil},
+		{config.KindTelegram, http.MethodPost, "https://api.telegram.org/bot" + testTelegramToken + "/sendMessage", nil},
+		{config.KindNtfy, http.MethodPost, "https://ntfy.sh",
+			map[string]string{"Authorization": "Bearer " + testNtfyToken}},
+		{config.KindMatrix, http.MethodPut,
+			"https://matrix.example.org/_matrix/client/v3/rooms/%21abc123:example.org/send/m.room.message/" + ev.ID,
+			map[string]string{"Authorization": "Bearer " + testMatrixToken}},
+		{config.KindGotify, http.MethodPost, "https://gotify.example.com/message",
+			map[string]string{"X-Gotify-Key": testGotifyToken}},
+	}
+	targets := map[string]*config.Target{}
+	for _, tg := range testTargets() {
+		targets[tg.Kind] = tg
+	}
+	for _, tt := range tests {
+		t.Run(tt.kind, func(t *testing.T) {
+			m, err := Render(targets[tt.kind], ev, testNow, "test")
+			if err != nil {
+				t.Fatal(err)
+			}
+			if m.Method != tt.wantMethod || m.URL != tt.wantURL {
+				t.Errorf("got %s %s, want %s %s", m.Method, m.URL, tt.wantMethod, tt.wantURL)
+			}
+			for k, v := range tt.wantHeader {
+				if got := m.Header.Get(k); got != v {
+					t.Errorf("header %s = %q, want %q", k, got, v)
+				}
+			}
+			if strings.Contains(m.URL, "token=") {
+				t.Errorf("a token went into the query: %s", m.URL)
+			}
+		})
+	}
+}
+
+func TestRender_unknownKind(t *testing.T) {
+	_, err := Render(&config.Target{Name: "x", Kind: "pager"}, goldenEvent(), testNow, "test")
+	if err == nil || !strings.Contains(err.Error(), `no renderer for kind "pager"`) {
+		t.Fatalf("err = %v", err)
+	}
+}
+
+func TestRender_eventTypes(t *testing.T) {
+	since := testNow.Add(-90 * time.Minute)
+	events := map[string]*Event{
+		"failing": {ID: "msg_1", Type: TypeFailing, Timestamp: testNow, Data: Data{
+			Watch: "releases", URL: "https://api.example.com/r", Failures: 3, Since: &since,
+			Error: "GET https://api.example.com/r: 503 <html>&</html>"}},
+		"recovered": {ID: "msg_2", Type: TypeRecovered, Timestamp: testNow, Data: Data{
+			Watch: "releases", URL: "https://api.example.com/r", Since: &since}},
+		"test": SampleEvent("releases", "https://api.example.com/r", testNow),
+	}
+	for name, ev := range events {
+		for _, target := range testTargets() {
+			t.Run(name+"/"+target.Kind, func(t *testing.T) {
+				m, err := Render(target, ev, testNow, "test")
+				if err != nil {
+					t.Fatal(err)
+				}
+				text := inspectBody(t, target.Kind, m.Body).text
+				for _, want := range ev.Lines() {
+					if !strings.Contains(text, want) {
+						t.Errorf("message lacks %q:\n%s", want, text)
+					}
+				}
+			})
+		}
+	}
+}
+
+// shownText is what a rendered body shows.
+type shownText struct {
+	// text is the readable text of the message (unescaped).
+	text string
+	// changes are its change lines, unescaped; more is N of its
+	// "…and N more changes", or 0.
+	changes []string
+	more    int
+}
+
+var moreRE = regexp.MustCompile(`…and (\d+) more changes?`)
+
+// readText collects the change lines and the tail from readable text.
+func readText(text string) shownText {
+	in := shownText{text: text}
+	for _, l := range strings.Split(text, "\n") {
+		l = strings.ReplaceAll(l, "\u200b", "") // fence guards
+		if strings.HasPrefix(l, "+ ") || strings.HasPrefix(l, "- ") || strings.HasPrefix(l, "~ ") {
+			in.changes = append(in.changes, l)
+		}
+		if m := moreRE.FindStringSubmatch(l); m != nil {
+			in.more, _ = strconv.Atoi(m[1])
+		}
+	}
+	return in
+}
+
+// inspectBody checks a rendered body against its kind's documented schema and
+// limits, and returns what it shows.
+func inspectBody(t *testing.T, kind string, body []byte) shownText {
+	t.Helper()
+	if !utf8.Valid(body) {
+		t.Fatalf("%s: body is not valid UTF-8", kind)
+	}
+	if !json.Valid(body) {
+		t.Fatalf("%s: body is not valid JSON", kind)
+	}
+	decode := func(v any) {
+		t.Helper()
+		dec := json.NewDecoder(bytes.NewReader(body))
+		dec.DisallowUnknownFields()
+		if err := dec.Decode(v); err != nil {
+			t.Fatalf("%s: decode: %v", kind, err)
+		}
+	}
+	atMost := func(what string, n, limit int) {
+		t.Helper()
+		if n > limit {
+			t.Errorf("%s: %s is %d, over the limit of %d", kind, what, n, limit)
+		}
+	}
+	switch kind {
+	case config.KindSlack:
+		var m slackMessage
+		decode(&m)
+		atMost("block count", len(m.Blocks), 50)
+		if m.Text == "" || len(m.Blocks) == 0 || m.Blocks[0].Type != "header" {
+			t.Fatalf("slack: want text and a header block first: %s", body)
+		}
+		atMost("header text", textLen(m.Blocks[0].Text.Text), 150)
+		var text []string
+		for _, b := range m.Blocks {
+			switch b.Type {
+			case "header":
+				text = append(text, b.Text.Text)
+			case "section":
+				atMost("section text", textLen(b.Text.Text), 3000)
+				checkSlackEscapes(t, b.Text.Text)
+				text = append(text, html.UnescapeString(b.Text.Text))
+			case "context":
+				atMost("context elements", len(b.Elements), 10)
+				for _, e := range b.Elements {
+					text = append(text, html.UnescapeString(e.Text))
+				}
+			default:
+				t.Errorf("slack: unexpected block %q", b.Type)
+			}
+		}
+		return readText(strings.Join(text, "\n"))
+	case config.KindMattermost:
+		var m mattermostMessage
+		decode(&m)
+		if len(m.Attachments) != 1 || !regexp.MustCompile(`^#[0-9A-F]{6}$`).MatchString(m.Attachments[0].Color) {
+			t.Fatalf("mattermost: want one attachment with a colour: %s", body)
+		}
+		a := m.Attachments[0]
+		atMost("attachment text", textLen(a.Text), 16383)
+		return readText(unescapeMarkdown(m.Text) + "\n" + unescapeMarkdown(a.Text) + "\n" + a.TitleLink)
+	case config.KindDiscord:
+		var m discordMessage
+		decode(&m)
+		if len(m.Embeds) != 1 {
+			t.Fatalf("discord: want one embed: %s", body)
+		}
+		e := m.Embeds[0]
+		atMost("title", textLen(e.Title), 256)
+		atMost("description", textLen(e.Description), 4096)
+		atMost("field count", len(e.Fields), 25)
+		total := textLen(e.Title) + textLen(e.Description)
+		for _, f := range e.Fields {
+			atMost("field name", textLen(f.Name), 256)
+			atMost("field value", textLen(f.Value), 1024)
+			total += textLen(f.Name) + textLen(f.Value)
+		}
+		if e.Footer != nil {
+			atMost("footer", textLen(e.Footer.Text), 2048)
+			total += textLen(e.Footer.Text)
+		}
+		atMost("embed total", total, 6000)
+		if _, err := time.Parse(time.RFC3339, e.Timestamp); err != nil {
+			t.Errorf("discord: timestamp: %v", err)
+		}
+		return readText(e.Title + "\n" + unescapeMarkdown(e.Description) + "\n" + e.URL)
+	case config.KindTeams:
+		atMost("body in UTF-16 code units", textLen(string(body)), 14000)
+		atMost("body bytes", len(body), 28*1024)
+		var m teamsMessage
+		decode(&m)
+		if m.Type != "message" || len(m.Attachments) != 1 {
+			t.Fatalf("teams: want a message with one attachment: %s", body)
+		}
+		a := m.Attachments[0]
+		c := a.Content
+		if a.ContentType != "application/vnd.microsoft.card.adaptive" || a.ContentURL != nil ||
+			c.Type != "AdaptiveCard" || c.Version != "1.4" {
+			t.Fatalf("teams: not an Adaptive Card 1.4 attachment: %s", body)
+		}
+		var text []string
+		for _, el := range c.Body {
+			switch el.Type {
+			case "TextBlock":
+				text = append(text, el.Text)
+			case "RichTextBlock":
+				for _, in := range el.Inlines {
+					if in.Type != "TextRun" {
+						t.Errorf("teams: inline %q", in.Type)
+					}
+					text = append(text, in.Text)
+				}
+			default:
+				t.Errorf("teams: element %q", el.Type)
+			}
+		}
+		for _, act := range c.Actions {
+			if act.Type != "Action.OpenUrl" || act.URL == "" {
+				t.Errorf("teams: action %+v", act)
+			}
+			text = append(text, act.URL)
+		}
+		return readText(strings.Join(text, "\n"))
+	case config.KindGoogleChat:
+		atMost("message bytes", len(body), 32000)
+		var m googleChatMessage
+		decode(&m)
+		if m.Text == "" || len(m.CardsV2) != 1 || m.CardsV2[0].Card.Header.Title == "" {
+			t.Fatalf("googlechat: want text and one card with a header: %s", body)
+		}
+		text := []string{m.CardsV2[0].Card.Header.Title}
+		for _, s := range m.CardsV2[0].Card.Sections {
+			atMost("widgets", len(s.Widgets), 100)
+			for _, w := range s.Widgets {
+				if w.TextParagraph != nil {
+					p := w.TextParagraph.Text
+					checkHTML(t, strings.ReplaceAll(p, "<br>", "<br/>"), "i", "br")
+					text = append(text, html.UnescapeString(strings.ReplaceAll(strings.ReplaceAll(
+						strings.ReplaceAll(p, "<br>", "\n"), "<i>", ""), "</i>", "")))
+				}
+				if w.ButtonList != nil {
+					for _, b := range w.ButtonList.Buttons {
+						text = append(text, b.OnClick.OpenLink.URL)
+					}
+				}
+			}
+		}
+		return readText(strings.Join(text, "\n"))
+	case config.KindTelegram:
+		var m telegramMessage
+		decode(&m)
+		if m.ParseMode != "HTML" || m.ChatID == "" || !m.LinkPreviewOptions.IsDisabled {
+			t.Fatalf("telegram: %s", body)
+		}
+		visible := checkHTML(t, m.Text, "b", "i", "a")
+		atMost("text after entity parsing", textLen(visible), 4096)
+		return readText(visible)
+	case config.KindNtfy:
+		var m ntfyMessage
+		decode(&m)
+		atMost("message bytes", len(m.Message), 4096)
+		if m.Topic == "" || m.Title == "" || m.Click == "" {
+			t.Fatalf("ntfy: want topic, title and click: %s", body)
+		}
+		return readText(m.Title + "\n" + m.Message)
+	case config.KindMatrix:
+		atMost("content bytes", len(body), 60000)
+		var m matrixMessage
+		decode(&m)
+		if m.MsgType != "m.notice" || m.Format != "org.matrix.custom.html" {
+			t.Fatalf("matrix: %s", body)
+		}
+		checkHTML(t, m.FormattedBody, "strong", "em", "a", "br")
+		plain := readText(m.Body)
+		rich := readText(strings.ReplaceAll(m.FormattedBody, "<br/>", "\n"))
+		if len(rich.changes) != len(plain.changes) || rich.more != plain.more {
+			t.Errorf("matrix: body shows %d changes and %d more, formatted_body %d and %d",
+				len(plain.changes), plain.more, len(rich.changes), rich.more)
+		}
+		return plain
+	case config.KindGotify:
+		var m gotifyMessage
+		decode(&m)
+		atMost("message bytes", len(m.Message), 16000)
+		if m.Extras.Display.ContentType != "text/markdown" {
+			t.Errorf("gotify: extras %+v", m.Extras)
+		}
+		return readText(m.Title + "\n" + unescapeMarkdown(m.Message))
+	}
+	t.Fatalf("no inspector for kind %q", kind)
+	return shownText{}
+}
+
+// checkSlackEscapes fails when mrkdwn text has a bare & that does not start
+// an escape, or a < or > outside a <url|text> link.
+func checkSlackEscapes(t *testing.T, s string) {
+	t.Helper()
+	rest := regexp.MustCompile(`&(amp|lt|gt);`).ReplaceAllString(s, "")
+	if strings.Contains(rest, "&") {
+		t.Errorf("slack: unescaped & in %q", s)
+	}
+	if strings.ContainsAny(rest, "<>") {
+		t.Errorf("slack: unescaped < or > in %q", s)
+	}
+}
+
+// checkHTML parses an HTML fragment strictly, as XML inside a root element,
+// allowing only the given tags, and returns its visible text.
+func checkHTML(t *testing.T, fragment string, allowed ...string) string {
+	t.Helper()
+	dec := xml.NewDecoder(strings.NewReader("<root>" + fragment + "</root>"))
+	dec.Strict = true
+	var text strings.Builder
+	for {
+		tok, err := dec.Token()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			t.Fatalf("invalid HTML: %v\n%s", err, fragment)
+		}
+		switch tok := tok.(type) {
+		case xml.StartElement:
+			if tok.Name.Local == "root" {
+				continue
+			}
+			ok := false
+			for _, a := range allowed {
+				ok = ok || tok.Name.Local == a
+			}
+			if !ok {
+				t.Errorf("tag <%s> is not allowed", tok.Name.Local)
+			}
+		case xml.CharData:
+			text.Write(tok)
+		}
+	}
+	if !utf8.ValidString(text.String()) {
+		t.Error("visible text is not valid UTF-8")
+	}
+	return text.String()
+}
+
+// unescapeMarkdown undoes config.EscapeMarkdown on the lines that are not
+// change lines: those are shown in code blocks, unescaped.
+func unescapeMarkdown(s string) string {
+	re := regexp.MustCompile("\\\\([\\\\`*_{}\\[\\]()<>#+\\-.!|~])")
+	lines := strings.Split(s, "\n")
+	for i, l := range lines {
+		if !strings.HasPrefix(l, "+ ") && !strings.HasPrefix(l, "- ") && !strings.HasPrefix(l, "~ ") {
+			lines[i] = re.ReplaceAllString(l, "$1")
+		}
+	}
+	return strings.Join(lines, "\n")
+}
+
+func TestInspectors_cover_every_kind(t *testing.T) {
+	var kinds []string
+	for _, tg := range testTargets() {
+		kinds = append(kinds, tg.Kind)
+	}
+	sort.Strings(kinds)
+	want := []string{config.KindDiscord, config.KindGoogleChat, config.KindGotify, config.KindMatrix,
+		config.KindMattermost, config.KindNtfy, config.KindSlack, config.KindTeams, config.KindTelegram}
+	sort.Strings(want)
+	if strings.Join(kinds, ",") != strings.Join(want, ",") {
+		t.Errorf("test targets cover %v, want %v", kinds, want)
+	}
+}

@@ -1,0 +1,80 @@
+package notify
+
+import (
+	"errors"
+	"net/http"
+	"net/url"
+	"strings"
+
+	"github.com/pollhook/pollhook/config"
+)
+
+// Matrix: PUT an m.room.message event with a plain body and an
+// org.matrix.custom.html formatted_body. An event may be 65,536 bytes with
+// its envelope; pollhook keeps the content under 60,000.
+const matrixMaxBytes = 60000
+
+type matrixMessage struct {
+	MsgType       string `json:"msgtype"`
+	Body          string `json:"body"`
+	Format        string `json:"format"`
+	FormattedBody string `json:"formatted_body"`
+}
+
+// matrixRoute PUTs to the room's send endpoint with the event id as the
+// transaction id: the homeserver deduplicates by it, so a retried delivery
+// never posts twice.
+func matrixRoute(t *config.Target, ev *Event) (*Message, error) {
+	if ev.ID == "" {
+		return nil, errors.New("matrix: the event has no id to use as transaction id")
+	}
+	u := strings.TrimRight(t.Homeserver, "/") + "/_matrix/client/v3/rooms/" + url.PathEscape(t.Room) +
+		"/send/m.room.message/" + url.PathEscape(ev.ID)
+	h := http.Header{}
+	h.Set("Authorization", "Bearer "+t.Token)
+	return &Message{Method: http.MethodPut, URL: u, Header: h}, nil
+}
+
+func matrixPayload(_ *config.Target, _ *Event, c *chatText) (any, error) {
+	plain := append([]string{c.title}, c.intro...)
+	rich := []string{"<strong>" + escapeHTML(c.title) + "</strong>"}
+	for _, l := range c.intro {
+		rich = append(rich, escapeHTML(l))
+	}
+	var plainLink, richLink string
+	if c.url != "" {
+		plainLink = c.url
+		richLink = `<a href="` + escapeAttr(c.url) + `">` + escapeHTML(cut(c.url, maxURLText)) + "</a>"
+	}
+	msg := matrixMessage{MsgType: "m.notice", Format: "org.matrix.custom.html"}
+	build := func(lines []string, more int) {
+		p := append(append([]string(nil), plain...), lines...)
+		r := append([]string(nil), rich...)
+		for _, l := range lines {
+			r = append(r, escapeHTML(l))
+		}
+		if more > 0 {
+			p = append(p, moreLine(more))
+			r = append(r, "<em>"+moreLine(more)+"</em>")
+		}
+		if plainLink != "" {
+			p = append(p, "", plainLink)
+			r = append(r, richLink)
+		}
+		msg.Body = strings.Join(p, "\n")
+		msg.FormattedBody = strings.Join(r, "<br/>")
+	}
+
+	build(nil, 0)
+	skeleton, err := marshalJSON(msg)
+	if err != nil {
+		return nil, err
+	}
+	// A line is in both bodies: plain with a \n (two bytes in JSON), and
+	// escaped with a <br/>.
+	cost := func(l string) int { return jsonLen(l) + len(`\n`) + jsonLen(escapeHTML(l)) + len("<br/>") }
+	budget := matrixMaxBytes - len(skeleton) - len("<em></em>")
+	f := c.fit(func(l string) string { return l }, cost, budget)
+	build(f.lines, f.more)
+	return msg, nil
+}

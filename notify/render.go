@@ -1,0 +1,163 @@
+package notify
+
+import (
+	"bytes"
+	"crypto/hmac"
+	"crypto/sha256"
+	"encoding/base64"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/pollhook/pollhook/config"
+)
+
+// Message is one HTTP request to a target, ready to send.
+type Message struct {
+	Method string
+	URL    string
+	Header http.Header
+	Body   []byte
+}
+
+// Render builds the request that delivers ev to t. now is the time of this
+// attempt: it goes into webhook-timestamp and the signature.
+func Render(t *config.Target, ev *Event, now time.Time, version string) (*Message, error) {
+	var (
+		m   *Message
+		err error
+	)
+	switch {
+	case t.Kind == config.KindWebhook && t.Template != nil:
+		m, err = renderTemplate(t, ev)
+	case t.Kind == config.KindWebhook:
+		m, err = renderWebhook(t, ev)
+	default:
+		// Chat kinds; a template replaces only their body (see chat.go).
+		m, err = renderChat(t, ev)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("render %s: %w", t.Kind, err)
+	}
+	if m.Method == "" {
+		m.Method = http.MethodPost
+	}
+	if m.Header == nil {
+		m.Header = http.Header{}
+	}
+	if m.Header.Get("Content-Type") == "" {
+		m.Header.Set("Content-Type", "application/json")
+	}
+	m.Header.Set("User-Agent", "pollhook/"+version)
+	for k, v := range t.Headers {
+		m.Header.Set(k, v)
+	}
+	// Standard Webhooks headers go on every kind: they cost nothing, and a
+	// receiver that knows them can deduplicate on webhook-id.
+	ts := strconv.FormatInt(now.Unix(), 10)
+	m.Header.Set("webhook-id", ev.ID)
+	m.Header.Set("webhook-timestamp", ts)
+	if len(t.Secrets) > 0 {
+		m.Header.Set("webhook-signature", Sign(t.Secrets, ev.ID, ts, m.Body))
+	}
+	return m, nil
+}
+
+// Sign returns the webhook-signature header value for a message: one
+// "v1,<base64 HMAC-SHA256 of id.timestamp.body>" per secret, space
+// separated, as the Standard Webhooks spec describes for key rotation.
+func Sign(secrets [][]byte, id, timestamp string, body []byte) string {
+	sigs := make([]string, len(secrets))
+	for i, key := range secrets {
+		mac := hmac.New(sha256.New, key)
+		mac.Write([]byte(id))
+		mac.Write([]byte{'.'})
+		mac.Write([]byte(timestamp))
+		mac.Write([]byte{'.'})
+		mac.Write(body)
+		sigs[i] = "v1," + base64.StdEncoding.EncodeToString(mac.Sum(nil))
+	}
+	return strings.Join(sigs, " ")
+}
+
+func renderWebhook(t *config.Target, ev *Event) (*Message, error) {
+	body, err := json.Marshal(ev)
+	if err != nil {
+		return nil, err
+	}
+	return &Message{URL: t.URL, Body: body}, nil
+}
+
+func renderTemplate(t *config.Target, ev *Event) (*Message, error) {
+	var buf bytes.Buffer
+	if err := t.Template.Execute(&buf, ev); err != nil {
+		return nil, fmt.Errorf("template: %w", err)
+	}
+	h := http.Header{}
+	if t.ContentType != "" {
+		h.Set("Content-Type", t.ContentType)
+	}
+	return &Message{URL: t.URL, Header: h, Body: buf.Bytes()}, nil
+}
+
+// Verdict is what a target's response means for the delivery.
+type Verdict struct {
+	// OK: delivered.
+	OK bool
+	// RetryAfter, when positive, is the least time to wait before the next
+	// attempt (Retry-After, a tool's retry_after).
+	RetryAfter time.Duration
+	// Disable: the target is gone (410 Gone and its equivalents); stop
+	// sending to it until it is enabled again.
+	Disable bool
+	// Reason describes a failure for logs and the CLI.
+	Reason string
+}
+
+// MaxRetryAfter caps how long a Retry-After can hold a delivery back.
+const MaxRetryAfter = 24 * time.Hour
+
+// Classify reads a target's response. body is at most the first bytes of
+// the response (enough for the tools that explain failures in JSON).
+func Classify(t *config.Target, status int, h http.Header, body []byte, now time.Time) Verdict {
+	v := Verdict{OK: status >= 200 && status < 300}
+	if status == http.StatusGone {
+		v.Disable = true
+	}
+	if status == http.StatusTooManyRequests || status == http.StatusServiceUnavailable {
+		v.RetryAfter = ParseRetryAfter(h.Get("Retry-After"), now)
+	}
+	// The tool's own words: its error description, retry_after hints, the
+	// answers that mean the target is gone, and Reason (see classify.go).
+	classifyKind(t, status, body, &v)
+	return v
+}
+
+// ParseRetryAfter reads a Retry-After header: delay-seconds or an
+// HTTP-date. It returns 0 when absent or unreadable, and caps the wait at
+// MaxRetryAfter.
+func ParseRetryAfter(v string, now time.Time) time.Duration {
+	v = strings.TrimSpace(v)
+	if v == "" {
+		return 0
+	}
+	var d time.Duration
+	if secs, err := strconv.ParseInt(v, 10, 64); err == nil {
+		if secs <= 0 {
+			return 0
+		}
+		if secs > int64(MaxRetryAfter/time.Second) {
+			return MaxRetryAfter
+		}
+		d = time.Duration(secs) * time.Second
+	} else if at, err := http.ParseTime(v); err == nil {
+		d = at.Sub(now)
+	}
+	if d <= 0 {
+		return 0
+	}
+	return min(d, MaxRetryAfter)
+}

@@ -1,0 +1,179 @@
+package notify
+
+import (
+	"strings"
+
+	"github.com/pollhook/pollhook/config"
+)
+
+// Slack incoming webhooks take a Block Kit message: a header, mrkdwn
+// sections and a context line, with text as the notification fallback.
+// Block Kit limits: 50 blocks, 150 characters of header text, 3000 of
+// section text.
+const (
+	slackMaxBlocks  = 50
+	slackMaxHeader  = 150
+	slackMaxSection = 3000
+	// slackMaxChanges caps the change text of all sections together. Slack
+	// documents no total for blocks, but rejects messages well under its
+	// 40,000-character text limit with msg_blocks_too_long (reported near
+	// 13,000 characters), so pollhook stays under that.
+	slackMaxChanges = 12000
+)
+
+type slackText struct {
+	Type  string `json:"type"`
+	Text  string `json:"text"`
+	Emoji bool   `json:"emoji,omitempty"`
+}
+
+type slackBlock struct {
+	Type     string      `json:"type"`
+	Text     *slackText  `json:"text,omitempty"`
+	Elements []slackText `json:"elements,omitempty"`
+}
+
+type slackMessage struct {
+	Text   string       `json:"text"`
+	Blocks []slackBlock `json:"blocks"`
+}
+
+// escapeSlack escapes the three characters Slack's mrkdwn reserves.
+func escapeSlack(s string) string {
+	return strings.NewReplacer("&", "&amp;", "<", "&lt;", ">", "&gt;").Replace(s)
+}
+
+// slackLink is <url|text> with the URL made safe inside the brackets.
+func slackLink(u string) string {
+	href := strings.NewReplacer("&", "&amp;", "<", "%3C", ">", "%3E", "|", "%7C").Replace(u)
+	return "<" + href + "|" + escapeSlack(cut(u, maxURLText)) + ">"
+}
+
+func mrkdwn(s string) *slackText { return &slackText{Type: "mrkdwn", Text: s} }
+
+func slackPayload(_ *config.Target, _ *Event, c *chatText) (any, error) {
+	m := slackMessage{
+		Text: escapeSlack(c.title),
+		Blocks: []slackBlock{{Type: "header", Text: &slackText{
+			Type: "plain_text", Text: cut(c.title, slackMaxHeader), Emoji: true,
+		}}},
+	}
+	if len(c.intro) > 0 {
+		intro := make([]string, len(c.intro))
+		for i, l := range c.intro {
+			intro[i] = escapeSlack(l)
+		}
+		m.Blocks = append(m.Blocks, slackBlock{Type: "section", Text: mrkdwn(strings.Join(intro, "\n"))})
+	}
+
+	esc := func(l string) string { return guardFence(escapeSlack(l)) }
+	f := c.fit(esc, func(e string) int { return textLen(e) + 1 }, slackMaxChanges)
+	// Pack the lines into sections of at most 3000 characters, each its own
+	// code block. A line is at most a few hundred characters even escaped,
+	// so every section holds several, and slackMaxChanges keeps the
+	// sections far below the 50-block limit.
+	const fenceLen = len("```\n\n```")
+	var section []string
+	size := 0
+	flush := func() {
+		if len(section) > 0 {
+			m.Blocks = append(m.Blocks, slackBlock{Type: "section", Text: mrkdwn(fence("", section))})
+		}
+		section, size = nil, 0
+	}
+	for _, l := range f.lines {
+		w := textLen(l)
+		if len(section) > 0 && size+1+w+fenceLen > slackMaxSection {
+			flush()
+		}
+		if len(section) > 0 {
+			size++
+		}
+		section = append(section, l)
+		size += w
+	}
+	flush()
+	if f.more > 0 {
+		m.Blocks = append(m.Blocks, slackBlock{Type: "section", Text: mrkdwn("_" + moreLine(f.more) + "_")})
+	}
+	if c.url != "" {
+		m.Blocks = append(m.Blocks, slackBlock{Type: "context", Elements: []slackText{*mrkdwn(slackLink(c.url))}})
+	}
+	return m, nil
+}
+
+// Mattermost incoming webhooks take Slack's older format: text plus
+// attachments, whose colour marks the kind of change.
+//
+// mattermostMaxText caps the attachment text: Mattermost documents no
+// attachment limit, so pollhook keeps it under the 16,383 characters of a
+// post.
+const mattermostMaxText = 16000
+
+type mattermostAttachment struct {
+	Fallback  string `json:"fallback"`
+	Color     string `json:"color"`
+	Title     string `json:"title,omitempty"`
+	TitleLink string `json:"title_link,omitempty"`
+	Text      string `json:"text,omitempty"`
+}
+
+type mattermostMessage struct {
+	Text        string                 `json:"text"`
+	Channel     string                 `json:"channel,omitempty"`
+	Username    string                 `json:"username,omitempty"`
+	IconURL     string                 `json:"icon_url,omitempty"`
+	Attachments []mattermostAttachment `json:"attachments"`
+}
+
+func mattermostPayload(t *config.Target, _ *Event, c *chatText) (any, error) {
+	intro := escapedIntro(c, config.EscapeMarkdown)
+	// Fixed parts: the intro, the code fence, the blank lines between them
+	// and the italics around the last line.
+	budget := mattermostMaxText - textLen(intro) - len("\n\n```diff\n\n```\n\n**")
+	f := c.fit(guardFence, func(e string) int { return textLen(e) + 1 }, budget)
+	a := mattermostAttachment{
+		Fallback: c.title,
+		Color:    c.tone.hex(),
+		Text:     joinParts(intro, fence("diff", f.lines), moreItalic(f.more)),
+	}
+	if c.url != "" {
+		a.Title, a.TitleLink = cut(c.url, maxURLText), c.url
+	}
+	return mattermostMessage{
+		Text:        "**" + config.EscapeMarkdown(c.title) + "**",
+		Channel:     t.Channel,
+		Username:    t.Username,
+		IconURL:     t.IconURL,
+		Attachments: []mattermostAttachment{a},
+	}, nil
+}
+
+// escapedIntro is the intro lines, each escaped, one per line.
+func escapedIntro(c *chatText, esc func(string) string) string {
+	lines := make([]string, len(c.intro))
+	for i, l := range c.intro {
+		lines[i] = esc(l)
+	}
+	return strings.Join(lines, "\n")
+}
+
+// moreItalic is the Markdown "…and N more changes" line, or "".
+func moreItalic(more int) string {
+	if more <= 0 {
+		return ""
+	}
+	return "*" + moreLine(more) + "*"
+}
+
+// joinParts joins the non-empty parts of a Markdown message with blank
+// lines.
+func joinParts(parts ...string) string {
+	var kept []string
+	for _, p := range parts {
+		if p != "" {
+			kept = append(kept, p)
+		}
+	}
+	return strings.Join(kept, "\n\n")
+}

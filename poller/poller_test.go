@@ -1,0 +1,373 @@
+package poller
+
+import (
+	"context"
+	"encoding/json"
+	"net/http"
+	"net/http/httptest"
+	"path/filepath"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/pollhook/pollhook/config"
+	"github.com/pollhook/pollhook/diff"
+	"github.com/pollhook/pollhook/store"
+)
+
+// fakeAPI serves whatever its handler says, counting requests.
+type fakeAPI struct {
+	mu      sync.Mutex
+	handler http.HandlerFunc
+	hits    atomic.Int64
+}
+
+func (a *fakeAPI) set(h http.HandlerFunc) {
+	a.mu.Lock()
+	a.handler = h
+	a.mu.Unlock()
+}
+
+func (a *fakeAPI) json(body string) {
+	a.set(func(w http.ResponseWriter, _ *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		_, _ = w.Write([]byte(body))
+	})
+}
+
+func (a *fakeAPI) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	a.hits.Add(1)
+	a.mu.Lock()
+	h := a.handler
+	a.mu.Unlock()
+	h(w, r)
+}
+
+func newTestWatch(t *testing.T, url, extra string) *config.Watch {
+	t.Helper()
+	src := `[[target]]
+name = "hook"
+url = "https://receiver.example/hook"
+
+[[watch]]
+name = "w"
+url = "` + url + `"
+notify = ["hook"]
+timeout = "2s"
+max_body = "1KiB"
+` + extra
+	cfg, err := config.Parse("test.toml", []byte(src), func(string) (string, bool) { return "", false })
+	if err != nil {
+		t.Fatalf("config: %v", err)
+	}
+	return cfg.Watches[0]
+}
+
+func openStore(t *testing.T) *store.DB {
+	t.Helper()
+	db, err := store.Open(filepath.Join(t.TempDir(), "test.db"), store.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	return db
+}
+
+func newTestPoller(t *testing.T, db *store.DB) (*Poller, *atomic.Int64) {
+	t.Helper()
+	var commits atomic.Int64
+	p := New(Options{Store: db, Version: "test", Committed: func() { commits.Add(1) }})
+	if err := p.Load(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	return p, &commits
+}
+
+func TestPoll_BaselineThenChange(t *testing.T) {
+	api := &fakeAPI{}
+	srv := httptest.NewServer(api)
+	defer srv.Close()
+	db := openStore(t)
+	p, commits := newTestPoller(t, db)
+	w := newTestWatch(t, srv.URL, `key = "id"`+"\n"+`ignore = ["#.updated_at"]`)
+	ctx := context.Background()
+
+	api.json(`[{"id":1,"name":"a","updated_at":"t1"},{"id":2,"name":"b","updated_at":"t1"}]`)
+	out, err := p.Poll(ctx, w, false)
+	if err != nil || !out.Baseline || out.Event != nil {
+		t.Fatalf("first poll = %+v, %v; want a silent baseline", out, err)
+	}
+
+	// Reordered, reformatted, and only an ignored field moved: no change.
+	api.json(`[ {"updated_at":"t2","name":"b","id":2}, {"id":1.0,"name":"a","updated_at":"t2"} ]`)
+	out, err = p.Poll(ctx, w, false)
+	if err != nil || out.Event != nil || out.Baseline {
+		t.Fatalf("no-change poll = %+v, %v; want nothing", out, err)
+	}
+
+	api.json(`[{"id":1,"name":"a2","updated_at":"t3"},{"id":3,"name":"c","updated_at":"t3"}]`)
+	out, err = p.Poll(ctx, w, false)
+	if err != nil || out.Event == nil {
+		t.Fatalf("change poll = %+v, %v; want an event", out, err)
+	}
+	ev := out.Event
+	if ev.Data.Seq != 1 || ev.Type != "watch.changed" || !strings.HasPrefix(ev.ID, "msg_") {
+		t.Errorf("event header = %s seq %d id %s", ev.Type, ev.Data.Seq, ev.ID)
+	}
+	got := map[string]diff.Change{}
+	for _, c := range ev.Data.Changes {
+		got[c.Path] = c
+	}
+	want := []diff.Change{
+		{Op: diff.Changed, Path: "#(id==1).name", Key: "1", Old: json.RawMessage(`"a"`), New: json.RawMessage(`"a2"`)},
+		{Op: diff.Added, Path: "#(id==3)", Key: "3"},
+		{Op: diff.Removed, Path: "#(id==2)", Key: "2"},
+	}
+	if len(ev.Data.Changes) != len(want) {
+		t.Fatalf("changes = %+v, want %d", ev.Data.Changes, len(want))
+	}
+	for _, w := range want {
+		g, ok := got[w.Path]
+		if !ok || g.Op != w.Op || g.Key != w.Key {
+			t.Errorf("change at %s = %+v, want %+v", w.Path, g, w)
+		}
+		if w.Old != nil && string(g.Old) != string(w.Old) || w.New != nil && string(g.New) != string(w.New) {
+			t.Errorf("change at %s old/new = %s/%s, want %s/%s", w.Path, g.Old, g.New, w.Old, w.New)
+		}
+	}
+	if commits.Load() != 1 {
+		t.Errorf("dispatcher woken %d times, want 1", commits.Load())
+	}
+
+	// The event, its delivery and the new snapshot are in the store.
+	pending, err := db.Pending(ctx, store.Queue{Target: "hook", Watch: "w"}, 10)
+	if err != nil || len(pending) != 1 || pending[0].EventID != ev.ID {
+		t.Fatalf("outbox = %+v, %v; want the event queued for hook", pending, err)
+	}
+	snap, _ := db.Snapshot(ctx, "w")
+	if !strings.Contains(string(snap), `"a2"`) {
+		t.Errorf("snapshot not replaced: %s", snap)
+	}
+
+	// Same data again: nothing more.
+	out, err = p.Poll(ctx, w, false)
+	if err != nil || out.Event != nil {
+		t.Fatalf("repeat poll = %+v, %v; want nothing", out, err)
+	}
+}
+
+// TestPoll_FailuresKeepSnapshot checks that no bad answer replaces the
+// snapshot, and that the API coming back with the old data is no change.
+func TestPoll_FailuresKeepSnapshot(t *testing.T) {
+	api := &fakeAPI{}
+	srv := httptest.NewServer(api)
+	defer srv.Close()
+	db := openStore(t)
+	p, commits := newTestPoller(t, db)
+	w := newTestWatch(t, srv.URL, `key = "id"`)
+	ctx := context.Background()
+
+	good := `[{"id":1,"name":"a"}]`
+	api.json(good)
+	if _, err := p.Poll(ctx, w, false); err != nil {
+		t.Fatal(err)
+	}
+	failures := []struct {
+		name    string
+		handler http.HandlerFunc
+		want    string
+	}{
+		{"server error", func(w http.ResponseWriter, _ *http.Request) {
+			http.Error(w, "upstream down", http.StatusBadGateway)
+		}, "HTTP 502: upstream down"},
+		{"not found", func(w http.ResponseWriter, _ *http.Request) {
+			w.WriteHeader(http.StatusNotFound)
+		}, "HTTP 404"},
+		{"not JSON", func(w http.ResponseWriter, _ *http.Request) {
+			w.Header().Set("Content-Type", "text/html")
+			_, _ = w.Write([]byte("<html>maintenance</html>"))
+		}, "json response"},
+		{"truncated", func(w http.ResponseWriter, _ *http.Request) {
+			w.Header().Set("Content-Length", "100")
+			_, _ = w.Write([]byte(`[{"id":1,"na`))
+		}, "read body"},
+		{"garbled but complete", func(w http.ResponseWriter, _ *http.Request) {
+			_, _ = w.Write([]byte(`[{"id":1,"name":"a"}`))
+		}, "json response"},
+		{"over max_body", func(w http.ResponseWriter, _ *http.Request) {
+			_, _ = w.Write([]byte(`[{"id":1,"name":"` + strings.Repeat("x", 2000) + `"}]`))
+		}, "larger than max_body"},
+		{"late", func(w http.ResponseWriter, r *http.Request) {
+			select {
+			case <-time.After(3 * time.Second):
+			case <-r.Context().Done():
+			}
+		}, "no answer within 2s"},
+	}
+	for _, f := range failures {
+		t.Run(f.name, func(t *testing.T) {
+			api.set(f.handler)
+			out, err := p.Poll(ctx, w, false)
+			if err == nil {
+				t.Fatalf("poll succeeded: %+v", out)
+			}
+			if !strings.Contains(err.Error(), f.want) {
+				t.Errorf("error %q does not say %q", err, f.want)
+			}
+			snap, _ := db.Snapshot(ctx, "w")
+			if string(snap) != good {
+				t.Errorf("snapshot replaced by a failed poll: %s", snap)
+			}
+		})
+	}
+	if got := p.State("w").Failures; got != len(failures) {
+		t.Errorf("failures counted = %d, want %d", got, len(failures))
+	}
+	api.json(good)
+	out, err := p.Poll(ctx, w, false)
+	if err != nil || out.Event != nil {
+		t.Fatalf("API back with the same data: %+v, %v; want no change", out, err)
+	}
+	if commits.Load() != 0 || p.State("w").Failures != 0 {
+		t.Errorf("commits %d, failures %d after recovery", commits.Load(), p.State("w").Failures)
+	}
+}
+
+func TestPoll_JSONWatchNeverFlipsToText(t *testing.T) {
+	api := &fakeAPI{}
+	srv := httptest.NewServer(api)
+	defer srv.Close()
+	db := openStore(t)
+	p, _ := newTestPoller(t, db)
+	w := newTestWatch(t, srv.URL, "")
+	ctx := context.Background()
+
+	api.json(`{"status":"ok"}`)
+	if _, err := p.Poll(ctx, w, false); err != nil {
+		t.Fatal(err)
+	}
+	if f := p.State("w").Format; f != "json" {
+		t.Fatalf("format = %q, want json decided by the first response", f)
+	}
+	api.set(func(w http.ResponseWriter, _ *http.Request) {
+		w.Header().Set("Content-Type", "text/plain")
+		_, _ = w.Write([]byte("status: ok\n"))
+	})
+	if _, err := p.Poll(ctx, w, false); err == nil {
+		t.Fatal("a JSON watch accepted a text body")
+	}
+	if f := p.State("w").Format; f != "json" {
+		t.Fatalf("format flipped to %q", f)
+	}
+}
+
+func TestPoll_DryRunStoresNothing(t *testing.T) {
+	api := &fakeAPI{}
+	srv := httptest.NewServer(api)
+	defer srv.Close()
+	db := openStore(t)
+	p, commits := newTestPoller(t, db)
+	w := newTestWatch(t, srv.URL, `key = "id"`)
+	ctx := context.Background()
+	api.json(`[{"id":1}]`)
+	if _, err := p.Poll(ctx, w, false); err != nil {
+		t.Fatal(err)
+	}
+	api.json(`[{"id":1},{"id":2}]`)
+	out, err := p.Poll(ctx, w, true)
+	if err != nil || out.Event == nil {
+		t.Fatalf("dry run = %+v, %v; want the event", out, err)
+	}
+	if commits.Load() != 0 {
+		t.Error("dry run committed")
+	}
+	if snap, _ := db.Snapshot(ctx, "w"); string(snap) != `[{"id":1}]` {
+		t.Errorf("dry run replaced the snapshot: %s", snap)
+	}
+	out, err = p.Poll(ctx, w, false)
+	if err != nil || out.Event == nil || out.Event.Data.Seq != 1 {
+		t.Fatalf("real poll after dry run = %+v, %v; want the event with seq 1", out, err)
+	}
+}
+
+func TestPoll_Confirm(t *testing.T) {
+	api := &fakeAPI{}
+	srv := httptest.NewServer(api)
+	defer srv.Close()
+	db := openStore(t)
+	p, _ := newTestPoller(t, db)
+	w := newTestWatch(t, srv.URL, "")
+	w.Confirm = 2
+	ctx := context.Background()
+	api.json(`{"v":1}`)
+	mustPoll := func(wantEvent bool) {
+		t.Helper()
+		out, err := p.Poll(ctx, w, false)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if (out.Event != nil) != wantEvent {
+			t.Fatalf("event = %v, want %v", out.Event, wantEvent)
+		}
+	}
+	mustPoll(false) // baseline
+	api.json(`{"v":2}`)
+	mustPoll(false) // seen once
+	api.json(`{"v":1}`)
+	mustPoll(false) // flapped back: forgotten
+	api.json(`{"v":2}`)
+	mustPoll(false) // seen once again
+	mustPoll(true)  // seen twice in a row: fires
+}
+
+func TestPoll_ShapeChangeTakesNewBaseline(t *testing.T) {
+	api := &fakeAPI{}
+	srv := httptest.NewServer(api)
+	defer srv.Close()
+	db := openStore(t)
+	p, _ := newTestPoller(t, db)
+	ctx := context.Background()
+	api.json(`{"a":[{"id":1}],"b":[{"id":9}]}`)
+	w := newTestWatch(t, srv.URL, `select = "a"`)
+	if _, err := p.Poll(ctx, w, false); err != nil {
+		t.Fatal(err)
+	}
+	w2 := newTestWatch(t, srv.URL, `select = "b"`)
+	out, err := p.Poll(ctx, w2, false)
+	if err != nil || !out.Baseline || out.Event != nil {
+		t.Fatalf("after select changed: %+v, %v; want a silent new baseline", out, err)
+	}
+}
+
+func TestPoll_OverlappingIsSkipped(t *testing.T) {
+	api := &fakeAPI{}
+	srv := httptest.NewServer(api)
+	defer srv.Close()
+	release := make(chan struct{})
+	api.set(func(w http.ResponseWriter, _ *http.Request) {
+		<-release
+		_, _ = w.Write([]byte(`{}`))
+	})
+	db := openStore(t)
+	p, _ := newTestPoller(t, db)
+	w := newTestWatch(t, srv.URL, "")
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		_, _ = p.Poll(context.Background(), w, false)
+	}()
+	for api.hits.Load() == 0 {
+		time.Sleep(time.Millisecond)
+	}
+	out, err := p.Poll(context.Background(), w, false)
+	close(release)
+	<-done
+	if err != nil || !out.Skipped {
+		t.Fatalf("second poll while the first runs = %+v, %v; want skipped", out, err)
+	}
+	if api.hits.Load() != 1 {
+		t.Errorf("API hit %d times, want 1", api.hits.Load())
+	}
+}

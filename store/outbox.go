@@ -1,0 +1,403 @@
+package store
+
+import (
+	"bytes"
+	"context"
+	"encoding/binary"
+	"encoding/json"
+	"fmt"
+	"time"
+
+	bolt "go.etcd.io/bbolt"
+)
+
+// Delivery states.
+const (
+	StatePending   = "pending"   // queued, being tried
+	StateDelivered = "delivered" // a 2xx came back
+	StateFailed    = "failed"    // every attempt failed: a dead letter, kept
+)
+
+// Delivery is one event on its way to one target.
+type Delivery struct {
+	EventID    string    `json:"event_id"`
+	Watch      string    `json:"watch"`
+	Target     string    `json:"target"`
+	Seq        uint64    `json:"seq"`
+	State      string    `json:"state"`
+	Attempts   int       `json:"attempts"`
+	Created    time.Time `json:"created"`
+	NextAt     time.Time `json:"next_at,omitzero"`
+	Done       time.Time `json:"done,omitzero"`
+	LastStatus int       `json:"last_status,omitempty"`
+	LastError  string    `json:"last_error,omitempty"`
+}
+
+// Attempt is one try at a delivery.
+type Attempt struct {
+	At      time.Time     `json:"at"`
+	Status  int           `json:"status,omitempty"`
+	Latency time.Duration `json:"latency"`
+	// Body is the start of the response body (at most MaxAttemptBody).
+	Body  string `json:"body,omitempty"`
+	Error string `json:"error,omitempty"`
+}
+
+// MaxAttemptBody is how much of a response body an attempt keeps.
+const MaxAttemptBody = 1024
+
+// maxAttemptsKept bounds the attempt log of one delivery.
+const maxAttemptsKept = 50
+
+func deliveryKey(eventID, target string) []byte {
+	k := make([]byte, 0, len(eventID)+1+len(target))
+	k = append(k, eventID...)
+	k = append(k, 0)
+	return append(k, target...)
+}
+
+func putDelivery(tx *bolt.Tx, d *Delivery) error {
+	return putJSON(tx.Bucket(bucketDeliveries), deliveryKey(d.EventID, d.Target), d)
+}
+
+// Queue names one ordered stream of deliveries: one watch's events to one
+// target. Deliveries in a queue go strictly in seq order.
+type Queue struct {
+	Target string
+	Watch  string
+}
+
+// Queues lists the queues that hold undelivered deliveries.
+func (db *DB) Queues(ctx context.Context) ([]Queue, error) {
+	if err := ctxErr(ctx); err != nil {
+		return nil, err
+	}
+	var out []Queue
+	err := db.bolt.View(func(tx *bolt.Tx) error {
+		root := tx.Bucket(bucketQueue)
+		return root.ForEachBucket(func(target []byte) error {
+			tb := root.Bucket(target)
+			return tb.ForEachBucket(func(watch []byte) error {
+				if k, _ := tb.Bucket(watch).Cursor().First(); k != nil {
+					out = append(out, Queue{Target: string(target), Watch: string(watch)})
+				}
+				return nil
+			})
+		})
+	})
+	if err != nil {
+		return nil, fmt.Errorf("list queues: %w", err)
+	}
+	return out, nil
+}
+
+// Pending returns up to limit undelivered deliveries of a queue in seq
+// order, each with its event's payload.
+func (db *DB) Pending(ctx context.Context, q Queue, limit int) ([]Pending, error) {
+	if err := ctxErr(ctx); err != nil {
+		return nil, err
+	}
+	var out []Pending
+	err := db.bolt.View(func(tx *bolt.Tx) error {
+		qb, err := nested(tx.Bucket(bucketQueue), false, q.Target, q.Watch)
+		if err != nil || qb == nil {
+			return err
+		}
+		c := qb.Cursor()
+		for k, id := c.First(); k != nil && len(out) < limit; k, id = c.Next() {
+			var d Delivery
+			found, err := getJSON(tx.Bucket(bucketDeliveries), deliveryKey(string(id), q.Target), &d)
+			if err != nil {
+				return err
+			}
+			if !found {
+				return fmt.Errorf("queue %s/%s seq %d: delivery of %s missing", q.Target, q.Watch, binary.BigEndian.Uint64(k), id)
+			}
+			payload := tx.Bucket(bucketEvents).Get(id)
+			if payload == nil {
+				return fmt.Errorf("queue %s/%s: event %s missing", q.Target, q.Watch, id)
+			}
+			out = append(out, Pending{Delivery: d, Payload: bytes.Clone(payload)})
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("read queue %s/%s: %w", q.Target, q.Watch, err)
+	}
+	return out, nil
+}
+
+// Pending is a delivery with the event it carries.
+type Pending struct {
+	Delivery
+	Payload []byte
+}
+
+// Result is the outcome of one attempt, to be recorded.
+type Result struct {
+	EventID string
+	Target  string
+	Attempt Attempt
+	// State is the delivery's state after the attempt; NextAt its next
+	// attempt when still pending.
+	State  string
+	NextAt time.Time
+}
+
+// Record stores attempt results. Concurrent calls are coalesced into few
+// transactions (bbolt's Batch), so many fast deliveries cost few fsyncs.
+func (db *DB) Record(ctx context.Context, results ...Result) error {
+	if err := ctxErr(ctx); err != nil {
+		return err
+	}
+	err := db.bolt.Batch(func(tx *bolt.Tx) error {
+		for _, r := range results {
+			if err := record(tx, r); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("record delivery: %w", err)
+	}
+	return nil
+}
+
+// record applies one result. Batch may run it twice, so it must be
+// idempotent: it is keyed by the attempt time.
+func record(tx *bolt.Tx, r Result) error {
+	key := deliveryKey(r.EventID, r.Target)
+	var d Delivery
+	found, err := getJSON(tx.Bucket(bucketDeliveries), key, &d)
+	if err != nil {
+		return err
+	}
+	if !found {
+		return nil // pruned meanwhile; nothing to record
+	}
+	ab := tx.Bucket(bucketAttempts)
+	var attempts []Attempt
+	if _, err := getJSON(ab, key, &attempts); err != nil {
+		return err
+	}
+	if n := len(attempts); n > 0 && attempts[n-1].At.Equal(r.Attempt.At) {
+		return nil // already recorded (Batch retried this function)
+	}
+	attempts = append(attempts, r.Attempt)
+	if len(attempts) > maxAttemptsKept {
+		attempts = append(attempts[:1], attempts[len(attempts)-maxAttemptsKept+1:]...)
+	}
+	if err := putJSON(ab, key, attempts); err != nil {
+		return err
+	}
+	d.Attempts++
+	d.State = r.State
+	d.NextAt = r.NextAt
+	d.LastStatus = r.Attempt.Status
+	d.LastError = r.Attempt.Error
+	if d.State != StatePending {
+		d.Done = r.Attempt.At
+		d.NextAt = time.Time{}
+		if err := unqueue(tx, &d); err != nil {
+			return err
+		}
+	}
+	return putDelivery(tx, &d)
+}
+
+func unqueue(tx *bolt.Tx, d *Delivery) error {
+	qb, err := nested(tx.Bucket(bucketQueue), false, d.Target, d.Watch)
+	if err != nil || qb == nil {
+		return err
+	}
+	return qb.Delete(u64(d.Seq))
+}
+
+// Delivery returns one delivery and its attempts.
+func (db *DB) Delivery(ctx context.Context, eventID, target string) (Delivery, []Attempt, error) {
+	if err := ctxErr(ctx); err != nil {
+		return Delivery{}, nil, err
+	}
+	var (
+		d        Delivery
+		attempts []Attempt
+	)
+	err := db.bolt.View(func(tx *bolt.Tx) error {
+		key := deliveryKey(eventID, target)
+		found, err := getJSON(tx.Bucket(bucketDeliveries), key, &d)
+		if err != nil {
+			return err
+		}
+		if !found {
+			return ErrNotFound
+		}
+		_, err = getJSON(tx.Bucket(bucketAttempts), key, &attempts)
+		return err
+	})
+	if err != nil {
+		return Delivery{}, nil, fmt.Errorf("delivery %s to %s: %w", eventID, target, err)
+	}
+	return d, attempts, nil
+}
+
+// Filter selects deliveries; empty fields match everything.
+type Filter struct {
+	State   string
+	Target  string
+	Watch   string
+	EventID string
+	// Limit caps the rows returned (newest first); 0 means no cap.
+	Limit int
+}
+
+func (f Filter) match(d *Delivery) bool {
+	return (f.State == "" || f.State == d.State) && (f.Target == "" || f.Target == d.Target) &&
+		(f.Watch == "" || f.Watch == d.Watch) && (f.EventID == "" || f.EventID == d.EventID)
+}
+
+// Deliveries lists deliveries matching f, newest event first.
+func (db *DB) Deliveries(ctx context.Context, f Filter) ([]Delivery, error) {
+	if err := ctxErr(ctx); err != nil {
+		return nil, err
+	}
+	var out []Delivery
+	err := db.bolt.View(func(tx *bolt.Tx) error {
+		c := tx.Bucket(bucketDeliveries).Cursor()
+		var k, v []byte
+		if f.EventID != "" {
+			prefix := append([]byte(f.EventID), 0)
+			for k, v = c.Seek(prefix); k != nil && bytes.HasPrefix(k, prefix); k, v = c.Next() {
+				if err := appendMatch(&out, f, k, v); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+		for k, v = c.Last(); k != nil; k, v = c.Prev() {
+			if err := appendMatch(&out, f, k, v); err != nil {
+				return err
+			}
+			if f.Limit > 0 && len(out) >= f.Limit {
+				break
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("list deliveries: %w", err)
+	}
+	return out, nil
+}
+
+func appendMatch(out *[]Delivery, f Filter, k, v []byte) error {
+	var d Delivery
+	if err := json.Unmarshal(v, &d); err != nil {
+		return fmt.Errorf("decode delivery %q: %w", k, err)
+	}
+	if f.match(&d) {
+		*out = append(*out, d)
+	}
+	return nil
+}
+
+// Redeliver queues deliveries again: the same event and webhook-id, a new
+// round of attempts. It returns the deliveries queued.
+func (db *DB) Redeliver(ctx context.Context, f Filter, now time.Time) ([]Delivery, error) {
+	if err := ctxErr(ctx); err != nil {
+		return nil, err
+	}
+	var out []Delivery
+	err := db.bolt.Update(func(tx *bolt.Tx) error {
+		out = out[:0]
+		b := tx.Bucket(bucketDeliveries)
+		var keys [][]byte
+		var ds []Delivery
+		err := b.ForEach(func(k, v []byte) error {
+			var d Delivery
+			if err := json.Unmarshal(v, &d); err != nil {
+				return fmt.Errorf("decode delivery %q: %w", k, err)
+			}
+			if f.match(&d) {
+				keys = append(keys, bytes.Clone(k))
+				ds = append(ds, d)
+			}
+			return nil
+		})
+		if err != nil {
+			return err
+		}
+		for i := range ds {
+			d := &ds[i]
+			if tx.Bucket(bucketEvents).Get([]byte(d.EventID)) == nil {
+				continue
+			}
+			d.State, d.NextAt, d.Done, d.Attempts = StatePending, now, time.Time{}, 0
+			if err := putDelivery(tx, d); err != nil {
+				return err
+			}
+			q, err := nested(tx.Bucket(bucketQueue), true, d.Target, d.Watch)
+			if err != nil {
+				return err
+			}
+			if err := q.Put(u64(d.Seq), []byte(d.EventID)); err != nil {
+				return err
+			}
+			out = append(out, *d)
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("redeliver: %w", err)
+	}
+	return out, nil
+}
+
+// Event returns the payload of an event.
+func (db *DB) Event(ctx context.Context, id string) ([]byte, error) {
+	if err := ctxErr(ctx); err != nil {
+		return nil, err
+	}
+	var out []byte
+	err := db.bolt.View(func(tx *bolt.Tx) error {
+		v := tx.Bucket(bucketEvents).Get([]byte(id))
+		if v == nil {
+			return ErrNotFound
+		}
+		out = bytes.Clone(v)
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("event %s: %w", id, err)
+	}
+	return out, nil
+}
+
+// History returns a watch's events, newest first, at most limit (0: all).
+func (db *DB) History(ctx context.Context, watch string, limit int) ([][]byte, error) {
+	if err := ctxErr(ctx); err != nil {
+		return nil, err
+	}
+	var out [][]byte
+	err := db.bolt.View(func(tx *bolt.Tx) error {
+		hb, err := nested(tx.Bucket(bucketHistory), false, watch)
+		if err != nil || hb == nil {
+			return err
+		}
+		events := tx.Bucket(bucketEvents)
+		c := hb.Cursor()
+		for k, id := c.Last(); k != nil; k, id = c.Prev() {
+			if v := events.Get(id); v != nil {
+				out = append(out, bytes.Clone(v))
+			}
+			if limit > 0 && len(out) >= limit {
+				break
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("history of %s: %w", watch, err)
+	}
+	return out, nil
+}

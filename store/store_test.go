@@ -1,0 +1,155 @@
+package store
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"testing"
+	"time"
+
+	bolt "go.etcd.io/bbolt"
+)
+
+func openTest(t *testing.T) *DB {
+	t.Helper()
+	db, err := Open(filepath.Join(t.TempDir(), "test.db"), Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	return db
+}
+
+func TestOpen_SecondOpenerGetsLocked(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "test.db")
+	db, err := Open(path, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	start := time.Now()
+	_, err = Open(path, Options{LockTimeout: 300 * time.Millisecond})
+	if !errors.Is(err, ErrLocked) {
+		t.Fatalf("second open: %v, want ErrLocked", err)
+	}
+	if time.Since(start) > 2*time.Second {
+		t.Errorf("second open took %v", time.Since(start))
+	}
+	info, err := os.Stat(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if perm := info.Mode().Perm(); perm != 0o600 {
+		t.Errorf("db file mode %v, want 0600", perm)
+	}
+}
+
+func TestCommitEvent_IsAtomicAndQueued(t *testing.T) {
+	db := openTest(t)
+	ctx := context.Background()
+	now := time.Now()
+	if err := db.SaveState(ctx, "w", WatchState{Baseline: true, Sum: 1}, []byte(`[1]`)); err != nil {
+		t.Fatal(err)
+	}
+	c := Commit{
+		Watch: "w", State: WatchState{Baseline: true, Sum: 2, Seq: 1}, Snapshot: []byte(`[1,2]`),
+		EventID: "msg_1", Payload: []byte(`{"id":"msg_1"}`), Time: now, Targets: []string{"a", "b"},
+	}
+	if err := db.CommitEvent(ctx, c); err != nil {
+		t.Fatal(err)
+	}
+	states, _ := db.WatchStates(ctx)
+	if s := states["w"]; s.Seq != 1 || s.Sum != 2 {
+		t.Errorf("state = %+v", s)
+	}
+	if snap, _ := db.Snapshot(ctx, "w"); string(snap) != `[1,2]` {
+		t.Errorf("snapshot = %s", snap)
+	}
+	queues, _ := db.Queues(ctx)
+	if len(queues) != 2 {
+		t.Fatalf("queues = %+v, want one per target", queues)
+	}
+	for _, q := range queues {
+		p, err := db.Pending(ctx, q, 10)
+		if err != nil || len(p) != 1 || string(p[0].Payload) != `{"id":"msg_1"}` || p[0].State != StatePending {
+			t.Errorf("pending of %+v = %+v, %v", q, p, err)
+		}
+	}
+	hist, _ := db.History(ctx, "w", 0)
+	if len(hist) != 1 {
+		t.Errorf("history = %d events", len(hist))
+	}
+
+	// A commit that cannot be complete stores nothing.
+	bad := c
+	bad.EventID, bad.Snapshot = "", []byte(`garbage`)
+	if err := db.CommitEvent(ctx, bad); err == nil {
+		t.Fatal("commit without an id accepted")
+	}
+	if snap, _ := db.Snapshot(ctx, "w"); string(snap) != `[1,2]` {
+		t.Errorf("snapshot changed by a failed commit: %s", snap)
+	}
+}
+
+func TestRecord_DeliveredLeavesQueue(t *testing.T) {
+	db := openTest(t)
+	ctx := context.Background()
+	now := time.Now()
+	for seq := uint64(1); seq <= 3; seq++ {
+		err := db.CommitEvent(ctx, Commit{Watch: "w", State: WatchState{Seq: seq},
+			EventID: fmt.Sprintf("msg_%d", seq), Payload: []byte(`{}`), Time: now, Targets: []string{"t"}})
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	q := Queue{Target: "t", Watch: "w"}
+	res := Result{EventID: "msg_1", Target: "t", State: StateDelivered, Attempt: Attempt{At: now, Status: 200}}
+	// Recording twice (bbolt's Batch may retry) counts once.
+	if err := db.Record(ctx, res, res); err != nil {
+		t.Fatal(err)
+	}
+	d, attempts, err := db.Delivery(ctx, "msg_1", "t")
+	if err != nil || d.State != StateDelivered || d.Attempts != 1 || len(attempts) != 1 {
+		t.Fatalf("delivery = %+v %+v %v", d, attempts, err)
+	}
+	p, _ := db.Pending(ctx, q, 10)
+	if len(p) != 2 || p[0].EventID != "msg_2" {
+		t.Fatalf("queue after delivery = %+v, want msg_2, msg_3", p)
+	}
+	if err := db.Record(ctx, Result{EventID: "msg_2", Target: "t", State: StateFailed, Attempt: Attempt{At: now, Status: 500}}); err != nil {
+		t.Fatal(err)
+	}
+	failed, _ := db.Deliveries(ctx, Filter{State: StateFailed})
+	if len(failed) != 1 || failed[0].EventID != "msg_2" {
+		t.Fatalf("failed = %+v", failed)
+	}
+
+	// Redeliver puts the dead letter back at its place in the queue.
+	again, err := db.Redeliver(ctx, Filter{State: StateFailed}, now)
+	if err != nil || len(again) != 1 {
+		t.Fatalf("redeliver = %+v, %v", again, err)
+	}
+	p, _ = db.Pending(ctx, q, 10)
+	if len(p) != 2 || p[0].EventID != "msg_2" || p[0].Attempts != 0 {
+		t.Fatalf("queue after redeliver = %+v", p)
+	}
+}
+
+func TestOpen_RefusesNewerSchema(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "test.db")
+	db, err := Open(path, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := db.bolt.Update(func(tx *bolt.Tx) error {
+		return tx.Bucket(bucketMeta).Put(keySchema, u64(SchemaVersion+1))
+	}); err != nil {
+		t.Fatal(err)
+	}
+	db.Close()
+	if _, err := Open(path, Options{}); err == nil {
+		t.Fatal("opened a file with a newer schema")
+	}
+}

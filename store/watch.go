@@ -1,0 +1,177 @@
+package store
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	bolt "go.etcd.io/bbolt"
+)
+
+// WatchState is what pollhook remembers about a watch between polls. It is
+// small, so the daemon keeps it in memory and never reads the snapshot on a
+// poll that found no change.
+type WatchState struct {
+	// Baseline is set once the first successful poll stored a snapshot.
+	Baseline bool `json:"baseline"`
+	// Format is the watch's format, fixed by its first successful poll.
+	Format string `json:"format,omitempty"`
+	// Sum is the fingerprint of the snapshot.
+	Sum uint64 `json:"sum"`
+	// Identity fingerprints the options that shape the snapshot (select,
+	// key, keys, ignore, format); when it changes, a new baseline is taken.
+	Identity string `json:"identity,omitempty"`
+	// Seq is the seq of the watch's last event.
+	Seq uint64 `json:"seq"`
+
+	// Confirm: a candidate new state seen PendingCount polls in a row.
+	PendingSum   uint64 `json:"pending_sum,omitempty"`
+	PendingCount int    `json:"pending_count,omitempty"`
+
+	// Conditional requests.
+	ETag         string `json:"etag,omitempty"`
+	LastModified string `json:"last_modified,omitempty"`
+
+	// Health.
+	Failures     int       `json:"failures,omitempty"`
+	FailingSince time.Time `json:"failing_since,omitzero"`
+	Alerted      bool      `json:"alerted,omitempty"`
+	LastError    string    `json:"last_error,omitempty"`
+	PausedUntil  time.Time `json:"paused_until,omitzero"`
+	LastPoll     time.Time `json:"last_poll,omitzero"`
+	LastSuccess  time.Time `json:"last_success,omitzero"`
+	LastChange   time.Time `json:"last_change,omitzero"`
+}
+
+// WatchStates returns the state of every watch the database knows.
+func (db *DB) WatchStates(ctx context.Context) (map[string]WatchState, error) {
+	if err := ctxErr(ctx); err != nil {
+		return nil, err
+	}
+	out := map[string]WatchState{}
+	err := db.bolt.View(func(tx *bolt.Tx) error {
+		b := tx.Bucket(bucketWatches)
+		if b == nil {
+			return nil
+		}
+		return b.ForEach(func(k, _ []byte) error {
+			var s WatchState
+			if _, err := getJSON(b, k, &s); err != nil {
+				return err
+			}
+			out[string(k)] = s
+			return nil
+		})
+	})
+	if err != nil {
+		return nil, fmt.Errorf("read watch states: %w", err)
+	}
+	return out, nil
+}
+
+// Snapshot returns the stored selected value of a watch, or nil.
+func (db *DB) Snapshot(ctx context.Context, watch string) ([]byte, error) {
+	if err := ctxErr(ctx); err != nil {
+		return nil, err
+	}
+	var out []byte
+	err := db.bolt.View(func(tx *bolt.Tx) error {
+		if v := tx.Bucket(bucketSnapshots).Get([]byte(watch)); v != nil {
+			out = append([]byte(nil), v...)
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("read snapshot of %s: %w", watch, err)
+	}
+	return out, nil
+}
+
+// SaveState stores a watch's state, and its snapshot when snapshot is not
+// nil (a baseline), in one transaction.
+func (db *DB) SaveState(ctx context.Context, watch string, s WatchState, snapshot []byte) error {
+	if err := ctxErr(ctx); err != nil {
+		return err
+	}
+	err := db.bolt.Update(func(tx *bolt.Tx) error {
+		if snapshot != nil {
+			if err := tx.Bucket(bucketSnapshots).Put([]byte(watch), snapshot); err != nil {
+				return err
+			}
+		}
+		return putJSON(tx.Bucket(bucketWatches), []byte(watch), s)
+	})
+	if err != nil {
+		return fmt.Errorf("save state of %s: %w", watch, err)
+	}
+	return nil
+}
+
+// Commit is one detected event, with everything that must be stored with
+// it atomically.
+type Commit struct {
+	Watch string
+	// State is the watch's new state; its Seq is the event's.
+	State WatchState
+	// Snapshot replaces the stored value when not nil.
+	Snapshot []byte
+	// EventID, Payload and Time describe the event. Payload is the JSON
+	// event as targets receive it.
+	EventID string
+	Payload []byte
+	Time    time.Time
+	// Targets get one delivery each, queued in the outbox.
+	Targets []string
+}
+
+// CommitEvent stores an event in one transaction with the watch's new
+// state and snapshot and one outbox delivery per target.
+func (db *DB) CommitEvent(ctx context.Context, c Commit) error {
+	if err := ctxErr(ctx); err != nil {
+		return err
+	}
+	if c.EventID == "" || c.State.Seq == 0 {
+		return fmt.Errorf("commit event of %s: missing id or seq", c.Watch)
+	}
+	err := db.bolt.Update(func(tx *bolt.Tx) error {
+		if c.Snapshot != nil {
+			if err := tx.Bucket(bucketSnapshots).Put([]byte(c.Watch), c.Snapshot); err != nil {
+				return err
+			}
+		}
+		if err := putJSON(tx.Bucket(bucketWatches), []byte(c.Watch), c.State); err != nil {
+			return err
+		}
+		if err := tx.Bucket(bucketEvents).Put([]byte(c.EventID), c.Payload); err != nil {
+			return err
+		}
+		hist, err := nested(tx.Bucket(bucketHistory), true, c.Watch)
+		if err != nil {
+			return err
+		}
+		if err := hist.Put(u64(c.State.Seq), []byte(c.EventID)); err != nil {
+			return err
+		}
+		for _, t := range c.Targets {
+			d := Delivery{
+				EventID: c.EventID, Watch: c.Watch, Target: t, Seq: c.State.Seq,
+				State: StatePending, Created: c.Time, NextAt: c.Time,
+			}
+			if err := putDelivery(tx, &d); err != nil {
+				return err
+			}
+			q, err := nested(tx.Bucket(bucketQueue), true, t, c.Watch)
+			if err != nil {
+				return err
+			}
+			if err := q.Put(u64(c.State.Seq), []byte(c.EventID)); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("commit event of %s: %w", c.Watch, err)
+	}
+	return nil
+}
