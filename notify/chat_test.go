@@ -145,7 +145,7 @@ func TestEvent_Lines(t *testing.T) {
 			Counts:    &diff.Counts{Removed: 40},
 			Truncated: true,
 		}}, []string{"- a", "…and 39 more changes"}},
-		{"test", Event{Type: TypeTest}, []string{"This is a test message from pollhook: if you can readText it, this target works."}},
+		{"test", Event{Type: TypeTest}, []string{"This is a test message from pollhook: if you can read it, this target works."}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -163,7 +163,7 @@ func TestSampleEvent(t *testing.T) {
 		t.Fatalf("SampleEvent: type %q id %q time %v", ev.Type, ev.ID, ev.Timestamp)
 	}
 	want := []string{
-		"This is a test message from pollhook: if you can readText it, this target works.",
+		"This is a test message from pollhook: if you can read it, this target works.",
 		`+ v1.3.0 "Big release: faster & <safer>"`,
 		`~ v1.2.0 name: "Release 1.2" → "Release 1.2 (LTS)"`,
 		`- v0.9.0`,

@@ -20,7 +20,7 @@ type cannedResponse struct {
 }
 
 // classifyVia sends m to a test server answering r, the way the deliverer
-// does (no redirects followed, at most 64 KiB of body readText), and classifies
+// does (no redirects followed, at most 64 KiB of body read), and classifies
 // the answer.
 func classifyVia(t *testing.T, target *config.Target, r cannedResponse) Verdict {
 	t.Helper()

@@ -71,6 +71,10 @@ type Dispatcher struct {
 	version string
 	jitter  func() float64
 	wake    chan struct{}
+	// poke is closed (and replaced) by Wake, so that workers sleeping
+	// until a retry re-read their queue: a redelivered or newly enabled
+	// delivery must not wait for an old retry time.
+	poke    chan struct{}
 	results chan recordReq
 
 	mu       sync.Mutex
@@ -111,7 +115,7 @@ func NewDispatcher(o DispatcherOptions) *Dispatcher {
 	d := &Dispatcher{
 		outbox: o.Outbox, log: o.Logger, clock: o.Clock, client: o.Client,
 		version: o.Version, jitter: o.Jitter,
-		wake: make(chan struct{}, 1), results: make(chan recordReq, 256),
+		wake: make(chan struct{}, 1), poke: make(chan struct{}), results: make(chan recordReq, 256),
 		workers: map[store.Queue]bool{},
 	}
 	d.SetTargets(o.Targets)
@@ -133,6 +137,10 @@ func (d *Dispatcher) SetTargets(targets []*config.Target) {
 
 // Wake tells the dispatcher that the outbox has new deliveries.
 func (d *Dispatcher) Wake() {
+	d.mu.Lock()
+	close(d.poke)
+	d.poke = make(chan struct{})
+	d.mu.Unlock()
 	select {
 	case d.wake <- struct{}{}:
 	default:
@@ -281,10 +289,14 @@ func (d *Dispatcher) work(ctx, work context.Context, q store.Queue, once bool) {
 		if len(batch) == 0 {
 			return
 		}
+	batch:
 		for i := range batch {
-			if !d.deliver(ctx, work, log, &batch[i], once) {
+			switch d.deliver(ctx, work, log, &batch[i], once) {
+			case stop:
 				d.flush()
 				return
+			case reload:
+				break batch
 			}
 		}
 		// The next read must see this batch's results.
@@ -292,9 +304,17 @@ func (d *Dispatcher) work(ctx, work context.Context, q store.Queue, once bool) {
 	}
 }
 
-// deliver tries one delivery until it is delivered or failed for good. It
-// returns false when the queue must stop (target disabled, ctx ended).
-func (d *Dispatcher) deliver(ctx, work context.Context, log *slog.Logger, p *store.Pending, once bool) bool {
+// next is what a queue's worker does after a delivery.
+type next int
+
+const (
+	proceed next = iota // delivered or failed for good: on to the next one
+	stop                // the queue cannot go on now
+	reload              // the outbox changed: read the queue again
+)
+
+// deliver tries one delivery until it is delivered or failed for good.
+func (d *Dispatcher) deliver(ctx, work context.Context, log *slog.Logger, p *store.Pending, once bool) next {
 	log = log.With("event_id", p.EventID)
 	var ev Event
 	if err := json.Unmarshal(p.Payload, &ev); err != nil {
@@ -302,25 +322,30 @@ func (d *Dispatcher) deliver(ctx, work context.Context, log *slog.Logger, p *sto
 		log.Error("undecodable event, marking failed", "err", err)
 		d.record(store.Result{EventID: p.EventID, Target: p.Target, State: store.StateFailed,
 			Attempt: store.Attempt{At: d.clock.Now(), Error: "undecodable event: " + err.Error()}})
-		return true
+		return proceed
 	}
 	for {
 		if wait := p.NextAt.Sub(d.clock.Now()); wait > 0 {
 			if once {
-				return false
+				return stop
 			}
+			d.mu.Lock()
+			poke := d.poke
+			d.mu.Unlock()
 			select {
 			case <-ctx.Done():
-				return false
+				return stop
+			case <-poke:
+				return reload
 			case <-d.clock.After(wait):
 			}
 		}
 		if ctx.Err() != nil {
-			return false
+			return stop
 		}
 		t, ok := d.target(p.Target)
 		if !ok {
-			return false
+			return stop
 		}
 		at := d.clock.Now()
 		attempt, v := d.attempt(work, t, &ev, at)
@@ -331,21 +356,21 @@ func (d *Dispatcher) deliver(ctx, work context.Context, log *slog.Logger, p *sto
 			res.State = store.StateDelivered
 			d.record(res)
 			log.Debug("delivered", "status", attempt.Status, "attempts", p.Attempts)
-			return true
+			return proceed
 		case v.Disable:
 			res.NextAt = at
 			d.record(res)
 			d.disable(ctx, t, v.Reason, at)
 			log.Warn("target disabled; deliveries stay queued until `pollhook target enable "+t.Name+"`",
 				"reason", v.Reason)
-			return false
+			return stop
 		}
 		retry := t.RetrySchedule()
 		if p.Attempts > len(retry) {
 			res.State = store.StateFailed
 			d.record(res)
 			log.Warn("delivery failed for good (dead letter)", "attempts", p.Attempts, "err", v.Reason)
-			return true
+			return proceed
 		}
 		delay := time.Duration(float64(retry[p.Attempts-1]) * d.jitter())
 		delay = max(delay, v.RetryAfter)
@@ -355,7 +380,7 @@ func (d *Dispatcher) deliver(ctx, work context.Context, log *slog.Logger, p *sto
 		log.Warn("delivery failed, will retry", "attempt", p.Attempts, "err", v.Reason,
 			"retry_in", delay.Round(time.Millisecond).String())
 		if once {
-			return false
+			return stop
 		}
 	}
 }

@@ -23,7 +23,7 @@ import (
 
 var updateGolden = flag.Bool("update", false, "rewrite the golden files in testdata/golden")
 
-// Secrets of the test targets; none may appear in a goldenRequest file.
+// Secrets of the test targets; none may appear in a golden file.
 const (
 	testTelegramToken = "123456:ABC-DEF1234ghIkl-zyx57W2v1u123ew11"
 	testMatrixToken   = "syt_cG9sbGhvb2s_SECRETsecret_0a1b2c"
@@ -75,7 +75,7 @@ func goldenEvent() *Event {
 	return ev
 }
 
-// goldenRequest is a rendered request as the goldenRequest files show it.
+// goldenRequest is a rendered request as the golden files show it.
 type goldenRequest struct {
 	Method string            `json:"method"`
 	URL    string            `json:"url"`
