@@ -22,6 +22,10 @@ const maxKeyFields = 16
 
 // Differ is a compiled set of Options. It holds no mutable state: one
 // Differ may be used by several goroutines at once.
+//
+// Ignore and keys paths are simple gjson paths (member names, indices, "#"
+// and "*"/"?" wildcards), run as bitmask automata while scanning, so no
+// value is ever materialized to apply them.
 type Differ struct {
 	format Format
 
@@ -402,6 +406,27 @@ func (d *Differ) fingerprint(s *scanner, v []byte) (Value, error) {
 
 // Diff compares two prepared values: old and new are the Value.Data of two
 // polls, read in format f (JSON or Text).
+//
+// For JSON, objects are compared member by member, keyed arrays element by
+// key (elements lacking a key field, or whose key is not a string or
+// number, are compared by position among themselves; duplicate keys match
+// in order of appearance), sets as sets, and other arrays by a longest
+// common subsequence of element fingerprints, what does not align being
+// paired by position. Changes come in the order of the new value, removed
+// ones where they were. Each Path is a gjson path that finds the changed
+// value in new (in old for Removed): "#(id==3)", "#(tag_name==\"v1\").name",
+// "#(region==\"eu\")#|#(sku==\"a\")" for composite keys, "#(==\"beta\")"
+// for sets, indices for unkeyed arrays (or when a query could find another
+// element first), "@this" for the whole value.
+//
+// A change belongs to the innermost keyed array element that contains it
+// (or is it), else the innermost array element, else the whole value: Key
+// is that element's key (set members are keyed by their own value but
+// belong to an enclosing element when there is one), and When is tested
+// against it (its old version for Removed, its new version otherwise).
+//
+// For text, lines are compared; a changed line is a Removed and an Added
+// change whose Path is the 1-based line number. There is no patch for text.
 func (d *Differ) Diff(f Format, old, new []byte) (*Result, error) {
 	switch f {
 	case JSON:

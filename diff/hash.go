@@ -136,6 +136,9 @@ func canonNumber(dst, raw []byte) (digits []byte, exp int64, neg, zero bool) {
 
 // hashNumber fingerprints a number by its exact decimal value.
 func hashNumber(scratch, raw []byte) (uint64, []byte) {
+	if h, ok := hashInt(raw); ok {
+		return h, scratch
+	}
 	digits, exp, neg, zero := canonNumber(scratch[:0], raw)
 	if zero {
 		return hashZero, digits
@@ -188,4 +191,23 @@ func formatNumber(dst, raw []byte) []byte {
 		dst = strconv.AppendInt(dst, exp-1, 10)
 	}
 	return dst
+}
+
+// hashInt is hashNumber's fast path for non-zero integers without sign,
+// fraction or exponent, hashed in place: the digits less trailing zeros,
+// and the exponent is the number of digits.
+func hashInt(raw []byte) (uint64, bool) {
+	if len(raw) == 0 || raw[0] < '1' || raw[0] > '9' {
+		return 0, false
+	}
+	for _, c := range raw {
+		if c < '0' || c > '9' {
+			return 0, false
+		}
+	}
+	d := raw
+	for d[len(d)-1] == '0' {
+		d = d[:len(d)-1]
+	}
+	return mix(hashBytes(seedNumber, d), uint64(len(raw))^k2), true
 }

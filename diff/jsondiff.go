@@ -108,19 +108,22 @@ type owner struct {
 }
 
 type jdiff struct {
-	d      *Differ
-	o, n   side
-	res    *Result
-	patch  []byte
-	nops   int
-	arena  []byte // canonical keys
-	tmp    []byte
-	parts  [][]byte
-	failed error
+	d     *Differ
+	o, n  side
+	res   *Result
+	patch []byte
+	nops  int
+	arena []byte // canonical keys
+	tmp   []byte
+	parts [][]byte
+	// Stacks of the member and element lists being compared: a level's
+	// lists sit above its parent's and are dropped when it returns.
+	mstack []member
+	estack []elem
 }
 
 func (d *Differ) diffJSON(old, new []byte) (*Result, error) {
-	j := &jdiff{d: d, res: &Result{Changes: []Change{}}}
+	j := &jdiff{d: d, res: &Result{Changes: []Change{}}, estack: make([]elem, 0, 64)}
 	j.o = side{data: old, s: newScanner(d, old)}
 	j.n = side{data: new, s: newScanner(d, new)}
 	ro := node{start: skipWS(old, 0), end: -1, st: j.o.s.rootState()}
@@ -204,10 +207,10 @@ func (j *jdiff) compare(o, n *node, l *loc, ow *owner, root bool) error {
 func (j *jdiff) members(sd *side, nd *node) ([]member, error) {
 	data, s := sd.data, sd.s
 	pos := skipWS(data, nd.start+1)
-	var ms []member
+	base := len(j.mstack)
 	if pos < len(data) && data[pos] == '}' {
 		nd.end = pos + 1
-		return ms, nil
+		return nil, nil
 	}
 	for {
 		if pos >= len(data) || data[pos] != '"' {
@@ -222,7 +225,7 @@ func (j *jdiff) members(sd *side, nd *node) ([]member, error) {
 		}
 		child, skip := scanState{depth: nd.st.depth + 1, arrSpec: -1, elemSpec: -1}, false
 		if nd.st.ign|nd.st.keys != 0 {
-			child, skip = j.d.childOf(nd.st.ign, nd.st.keys, nd.st.depth, name, 0, false)
+			child, skip = j.d.childOf(nd.st.ign, nd.st.keys, int(nd.st.depth), name, 0, false)
 		}
 		pos = skipWS(data, end)
 		if pos >= len(data) || data[pos] != ':' {
@@ -234,7 +237,7 @@ func (j *jdiff) members(sd *side, nd *node) ([]member, error) {
 			return nil, err
 		}
 		if !skip {
-			ms = append(ms, member{name: name, node: node{start: pos, end: vend, hash: h, st: child}})
+			j.mstack = append(j.mstack, member{name: name, node: node{start: pos, end: vend, hash: h, st: child}})
 		}
 		pos = skipWS(data, vend)
 		if pos < len(data) && data[pos] == ',' {
@@ -243,7 +246,7 @@ func (j *jdiff) members(sd *side, nd *node) ([]member, error) {
 		}
 		if pos < len(data) && data[pos] == '}' {
 			nd.end = pos + 1
-			return ms, nil
+			return j.mstack[base:len(j.mstack):len(j.mstack)], nil
 		}
 		return nil, errAt(pos, `expected "," or "}"`)
 	}
@@ -285,6 +288,8 @@ func firsts(ms []member) []bool {
 }
 
 func (j *jdiff) objects(o, n *node, l *loc, ow *owner) error {
+	base := len(j.mstack)
+	defer func() { j.mstack = j.mstack[:base] }()
 	om, err := j.members(&j.o, o)
 	if err != nil {
 		return fmt.Errorf("old value: %w", err)
@@ -373,20 +378,24 @@ func (j *jdiff) objects(o, n *node, l *loc, ow *owner) error {
 func (j *jdiff) elements(sd *side, nd *node, spec int) ([]elem, int, error) {
 	data, s := sd.data, sd.s
 	pos := skipWS(data, nd.start+1)
-	var es []elem
+	base := len(j.estack)
 	ignored := 0
 	if pos < len(data) && data[pos] == ']' {
 		nd.end = pos + 1
-		return es, 0, nil
+		return nil, 0, nil
 	}
 	set := spec >= 0 && j.d.specs[spec].set
+	first, abase := pos, len(j.arena)
 	for idx := 0; ; idx++ {
+		if idx == 16 && nd.st.depth == 0 {
+			j.reserve(sd, pos-first, pos, len(j.arena)-abase)
+		}
 		child, skip := scanState{depth: nd.st.depth + 1, arrSpec: -1, elemSpec: -1}, false
 		if nd.st.ign|nd.st.keys != 0 {
-			child, skip = j.d.childOf(nd.st.ign, nd.st.keys, nd.st.depth, nil, idx, true)
+			child, skip = j.d.childOf(nd.st.ign, nd.st.keys, int(nd.st.depth), nil, idx, true)
 		}
 		if spec >= 0 && !set {
-			child.elemSpec = spec
+			child.elemSpec = int16(spec)
 		}
 		h, vend, err := s.value(pos, child)
 		if err != nil {
@@ -408,7 +417,7 @@ func (j *jdiff) elements(sd *side, nd *node, spec int) ([]elem, int, error) {
 				e.klen = int32(len(j.arena)) - e.koff
 				e.kh = hashBytes(seedKey, j.arena[e.koff:])
 			}
-			es = append(es, e)
+			j.estack = append(j.estack, e)
 		}
 		pos = skipWS(data, vend)
 		if pos < len(data) && data[pos] == ',' {
@@ -417,9 +426,32 @@ func (j *jdiff) elements(sd *side, nd *node, spec int) ([]elem, int, error) {
 		}
 		if pos < len(data) && data[pos] == ']' {
 			nd.end = pos + 1
-			return es, ignored, nil
+			return j.estack[base:len(j.estack):len(j.estack)], ignored, nil
 		}
 		return nil, 0, errAt(pos, `expected "," or "]"`)
+	}
+}
+
+// reserve sizes the element stack and the key arena for a large root
+// array, once 16 elements show their average size: both sides are listed
+// into them, and growing by append would allocate several times over.
+func (j *jdiff) reserve(sd *side, sample, pos, keyBytes int) {
+	avg := sample / 16
+	if avg <= 0 {
+		return
+	}
+	rest := (len(sd.data) - pos) / avg
+	if sd == &j.o {
+		rest += len(j.n.data) / avg
+	}
+	n := len(j.estack) + rest + rest/8 + 16
+	if n > cap(j.estack) {
+		j.estack = append(make([]elem, 0, n), j.estack...)
+	}
+	if keyBytes > 0 {
+		if m := len(j.arena) + (rest+rest/8)*(keyBytes/16+1); m > cap(j.arena) {
+			j.arena = append(make([]byte, 0, m), j.arena...)
+		}
 	}
 }
 
@@ -491,7 +523,9 @@ func scalarText(raw []byte) string {
 }
 
 func (j *jdiff) arrays(o, n *node, l *loc, ow *owner) error {
-	spec := n.st.arrSpec
+	base := len(j.estack)
+	defer func() { j.estack = j.estack[:base] }()
+	spec := int(n.st.arrSpec)
 	oe, oign, err := j.elements(&j.o, o, spec)
 	if err != nil {
 		return fmt.Errorf("old value: %w", err)

@@ -11,19 +11,21 @@ import (
 	"unicode/utf8"
 )
 
-// fuzzOptions are the option sets the property and fuzz tests run with.
-var fuzzOptions = []Options{
-	{},
-	{Key: "id"},
-	{Key: "."},
-	{Key: "id", Keys: map[string]string{"#.tags": ".", "#.v": "k"}, Ignore: []string{"#.u"}},
-	{Ignore: []string{"*.x", "a", "#.b"}},
-	{Key: "a,b"},
-	{Keys: map[string]string{"*": "id", "*.#.v": "k"}},
-	{Key: "id", Keys: map[string]string{"#.c": "id", "#.c.#.tags": "."}},
+// fuzzOptions returns the option sets the property and fuzz tests run with.
+func fuzzOptions() []Options {
+	return []Options{
+		{},
+		{Key: "id"},
+		{Key: "."},
+		{Key: "id", Keys: map[string]string{"#.tags": ".", "#.v": "k"}, Ignore: []string{"#.u"}},
+		{Ignore: []string{"*.x", "a", "#.b"}},
+		{Key: "a,b"},
+		{Keys: map[string]string{"*": "id", "*.#.v": "k"}},
+		{Key: "id", Keys: map[string]string{"#.c": "id", "#.c.#.tags": "."}},
+	}
 }
 
-func fuzzOpts(v uint8) Options { return fuzzOptions[int(v)%len(fuzzOptions)] }
+func fuzzOpts(v uint8) Options { o := fuzzOptions(); return o[int(v)%len(o)] }
 
 // kv is an object member; objects keep their members in order.
 type kv struct {
@@ -33,7 +35,10 @@ type kv struct {
 
 type gen struct{ r *rand.Rand }
 
-var genKeys = []string{"id", "a", "b", "u", "x", "tags", "v", "k", "c", "a.b", "~/", ""}
+func genKey(r *rand.Rand) string {
+	keys := []string{"id", "a", "b", "u", "x", "tags", "v", "k", "c", "a.b", "~/", ""}
+	return keys[r.Intn(len(keys))]
+}
 
 func (g gen) scalar() any {
 	switch g.r.Intn(7) {
@@ -65,7 +70,7 @@ func (g gen) value(depth int) any {
 	var o []kv
 	seen := map[string]bool{}
 	for i := 0; i < n; i++ {
-		k := genKeys[g.r.Intn(len(genKeys))]
+		k := genKey(g.r)
 		if !seen[k] {
 			seen[k] = true
 			o = append(o, kv{k, g.value(depth + 1)})
@@ -207,7 +212,7 @@ func TestDiffer_Diff_properties(t *testing.T) {
 		}
 		b := g.mutate(a, 0)
 		da, db := g.doc(a), g.doc(b)
-		for v := range fuzzOptions {
+		for v := range fuzzOptions() {
 			o := fuzzOpts(uint8(v))
 			t.Run(fmt.Sprintf("%d/%d", i, v), func(t *testing.T) {
 				checkInvariants(t, o, da, db)
@@ -368,4 +373,77 @@ func FuzzDiff(f *testing.F) {
 		}
 		checkInvariants(t, o, va.Data, vb.Data)
 	})
+}
+
+// TestLCS checks the alignment against a quadratic dynamic program on small
+// inputs, and the fallback past the edit cap on large ones.
+func TestLCS(t *testing.T) {
+	r := rand.New(rand.NewSource(2))
+	for i := 0; i < 2000; i++ {
+		a := make([]uint64, r.Intn(30))
+		b := make([]uint64, r.Intn(30))
+		for k := range a {
+			a[k] = uint64(r.Intn(4))
+		}
+		for k := range b {
+			b[k] = uint64(r.Intn(4))
+		}
+		ps := lcs(a, b)
+		for k, p := range ps {
+			if a[p.o] != b[p.n] || (k > 0 && (p.o <= ps[k-1].o || p.n <= ps[k-1].n)) {
+				t.Fatalf("lcs(%v, %v) = %v: not a common subsequence", a, b, ps)
+			}
+		}
+		dp := make([][]int, len(a)+1)
+		for x := range dp {
+			dp[x] = make([]int, len(b)+1)
+		}
+		for x := len(a) - 1; x >= 0; x-- {
+			for y := len(b) - 1; y >= 0; y-- {
+				if a[x] == b[y] {
+					dp[x][y] = dp[x+1][y+1] + 1
+				} else {
+					dp[x][y] = max(dp[x+1][y], dp[x][y+1])
+				}
+			}
+		}
+		if len(ps) != dp[0][0] {
+			t.Fatalf("lcs(%v, %v) has %d pairs, want %d", a, b, len(ps), dp[0][0])
+		}
+	}
+	// Past the cap: the common prefix and suffix only.
+	n := 20000
+	a, b := make([]uint64, n), make([]uint64, n)
+	for k := range a {
+		a[k] = uint64(k)
+		b[k] = uint64(k)
+	}
+	for k := 100; k < n-100; k++ {
+		b[k] = uint64(n + k)
+	}
+	if ps := lcs(a, b); len(ps) != 200 {
+		t.Errorf("capped lcs: %d pairs, want 200", len(ps))
+	}
+}
+
+// TestDiffer_Diff_bigUnkeyed diffs unkeyed arrays too different for the
+// edit cap: the middle is paired by position, and the result still holds.
+func TestDiffer_Diff_bigUnkeyed(t *testing.T) {
+	var a, b bytes.Buffer
+	a.WriteByte('[')
+	b.WriteByte('[')
+	for k := 0; k < 3000; k++ {
+		if k > 0 {
+			a.WriteByte(',')
+			b.WriteByte(',')
+		}
+		fmt.Fprintf(&a, `{"n":%d}`, k)
+		fmt.Fprintf(&b, `{"n":%d}`, 2999-k)
+	}
+	a.WriteString(`,1]`)
+	b.WriteString(`]`)
+	r := diffJSON(t, Options{}, a.String(), b.String())
+	if r.Counts != (Counts{Removed: 1, Changed: 3000}) {
+		t.Errorf("counts %+v", r.Counts)
+	}
 }

@@ -2,6 +2,7 @@ package diff
 
 import (
 	"bytes"
+	"encoding/binary"
 	"fmt"
 	"math/bits"
 	"slices"
@@ -12,9 +13,9 @@ import (
 // from the path that led to it.
 type scanState struct {
 	ign, keys uint64 // alive ignore and keys patterns
-	depth     int    // nesting depth in the selected value (root = 0)
-	arrSpec   int    // key spec if this value is a keyed array, else -1
-	elemSpec  int    // key spec of the keyed array this value is an element of, else -1
+	depth     int32  // nesting depth in the selected value (root = 0)
+	arrSpec   int16  // key spec if this value is a keyed array, else -1
+	elemSpec  int16  // key spec of the keyed array this value is an element of, else -1
 }
 
 // frame is one open array or object on the scanner's explicit stack.
@@ -66,7 +67,7 @@ func (s *scanner) rootState() scanState {
 	st.ign = s.d.ign.all()
 	st.keys = s.d.keys.all()
 	if e := s.d.keys.endsAt(st.keys, 0); e != 0 {
-		st.arrSpec = bits.TrailingZeros64(e)
+		st.arrSpec = int16(bits.TrailingZeros64(e))
 	}
 	return st
 }
@@ -74,7 +75,7 @@ func (s *scanner) rootState() scanState {
 // childOf computes the state of a member (key) or element (idx) of a
 // container in state st, and whether it is ignored.
 func (d *Differ) childOf(ign, keys uint64, depth int, key []byte, idx int, isIdx bool) (scanState, bool) {
-	child := scanState{depth: depth + 1, arrSpec: -1, elemSpec: -1}
+	child := scanState{depth: int32(depth) + 1, arrSpec: -1, elemSpec: -1}
 	if ign != 0 {
 		m := d.ign.step(ign, depth, key, idx, isIdx)
 		if d.ign.endsAt(m, depth+1) != 0 {
@@ -85,7 +86,7 @@ func (d *Differ) childOf(ign, keys uint64, depth int, key []byte, idx int, isIdx
 	if keys != 0 {
 		m := d.keys.step(keys, depth, key, idx, isIdx)
 		if e := d.keys.endsAt(m, depth+1); e != 0 {
-			child.arrSpec = bits.TrailingZeros64(e)
+			child.arrSpec = int16(bits.TrailingZeros64(e))
 		}
 		child.keys = m
 	}
@@ -128,11 +129,11 @@ outer:
 			if cur.depth >= maxDepth {
 				return 0, pos, fmt.Errorf("more than %d levels at offset %d: %w", maxDepth, pos, ErrTooDeep)
 			}
-			f := frame{ign: cur.ign, keys: cur.keys, depth: int32(cur.depth), obj: c == '{'}
+			f := frame{ign: cur.ign, keys: cur.keys, depth: cur.depth, obj: c == '{'}
 			if f.obj {
-				f.spec = int16(cur.elemSpec)
+				f.spec = cur.elemSpec
 			} else {
-				f.spec = int16(cur.arrSpec)
+				f.spec = cur.arrSpec
 				if f.spec >= 0 && s.d.specs[f.spec].set {
 					f.set = true
 					f.setStart = int32(len(s.set))
@@ -302,7 +303,7 @@ func (s *scanner) member(pos int) (int, scanState, error) {
 	}
 	f := &s.stack[len(s.stack)-1]
 	f.mkey = hashBytes(seedKey, key)
-	child := scanState{depth: int(f.depth) + 1, arrSpec: -1, elemSpec: -1}
+	child := scanState{depth: f.depth + 1, arrSpec: -1, elemSpec: -1}
 	f.skip = false
 	if f.ign|f.keys != 0 {
 		child, f.skip = s.d.childOf(f.ign, f.keys, int(f.depth), key, 0, false)
@@ -333,31 +334,43 @@ func (s *scanner) member(pos int) (int, scanState, error) {
 // element returns the state of the current element of the innermost array.
 func (s *scanner) element() scanState {
 	f := &s.stack[len(s.stack)-1]
-	child := scanState{depth: int(f.depth) + 1, arrSpec: -1, elemSpec: -1}
+	child := scanState{depth: f.depth + 1, arrSpec: -1, elemSpec: -1}
 	f.skip = false
 	if f.ign|f.keys != 0 {
 		child, f.skip = s.d.childOf(f.ign, f.keys, int(f.depth), nil, int(f.idx), true)
 	}
 	if f.spec >= 0 && !f.set {
-		child.elemSpec = int(f.spec)
+		child.elemSpec = f.spec
 	}
 	return child
 }
 
-// strPlain marks the bytes a string can hold without a closer look.
-var strPlain = func() (t [256]bool) {
-	for c := 0x20; c < 256; c++ {
-		t[c] = c != '"' && c != '\\'
-	}
-	return t
-}()
+// special8 reports whether any of the 8 bytes in w is '"', '\\' or below
+// 0x20 (SWAR: a byte b is flagged when b-x borrows, for x = 0x20, or when
+// b^c is zero, for c = '"' and '\\').
+func special8(w uint64) bool {
+	const (
+		ones  = 0x0101010101010101
+		highs = 0x8080808080808080
+	)
+	q := w ^ (ones * '"')
+	b := w ^ (ones * '\\')
+	return ((w-ones*0x20)|(q-ones)|(b-ones))&^w&highs != 0
+}
+
+// strPlain reports whether a string can hold c without a closer look.
+func strPlain(c byte) bool { return c >= 0x20 && c != '"' && c != '\\' }
 
 // str reads the string at data[pos] and returns its unescaped content,
 // which aliases data unless the string has escapes (then it is s.buf).
 func (s *scanner) str(pos int) ([]byte, int, error) {
 	data := s.data
 	i := pos + 1
-	for i < len(data) && strPlain[data[i]] {
+	// Eight bytes at a time while none is '"', '\\' or a control byte.
+	for i+8 <= len(data) && !special8(binary.LittleEndian.Uint64(data[i:])) {
+		i += 8
+	}
+	for i < len(data) && strPlain(data[i]) {
 		i++
 	}
 	if i < len(data) && data[i] == '"' {

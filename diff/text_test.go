@@ -1,6 +1,7 @@
 package diff
 
 import (
+	"errors"
 	"strings"
 	"testing"
 )
@@ -114,24 +115,58 @@ func TestDiffer_Diff_errors(t *testing.T) {
 		name     string
 		f        Format
 		old, new string
+		want     error
 		msg      string
 	}{
-		{"deep new", JSON, `{"a":1}`, deep, ErrTooDeep.Error()},
-		{"deep old", JSON, deep, `{"a":1}`, ErrTooDeep.Error()},
-		{"deep both", JSON, deep, deep, ErrTooDeep.Error()},
-		{"deep array", JSON, `[]`, strings.Repeat("[", 100000), ErrTooDeep.Error()},
-		{"truncated", JSON, `[{"id":1}]`, `[{"id":1}`, ErrInvalid.Error()},
-		{"trailing", JSON, `[]`, `[] []`, ErrInvalid.Error()},
-		{"empty", JSON, ``, `[]`, ErrInvalid.Error()},
-		{"garbled scalar", JSON, `1`, `1x`, ErrInvalid.Error()},
-		{"auto", Auto, `1`, `1`, "format must be"},
+		{"deep new", JSON, `{"a":1}`, deep, ErrTooDeep, "new value"},
+		{"deep old", JSON, deep, `{"a":1}`, ErrTooDeep, "old value"},
+		{"deep both", JSON, deep, deep, ErrTooDeep, ""},
+		{"deep array", JSON, `[]`, strings.Repeat("[", 100000), ErrTooDeep, ""},
+		{"truncated", JSON, `[{"id":1}]`, `[{"id":1}`, ErrInvalid, "new value"},
+		{"trailing", JSON, `[]`, `[] []`, ErrInvalid, "data after the value"},
+		{"empty", JSON, ``, `[]`, ErrInvalid, "old value"},
+		{"garbled scalar", JSON, `1`, `1x`, ErrInvalid, ""},
+		{"auto", Auto, `1`, `1`, nil, "format must be"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			_, err := d.Diff(tt.f, []byte(tt.old), []byte(tt.new))
-			if err == nil || !strings.Contains(err.Error(), tt.msg) {
-				t.Errorf("error %v, want %q", err, tt.msg)
+			if err == nil || (tt.want != nil && !errors.Is(err, tt.want)) || !strings.Contains(err.Error(), tt.msg) {
+				t.Errorf("error %v, want %v %q", err, tt.want, tt.msg)
 			}
 		})
+	}
+}
+
+// TestDiffer_concurrent shares one Differ between goroutines (run with
+// -race): it holds no mutable state.
+func TestDiffer_concurrent(t *testing.T) {
+	d := mustCompile(t, Options{Key: "id", Keys: map[string]string{"#.tags": "."}, Ignore: []string{"#.u"},
+		When: "n>0", Include: []string{"patch"}})
+	old, new := []byte(`[{"id":1,"n":1,"tags":["a"]},{"id":2,"n":2}]`), []byte(`[{"id":2,"n":3},{"id":1,"n":1,"tags":["b"]}]`)
+	done := make(chan string)
+	for g := 0; g < 4; g++ {
+		go func() {
+			var out string
+			for i := 0; i < 200; i++ {
+				if _, err := d.Prepare(JSON, new); err != nil {
+					out = err.Error()
+					break
+				}
+				r, err := d.Diff(JSON, old, new)
+				if err != nil {
+					out = err.Error()
+					break
+				}
+				out = string(r.Patch)
+			}
+			done <- out
+		}()
+	}
+	first := <-done
+	for g := 1; g < 4; g++ {
+		if got := <-done; got != first {
+			t.Errorf("goroutines disagree: %s vs %s", got, first)
+		}
 	}
 }
