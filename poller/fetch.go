@@ -8,18 +8,22 @@ import (
 	"io"
 	"net/http"
 	"net/url"
+	"strconv"
 	"strings"
 	"time"
 
 	"github.com/pollhook/pollhook/config"
 )
 
-// response is one successful fetch.
+// response is one successful fetch: a 2xx with its body, or a 304 to a
+// conditional request (no body read).
 type response struct {
 	status      int
 	contentType string
 	header      http.Header
 	body        []byte
+	// pause is when the API allows the next request, if it said so.
+	pause pause
 }
 
 // FetchError is a failed request. Status is 0 for network errors.
@@ -28,6 +32,8 @@ type FetchError struct {
 	// RetryAfter is the API's request to wait (Retry-After), if any.
 	RetryAfter time.Duration
 	Err        error
+
+	pause pause
 }
 
 func (e *FetchError) Error() string { return e.Err.Error() }
@@ -39,30 +45,40 @@ var ErrTooLarge = errors.New("response larger than max_body")
 // maxErrorBody is how much of a failed response's body goes into the error.
 const maxErrorBody = 256
 
+// maxPause caps how long an API can make pollhook wait.
+const maxPause = 24 * time.Hour
+
+// request is one page to fetch.
+type request struct {
+	url  string
+	body string
+	// etag and lastModified, when set, make the request conditional.
+	etag, lastModified string
+}
+
 // fetch performs one request of a watch and reads its body, bounded by
-// the watch's timeout and max_body.
-func (p *Poller) fetch(ctx context.Context, w *config.Watch, url string) (*response, error) {
+// the watch's timeout and max_body. The poll holds a request slot of the
+// watch's own host; a page on another host waits for a slot of that host
+// too, within the timeout.
+func (p *Poller) fetch(ctx context.Context, w *config.Watch, rq request) (*response, error) {
+	u, err := url.Parse(rq.url)
+	if err != nil {
+		return nil, &FetchError{Err: fmt.Errorf("bad URL %s", safeURL(rq.url))}
+	}
 	ctx, cancel := context.WithTimeout(ctx, w.Timeout)
 	defer cancel()
-
-	var body io.Reader
-	if w.Body != "" {
-		body = strings.NewReader(w.Body)
+	if !strings.EqualFold(u.Host, hostOf(w.RequestURL)) {
+		release, err := p.limits.host(ctx, u.Host)
+		if err != nil {
+			return nil, &FetchError{Err: fmt.Errorf("no request slot for %s within %s", u.Host, w.Timeout)}
+		}
+		defer release()
 	}
-	req, err := http.NewRequestWithContext(ctx, w.Method, url, body)
+	req, err := p.newRequest(ctx, w, u, rq)
 	if err != nil {
-		return nil, &FetchError{Err: fmt.Errorf("build request: %w", err)}
+		return nil, &FetchError{Err: err}
 	}
-	req.Header.Set("User-Agent", "pollhook/"+p.version)
-	req.Header.Set("Accept", "application/json, text/*;q=0.9, */*;q=0.5")
-	if w.Body != "" {
-		req.Header.Set("Content-Type", "application/json")
-	}
-	for k, v := range w.Headers {
-		req.Header.Set(k, v)
-	}
-
-	resp, err := p.client.Do(req)
+	resp, err := p.clientFor(w).Do(req)
 	if err != nil {
 		if errors.Is(err, context.DeadlineExceeded) && ctx.Err() != nil {
 			return nil, &FetchError{Err: fmt.Errorf("no answer within %s", w.Timeout)}
@@ -70,7 +86,12 @@ func (p *Poller) fetch(ctx context.Context, w *config.Watch, url string) (*respo
 		return nil, &FetchError{Err: fmt.Errorf("request: %w", cleanURLError(err))}
 	}
 	defer resp.Body.Close()
+	pause := pauseFrom(resp.StatusCode, resp.Header, p.clock.Now())
 
+	if resp.StatusCode == http.StatusNotModified && (rq.etag != "" || rq.lastModified != "") {
+		// Nothing to read: a 304 has no body, and costs no diff.
+		return &response{status: resp.StatusCode, header: resp.Header, pause: pause}, nil
+	}
 	if resp.StatusCode < 200 || resp.StatusCode > 299 {
 		snippet, _ := io.ReadAll(io.LimitReader(resp.Body, maxErrorBody))
 		_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, 64<<10)) // let the connection be reused
@@ -78,7 +99,11 @@ func (p *Poller) fetch(ctx context.Context, w *config.Watch, url string) (*respo
 		if s := strings.TrimSpace(string(bytes.ToValidUTF8(snippet, nil))); s != "" {
 			msg += ": " + oneLine(s)
 		}
-		return nil, &FetchError{Status: resp.StatusCode, Err: errors.New(msg)}
+		fe := &FetchError{Status: resp.StatusCode, Err: errors.New(msg), pause: pause}
+		if pause.retryAfter {
+			fe.RetryAfter = pause.until.Sub(pause.at)
+		}
+		return nil, fe
 	}
 
 	// Read at most max_body+1 bytes: one more than allowed proves the body
@@ -86,19 +111,161 @@ func (p *Poller) fetch(ctx context.Context, w *config.Watch, url string) (*respo
 	data, err := io.ReadAll(io.LimitReader(resp.Body, w.MaxBody+1))
 	if err != nil {
 		if ctx.Err() != nil {
-			return nil, &FetchError{Status: resp.StatusCode, Err: fmt.Errorf("body not complete within %s", w.Timeout)}
+			return nil, &FetchError{Status: resp.StatusCode, Err: fmt.Errorf("body not complete within %s", w.Timeout), pause: pause}
 		}
-		return nil, &FetchError{Status: resp.StatusCode, Err: fmt.Errorf("read body: %w", err)}
+		return nil, &FetchError{Status: resp.StatusCode, Err: fmt.Errorf("read body: %w", err), pause: pause}
 	}
 	if int64(len(data)) > w.MaxBody {
-		return nil, &FetchError{Status: resp.StatusCode, Err: fmt.Errorf("%w (%d bytes)", ErrTooLarge, w.MaxBody)}
+		return nil, &FetchError{Status: resp.StatusCode, Err: fmt.Errorf("%w (%d bytes)", ErrTooLarge, w.MaxBody), pause: pause}
 	}
 	return &response{
 		status:      resp.StatusCode,
 		contentType: resp.Header.Get("Content-Type"),
 		header:      resp.Header,
 		body:        data,
+		pause:       pause,
 	}, nil
+}
+
+// newRequest builds a request of the watch: its method, body and headers,
+// its credentials (only to the watch's own origin: a next-page link to
+// another host gets no bearer, basic or credential-looking header, like
+// net/http does on redirects), and the validators of a conditional request.
+func (p *Poller) newRequest(ctx context.Context, w *config.Watch, u *url.URL, rq request) (*http.Request, error) {
+	var body io.Reader
+	if rq.body != "" {
+		body = strings.NewReader(rq.body)
+	}
+	req, err := http.NewRequestWithContext(ctx, w.Method, u.String(), body)
+	if err != nil {
+		return nil, fmt.Errorf("build request: %w", cleanURLError(err))
+	}
+	req.Header.Set("User-Agent", "pollhook/"+p.version)
+	req.Header.Set("Accept", "application/json, text/*;q=0.9, */*;q=0.5")
+	if rq.body != "" {
+		ct := w.ContentType
+		if ct == "" {
+			ct = "application/json"
+		}
+		req.Header.Set("Content-Type", ct)
+	}
+	creds := sameOrigin(u, w.RequestURL)
+	for k, v := range w.Headers {
+		if !creds && (isSecretName(k) || http.CanonicalHeaderKey(k) == "Authorization") {
+			continue
+		}
+		req.Header.Set(k, v)
+	}
+	if creds {
+		if w.Bearer != "" {
+			req.Header.Set("Authorization", "Bearer "+w.Bearer)
+		}
+		if w.Basic != nil {
+			req.SetBasicAuth(w.Basic.Username, w.Basic.Password)
+		}
+	}
+	if rq.etag != "" {
+		req.Header.Set("If-None-Match", rq.etag)
+	}
+	if rq.lastModified != "" {
+		req.Header.Set("If-Modified-Since", rq.lastModified)
+	}
+	return req, nil
+}
+
+// hostOf is the host:port of a URL, the key of its request slots.
+func hostOf(raw string) string {
+	u, err := url.Parse(raw)
+	if err != nil {
+		return ""
+	}
+	return strings.ToLower(u.Host)
+}
+
+// sameOrigin reports whether u has the scheme and host of the URL base.
+func sameOrigin(u *url.URL, base string) bool {
+	b, err := url.Parse(base)
+	return err == nil && strings.EqualFold(u.Scheme, b.Scheme) && strings.EqualFold(u.Host, b.Host)
+}
+
+// pause is an API's request not to be called before until.
+type pause struct {
+	until time.Time
+	at    time.Time // when the answer came
+	// retryAfter: from Retry-After (else a rate limit with none remaining).
+	retryAfter bool
+	// capped: the API asked for more than maxPause.
+	capped bool
+}
+
+// pauseFrom reads when an API allows the next request from its answer:
+// Retry-After on 429 and 503 (and on 403, GitHub's secondary rate limit),
+// in seconds or as an HTTP date; or a rate limit with nothing remaining,
+// X-RateLimit-Remaining: 0 with X-RateLimit-Reset (unix seconds, or
+// seconds from now when the number is too small to be a date), or the
+// IETF RateLimit-Remaining / RateLimit-Reset (seconds from now), on any
+// status. The zero pause means none; a pause is capped at 24 hours.
+func pauseFrom(status int, h http.Header, now time.Time) pause {
+	var p pause
+	if status == http.StatusTooManyRequests || status == http.StatusServiceUnavailable || status == http.StatusForbidden {
+		if t, ok := retryAfter(h.Get("Retry-After"), now); ok {
+			p = pause{until: t, retryAfter: true}
+		}
+	}
+	if p.until.IsZero() {
+		for _, prefix := range []string{"X-RateLimit-", "RateLimit-"} {
+			if !exhausted(h.Get(prefix + "Remaining")) {
+				continue
+			}
+			if t, ok := resetTime(h.Get(prefix+"Reset"), prefix == "X-RateLimit-", now); ok {
+				p = pause{until: t}
+				break
+			}
+		}
+	}
+	if p.until.IsZero() || !p.until.After(now) {
+		return pause{}
+	}
+	p.at = now
+	if p.until.Sub(now) > maxPause {
+		p.until, p.capped = now.Add(maxPause), true
+	}
+	return p
+}
+
+func retryAfter(v string, now time.Time) (time.Time, bool) {
+	v = strings.TrimSpace(v)
+	if v == "" {
+		return time.Time{}, false
+	}
+	if n, err := strconv.ParseInt(v, 10, 64); err == nil {
+		if n < 0 {
+			return time.Time{}, false
+		}
+		return now.Add(time.Duration(min(n, int64(maxPause/time.Second)+1)) * time.Second), true
+	}
+	t, err := http.ParseTime(v)
+	return t, err == nil
+}
+
+func exhausted(v string) bool {
+	n, err := strconv.ParseFloat(strings.TrimSpace(v), 64)
+	return err == nil && n <= 0
+}
+
+// epochThreshold separates unix times from relative seconds in reset
+// headers: no API resets its limit more than ten years from now.
+const epochThreshold = 10 * 365 * 24 * 3600
+
+func resetTime(v string, unix bool, now time.Time) (time.Time, bool) {
+	n, err := strconv.ParseInt(strings.TrimSpace(v), 10, 64)
+	if err != nil || n < 0 {
+		return time.Time{}, false
+	}
+	if unix && n > epochThreshold {
+		return time.Unix(n, 0), true
+	}
+	return now.Add(time.Duration(min(n, int64(maxPause/time.Second)+1)) * time.Second), true
 }
 
 // cleanURLError drops the URL net/http puts into its errors: it may hold

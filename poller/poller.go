@@ -1,6 +1,9 @@
-// Package poller runs each watch on its schedule: it fetches the API,
-// hands the response to diff, and commits any change event, with the new
-// snapshot and its outbox entries, in one store transaction.
+// Package poller runs each watch on its schedule: it fetches the API
+// (politely: conditional requests, rate limits, backoff, jitter and
+// connection limits), hands the pages to diff, and commits any change
+// event, with the new snapshot and its outbox entries, in one store
+// transaction. It also tells a watch's targets when the watch starts and
+// stops failing.
 package poller
 
 import (
@@ -13,6 +16,7 @@ import (
 	"log/slog"
 	"net/http"
 	"sort"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -50,7 +54,12 @@ func (SystemClock) After(d time.Duration) <-chan time.Time { return time.After(d
 
 // Options configure a Poller.
 type Options struct {
-	Store  Store
+	Store Store
+	// Client makes the requests. Watches with their own TLS settings get
+	// a copy of it with a clone of its *http.Transport (of
+	// http.DefaultTransport if it has another RoundTripper), one per
+	// distinct setting. nil: a client with http.DefaultTransport's
+	// settings (proxies from the environment).
 	Client *http.Client
 	Logger *slog.Logger
 	Clock  Clock
@@ -59,6 +68,12 @@ type Options struct {
 	// Committed is called after an event was committed to the outbox, so
 	// the dispatcher can pick it up at once.
 	Committed func()
+	// MaxPerHost bounds the requests in flight to one host (host:port);
+	// 0 means config.DefaultMaxPerHost. The configuration's max_per_host.
+	MaxPerHost int
+	// MaxConcurrent bounds the polls running at once; 0 means
+	// config.DefaultMaxConcurrent. The configuration's max_concurrent.
+	MaxConcurrent int
 }
 
 // Poller polls watches and commits what changed.
@@ -69,10 +84,15 @@ type Poller struct {
 	clock     Clock
 	version   string
 	committed func()
+	limits    *limits
 
 	mu      sync.Mutex
 	states  map[string]*store.WatchState
 	running map[string]bool
+
+	tmu     sync.Mutex
+	clients map[string]*http.Client // by config.TLS.Key
+	warned  map[string]bool         // watches warned about insecure_skip_verify
 }
 
 // New returns a Poller. Load must be called before polling.
@@ -84,7 +104,7 @@ func New(o Options) *Poller {
 		o.Logger = slog.New(slog.DiscardHandler)
 	}
 	if o.Client == nil {
-		o.Client = &http.Client{}
+		o.Client = &http.Client{Transport: http.DefaultTransport.(*http.Transport).Clone()}
 	}
 	if o.Committed == nil {
 		o.Committed = func() {}
@@ -92,7 +112,9 @@ func New(o Options) *Poller {
 	return &Poller{
 		store: o.Store, client: o.Client, log: o.Logger, clock: o.Clock,
 		version: o.Version, committed: o.Committed,
+		limits: newLimits(o.MaxConcurrent, o.MaxPerHost),
 		states: map[string]*store.WatchState{}, running: map[string]bool{},
+		clients: map[string]*http.Client{}, warned: map[string]bool{},
 	}
 }
 
@@ -105,7 +127,6 @@ func (p *Poller) Load(ctx context.Context) error {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	for name, s := range states {
-		s := s
 		p.states[name] = &s
 	}
 	return nil
@@ -129,6 +150,13 @@ type Outcome struct {
 	// Event is the change event committed (or, in a dry run, that would
 	// have been), or nil.
 	Event *notify.Event
+	// Health is the watch.failing or watch.recovered event this poll
+	// committed, or nil.
+	Health *notify.Event
+	// NotModified: the API answered 304 to a conditional request.
+	NotModified bool
+	// Pages is how many pages were fetched.
+	Pages int
 	// Skipped: the watch was already being polled.
 	Skipped bool
 }
@@ -136,8 +164,32 @@ type Outcome struct {
 // ErrBusy means a poll of the watch is already running.
 var ErrBusy = errors.New("a poll of this watch is already running")
 
+// PausedError means the API asked pollhook to wait (Retry-After, or a
+// rate limit with nothing remaining) and the time has not come: no
+// request was made. It is not a failure of the watch.
+type PausedError struct {
+	Until time.Time
+}
+
+func (e *PausedError) Error() string {
+	return "the API asked to wait: no request before " + e.Until.UTC().Format(time.RFC3339)
+}
+
+// pollError is a failed poll's error with the watch's secrets scrubbed
+// from its text.
+type pollError struct {
+	msg string
+	err error
+}
+
+func (e *pollError) Error() string { return e.msg }
+func (e *pollError) Unwrap() error { return e.err }
+
 // Poll polls a watch once. With dryRun nothing is stored. A failed poll
-// leaves the snapshot as it was.
+// leaves the snapshot as it was, counts a failure, and after the watch's
+// alert_after failures in a row commits one watch.failing event; the next
+// success commits watch.recovered. A watch the API asked to wait is not
+// polled before the time it gave (PausedError).
 func (p *Poller) Poll(ctx context.Context, w *config.Watch, dryRun bool) (*Outcome, error) {
 	p.mu.Lock()
 	if p.running[w.Name] {
@@ -157,18 +209,50 @@ func (p *Poller) Poll(ctx context.Context, w *config.Watch, dryRun bool) (*Outco
 	}()
 
 	log := p.log.With("watch", w.Name)
-	start := p.clock.Now()
-	out, next, err := p.poll(ctx, w, state, start, dryRun, log)
-	next.LastPoll = start
+	if now := p.clock.Now(); now.Before(state.PausedUntil) {
+		err := &PausedError{Until: state.PausedUntil}
+		log.Info("not polled: the API asked to wait", "until", state.PausedUntil.UTC().Format(time.RFC3339))
+		return nil, err
+	}
+	// The slot of the watch's host first, then a poll slot: polls queued
+	// behind a slow host hold no poll slot, so they cannot starve the
+	// watches of other hosts.
+	releaseHost, err := p.limits.host(ctx, hostOf(w.RequestURL))
 	if err != nil {
+		return nil, fmt.Errorf("waiting for a request slot: %w", err)
+	}
+	defer releaseHost()
+	release, err := p.limits.poll(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("waiting for a poll slot: %w", err)
+	}
+	defer release()
+
+	start := p.clock.Now()
+	state.LastPoll = start
+	out, next, err := p.poll(ctx, w, state, start, dryRun, log)
+	if err != nil {
+		if ctx.Err() != nil {
+			// Cut short by shutdown: not the API's failure.
+			return nil, err
+		}
+		if msg := scrub(err.Error(), watchSecrets(w)); msg != err.Error() {
+			err = &pollError{msg: msg, err: err}
+		}
 		next.Failures++
 		if next.FailingSince.IsZero() {
 			next.FailingSince = start
 		}
 		next.LastError = err.Error()
-		log.Warn("poll failed", "err", err, "failures", next.Failures)
+		log.Warn("poll failed", "err", err.Error(), "failures", next.Failures)
+		if !dryRun {
+			var ev *notify.Event
+			next, ev = p.failed(ctx, w, next, start, log)
+			if ev != nil {
+				out = &Outcome{Health: ev}
+			}
+		}
 	} else {
-		next.Failures, next.FailingSince, next.LastError = 0, time.Time{}, ""
 		next.LastSuccess = start
 	}
 	if !dryRun {
@@ -180,131 +264,206 @@ func (p *Poller) Poll(ctx context.Context, w *config.Watch, dryRun bool) (*Outco
 }
 
 // poll does the work of Poll and returns the watch's next state. It
-// persists whatever must be persisted itself.
+// persists whatever must be persisted itself. On an error the state
+// returned is what is stored, plus any pause the API asked for.
 func (p *Poller) poll(ctx context.Context, w *config.Watch, state store.WatchState, now time.Time, dryRun bool, log *slog.Logger) (*Outcome, store.WatchState, error) {
-	resp, err := p.fetch(ctx, w, w.URL)
+	identity := Identity(w)
+	var cond request
+	if w.Conditional && state.Baseline && state.Identity == identity && state.Format != "" && state.PendingCount == 0 {
+		// Validators describe the snapshot's response; a candidate change
+		// waiting for confirmation must be fetched whole.
+		cond.etag, cond.lastModified = state.ETag, state.LastModified
+	}
+	saved := state // the persisted fields, as stored
+
+	res, err := p.fetchAll(ctx, w, cond, log)
+	if pa := res.pause; pa.until.After(state.PausedUntil) {
+		state.PausedUntil = pa.until
+		until := pa.until.UTC().Format(time.RFC3339)
+		switch {
+		case pa.capped:
+			log.Warn("the API asked to wait more than 24h: waiting 24h", "until", until)
+		case pa.retryAfter:
+			log.Info("the API asked to wait (Retry-After)", "until", until)
+		default:
+			log.Info("rate limit exhausted: waiting for its reset", "until", until)
+		}
+	}
 	if err != nil {
 		return nil, state, err
 	}
 
+	if res.notModified {
+		next, ev, err := p.recovered(ctx, w, state, now, dryRun, log)
+		if err != nil {
+			return nil, state, err
+		}
+		if ev != nil {
+			saved = next
+		}
+		log.Debug("not modified")
+		if err := p.saveIfChanged(ctx, w, saved, next, dryRun); err != nil {
+			return nil, state, err
+		}
+		return &Outcome{NotModified: true, Health: ev, Pages: 1}, next, nil
+	}
+
 	format := diff.Format(state.Format)
-	identity := Identity(w)
 	if state.Identity != identity || format == diff.Auto {
 		format = w.Diff.Format
 		if format == diff.Auto {
-			format = diff.Detect(resp.contentType, resp.body)
+			format = diff.Detect(res.contentType, res.pages[0])
 		}
 	}
-	val, err := w.Differ.Prepare(format, resp.body)
+	val, err := w.Differ.Prepare(format, res.pages...)
 	if err != nil {
 		return nil, state, fmt.Errorf("%s response: %w", format, err)
 	}
 
+	// The API answered and the answer is usable: the watch works again.
+	state, health, err := p.recovered(ctx, w, state, now, dryRun, log)
+	if err != nil {
+		return nil, state, err
+	}
+	if health != nil {
+		saved = state
+	}
+	next := state
+	if w.Conditional {
+		next.ETag, next.LastModified = res.etag, res.lastModified
+	}
+	pages := len(res.pages)
+
 	if !state.Baseline || state.Identity != identity {
 		reason := "first successful poll"
 		if state.Baseline {
-			reason = "select, key, keys, ignore or format changed"
+			reason = "select, key, keys, ignore, format, paginate or graphql changed"
 		}
-		state.Baseline, state.Identity, state.Format, state.Sum = true, identity, string(format), val.Sum
-		state.PendingSum, state.PendingCount = 0, 0
+		next.Baseline, next.Identity, next.Format, next.Sum = true, identity, string(format), val.Sum
+		next.PendingSum, next.PendingCount = 0, 0
 		if !dryRun {
-			if err := p.store.SaveState(ctx, w.Name, state, val.Data); err != nil {
+			if err := p.store.SaveState(ctx, w.Name, next, val.Data); err != nil {
 				return nil, state, err
 			}
 		}
-		log.Info("baseline stored, nothing sent", "reason", reason, "bytes", len(val.Data))
-		return &Outcome{Baseline: true}, state, nil
+		log.Info("baseline stored, nothing sent", "reason", reason, "bytes", len(val.Data), "pages", pages)
+		return &Outcome{Baseline: true, Health: health, Pages: pages}, next, nil
 	}
 
 	if val.Sum == state.Sum {
-		log.Debug("no change")
-		if state.PendingCount > 0 {
-			// A candidate change went away before it was confirmed.
-			state.PendingSum, state.PendingCount = 0, 0
-			if !dryRun {
-				if err := p.store.SaveState(ctx, w.Name, state, nil); err != nil {
-					return nil, state, err
-				}
-			}
+		log.Debug("no change", "pages", pages)
+		// A candidate change that went away before it was confirmed is
+		// forgotten.
+		next.PendingSum, next.PendingCount = 0, 0
+		if err := p.saveIfChanged(ctx, w, saved, next, dryRun); err != nil {
+			return nil, state, err
 		}
-		return &Outcome{}, state, nil
+		return &Outcome{Health: health, Pages: pages}, next, nil
 	}
 
 	if confirm := max(w.Confirm, 1); confirm > 1 {
-		if state.PendingSum == val.Sum {
-			state.PendingCount++
+		if next.PendingSum == val.Sum {
+			next.PendingCount++
 		} else {
-			state.PendingSum, state.PendingCount = val.Sum, 1
+			next.PendingSum, next.PendingCount = val.Sum, 1
 		}
-		if state.PendingCount < confirm {
-			log.Info("change seen, waiting for confirmation", "seen", state.PendingCount, "confirm", confirm)
+		if next.PendingCount < confirm {
+			// These validators are the candidate's, not the snapshot's.
+			next.ETag, next.LastModified = "", ""
+			log.Info("change seen, waiting for confirmation", "seen", next.PendingCount, "confirm", confirm)
 			if !dryRun {
-				if err := p.store.SaveState(ctx, w.Name, state, nil); err != nil {
+				if err := p.store.SaveState(ctx, w.Name, next, nil); err != nil {
 					return nil, state, err
 				}
 			}
-			return &Outcome{}, state, nil
+			return &Outcome{Health: health, Pages: pages}, next, nil
 		}
 	}
-	state.PendingSum, state.PendingCount = 0, 0
+	next.PendingSum, next.PendingCount = 0, 0
 
 	old, err := p.store.Snapshot(ctx, w.Name)
 	if err != nil {
 		return nil, state, err
 	}
-	res, err := w.Differ.Diff(format, old, val.Data)
+	res2, err := w.Differ.Diff(format, old, val.Data)
 	if err != nil {
 		return nil, state, fmt.Errorf("diff: %w", err)
 	}
-	state.Sum = val.Sum
-	if res.Counts.Total() == 0 {
+	next.Sum = val.Sum
+	if res2.Counts.Total() == 0 {
 		// Something changed, but nothing that fires (on, when, or a change
 		// that canonical form hides): keep the new value, send nothing.
 		log.Info("changed, but no change fires", "watch_on", w.Diff.On)
 		if !dryRun {
-			if err := p.store.SaveState(ctx, w.Name, state, val.Data); err != nil {
+			if err := p.store.SaveState(ctx, w.Name, next, val.Data); err != nil {
 				return nil, state, err
 			}
 		}
-		return &Outcome{}, state, nil
+		return &Outcome{Health: health, Pages: pages}, next, nil
 	}
 
-	state.Seq++
-	state.LastChange = now
-	counts := res.Counts
+	next.Seq++
+	next.LastChange = now
+	counts := res2.Counts
 	ev := &notify.Event{
 		ID:        notify.NewID(now),
 		Type:      notify.TypeChanged,
 		Timestamp: now.UTC().Truncate(time.Millisecond),
 		Data: notify.Data{
-			Watch: w.Name, URL: w.URL, Seq: state.Seq, Format: format,
-			Changes: res.Changes, Counts: &counts, Truncated: res.Truncated,
-			Patch: res.Patch, Document: res.Document, Previous: res.Previous,
+			Watch: w.Name, URL: publicURL(w.URL), Seq: next.Seq, Format: format,
+			Changes: res2.Changes, Counts: &counts, Truncated: res2.Truncated,
+			Patch: res2.Patch, Document: res2.Document, Previous: res2.Previous,
 		},
 	}
 	if dryRun {
-		return &Outcome{Event: ev}, state, nil
+		return &Outcome{Event: ev, Pages: pages}, next, nil
 	}
-	payload, err := json.Marshal(ev)
-	if err != nil {
-		return nil, state, fmt.Errorf("encode event: %w", err)
-	}
-	err = p.store.CommitEvent(ctx, store.Commit{
-		Watch: w.Name, State: state, Snapshot: val.Data,
-		EventID: ev.ID, Payload: payload, Time: now, Targets: w.Notify,
-	})
-	if err != nil {
+	if err := p.commit(ctx, w, next, val.Data, ev, w.Notify); err != nil {
 		return nil, state, err
 	}
 	log.Info("change detected", "event_id", ev.ID, "seq", ev.Data.Seq,
 		"added", counts.Added, "removed", counts.Removed, "changed", counts.Changed)
+	return &Outcome{Event: ev, Health: health, Pages: pages}, next, nil
+}
+
+// saveIfChanged writes the state when a persisted field that a no-change
+// poll can move (validators, pause, pending change, health) differs from
+// what is stored: an unchanged, healthy watch costs no write.
+func (p *Poller) saveIfChanged(ctx context.Context, w *config.Watch, saved, next store.WatchState, dryRun bool) error {
+	if dryRun {
+		return nil
+	}
+	if saved.ETag == next.ETag && saved.LastModified == next.LastModified &&
+		saved.PausedUntil.Equal(next.PausedUntil) &&
+		saved.PendingSum == next.PendingSum && saved.PendingCount == next.PendingCount &&
+		saved.Failures == next.Failures && saved.Alerted == next.Alerted {
+		return nil
+	}
+	return p.store.SaveState(ctx, w.Name, next, nil)
+}
+
+// commit stores an event with the watch's state (and snapshot, when not
+// nil) and queues it for targets.
+func (p *Poller) commit(ctx context.Context, w *config.Watch, state store.WatchState, snapshot []byte, ev *notify.Event, targets []string) error {
+	payload, err := json.Marshal(ev)
+	if err != nil {
+		return fmt.Errorf("encode event: %w", err)
+	}
+	err = p.store.CommitEvent(ctx, store.Commit{
+		Watch: w.Name, State: state, Snapshot: snapshot,
+		EventID: ev.ID, Payload: payload, Time: ev.Timestamp, Targets: targets,
+	})
+	if err != nil {
+		return err
+	}
 	p.committed()
-	return &Outcome{Event: ev}, state, nil
+	return nil
 }
 
 // Identity fingerprints the settings that decide what a watch's snapshot
 // holds. When they change, comparing old and new snapshots would report
-// differences nobody made, so a new baseline is taken instead.
+// differences nobody made, so a new baseline is taken instead (and the
+// stored validators are not used).
 func Identity(w *config.Watch) string {
 	o := w.Diff
 	keys := make([]string, 0, len(o.Keys))
@@ -312,8 +471,17 @@ func Identity(w *config.Watch) string {
 		keys = append(keys, k+"="+v)
 	}
 	sort.Strings(keys)
+	parts := []string{string(o.Format), o.Select, o.Key, strings.Join(keys, "\x00"), strings.Join(o.Ignore, "\x00")}
+	// Settings added later join only when set, so that the identity of a
+	// watch that does not use them stays what it was.
+	if pg := w.Paginate; pg != nil {
+		parts = append(parts, "paginate", pg.Next, strconv.FormatBool(pg.LinkHeader), pg.Cursor, pg.Param, strconv.Itoa(pg.MaxPages))
+	}
+	if w.GraphQL != "" {
+		parts = append(parts, "graphql", w.Body)
+	}
 	h := sha256.New()
-	for _, part := range []string{string(o.Format), o.Select, o.Key, strings.Join(keys, "\x00"), strings.Join(o.Ignore, "\x00")} {
+	for _, part := range parts {
 		h.Write([]byte(part))
 		h.Write([]byte{0xff})
 	}

@@ -230,8 +230,10 @@ func TestPoll_FailuresKeepSnapshot(t *testing.T) {
 	if err != nil || out.Event != nil {
 		t.Fatalf("API back with the same data: %+v, %v; want no change", out, err)
 	}
-	if commits.Load() != 0 || p.State("w").Failures != 0 {
-		t.Errorf("commits %d, failures %d after recovery", commits.Load(), p.State("w").Failures)
+	// Two commits: watch.failing after the third failure, and
+	// watch.recovered now; no change event.
+	if commits.Load() != 2 || p.State("w").Failures != 0 {
+		t.Errorf("commits %d, failures %d after recovery; want 2 (failing, recovered), 0", commits.Load(), p.State("w").Failures)
 	}
 }
 

@@ -2,16 +2,23 @@ package poller
 
 import (
 	"context"
+	"math/rand/v2"
 	"sync"
 	"time"
 
+	"github.com/robfig/cron/v3"
+
 	"github.com/pollhook/pollhook/config"
+	"github.com/pollhook/pollhook/store"
 )
 
 // Run polls every watch on its schedule until ctx ends, then waits for the
 // polls in flight. Polls run under work, which the caller cancels to cut
 // them short when shutdown takes too long.
 func (p *Poller) Run(ctx, work context.Context, watches []*config.Watch) {
+	for _, w := range watches {
+		p.clientFor(w) // build TLS transports now, and warn about insecure ones at start
+	}
 	var wg sync.WaitGroup
 	for _, w := range watches {
 		wg.Add(1)
@@ -30,7 +37,12 @@ func (p *Poller) loop(ctx, work context.Context, w *config.Watch) {
 	log := p.log.With("watch", w.Name)
 	for {
 		now := p.clock.Now()
-		next := p.nextRun(w, now)
+		next := p.nextRun(w, now, p.State(w.Name))
+		if next.IsZero() {
+			log.Error("the schedule never fires again", "schedule", w.ScheduleSpec)
+			return
+		}
+		next = next.Add(jitter(w.Jitter))
 		log.Debug("next poll", "at", next.Format(time.RFC3339))
 		select {
 		case <-ctx.Done():
@@ -40,13 +52,59 @@ func (p *Poller) loop(ctx, work context.Context, w *config.Watch) {
 		if ctx.Err() != nil {
 			return
 		}
-		if _, err := p.Poll(work, w, false); err != nil {
-			continue // Poll logged it
-		}
+		_, _ = p.Poll(work, w, false) // Poll logged any failure
 	}
 }
 
-// nextRun is when a watch polls next.
-func (p *Poller) nextRun(w *config.Watch, now time.Time) time.Time {
-	return w.Schedule.Next(now)
+// nextRun is when a watch polls next, before jitter: the schedule's next
+// time after now, but no earlier than the failure backoff allows
+// (LastPoll + backoff) nor before the time the API asked to wait until
+// (PausedUntil). The zero time means never.
+func (p *Poller) nextRun(w *config.Watch, now time.Time, state store.WatchState) time.Time {
+	next := w.Schedule.Next(now)
+	if next.IsZero() {
+		return next
+	}
+	if state.Failures > 0 && !state.LastPoll.IsZero() {
+		if t := state.LastPoll.Add(backoff(w.Schedule, state.LastPoll, state.Failures)); t.After(next) {
+			next = t
+		}
+	}
+	if state.PausedUntil.After(next) {
+		next = state.PausedUntil
+	}
+	return next
+}
+
+// backoff is how long after a failed poll the next may start, after n
+// consecutive failures: interval·2^n, capped at max(1h, interval), where
+// interval is the schedule's gap after lastPoll, Next(Next(t)) - Next(t).
+// With no failures it is 0 (the schedule alone decides).
+func backoff(s cron.Schedule, lastPoll time.Time, n int) time.Duration {
+	if n <= 0 {
+		return 0
+	}
+	t1 := s.Next(lastPoll)
+	t2 := s.Next(t1)
+	if t1.IsZero() || t2.IsZero() {
+		return 0
+	}
+	interval := t2.Sub(t1)
+	limit := max(time.Hour, interval)
+	d := interval
+	for range n {
+		if d >= limit {
+			break
+		}
+		d *= 2
+	}
+	return min(d, limit)
+}
+
+// jitter is a random delay in [0, limit].
+func jitter(limit time.Duration) time.Duration {
+	if limit <= 0 {
+		return 0
+	}
+	return rand.N(limit + 1)
 }

@@ -1,0 +1,213 @@
+package poller
+
+import (
+	"context"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/pollhook/pollhook/notify"
+)
+
+// switchAPI fails with 502 while down is set, else serves body.
+type switchAPI struct {
+	down atomic.Bool
+	body atomic.Value // string
+}
+
+func (a *switchAPI) ServeHTTP(w http.ResponseWriter, _ *http.Request) {
+	if a.down.Load() {
+		http.Error(w, "bad gateway", http.StatusBadGateway)
+		return
+	}
+	b, _ := a.body.Load().(string)
+	_, _ = w.Write([]byte(b))
+}
+
+func TestPoll_HealthEvents(t *testing.T) {
+	api := &switchAPI{}
+	api.body.Store(`[{"id":1}]`)
+	srv := httptest.NewServer(api)
+	defer srv.Close()
+	db := openStore(t)
+	clock := newFakeClock(t0)
+	cfg := parseConfig(t, watchTables(1, srv.URL, `key = "id"`), nil)
+	w := cfg.Watches[0]
+	newP := func() *Poller { return pollerWith(t, db, func(o *Options) { o.Clock = clock }) }
+	p := newP()
+	ctx := context.Background()
+
+	mustPoll(t, p, w) // baseline
+	api.down.Store(true)
+	firstFailure := t0.Add(time.Minute)
+	var failing *notify.Event
+	for i := 1; i <= 5; i++ {
+		clock.AdvanceTo(t0.Add(time.Duration(i) * time.Minute))
+		out, err := p.Poll(ctx, w, false)
+		if err == nil {
+			t.Fatal("poll succeeded against a failing API")
+		}
+		if (out != nil && out.Health != nil) != (i == 3) {
+			t.Errorf("failure %d: health event %v, want one at the 3rd only", i, out)
+		}
+		if i == 3 {
+			failing = out.Health
+		}
+		if i == 4 {
+			// A restart in the middle of the outage: the alert is not repeated.
+			p = newP()
+			if s := p.State(w.Name); !s.Alerted || s.Failures != 4 {
+				t.Fatalf("state after restart = %+v, want alerted with 4 failures", s)
+			}
+		}
+	}
+	evs := queued(t, db, "hook", w.Name)
+	if len(evs) != 1 {
+		t.Fatalf("queued %d events during the outage, want 1", len(evs))
+	}
+	ev := evs[0]
+	if ev.Type != notify.TypeFailing || ev.ID != failing.ID || ev.Data.Seq != 1 || ev.Data.Failures != 3 ||
+		ev.Data.Since == nil || !ev.Data.Since.Equal(firstFailure) || !strings.Contains(ev.Data.Error, "HTTP 502: bad gateway") {
+		t.Errorf("failing event = %+v", ev)
+	}
+
+	// Recovery with a change: watch.recovered, then watch.changed.
+	api.down.Store(false)
+	api.body.Store(`[{"id":1},{"id":2}]`)
+	clock.AdvanceTo(t0.Add(10 * time.Minute))
+	out := mustPoll(t, p, w)
+	if out.Health == nil || out.Health.Type != notify.TypeRecovered || out.Event == nil {
+		t.Fatalf("recovery poll = %+v, want recovered and changed", out)
+	}
+	mustPoll(t, p, w)
+	evs = queued(t, db, "hook", w.Name)
+	if len(evs) != 3 {
+		t.Fatalf("queued %d events, want failing, recovered, changed", len(evs))
+	}
+	rec, chg := evs[1], evs[2]
+	if rec.Type != notify.TypeRecovered || rec.Data.Seq != 2 || rec.Data.Failures != 5 ||
+		rec.Data.Since == nil || !rec.Data.Since.Equal(firstFailure) || rec.Data.Error != "" {
+		t.Errorf("recovered event = %+v", rec)
+	}
+	if chg.Type != notify.TypeChanged || chg.Data.Seq != 3 {
+		t.Errorf("change event = %s seq %d, want watch.changed seq 3", chg.Type, chg.Data.Seq)
+	}
+	if s := storedState(t, db, w.Name); s.Alerted || s.Failures != 0 || s.Seq != 3 {
+		t.Errorf("stored state = %+v", s)
+	}
+
+	// A second outage is a second pair.
+	api.down.Store(true)
+	for range 3 {
+		_, _ = p.Poll(ctx, w, false)
+	}
+	api.down.Store(false)
+	mustPoll(t, p, w)
+	evs = queued(t, db, "hook", w.Name)
+	if len(evs) != 5 || evs[3].Type != notify.TypeFailing || evs[4].Type != notify.TypeRecovered {
+		t.Errorf("after a second outage: %d events", len(evs))
+	}
+}
+
+// TestPoll_HealthRestartBeforeAlert checks that failures counted before
+// a restart count after it: one alert, at the third failure overall.
+func TestPoll_HealthRestartBeforeAlert(t *testing.T) {
+	api := &switchAPI{}
+	api.down.Store(true)
+	srv := httptest.NewServer(api)
+	defer srv.Close()
+	db := openStore(t)
+	w := parseConfig(t, watchTables(1, srv.URL), nil).Watches[0]
+	p := pollerWith(t, db, nil)
+	for range 2 {
+		_, _ = p.Poll(context.Background(), w, false)
+	}
+	p = pollerWith(t, db, nil)
+	out, _ := p.Poll(context.Background(), w, false)
+	if out == nil || out.Health == nil || out.Health.Data.Failures != 3 {
+		t.Fatalf("third failure, after a restart = %+v, want watch.failing", out)
+	}
+}
+
+func TestPoll_HealthTargets(t *testing.T) {
+	const targets = `
+[[target]]
+name = "hook"
+url = "https://receiver.example/hook"
+
+[[target]]
+name = "ops"
+url = "https://ops.example/hook"
+`
+	tests := []struct {
+		name  string
+		src   string
+		queue map[string]int // target -> events queued
+	}{
+		{"notify by default", `notify = ["hook"]`, map[string]int{"hook": 1, "ops": 0}},
+		{"errors_to", `notify = ["hook"]` + "\nerrors_to = [\"ops\"]", map[string]int{"hook": 0, "ops": 1}},
+		{"errors_to in defaults", `notify = ["hook"]`, map[string]int{"hook": 0, "ops": 1}},
+		{"errors_to = [] sends none", `notify = ["hook"]` + "\nerrors_to = []", map[string]int{"hook": 0, "ops": 0}},
+		{"no targets at all", ``, map[string]int{"hook": 0, "ops": 0}},
+		{"alert_after 1", `notify = ["hook"]` + "\nalert_after = 1", map[string]int{"hook": 1}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			api := &switchAPI{}
+			api.down.Store(true)
+			srv := httptest.NewServer(api)
+			defer srv.Close()
+			src := targets
+			if tt.name == "errors_to in defaults" {
+				src = "[defaults]\nerrors_to = [\"ops\"]\n" + src
+			}
+			src += "\n[[watch]]\nname = \"w\"\nurl = \"" + srv.URL + "\"\n" + tt.src + "\n"
+			w := parseConfig(t, src, nil).Watches[0]
+			db := openStore(t)
+			p := pollerWith(t, db, nil)
+			polls := 3
+			if w.AlertAfter == 1 {
+				polls = 1
+			}
+			for range polls {
+				_, _ = p.Poll(context.Background(), w, false)
+			}
+			for target, n := range tt.queue {
+				if got := len(queued(t, db, target, "w")); got != n {
+					t.Errorf("%s got %d events, want %d", target, got, n)
+				}
+			}
+			// Recovery goes to the same targets.
+			api.down.Store(false)
+			api.body.Store(`{}`)
+			mustPoll(t, p, w)
+			for target, n := range tt.queue {
+				if got := len(queued(t, db, target, "w")); got != 2*n {
+					t.Errorf("%s got %d events after recovery, want %d", target, got, 2*n)
+				}
+			}
+		})
+	}
+}
+
+// TestPoll_NoFailureOnShutdown checks that a poll cut short by its
+// context is not counted against the API.
+func TestPoll_NoFailureOnShutdown(t *testing.T) {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		<-r.Context().Done()
+	}))
+	defer srv.Close()
+	w := parseConfig(t, watchTables(1, srv.URL), nil).Watches[0]
+	p := pollerWith(t, openStore(t), nil)
+	ctx, cancel := context.WithTimeout(context.Background(), 50*time.Millisecond)
+	defer cancel()
+	if _, err := p.Poll(ctx, w, false); err == nil {
+		t.Fatal("cancelled poll succeeded")
+	}
+	if f := p.State("w0").Failures; f != 0 {
+		t.Errorf("failures = %d after a cancelled poll, want 0", f)
+	}
+}

@@ -1,0 +1,88 @@
+package poller
+
+import (
+	"context"
+	"net/http"
+	"strings"
+	"sync"
+
+	"github.com/pollhook/pollhook/config"
+)
+
+// limits bounds the polls running at once and the requests in flight to
+// each host, so that a hundred watches of one API never hit it together.
+type limits struct {
+	polls   chan struct{}
+	perHost int
+
+	mu    sync.Mutex
+	hosts map[string]chan struct{} // host:port -> slots
+}
+
+func newLimits(maxConcurrent, maxPerHost int) *limits {
+	if maxConcurrent <= 0 {
+		maxConcurrent = config.DefaultMaxConcurrent
+	}
+	if maxPerHost <= 0 {
+		maxPerHost = config.DefaultMaxPerHost
+	}
+	return &limits{polls: make(chan struct{}, maxConcurrent), perHost: maxPerHost, hosts: map[string]chan struct{}{}}
+}
+
+// poll takes a poll slot; release gives it back.
+func (l *limits) poll(ctx context.Context) (release func(), err error) {
+	return acquire(ctx, l.polls)
+}
+
+// host takes a request slot for host (host:port, as in URL.Host).
+func (l *limits) host(ctx context.Context, host string) (release func(), err error) {
+	host = strings.ToLower(host)
+	l.mu.Lock()
+	slots := l.hosts[host]
+	if slots == nil {
+		slots = make(chan struct{}, l.perHost)
+		l.hosts[host] = slots
+	}
+	l.mu.Unlock()
+	return acquire(ctx, slots)
+}
+
+func acquire(ctx context.Context, slots chan struct{}) (func(), error) {
+	select {
+	case slots <- struct{}{}:
+		return func() { <-slots }, nil
+	case <-ctx.Done():
+		return nil, ctx.Err()
+	}
+}
+
+// clientFor returns the client for a watch: the shared one, or, for a
+// watch with its own TLS settings, one client per distinct setting,
+// sharing its transport (and connections) with every watch that has the
+// same settings.
+func (p *Poller) clientFor(w *config.Watch) *http.Client {
+	if w.TLS == nil || w.TLS.Config == nil {
+		return p.client
+	}
+	key := w.TLS.Key()
+	p.tmu.Lock()
+	defer p.tmu.Unlock()
+	if w.TLS.InsecureSkipVerify && !p.warned[w.Name] {
+		p.warned[w.Name] = true
+		p.log.Warn("TLS certificate verification is off for this watch (insecure_skip_verify)", "watch", w.Name)
+	}
+	if c := p.clients[key]; c != nil {
+		return c
+	}
+	var tr *http.Transport
+	if base, ok := p.client.Transport.(*http.Transport); ok {
+		tr = base.Clone()
+	} else {
+		tr = http.DefaultTransport.(*http.Transport).Clone()
+	}
+	tr.TLSClientConfig = w.TLS.Config.Clone()
+	c := *p.client
+	c.Transport = tr
+	p.clients[key] = &c
+	return &c
+}
