@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"strings"
 	"sync"
 	"time"
 
@@ -21,6 +22,10 @@ import (
 // shutdownGrace bounds how long in-flight polls and deliveries may take to
 // finish after a stop signal.
 const shutdownGrace = 10 * time.Second
+
+// cliLockTimeout is how long a CLI command waits for the database before
+// concluding that a daemon holds it and asking the daemon instead.
+const cliLockTimeout = 300 * time.Millisecond
 
 // loadConfig loads the configuration, printing every problem on failure.
 func loadConfig(path string, stderr io.Writer) (*config.Config, error) {
@@ -67,8 +72,8 @@ type daemon struct {
 }
 
 // newDaemon opens the store and builds the poller and the dispatcher.
-func newDaemon(ctx context.Context, cfg *config.Config, log *slog.Logger) (*daemon, error) {
-	db, err := store.Open(cfg.DB, store.Options{})
+func newDaemon(ctx context.Context, cfg *config.Config, log *slog.Logger, lockTimeout time.Duration) (*daemon, error) {
+	db, err := store.Open(cfg.DB, store.Options{LockTimeout: lockTimeout})
 	if err != nil {
 		return nil, err
 	}
@@ -78,13 +83,34 @@ func newDaemon(ctx context.Context, cfg *config.Config, log *slog.Logger) (*daem
 	})
 	d.poller = poller.New(poller.Options{
 		Store: db, Client: newAPIClient(), Logger: log, Version: buildVersion(),
-		Committed: d.disp.Wake,
+		Committed: d.disp.Wake, MaxPerHost: cfg.MaxPerHost, MaxConcurrent: cfg.MaxConcurrent,
 	})
 	if err := d.poller.Load(ctx); err != nil {
 		db.Close()
 		return nil, err
 	}
 	return d, nil
+}
+
+// pruneEvery is how often the daemon applies retention.
+const pruneEvery = time.Hour
+
+// pruneLoop applies retention and history limits at start and hourly.
+func (d *daemon) pruneLoop(ctx context.Context) {
+	for {
+		stats, err := d.db.Prune(ctx, time.Now(), d.cfg.Retention, d.cfg.History)
+		switch {
+		case err != nil && ctx.Err() == nil:
+			d.log.Error("prune", "err", err)
+		case stats.Events > 0:
+			d.log.Info("pruned old events", "events", stats.Events, "deliveries", stats.Deliveries)
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-time.After(pruneEvery):
+		}
+	}
 }
 
 // newAPIClient is the client polls use. Redirects are followed (APIs move),
@@ -107,9 +133,27 @@ func (d *daemon) serve(ctx context.Context) error {
 	work, cancelWork := context.WithCancel(context.WithoutCancel(ctx))
 	defer cancelWork()
 
+	srv, ln, err := d.listen()
+	if err != nil {
+		d.db.Close()
+		return err
+	}
+	if srv != nil {
+		go func() {
+			if err := srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
+				d.log.Error("local API stopped", "err", err)
+			}
+		}()
+		d.log.Info("local API listening", "addr", ln.Addr().String())
+	}
+
 	var wg sync.WaitGroup
 	var dispErr error
-	wg.Add(2)
+	wg.Add(3)
+	go func() {
+		defer wg.Done()
+		d.pruneLoop(ctx)
+	}()
 	go func() {
 		defer wg.Done()
 		dispErr = d.disp.Run(ctx, work)
@@ -131,6 +175,11 @@ func (d *daemon) serve(ctx context.Context) error {
 		d.log.Warn("grace period over, cancelling work in flight")
 		cancelWork()
 		<-done
+	}
+	if srv != nil {
+		shutCtx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+		_ = srv.Shutdown(shutCtx)
+		cancel()
 	}
 	if err := d.db.Close(); err != nil {
 		return fmt.Errorf("close store: %w", err)
@@ -154,7 +203,7 @@ func cmdRun(ctx context.Context, args []string, stderr io.Writer) error {
 		return err
 	}
 	log := newLogger(stderr, slog.LevelInfo)
-	d, err := newDaemon(ctx, cfg, log)
+	d, err := newDaemon(ctx, cfg, log, store.DefaultLockTimeout)
 	if err != nil {
 		return err
 	}
@@ -186,18 +235,36 @@ func cmdOnce(ctx context.Context, args []string, stdout, stderr io.Writer) error
 		watches = []*config.Watch{w}
 	}
 	log := newLogger(stderr, slog.LevelInfo)
-	d, err := newDaemon(ctx, cfg, log)
+	d, err := newDaemon(ctx, cfg, log, cliLockTimeout)
+	if errors.Is(err, store.ErrLocked) {
+		// A daemon holds the database: ask it to poll now.
+		r, rerr := newRemote(cfg)
+		if rerr != nil {
+			return rerr
+		}
+		res, rerr := r.once(ctx, *watchName, *dryRun)
+		if rerr != nil {
+			return rerr
+		}
+		return printOnce(res, len(watches), stdout, stderr)
+	}
 	if err != nil {
 		return err
 	}
 	defer d.db.Close()
-	return d.once(ctx, watches, *dryRun, stdout)
+	res := d.pollAll(ctx, watches, *dryRun)
+	if !*dryRun {
+		if err := d.disp.Drain(ctx); err != nil {
+			return err
+		}
+	}
+	return printOnce(res, len(watches), stdout, stderr)
 }
 
-// once polls watches concurrently, prints each change event as one JSON
-// line, and (unless dryRun) makes one delivery attempt for everything
-// due in the outbox; what fails stays queued for the daemon's retries.
-func (d *daemon) once(ctx context.Context, watches []*config.Watch, dryRun bool, stdout io.Writer) error {
+// pollAll polls watches concurrently and, unless dryRun, makes one
+// delivery attempt for everything due in the outbox (in the daemon, the
+// dispatcher is woken instead). Events come back in watch order.
+func (d *daemon) pollAll(ctx context.Context, watches []*config.Watch, dryRun bool) onceResponse {
 	type result struct {
 		out *poller.Outcome
 		err error
@@ -213,27 +280,47 @@ func (d *daemon) once(ctx context.Context, watches []*config.Watch, dryRun bool,
 		}()
 	}
 	wg.Wait()
-
-	enc := json.NewEncoder(stdout)
-	var failed []string
+	res := onceResponse{Events: []json.RawMessage{}}
 	for i, r := range results {
-		if r.err != nil {
-			failed = append(failed, watches[i].Name)
+		var paused *poller.PausedError
+		if errors.As(r.err, &paused) {
+			// The API asked us to wait: not polling is not a failure.
+			res.Errors = append(res.Errors, fmt.Sprintf("watch %q: not polled: %v", watches[i].Name, r.err))
 			continue
 		}
-		if r.out.Event != nil {
-			if err := enc.Encode(r.out.Event); err != nil {
-				return err
+		if r.err != nil {
+			res.Failed = append(res.Failed, watches[i].Name)
+			res.Errors = append(res.Errors, fmt.Sprintf("watch %q: %v", watches[i].Name, r.err))
+			continue
+		}
+		for _, ev := range []*notify.Event{r.out.Health, r.out.Event} {
+			if ev == nil {
+				continue
 			}
+			data, err := json.Marshal(ev)
+			if err != nil {
+				res.Errors = append(res.Errors, fmt.Sprintf("watch %q: encode event: %v", watches[i].Name, err))
+				continue
+			}
+			res.Events = append(res.Events, data)
 		}
 	}
-	if !dryRun {
-		if err := d.disp.Drain(ctx); err != nil {
+	return res
+}
+
+// printOnce prints a once result: events as JSON lines on stdout,
+// failures on stderr; it fails when any watch did.
+func printOnce(res onceResponse, total int, stdout, stderr io.Writer) error {
+	for _, e := range res.Events {
+		if _, err := fmt.Fprintf(stdout, "%s\n", e); err != nil {
 			return err
 		}
 	}
-	if len(failed) > 0 {
-		return fmt.Errorf("%d of %d watches failed: %v", len(failed), len(watches), failed)
+	for _, e := range res.Errors {
+		fmt.Fprintln(stderr, e)
+	}
+	if len(res.Failed) > 0 {
+		return fmt.Errorf("%d of %d watches failed: %s", len(res.Failed), total, strings.Join(res.Failed, ", "))
 	}
 	return nil
 }

@@ -21,6 +21,7 @@ import (
 	"github.com/pollhook/pollhook/config"
 	"github.com/pollhook/pollhook/diff"
 	"github.com/pollhook/pollhook/notify"
+	"github.com/pollhook/pollhook/store"
 )
 
 func cmdDemo(ctx context.Context, args []string, stdout, stderr io.Writer) error {
@@ -102,6 +103,7 @@ func runDemo(ctx context.Context, every time.Duration, stdout io.Writer, log *sl
 	defer srv.Close()
 
 	src := fmt.Sprintf(`db = %q
+listen = ""
 
 [[target]]
 name = "demo-receiver"
@@ -128,7 +130,7 @@ notify = ["demo-receiver"]
 	printf("to a built-in receiver that verifies each signature. Ctrl-C stops it.\n\n")
 	printf("this is the configuration it runs:\n\n%s\n", indent(strings.Replace(src, secret, "whsec_…", 1)))
 
-	d, err := newDaemon(ctx, cfg, log)
+	d, err := newDaemon(ctx, cfg, log, store.DefaultLockTimeout)
 	if err != nil {
 		return err
 	}

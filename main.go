@@ -53,7 +53,17 @@ Usage:
   pollhook once    [--config FILE] [--watch NAME] [--dry-run]
                                                       poll now, print and deliver changes
   pollhook demo    [--duration D]                     the whole pipeline on loopback, no setup
+  pollhook deliveries [--state S] [--target T] [--watch W] [--json]
+                                                      list deliveries
+  pollhook delivery ID [--json]                       every attempt of an event's deliveries
+  pollhook redeliver ID | --failed [--target T]       queue deliveries again (same webhook-id)
+  pollhook history WATCH [--limit N] [--json]         a watch's change events, newest first
+  pollhook target enable NAME                         resume a target disabled by 410 Gone
+  pollhook test-target NAME [--config FILE]           send a sample event to a target now
   pollhook version                                    print the version
+
+The inspection commands read the database, or ask the running daemon over
+its local API (listen) when it holds the database.
 
 The configuration defaults to pollhook.toml. Flags may come before or after
 positional arguments. See README.md for the configuration reference.
@@ -94,6 +104,18 @@ func dispatch(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		return cmdOnce(ctx, rest, stdout, stderr)
 	case "demo":
 		return cmdDemo(ctx, rest, stdout, stderr)
+	case "deliveries":
+		return cmdDeliveries(ctx, rest, stdout, stderr)
+	case "delivery":
+		return cmdDelivery(ctx, rest, stdout, stderr)
+	case "redeliver":
+		return cmdRedeliver(ctx, rest, stdout, stderr)
+	case "history":
+		return cmdHistory(ctx, rest, stdout, stderr)
+	case "target":
+		return cmdTarget(ctx, rest, stdout, stderr)
+	case "test-target":
+		return cmdTestTarget(ctx, rest, stdout, stderr)
 	case "version", "--version", "-version":
 		fmt.Fprintln(stdout, "pollhook", buildVersion())
 		return nil

@@ -10,10 +10,12 @@ import (
 	"encoding/base64"
 	"errors"
 	"fmt"
+	"net"
 	"net/url"
 	"os"
 	"path/filepath"
 	"sort"
+	"strconv"
 	"strings"
 	"text/template"
 	"time"
@@ -42,7 +44,31 @@ type Config struct {
 	DB      string
 	Targets []*Target
 	Watches []*Watch
+
+	// Listen is the address of the local HTTP API and status page; ""
+	// turns it off. AuthToken, required when Listen is not loopback,
+	// guards everything but /healthz.
+	Listen    string
+	AuthToken string
+	// Retention is how long delivered events are kept; History caps the
+	// events kept per watch. Pending and failed deliveries are never pruned.
+	Retention time.Duration
+	History   int
+	// LogLevel is debug, info, warn or error; LogFormat is text or json.
+	LogLevel  string
+	LogFormat string
+
+	// MaxPerHost bounds the requests in flight to one host (host:port);
+	// MaxConcurrent bounds the polls running at once.
+	MaxPerHost    int
+	MaxConcurrent int
 }
+
+// More defaults.
+const (
+	DefaultRetention = 30 * 24 * time.Hour
+	DefaultHistory   = 1000
+)
 
 // Watch is one API to poll.
 type Watch struct {
@@ -62,6 +88,27 @@ type Watch struct {
 	// Diff holds the diff options as written; Differ is them compiled.
 	Diff   diff.Options
 	Differ *diff.Differ
+
+	// Polling (see polling.go). RequestURL is URL with Query merged in:
+	// what the first page requests. For a graphql watch, Method, Body and
+	// ContentType are the POST of GraphQL and Variables.
+	RequestURL  string
+	Query       map[string]string
+	ContentType string
+	Bearer      string
+	Basic       *BasicAuth
+	GraphQL     string
+	Variables   map[string]any
+	TLS         *TLS // nil: the defaults
+	Paginate    *Paginate
+	// Conditional sends If-None-Match / If-Modified-Since (default true).
+	Conditional bool
+	// Jitter delays each run by a random amount up to it.
+	Jitter time.Duration
+	// AlertAfter failures in a row send watch.failing to AlertTargets.
+	AlertAfter  int
+	ErrorsTo    []string // nil: notify
+	errorsToOwn bool
 }
 
 // Target is a place change events are delivered to.
@@ -212,14 +259,36 @@ type defaults struct {
 	schedule string
 	timeout  time.Duration
 	maxBody  int64
+	polling  pollDefaults
+	diff     diffDefaults
 }
 
 func (r *reader) config(tree map[string]any) *Config {
 	top := r.section(tree, "", "")
-	cfg := &Config{File: r.file, DB: DefaultDB}
+	cfg := &Config{File: r.file, DB: DefaultDB, Listen: DefaultListen,
+		Retention: DefaultRetention, History: DefaultHistory, LogLevel: "info", LogFormat: "text"}
 	top.str("db", &cfg.DB)
+	r.globals(top, cfg)
 	if !filepath.IsAbs(cfg.DB) {
 		cfg.DB = filepath.Join(filepath.Dir(r.file), cfg.DB)
+	}
+	top.str("auth_token", &cfg.AuthToken)
+	if top.str("listen", &cfg.Listen) && cfg.Listen != "" {
+		if err := checkListen(cfg.Listen, cfg.AuthToken); err != nil {
+			top.errorf("listen", "%v", err)
+		}
+	}
+	top.duration("retention", &cfg.Retention)
+	top.integer("history", 1, &cfg.History)
+	if top.str("log_level", &cfg.LogLevel) {
+		switch cfg.LogLevel {
+		case "debug", "info", "warn", "error":
+		default:
+			top.errorf("log_level", "want debug, info, warn or error, got %q", cfg.LogLevel)
+		}
+	}
+	if top.str("log_format", &cfg.LogFormat) && cfg.LogFormat != "text" && cfg.LogFormat != "json" {
+		top.errorf("log_format", "want text or json, got %q", cfg.LogFormat)
 	}
 
 	def := defaults{schedule: DefaultSchedule, timeout: DefaultTimeout, maxBody: DefaultMaxBody}
@@ -232,6 +301,8 @@ func (r *reader) config(tree map[string]any) *Config {
 		}
 		d.duration("timeout", &def.timeout)
 		d.size("max_body", &def.maxBody)
+		r.pollDefaults(d, &def.polling)
+		diffDefaultKeys(d, &def.diff)
 		d.finish()
 	}
 
@@ -253,6 +324,7 @@ func (r *reader) config(tree map[string]any) *Config {
 			}
 		}
 	}
+	r.checkErrorsTo(cfg, def.polling)
 	return cfg
 }
 
@@ -457,19 +529,13 @@ func (r *reader) watch(i int, m map[string]any, def defaults) *Watch {
 	s.stringMap("headers", &w.Headers)
 	s.strings("notify", false, &w.Notify)
 
-	o := &w.Diff
-	var format string
-	if s.str("format", &format) {
-		o.Format = diff.Format(format)
-	}
-	s.str("select", &o.Select)
-	s.str("key", &o.Key)
-	s.strings("ignore", false, &o.Ignore)
-	differ, err := diff.Compile(*o)
+	watchDiffKeys(s, w, def.diff)
+	differ, err := diff.Compile(w.Diff)
 	if err != nil {
 		reportOptionErrors(s, err)
 	}
 	w.Differ = differ
+	r.watchPolling(s, w, def.polling)
 	s.finish()
 	return w
 }
@@ -518,6 +584,31 @@ func parseSchedule(spec string) (sched cron.Schedule, err error) {
 	return sched, nil
 }
 
+// checkListen checks the local API's address. Anything reachable from
+// another machine must be guarded by auth_token.
+func checkListen(addr, token string) error {
+	host, port, err := net.SplitHostPort(addr)
+	if err != nil {
+		return fmt.Errorf("want host:port such as \"127.0.0.1:9180\", got %q", addr)
+	}
+	if _, err := strconv.ParseUint(port, 10, 16); err != nil {
+		return fmt.Errorf("bad port in %q", addr)
+	}
+	if !IsLoopback(host) && token == "" {
+		return fmt.Errorf("%q is reachable from other machines: set auth_token too, or listen on 127.0.0.1", addr)
+	}
+	return nil
+}
+
+// IsLoopback reports whether a listen host only accepts local connections.
+func IsLoopback(host string) bool {
+	if host == "localhost" {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
+}
+
 func checkURL(s string) error {
 	u, err := url.Parse(s)
 	if err != nil {
@@ -532,9 +623,18 @@ func checkURL(s string) error {
 	return nil
 }
 
-// redactURL hides credentials in a URL that goes into a message.
+// redactURL hides credentials in a URL that goes into a message: the
+// password, and every query value (API tokens often travel there).
 func redactURL(u *url.URL) string {
-	return u.Redacted()
+	c := *u
+	if c.RawQuery != "" {
+		q := c.Query()
+		for k := range q {
+			q[k] = []string{"REDACTED"}
+		}
+		c.RawQuery = q.Encode()
+	}
+	return c.Redacted()
 }
 
 func validMethod(m string) bool {

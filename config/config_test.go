@@ -2,6 +2,7 @@ package config
 
 import (
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -186,6 +187,41 @@ func TestParse_Errors(t *testing.T) {
 			want: []string{`c.toml:4: watch "a": method: unknown HTTP method "FETCH"`},
 		},
 		{
+			name: "invalid gjson select",
+			src:  "[[watch]]\nname = \"a\"\nurl = \"https://x.example/\"\nselect = \"data.#(id==\"\n",
+			want: []string{`c.toml:4: watch "a": select:`},
+		},
+		{
+			name: "invalid gjson ignore",
+			src:  "[[watch]]\nname = \"a\"\nurl = \"https://x.example/\"\nignore = [\"#.ok\", \"#.(x\"]\n",
+			want: []string{`c.toml:4: watch "a": ignore: element 2 "#.(x"`},
+		},
+		{
+			name: "unknown change kind in on",
+			src:  "[[watch]]\nname = \"a\"\nurl = \"https://x.example/\"\non = [\"added\", \"moved\"]\n",
+			want: []string{`c.toml:4: watch "a": on:`, "moved"},
+		},
+		{
+			name: "bad include in defaults",
+			src:  "[defaults]\ninclude = [\"everything\"]\n\n[[watch]]\nname = \"a\"\nurl = \"https://x.example/\"\n",
+			want: []string{`c.toml:2: defaults: include:`},
+		},
+		{
+			name: "key on a text watch",
+			src:  "[[watch]]\nname = \"a\"\nurl = \"https://x.example/\"\nformat = \"text\"\nkey = \"id\"\n",
+			want: []string{`c.toml:5: watch "a": key:`},
+		},
+		{
+			name: "bad regexp select on a text watch",
+			src:  "[[watch]]\nname = \"a\"\nurl = \"https://x.example/\"\nformat = \"text\"\nselect = \"(unclosed\"\n",
+			want: []string{`c.toml:5: watch "a": select:`},
+		},
+		{
+			name: "confirm below 1",
+			src:  "[[watch]]\nname = \"a\"\nurl = \"https://x.example/\"\nconfirm = 0\n",
+			want: []string{`c.toml:4: watch "a": confirm: must be at least 1`},
+		},
+		{
 			name: "every problem at once",
 			src:  "[[watch]]\nname = \"a\"\nurl = \"nope\"\nschedule = \"bad\"\nnotify = [\"x\"]\nschedul = 1\n",
 			want: []string{`c.toml:3: watch "a": url:`, `c.toml:4: watch "a": schedule:`,
@@ -208,6 +244,43 @@ func TestParse_Errors(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+func TestParse_DiffOptions(t *testing.T) {
+	src := `[defaults]
+on = ["added", "changed"]
+confirm = 2
+max_changes = 50
+
+[[watch]]
+name = "shop"
+url = "https://shop.example/api/products"
+select = "products"
+key = "id"
+keys = { "#.variants" = "sku", "#.tags" = "." }
+when = 'price<100'
+include = ["patch"]
+
+[[watch]]
+name = "quiet"
+url = "https://shop.example/api/other"
+on = ["removed"]
+confirm = 1
+`
+	cfg, err := Parse("c.toml", []byte(src), env(nil))
+	if err != nil {
+		t.Fatal(err)
+	}
+	shop, quiet := cfg.Watch("shop"), cfg.Watch("quiet")
+	if got := fmt.Sprint(shop.Diff.On, shop.Confirm, shop.Diff.MaxChanges, shop.Diff.Include, shop.Diff.When); got != "[added changed] 2 50 [patch]price<100" {
+		t.Errorf("shop options = %s", got)
+	}
+	if shop.Diff.Keys["#.variants"] != "sku" || shop.Diff.Keys["#.tags"] != "." {
+		t.Errorf("keys = %v", shop.Diff.Keys)
+	}
+	if got := fmt.Sprint(quiet.Diff.On, quiet.Confirm, quiet.Diff.MaxChanges); got != "[removed] 1 50" {
+		t.Errorf("quiet options = %s", got)
 	}
 }
 

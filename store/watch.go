@@ -127,51 +127,68 @@ type Commit struct {
 // CommitEvent stores an event in one transaction with the watch's new
 // state and snapshot and one outbox delivery per target.
 func (db *DB) CommitEvent(ctx context.Context, c Commit) error {
+	return db.CommitEvents(ctx, c)
+}
+
+// CommitEvents stores several events in one transaction: all of them, or
+// (on error) none.
+func (db *DB) CommitEvents(ctx context.Context, cs ...Commit) error {
 	if err := ctxErr(ctx); err != nil {
 		return err
 	}
-	if c.EventID == "" || c.State.Seq == 0 {
-		return fmt.Errorf("commit event of %s: missing id or seq", c.Watch)
+	for _, c := range cs {
+		if c.EventID == "" || c.State.Seq == 0 {
+			return fmt.Errorf("commit event of %s: missing id or seq", c.Watch)
+		}
 	}
 	err := db.bolt.Update(func(tx *bolt.Tx) error {
-		if c.Snapshot != nil {
-			if err := tx.Bucket(bucketSnapshots).Put([]byte(c.Watch), c.Snapshot); err != nil {
-				return err
-			}
-		}
-		if err := putJSON(tx.Bucket(bucketWatches), []byte(c.Watch), c.State); err != nil {
-			return err
-		}
-		if err := tx.Bucket(bucketEvents).Put([]byte(c.EventID), c.Payload); err != nil {
-			return err
-		}
-		hist, err := nested(tx.Bucket(bucketHistory), true, c.Watch)
-		if err != nil {
-			return err
-		}
-		if err := hist.Put(u64(c.State.Seq), []byte(c.EventID)); err != nil {
-			return err
-		}
-		for _, t := range c.Targets {
-			d := Delivery{
-				EventID: c.EventID, Watch: c.Watch, Target: t, Seq: c.State.Seq,
-				State: StatePending, Created: c.Time, NextAt: c.Time,
-			}
-			if err := putDelivery(tx, &d); err != nil {
-				return err
-			}
-			q, err := nested(tx.Bucket(bucketQueue), true, t, c.Watch)
-			if err != nil {
-				return err
-			}
-			if err := q.Put(u64(c.State.Seq), []byte(c.EventID)); err != nil {
-				return err
+		for i := range cs {
+			if err := commit(tx, &cs[i]); err != nil {
+				return fmt.Errorf("commit event of %s: %w", cs[i].Watch, err)
 			}
 		}
 		return nil
 	})
 	if err != nil {
-		return fmt.Errorf("commit event of %s: %w", c.Watch, err)
+		return err
+	}
+	return nil
+}
+
+func commit(tx *bolt.Tx, c *Commit) error {
+	if c.Snapshot != nil {
+		if err := tx.Bucket(bucketSnapshots).Put([]byte(c.Watch), c.Snapshot); err != nil {
+			return err
+		}
+	}
+	if err := putJSON(tx.Bucket(bucketWatches), []byte(c.Watch), c.State); err != nil {
+		return err
+	}
+	if err := tx.Bucket(bucketEvents).Put([]byte(c.EventID), c.Payload); err != nil {
+		return err
+	}
+	hist, err := nested(tx.Bucket(bucketHistory), true, c.Watch)
+	if err != nil {
+		return err
+	}
+	if err := hist.Put(u64(c.State.Seq), []byte(c.EventID)); err != nil {
+		return err
+	}
+	for _, t := range c.Targets {
+		d := Delivery{
+			EventID: c.EventID, Watch: c.Watch, Target: t, Seq: c.State.Seq,
+			State: StatePending, Created: c.Time, NextAt: c.Time,
+		}
+		if err := putDelivery(tx, &d); err != nil {
+			return err
+		}
+		q, err := nested(tx.Bucket(bucketQueue), true, t, c.Watch)
+		if err != nil {
+			return err
+		}
+		if err := q.Put(u64(c.State.Seq), []byte(c.EventID)); err != nil {
+			return err
+		}
 	}
 	return nil
 }

@@ -1,0 +1,312 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/pollhook/pollhook/store"
+)
+
+func freeAddr(t *testing.T) string {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := ln.Addr().String()
+	ln.Close()
+	return addr
+}
+
+// writeInspectConfig writes a config with a fast retry schedule and the
+// local API on listen.
+func writeInspectConfig(t *testing.T, dir, apiURL, hookURL, listen, extraTop string) string {
+	t.Helper()
+	path := filepath.Join(dir, "pollhook.toml")
+	src := fmt.Sprintf(`db = "state.db"
+listen = %q
+%s
+
+[[target]]
+name = "hook"
+url = %q
+secret = %q
+retry = ["1h"]
+
+[[watch]]
+name = "releases"
+url = %q
+schedule = "@every 1h"
+select = "data.items"
+key = "id"
+ignore = ["#.updated_at"]
+notify = ["hook"]
+`, listen, extraTop, hookURL, testSecret, apiURL)
+	if err := os.WriteFile(path, []byte(src), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return path
+}
+
+func cli(t *testing.T, args ...string) (string, string, int) {
+	t.Helper()
+	var out, errOut bytes.Buffer
+	code := run(context.Background(), args, &out, &errOut)
+	return out.String(), errOut.String(), code
+}
+
+func mustCLI(t *testing.T, args ...string) string {
+	t.Helper()
+	out, errOut, code := cli(t, args...)
+	if code != 0 {
+		t.Fatalf("pollhook %s: exit %d\nstdout: %s\nstderr: %s", strings.Join(args, " "), code, out, errOut)
+	}
+	return out
+}
+
+// inspectScenario leaves one failed-once (pending) delivery in the db.
+func inspectScenario(t *testing.T, cfg string, api *testAPI) string {
+	t.Helper()
+	mustCLI(t, "once", "--config", cfg) // baseline
+	api.set(releasesV2)
+	out := mustCLI(t, "once", "--config", cfg)
+	var ev struct {
+		ID string `json:"id"`
+	}
+	if err := json.Unmarshal([]byte(out), &ev); err != nil {
+		t.Fatalf("once printed %q", out)
+	}
+	return ev.ID
+}
+
+func checkInspection(t *testing.T, cfg, id string, rc *testReceiver) {
+	t.Helper()
+	// deliveries: the table and --json, with filters, flags after args.
+	table := mustCLI(t, "deliveries", "--config", cfg)
+	for _, want := range []string{"EVENT", id, "releases", "hook", "pending", "HTTP 503"} {
+		if !strings.Contains(table, want) {
+			t.Errorf("deliveries table lacks %q:\n%s", want, table)
+		}
+	}
+	var d store.Delivery
+	js := mustCLI(t, "deliveries", "--state", "pending", "--json", "--config", cfg)
+	if err := json.Unmarshal([]byte(js), &d); err != nil || d.EventID != id || d.Attempts != 1 || d.LastStatus != 503 {
+		t.Errorf("deliveries --json = %q (%v)", js, err)
+	}
+	if out := mustCLI(t, "deliveries", "--state", "failed", "--config", cfg); !strings.Contains(out, "no deliveries") {
+		t.Errorf("deliveries --state failed = %q, want none", out)
+	}
+
+	// delivery ID: every attempt with status, latency, body.
+	detail := mustCLI(t, "delivery", id, "--config", cfg)
+	for _, want := range []string{"target hook: pending after 1 attempt", "#1", "HTTP 503", "body: down for maintenance"} {
+		if !strings.Contains(detail, want) {
+			t.Errorf("delivery lacks %q:\n%s", want, detail)
+		}
+	}
+
+	// history: the change rendered readably, newest first.
+	hist := mustCLI(t, "history", "releases", "--config", cfg)
+	for _, want := range []string{id, "seq 1", "releases changed: 1 added, 1 removed, 1 changed", `~ 1 name: "a" → "a2"`, `+ 3 "c"`, `- 2 "b"`} {
+		if !strings.Contains(hist, want) {
+			t.Errorf("history lacks %q:\n%s", want, hist)
+		}
+	}
+	if strings.Contains(hist, "\x1b[") {
+		t.Error("history printed colour codes to a non-terminal")
+	}
+
+	// redeliver: same webhook-id, arrives.
+	rc.setStatus(http.StatusOK)
+	out := mustCLI(t, "redeliver", id, "--config", cfg)
+	if !strings.Contains(out, "queued "+id+" → hook") {
+		t.Errorf("redeliver said %q", out)
+	}
+}
+
+func TestInspect_DirectDB(t *testing.T) {
+	api := &testAPI{body: releasesV1}
+	apiSrv := httptest.NewServer(api)
+	defer apiSrv.Close()
+	rc := &testReceiver{}
+	rc.setStatus(http.StatusServiceUnavailable)
+	rcSrv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		rc.mu.Lock()
+		status := rc.status
+		rc.mu.Unlock()
+		if status != http.StatusOK {
+			w.WriteHeader(status)
+			_, _ = io.WriteString(w, "down for maintenance")
+			return
+		}
+		rc.ServeHTTP(w, r)
+	}))
+	defer rcSrv.Close()
+	cfg := writeInspectConfig(t, t.TempDir(), apiSrv.URL, rcSrv.URL, "", "")
+	id := inspectScenario(t, cfg, api)
+	checkInspection(t, cfg, id, rc)
+	// Without a daemon, redeliver only queues; once delivers what is due.
+	mustCLI(t, "once", "--config", cfg)
+	hooks := rc.hooks()
+	if len(hooks) != 1 || hooks[0].header.Get("webhook-id") != id {
+		t.Fatalf("after redeliver + once: %d hooks", len(hooks))
+	}
+	if out := mustCLI(t, "deliveries", "--state", "delivered", "--config", cfg); !strings.Contains(out, id) {
+		t.Errorf("delivered list lacks the event:\n%s", out)
+	}
+	// Errors name what is wrong.
+	if _, errOut, code := cli(t, "delivery", "msg_nope", "--config", cfg); code != 1 || !strings.Contains(errOut, "no event msg_nope") {
+		t.Errorf("delivery of an unknown id: exit %d, %q", code, errOut)
+	}
+	if _, _, code := cli(t, "redeliver", "--config", cfg); code != 2 {
+		t.Errorf("redeliver without an id: exit %d, want 2", code)
+	}
+	if _, _, code := cli(t, "deliveries", "--state", "lost", "--config", cfg); code != 2 {
+		t.Errorf("deliveries --state lost: exit %d, want 2", code)
+	}
+}
+
+func TestInspect_ThroughRunningDaemon(t *testing.T) {
+	api := &testAPI{body: releasesV1}
+	apiSrv := httptest.NewServer(api)
+	defer apiSrv.Close()
+	rc := &testReceiver{}
+	rc.setStatus(http.StatusServiceUnavailable)
+	rcSrv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		rc.mu.Lock()
+		status := rc.status
+		rc.mu.Unlock()
+		if status != http.StatusOK {
+			w.WriteHeader(status)
+			_, _ = io.WriteString(w, "down for maintenance")
+			return
+		}
+		rc.ServeHTTP(w, r)
+	}))
+	defer rcSrv.Close()
+	listen := freeAddr(t)
+	cfg := writeInspectConfig(t, t.TempDir(), apiSrv.URL, rcSrv.URL, listen, "")
+	mustCLI(t, "once", "--config", cfg) // baseline, before the daemon holds the db
+
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	var stderr syncBuffer
+	done := make(chan int, 1)
+	go func() { done <- run(ctx, []string{"run", "--config", cfg}, io.Discard, &stderr) }()
+	waitUntil(t, 10*time.Second, "local API", func() bool { return strings.Contains(stderr.String(), "local API listening") })
+
+	// once asks the daemon to poll now.
+	api.set(releasesV2)
+	out := mustCLI(t, "once", "--config", cfg)
+	var ev struct {
+		ID string `json:"id"`
+	}
+	if err := json.Unmarshal([]byte(out), &ev); err != nil || ev.ID == "" {
+		t.Fatalf("once through the daemon printed %q", out)
+	}
+	waitUntil(t, 10*time.Second, "first attempt", func() bool {
+		return strings.Contains(mustCLI(t, "deliveries", "--config", cfg), "HTTP 503")
+	})
+	checkInspection(t, cfg, ev.ID, rc)
+	waitUntil(t, 10*time.Second, "redelivered by the daemon", func() bool { return len(rc.hooks()) == 1 })
+	if got := rc.hooks()[0].header.Get("webhook-id"); got != ev.ID {
+		t.Errorf("redelivered webhook-id %s, want %s", got, ev.ID)
+	}
+	cancel()
+	if code := <-done; code != 0 {
+		t.Errorf("daemon exit %d\n%s", code, stderr.String())
+	}
+}
+
+func TestTargetEnable_AfterGone(t *testing.T) {
+	api := &testAPI{body: releasesV1}
+	apiSrv := httptest.NewServer(api)
+	defer apiSrv.Close()
+	rc := &testReceiver{status: http.StatusGone}
+	rcSrv := httptest.NewServer(rc)
+	defer rcSrv.Close()
+	cfg := writeInspectConfig(t, t.TempDir(), apiSrv.URL, rcSrv.URL, "", "")
+	id := inspectScenario(t, cfg, api)
+	if out := mustCLI(t, "deliveries", "--state", "disabled", "--config", cfg); !strings.Contains(out, id) {
+		t.Fatalf("after a 410 the delivery is not shown disabled:\n%s", out)
+	}
+	mustCLI(t, "once", "--config", cfg)
+	if n := len(rc.hooks()); n != 1 {
+		t.Fatalf("%d requests to a disabled target, want 1", n)
+	}
+	rc.setStatus(http.StatusOK)
+	if out := mustCLI(t, "target", "enable", "hook", "--config", cfg); !strings.Contains(out, "target hook enabled") {
+		t.Errorf("target enable said %q", out)
+	}
+	mustCLI(t, "once", "--config", cfg)
+	if n := len(rc.hooks()); n != 2 {
+		t.Fatalf("after enable: %d requests, want 2", n)
+	}
+	if _, errOut, code := cli(t, "target", "enable", "nope", "--config", cfg); code != 1 || !strings.Contains(errOut, `no target named "nope"`) {
+		t.Errorf("enable unknown target: exit %d %q", code, errOut)
+	}
+}
+
+func TestAPI_AuthToken(t *testing.T) {
+	api := &testAPI{body: releasesV1}
+	apiSrv := httptest.NewServer(api)
+	defer apiSrv.Close()
+	dir := t.TempDir()
+	// A non-loopback listen without a token is refused.
+	bad := writeInspectConfig(t, dir, apiSrv.URL, "https://hooks.example/h", "0.0.0.0:9180", "")
+	if _, errOut, code := cli(t, "check", "--config", bad); code != 1 || !strings.Contains(errOut, "set auth_token") {
+		t.Errorf("non-loopback listen without auth_token: exit %d %q", code, errOut)
+	}
+
+	listen := freeAddr(t)
+	cfg := writeInspectConfig(t, dir, apiSrv.URL, "https://hooks.example/h", listen, `auth_token = "s3cret-token"`)
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	var stderr syncBuffer
+	done := make(chan int, 1)
+	go func() { done <- run(ctx, []string{"run", "--config", cfg}, io.Discard, &stderr) }()
+	waitUntil(t, 10*time.Second, "local API", func() bool { return strings.Contains(stderr.String(), "local API listening") })
+
+	get := func(path, auth string) int {
+		req, _ := http.NewRequest(http.MethodGet, "http://"+listen+path, nil)
+		if auth != "" {
+			req.Header.Set("Authorization", auth)
+		}
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		return resp.StatusCode
+	}
+	cases := []struct {
+		path, auth string
+		want       int
+	}{
+		{"/healthz", "", 200},
+		{"/api/deliveries", "", 401},
+		{"/api/deliveries", "Bearer wrong", 401},
+		{"/api/deliveries", "Bearer s3cret-token", 200},
+		{"/api/deliveries?token=s3cret-token", "", 200},
+	}
+	for _, c := range cases {
+		if got := get(c.path, c.auth); got != c.want {
+			t.Errorf("GET %s (%q) = %d, want %d", c.path, c.auth, got, c.want)
+		}
+	}
+	// The CLI sends the token itself.
+	mustCLI(t, "deliveries", "--config", cfg)
+	cancel()
+	<-done
+}
