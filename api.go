@@ -36,23 +36,22 @@ func (d *daemon) apiHandler() http.Handler {
 	mux.HandleFunc("GET /api/watches/{name}/history", s.history)
 	mux.HandleFunc("POST /api/targets/{name}/enable", s.enable)
 	mux.HandleFunc("POST /api/once", s.once)
+	mux.HandleFunc("POST /-/reload", d.reloadHandler)
+	d.obs.routes(mux)
 	return s.auth(mux)
 }
 
 // local is the daemon's own database access, with the dispatcher's hooks.
 func (d *daemon) local() *local {
-	return &local{db: d.db, cfg: d.cfg, wake: d.disp.Wake, enable: d.disp.Enable}
+	return &local{db: d.db, cfg: d.config, wake: d.disp.Wake, enable: d.disp.Enable}
 }
 
 // auth requires the auth_token, when one is set, on everything but
 // /healthz: as "Authorization: Bearer TOKEN" or "?token=TOKEN".
 func (s *apiServer) auth(next http.Handler) http.Handler {
-	token := s.d.cfg.AuthToken
-	if token == "" {
-		return next
-	}
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if r.URL.Path == "/healthz" {
+		token := s.d.config().AuthToken // a reload may change it
+		if token == "" || r.URL.Path == "/healthz" {
 			next.ServeHTTP(w, r)
 			return
 		}
@@ -156,9 +155,9 @@ func (s *apiServer) once(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusBadRequest, fmt.Errorf("bad request body: %w", err))
 		return
 	}
-	watches := s.d.cfg.Watches
+	watches := s.d.config().Watches
 	if req.Watch != "" {
-		wt := s.d.cfg.Watch(req.Watch)
+		wt := s.d.config().Watch(req.Watch)
 		if wt == nil {
 			writeError(w, http.StatusNotFound, fmt.Errorf("no watch named %q", req.Watch))
 			return
@@ -178,10 +177,10 @@ func nonNil[T any](xs []T) []T {
 
 // listen starts the local API, or returns nil when listen is "".
 func (d *daemon) listen() (*http.Server, net.Listener, error) {
-	if d.cfg.Listen == "" {
+	if d.config().Listen == "" {
 		return nil, nil, nil
 	}
-	ln, err := net.Listen("tcp", d.cfg.Listen)
+	ln, err := net.Listen("tcp", d.config().Listen)
 	if err != nil {
 		return nil, nil, fmt.Errorf("local API: %w (set listen to another address, or \"\" to turn it off)", err)
 	}

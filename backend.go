@@ -41,7 +41,7 @@ type deliveryDetail struct {
 // reach the dispatcher.
 type local struct {
 	db     *store.DB
-	cfg    *config.Config
+	cfg    func() *config.Config // the configuration in force
 	wake   func()
 	enable func(ctx context.Context, name string) error
 }
@@ -57,11 +57,11 @@ func (l *local) disabledTargets(ctx context.Context) (map[string]bool, error) {
 	}
 	out := map[string]bool{}
 	for name, s := range states {
-		if t := l.cfg.Target(name); s.Disabled && (t == nil || s.Config == notify.TargetFingerprint(t)) {
+		if t := l.cfg().Target(name); s.Disabled && (t == nil || s.Config == notify.TargetFingerprint(t)) {
 			out[name] = true
 		}
 	}
-	for _, t := range l.cfg.Targets {
+	for _, t := range l.cfg().Targets {
 		if t.Disabled {
 			out[t.Name] = true
 		}
@@ -146,8 +146,8 @@ func (l *local) history(ctx context.Context, watch string, limit int) ([]json.Ra
 }
 
 func (l *local) enableTarget(ctx context.Context, name string) error {
-	if l.cfg.Target(name) == nil {
-		return fmt.Errorf("no target named %q in %s", name, l.cfg.File)
+	if l.cfg().Target(name) == nil {
+		return fmt.Errorf("no target named %q in %s", name, l.cfg().File)
 	}
 	if l.enable != nil {
 		return l.enable(ctx, name)

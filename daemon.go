@@ -9,8 +9,12 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"os"
+	"os/signal"
 	"strings"
 	"sync"
+	"sync/atomic"
+	"syscall"
 	"time"
 
 	"github.com/pollhook/pollhook/config"
@@ -64,11 +68,20 @@ func cmdCheck(args []string, stdout, stderr io.Writer) error {
 // daemon is the wiring of one running pollhook: the store, the poller and
 // the dispatcher.
 type daemon struct {
-	cfg    *config.Config
+	// cfg is the configuration in force; a reload swaps it. Read it with
+	// config().
+	cfg    atomic.Pointer[config.Config]
 	log    *slog.Logger
 	db     *store.DB
 	poller *poller.Poller
 	disp   *notify.Dispatcher
+	obs    *observer
+	// running is set while the scheduler runs (for /readyz).
+	running atomic.Bool
+	// level is the log level a reload may change; sd talks to systemd.
+	level    *slog.LevelVar
+	sd       *sdNotifier
+	reloadMu sync.Mutex
 }
 
 // newDaemon opens the store and builds the poller and the dispatcher.
@@ -77,13 +90,17 @@ func newDaemon(ctx context.Context, cfg *config.Config, log *slog.Logger, lockTi
 	if err != nil {
 		return nil, err
 	}
-	d := &daemon{cfg: cfg, log: log, db: db}
+	d := &daemon{log: log, db: db, sd: newSDNotifier(os.Getenv, log)}
+	d.cfg.Store(cfg)
+	d.obs = newObserver(d)
 	d.disp = notify.NewDispatcher(notify.DispatcherOptions{
 		Outbox: db, Targets: cfg.Targets, Logger: log, Version: buildVersion(),
+		Observe: d.obs.attempt,
 	})
 	d.poller = poller.New(poller.Options{
 		Store: db, Client: newAPIClient(), Logger: log, Version: buildVersion(),
 		Committed: d.disp.Wake, MaxPerHost: cfg.MaxPerHost, MaxConcurrent: cfg.MaxConcurrent,
+		Observe: d.obs.poll,
 	})
 	if err := d.poller.Load(ctx); err != nil {
 		db.Close()
@@ -98,7 +115,7 @@ const pruneEvery = time.Hour
 // pruneLoop applies retention and history limits at start and hourly.
 func (d *daemon) pruneLoop(ctx context.Context) {
 	for {
-		stats, err := d.db.Prune(ctx, time.Now(), d.cfg.Retention, d.cfg.History)
+		stats, err := d.db.Prune(ctx, time.Now(), d.config().Retention, d.config().History)
 		switch {
 		case err != nil && ctx.Err() == nil:
 			d.log.Error("prune", "err", err)
@@ -112,6 +129,9 @@ func (d *daemon) pruneLoop(ctx context.Context) {
 		}
 	}
 }
+
+// config is the configuration in force.
+func (d *daemon) config() *config.Config { return d.cfg.Load() }
 
 // newAPIClient is the client polls use. Redirects are followed (APIs move),
 // proxies come from the environment.
@@ -160,12 +180,32 @@ func (d *daemon) serve(ctx context.Context) error {
 	}()
 	go func() {
 		defer wg.Done()
-		d.poller.Run(ctx, work, d.cfg.Watches)
+		d.running.Store(true)
+		defer d.running.Store(false)
+		d.poller.Run(ctx, work, d.config().Watches)
 	}()
-	d.log.Info("pollhook running", "version", buildVersion(), "watches", len(d.cfg.Watches),
-		"targets", len(d.cfg.Targets), "db", d.db.Path())
+	d.log.Info("pollhook running", "version", buildVersion(), "watches", len(d.config().Watches),
+		"targets", len(d.config().Targets), "db", d.db.Path())
+	d.sd.send(fmt.Sprintf("READY=1\nSTATUS=polling %d watches", len(d.config().Watches)))
+	go d.sd.watchdogLoop(ctx, func() bool { return d.running.Load() && d.db.Ping(ctx) == nil })
+
+	hup := make(chan os.Signal, 1)
+	signal.Notify(hup, syscall.SIGHUP)
+	defer signal.Stop(hup)
+	go func() {
+		for {
+			select {
+			case <-ctx.Done():
+				return
+			case <-hup:
+				d.log.Info("SIGHUP: reloading the configuration")
+				_, _ = d.reload() // reload logs its outcome
+			}
+		}
+	}()
 
 	<-ctx.Done()
+	d.sd.send("STOPPING=1")
 	d.log.Info("stopping: finishing polls and deliveries in flight", "grace", shutdownGrace.String())
 	done := make(chan struct{})
 	go func() { wg.Wait(); close(done) }()
@@ -202,11 +242,12 @@ func cmdRun(ctx context.Context, args []string, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	log := newLogger(stderr, slog.LevelInfo)
+	log, level := configLogger(stderr, cfg)
 	d, err := newDaemon(ctx, cfg, log, store.DefaultLockTimeout)
 	if err != nil {
 		return err
 	}
+	d.level = level
 	return d.serve(ctx)
 }
 

@@ -19,7 +19,6 @@ import (
 	"time"
 
 	"github.com/pollhook/pollhook/config"
-	"github.com/pollhook/pollhook/diff"
 	"github.com/pollhook/pollhook/notify"
 	"github.com/pollhook/pollhook/store"
 )
@@ -93,8 +92,18 @@ func runDemo(ctx context.Context, every time.Duration, stdout io.Writer, log *sl
 		}
 		printf("\nreceiver: POST /hook  webhook-id %s  signature verified ✓\n", r.Header.Get("webhook-id"))
 		printf("  %s (seq %d)\n", ev.Title(), ev.Data.Seq)
+		for _, line := range ev.Lines() {
+			printf("    %s\n", line)
+		}
 		for _, c := range ev.Data.Changes {
-			printf("  %s\n", demoLine(c.Op, c.Path, c.Old, c.New))
+			printf("    %s %s", c.Op, c.Path)
+			if c.Old != nil {
+				printf("  old %s", c.Old)
+			}
+			if c.New != nil {
+				printf("  new %s", c.New)
+			}
+			printf("\n")
 		}
 		w.WriteHeader(http.StatusNoContent)
 	})
@@ -116,7 +125,7 @@ name = "releases"
 url = %q
 schedule = "@every 1s"
 select = "data.items"
-key = "id"
+key = "tag_name"
 ignore = ["#.updated_at"]
 notify = ["demo-receiver"]
 `, dir+"/pollhook.db", base+"/hook", secret, base+"/v1/releases")
@@ -126,7 +135,7 @@ notify = ["demo-receiver"]
 	}
 
 	printf("pollhook demo: a built-in API on %s whose releases change every %s,\n", base, every)
-	printf("polled every second, diffed by id (updated_at ignored), delivered as signed webhooks\n")
+	printf("polled every second, diffed by tag_name (updated_at ignored), delivered as signed webhooks\n")
 	printf("to a built-in receiver that verifies each signature. Ctrl-C stops it.\n\n")
 	printf("this is the configuration it runs:\n\n%s\n", indent(strings.Replace(src, secret, "whsec_…", 1)))
 
@@ -140,16 +149,6 @@ notify = ["demo-receiver"]
 
 func indent(s string) string {
 	return "    " + strings.ReplaceAll(strings.TrimSpace(s), "\n", "\n    ") + "\n"
-}
-
-func demoLine(op diff.Op, path string, old, new json.RawMessage) string {
-	switch op {
-	case diff.Added:
-		return fmt.Sprintf("+ %s %s", path, new)
-	case diff.Removed:
-		return fmt.Sprintf("- %s %s", path, old)
-	}
-	return fmt.Sprintf("~ %s %s → %s", path, old, new)
 }
 
 // demoAPI is a small releases API whose data changes on a script.

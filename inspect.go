@@ -34,7 +34,22 @@ func openBackend(cfg *config.Config) (backend, func(), error) {
 	if err != nil {
 		return nil, nil, err
 	}
-	return &local{db: db, cfg: cfg}, func() { db.Close() }, nil
+	return &local{db: db, cfg: func() *config.Config { return cfg }}, func() { db.Close() }, nil
+}
+
+// withBackend loads the configuration and runs fn with a backend for it,
+// closing the database afterwards.
+func withBackend(cfgPath string, stderr io.Writer, fn func(backend, *config.Config) error) error {
+	cfg, err := loadConfig(cfgPath, stderr)
+	if err != nil {
+		return err
+	}
+	b, closeDB, err := openBackend(cfg)
+	if err != nil {
+		return err
+	}
+	defer closeDB()
+	return fn(b, cfg)
 }
 
 // inspectFlags are the flags every inspection command has.
@@ -74,37 +89,30 @@ func cmdDeliveries(ctx context.Context, args []string, stdout, stderr io.Writer)
 	default:
 		return usageError{fmt.Sprintf("--state must be pending, failed, delivered or disabled, not %q", f.State)}
 	}
-	cfg, err := loadConfig(common.config, stderr)
-	if err != nil {
-		return err
-	}
-	b, closeDB, err := openBackend(cfg)
-	if err != nil {
-		return err
-	}
-	defer closeDB()
-	ds, err := b.deliveries(ctx, f)
-	if err != nil {
-		return err
-	}
-	if common.json {
-		return writeJSONLines(stdout, ds)
-	}
-	if len(ds) == 0 {
-		fmt.Fprintln(stdout, "no deliveries")
-		return nil
-	}
-	tw := tabwriter.NewWriter(stdout, 0, 0, 2, ' ', 0)
-	fmt.Fprintln(tw, "EVENT\tWATCH\tTARGET\tSTATE\tATTEMPTS\tNEXT ATTEMPT\tLAST")
-	now := time.Now()
-	for _, d := range ds {
-		next := "-"
-		if d.State == store.StatePending && !d.NextAt.IsZero() {
-			next = relTime(d.NextAt, now)
+	return withBackend(common.config, stderr, func(b backend, _ *config.Config) error {
+		ds, err := b.deliveries(ctx, f)
+		if err != nil {
+			return err
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%d\t%s\t%s\n", d.EventID, d.Watch, d.Target, d.State, d.Attempts, next, lastOutcome(d))
-	}
-	return tw.Flush()
+		if common.json {
+			return writeJSONLines(stdout, ds)
+		}
+		if len(ds) == 0 {
+			fmt.Fprintln(stdout, "no deliveries")
+			return nil
+		}
+		tw := tabwriter.NewWriter(stdout, 0, 0, 2, ' ', 0)
+		fmt.Fprintln(tw, "EVENT\tWATCH\tTARGET\tSTATE\tATTEMPTS\tNEXT ATTEMPT\tLAST")
+		now := time.Now()
+		for _, d := range ds {
+			next := "-"
+			if d.State == store.StatePending && !d.NextAt.IsZero() {
+				next = relTime(d.NextAt, now)
+			}
+			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%d\t%s\t%s\n", d.EventID, d.Watch, d.Target, d.State, d.Attempts, next, lastOutcome(d))
+		}
+		return tw.Flush()
+	})
 }
 
 // lastOutcome is the last status or error of a delivery, short.
@@ -159,47 +167,40 @@ func cmdDelivery(ctx context.Context, args []string, stdout, stderr io.Writer) e
 	if len(pos) != 1 {
 		return usageError{"delivery takes one event id (see pollhook deliveries)"}
 	}
-	cfg, err := loadConfig(common.config, stderr)
-	if err != nil {
-		return err
-	}
-	b, closeDB, err := openBackend(cfg)
-	if err != nil {
-		return err
-	}
-	defer closeDB()
-	details, err := b.delivery(ctx, pos[0])
-	if err != nil {
-		return err
-	}
-	if common.json {
-		return writeJSONLines(stdout, details)
-	}
-	for i, dd := range details {
-		d := dd.Delivery
-		if i > 0 {
-			fmt.Fprintln(stdout)
+	return withBackend(common.config, stderr, func(b backend, _ *config.Config) error {
+		details, err := b.delivery(ctx, pos[0])
+		if err != nil {
+			return err
 		}
-		fmt.Fprintf(stdout, "event %s  watch %s  seq %d  → target %s: %s after %d attempt(s)\n",
-			d.EventID, d.Watch, d.Seq, d.Target, d.State, d.Attempts)
-		if d.State == store.StatePending && !d.NextAt.IsZero() {
-			fmt.Fprintf(stdout, "next attempt %s (%s)\n", d.NextAt.Local().Format(time.RFC3339), relTime(d.NextAt, time.Now()))
+		if common.json {
+			return writeJSONLines(stdout, details)
 		}
-		for n, a := range dd.Attempts {
-			outcome := "HTTP " + strconv.Itoa(a.Status)
-			if a.Status == 0 {
-				outcome = "no response"
+		for i, dd := range details {
+			d := dd.Delivery
+			if i > 0 {
+				fmt.Fprintln(stdout)
 			}
-			fmt.Fprintf(stdout, "  #%d  %s  %s  %s\n", n+1, a.At.Local().Format("2006-01-02 15:04:05.000"), outcome, a.Latency.Round(time.Millisecond))
-			if a.Error != "" {
-				fmt.Fprintf(stdout, "      error: %s\n", a.Error)
+			fmt.Fprintf(stdout, "event %s  watch %s  seq %d  → target %s: %s after %d attempt(s)\n",
+				d.EventID, d.Watch, d.Seq, d.Target, d.State, d.Attempts)
+			if d.State == store.StatePending && !d.NextAt.IsZero() {
+				fmt.Fprintf(stdout, "next attempt %s (%s)\n", d.NextAt.Local().Format(time.RFC3339), relTime(d.NextAt, time.Now()))
 			}
-			if a.Body != "" {
-				fmt.Fprintf(stdout, "      body: %s\n", strings.ReplaceAll(a.Body, "\n", "\n            "))
+			for n, a := range dd.Attempts {
+				outcome := "HTTP " + strconv.Itoa(a.Status)
+				if a.Status == 0 {
+					outcome = "no response"
+				}
+				fmt.Fprintf(stdout, "  #%d  %s  %s  %s\n", n+1, a.At.Local().Format("2006-01-02 15:04:05.000"), outcome, a.Latency.Round(time.Millisecond))
+				if a.Error != "" {
+					fmt.Fprintf(stdout, "      error: %s\n", a.Error)
+				}
+				if a.Body != "" {
+					fmt.Fprintf(stdout, "      body: %s\n", strings.ReplaceAll(a.Body, "\n", "\n            "))
+				}
 			}
 		}
-	}
-	return nil
+		return nil
+	})
 }
 
 func cmdRedeliver(ctx context.Context, args []string, stdout, stderr io.Writer) error {
@@ -221,30 +222,23 @@ func cmdRedeliver(ctx context.Context, args []string, stdout, stderr io.Writer) 
 	default:
 		return usageError{"redeliver takes one event id, or --failed"}
 	}
-	cfg, err := loadConfig(common.config, stderr)
-	if err != nil {
-		return err
-	}
-	b, closeDB, err := openBackend(cfg)
-	if err != nil {
-		return err
-	}
-	defer closeDB()
-	queued, err := b.redeliver(ctx, f)
-	if err != nil {
-		return err
-	}
-	if len(queued) == 0 {
-		if f.EventID != "" {
-			return fmt.Errorf("no delivery of event %s%s", f.EventID, forTarget(f.Target))
+	return withBackend(common.config, stderr, func(b backend, _ *config.Config) error {
+		queued, err := b.redeliver(ctx, f)
+		if err != nil {
+			return err
 		}
-		fmt.Fprintln(stdout, "no failed deliveries"+forTarget(f.Target))
+		if len(queued) == 0 {
+			if f.EventID != "" {
+				return fmt.Errorf("no delivery of event %s%s", f.EventID, forTarget(f.Target))
+			}
+			fmt.Fprintln(stdout, "no failed deliveries"+forTarget(f.Target))
+			return nil
+		}
+		for _, d := range queued {
+			fmt.Fprintf(stdout, "queued %s → %s (same webhook-id, new attempts)\n", d.EventID, d.Target)
+		}
 		return nil
-	}
-	for _, d := range queued {
-		fmt.Fprintf(stdout, "queued %s → %s (same webhook-id, new attempts)\n", d.EventID, d.Target)
-	}
-	return nil
+	})
 }
 
 func forTarget(t string) string {
@@ -266,50 +260,43 @@ func cmdHistory(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	if len(pos) != 1 {
 		return usageError{"history takes one watch name"}
 	}
-	cfg, err := loadConfig(common.config, stderr)
-	if err != nil {
-		return err
-	}
-	b, closeDB, err := openBackend(cfg)
-	if err != nil {
-		return err
-	}
-	defer closeDB()
-	events, err := b.history(ctx, pos[0], *limit)
-	if err != nil {
-		return err
-	}
-	if common.json {
-		for _, e := range events {
-			if _, err := fmt.Fprintf(stdout, "%s\n", e); err != nil {
-				return err
+	return withBackend(common.config, stderr, func(b backend, cfg *config.Config) error {
+		events, err := b.history(ctx, pos[0], *limit)
+		if err != nil {
+			return err
+		}
+		if common.json {
+			for _, e := range events {
+				if _, err := fmt.Fprintf(stdout, "%s\n", e); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+		if len(events) == 0 {
+			if cfg.Watch(pos[0]) == nil {
+				return fmt.Errorf("no watch named %q in %s, and no history of one", pos[0], cfg.File)
+			}
+			fmt.Fprintf(stdout, "no events for %s yet\n", pos[0])
+			return nil
+		}
+		color := useColor(stdout)
+		for i, raw := range events {
+			var ev notify.Event
+			if err := json.Unmarshal(raw, &ev); err != nil {
+				return fmt.Errorf("decode event: %w", err)
+			}
+			if i > 0 {
+				fmt.Fprintln(stdout)
+			}
+			head := fmt.Sprintf("%s  %s  seq %d  %s", ev.Timestamp.Local().Format("2006-01-02 15:04:05"), ev.ID, ev.Data.Seq, ev.Title())
+			fmt.Fprintln(stdout, paint(color, "1", head))
+			for _, line := range ev.Lines() {
+				fmt.Fprintln(stdout, "  "+paint(color, lineColor(line), line))
 			}
 		}
 		return nil
-	}
-	if len(events) == 0 {
-		if cfg.Watch(pos[0]) == nil {
-			return fmt.Errorf("no watch named %q in %s, and no history of one", pos[0], cfg.File)
-		}
-		fmt.Fprintf(stdout, "no events for %s yet\n", pos[0])
-		return nil
-	}
-	color := useColor(stdout)
-	for i, raw := range events {
-		var ev notify.Event
-		if err := json.Unmarshal(raw, &ev); err != nil {
-			return fmt.Errorf("decode event: %w", err)
-		}
-		if i > 0 {
-			fmt.Fprintln(stdout)
-		}
-		head := fmt.Sprintf("%s  %s  seq %d  %s", ev.Timestamp.Local().Format("2006-01-02 15:04:05"), ev.ID, ev.Data.Seq, ev.Title())
-		fmt.Fprintln(stdout, paint(color, "1", head))
-		for _, line := range ev.Lines() {
-			fmt.Fprintln(stdout, "  "+paint(color, lineColor(line), line))
-		}
-	}
-	return nil
+	})
 }
 
 // useColor reports whether w is a terminal that wants colour.
@@ -352,18 +339,11 @@ func cmdTarget(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	if len(pos) != 2 || pos[0] != "enable" {
 		return usageError{"usage: pollhook target enable NAME"}
 	}
-	cfg, err := loadConfig(common.config, stderr)
-	if err != nil {
-		return err
-	}
-	b, closeDB, err := openBackend(cfg)
-	if err != nil {
-		return err
-	}
-	defer closeDB()
-	if err := b.enableTarget(ctx, pos[1]); err != nil {
-		return err
-	}
-	fmt.Fprintf(stdout, "target %s enabled; its queued deliveries resume\n", pos[1])
-	return nil
+	return withBackend(common.config, stderr, func(b backend, _ *config.Config) error {
+		if err := b.enableTarget(ctx, pos[1]); err != nil {
+			return err
+		}
+		fmt.Fprintf(stdout, "target %s enabled; its queued deliveries resume\n", pos[1])
+		return nil
+	})
 }

@@ -324,7 +324,7 @@ func TestDemo(t *testing.T) {
 		t.Fatalf("demo exit %d", code)
 	}
 	s := out.String()
-	for _, want := range []string{"signature verified ✓", "releases changed: 1 added", "+ #(id==4)"} {
+	for _, want := range []string{"signature verified ✓", "releases changed: 1 added", `+ v1.3.0 "Release 1.3"`, `added #(tag_name=="v1.3.0")  new {`} {
 		if !strings.Contains(s, want) {
 			t.Errorf("demo output lacks %q:\n%s", want, s)
 		}

@@ -270,7 +270,13 @@ func (r *reader) config(tree map[string]any) *Config {
 	top.str("db", &cfg.DB)
 	r.globals(top, cfg)
 	if !filepath.IsAbs(cfg.DB) {
-		cfg.DB = filepath.Join(filepath.Dir(r.file), cfg.DB)
+		// Under systemd (StateDirectory=) a relative db lives in the
+		// service's state folder; elsewhere beside the configuration.
+		base := filepath.Dir(r.file)
+		if dirs, ok := r.lookup("STATE_DIRECTORY"); ok && dirs != "" {
+			base, _, _ = strings.Cut(dirs, ":")
+		}
+		cfg.DB = filepath.Join(base, cfg.DB)
 	}
 	top.str("auth_token", &cfg.AuthToken)
 	if top.str("listen", &cfg.Listen) && cfg.Listen != "" {

@@ -284,6 +284,16 @@ confirm = 1
 	}
 }
 
+func TestParse_DBInStateDirectory(t *testing.T) {
+	cfg, err := Parse("/etc/pollhook/pollhook.toml", []byte(`db = "pollhook.db"`), env(map[string]string{"STATE_DIRECTORY": "/var/lib/pollhook"}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if cfg.DB != "/var/lib/pollhook/pollhook.db" {
+		t.Errorf("DB = %q, want it in $STATE_DIRECTORY", cfg.DB)
+	}
+}
+
 func TestExpand(t *testing.T) {
 	dir := t.TempDir()
 	secretFile := filepath.Join(dir, "token")
@@ -321,6 +331,17 @@ func TestExpand(t *testing.T) {
 				t.Fatalf("expand(%q) = %q, %v; want %q", tt.in, got, err, tt.want)
 			}
 		})
+	}
+}
+
+func TestExpand_CredentialsDirectory(t *testing.T) {
+	dir := t.TempDir()
+	if err := os.WriteFile(filepath.Join(dir, "api-token"), []byte("from-systemd\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	got, err := expand("Bearer ${file:api-token}", env(map[string]string{"CREDENTIALS_DIRECTORY": dir}))
+	if err != nil || got != "Bearer from-systemd" {
+		t.Fatalf("expand = %q, %v", got, err)
 	}
 }
 

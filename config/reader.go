@@ -3,6 +3,7 @@ package config
 import (
 	"fmt"
 	"os"
+	"path/filepath"
 	"sort"
 	"strconv"
 	"strings"
@@ -378,6 +379,11 @@ func expand(s string, lookup func(string) (string, bool)) (string, error) {
 
 func resolve(ref string, lookup func(string) (string, bool)) (string, error) {
 	if path, ok := strings.CutPrefix(ref, "file:"); ok {
+		// systemd's LoadCredential= puts secrets in $CREDENTIALS_DIRECTORY:
+		// ${file:api-token} names one there.
+		if dir, ok := lookup("CREDENTIALS_DIRECTORY"); ok && dir != "" && !filepath.IsAbs(path) {
+			path = filepath.Join(dir, path)
+		}
 		data, err := os.ReadFile(path)
 		if err != nil {
 			return "", fmt.Errorf("read secret file: %w", err)

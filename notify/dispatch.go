@@ -13,6 +13,7 @@ import (
 	"math/rand/v2"
 	"net/http"
 	"net/url"
+	"runtime/debug"
 	"strings"
 	"sync"
 	"time"
@@ -58,6 +59,25 @@ type DispatcherOptions struct {
 	// Jitter returns a factor for a retry delay; default: uniform in
 	// [0.9, 1.0], so a retry comes up to 10% early and never late.
 	Jitter func() float64
+	// Observe, when set, hears about every attempt (metrics).
+	Observe func(AttemptReport)
+}
+
+// Attempt results, as AttemptReport.Result names them.
+const (
+	ResultDelivered = "delivered" // 2xx
+	ResultRetry     = "retry"     // failed, will be retried
+	ResultFailed    = "failed"    // failed for good: a dead letter
+	ResultDisabled  = "disabled"  // the target answered 410 Gone (or its equivalent)
+)
+
+// AttemptReport tells an Observer about one delivery attempt.
+type AttemptReport struct {
+	Target  string
+	Watch   string
+	Result  string
+	Status  int
+	Latency time.Duration
 }
 
 // Dispatcher delivers the outbox: one worker per queue (target, watch),
@@ -70,6 +90,7 @@ type Dispatcher struct {
 	client  *http.Client
 	version string
 	jitter  func() float64
+	observe func(AttemptReport)
 	wake    chan struct{}
 	// poke is closed (and replaced) by Wake, so that workers sleeping
 	// until a retry re-read their queue: a redelivered or newly enabled
@@ -114,7 +135,7 @@ func NewDispatcher(o DispatcherOptions) *Dispatcher {
 	}
 	d := &Dispatcher{
 		outbox: o.Outbox, log: o.Logger, clock: o.Clock, client: o.Client,
-		version: o.Version, jitter: o.Jitter,
+		version: o.Version, jitter: o.Jitter, observe: o.Observe,
 		wake: make(chan struct{}, 1), poke: make(chan struct{}), results: make(chan recordReq, 256),
 		workers: map[store.Queue]bool{},
 	}
@@ -155,20 +176,10 @@ const rescan = 30 * time.Second
 // (cancel it to cut them short), their results are recorded, and Run
 // returns.
 func (d *Dispatcher) Run(ctx, work context.Context) error {
-	states, err := d.outbox.TargetStates(ctx)
+	stopRecorder, err := d.start(ctx, work)
 	if err != nil {
 		return err
 	}
-	d.mu.Lock()
-	d.disabled = states
-	d.mu.Unlock()
-
-	recDone := make(chan struct{})
-	go func() {
-		defer close(recDone)
-		d.recorder(work)
-	}()
-
 	var wg sync.WaitGroup
 	for {
 		queues, err := d.outbox.Queues(ctx)
@@ -189,8 +200,7 @@ func (d *Dispatcher) Run(ctx, work context.Context) error {
 		select {
 		case <-ctx.Done():
 			wg.Wait()
-			close(d.results)
-			<-recDone
+			stopRecorder()
 			return nil
 		case <-d.wake:
 		case <-d.clock.After(rescan):
@@ -242,18 +252,10 @@ const batchSize = 64
 // which stays queued (with its retry scheduled) for the daemon. A
 // Dispatcher runs either Run or Drain, once.
 func (d *Dispatcher) Drain(ctx context.Context) error {
-	states, err := d.outbox.TargetStates(ctx)
+	stopRecorder, err := d.start(ctx, ctx)
 	if err != nil {
 		return err
 	}
-	d.mu.Lock()
-	d.disabled = states
-	d.mu.Unlock()
-	recDone := make(chan struct{})
-	go func() {
-		defer close(recDone)
-		d.recorder(ctx)
-	}()
 	queues, err := d.outbox.Queues(ctx)
 	var wg sync.WaitGroup
 	for _, q := range queues {
@@ -268,9 +270,30 @@ func (d *Dispatcher) Drain(ctx context.Context) error {
 		}()
 	}
 	wg.Wait()
-	close(d.results)
-	<-recDone
+	stopRecorder()
 	return err
+}
+
+// start loads which targets a 410 disabled and starts the recorder; the
+// function it returns stops the recorder once every result is stored
+// (after the workers are done).
+func (d *Dispatcher) start(ctx, work context.Context) (func(), error) {
+	states, err := d.outbox.TargetStates(ctx)
+	if err != nil {
+		return nil, err
+	}
+	d.mu.Lock()
+	d.disabled = states
+	d.mu.Unlock()
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		d.recorder(work)
+	}()
+	return func() {
+		close(d.results)
+		<-done
+	}, nil
 }
 
 // work delivers one queue in order until it is empty, its target is
@@ -355,11 +378,13 @@ func (d *Dispatcher) deliver(ctx, work context.Context, log *slog.Logger, p *sto
 		case v.OK:
 			res.State = store.StateDelivered
 			d.record(res)
+			d.report(p, ResultDelivered, attempt)
 			log.Debug("delivered", "status", attempt.Status, "attempts", p.Attempts)
 			return proceed
 		case v.Disable:
 			res.NextAt = at
 			d.record(res)
+			d.report(p, ResultDisabled, attempt)
 			d.disable(ctx, t, v.Reason, at)
 			log.Warn("target disabled; deliveries stay queued until `pollhook target enable "+t.Name+"`",
 				"reason", v.Reason)
@@ -369,6 +394,7 @@ func (d *Dispatcher) deliver(ctx, work context.Context, log *slog.Logger, p *sto
 		if p.Attempts > len(retry) {
 			res.State = store.StateFailed
 			d.record(res)
+			d.report(p, ResultFailed, attempt)
 			log.Warn("delivery failed for good (dead letter)", "attempts", p.Attempts, "err", v.Reason)
 			return proceed
 		}
@@ -377,6 +403,7 @@ func (d *Dispatcher) deliver(ctx, work context.Context, log *slog.Logger, p *sto
 		res.NextAt = at.Add(delay)
 		p.NextAt = res.NextAt
 		d.record(res)
+		d.report(p, ResultRetry, attempt)
 		log.Warn("delivery failed, will retry", "attempt", p.Attempts, "err", v.Reason,
 			"retry_in", delay.Round(time.Millisecond).String())
 		if once {
@@ -413,7 +440,7 @@ const maxResponseRead = 64 << 10
 // attempt sends one request and classifies the answer.
 func (d *Dispatcher) attempt(ctx context.Context, t *config.Target, ev *Event, at time.Time) (store.Attempt, Verdict) {
 	a := store.Attempt{At: at}
-	msg, err := Render(t, ev, at, d.version)
+	msg, err := d.render(t, ev, at)
 	if err != nil {
 		a.Error = err.Error()
 		return a, Verdict{Reason: a.Error}
@@ -431,6 +458,19 @@ func (d *Dispatcher) attempt(ctx context.Context, t *config.Target, ev *Event, a
 		a.Error = v.Reason
 	}
 	return a, v
+}
+
+// render is Render with a panic turned into a failed attempt: a bug in a
+// renderer must not end the daemon.
+func (d *Dispatcher) render(t *config.Target, ev *Event, at time.Time) (msg *Message, err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			d.log.Error("internal error while rendering (please report it)", "target", t.Name,
+				"event_id", ev.ID, "panic", fmt.Sprint(r), "stack", string(debug.Stack()))
+			msg, err = nil, fmt.Errorf("internal error rendering for %s: %v", t.Kind, r)
+		}
+	}()
+	return Render(t, ev, at, d.version)
 }
 
 // Send performs a rendered request under the target's timeout and returns
@@ -483,6 +523,12 @@ type recordReq struct {
 
 func (d *Dispatcher) record(r store.Result) {
 	d.results <- recordReq{res: r}
+}
+
+func (d *Dispatcher) report(p *store.Pending, result string, a store.Attempt) {
+	if d.observe != nil {
+		d.observe(AttemptReport{Target: p.Target, Watch: p.Watch, Result: result, Status: a.Status, Latency: a.Latency})
+	}
 }
 
 // flush waits until every result sent so far is stored.

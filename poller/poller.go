@@ -15,6 +15,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"runtime/debug"
 	"sort"
 	"strconv"
 	"strings"
@@ -68,6 +69,8 @@ type Options struct {
 	// Committed is called after an event was committed to the outbox, so
 	// the dispatcher can pick it up at once.
 	Committed func()
+	// Observe, when set, hears about every finished poll (metrics).
+	Observe func(PollReport)
 	// MaxPerHost bounds the requests in flight to one host (host:port);
 	// 0 means config.DefaultMaxPerHost. The configuration's max_per_host.
 	MaxPerHost int
@@ -84,7 +87,10 @@ type Poller struct {
 	clock     Clock
 	version   string
 	committed func()
+	observe   func(PollReport)
 	limits    *limits
+
+	sched scheduler
 
 	mu      sync.Mutex
 	states  map[string]*store.WatchState
@@ -111,7 +117,7 @@ func New(o Options) *Poller {
 	}
 	return &Poller{
 		store: o.Store, client: o.Client, log: o.Logger, clock: o.Clock,
-		version: o.Version, committed: o.Committed,
+		version: o.Version, committed: o.Committed, observe: o.Observe,
 		limits: newLimits(o.MaxConcurrent, o.MaxPerHost),
 		states: map[string]*store.WatchState{}, running: map[string]bool{},
 		clients: map[string]*http.Client{}, warned: map[string]bool{},
@@ -230,7 +236,8 @@ func (p *Poller) Poll(ctx context.Context, w *config.Watch, dryRun bool) (*Outco
 
 	start := p.clock.Now()
 	state.LastPoll = start
-	out, next, err := p.poll(ctx, w, state, start, dryRun, log)
+	out, next, err := p.safePoll(ctx, w, state, start, dryRun, log)
+	defer func() { p.report(w.Name, start, out, err, next) }()
 	if err != nil {
 		if ctx.Err() != nil {
 			// Cut short by shutdown: not the API's failure.
@@ -261,6 +268,60 @@ func (p *Poller) Poll(ctx context.Context, w *config.Watch, dryRun bool) (*Outco
 		p.mu.Unlock()
 	}
 	return out, err
+}
+
+// safePoll is poll, with a panic turned into a failed poll: a bug
+// triggered by one API's answer must not end the daemon.
+func (p *Poller) safePoll(ctx context.Context, w *config.Watch, state store.WatchState, now time.Time, dryRun bool, log *slog.Logger) (out *Outcome, next store.WatchState, err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			log.Error("internal error while polling (please report it)", "panic", fmt.Sprint(r), "stack", string(debug.Stack()))
+			out, next, err = nil, state, fmt.Errorf("internal error: %v", r)
+		}
+	}()
+	return p.poll(ctx, w, state, now, dryRun, log)
+}
+
+// Poll results, as PollReport.Result names them.
+const (
+	ResultChanged     = "changed"
+	ResultUnchanged   = "unchanged"
+	ResultBaseline    = "baseline"
+	ResultNotModified = "not_modified"
+	ResultFailed      = "failed"
+)
+
+// PollReport tells an Observer about one finished poll.
+type PollReport struct {
+	Watch    string
+	Result   string
+	Duration time.Duration
+	// Counts are the changes of the event the poll committed, if any.
+	Counts diff.Counts
+	// State is the watch's state after the poll.
+	State store.WatchState
+}
+
+func (p *Poller) report(watch string, start time.Time, out *Outcome, err error, state store.WatchState) {
+	if p.observe == nil {
+		return
+	}
+	r := PollReport{Watch: watch, Duration: p.clock.Now().Sub(start), State: state, Result: ResultUnchanged}
+	switch {
+	case err != nil:
+		r.Result = ResultFailed
+	case out == nil:
+	case out.Baseline:
+		r.Result = ResultBaseline
+	case out.Event != nil:
+		r.Result = ResultChanged
+		if c := out.Event.Data.Counts; c != nil {
+			r.Counts = *c
+		}
+	case out.NotModified:
+		r.Result = ResultNotModified
+	}
+	p.observe(r)
 }
 
 // poll does the work of Poll and returns the watch's next state. It

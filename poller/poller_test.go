@@ -373,3 +373,43 @@ func TestPoll_OverlappingIsSkipped(t *testing.T) {
 		t.Errorf("API hit %d times, want 1", api.hits.Load())
 	}
 }
+
+func TestPoll_EventCarriesDiffOptions(t *testing.T) {
+	api := &fakeAPI{}
+	srv := httptest.NewServer(api)
+	defer srv.Close()
+	db := openStore(t)
+	p, _ := newTestPoller(t, db)
+	w := newTestWatch(t, srv.URL, "key = \"id\"\ninclude = [\"patch\", \"document\", \"previous\"]\nmax_changes = 1\non = [\"added\", \"changed\"]\nwhen = 'price<100'")
+	ctx := context.Background()
+	api.json(`[{"id":1,"price":50},{"id":2,"price":500}]`)
+	if _, err := p.Poll(ctx, w, false); err != nil {
+		t.Fatal(err)
+	}
+	// id 1 changes (fires), id 2 changes (price 600: when fails), id 3 added (fires), none removed.
+	api.json(`[{"id":1,"price":60},{"id":2,"price":600},{"id":3,"price":10}]`)
+	out, err := p.Poll(ctx, w, false)
+	if err != nil || out.Event == nil {
+		t.Fatalf("poll = %+v, %v", out, err)
+	}
+	d := out.Event.Data
+	if d.Counts == nil || *d.Counts != (diff.Counts{Added: 1, Changed: 1}) {
+		t.Errorf("counts = %+v, want 1 added and 1 changed (id 2 fails when)", d.Counts)
+	}
+	if len(d.Changes) != 1 || !d.Truncated {
+		t.Errorf("changes %d truncated %v, want 1 listed and truncated", len(d.Changes), d.Truncated)
+	}
+	if !strings.Contains(string(d.Patch), `"op":"replace"`) || !strings.Contains(string(d.Document), `"price":600`) ||
+		!strings.Contains(string(d.Previous), `"price":500`) {
+		t.Errorf("patch %s\ndocument %s\nprevious %s", d.Patch, d.Document, d.Previous)
+	}
+	// Every change filtered out: the snapshot moves on, nothing fires.
+	api.json(`[{"id":1,"price":60},{"id":2,"price":700},{"id":3,"price":10}]`)
+	out, err = p.Poll(ctx, w, false)
+	if err != nil || out.Event != nil {
+		t.Fatalf("a change that does not fire: %+v, %v", out, err)
+	}
+	if snap, _ := db.Snapshot(ctx, "w"); !strings.Contains(string(snap), "700") {
+		t.Errorf("snapshot not updated: %s", snap)
+	}
+}

@@ -14,26 +14,91 @@ import (
 
 // Run polls every watch on its schedule until ctx ends, then waits for the
 // polls in flight. Polls run under work, which the caller cancels to cut
-// them short when shutdown takes too long.
+// them short when shutdown takes too long. Apply changes the watches
+// while Run runs.
 func (p *Poller) Run(ctx, work context.Context, watches []*config.Watch) {
+	p.sched.Lock()
+	p.sched.ctx, p.sched.work = ctx, work
+	p.sched.Unlock()
+	p.Apply(watches)
+	<-ctx.Done()
+	p.sched.wg.Wait()
+}
+
+// scheduler is the set of watch loops Run started.
+type scheduler struct {
+	sync.Mutex
+	ctx, work context.Context
+	loops     map[string]*watchLoop
+	wg        sync.WaitGroup
+}
+
+type watchLoop struct {
+	w           *config.Watch
+	fingerprint string
+	cancel      context.CancelFunc
+	next        time.Time
+}
+
+// Apply makes the running schedule match watches (a reload): new watches
+// start (their first poll takes a baseline), removed ones stop (their
+// state and history stay in the database), and changed ones restart with
+// their new settings. A poll in flight finishes under the settings it
+// started with. Before Run, Apply does nothing.
+func (p *Poller) Apply(watches []*config.Watch) {
 	for _, w := range watches {
-		p.clientFor(w) // build TLS transports now, and warn about insecure ones at start
+		p.clientFor(w) // build TLS transports now, and warn about insecure ones at once
 	}
-	var wg sync.WaitGroup
+	p.sched.Lock()
+	defer p.sched.Unlock()
+	if p.sched.ctx == nil || p.sched.ctx.Err() != nil {
+		return
+	}
+	if p.sched.loops == nil {
+		p.sched.loops = map[string]*watchLoop{}
+	}
+	want := make(map[string]*config.Watch, len(watches))
 	for _, w := range watches {
-		wg.Add(1)
+		want[w.Name] = w
+	}
+	for name, l := range p.sched.loops {
+		if w, ok := want[name]; !ok || w.Fingerprint() != l.fingerprint {
+			l.cancel()
+			delete(p.sched.loops, name)
+		}
+	}
+	for _, w := range watches {
+		if _, ok := p.sched.loops[w.Name]; ok {
+			continue
+		}
+		ctx, cancel := context.WithCancel(p.sched.ctx)
+		l := &watchLoop{w: w, fingerprint: w.Fingerprint(), cancel: cancel}
+		p.sched.loops[w.Name] = l
+		p.sched.wg.Add(1)
 		go func() {
-			defer wg.Done()
-			p.loop(ctx, work, w)
+			defer p.sched.wg.Done()
+			defer cancel()
+			p.loop(ctx, p.sched.work, l)
 		}()
 	}
-	wg.Wait()
+}
+
+// NextRun is when the scheduler polls a watch next; zero when it is not
+// scheduled.
+func (p *Poller) NextRun(name string) time.Time {
+	p.sched.Lock()
+	defer p.sched.Unlock()
+	if l := p.sched.loops[name]; l != nil {
+		return l.next
+	}
+	return time.Time{}
 }
 
 // loop runs one watch: wait for its next time, poll, repeat. Polls of one
 // watch never overlap: a poll that outlasts the interval makes the loop
 // skip the runs it missed instead of stacking them.
-func (p *Poller) loop(ctx, work context.Context, w *config.Watch) {
+func (p *Poller) loop(ctx, work context.Context, l *watchLoop) {
+	w := l.w
 	log := p.log.With("watch", w.Name)
 	for {
 		now := p.clock.Now()
@@ -43,6 +108,9 @@ func (p *Poller) loop(ctx, work context.Context, w *config.Watch) {
 			return
 		}
 		next = next.Add(jitter(w.Jitter))
+		p.sched.Lock()
+		l.next = next
+		p.sched.Unlock()
 		log.Debug("next poll", "at", next.Format(time.RFC3339))
 		select {
 		case <-ctx.Done():

@@ -203,6 +203,11 @@ func record(tx *bolt.Tx, r Result) error {
 			return err
 		}
 	}
+	if d.State == StateFailed {
+		if err := tx.Bucket(bucketFailed).Put(key, nil); err != nil {
+			return err
+		}
+	}
 	return putDelivery(tx, &d)
 }
 
@@ -336,6 +341,9 @@ func (db *DB) Redeliver(ctx context.Context, f Filter, now time.Time) ([]Deliver
 			if err := putDelivery(tx, d); err != nil {
 				return err
 			}
+			if err := tx.Bucket(bucketFailed).Delete(deliveryKey(d.EventID, d.Target)); err != nil {
+				return err
+			}
 			q, err := nested(tx.Bucket(bucketQueue), true, d.Target, d.Watch)
 			if err != nil {
 				return err
@@ -400,4 +408,48 @@ func (db *DB) History(ctx context.Context, watch string, limit int) ([][]byte, e
 		return nil, fmt.Errorf("history of %s: %w", watch, err)
 	}
 	return out, nil
+}
+
+// OutboxCounts counts, per target, the deliveries still queued and the
+// dead letters. It reads indexes, not the deliveries themselves, so it is
+// cheap enough for every metrics scrape.
+func (db *DB) OutboxCounts(ctx context.Context) (map[string]OutboxCount, error) {
+	if err := ctxErr(ctx); err != nil {
+		return nil, err
+	}
+	out := map[string]OutboxCount{}
+	err := db.bolt.View(func(tx *bolt.Tx) error {
+		root := tx.Bucket(bucketQueue)
+		err := root.ForEachBucket(func(target []byte) error {
+			tb := root.Bucket(target)
+			c := out[string(target)]
+			err := tb.ForEachBucket(func(watch []byte) error {
+				c.Pending += tb.Bucket(watch).Stats().KeyN
+				return nil
+			})
+			out[string(target)] = c
+			return err
+		})
+		if err != nil {
+			return err
+		}
+		return tx.Bucket(bucketFailed).ForEach(func(k, _ []byte) error {
+			if i := bytes.IndexByte(k, 0); i >= 0 {
+				c := out[string(k[i+1:])]
+				c.Failed++
+				out[string(k[i+1:])] = c
+			}
+			return nil
+		})
+	})
+	if err != nil {
+		return nil, fmt.Errorf("count outbox: %w", err)
+	}
+	return out, nil
+}
+
+// OutboxCount is one target's share of the outbox.
+type OutboxCount struct {
+	Pending int
+	Failed  int
 }

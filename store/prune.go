@@ -123,6 +123,9 @@ func deleteEvent(tx *bolt.Tx, id []byte) (int, error) {
 		if err := tx.Bucket(bucketAttempts).Delete(k); err != nil {
 			return 0, err
 		}
+		if err := tx.Bucket(bucketFailed).Delete(k); err != nil {
+			return 0, err
+		}
 	}
 	return len(keys), tx.Bucket(bucketEvents).Delete(id)
 }

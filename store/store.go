@@ -33,6 +33,7 @@ var (
 	bucketQueue      = []byte("queue")      // target / watch / seq -> event id (not yet delivered)
 	bucketAttempts   = []byte("attempts")   // event id \x00 target -> []Attempt JSON
 	bucketTargets    = []byte("targets")    // target -> TargetState JSON
+	bucketFailed     = []byte("failed")     // event id \x00 target -> nothing: the dead letters
 	keySchema        = []byte("schema")
 )
 
@@ -100,7 +101,7 @@ func checkSchema(meta *bolt.Bucket) error {
 
 func (db *DB) init(tx *bolt.Tx) error {
 	for _, name := range [][]byte{bucketMeta, bucketWatches, bucketSnapshots, bucketEvents,
-		bucketHistory, bucketDeliveries, bucketQueue, bucketAttempts, bucketTargets} {
+		bucketHistory, bucketDeliveries, bucketQueue, bucketAttempts, bucketTargets, bucketFailed} {
 		if _, err := tx.CreateBucketIfNotExists(name); err != nil {
 			return err
 		}
@@ -178,4 +179,17 @@ func ctxErr(ctx context.Context) error {
 		return nil
 	}
 	return ctx.Err()
+}
+
+// Ping checks that the database can be read.
+func (db *DB) Ping(ctx context.Context) error {
+	if err := ctxErr(ctx); err != nil {
+		return err
+	}
+	return db.bolt.View(func(tx *bolt.Tx) error {
+		if tx.Bucket(bucketMeta) == nil {
+			return errors.New("meta bucket missing")
+		}
+		return nil
+	})
 }

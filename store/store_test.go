@@ -126,6 +126,11 @@ func TestRecord_DeliveredLeavesQueue(t *testing.T) {
 		t.Fatalf("failed = %+v", failed)
 	}
 
+	counts, err := db.OutboxCounts(ctx)
+	if err != nil || counts["t"] != (OutboxCount{Pending: 1, Failed: 1}) {
+		t.Fatalf("outbox counts = %+v, %v; want 1 pending, 1 failed", counts, err)
+	}
+
 	// Redeliver puts the dead letter back at its place in the queue.
 	again, err := db.Redeliver(ctx, Filter{State: StateFailed}, now)
 	if err != nil || len(again) != 1 {
@@ -134,6 +139,9 @@ func TestRecord_DeliveredLeavesQueue(t *testing.T) {
 	p, _ = db.Pending(ctx, q, 10)
 	if len(p) != 2 || p[0].EventID != "msg_2" || p[0].Attempts != 0 {
 		t.Fatalf("queue after redeliver = %+v", p)
+	}
+	if counts, _ := db.OutboxCounts(ctx); counts["t"] != (OutboxCount{Pending: 2}) {
+		t.Errorf("outbox counts after redeliver = %+v", counts)
 	}
 }
 
