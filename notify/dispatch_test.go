@@ -565,3 +565,24 @@ func TestNewID(t *testing.T) {
 		t.Error("ids do not sort by time")
 	}
 }
+
+func TestDispatcher_DisabledTargetQueues(t *testing.T) {
+	rc := &receiver{}
+	srv := httptest.NewServer(rc)
+	defer srv.Close()
+	off := webhookTarget(t, "hook", srv.URL, "disabled = true")
+	h := newHarness(t, off)
+	ev := h.commit("w", "hook")
+	time.Sleep(100 * time.Millisecond)
+	h.clock.Advance(time.Hour)
+	time.Sleep(50 * time.Millisecond)
+	if rc.count() != 0 {
+		t.Fatalf("%d requests to a disabled target", rc.count())
+	}
+	if d := h.delivery(ev, "hook"); d.State != store.StatePending || d.Attempts != 0 {
+		t.Fatalf("delivery = %+v, want queued untouched", d)
+	}
+	// Enabling it in the configuration (a reload) sends what queued up.
+	h.disp.SetTargets([]*config.Target{webhookTarget(t, "hook", srv.URL, "")})
+	waitFor(t, "delivered after enabling", func() bool { return h.delivery(ev, "hook").State == store.StateDelivered })
+}

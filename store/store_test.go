@@ -161,3 +161,60 @@ func TestOpen_RefusesNewerSchema(t *testing.T) {
 		t.Fatal("opened a file with a newer schema")
 	}
 }
+
+func TestPrune(t *testing.T) {
+	db := openTest(t)
+	ctx := context.Background()
+	now := time.Date(2026, 11, 27, 12, 0, 0, 0, time.UTC)
+	// Six events of one watch: 1-3 forty days old, 4-6 new. Event 2 is
+	// still pending, event 3 failed; the others were delivered.
+	for seq := uint64(1); seq <= 6; seq++ {
+		at := now.Add(-40 * 24 * time.Hour)
+		if seq > 3 {
+			at = now.Add(-time.Hour)
+		}
+		id := fmt.Sprintf("msg_%d", seq)
+		payload := fmt.Sprintf(`{"id":%q,"timestamp":%q}`, id, at.Format(time.RFC3339))
+		if err := db.CommitEvent(ctx, Commit{Watch: "w", State: WatchState{Seq: seq}, EventID: id,
+			Payload: []byte(payload), Time: at, Targets: []string{"t"}}); err != nil {
+			t.Fatal(err)
+		}
+		state := StateDelivered
+		switch seq {
+		case 2:
+			continue
+		case 3:
+			state = StateFailed
+		}
+		if err := db.Record(ctx, Result{EventID: id, Target: "t", State: state, Attempt: Attempt{At: at}}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	stats, err := db.Prune(ctx, now, 30*24*time.Hour, 1000)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if stats.Events != 1 || stats.Deliveries != 1 {
+		t.Errorf("pruned %+v, want only event 1 (old and delivered)", stats)
+	}
+	if _, err := db.Event(ctx, "msg_1"); !errors.Is(err, ErrNotFound) {
+		t.Errorf("event 1 still there: %v", err)
+	}
+	for _, id := range []string{"msg_2", "msg_3", "msg_4"} {
+		if _, err := db.Event(ctx, id); err != nil {
+			t.Errorf("%s pruned: %v (pending and failed are kept, new ones too)", id, err)
+		}
+	}
+	// history = 2: the oldest settled events beyond two go, whatever their age.
+	if _, err := db.Prune(ctx, now, 30*24*time.Hour, 2); err != nil {
+		t.Fatal(err)
+	}
+	hist, _ := db.History(ctx, "w", 0)
+	var ids []string
+	for _, h := range hist {
+		ids = append(ids, string(h[7:12]))
+	}
+	if got := fmt.Sprint(ids); got != "[msg_3 msg_2]" {
+		t.Errorf("history after a cap of 2 = %v, want only the two unsettled ones (they count, and are never pruned)", got)
+	}
+}
