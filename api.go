@@ -50,7 +50,14 @@ func (d *daemon) local() *local {
 // /healthz: as "Authorization: Bearer TOKEN" or "?token=TOKEN".
 func (s *apiServer) auth(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		token := s.d.config().AuthToken // a reload may change it
+		cfg := s.d.config()
+		if !hostAllowed(cfg.Listen, r.Host) {
+			// A loopback API answers loopback names only: a web page whose
+			// name was rebound to 127.0.0.1 must not read or drive it.
+			writeError(w, http.StatusForbidden, fmt.Errorf("unexpected Host %q for a local API", r.Host))
+			return
+		}
+		token := cfg.AuthToken // a reload may change it
 		if token == "" || r.URL.Path == "/healthz" {
 			next.ServeHTTP(w, r)
 			return
@@ -66,6 +73,20 @@ func (s *apiServer) auth(next http.Handler) http.Handler {
 		}
 		next.ServeHTTP(w, r)
 	})
+}
+
+// hostAllowed reports whether a request's Host may reach an API listening
+// on listen: on a loopback address, only loopback names and addresses.
+func hostAllowed(listen, host string) bool {
+	lh, _, err := net.SplitHostPort(listen)
+	if err != nil || !config.IsLoopback(lh) {
+		return true
+	}
+	h, _, err := net.SplitHostPort(host)
+	if err != nil {
+		h = host
+	}
+	return config.IsLoopback(strings.Trim(h, "[]"))
 }
 
 func writeJSON(w http.ResponseWriter, status int, v any) {

@@ -219,6 +219,14 @@ func TestInspect_ThroughRunningDaemon(t *testing.T) {
 		return strings.Contains(mustCLI(t, "deliveries", "--config", cfg), "HTTP 503")
 	})
 	checkInspection(t, cfg, ev.ID, rc)
+	// DNS rebinding: a page whose name resolves to 127.0.0.1 gets nothing.
+	req, _ := http.NewRequest(http.MethodGet, "http://"+listen+"/api/deliveries", nil)
+	req.Host = "evil.example"
+	if resp, err := http.DefaultClient.Do(req); err != nil || resp.StatusCode != http.StatusForbidden {
+		t.Errorf("request with Host evil.example: %v %v, want 403", resp, err)
+	} else {
+		resp.Body.Close()
+	}
 	waitUntil(t, 10*time.Second, "redelivered by the daemon", func() bool { return len(rc.hooks()) == 1 })
 	if got := rc.hooks()[0].header.Get("webhook-id"); got != ev.ID {
 		t.Errorf("redelivered webhook-id %s, want %s", got, ev.ID)

@@ -1,0 +1,193 @@
+package main
+
+import (
+	"context"
+	"flag"
+	"net/http"
+	"net/url"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/chromedp/chromedp"
+
+	"github.com/pollhook/pollhook/store"
+)
+
+// Where the browser test saves its screenshot of the status page: every
+// run writes screenshotOutput (not tracked by git); with -update it also
+// replaces screenshotFile, the picture the README shows.
+const (
+	screenshotOutput = "testdata/output/status-page.png"
+	screenshotFile   = "testdata/status-page.png"
+)
+
+var updateScreenshot = flag.Bool("update", false, "replace the README's screenshot of the status page")
+
+// chromiumPath finds a Chromium or Chrome binary. Without one the test is
+// skipped, unless CI is set: CI installs Chromium, so there a missing
+// browser is a failure, not a reason to skip.
+func chromiumPath(t *testing.T) string {
+	t.Helper()
+	for _, name := range []string{"chromium", "chromium-browser", "google-chrome", "google-chrome-stable", "headless-shell"} {
+		if p, err := exec.LookPath(name); err == nil {
+			return p
+		}
+	}
+	if os.Getenv("CI") != "" {
+		t.Fatal("no Chromium found and CI is set: install the chromium package (.ci/run does)")
+	}
+	t.Skip("no Chromium found: install the chromium package to run the browser test")
+	return ""
+}
+
+// diffLineInPage is a line of the rendered diff, as the browser shows it.
+type diffLineInPage struct {
+	Class      string `json:"class"`
+	Text       string `json:"text"`
+	Background string `json:"background"`
+}
+
+// TestStatusPage_Browser loads the status page in headless Chromium with
+// ?token=, checks the watches and the coloured diff, redelivers a failed
+// delivery with the page's button, and saves a screenshot.
+func TestStatusPage_Browser(t *testing.T) {
+	chromium := chromiumPath(t)
+	const token = "browser-token"
+	sc := newStatusScenario(t, scenarioOptions{listen: freeAddr(t), token: token, retry: `["100ms"]`, failing: "status-api"})
+	pageURL := sc.env.base + "/?" + url.Values{"token": {token}}.Encode()
+
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	allocCtx, cancelAlloc := chromedp.NewExecAllocator(ctx,
+		chromedp.ExecPath(chromium),
+		chromedp.Headless,
+		chromedp.NoSandbox,
+		chromedp.DisableGPU,
+		chromedp.NoFirstRun,
+		chromedp.Flag("disable-background-networking", true),
+		chromedp.Flag("disable-component-update", true),
+		chromedp.Flag("disable-sync", true),
+		chromedp.Flag("disable-dev-shm-usage", true),
+		chromedp.Flag("hide-scrollbars", true),
+		chromedp.UserDataDir(t.TempDir()),
+		chromedp.WindowSize(1100, 900),
+	)
+	defer cancelAlloc()
+	bctx, cancelBrowser := chromedp.NewContext(allocCtx)
+	defer cancelBrowser()
+
+	if err := chromedp.Do(bctx, chromedp.EmulateViewport(1100, 900), chromedp.Navigate(pageURL)); err != nil {
+		t.Fatalf("load the status page: %v", err)
+	}
+	text := func(sel string) string {
+		t.Helper()
+		s, err := chromedp.Run(bctx, chromedp.Text(chromedp.CSS(sel)))
+		if err != nil {
+			t.Fatalf("text of %s: %v", sel, err)
+		}
+		return strings.TrimSpace(s)
+	}
+
+	for watch, want := range map[string]string{
+		"releases": "ok", "status-api": "failing", "limited": "paused", "fresh": "waiting for baseline",
+	} {
+		if got := text(`tr[data-watch="` + watch + `"] .badge`); got != want {
+			t.Errorf("watch %s shows %q, want %q", watch, got, want)
+		}
+	}
+
+	// The diff, with the colours of the stylesheet: the page's
+	// Content-Security-Policy allows it by hash, so a wrong hash shows here.
+	lines, err := chromedp.Run(bctx, chromedp.Evaluate[[]diffLineInPage](`[...document.querySelectorAll('[id="`+sc.eventID+`"] .diff-line')].map(li => ({
+		class: li.className,
+		text: li.querySelector('.text').textContent,
+		background: getComputedStyle(li).backgroundColor,
+	}))`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []diffLineInPage{
+		{"diff-line diff-add", `3 "c"`, "rgb(232, 247, 237)"},
+		{"diff-line diff-chg", `1 name: "a" → "a2"`, "rgb(255, 246, 220)"},
+		{"diff-line diff-del", `2 "b"`, "rgb(253, 238, 236)"},
+	}
+	if len(lines) != len(want) {
+		t.Fatalf("diff lines %+v, want %+v", lines, want)
+	}
+	for i := range want {
+		if lines[i] != want[i] {
+			t.Errorf("diff line %d = %+v, want %+v", i, lines[i], want[i])
+		}
+	}
+	if got := text(`tr.failed-row[data-event="` + sc.eventID + `"] td[data-label="Attempts"]`); got != "2" {
+		t.Errorf("the failed delivery shows %s attempts, want 2 (retry = [\"100ms\"])", got)
+	}
+
+	shot, err := chromedp.Run(bctx, chromedp.FullScreenshot(100))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.MkdirAll(filepath.Dir(screenshotOutput), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(screenshotOutput, shot, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if *updateScreenshot {
+		if err := os.WriteFile(screenshotFile, shot, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if len(shot) > 300<<10 {
+		t.Errorf("the screenshot is %d KB, want at most 300", len(shot)>>10)
+	}
+
+	// Press Redeliver: the POST passes the same-origin check, and the
+	// redirect keeps the token.
+	sc.rc.setStatus(http.StatusOK)
+	resp, err := chromedp.RunResponse(bctx, chromedp.Click(chromedp.CSS(`tr.failed-row[data-event="`+sc.eventID+`"] button`)))
+	if err != nil {
+		t.Fatalf("press redeliver: %v", err)
+	}
+	if resp.Status != http.StatusOK {
+		t.Fatalf("after redeliver the page answers %d", resp.Status)
+	}
+	loc, err := chromedp.Run(bctx, chromedp.Location())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(loc, "queued=1") || !strings.Contains(loc, "token="+token) {
+		t.Errorf("redirected to %s, want queued=1 and the token", loc)
+	}
+	if got := text(".notice"); got != "Queued 1 delivery again." {
+		t.Errorf("notice %q", got)
+	}
+
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		if err := chromedp.Do(bctx, chromedp.Navigate(pageURL)); err != nil {
+			t.Fatal(err)
+		}
+		delivered, err := chromedp.Run(bctx, chromedp.Evaluate[bool](`!!document.querySelector('[id="`+sc.eventID+`"] .pill-delivered')`))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if delivered {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("the page never showed the event delivered")
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	if out := mustCLI(t, "deliveries", "--state", store.StateDelivered, "--config", sc.env.cfg); !strings.Contains(out, sc.eventID) {
+		t.Errorf("the CLI does not list the event delivered:\n%s", out)
+	}
+	if n, err := chromedp.Run(bctx, chromedp.Evaluate[int](`document.querySelectorAll('tr.failed-row').length`)); err != nil || n != 0 {
+		t.Errorf("%d failed deliveries still listed (%v)", n, err)
+	}
+}

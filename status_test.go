@@ -1,0 +1,439 @@
+package main
+
+import (
+	"encoding/json"
+	"fmt"
+	"html"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/pollhook/pollhook/store"
+)
+
+// statusScenario is a daemon with one watch of each state, a change event
+// and a dead letter.
+type statusScenario struct {
+	env     *daemonEnv
+	rc      *testReceiver
+	eventID string
+}
+
+const (
+	watchSecret = "watch-api-key-s3cret"
+	hookSecret  = "hook-token-s3cret"
+	// htmlWatch is a watch name the page must escape.
+	htmlWatch = `<b>bad</b> "api"`
+)
+
+// scenarioOptions vary newStatusScenario.
+type scenarioOptions struct {
+	listen, token string
+	// retry is the target's retry schedule, in TOML; failing is the name
+	// of the failing watch.
+	retry, failing string
+}
+
+// newStatusScenario starts a daemon whose watches are ok (releases, with
+// one change), failing (o.failing), paused by a 429 (limited) and
+// waiting for a baseline (fresh), and whose target answers 500 until the
+// test says otherwise, so the change's delivery fails for good.
+func newStatusScenario(t *testing.T, o scenarioOptions) *statusScenario {
+	t.Helper()
+	api := &testAPI{body: releasesV1}
+	apiSrv := httptest.NewServer(api)
+	t.Cleanup(apiSrv.Close)
+	bad := failingAPI(t)
+	limited := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+		w.Header().Set("Retry-After", "3600")
+		http.Error(w, "slow down", http.StatusTooManyRequests)
+	}))
+	t.Cleanup(limited.Close)
+	rc := &testReceiver{status: http.StatusInternalServerError}
+	rcSrv := httptest.NewServer(rc)
+	t.Cleanup(rcSrv.Close)
+
+	auth := ""
+	if o.token != "" {
+		auth = fmt.Sprintf("auth_token = %q", o.token)
+	}
+	cfg := writeFile(t, filepath.Join(t.TempDir(), "pollhook.toml"), fmt.Sprintf(`db = "state.db"
+listen = %q
+%s
+
+[[target]]
+name = "hook"
+url = %q
+secret = %q
+retry = %s
+
+[[watch]]
+name = "releases"
+url = %q
+schedule = "@every 1h"
+select = "data.items"
+key = "id"
+ignore = ["#.updated_at"]
+notify = ["hook"]
+
+[[watch]]
+name = %q
+url = %q
+schedule = "@every 1h"
+notify = ["hook"]
+
+[[watch]]
+name = "limited"
+url = %q
+schedule = "@every 1h"
+notify = ["hook"]
+
+[[watch]]
+name = "fresh"
+url = "http://127.0.0.1:1/never-polled"
+schedule = "@every 1h"
+notify = ["hook"]
+`, o.listen, auth, rcSrv.URL+"/hook?token="+hookSecret, testSecret, o.retry, apiSrv.URL+"/releases?api_key="+watchSecret,
+		o.failing, bad.URL, limited.URL))
+	env := startDaemon(t, cfg, o.listen, o.token)
+
+	mustCLI(t, "once", "--config", cfg, "--watch", "releases") // baseline
+	for _, w := range []string{o.failing, "limited"} {
+		if _, _, code := cli(t, "once", "--config", cfg, "--watch", w); code != 1 {
+			t.Fatalf("once of %s: exit %d, want 1", w, code)
+		}
+	}
+	api.set(releasesV2)
+	out := mustCLI(t, "once", "--config", cfg, "--watch", "releases")
+	var ev struct {
+		ID string `json:"id"`
+	}
+	if err := json.Unmarshal([]byte(out), &ev); err != nil || ev.ID == "" {
+		t.Fatalf("once printed %q", out)
+	}
+	waitUntil(t, 10*time.Second, "the delivery to fail", func() bool {
+		return strings.Contains(mustCLI(t, "deliveries", "--state", "failed", "--config", cfg), ev.ID)
+	})
+	return &statusScenario{env: env, rc: rc, eventID: ev.ID}
+}
+
+// watchRowHTML is the table row of a watch on the page.
+func watchRowHTML(t *testing.T, page, name string) string {
+	t.Helper()
+	marker := `data-watch="` + html.EscapeString(name) + `"`
+	i := strings.Index(page, marker)
+	if i < 0 {
+		t.Fatalf("the page has no row for watch %s", name)
+	}
+	row, _, _ := strings.Cut(page[i:], "</tr>")
+	return row
+}
+
+// noRedirect is a client that shows redirects instead of following them.
+var noRedirect = &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+
+// postForm posts the page's form, with the headers a browser would add.
+func postForm(t *testing.T, target string, form url.Values, headers map[string]string) *http.Response {
+	t.Helper()
+	req, err := http.NewRequest(http.MethodPost, target, strings.NewReader(form.Encode()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	for k, v := range headers {
+		req.Header.Set(k, v)
+	}
+	resp, err := noRedirect.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, _ = io.Copy(io.Discard, resp.Body)
+	resp.Body.Close()
+	return resp
+}
+
+func TestStatusPage(t *testing.T) {
+	sc := newStatusScenario(t, scenarioOptions{listen: freeAddr(t), retry: "[]", failing: htmlWatch})
+	env := sc.env
+
+	req, _ := http.NewRequest(http.MethodGet, env.base+"/", nil)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	page := string(body)
+	if resp.StatusCode != http.StatusOK || !strings.HasPrefix(resp.Header.Get("Content-Type"), "text/html") {
+		t.Fatalf("GET /: %d %s", resp.StatusCode, resp.Header.Get("Content-Type"))
+	}
+	if csp := resp.Header.Get("Content-Security-Policy"); !strings.Contains(csp, "default-src 'none'") || !strings.Contains(csp, "frame-ancestors 'none'") {
+		t.Errorf("Content-Security-Policy %q", csp)
+	}
+
+	t.Run("watches", func(t *testing.T) {
+		for _, c := range []struct{ watch, badge, text string }{
+			{"releases", "badge-ok", ">ok<"},
+			{htmlWatch, "badge-failing", "1 failed poll in a row"},
+			{"limited", "badge-paused", "no request before"},
+			{"fresh", "badge-waiting", "waiting for baseline"},
+		} {
+			row := watchRowHTML(t, page, c.watch)
+			if !strings.Contains(row, c.badge) || !strings.Contains(row, c.text) {
+				t.Errorf("row of %s lacks %s / %q:\n%s", c.watch, c.badge, c.text, row)
+			}
+		}
+		if row := watchRowHTML(t, page, htmlWatch); !strings.Contains(row, "HTTP 500") {
+			t.Errorf("the failing watch's row does not say why:\n%s", row)
+		}
+		if row := watchRowHTML(t, page, "releases"); strings.Count(row, "<time") != 3 {
+			t.Errorf("releases row should show last poll, last change and next run:\n%s", row)
+		}
+	})
+
+	t.Run("escaping and secrets", func(t *testing.T) {
+		if strings.Contains(page, "<b>bad</b>") || !strings.Contains(page, "&lt;b&gt;bad&lt;/b&gt;") {
+			t.Error("a watch name is not HTML-escaped")
+		}
+		for _, secret := range []string{watchSecret, hookSecret} {
+			if strings.Contains(page, secret) {
+				t.Errorf("the page shows the secret %q", secret)
+			}
+		}
+		if !strings.Contains(page, "token=REDACTED") {
+			t.Error("the target URL is not shown redacted")
+		}
+	})
+
+	t.Run("diff", func(t *testing.T) {
+		for _, want := range []string{
+			`<li class="diff-line diff-add"><span class="sign" aria-hidden="true">&#43;</span><span class="text">3 &#34;c&#34;</span></li>`,
+			`<li class="diff-line diff-del"><span class="sign" aria-hidden="true">-</span><span class="text">2 &#34;b&#34;</span></li>`,
+			`<li class="diff-line diff-chg"><span class="sign" aria-hidden="true">~</span><span class="text">1 name: &#34;a&#34; → &#34;a2&#34;</span></li>`,
+			`releases changed: 1 added, 1 removed, 1 changed`,
+			`id="` + sc.eventID + `"`,
+			`pill-failed`,
+		} {
+			if !strings.Contains(page, want) {
+				t.Errorf("the page lacks %s", want)
+			}
+		}
+	})
+
+	t.Run("failed deliveries", func(t *testing.T) {
+		for _, want := range []string{
+			`<tr class="failed-row" data-event="` + sc.eventID + `">`,
+			`<form method="post" action="/ui/redeliver">`,
+			`<input type="hidden" name="event_id" value="` + sc.eventID + `">`,
+			`<input type="hidden" name="target" value="hook">`,
+			`<input type="hidden" name="state" value="failed">`,
+			`Redeliver all failed to hook`,
+			`<b>1</b> failed`,
+		} {
+			if !strings.Contains(page, want) {
+				t.Errorf("the page lacks %s", want)
+			}
+		}
+	})
+
+	t.Run("redeliver", func(t *testing.T) {
+		form := url.Values{"event_id": {sc.eventID}, "target": {"hook"}}
+		origin := env.base
+		for _, c := range []struct {
+			name    string
+			headers map[string]string
+		}{
+			{"other origin", map[string]string{"Origin": "http://evil.example"}},
+			{"other port", map[string]string{"Origin": "http://127.0.0.1:1"}},
+			{"null origin", map[string]string{"Origin": "null"}},
+			{"cross-site fetch", map[string]string{"Sec-Fetch-Site": "cross-site"}},
+			{"same-site fetch", map[string]string{"Sec-Fetch-Site": "same-site", "Origin": origin}},
+		} {
+			if resp := postForm(t, env.base+"/ui/redeliver", form, c.headers); resp.StatusCode != http.StatusForbidden {
+				t.Errorf("%s: POST answered %d, want 403", c.name, resp.StatusCode)
+			}
+		}
+		if resp := postForm(t, env.base+"/ui/redeliver", url.Values{"target": {"hook"}}, nil); resp.StatusCode != http.StatusBadRequest {
+			t.Errorf("a form without event_id or state: %d, want 400", resp.StatusCode)
+		}
+		if out := mustCLI(t, "deliveries", "--state", "failed", "--config", env.cfg); !strings.Contains(out, sc.eventID) {
+			t.Fatalf("a refused POST changed the delivery:\n%s", out)
+		}
+
+		sc.rc.setStatus(http.StatusOK)
+		resp := postForm(t, env.base+"/ui/redeliver", form, map[string]string{"Origin": origin, "Sec-Fetch-Site": "same-origin"})
+		if resp.StatusCode != http.StatusSeeOther || resp.Header.Get("Location") != "/?queued=1#outbox" {
+			t.Fatalf("same-origin POST: %d to %q, want 303 to /?queued=1#outbox", resp.StatusCode, resp.Header.Get("Location"))
+		}
+		waitUntil(t, 10*time.Second, "the redelivery", func() bool {
+			return strings.Contains(mustCLI(t, "deliveries", "--state", store.StateDelivered, "--config", env.cfg), sc.eventID)
+		})
+		_, page := env.get(t, "/?queued=1", "")
+		for _, want := range []string{"Queued 1 delivery again.", "pill-delivered", "<b>0</b> failed"} {
+			if !strings.Contains(page, want) {
+				t.Errorf("after the redelivery the page lacks %q", want)
+			}
+		}
+		if strings.Contains(page, `class="failed-row"`) {
+			t.Error("after the redelivery the page still lists a failed delivery")
+		}
+	})
+}
+
+// TestStatusPage_AuthToken: on a non-loopback listen the page, its
+// forms and /metrics need the auth_token; ?token= carries through forms
+// and redirects.
+func TestStatusPage_AuthToken(t *testing.T) {
+	const token = "page-t0ken+/="
+	_, port, _ := strings.Cut(freeAddr(t), ":")
+	sc := newStatusScenario(t, scenarioOptions{listen: "0.0.0.0:" + port, token: token, retry: "[]", failing: htmlWatch})
+	env := sc.env
+	q := "?" + url.Values{"token": {token}}.Encode()
+
+	for _, c := range []struct {
+		path, auth string
+		want       int
+	}{
+		{"/", "", http.StatusUnauthorized},
+		{"/?token=wrong", "", http.StatusUnauthorized},
+		{"/" + q, "", http.StatusOK},
+		{"/", "bearer", http.StatusOK},
+		{"/metrics", "", http.StatusUnauthorized},
+		{"/metrics", "bearer", http.StatusOK},
+		{"/readyz", "", http.StatusUnauthorized},
+		{"/readyz" + q, "", http.StatusOK},
+		{"/healthz", "", http.StatusOK},
+	} {
+		if got, _ := env.get(t, c.path, c.auth); got != c.want {
+			t.Errorf("GET %s (%s) = %d, want %d", c.path, c.auth, got, c.want)
+		}
+	}
+
+	_, page := env.get(t, "/"+q, "")
+	escaped := html.EscapeString(q)
+	for _, want := range []string{
+		`action="/ui/redeliver` + escaped + `"`,
+		`href="/metrics` + escaped + `"`,
+	} {
+		if !strings.Contains(page, want) {
+			t.Errorf("the page opened with ?token= lacks %s", want)
+		}
+	}
+	_, page = env.get(t, "/", "bearer")
+	if strings.Contains(page, "page-t0ken") {
+		t.Error("a page opened with a Bearer header puts the token in its URLs")
+	}
+
+	form := url.Values{"state": {"failed"}, "target": {"hook"}}
+	same := map[string]string{"Origin": env.base, "Sec-Fetch-Site": "same-origin"}
+	if resp := postForm(t, env.base+"/ui/redeliver", form, same); resp.StatusCode != http.StatusUnauthorized {
+		t.Errorf("POST without the token: %d, want 401", resp.StatusCode)
+	}
+	sc.rc.setStatus(http.StatusOK)
+	resp := postForm(t, env.base+"/ui/redeliver"+q, form, same)
+	want := "/?" + url.Values{"queued": {"1"}, "token": {token}}.Encode() + "#outbox"
+	if resp.StatusCode != http.StatusSeeOther || resp.Header.Get("Location") != want {
+		t.Fatalf("POST with the token: %d to %q, want 303 to %q", resp.StatusCode, resp.Header.Get("Location"), want)
+	}
+	if got, _ := env.get(t, resp.Header.Get("Location"), ""); got != http.StatusOK {
+		t.Errorf("the redirect target answers %d", got)
+	}
+}
+
+func TestReadyz(t *testing.T) {
+	db, err := store.Open(filepath.Join(t.TempDir(), "state.db"), store.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	d := &daemon{db: db}
+	o := newObserver(d)
+	get := func() (int, string) {
+		rec := httptest.NewRecorder()
+		o.readyz(rec, httptest.NewRequest(http.MethodGet, "/readyz", nil))
+		return rec.Code, rec.Body.String()
+	}
+	if code, body := get(); code != http.StatusServiceUnavailable || !strings.Contains(body, "scheduler is not running") {
+		t.Errorf("before the scheduler runs: %d %q", code, body)
+	}
+	d.running.Store(true)
+	if code, body := get(); code != http.StatusOK || body != "ready\n" {
+		t.Errorf("running: %d %q", code, body)
+	}
+	db.Close()
+	if code, body := get(); code != http.StatusServiceUnavailable || !strings.Contains(body, "database") {
+		t.Errorf("with the database closed: %d %q", code, body)
+	}
+}
+
+func TestSameOrigin(t *testing.T) {
+	tests := []struct {
+		name    string
+		host    string
+		headers map[string]string
+		ok      bool
+	}{
+		{"no browser headers (curl)", "127.0.0.1:9180", nil, true},
+		{"same origin", "127.0.0.1:9180", map[string]string{"Origin": "http://127.0.0.1:9180", "Sec-Fetch-Site": "same-origin"}, true},
+		{"origin only", "pollhook.lan:9180", map[string]string{"Origin": "http://pollhook.lan:9180"}, true},
+		{"host case", "PollHook.lan", map[string]string{"Origin": "http://pollhook.lan"}, true},
+		{"typed by the user", "127.0.0.1:9180", map[string]string{"Sec-Fetch-Site": "none"}, true},
+		{"cross-site", "127.0.0.1:9180", map[string]string{"Sec-Fetch-Site": "cross-site"}, false},
+		{"same-site", "127.0.0.1:9180", map[string]string{"Sec-Fetch-Site": "same-site"}, false},
+		{"other origin", "127.0.0.1:9180", map[string]string{"Origin": "https://evil.example"}, false},
+		{"other port", "127.0.0.1:9180", map[string]string{"Origin": "http://127.0.0.1:8080"}, false},
+		{"null origin", "127.0.0.1:9180", map[string]string{"Origin": "null"}, false},
+		{"same-origin but foreign Origin", "127.0.0.1:9180", map[string]string{"Origin": "http://evil.example", "Sec-Fetch-Site": "same-origin"}, false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			r := httptest.NewRequest(http.MethodPost, "/ui/redeliver", nil)
+			r.Host = tt.host
+			for k, v := range tt.headers {
+				r.Header.Set(k, v)
+			}
+			if err := sameOrigin(r); (err == nil) != tt.ok {
+				t.Errorf("sameOrigin = %v, want ok %v", err, tt.ok)
+			}
+		})
+	}
+}
+
+func TestDisplayURL(t *testing.T) {
+	tests := map[string]string{
+		"https://api.example/v1/releases":                  "https://api.example/v1/releases",
+		"https://user:pw@api.example/v1?api_key=k&page=2":  "https://api.example/v1?…",
+		"http://127.0.0.1:8080/a%20b":                      "http://127.0.0.1:8080/a%20b",
+		"https://api.example/graphql?query=%7Bviewer%7D#x": "https://api.example/graphql?…",
+	}
+	for in, want := range tests {
+		if got := displayURL(in); got != want {
+			t.Errorf("displayURL(%q) = %q, want %q", in, got, want)
+		}
+	}
+}
+
+func TestAt(t *testing.T) {
+	now := time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)
+	tests := []struct {
+		t    time.Time
+		want string
+	}{
+		{time.Time{}, "—"},
+		{now, "now"},
+		{now.Add(-45 * time.Second), "45s ago"},
+		{now.Add(-4*time.Minute - 10*time.Second), "4m 10s ago"},
+		{now.Add(3*time.Hour + 5*time.Minute), "in 3h 5m"},
+		{now.Add(-50 * time.Hour), "2d 2h ago"},
+		{now.Add(time.Hour), "in 1h"},
+	}
+	for _, tt := range tests {
+		if got := at(tt.t, now).Rel; got != tt.want {
+			t.Errorf("at(%v) = %q, want %q", tt.t, got, tt.want)
+		}
+	}
+}
