@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"net"
 	"net/http"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"time"
@@ -29,6 +30,14 @@ func (d *daemon) apiHandler() http.Handler {
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) {
 		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 		fmt.Fprintln(w, "ok")
+	})
+	mux.HandleFunc("GET /api/info", func(w http.ResponseWriter, _ *http.Request) {
+		cfg := d.config()
+		path, err := filepath.Abs(cfg.File)
+		if err != nil {
+			path = cfg.File
+		}
+		writeJSON(w, http.StatusOK, daemonInfo{Version: buildVersion(), Config: path, DB: cfg.DB})
 	})
 	mux.HandleFunc("GET /api/deliveries", s.deliveries)
 	mux.HandleFunc("GET /api/events/{id}/deliveries", s.delivery)
@@ -56,6 +65,14 @@ func (s *apiServer) auth(next http.Handler) http.Handler {
 			// name was rebound to 127.0.0.1 must not read or drive it.
 			writeError(w, http.StatusForbidden, fmt.Errorf("unexpected Host %q for a local API", r.Host))
 			return
+		}
+		if r.Method != http.MethodGet && r.Method != http.MethodHead {
+			// Another site's page in the user's browser must not drive
+			// the API (redeliver, once, reload) with a simple request.
+			if err := sameOrigin(r); err != nil {
+				writeError(w, http.StatusForbidden, err)
+				return
+			}
 		}
 		token := cfg.AuthToken // a reload may change it
 		if token == "" || r.URL.Path == "/healthz" {

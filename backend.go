@@ -9,11 +9,11 @@ import (
 	"io"
 	"net/http"
 	"net/url"
+	"os"
 	"strconv"
 	"time"
 
 	"github.com/pollhook/pollhook/config"
-	"github.com/pollhook/pollhook/notify"
 	"github.com/pollhook/pollhook/store"
 )
 
@@ -57,7 +57,7 @@ func (l *local) disabledTargets(ctx context.Context) (map[string]bool, error) {
 	}
 	out := map[string]bool{}
 	for name, s := range states {
-		if t := l.cfg().Target(name); s.Disabled && (t == nil || s.Config == notify.TargetFingerprint(t)) {
+		if t := l.cfg().Target(name); s.Disabled && (t == nil || s.Config == t.Fingerprint()) {
 			out[name] = true
 		}
 	}
@@ -146,8 +146,12 @@ func (l *local) history(ctx context.Context, watch string, limit int) ([]json.Ra
 }
 
 func (l *local) enableTarget(ctx context.Context, name string) error {
-	if l.cfg().Target(name) == nil {
+	t := l.cfg().Target(name)
+	if t == nil {
 		return fmt.Errorf("no target named %q in %s", name, l.cfg().File)
+	}
+	if t.Disabled {
+		return fmt.Errorf("target %q is disabled in %s (disabled = true): remove that line and reload", name, l.cfg().File)
 	}
 	if l.enable != nil {
 		return l.enable(ctx, name)
@@ -164,12 +168,42 @@ type remote struct {
 
 var _ backend = (*remote)(nil)
 
-func newRemote(cfg *config.Config) (*remote, error) {
+// daemonInfo is GET /api/info: which daemon answers.
+type daemonInfo struct {
+	Version string `json:"version"`
+	Config  string `json:"config"`
+	DB      string `json:"db"`
+}
+
+// findDaemon asks the daemon on cfg's listen address who it is, and
+// returns a client for it when it runs the same configuration file; nil
+// when no daemon answers (or one for another file does).
+func findDaemon(ctx context.Context, cfg *config.Config) (*remote, error) {
 	if cfg.Listen == "" {
-		return nil, errors.New("the database is in use by a running pollhook, and its local API is off (listen = \"\"): " +
-			"stop the daemon, or set listen to use this command while it runs")
+		return nil, nil
 	}
-	return &remote{base: "http://" + cfg.Listen, token: cfg.AuthToken, client: &http.Client{Timeout: 2 * time.Minute}}, nil
+	r := &remote{base: "http://" + cfg.Listen, token: cfg.AuthToken, client: &http.Client{Timeout: 2 * time.Minute}}
+	probe, cancel := context.WithTimeout(ctx, 2*time.Second)
+	defer cancel()
+	var info daemonInfo
+	err := r.call(probe, http.MethodGet, "/api/info", nil, &info)
+	var unreachable *url.Error
+	switch {
+	case errors.As(err, &unreachable):
+		return nil, nil // nothing listens there: no daemon
+	case err != nil:
+		return nil, fmt.Errorf("the daemon on %s: %w", cfg.Listen, err)
+	case !sameFile(info.Config, cfg.File):
+		return nil, nil
+	}
+	return r, nil
+}
+
+// sameFile reports whether two paths name the same file.
+func sameFile(a, b string) bool {
+	ai, err1 := os.Stat(a)
+	bi, err2 := os.Stat(b)
+	return err1 == nil && err2 == nil && os.SameFile(ai, bi)
 }
 
 // call sends a request to the daemon and decodes its JSON answer into out.
@@ -194,7 +228,7 @@ func (r *remote) call(ctx context.Context, method, path string, in, out any) err
 	}
 	resp, err := r.client.Do(req)
 	if err != nil {
-		return fmt.Errorf("ask the running daemon at %s: %w", r.base, err)
+		return err
 	}
 	defer resp.Body.Close()
 	data, err := io.ReadAll(io.LimitReader(resp.Body, 64<<20))

@@ -11,6 +11,7 @@ import (
 	"net/http"
 	"os"
 	"os/signal"
+	"path/filepath"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -82,6 +83,9 @@ type daemon struct {
 	level    *slog.LevelVar
 	sd       *sdNotifier
 	reloadMu sync.Mutex
+	// hup receives SIGHUP; cmdRun subscribes before anything else, so a
+	// reload asked for during start-up does not kill the process.
+	hup chan os.Signal
 }
 
 // newDaemon opens the store and builds the poller and the dispatcher.
@@ -189,9 +193,12 @@ func (d *daemon) serve(ctx context.Context) error {
 	d.sd.send(fmt.Sprintf("READY=1\nSTATUS=polling %d watches", len(d.config().Watches)))
 	go d.sd.watchdogLoop(ctx, func() bool { return d.running.Load() && d.db.Ping(ctx) == nil })
 
-	hup := make(chan os.Signal, 1)
-	signal.Notify(hup, syscall.SIGHUP)
-	defer signal.Stop(hup)
+	hup := d.hup
+	if hup == nil {
+		hup = make(chan os.Signal, 1)
+		signal.Notify(hup, syscall.SIGHUP)
+		defer signal.Stop(hup)
+	}
 	go func() {
 		for {
 			select {
@@ -229,6 +236,9 @@ func (d *daemon) serve(ctx context.Context) error {
 }
 
 func cmdRun(ctx context.Context, args []string, stderr io.Writer) error {
+	hup := make(chan os.Signal, 1)
+	signal.Notify(hup, syscall.SIGHUP)
+	defer signal.Stop(hup)
 	fs := newFlags("run", stderr)
 	cfgPath := fs.String("config", config.DefaultFile, "configuration `file`")
 	pos, err := parseFlags(fs, args)
@@ -247,7 +257,7 @@ func cmdRun(ctx context.Context, args []string, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	d.level = level
+	d.level, d.hup = level, hup
 	return d.serve(ctx)
 }
 
@@ -263,6 +273,23 @@ func cmdOnce(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	if err := noArgs("once", pos); err != nil {
 		return err
 	}
+	// A daemon running this configuration polls for us: it holds the
+	// database, and it has the service's environment and credentials.
+	if partial, err := config.LoadPartial(*cfgPath); partial != nil {
+		r, err := findDaemon(ctx, partial)
+		if err != nil {
+			return err
+		}
+		if r != nil {
+			res, err := r.once(ctx, *watchName, *dryRun)
+			if err != nil {
+				return err
+			}
+			return printOnce(res, max(len(partial.Watches), 1), stdout, stderr)
+		}
+	} else if errors.Is(err, os.ErrNotExist) {
+		return err
+	}
 	cfg, err := loadConfig(*cfgPath, stderr)
 	if err != nil {
 		return err
@@ -275,19 +302,22 @@ func cmdOnce(ctx context.Context, args []string, stdout, stderr io.Writer) error
 		}
 		watches = []*config.Watch{w}
 	}
-	log := newLogger(stderr, slog.LevelInfo)
-	d, err := newDaemon(ctx, cfg, log, cliLockTimeout)
+	log, _ := configLogger(stderr, cfg)
+	lockTimeout := cliLockTimeout
+	if *dryRun && !store.Exists(cfg.DB) {
+		// A dry run stores nothing, not even a new database file.
+		dir, err := os.MkdirTemp("", "pollhook-dry-run-")
+		if err != nil {
+			return err
+		}
+		defer os.RemoveAll(dir)
+		copied := *cfg
+		copied.DB = filepath.Join(dir, "dry-run.db")
+		cfg = &copied
+	}
+	d, err := newDaemon(ctx, cfg, log, lockTimeout)
 	if errors.Is(err, store.ErrLocked) {
-		// A daemon holds the database: ask it to poll now.
-		r, rerr := newRemote(cfg)
-		if rerr != nil {
-			return rerr
-		}
-		res, rerr := r.once(ctx, *watchName, *dryRun)
-		if rerr != nil {
-			return rerr
-		}
-		return printOnce(res, len(watches), stdout, stderr)
+		return fmt.Errorf("%w, and no daemon for %s answers on listen %q", err, cfg.File, cfg.Listen)
 	}
 	if err != nil {
 		return err
@@ -332,6 +362,10 @@ func (d *daemon) pollAll(ctx context.Context, watches []*config.Watch, dryRun bo
 		if r.err != nil {
 			res.Failed = append(res.Failed, watches[i].Name)
 			res.Errors = append(res.Errors, fmt.Sprintf("watch %q: %v", watches[i].Name, r.err))
+			continue
+		}
+		if r.out.Skipped {
+			res.Errors = append(res.Errors, fmt.Sprintf("watch %q: not polled: a poll of it is already running (its changes are delivered as usual)", watches[i].Name))
 			continue
 		}
 		for _, ev := range []*notify.Event{r.out.Health, r.out.Event} {

@@ -17,19 +17,23 @@ import (
 	"github.com/pollhook/pollhook/store"
 )
 
-// openBackend opens the database for an inspection command, or, when a
-// running daemon holds it, returns a client of the daemon's local API.
-func openBackend(cfg *config.Config) (backend, func(), error) {
+// openBackend returns what an inspection command reads from: the
+// running daemon's local API when one runs this configuration (bbolt lets
+// only one process open the database), else the database file itself.
+func openBackend(ctx context.Context, cfg *config.Config) (backend, func(), error) {
+	r, err := findDaemon(ctx, cfg)
+	if err != nil {
+		return nil, nil, err
+	}
+	if r != nil {
+		return r, func() {}, nil
+	}
 	if !store.Exists(cfg.DB) {
-		return nil, nil, fmt.Errorf("no database at %s yet (it is created by pollhook run or once)", cfg.DB)
+		return nil, nil, fmt.Errorf("no database at %s yet (it is created by pollhook run or once), and no daemon answers on listen", cfg.DB)
 	}
 	db, err := store.Open(cfg.DB, store.Options{LockTimeout: cliLockTimeout})
 	if errors.Is(err, store.ErrLocked) {
-		r, err := newRemote(cfg)
-		if err != nil {
-			return nil, nil, err
-		}
-		return r, func() {}, nil
+		return nil, nil, fmt.Errorf("%w, and no daemon for %s answers on listen %q", err, cfg.File, cfg.Listen)
 	}
 	if err != nil {
 		return nil, nil, err
@@ -38,18 +42,50 @@ func openBackend(cfg *config.Config) (backend, func(), error) {
 }
 
 // withBackend loads the configuration and runs fn with a backend for it,
-// closing the database afterwards.
-func withBackend(cfgPath string, stderr io.Writer, fn func(backend, *config.Config) error) error {
-	cfg, err := loadConfig(cfgPath, stderr)
+// closing the database afterwards. The inspection commands only need the
+// top-level keys (db, listen, auth_token): problems elsewhere, such as a
+// ${VAR} only the service's environment sets, do not stop them.
+func withBackend(ctx context.Context, cfgPath string, stderr io.Writer, fn func(backend, *config.Config) error) error {
+	cfg, err := loadPartialConfig(cfgPath, stderr)
 	if err != nil {
 		return err
 	}
-	b, closeDB, err := openBackend(cfg)
+	b, closeDB, err := openBackend(ctx, cfg)
 	if err != nil {
 		return err
 	}
 	defer closeDB()
 	return fn(b, cfg)
+}
+
+// loadPartialConfig loads a configuration for a command that needs its
+// top-level keys only; it fails on problems there and mentions the rest.
+func loadPartialConfig(path string, stderr io.Writer) (*config.Config, error) {
+	cfg, err := config.LoadPartial(path)
+	var errs config.Errors
+	if err != nil && !errors.As(err, &errs) {
+		return nil, err
+	}
+	if cfg == nil {
+		for _, e := range errs {
+			fmt.Fprintln(stderr, e)
+		}
+		return nil, exitError{1}
+	}
+	var fatal int
+	for _, e := range errs {
+		if e.Section == "" {
+			fmt.Fprintln(stderr, e)
+			fatal++
+		}
+	}
+	if fatal > 0 {
+		return nil, exitError{1}
+	}
+	if len(errs) > 0 {
+		fmt.Fprintf(stderr, "note: %s has %d problem(s) outside db, listen and auth_token (pollhook check lists them)\n", path, len(errs))
+	}
+	return cfg, nil
 }
 
 // inspectFlags are the flags every inspection command has.
@@ -89,7 +125,7 @@ func cmdDeliveries(ctx context.Context, args []string, stdout, stderr io.Writer)
 	default:
 		return usageError{fmt.Sprintf("--state must be pending, failed, delivered or disabled, not %q", f.State)}
 	}
-	return withBackend(common.config, stderr, func(b backend, _ *config.Config) error {
+	return withBackend(ctx, common.config, stderr, func(b backend, _ *config.Config) error {
 		ds, err := b.deliveries(ctx, f)
 		if err != nil {
 			return err
@@ -167,7 +203,7 @@ func cmdDelivery(ctx context.Context, args []string, stdout, stderr io.Writer) e
 	if len(pos) != 1 {
 		return usageError{"delivery takes one event id (see pollhook deliveries)"}
 	}
-	return withBackend(common.config, stderr, func(b backend, _ *config.Config) error {
+	return withBackend(ctx, common.config, stderr, func(b backend, _ *config.Config) error {
 		details, err := b.delivery(ctx, pos[0])
 		if err != nil {
 			return err
@@ -180,8 +216,10 @@ func cmdDelivery(ctx context.Context, args []string, stdout, stderr io.Writer) e
 			if i > 0 {
 				fmt.Fprintln(stdout)
 			}
+			// Attempts counts the current round (a redeliver starts a new
+			// one); the log keeps every round.
 			fmt.Fprintf(stdout, "event %s  watch %s  seq %d  → target %s: %s after %d attempt(s)\n",
-				d.EventID, d.Watch, d.Seq, d.Target, d.State, d.Attempts)
+				d.EventID, d.Watch, d.Seq, d.Target, d.State, max(d.Attempts, len(dd.Attempts)))
 			if d.State == store.StatePending && !d.NextAt.IsZero() {
 				fmt.Fprintf(stdout, "next attempt %s (%s)\n", d.NextAt.Local().Format(time.RFC3339), relTime(d.NextAt, time.Now()))
 			}
@@ -222,7 +260,7 @@ func cmdRedeliver(ctx context.Context, args []string, stdout, stderr io.Writer) 
 	default:
 		return usageError{"redeliver takes one event id, or --failed"}
 	}
-	return withBackend(common.config, stderr, func(b backend, _ *config.Config) error {
+	return withBackend(ctx, common.config, stderr, func(b backend, _ *config.Config) error {
 		queued, err := b.redeliver(ctx, f)
 		if err != nil {
 			return err
@@ -260,7 +298,7 @@ func cmdHistory(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	if len(pos) != 1 {
 		return usageError{"history takes one watch name"}
 	}
-	return withBackend(common.config, stderr, func(b backend, cfg *config.Config) error {
+	return withBackend(ctx, common.config, stderr, func(b backend, cfg *config.Config) error {
 		events, err := b.history(ctx, pos[0], *limit)
 		if err != nil {
 			return err
@@ -339,7 +377,7 @@ func cmdTarget(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	if len(pos) != 2 || pos[0] != "enable" {
 		return usageError{"usage: pollhook target enable NAME"}
 	}
-	return withBackend(common.config, stderr, func(b backend, _ *config.Config) error {
+	return withBackend(ctx, common.config, stderr, func(b backend, _ *config.Config) error {
 		if err := b.enableTarget(ctx, pos[1]); err != nil {
 			return err
 		}

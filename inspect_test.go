@@ -227,6 +227,15 @@ func TestInspect_ThroughRunningDaemon(t *testing.T) {
 	} else {
 		resp.Body.Close()
 	}
+	// Another site's page cannot drive the API from a browser.
+	req, _ = http.NewRequest(http.MethodPost, "http://"+listen+"/api/redeliver", strings.NewReader(`{"state":"failed"}`))
+	req.Header.Set("Content-Type", "text/plain")
+	req.Header.Set("Origin", "http://evil.example")
+	if resp, err := http.DefaultClient.Do(req); err != nil || resp.StatusCode != http.StatusForbidden {
+		t.Errorf("cross-site POST: %v %v, want 403", resp, err)
+	} else {
+		resp.Body.Close()
+	}
 	waitUntil(t, 10*time.Second, "redelivered by the daemon", func() bool { return len(rc.hooks()) == 1 })
 	if got := rc.hooks()[0].header.Get("webhook-id"); got != ev.ID {
 		t.Errorf("redelivered webhook-id %s, want %s", got, ev.ID)
@@ -315,6 +324,46 @@ func TestAPI_AuthToken(t *testing.T) {
 	}
 	// The CLI sends the token itself.
 	mustCLI(t, "deliveries", "--config", cfg)
+	cancel()
+	<-done
+}
+
+// TestInspect_FindsDaemonUnderAnotherEnvironment is the systemd case: the
+// daemon runs with $STATE_DIRECTORY and secrets an admin's shell lacks;
+// the CLI must still find it instead of opening (or creating) a database
+// of its own.
+func TestInspect_FindsDaemonUnderAnotherEnvironment(t *testing.T) {
+	api := &testAPI{body: releasesV1}
+	apiSrv := httptest.NewServer(api)
+	defer apiSrv.Close()
+	stateDir, confDir := t.TempDir(), t.TempDir()
+	listen := freeAddr(t)
+	cfg := filepath.Join(confDir, "pollhook.toml")
+	src := fmt.Sprintf("listen = %q\n\n[[watch]]\nname = \"releases\"\nurl = %q\nbearer = \"${ONLY_IN_SERVICE}\"\nschedule = \"@every 1h\"\n", listen, apiSrv.URL)
+	if err := os.WriteFile(cfg, []byte(src), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	t.Setenv("STATE_DIRECTORY", stateDir)
+	t.Setenv("ONLY_IN_SERVICE", "s3cret")
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	var stderr syncBuffer
+	done := make(chan int, 1)
+	go func() { done <- run(ctx, []string{"run", "--config", cfg}, io.Discard, &stderr) }()
+	waitUntil(t, 10*time.Second, "local API", func() bool { return strings.Contains(stderr.String(), "local API listening") })
+	os.Unsetenv("STATE_DIRECTORY")
+	os.Unsetenv("ONLY_IN_SERVICE")
+
+	if out := mustCLI(t, "deliveries", "--config", cfg); !strings.Contains(out, "no deliveries") {
+		t.Errorf("deliveries = %q", out)
+	}
+	mustCLI(t, "once", "--config", cfg)
+	if _, err := os.Stat(filepath.Join(confDir, "pollhook.db")); err == nil {
+		t.Error("once created a second database beside the configuration")
+	}
+	if api.count() < 1 {
+		t.Error("the daemon did not poll for once")
+	}
 	cancel()
 	<-done
 }

@@ -52,8 +52,8 @@ Usage:
   pollhook check   [--config FILE]                    validate the configuration
   pollhook once    [--config FILE] [--watch NAME] [--dry-run]
                                                       poll now, print and deliver changes
-  pollhook demo    [--duration D]                     the whole pipeline on loopback, no setup
-  pollhook deliveries [--state S] [--target T] [--watch W] [--json]
+  pollhook demo    [--duration D] [--every D] [-v]    the whole pipeline on loopback, no setup
+  pollhook deliveries [--state S] [--target T] [--watch W] [--limit N] [--json]
                                                       list deliveries
   pollhook delivery ID [--json]                       every attempt of an event's deliveries
   pollhook redeliver ID | --failed [--target T]       queue deliveries again (same webhook-id)
@@ -62,8 +62,9 @@ Usage:
   pollhook test-target NAME [--config FILE]           send a sample event to a target now
   pollhook version                                    print the version
 
-The inspection commands read the database, or ask the running daemon over
-its local API (listen) when it holds the database.
+Every command but demo and version takes --config FILE. The inspection
+commands and once ask the running daemon over its local API (listen) when
+one runs this configuration, and read the database otherwise.
 
 The configuration defaults to pollhook.toml. Flags may come before or after
 positional arguments. See README.md for the configuration reference.
@@ -132,7 +133,11 @@ func parseFlags(fs *flag.FlagSet, args []string) ([]string, error) {
 	var pos []string
 	for {
 		if err := fs.Parse(args); err != nil {
-			return nil, err
+			if errors.Is(err, flag.ErrHelp) {
+				return nil, err
+			}
+			// The flag set printed the problem and the usage already.
+			return nil, exitError{2}
 		}
 		args = fs.Args()
 		if len(args) == 0 {

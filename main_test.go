@@ -314,6 +314,31 @@ func TestParseFlags_PositionalsAnywhere(t *testing.T) {
 	}
 }
 
+func TestRun_ExitCodes(t *testing.T) {
+	tests := []struct {
+		args []string
+		want int
+	}{
+		{nil, 2},
+		{[]string{"nope"}, 2},
+		{[]string{"check", "--bogus"}, 2},
+		{[]string{"history", "releases", "--limit"}, 2},
+		{[]string{"history", "--limit", "x", "releases"}, 2},
+		{[]string{"check", "--help"}, 0},
+		{[]string{"version"}, 0},
+		{[]string{"check", "--config", "/nonexistent/pollhook.toml"}, 1},
+	}
+	for _, tt := range tests {
+		var errOut bytes.Buffer
+		if got := run(context.Background(), tt.args, io.Discard, &errOut); got != tt.want {
+			t.Errorf("pollhook %q: exit %d, want %d\n%s", tt.args, got, tt.want, errOut.String())
+		}
+		if strings.Count(errOut.String(), "flag provided but not defined") > 1 {
+			t.Errorf("pollhook %q printed its error twice:\n%s", tt.args, errOut.String())
+		}
+	}
+}
+
 func TestDemo(t *testing.T) {
 	if testing.Short() {
 		t.Skip("the demo runs for seconds")
@@ -332,6 +357,14 @@ func TestDemo(t *testing.T) {
 	if strings.Contains(s, "REJECTED") {
 		t.Errorf("the demo receiver rejected a signature:\n%s", s)
 	}
+}
+
+func TestMain(m *testing.M) {
+	code := m.Run()
+	if bin, err := buildBinary(); err == nil {
+		os.RemoveAll(filepath.Dir(bin))
+	}
+	os.Exit(code)
 }
 
 // buildBinary builds pollhook once for the tests that need the real

@@ -129,6 +129,9 @@ func (d *daemon) reload() (reloadReport, error) {
 		d.log.Warn("reload: listen changed; it takes effect when pollhook restarts", "listen", old.Listen)
 		cfg.Listen = old.Listen
 	}
+	if cfg.MaxPerHost != old.MaxPerHost || cfg.MaxConcurrent != old.MaxConcurrent {
+		d.log.Warn("reload: max_per_host and max_concurrent take effect when pollhook restarts")
+	}
 	if cfg.LogFormat != old.LogFormat {
 		d.log.Warn("reload: log_format changed; it takes effect when pollhook restarts")
 	}

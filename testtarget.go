@@ -9,6 +9,7 @@ import (
 
 	"github.com/pollhook/pollhook/config"
 	"github.com/pollhook/pollhook/notify"
+	"github.com/pollhook/pollhook/poller"
 )
 
 // cmdTestTarget sends a sample event to one target now and prints what it
@@ -36,7 +37,7 @@ func cmdTestTarget(ctx context.Context, args []string, stdout, stderr io.Writer)
 	for _, w := range cfg.Watches {
 		for _, n := range w.Notify {
 			if n == t.Name {
-				watch, url = w.Name, w.URL
+				watch, url = w.Name, poller.PublicURL(w.URL)
 			}
 		}
 	}

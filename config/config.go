@@ -139,6 +139,8 @@ type Target struct {
 	// the event. ContentType is sent with it.
 	Template    *template.Template
 	ContentType string
+	// TemplateText is the template as written (for Fingerprint).
+	TemplateText string
 
 	// Retry is the delays between attempts; after the last one fails the
 	// delivery is failed (a dead letter). Timeout bounds each attempt.
@@ -150,8 +152,10 @@ type Target struct {
 
 // DefaultRetry is the Standard Webhooks retry schedule: the first attempt
 // at once, then these delays.
-var DefaultRetry = []time.Duration{5 * time.Second, 5 * time.Minute, 30 * time.Minute,
-	2 * time.Hour, 5 * time.Hour, 10 * time.Hour, 10 * time.Hour}
+func DefaultRetry() []time.Duration {
+	return []time.Duration{5 * time.Second, 5 * time.Minute, 30 * time.Minute,
+		2 * time.Hour, 5 * time.Hour, 10 * time.Hour, 10 * time.Hour}
+}
 
 // DefaultAttemptTimeout bounds one delivery attempt.
 const DefaultAttemptTimeout = 15 * time.Second
@@ -159,7 +163,7 @@ const DefaultAttemptTimeout = 15 * time.Second
 // RetrySchedule is the target's retry delays.
 func (t *Target) RetrySchedule() []time.Duration {
 	if t.Retry == nil {
-		return DefaultRetry
+		return DefaultRetry()
 	}
 	return t.Retry
 }
@@ -234,10 +238,31 @@ func Load(path string) (*Config, error) {
 	return Parse(path, src, os.LookupEnv)
 }
 
+// LoadPartial is Load for commands that only need part of the
+// configuration (the inspection commands need db, listen and auth_token):
+// it returns the configuration even when some keys are wrong, together
+// with their Errors. The configuration is nil only when the file cannot
+// be read or is not TOML.
+func LoadPartial(path string) (*Config, error) {
+	src, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("read config: %w", err)
+	}
+	return parse(path, src, os.LookupEnv)
+}
+
 // Parse decodes and validates configuration text. file names it in errors
 // and anchors relative paths; lookup resolves ${VAR}. A returned error is
 // Errors listing every problem, or a single TOML syntax error.
 func Parse(file string, src []byte, lookup func(string) (string, bool)) (*Config, error) {
+	cfg, err := parse(file, src, lookup)
+	if err != nil {
+		return nil, err
+	}
+	return cfg, nil
+}
+
+func parse(file string, src []byte, lookup func(string) (string, bool)) (*Config, error) {
 	var tree map[string]any
 	if _, err := toml.Decode(string(src), &tree); err != nil {
 		var pe toml.ParseError
@@ -246,10 +271,10 @@ func Parse(file string, src []byte, lookup func(string) (string, bool)) (*Config
 		}
 		return nil, Errors{{File: file, Err: err}}
 	}
-	r := &reader{file: file, lines: indexLines(string(src)), lookup: lookup}
+	r := &reader{file: file, lines: indexLines(string(src)), vars: vars{lookup: lookup, dir: filepath.Dir(file)}}
 	cfg := r.config(tree)
 	if len(r.errs) > 0 {
-		return nil, r.errs
+		return cfg, r.errs
 	}
 	return cfg, nil
 }
@@ -273,7 +298,7 @@ func (r *reader) config(tree map[string]any) *Config {
 		// Under systemd (StateDirectory=) a relative db lives in the
 		// service's state folder; elsewhere beside the configuration.
 		base := filepath.Dir(r.file)
-		if dirs, ok := r.lookup("STATE_DIRECTORY"); ok && dirs != "" {
+		if dirs, ok := r.vars.lookup("STATE_DIRECTORY"); ok && dirs != "" {
 			base, _, _ = strings.Cut(dirs, ":")
 		}
 		cfg.DB = filepath.Join(base, cfg.DB)
@@ -303,6 +328,7 @@ func (r *reader) config(tree map[string]any) *Config {
 		if d.str("schedule", &def.schedule) {
 			if _, err := parseSchedule(def.schedule); err != nil {
 				d.errorf("schedule", "%v", err)
+				def.schedule = DefaultSchedule // reported once here, not again per watch
 			}
 		}
 		d.duration("timeout", &def.timeout)
@@ -407,7 +433,8 @@ func (r *reader) target(i int, m map[string]any) *Target {
 		}
 		sort.Strings(kinds)
 		s.errorf("kind", "unknown kind %q (want one of %s)", t.Kind, strings.Join(kinds, ", "))
-		s.finish()
+		// Which keys belong depends on the kind: reporting them all as
+		// unknown would bury the one mistake.
 		return t
 	}
 	for _, k := range keys.required {
@@ -467,7 +494,7 @@ func (r *reader) target(i int, m map[string]any) *Target {
 		if err != nil {
 			s.errorf("template", "%v", err)
 		}
-		t.Template = parsed
+		t.Template, t.TemplateText = parsed, tmpl
 	}
 	s.str("content_type", &t.ContentType)
 	var secrets []string
@@ -621,26 +648,14 @@ func checkURL(s string) error {
 		return fmt.Errorf("bad URL: %v", errors.Unwrap(err))
 	}
 	if u.Scheme != "http" && u.Scheme != "https" {
-		return fmt.Errorf("bad URL %q: want http:// or https://", redactURL(u))
+		// The value itself stays out of the message: webhook URLs are
+		// secrets (Slack's, Discord's), and the line names the key.
+		return fmt.Errorf("bad URL: scheme %q, want http:// or https://", u.Scheme)
 	}
 	if u.Host == "" {
-		return fmt.Errorf("bad URL %q: no host", redactURL(u))
+		return errors.New("bad URL: no host")
 	}
 	return nil
-}
-
-// redactURL hides credentials in a URL that goes into a message: the
-// password, and every query value (API tokens often travel there).
-func redactURL(u *url.URL) string {
-	c := *u
-	if c.RawQuery != "" {
-		q := c.Query()
-		for k := range q {
-			q[k] = []string{"REDACTED"}
-		}
-		c.RawQuery = q.Encode()
-	}
-	return c.Redacted()
 }
 
 func validMethod(m string) bool {

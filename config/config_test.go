@@ -139,7 +139,7 @@ func TestParse_Errors(t *testing.T) {
 		{
 			name: "bad URL scheme",
 			src:  "[[watch]]\nname = \"a\"\nurl = \"ftp://x.example/\"\n",
-			want: []string{`c.toml:3: watch "a": url: bad URL "ftp://x.example/": want http:// or https://`},
+			want: []string{`c.toml:3: watch "a": url: bad URL: scheme "ftp", want http:// or https://`},
 		},
 		{
 			name: "URL without host",
@@ -313,6 +313,7 @@ func TestExpand(t *testing.T) {
 		{in: "$$HOME", want: "$HOME"},
 		{in: "cost: $5", want: "cost: $5"},
 		{in: "${file:" + secretFile + "}", want: "file-token"},
+		{in: "${file:token}", want: "file-token"}, // relative to the config's folder
 		{in: "${UNSET}", err: "environment variable UNSET is not set"},
 		{in: "${SET", err: "unclosed ${"},
 		{in: "${1BAD}", err: "bad variable name"},
@@ -320,7 +321,7 @@ func TestExpand(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.in, func(t *testing.T) {
-			got, err := expand(tt.in, lookup)
+			got, err := expand(tt.in, vars{lookup: lookup, dir: dir})
 			if tt.err != "" {
 				if err == nil || !strings.Contains(err.Error(), tt.err) {
 					t.Fatalf("expand(%q) error = %v, want %q", tt.in, err, tt.err)
@@ -339,7 +340,7 @@ func TestExpand_CredentialsDirectory(t *testing.T) {
 	if err := os.WriteFile(filepath.Join(dir, "api-token"), []byte("from-systemd\n"), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	got, err := expand("Bearer ${file:api-token}", env(map[string]string{"CREDENTIALS_DIRECTORY": dir}))
+	got, err := expand("Bearer ${file:api-token}", vars{lookup: env(map[string]string{"CREDENTIALS_DIRECTORY": dir}), dir: "/nowhere"})
 	if err != nil || got != "Bearer from-systemd" {
 		t.Fatalf("expand = %q, %v", got, err)
 	}

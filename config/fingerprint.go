@@ -39,3 +39,30 @@ func (w *Watch) Fingerprint() string {
 	h := sha256.Sum256(data)
 	return hex.EncodeToString(h[:12])
 }
+
+// Fingerprint identifies everything about a target's settings, secrets
+// included (hashed): a target a 410 disabled is enabled again when any of
+// it changes.
+func (t *Target) Fingerprint() string {
+	view := struct {
+		Name, Kind, URL, Channel, Username, IconURL, Token, ChatID, Topic string
+		Homeserver, Room, TemplateText, ContentType                       string
+		Secrets                                                           [][]byte
+		Headers                                                           map[string]string
+		Priority                                                          int
+		Tags                                                              []string
+		Retry                                                             []time.Duration
+		Timeout                                                           time.Duration
+		Disabled                                                          bool
+	}{
+		t.Name, t.Kind, t.URL, t.Channel, t.Username, t.IconURL, t.Token, t.ChatID, t.Topic,
+		t.Homeserver, t.Room, t.TemplateText, t.ContentType, t.Secrets, t.Headers, t.Priority, t.Tags,
+		t.Retry, t.Timeout, t.Disabled,
+	}
+	data, err := json.Marshal(view)
+	if err != nil {
+		return err.Error()
+	}
+	h := sha256.Sum256(data)
+	return hex.EncodeToString(h[:12])
+}

@@ -200,7 +200,7 @@ func (r *reader) requestShape(s *section, w *Watch) {
 		m, isTable := v.(map[string]any)
 		if !isTable {
 			s.errorf("variables", "want a table, got %s", typeName(v))
-		} else if vars, err := jsonValue(m, s.r.lookup); err != nil {
+		} else if vars, err := jsonValue(m, s.r.vars); err != nil {
 			s.errorf("variables", "%v", err)
 		} else {
 			w.Variables = vars.(map[string]any)
@@ -227,10 +227,10 @@ func GraphQLBody(query string, variables map[string]any) ([]byte, error) {
 
 // jsonValue turns a decoded TOML value into one encoding/json can encode,
 // expanding ${VAR} in strings. Dates become RFC 3339 strings.
-func jsonValue(v any, lookup func(string) (string, bool)) (any, error) {
+func jsonValue(v any, env vars) (any, error) {
 	switch t := v.(type) {
 	case string:
-		return expand(t, lookup)
+		return expand(t, env)
 	case int64, float64, bool:
 		return t, nil
 	case time.Time:
@@ -238,7 +238,7 @@ func jsonValue(v any, lookup func(string) (string, bool)) (any, error) {
 	case []map[string]any:
 		out := make([]any, len(t))
 		for i, e := range t {
-			x, err := jsonValue(e, lookup)
+			x, err := jsonValue(e, env)
 			if err != nil {
 				return nil, err
 			}
@@ -248,7 +248,7 @@ func jsonValue(v any, lookup func(string) (string, bool)) (any, error) {
 	case []any:
 		out := make([]any, len(t))
 		for i, e := range t {
-			x, err := jsonValue(e, lookup)
+			x, err := jsonValue(e, env)
 			if err != nil {
 				return nil, err
 			}
@@ -258,7 +258,7 @@ func jsonValue(v any, lookup func(string) (string, bool)) (any, error) {
 	case map[string]any:
 		out := make(map[string]any, len(t))
 		for k, e := range t {
-			x, err := jsonValue(e, lookup)
+			x, err := jsonValue(e, env)
 			if err != nil {
 				return nil, fmt.Errorf("%s: %w", k, err)
 			}

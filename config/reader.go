@@ -56,10 +56,10 @@ func (es Errors) Error() string {
 // reader pulls typed values out of the decoded TOML tree, expanding
 // variables and remembering every problem with its line.
 type reader struct {
-	file   string
-	lines  *lineIndex
-	lookup func(string) (string, bool) // environment
-	errs   Errors
+	file  string
+	lines *lineIndex
+	vars  vars // what ${...} expands from
+	errs  Errors
 }
 
 // section is one TOML table: the top level, [defaults], one [[watch]] ...
@@ -161,7 +161,7 @@ func (s *section) str(key string, dst *string) bool {
 		s.errorf(key, "want a string, got %s", typeName(v))
 		return false
 	}
-	out, err := expand(str, s.r.lookup)
+	out, err := expand(str, s.r.vars)
 	if err != nil {
 		s.errorf(key, "%v", err)
 		return false
@@ -226,7 +226,7 @@ func (s *section) strings(key string, single bool, dst *[]string) bool {
 			good = false
 			continue
 		}
-		x, err := expand(str, s.r.lookup)
+		x, err := expand(str, s.r.vars)
 		if err != nil {
 			s.errorf(key, "element %d: %v", i, err)
 			good = false
@@ -260,7 +260,7 @@ func (s *section) stringMap(key string, dst *map[string]string) bool {
 			good = false
 			continue
 		}
-		x, err := expand(str, s.r.lookup)
+		x, err := expand(str, s.r.vars)
 		if err != nil {
 			s.errorf(key+"."+k, "%v", err)
 			good = false
@@ -341,7 +341,7 @@ func (s *section) size(key string, dst *int64) bool {
 
 // expand replaces ${VAR}, ${VAR:-default} and ${file:/path} in s. "$$" is a
 // literal "$". An unset variable without a default is an error naming it.
-func expand(s string, lookup func(string) (string, bool)) (string, error) {
+func expand(s string, v vars) (string, error) {
 	if !strings.Contains(s, "$") {
 		return s, nil
 	}
@@ -368,7 +368,7 @@ func expand(s string, lookup func(string) (string, bool)) (string, error) {
 		}
 		ref := s[i+2 : i+2+end]
 		i += 2 + end
-		val, err := resolve(ref, lookup)
+		val, err := resolve(ref, v)
 		if err != nil {
 			return "", err
 		}
@@ -377,12 +377,24 @@ func expand(s string, lookup func(string) (string, bool)) (string, error) {
 	return b.String(), nil
 }
 
-func resolve(ref string, lookup func(string) (string, bool)) (string, error) {
+// vars is what ${...} expands from: the environment, and the folder that
+// relative ${file:...} paths start from.
+type vars struct {
+	lookup func(string) (string, bool)
+	dir    string
+}
+
+func resolve(ref string, v vars) (string, error) {
+	lookup := v.lookup
 	if path, ok := strings.CutPrefix(ref, "file:"); ok {
 		// systemd's LoadCredential= puts secrets in $CREDENTIALS_DIRECTORY:
 		// ${file:api-token} names one there.
-		if dir, ok := lookup("CREDENTIALS_DIRECTORY"); ok && dir != "" && !filepath.IsAbs(path) {
-			path = filepath.Join(dir, path)
+		if !filepath.IsAbs(path) {
+			if dir, ok := lookup("CREDENTIALS_DIRECTORY"); ok && dir != "" {
+				path = filepath.Join(dir, path)
+			} else {
+				path = filepath.Join(v.dir, path)
+			}
 		}
 		data, err := os.ReadFile(path)
 		if err != nil {

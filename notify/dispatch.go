@@ -3,8 +3,6 @@ package notify
 import (
 	"bytes"
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -231,7 +229,7 @@ func (d *Dispatcher) release(q store.Queue) {
 // target's configuration enables it again. d.mu must be held.
 func (d *Dispatcher) isDisabled(t *config.Target) bool {
 	s, ok := d.disabled[t.Name]
-	return ok && s.Disabled && s.Config == TargetFingerprint(t)
+	return ok && s.Disabled && s.Config == t.Fingerprint()
 }
 
 func (d *Dispatcher) target(name string) (*config.Target, bool) {
@@ -372,6 +370,11 @@ func (d *Dispatcher) deliver(ctx, work context.Context, log *slog.Logger, p *sto
 		}
 		at := d.clock.Now()
 		attempt, v := d.attempt(work, t, &ev, at)
+		if work.Err() != nil {
+			// Cut short by shutdown: not the target's failure, and it
+			// must not use up a retry. The delivery stays as it was.
+			return stop
+		}
 		p.Attempts++
 		res := store.Result{EventID: p.EventID, Target: p.Target, Attempt: attempt, State: store.StatePending}
 		switch {
@@ -413,7 +416,7 @@ func (d *Dispatcher) deliver(ctx, work context.Context, log *slog.Logger, p *sto
 }
 
 func (d *Dispatcher) disable(ctx context.Context, t *config.Target, reason string, at time.Time) {
-	s := store.TargetState{Disabled: true, Reason: reason, Since: at, Config: TargetFingerprint(t)}
+	s := store.TargetState{Disabled: true, Reason: reason, Since: at, Config: t.Fingerprint()}
 	d.mu.Lock()
 	d.disabled[t.Name] = s
 	d.mu.Unlock()
@@ -580,11 +583,4 @@ func (d *Dispatcher) recorder(ctx context.Context) {
 		commit()
 	}
 	commit()
-}
-
-// TargetFingerprint identifies a target's configuration, so that editing
-// it re-enables a target a 410 disabled.
-func TargetFingerprint(t *config.Target) string {
-	h := sha256.Sum256([]byte(strings.Join([]string{t.Kind, t.URL, t.Homeserver, t.Room, t.ChatID, t.Topic, t.Token}, "\x00")))
-	return hex.EncodeToString(h[:8])
 }

@@ -81,7 +81,7 @@ func healthEvent(w *config.Watch, typ string, seq uint64, now time.Time, failure
 		Type:      typ,
 		Timestamp: now.UTC().Truncate(time.Millisecond),
 		Data: notify.Data{
-			Watch: w.Name, URL: publicURL(w.URL), Seq: seq,
+			Watch: w.Name, URL: PublicURL(w.URL), Seq: seq,
 			Failures: failures, Since: &since,
 		},
 	}

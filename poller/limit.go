@@ -86,3 +86,14 @@ func (p *Poller) clientFor(w *config.Watch) *http.Client {
 	p.clients[key] = &c
 	return &c
 }
+
+// dropClients forgets the per-TLS-setting clients, closing their idle
+// connections; polls in flight keep the one they hold.
+func (p *Poller) dropClients() {
+	p.tmu.Lock()
+	defer p.tmu.Unlock()
+	for key, c := range p.clients {
+		c.CloseIdleConnections()
+		delete(p.clients, key)
+	}
+}

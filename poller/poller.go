@@ -11,7 +11,6 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"log/slog"
 	"net/http"
@@ -166,9 +165,6 @@ type Outcome struct {
 	// Skipped: the watch was already being polled.
 	Skipped bool
 }
-
-// ErrBusy means a poll of the watch is already running.
-var ErrBusy = errors.New("a poll of this watch is already running")
 
 // PausedError means the API asked pollhook to wait (Retry-After, or a
 // rate limit with nothing remaining) and the time has not come: no
@@ -398,7 +394,7 @@ func (p *Poller) poll(ctx context.Context, w *config.Watch, state store.WatchSta
 	if !state.Baseline || state.Identity != identity {
 		reason := "first successful poll"
 		if state.Baseline {
-			reason = "select, key, keys, ignore, format, paginate or graphql changed"
+			reason = "url, select, key, keys, ignore, format, paginate or graphql changed"
 		}
 		next.Baseline, next.Identity, next.Format, next.Sum = true, identity, string(format), val.Sum
 		next.PendingSum, next.PendingCount = 0, 0
@@ -407,7 +403,11 @@ func (p *Poller) poll(ctx context.Context, w *config.Watch, state store.WatchSta
 				return nil, state, err
 			}
 		}
-		log.Info("baseline stored, nothing sent", "reason", reason, "bytes", len(val.Data), "pages", pages)
+		if dryRun {
+			log.Info("dry run: a baseline would be stored, nothing sent", "reason", reason, "bytes", len(val.Data), "pages", pages)
+		} else {
+			log.Info("baseline stored, nothing sent", "reason", reason, "bytes", len(val.Data), "pages", pages)
+		}
 		return &Outcome{Baseline: true, Health: health, Pages: pages}, next, nil
 	}
 
@@ -471,7 +471,7 @@ func (p *Poller) poll(ctx context.Context, w *config.Watch, state store.WatchSta
 		Type:      notify.TypeChanged,
 		Timestamp: now.UTC().Truncate(time.Millisecond),
 		Data: notify.Data{
-			Watch: w.Name, URL: publicURL(w.URL), Seq: next.Seq, Format: format,
+			Watch: w.Name, URL: PublicURL(w.URL), Seq: next.Seq, Format: format,
 			Changes: res2.Changes, Counts: &counts, Truncated: res2.Truncated,
 			Patch: res2.Patch, Document: res2.Document, Previous: res2.Previous,
 		},
@@ -532,7 +532,9 @@ func Identity(w *config.Watch) string {
 		keys = append(keys, k+"="+v)
 	}
 	sort.Strings(keys)
-	parts := []string{string(o.Format), o.Select, o.Key, strings.Join(keys, "\x00"), strings.Join(o.Ignore, "\x00")}
+	// The URL counts (credentials aside): another API's data compared
+	// with the old snapshot would be a flood of changes nobody made.
+	parts := []string{PublicURL(w.RequestURL), string(o.Format), o.Select, o.Key, strings.Join(keys, "\x00"), strings.Join(o.Ignore, "\x00")}
 	// Settings added later join only when set, so that the identity of a
 	// watch that does not use them stays what it was.
 	if pg := w.Paginate; pg != nil {

@@ -31,10 +31,10 @@ func safeURL(raw string) string {
 	return u.String()
 }
 
-// publicURL renders a watch's URL for its events (data.url): no user or
+// PublicURL renders a watch's URL for its events (data.url): no user or
 // password, and the values of credential-looking query parameters
 // replaced, so a link still leads to the API.
-func publicURL(raw string) string {
+func PublicURL(raw string) string {
 	u, err := url.Parse(raw)
 	if err != nil {
 		return ""

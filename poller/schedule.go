@@ -46,6 +46,7 @@ type watchLoop struct {
 // their new settings. A poll in flight finishes under the settings it
 // started with. Before Run, Apply does nothing.
 func (p *Poller) Apply(watches []*config.Watch) {
+	p.dropClients() // TLS files are read again on every load: use what was read now
 	for _, w := range watches {
 		p.clientFor(w) // build TLS transports now, and warn about insecure ones at once
 	}
