@@ -1,6 +1,6 @@
 module github.com/pollhook/pollhook
 
-go 1.26.8
+go 1.25
 
 require (
 	github.com/BurntSushi/toml v1.6.0
