@@ -75,6 +75,25 @@ func mustCLI(t *testing.T, args ...string) string {
 	return out
 }
 
+// maintenanceReceiver answers 503 "down for maintenance" (without
+// recording) until told to answer 200, then records webhooks.
+func maintenanceReceiver() (*testReceiver, *httptest.Server) {
+	rc := &testReceiver{}
+	rc.setStatus(http.StatusServiceUnavailable)
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		rc.mu.Lock()
+		status := rc.status
+		rc.mu.Unlock()
+		if status != http.StatusOK {
+			w.WriteHeader(status)
+			_, _ = io.WriteString(w, "down for maintenance")
+			return
+		}
+		rc.ServeHTTP(w, r)
+	}))
+	return rc, srv
+}
+
 // inspectScenario leaves one failed-once (pending) delivery in the db.
 func inspectScenario(t *testing.T, cfg string, api *testAPI) string {
 	t.Helper()
@@ -139,19 +158,7 @@ func TestInspect_DirectDB(t *testing.T) {
 	api := &testAPI{body: releasesV1}
 	apiSrv := httptest.NewServer(api)
 	defer apiSrv.Close()
-	rc := &testReceiver{}
-	rc.setStatus(http.StatusServiceUnavailable)
-	rcSrv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		rc.mu.Lock()
-		status := rc.status
-		rc.mu.Unlock()
-		if status != http.StatusOK {
-			w.WriteHeader(status)
-			_, _ = io.WriteString(w, "down for maintenance")
-			return
-		}
-		rc.ServeHTTP(w, r)
-	}))
+	rc, rcSrv := maintenanceReceiver()
 	defer rcSrv.Close()
 	cfg := writeInspectConfig(t, t.TempDir(), apiSrv.URL, rcSrv.URL, "", "")
 	id := inspectScenario(t, cfg, api)
@@ -181,19 +188,7 @@ func TestInspect_ThroughRunningDaemon(t *testing.T) {
 	api := &testAPI{body: releasesV1}
 	apiSrv := httptest.NewServer(api)
 	defer apiSrv.Close()
-	rc := &testReceiver{}
-	rc.setStatus(http.StatusServiceUnavailable)
-	rcSrv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		rc.mu.Lock()
-		status := rc.status
-		rc.mu.Unlock()
-		if status != http.StatusOK {
-			w.WriteHeader(status)
-			_, _ = io.WriteString(w, "down for maintenance")
-			return
-		}
-		rc.ServeHTTP(w, r)
-	}))
+	rc, rcSrv := maintenanceReceiver()
 	defer rcSrv.Close()
 	listen := freeAddr(t)
 	cfg := writeInspectConfig(t, t.TempDir(), apiSrv.URL, rcSrv.URL, listen, "")

@@ -184,17 +184,7 @@ func (d *Dispatcher) Run(ctx, work context.Context) error {
 		if err != nil && ctx.Err() == nil {
 			d.log.Error("read outbox", "err", err)
 		}
-		for _, q := range queues {
-			if !d.claim(q) {
-				continue
-			}
-			wg.Add(1)
-			go func() {
-				defer wg.Done()
-				defer d.release(q)
-				d.work(ctx, work, q, false)
-			}()
-		}
+		d.startWorkers(ctx, work, queues, false, &wg)
 		select {
 		case <-ctx.Done():
 			wg.Wait()
@@ -256,6 +246,15 @@ func (d *Dispatcher) Drain(ctx context.Context) error {
 	}
 	queues, err := d.outbox.Queues(ctx)
 	var wg sync.WaitGroup
+	d.startWorkers(ctx, ctx, queues, true, &wg)
+	wg.Wait()
+	stopRecorder()
+	return err
+}
+
+// startWorkers starts a worker for each queue that has none and whose
+// target can be sent to.
+func (d *Dispatcher) startWorkers(ctx, work context.Context, queues []store.Queue, once bool, wg *sync.WaitGroup) {
 	for _, q := range queues {
 		if !d.claim(q) {
 			continue
@@ -264,12 +263,9 @@ func (d *Dispatcher) Drain(ctx context.Context) error {
 		go func() {
 			defer wg.Done()
 			defer d.release(q)
-			d.work(ctx, ctx, q, true)
+			d.work(ctx, work, q, once)
 		}()
 	}
-	wg.Wait()
-	stopRecorder()
-	return err
 }
 
 // start loads which targets a 410 disabled and starts the recorder; the
