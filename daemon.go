@@ -34,7 +34,7 @@ const cliLockTimeout = 300 * time.Millisecond
 
 // loadConfig loads the configuration, printing every problem on failure.
 func loadConfig(path string, stderr io.Writer) (*config.Config, error) {
-	cfg, err := config.Load(path)
+	cfg, err := loadChecked(path)
 	if err == nil {
 		return cfg, nil
 	}
@@ -64,6 +64,19 @@ func cmdCheck(args []string, stdout, stderr io.Writer) error {
 	}
 	fmt.Fprintf(stdout, "%s: ok (%d watches, %d targets)\n", *cfgPath, len(cfg.Watches), len(cfg.Targets))
 	return nil
+}
+
+// loadChecked loads a configuration and checks what only rendering can
+// check: that every target's template renders.
+func loadChecked(path string) (*config.Config, error) {
+	cfg, err := config.Load(path)
+	if err != nil {
+		return nil, err
+	}
+	if errs := notify.CheckTemplates(cfg); len(errs) > 0 {
+		return nil, errs
+	}
+	return cfg, nil
 }
 
 // daemon is the wiring of one running pollhook: the store, the poller and

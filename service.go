@@ -107,7 +107,7 @@ func (d *daemon) reload() (reloadReport, error) {
 	defer d.sd.send("READY=1")
 
 	old := d.config()
-	cfg, err := config.Load(old.File)
+	cfg, err := loadChecked(old.File)
 	if err != nil {
 		var errs config.Errors
 		if errors.As(err, &errs) {

@@ -50,16 +50,17 @@ func cmdTestTarget(ctx context.Context, args []string, stdout, stderr io.Writer)
 	fmt.Fprintf(stdout, "%s %s\n", msg.Method, notify.RedactURL(t, msg.URL))
 	status, header, body, err := notify.Send(ctx, notify.NewClient(), t, msg)
 	if err != nil {
-		return fmt.Errorf("send to %s: %w", t.Name, err)
+		return fmt.Errorf("send to %s: %s", t.Name, notify.Redact(t, err.Error()))
 	}
 	v := notify.Classify(t, status, header, body, time.Now())
 	fmt.Fprintf(stdout, "HTTP %d\n", status)
-	if b := strings.TrimSpace(string(body)); b != "" {
-		if len(b) > 1024 {
-			b = b[:1024] + "…"
+	if b := strings.TrimSpace(notify.Redact(t, string(body))); b != "" {
+		if r := []rune(b); len(r) > 1024 {
+			b = string(r[:1024]) + "…"
 		}
 		fmt.Fprintf(stdout, "%s\n", b)
 	}
+	v.Reason = notify.Redact(t, v.Reason)
 	if !v.OK {
 		what := "would be retried"
 		if v.Disable {

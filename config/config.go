@@ -139,8 +139,10 @@ type Target struct {
 	// the event. ContentType is sent with it.
 	Template    *template.Template
 	ContentType string
-	// TemplateText is the template as written (for Fingerprint).
+	// TemplateText is the template as written (for Fingerprint), and
+	// TemplateLine where, for errors found when it is first executed.
 	TemplateText string
+	TemplateLine int
 
 	// Retry is the delays between attempts; after the last one fails the
 	// delivery is failed (a dead letter). Timeout bounds each attempt.
@@ -494,9 +496,16 @@ func (r *reader) target(i int, m map[string]any) *Target {
 		if err != nil {
 			s.errorf("template", "%v", err)
 		}
-		t.Template, t.TemplateText = parsed, tmpl
+		t.Template, t.TemplateText, t.TemplateLine = parsed, tmpl, s.line("template")
 	}
 	s.str("content_type", &t.ContentType)
+	if t.Kind == KindNtfy && t.Template == nil {
+		// ntfy takes JSON publishes at the server's root only; posted to
+		// a topic URL the JSON would arrive as the message text.
+		if u, err := url.Parse(t.URL); err == nil && strings.Trim(u.Path, "/") != "" {
+			s.errorf("url", "want the ntfy server (e.g. \"https://ntfy.sh\"), not a topic URL: put the topic in topic = \"%s\"", strings.Trim(u.Path, "/"))
+		}
+	}
 	var secrets []string
 	if s.strings("secret", true, &secrets) {
 		for j, sec := range secrets {
@@ -569,6 +578,12 @@ func (r *reader) watch(i int, m map[string]any, def defaults) *Watch {
 	}
 	w.Differ = differ
 	r.watchPolling(s, w, def.polling)
+	if w.Paginate != nil && !s.has("conditional") {
+		// Only the first page can be asked "changed since?", and an edit on
+		// a later page leaves the first one as it was: a paginated watch
+		// fetches every page unless the user says page 1 tells it all.
+		w.Conditional = false
+	}
 	s.finish()
 	return w
 }

@@ -222,6 +222,11 @@ func TestParse_Errors(t *testing.T) {
 			want: []string{`c.toml:4: watch "a": confirm: must be at least 1`},
 		},
 		{
+			name: "ntfy topic URL",
+			src:  "[[target]]\nname = \"n\"\nkind = \"ntfy\"\nurl = \"https://ntfy.sh/alerts\"\ntopic = \"alerts\"\n",
+			want: []string{`c.toml:4: target "n": url: want the ntfy server`},
+		},
+		{
 			name: "every problem at once",
 			src:  "[[watch]]\nname = \"a\"\nurl = \"nope\"\nschedule = \"bad\"\nnotify = [\"x\"]\nschedul = 1\n",
 			want: []string{`c.toml:3: watch "a": url:`, `c.toml:4: watch "a": schedule:`,

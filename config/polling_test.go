@@ -101,7 +101,8 @@ param = "after"
 	}
 
 	rest := cfg.Watch("rest")
-	if rest.Bearer != "tok" || rest.Jitter != 30*time.Second || rest.AlertAfter != 5 || !rest.Conditional {
+	// A paginated watch is not conditional unless it says so.
+	if rest.Bearer != "tok" || rest.Jitter != 30*time.Second || rest.AlertAfter != 5 || rest.Conditional {
 		t.Errorf("rest = bearer %q jitter %v alert_after %d conditional %v", rest.Bearer, rest.Jitter, rest.AlertAfter, rest.Conditional)
 	}
 	if got := rest.AlertTargets(); len(got) != 1 || got[0] != "ops" {

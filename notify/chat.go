@@ -242,10 +242,18 @@ func summary(raw json.RawMessage, label string, part bool) string {
 		if json.Unmarshal(raw, &obj) != nil {
 			return ""
 		}
+		// Field names compare without case: APIs write Name and NAME too.
+		lower := make(map[string]json.RawMessage, len(obj))
+		for k, v := range obj {
+			l := strings.ToLower(k)
+			if _, dup := lower[l]; !dup || k == l { // "name" wins over "Name"
+				lower[l] = v
+			}
+		}
 		// The fields that name an element, in order of preference.
 		for _, f := range []string{"name", "title", "summary", "tag_name", "description"} {
 			var s string
-			if json.Unmarshal(obj[f], &s) != nil {
+			if json.Unmarshal(lower[f], &s) != nil {
 				continue
 			}
 			s = cut(strings.TrimSpace(clean(s)), maxTitle)

@@ -447,13 +447,17 @@ func (d *Dispatcher) attempt(ctx context.Context, t *config.Target, ev *Event, a
 	status, header, body, err := Send(ctx, d.client, t, msg)
 	a.Latency = d.clock.Now().Sub(at)
 	if err != nil {
-		a.Error = err.Error()
+		a.Error = Redact(t, err.Error())
 		return a, Verdict{Reason: a.Error}
 	}
 	a.Status = status
-	a.Body = clip(body, store.MaxAttemptBody)
+	// A response may echo a credential back (a 404 page quoting the
+	// request path with a bot token): stored bodies and errors are
+	// shown by the CLI and the status page.
+	a.Body = Redact(t, clip(body, store.MaxAttemptBody))
 	v := Classify(t, status, header, body, d.clock.Now())
 	if !v.OK {
+		v.Reason = Redact(t, v.Reason)
 		a.Error = v.Reason
 	}
 	return a, v

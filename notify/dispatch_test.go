@@ -586,3 +586,30 @@ func TestDispatcher_DisabledTargetQueues(t *testing.T) {
 	h.disp.SetTargets([]*config.Target{webhookTarget(t, "hook", srv.URL, "")})
 	waitFor(t, "delivered after enabling", func() bool { return h.delivery(ev, "hook").State == store.StateDelivered })
 }
+
+// TestDispatcher_RedactsEchoedSecrets checks that a target's answer that
+// echoes one of its credentials is stored (and shown) without it.
+func TestDispatcher_RedactsEchoedSecrets(t *testing.T) {
+	rc := &receiver{respond: func(_ int, r *http.Request) (int, http.Header, string) {
+		return http.StatusInternalServerError, nil, "bad auth " + r.Header.Get("Authorization") + " at " + r.URL.Path
+	}}
+	srv := httptest.NewServer(rc)
+	defer srv.Close()
+	hook := webhookTarget(t, "hook", srv.URL+"/hooks/PATHSECRET?token=QUERYSECRET", `headers = { Authorization = "Bearer HEADERSECRET" }`)
+	h := newHarness(t, hook)
+	ev := h.commit("w", "hook")
+	waitFor(t, "attempt", func() bool { return h.delivery(ev, "hook").Attempts == 1 })
+	d, attempts, err := h.db.Delivery(context.Background(), ev.ID, "hook")
+	if err != nil || len(attempts) != 1 {
+		t.Fatal(err)
+	}
+	stored := d.LastError + " " + attempts[0].Body + " " + attempts[0].Error
+	if !strings.Contains(stored, "bad auth") {
+		t.Fatalf("stored %q, want the response", stored)
+	}
+	for _, secret := range []string{"HEADERSECRET", "QUERYSECRET"} {
+		if strings.Contains(stored, secret) {
+			t.Errorf("stored attempt shows %s: %q", secret, stored)
+		}
+	}
+}

@@ -86,6 +86,9 @@ func NewID(now time.Time) string {
 func (e *Event) Title() string {
 	switch e.Type {
 	case TypeFailing:
+		if e.Data.Failures == 1 {
+			return e.Data.Watch + " is failing"
+		}
 		return fmt.Sprintf("%s is failing (%d polls in a row)", e.Data.Watch, e.Data.Failures)
 	case TypeRecovered:
 		return fmt.Sprintf("%s recovered", e.Data.Watch)

@@ -1,6 +1,7 @@
 package notify
 
 import (
+	"encoding/base64"
 	"net/url"
 	"sort"
 	"strings"
@@ -48,11 +49,30 @@ func redact(s string, secrets []string) string {
 // written, and path- or query-escaped.
 func targetSecrets(t *config.Target) []string {
 	var out []string
-	if t.Token != "" {
-		out = append(out, t.Token, url.PathEscape(t.Token), url.QueryEscape(t.Token))
+	add := func(v string) {
+		if len(v) >= 4 { // too short to be a secret worth hiding everywhere
+			out = append(out, v, url.PathEscape(v), url.QueryEscape(v))
+		}
+	}
+	add(t.Token)
+	for _, v := range t.Headers {
+		// "Bearer abc": the credential is the part after the scheme.
+		add(v)
+		if _, cred, ok := strings.Cut(v, " "); ok {
+			add(strings.TrimSpace(cred))
+		}
+	}
+	for _, key := range t.Secrets {
+		add(base64.StdEncoding.EncodeToString(key))
 	}
 	out = append(out, urlSecrets(t.Kind, t.URL)...)
 	return out
+}
+
+// Redact replaces t's secrets in text: a target's error message or
+// response body, before it is stored, logged or printed.
+func Redact(t *config.Target, text string) string {
+	return redact(text, targetSecrets(t))
 }
 
 // urlSecrets lists the credentials a target URL carries.

@@ -7,6 +7,7 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"fmt"
+	"io"
 	"net/http"
 	"strconv"
 	"strings"
@@ -160,4 +161,34 @@ func ParseRetryAfter(v string, now time.Time) time.Duration {
 		return 0
 	}
 	return min(d, MaxRetryAfter)
+}
+
+// CheckTemplates renders every target's template with sample events (a
+// change, a failing and a recovered watch) and returns what fails, placed
+// at the template's line: a template that parses but cannot render (a
+// misspelt field) would otherwise fail every delivery until it is dead.
+func CheckTemplates(cfg *config.Config) config.Errors {
+	var errs config.Errors
+	now := time.Now()
+	change := SampleEvent("releases", "https://api.example.com/v1/releases", now)
+	change.Type = TypeChanged
+	since := now.Add(-time.Hour)
+	failing := &Event{ID: NewID(now), Type: TypeFailing, Timestamp: now,
+		Data: Data{Watch: "releases", URL: change.Data.URL, Seq: 2, Error: "HTTP 502", Failures: 3, Since: &since}}
+	recovered := &Event{ID: NewID(now), Type: TypeRecovered, Timestamp: now,
+		Data: Data{Watch: "releases", URL: change.Data.URL, Seq: 3, Failures: 3, Since: &since}}
+	for _, t := range cfg.Targets {
+		if t.Template == nil {
+			continue
+		}
+		for _, ev := range []*Event{change, failing, recovered} {
+			if err := t.Template.Execute(io.Discard, ev); err != nil {
+				errs = append(errs, &config.Error{File: cfg.File, Line: t.TemplateLine,
+					Section: fmt.Sprintf("target %q", t.Name), Key: "template",
+					Err: fmt.Errorf("cannot render a %s event: %w", ev.Type, err)})
+				break
+			}
+		}
+	}
+	return errs
 }

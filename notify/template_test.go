@@ -131,3 +131,19 @@ func TestRender_templateOnFailingEvent(t *testing.T) {
 		t.Errorf("body = %q, want %q", m.Body, want)
 	}
 }
+
+func TestCheckTemplates(t *testing.T) {
+	src := "[[target]]\nname = \"ok\"\nurl = \"https://x.example/\"\ntemplate = '{{title .}} {{.Data.Watch}}'\n\n" +
+		"[[target]]\nname = \"typo\"\nurl = \"https://x.example/\"\ntemplate = '{{.Data.Nope}}'\n\n" +
+		"[[target]]\nname = \"changes-only\"\nurl = \"https://x.example/\"\ntemplate = '{{(index .Data.Changes 0).Op}}'\n"
+	cfg, err := config.Parse("t.toml", []byte(src), func(string) (string, bool) { return "", false })
+	if err != nil {
+		t.Fatal(err)
+	}
+	errs := CheckTemplates(cfg)
+	got := errs.Error()
+	if len(errs) != 2 || !strings.Contains(got, `t.toml:9: target "typo": template: cannot render a watch.changed event`) ||
+		!strings.Contains(got, `t.toml:14: target "changes-only": template: cannot render a watch.failing event`) {
+		t.Errorf("CheckTemplates = %v", got)
+	}
+}

@@ -248,12 +248,46 @@ func TestPoll_NotModifiedOnFirstPageSkipsOthers(t *testing.T) {
 	defer srv.Close()
 	srvURL = srv.URL
 	p := pollerWith(t, openStore(t), nil)
-	w := newTestWatch(t, srv.URL+"/items", "key = \"id\"\npaginate = { link_header = true }")
+	w := newTestWatch(t, srv.URL+"/items", "key = \"id\"\npaginate = { link_header = true }\nconditional = true")
 	if out := mustPoll(t, p, w); out.Pages != 2 {
 		t.Fatalf("first poll fetched %d pages, want 2", out.Pages)
 	}
 	out := mustPoll(t, p, w)
 	if !out.NotModified || hits.Load() != 3 {
 		t.Fatalf("second poll = %+v after %d requests; want not modified after 1 more request", out, hits.Load())
+	}
+}
+
+// TestPoll_PaginatedSeesLaterPages checks the default for a paginated
+// watch: every page is fetched, so an edit on page 2 is seen even though
+// page 1 would have answered 304.
+func TestPoll_PaginatedSeesLaterPages(t *testing.T) {
+	var page2 atomic.Value
+	page2.Store(`[{"id":2,"name":"b"}]`)
+	mux := http.NewServeMux()
+	var srvURL string
+	mux.HandleFunc("/items", func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Query().Get("page") == "2" {
+			_, _ = w.Write([]byte(page2.Load().(string)))
+			return
+		}
+		if r.Header.Get("If-None-Match") == `"p1"` {
+			w.WriteHeader(http.StatusNotModified)
+			return
+		}
+		w.Header().Set("ETag", `"p1"`)
+		w.Header().Set("Link", "<"+srvURL+`/items?page=2>; rel="next"`)
+		_, _ = w.Write([]byte(`[{"id":1,"name":"a"}]`))
+	})
+	srv := httptest.NewServer(mux)
+	defer srv.Close()
+	srvURL = srv.URL
+	p := pollerWith(t, openStore(t), nil)
+	w := newTestWatch(t, srv.URL+"/items", "key = \"id\"\npaginate = { link_header = true }")
+	mustPoll(t, p, w)
+	page2.Store(`[{"id":2,"name":"b2"}]`)
+	out := mustPoll(t, p, w)
+	if out.Event == nil || len(out.Event.Data.Changes) != 1 || out.Event.Data.Changes[0].Path != "#(id==2).name" {
+		t.Fatalf("edit on page 2: %+v, want the change", out)
 	}
 }

@@ -173,6 +173,28 @@ func (p *Poller) newRequest(ctx context.Context, w *config.Watch, u *url.URL, rq
 	return req, nil
 }
 
+// maxRedirects is how many redirects one request follows.
+const maxRedirects = 10
+
+// redirectPolicy follows an API's redirects without handing its
+// credentials to another origin: net/http drops Authorization and Cookie
+// there, but not the watch's other secret headers, and the Referer would
+// carry the watch's query (tokens included) anywhere.
+func redirectPolicy(req *http.Request, via []*http.Request) error {
+	if len(via) >= maxRedirects {
+		return fmt.Errorf("stopped after %d redirects", maxRedirects)
+	}
+	req.Header.Del("Referer")
+	if !sameOrigin(req.URL, via[0].URL.String()) {
+		for k := range req.Header {
+			if isSecretName(k) || http.CanonicalHeaderKey(k) == "Authorization" {
+				req.Header.Del(k)
+			}
+		}
+	}
+	return nil
+}
+
 // hostOf is the host:port of a URL, the key of its request slots.
 func hostOf(raw string) string {
 	u, err := url.Parse(raw)

@@ -111,6 +111,11 @@ func New(o Options) *Poller {
 	if o.Client == nil {
 		o.Client = &http.Client{Transport: http.DefaultTransport.(*http.Transport).Clone()}
 	}
+	client := *o.Client // ours to change: the redirect policy below
+	if client.CheckRedirect == nil {
+		client.CheckRedirect = redirectPolicy
+	}
+	o.Client = &client
 	if o.Committed == nil {
 		o.Committed = func() {}
 	}
@@ -542,6 +547,10 @@ func Identity(w *config.Watch) string {
 	}
 	if w.GraphQL != "" {
 		parts = append(parts, "graphql", w.Body)
+	} else if w.Method != "GET" || w.Body != "" {
+		// Another request body (a different search, another report) is
+		// another data set.
+		parts = append(parts, "request", w.Method, w.Body)
 	}
 	h := sha256.New()
 	for _, part := range parts {
