@@ -122,6 +122,7 @@ func writeConfig(t *testing.T, dir, apiURL, hookURL string) string {
 	t.Helper()
 	path := filepath.Join(dir, "pollhook.toml")
 	src := fmt.Sprintf(`db = "state.db"
+listen = ""   # tests must not depend on (or collide at) the default port
 
 [[target]]
 name = "hook"
