@@ -123,6 +123,16 @@ func (l *local) delivery(ctx context.Context, eventID string) ([]deliveryDetail,
 }
 
 func (l *local) redeliver(ctx context.Context, f store.Filter) ([]store.Delivery, error) {
+	// A delivery to a target no longer configured would sit in the queue
+	// as pending and never go out: refuse rather than pretend.
+	cfg := l.cfg()
+	if f.Target != "" && cfg.Target(f.Target) == nil {
+		return nil, fmt.Errorf("target %q is not in %s: add it back before redelivering to it", f.Target, cfg.File)
+	}
+	f.Targets = map[string]bool{}
+	for _, t := range cfg.Targets {
+		f.Targets[t.Name] = true
+	}
 	queued, err := l.db.Redeliver(ctx, f, time.Now())
 	if err != nil {
 		return nil, err

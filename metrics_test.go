@@ -261,11 +261,13 @@ notify = ["hook"]
 	mustCLI(t, "once", "--config", cfg, "--watch", "releases") // the change
 
 	var samples []sample
+	var exposition string
 	waitUntil(t, 10*time.Second, "both deliveries settled in /metrics", func() bool {
 		status, body := env.get(t, "/metrics", "")
 		if status != http.StatusOK {
 			t.Fatalf("GET /metrics: %d %s", status, body)
 		}
+		exposition = body
 		samples = parseExposition(t, body)
 		delivered, _ := find(samples, "pollhook_deliveries_total", "target", "hook", "result", "delivered")
 		failed, _ := find(samples, "pollhook_outbox_failed", "target", "down")
@@ -273,6 +275,16 @@ notify = ["hook"]
 		pending, _ := find(samples, "pollhook_outbox_pending", "target", "hook")
 		return delivered == 1 && failed == 1 && pending == 0
 	})
+
+	// Typed for Prometheus: counters, gauges and real histograms.
+	for _, typ := range []string{
+		"# TYPE pollhook_polls_total counter", "# TYPE pollhook_poll_duration_seconds histogram",
+		"# TYPE pollhook_delivery_duration_seconds histogram", "# TYPE pollhook_outbox_pending gauge",
+	} {
+		if !strings.Contains(exposition, typ) {
+			t.Errorf("/metrics lacks %q", typ)
+		}
+	}
 
 	want := []struct {
 		name   string

@@ -30,6 +30,9 @@ type observer struct {
 }
 
 func newObserver(d *daemon) *observer {
+	// The library's one process-wide switch: # HELP and # TYPE lines, so
+	// Prometheus sees counters, gauges and histograms, not untyped series.
+	metrics.ExposeMetadata(true)
 	o := &observer{d: d, set: metrics.NewSet(), now: time.Now}
 	o.set.NewGauge(metricName("pollhook_build_info", "version", buildVersion()), func() float64 { return 1 })
 	o.page, o.css, o.csp = statusPage()

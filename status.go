@@ -341,7 +341,7 @@ func (o *observer) targetViews(ctx context.Context, cfg *config.Config, l *local
 	if !anyFailed {
 		return out, nil
 	}
-	failed, err := o.d.db.Deliveries(ctx, store.Filter{State: store.StateFailed})
+	failed, err := o.d.db.Failed(ctx, 0)
 	if err != nil {
 		return out, err
 	}
@@ -377,13 +377,12 @@ func (o *observer) uiRedeliver(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, "bad form: "+err.Error(), http.StatusBadRequest)
 		return
 	}
-	f := store.Filter{EventID: r.PostForm.Get("event_id"), Target: r.PostForm.Get("target")}
-	if f.EventID == "" {
-		if r.PostForm.Get("state") != store.StateFailed || f.Target == "" {
-			http.Error(w, "name an event_id, or state=failed and a target", http.StatusBadRequest)
-			return
-		}
-		f.State = store.StateFailed
+	// The page offers dead letters only: a stale page or a second click
+	// must not send a delivered event again.
+	f := store.Filter{EventID: r.PostForm.Get("event_id"), Target: r.PostForm.Get("target"), State: store.StateFailed}
+	if f.EventID == "" && (r.PostForm.Get("state") != store.StateFailed || f.Target == "") {
+		http.Error(w, "name an event_id, or state=failed and a target", http.StatusBadRequest)
+		return
 	}
 	queued, err := o.d.local().redeliver(r.Context(), f)
 	if err != nil {

@@ -282,6 +282,17 @@ func TestStatusPage(t *testing.T) {
 		if strings.Contains(page, `class="failed-row"`) {
 			t.Error("after the redelivery the page still lists a failed delivery")
 		}
+		// A stale page or a second click must not send the delivered
+		// event again.
+		before := len(sc.rc.hooks())
+		resp = postForm(t, env.base+"/ui/redeliver", form, map[string]string{"Origin": origin, "Sec-Fetch-Site": "same-origin"})
+		if resp.StatusCode != http.StatusSeeOther || resp.Header.Get("Location") != "/?queued=0#outbox" {
+			t.Errorf("second POST: %d to %q, want 303 to /?queued=0#outbox", resp.StatusCode, resp.Header.Get("Location"))
+		}
+		time.Sleep(200 * time.Millisecond)
+		if after := len(sc.rc.hooks()); after != before {
+			t.Errorf("a second click re-sent a delivered event (%d → %d webhooks)", before, after)
+		}
 	})
 }
 

@@ -94,6 +94,8 @@ type Poller struct {
 	mu      sync.Mutex
 	states  map[string]*store.WatchState
 	running map[string]bool
+	// savedSuccess is the LastSuccess each watch's stored state holds.
+	savedSuccess map[string]time.Time
 
 	tmu     sync.Mutex
 	clients map[string]*http.Client // by config.TLS.Key
@@ -123,7 +125,7 @@ func New(o Options) *Poller {
 		store: o.Store, client: o.Client, log: o.Logger, clock: o.Clock,
 		version: o.Version, committed: o.Committed, observe: o.Observe,
 		limits: newLimits(o.MaxConcurrent, o.MaxPerHost),
-		states: map[string]*store.WatchState{}, running: map[string]bool{},
+		states: map[string]*store.WatchState{}, running: map[string]bool{}, savedSuccess: map[string]time.Time{},
 		clients: map[string]*http.Client{}, warned: map[string]bool{},
 	}
 }
@@ -138,6 +140,7 @@ func (p *Poller) Load(ctx context.Context) error {
 	defer p.mu.Unlock()
 	for name, s := range states {
 		p.states[name] = &s
+		p.savedSuccess[name] = s.LastSuccess
 	}
 	return nil
 }
@@ -238,7 +241,9 @@ func (p *Poller) Poll(ctx context.Context, w *config.Watch, dryRun bool) (*Outco
 	start := p.clock.Now()
 	state.LastPoll = start
 	out, next, err := p.safePoll(ctx, w, state, start, dryRun, log)
-	defer func() { p.report(w.Name, start, out, err, next) }()
+	if !dryRun { // a dry run is not a poll the metrics should count
+		defer func() { p.report(w.Name, start, out, err, next) }()
+	}
 	if err != nil {
 		if ctx.Err() != nil {
 			// Cut short by shutdown: not the API's failure.
@@ -262,6 +267,7 @@ func (p *Poller) Poll(ctx context.Context, w *config.Watch, dryRun bool) (*Outco
 		}
 	} else {
 		next.LastSuccess = start
+		p.persistTimes(ctx, w.Name, next, dryRun)
 	}
 	if !dryRun {
 		p.mu.Lock()
@@ -269,6 +275,30 @@ func (p *Poller) Poll(ctx context.Context, w *config.Watch, dryRun bool) (*Outco
 		p.mu.Unlock()
 	}
 	return out, err
+}
+
+// timesSavedEvery is how stale the stored last poll and last success of
+// an unchanged watch may get: often enough that the status page and the
+// last-success metric are right after a restart, rarely enough that an
+// unchanged poll almost never costs a write.
+const timesSavedEvery = time.Hour
+
+// persistTimes stores a successful watch's state when its stored
+// LastSuccess is older than timesSavedEvery.
+func (p *Poller) persistTimes(ctx context.Context, name string, state store.WatchState, dryRun bool) {
+	p.mu.Lock()
+	due := state.LastSuccess.Sub(p.savedSuccess[name]) >= timesSavedEvery
+	p.mu.Unlock()
+	if dryRun || !due {
+		return
+	}
+	if err := p.store.SaveState(ctx, name, state, nil); err != nil {
+		p.log.Warn("save watch state", "watch", name, "err", err)
+		return
+	}
+	p.mu.Lock()
+	p.savedSuccess[name] = state.LastSuccess
+	p.mu.Unlock()
 }
 
 // safePoll is poll, with a panic turned into a failed poll: a bug

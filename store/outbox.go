@@ -252,13 +252,16 @@ type Filter struct {
 	Target  string
 	Watch   string
 	EventID string
+	// Targets, when not nil, admits only deliveries to these targets.
+	Targets map[string]bool
 	// Limit caps the rows returned (newest first); 0 means no cap.
 	Limit int
 }
 
 func (f Filter) match(d *Delivery) bool {
 	return (f.State == "" || f.State == d.State) && (f.Target == "" || f.Target == d.Target) &&
-		(f.Watch == "" || f.Watch == d.Watch) && (f.EventID == "" || f.EventID == d.EventID)
+		(f.Watch == "" || f.Watch == d.Watch) && (f.EventID == "" || f.EventID == d.EventID) &&
+		(f.Targets == nil || f.Targets[d.Target])
 }
 
 // Deliveries lists deliveries matching f, newest event first.
@@ -452,4 +455,36 @@ func (db *DB) OutboxCounts(ctx context.Context) (map[string]OutboxCount, error) 
 type OutboxCount struct {
 	Pending int
 	Failed  int
+}
+
+// Failed returns the dead letters (failed deliveries), newest event
+// first, at most limit (0: all). It reads the failed index, not every
+// delivery, so it stays cheap however long the outbox history is.
+func (db *DB) Failed(ctx context.Context, limit int) ([]Delivery, error) {
+	if err := ctxErr(ctx); err != nil {
+		return nil, err
+	}
+	var out []Delivery
+	err := db.bolt.View(func(tx *bolt.Tx) error {
+		deliveries := tx.Bucket(bucketDeliveries)
+		c := tx.Bucket(bucketFailed).Cursor()
+		for k, _ := c.Last(); k != nil; k, _ = c.Prev() {
+			var d Delivery
+			found, err := getJSON(deliveries, k, &d)
+			if err != nil {
+				return err
+			}
+			if found && d.State == StateFailed {
+				out = append(out, d)
+			}
+			if limit > 0 && len(out) >= limit {
+				break
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("list failed deliveries: %w", err)
+	}
+	return out, nil
 }
