@@ -38,11 +38,13 @@ func main() {
 // exitError carries a process exit code other than 1 through run.
 type exitError struct{ code int }
 
+// Error describes the exit code.
 func (e exitError) Error() string { return fmt.Sprintf("exit %d", e.code) }
 
 // usageError is a command line mistake: it is printed with the usage.
 type usageError struct{ msg string }
 
+// Error is the mistake, as printed above the usage.
 func (e usageError) Error() string { return e.msg }
 
 const usage = `pollhook turns pull-based REST APIs into push events.

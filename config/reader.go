@@ -19,6 +19,7 @@ type Error struct {
 	Err     error
 }
 
+// Error formats the problem as FILE:LINE: SECTION: KEY: problem.
 func (e *Error) Error() string {
 	var b strings.Builder
 	b.WriteString(e.File)
@@ -39,12 +40,14 @@ func (e *Error) Error() string {
 	return b.String()
 }
 
+// Unwrap returns the problem itself.
 func (e *Error) Unwrap() error { return e.Err }
 
 // Errors is every problem found in a configuration file. Load returns all
 // of them at once so a user can fix the file in one go.
 type Errors []*Error
 
+// Error lists every problem, one per line.
 func (es Errors) Error() string {
 	lines := make([]string, len(es))
 	for i, e := range es {

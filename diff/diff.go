@@ -93,7 +93,9 @@ type OptionError struct {
 	Err    error
 }
 
+// Error names the option and the problem.
 func (e *OptionError) Error() string { return e.Option + ": " + e.Err.Error() }
+// Unwrap returns the problem.
 func (e *OptionError) Unwrap() error { return e.Err }
 
 // Errors returned by Prepare for responses that cannot be watched. They

@@ -41,7 +41,10 @@ type Clock interface {
 
 type systemClock struct{}
 
-func (systemClock) Now() time.Time                         { return time.Now() }
+// Now returns the current time.
+func (systemClock) Now() time.Time { return time.Now() }
+
+// After waits for d.
 func (systemClock) After(d time.Duration) <-chan time.Time { return time.After(d) }
 
 // DispatcherOptions configure a Dispatcher.

@@ -36,7 +36,9 @@ type FetchError struct {
 	pause pause
 }
 
+// Error describes the failed request.
 func (e *FetchError) Error() string { return e.Err.Error() }
+// Unwrap returns the underlying error.
 func (e *FetchError) Unwrap() error { return e.Err }
 
 // ErrTooLarge means a response exceeded the watch's max_body.

@@ -181,6 +181,7 @@ type PausedError struct {
 	Until time.Time
 }
 
+// Error says until when the API asked to wait.
 func (e *PausedError) Error() string {
 	return "the API asked to wait: no request before " + e.Until.UTC().Format(time.RFC3339)
 }
@@ -192,7 +193,9 @@ type pollError struct {
 	err error
 }
 
+// Error is the scrubbed message.
 func (e *pollError) Error() string { return e.msg }
+// Unwrap returns the original error.
 func (e *pollError) Unwrap() error { return e.err }
 
 // Poll polls a watch once. With dryRun nothing is stored. A failed poll
