@@ -95,6 +95,7 @@ type OptionError struct {
 
 // Error names the option and the problem.
 func (e *OptionError) Error() string { return e.Option + ": " + e.Err.Error() }
+
 // Unwrap returns the problem.
 func (e *OptionError) Unwrap() error { return e.Err }
 

@@ -38,6 +38,7 @@ type FetchError struct {
 
 // Error describes the failed request.
 func (e *FetchError) Error() string { return e.Err.Error() }
+
 // Unwrap returns the underlying error.
 func (e *FetchError) Unwrap() error { return e.Err }
 

@@ -195,6 +195,7 @@ type pollError struct {
 
 // Error is the scrubbed message.
 func (e *pollError) Error() string { return e.msg }
+
 // Unwrap returns the original error.
 func (e *pollError) Unwrap() error { return e.err }
 
