@@ -99,13 +99,7 @@ func (rc *crashReceiver) snapshot() []crashHook {
 // requests. After restarts every committed event has arrived at least
 // once, in order per watch, and duplicates carry the same webhook-id.
 func TestBinary_CrashUnderLoad(t *testing.T) {
-	if testing.Short() {
-		t.Skip("runs the binary for about a minute")
-	}
-	bin, err := buildBinary()
-	if err != nil {
-		t.Fatal(err)
-	}
+	bin := testBinary(t) // about a minute
 	const watches, changes = 25, 20
 	api := &crashAPI{n: map[string]int{}, last: changes + 1}
 	apiSrv := httptest.NewServer(api)

@@ -194,12 +194,7 @@ func TestInspect_ThroughRunningDaemon(t *testing.T) {
 	cfg := writeInspectConfig(t, t.TempDir(), apiSrv.URL, rcSrv.URL, listen, "")
 	mustCLI(t, "once", "--config", cfg) // baseline, before the daemon holds the db
 
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
-	var stderr syncBuffer
-	done := make(chan int, 1)
-	go func() { done <- run(ctx, []string{"run", "--config", cfg}, io.Discard, &stderr) }()
-	waitUntil(t, 10*time.Second, "local API", func() bool { return strings.Contains(stderr.String(), "local API listening") })
+	startDaemon(t, cfg, listen, "")
 
 	// once asks the daemon to poll now.
 	api.set(releasesV2)
@@ -234,10 +229,6 @@ func TestInspect_ThroughRunningDaemon(t *testing.T) {
 	waitUntil(t, 10*time.Second, "redelivered by the daemon", func() bool { return len(rc.hooks()) == 1 })
 	if got := rc.hooks()[0].header.Get("webhook-id"); got != ev.ID {
 		t.Errorf("redelivered webhook-id %s, want %s", got, ev.ID)
-	}
-	cancel()
-	if code := <-done; code != 0 {
-		t.Errorf("daemon exit %d\n%s", code, stderr.String())
 	}
 }
 
@@ -283,12 +274,7 @@ func TestAPI_AuthToken(t *testing.T) {
 
 	listen := freeAddr(t)
 	cfg := writeInspectConfig(t, dir, apiSrv.URL, "https://hooks.example/h", listen, `auth_token = "s3cret-token"`)
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
-	var stderr syncBuffer
-	done := make(chan int, 1)
-	go func() { done <- run(ctx, []string{"run", "--config", cfg}, io.Discard, &stderr) }()
-	waitUntil(t, 10*time.Second, "local API", func() bool { return strings.Contains(stderr.String(), "local API listening") })
+	startDaemon(t, cfg, listen, "s3cret-token")
 
 	get := func(path, auth string) int {
 		req, _ := http.NewRequest(http.MethodGet, "http://"+listen+path, nil)
@@ -319,8 +305,6 @@ func TestAPI_AuthToken(t *testing.T) {
 	}
 	// The CLI sends the token itself.
 	mustCLI(t, "deliveries", "--config", cfg)
-	cancel()
-	<-done
 }
 
 // TestInspect_FindsDaemonUnderAnotherEnvironment is the systemd case: the
@@ -340,12 +324,7 @@ func TestInspect_FindsDaemonUnderAnotherEnvironment(t *testing.T) {
 	}
 	t.Setenv("STATE_DIRECTORY", stateDir)
 	t.Setenv("ONLY_IN_SERVICE", "s3cret")
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
-	var stderr syncBuffer
-	done := make(chan int, 1)
-	go func() { done <- run(ctx, []string{"run", "--config", cfg}, io.Discard, &stderr) }()
-	waitUntil(t, 10*time.Second, "local API", func() bool { return strings.Contains(stderr.String(), "local API listening") })
+	startDaemon(t, cfg, listen, "")
 	os.Unsetenv("STATE_DIRECTORY")
 	os.Unsetenv("ONLY_IN_SERVICE")
 
@@ -359,6 +338,4 @@ func TestInspect_FindsDaemonUnderAnotherEnvironment(t *testing.T) {
 	if api.count() < 1 {
 		t.Error("the daemon did not poll for once")
 	}
-	cancel()
-	<-done
 }

@@ -360,28 +360,43 @@ func TestDemo(t *testing.T) {
 	}
 }
 
+// binDir is where buildBinary puts the binary: one folder per test
+// process, removed when the tests end (whether or not a test built it).
+var binDir = filepath.Join(os.TempDir(), fmt.Sprintf("pollhook-test-bin-%d", os.Getpid()))
+
 func TestMain(m *testing.M) {
 	code := m.Run()
-	if bin, err := buildBinary(); err == nil {
-		os.RemoveAll(filepath.Dir(bin))
-	}
+	os.RemoveAll(binDir)
 	os.Exit(code)
 }
 
 // buildBinary builds pollhook once for the tests that need the real
 // process (signals, kill -9, file locks).
 var buildBinary = sync.OnceValues(func() (string, error) {
-	dir, err := os.MkdirTemp("", "pollhook-test-bin-")
-	if err != nil {
+	if err := os.MkdirAll(binDir, 0o755); err != nil {
 		return "", err
 	}
-	bin := filepath.Join(dir, "pollhook")
+	bin := filepath.Join(binDir, "pollhook")
 	out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput()
 	if err != nil {
 		return "", fmt.Errorf("go build: %v\n%s", err, out)
 	}
 	return bin, nil
 })
+
+// testBinary returns the built binary for a test of the real process,
+// which -short skips.
+func testBinary(t *testing.T) string {
+	t.Helper()
+	if testing.Short() {
+		t.Skip("builds and runs the binary")
+	}
+	bin, err := buildBinary()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return bin
+}
 
 func startBinary(t *testing.T, bin string, args ...string) (*exec.Cmd, *syncBuffer) {
 	t.Helper()
@@ -404,13 +419,7 @@ func startBinary(t *testing.T, bin string, args ...string) (*exec.Cmd, *syncBuff
 // receiver is down survives kill -9 and arrives after a restart, with its
 // original webhook-id.
 func TestBinary_KillDashNine(t *testing.T) {
-	if testing.Short() {
-		t.Skip("builds and runs the binary")
-	}
-	bin, err := buildBinary()
-	if err != nil {
-		t.Fatal(err)
-	}
+	bin := testBinary(t)
 	api := &testAPI{body: releasesV1}
 	apiSrv := httptest.NewServer(api)
 	defer apiSrv.Close()
@@ -466,13 +475,7 @@ func TestBinary_KillDashNine(t *testing.T) {
 // TestBinary_SecondInstance checks a second daemon on the same db gives up
 // within seconds with a clear message instead of hanging.
 func TestBinary_SecondInstance(t *testing.T) {
-	if testing.Short() {
-		t.Skip("builds and runs the binary")
-	}
-	bin, err := buildBinary()
-	if err != nil {
-		t.Fatal(err)
-	}
+	bin := testBinary(t)
 	api := &testAPI{body: releasesV1}
 	apiSrv := httptest.NewServer(api)
 	defer apiSrv.Close()

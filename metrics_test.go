@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 )
@@ -20,6 +21,9 @@ type daemonEnv struct {
 	cfg    string
 	token  string
 	stderr *syncBuffer
+	// stop stops the daemon and checks it exits 0; the test's cleanup
+	// calls it too (it runs once).
+	stop func()
 }
 
 // startDaemon runs the daemon on cfg until the test ends, and waits for
@@ -32,7 +36,7 @@ func startDaemon(t *testing.T, cfg, listen, token string) *daemonEnv {
 	env.base = "http://127.0.0.1:" + port
 	done := make(chan int, 1)
 	go func() { done <- run(ctx, []string{"run", "--config", cfg}, io.Discard, env.stderr) }()
-	t.Cleanup(func() {
+	env.stop = sync.OnceFunc(func() {
 		cancel()
 		select {
 		case code := <-done:
@@ -43,6 +47,7 @@ func startDaemon(t *testing.T, cfg, listen, token string) *daemonEnv {
 			t.Error("daemon did not stop")
 		}
 	})
+	t.Cleanup(env.stop)
 	waitUntil(t, 10*time.Second, "local API", func() bool {
 		return strings.Contains(env.stderr.String(), "local API listening")
 	})

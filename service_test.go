@@ -1,7 +1,6 @@
 package main
 
 import (
-	"context"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -85,11 +84,7 @@ func TestReload(t *testing.T) {
 	watchB := "name = \"b\"\nurl = \"API/b\""
 	write(reloadConfig(listen, apiSrv.URL, rcSrv.URL, watchA, watchB))
 
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
-	var stderr syncBuffer
-	done := make(chan int, 1)
-	go func() { done <- run(ctx, []string{"run", "--config", cfgPath}, io.Discard, &stderr) }()
+	stderr := startDaemon(t, cfgPath, listen, "").stderr
 	waitUntil(t, 10*time.Second, "both baselines", func() bool {
 		return strings.Count(stderr.String(), "baseline stored") == 2
 	})
@@ -150,10 +145,6 @@ func TestReload(t *testing.T) {
 			t.Errorf("a reload caused an event: %s", h.body)
 		}
 	}
-	cancel()
-	if code := <-done; code != 0 {
-		t.Errorf("exit %d\n%s", code, stderr.String())
-	}
 }
 
 // TestSDNotify checks the systemd notify messages against a test socket:
@@ -186,10 +177,7 @@ func TestSDNotify(t *testing.T) {
 	defer apiSrv.Close()
 	listen := freeAddr(t)
 	cfg := writeInspectConfig(t, t.TempDir(), apiSrv.URL, "http://127.0.0.1:1/", listen, "")
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
-	done := make(chan int, 1)
-	go func() { done <- run(ctx, []string{"run", "--config", cfg}, io.Discard, io.Discard) }()
+	env := startDaemon(t, cfg, listen, "")
 
 	expect := func(prefix string) string {
 		t.Helper()
@@ -216,20 +204,13 @@ func TestSDNotify(t *testing.T) {
 		t.Errorf("RELOADING message %q lacks MONOTONIC_USEC", m)
 	}
 	expect("READY=1")
-	cancel()
+	env.stop()
 	expect("STOPPING=1")
-	<-done
 }
 
 // TestBinary_SIGHUP reloads the real binary with a signal.
 func TestBinary_SIGHUP(t *testing.T) {
-	if testing.Short() {
-		t.Skip("builds and runs the binary")
-	}
-	bin, err := buildBinary()
-	if err != nil {
-		t.Fatal(err)
-	}
+	bin := testBinary(t)
 	api := &testAPI{body: releasesV1}
 	apiSrv := httptest.NewServer(api)
 	defer apiSrv.Close()
