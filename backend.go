@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/pollhook/pollhook/config"
+	"github.com/pollhook/pollhook/notify"
 	"github.com/pollhook/pollhook/store"
 )
 
@@ -48,25 +49,31 @@ type local struct {
 
 var _ backend = (*local)(nil)
 
-// disabledTargets names the targets nothing is sent to: disabled in the
-// configuration, or by a 410 since.
-func (l *local) disabledTargets(ctx context.Context) (map[string]bool, error) {
-	states, err := l.db.TargetStates(ctx)
-	if err != nil {
-		return nil, err
-	}
+// disabledTargets names the targets nothing is sent to, from their
+// stored states: disabled in the configuration or by a 410, and removed
+// targets a 410 disabled before they were removed.
+func disabledTargets(cfg *config.Config, states map[string]store.TargetState) map[string]bool {
 	out := map[string]bool{}
 	for name, s := range states {
-		if t := l.cfg().Target(name); s.Disabled && (t == nil || s.Config == t.Fingerprint()) {
+		if cfg.Target(name) == nil && s.Disabled {
 			out[name] = true
 		}
 	}
-	for _, t := range l.cfg().Targets {
-		if t.Disabled {
+	for _, t := range cfg.Targets {
+		if notify.TargetDisabled(t, states[t.Name]) {
 			out[t.Name] = true
 		}
 	}
-	return out, nil
+	return out
+}
+
+// relabel shows pending deliveries to disabled targets as disabled.
+func relabel(ds []store.Delivery, disabled map[string]bool) {
+	for i := range ds {
+		if ds[i].State == store.StatePending && disabled[ds[i].Target] {
+			ds[i].State = StateDisabled
+		}
+	}
 }
 
 func (l *local) deliveries(ctx context.Context, f store.Filter) ([]store.Delivery, error) {
@@ -75,20 +82,22 @@ func (l *local) deliveries(ctx context.Context, f store.Filter) ([]store.Deliver
 		f.State = store.StatePending
 	}
 	limit := f.Limit
-	f.Limit = 0
+	if want == store.StatePending || want == StateDisabled {
+		// Which pending ones show as disabled is decided below, so the
+		// store cannot stop at the limit for these two.
+		f.Limit = 0
+	}
 	all, err := l.db.Deliveries(ctx, f)
 	if err != nil {
 		return nil, err
 	}
-	disabled, err := l.disabledTargets(ctx)
+	states, err := l.db.TargetStates(ctx)
 	if err != nil {
 		return nil, err
 	}
+	relabel(all, disabledTargets(l.cfg(), states))
 	out := all[:0]
 	for _, d := range all {
-		if d.State == store.StatePending && disabled[d.Target] {
-			d.State = StateDisabled
-		}
 		if want != "" && d.State != want {
 			continue
 		}

@@ -177,14 +177,19 @@ func (o *observer) statusView(ctx context.Context, r *http.Request) statusView {
 		v.Watches = append(v.Watches, row)
 	}
 
-	l := o.d.local()
-	events, err := o.recentEvents(ctx, cfg, l, now)
+	// One read of the target states serves both lists.
+	states, err := o.d.db.TargetStates(ctx)
+	if err != nil {
+		problem("outbox", err)
+	}
+	disabled := disabledTargets(cfg, states)
+	events, err := o.recentEvents(ctx, cfg, disabled, now)
 	if err != nil {
 		problem("recent changes", err)
 	}
 	v.Events = events
 
-	targets, err := o.targetViews(ctx, cfg, l, now)
+	targets, err := o.targetViews(ctx, cfg, states, disabled, now)
 	if err != nil {
 		problem("outbox", err)
 	}
@@ -227,7 +232,7 @@ func (o *observer) watchRow(wt *config.Watch, now time.Time) watchRow {
 }
 
 // recentEvents merges the newest events of every watch, newest first.
-func (o *observer) recentEvents(ctx context.Context, cfg *config.Config, l *local, now time.Time) ([]eventView, error) {
+func (o *observer) recentEvents(ctx context.Context, cfg *config.Config, disabled map[string]bool, now time.Time) ([]eventView, error) {
 	var evs []notify.Event
 	var errs []error
 	for _, wt := range cfg.Watches {
@@ -268,10 +273,11 @@ func (o *observer) recentEvents(ctx context.Context, cfg *config.Config, l *loca
 		for _, line := range ev.Lines() {
 			e.Lines = append(e.Lines, newDiffLine(line))
 		}
-		ds, err := l.deliveries(ctx, store.Filter{EventID: ev.ID})
+		ds, err := o.d.db.Deliveries(ctx, store.Filter{EventID: ev.ID})
 		if err != nil {
 			errs = append(errs, err)
 		}
+		relabel(ds, disabled)
 		for _, d := range ds {
 			e.Deliveries = append(e.Deliveries, deliveryBadge{Target: d.Target, State: d.State})
 		}
@@ -299,16 +305,8 @@ func newDiffLine(line string) diffLine {
 
 // targetViews is the outbox by target: every configured target, and any
 // other the outbox still holds deliveries for.
-func (o *observer) targetViews(ctx context.Context, cfg *config.Config, l *local, now time.Time) ([]targetView, error) {
+func (o *observer) targetViews(ctx context.Context, cfg *config.Config, states map[string]store.TargetState, disabled map[string]bool, now time.Time) ([]targetView, error) {
 	counts, err := o.d.db.OutboxCounts(ctx)
-	if err != nil {
-		return nil, err
-	}
-	disabled, err := l.disabledTargets(ctx)
-	if err != nil {
-		return nil, err
-	}
-	states, err := o.d.db.TargetStates(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -341,7 +339,7 @@ func (o *observer) targetViews(ctx context.Context, cfg *config.Config, l *local
 	if !anyFailed {
 		return out, nil
 	}
-	failed, err := o.d.db.Failed(ctx, 0)
+	failed, err := o.d.db.Deliveries(ctx, store.Filter{State: store.StateFailed})
 	if err != nil {
 		return out, err
 	}

@@ -205,7 +205,7 @@ func (d *Dispatcher) claim(q store.Queue) bool {
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	t := d.targets[q.Target]
-	if d.workers[q] || t == nil || t.Disabled || d.isDisabled(t) {
+	if d.workers[q] || t == nil || d.isDisabled(t) {
 		return false
 	}
 	d.workers[q] = true
@@ -221,15 +221,21 @@ func (d *Dispatcher) release(q store.Queue) {
 // isDisabled reports whether a 410 disabled the target. Editing the
 // target's configuration enables it again. d.mu must be held.
 func (d *Dispatcher) isDisabled(t *config.Target) bool {
-	s, ok := d.disabled[t.Name]
-	return ok && s.Disabled && s.Config == t.Fingerprint()
+	return TargetDisabled(t, d.disabled[t.Name])
+}
+
+// TargetDisabled reports whether nothing is sent to t: disabled in the
+// configuration, or by a 410 (state) while its configuration is the one
+// that answered it.
+func TargetDisabled(t *config.Target, s store.TargetState) bool {
+	return t.Disabled || s.Disabled && s.Config == t.Fingerprint()
 }
 
 func (d *Dispatcher) target(name string) (*config.Target, bool) {
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	t := d.targets[name]
-	if t == nil || t.Disabled || d.isDisabled(t) {
+	if t == nil || d.isDisabled(t) {
 		return nil, false
 	}
 	return t, true

@@ -271,26 +271,9 @@ func (db *DB) Deliveries(ctx context.Context, f Filter) ([]Delivery, error) {
 	}
 	var out []Delivery
 	err := db.bolt.View(func(tx *bolt.Tx) error {
-		c := tx.Bucket(bucketDeliveries).Cursor()
-		var k, v []byte
-		if f.EventID != "" {
-			prefix := append([]byte(f.EventID), 0)
-			for k, v = c.Seek(prefix); k != nil && bytes.HasPrefix(k, prefix); k, v = c.Next() {
-				if err := appendMatch(&out, f, k, v); err != nil {
-					return err
-				}
-			}
-			return nil
-		}
-		for k, v = c.Last(); k != nil; k, v = c.Prev() {
-			if err := appendMatch(&out, f, k, v); err != nil {
-				return err
-			}
-			if f.Limit > 0 && len(out) >= f.Limit {
-				break
-			}
-		}
-		return nil
+		var err error
+		out, err = matching(tx, f)
+		return err
 	})
 	if err != nil {
 		return nil, fmt.Errorf("list deliveries: %w", err)
@@ -298,15 +281,50 @@ func (db *DB) Deliveries(ctx context.Context, f Filter) ([]Delivery, error) {
 	return out, nil
 }
 
-func appendMatch(out *[]Delivery, f Filter, k, v []byte) error {
-	var d Delivery
-	if err := json.Unmarshal(v, &d); err != nil {
-		return fmt.Errorf("decode delivery %q: %w", k, err)
+// matching returns the deliveries f selects, newest event first, reading
+// the smallest index that holds them: an event's own keys for an event
+// id, the failed index for dead letters, else every delivery.
+func matching(tx *bolt.Tx, f Filter) ([]Delivery, error) {
+	var out []Delivery
+	deliveries := tx.Bucket(bucketDeliveries)
+	add := func(k, v []byte) (bool, error) {
+		if v == nil {
+			return false, nil // in the failed index, pruned meanwhile
+		}
+		var d Delivery
+		if err := json.Unmarshal(v, &d); err != nil {
+			return false, fmt.Errorf("decode delivery %q: %w", k, err)
+		}
+		if f.match(&d) {
+			out = append(out, d)
+		}
+		return f.Limit > 0 && len(out) >= f.Limit, nil
 	}
-	if f.match(&d) {
-		*out = append(*out, d)
+	switch {
+	case f.EventID != "":
+		prefix := append([]byte(f.EventID), 0)
+		c := deliveries.Cursor()
+		for k, v := c.Seek(prefix); k != nil && bytes.HasPrefix(k, prefix); k, v = c.Next() {
+			if done, err := add(k, v); done || err != nil {
+				return out, err
+			}
+		}
+	case f.State == StateFailed:
+		c := tx.Bucket(bucketFailed).Cursor()
+		for k, _ := c.Last(); k != nil; k, _ = c.Prev() {
+			if done, err := add(k, deliveries.Get(k)); done || err != nil {
+				return out, err
+			}
+		}
+	default:
+		c := deliveries.Cursor()
+		for k, v := c.Last(); k != nil; k, v = c.Prev() {
+			if done, err := add(k, v); done || err != nil {
+				return out, err
+			}
+		}
 	}
-	return nil
+	return out, nil
 }
 
 // Redeliver queues deliveries again: the same event and webhook-id, a new
@@ -318,20 +336,9 @@ func (db *DB) Redeliver(ctx context.Context, f Filter, now time.Time) ([]Deliver
 	var out []Delivery
 	err := db.bolt.Update(func(tx *bolt.Tx) error {
 		out = out[:0]
-		b := tx.Bucket(bucketDeliveries)
-		var keys [][]byte
-		var ds []Delivery
-		err := b.ForEach(func(k, v []byte) error {
-			var d Delivery
-			if err := json.Unmarshal(v, &d); err != nil {
-				return fmt.Errorf("decode delivery %q: %w", k, err)
-			}
-			if f.match(&d) {
-				keys = append(keys, bytes.Clone(k))
-				ds = append(ds, d)
-			}
-			return nil
-		})
+		all := f
+		all.Limit = 0
+		ds, err := matching(tx, all)
 		if err != nil {
 			return err
 		}
@@ -455,36 +462,4 @@ func (db *DB) OutboxCounts(ctx context.Context) (map[string]OutboxCount, error) 
 type OutboxCount struct {
 	Pending int
 	Failed  int
-}
-
-// Failed returns the dead letters (failed deliveries), newest event
-// first, at most limit (0: all). It reads the failed index, not every
-// delivery, so it stays cheap however long the outbox history is.
-func (db *DB) Failed(ctx context.Context, limit int) ([]Delivery, error) {
-	if err := ctxErr(ctx); err != nil {
-		return nil, err
-	}
-	var out []Delivery
-	err := db.bolt.View(func(tx *bolt.Tx) error {
-		deliveries := tx.Bucket(bucketDeliveries)
-		c := tx.Bucket(bucketFailed).Cursor()
-		for k, _ := c.Last(); k != nil; k, _ = c.Prev() {
-			var d Delivery
-			found, err := getJSON(deliveries, k, &d)
-			if err != nil {
-				return err
-			}
-			if found && d.State == StateFailed {
-				out = append(out, d)
-			}
-			if limit > 0 && len(out) >= limit {
-				break
-			}
-		}
-		return nil
-	})
-	if err != nil {
-		return nil, fmt.Errorf("list failed deliveries: %w", err)
-	}
-	return out, nil
 }
