@@ -35,17 +35,23 @@ const cliLockTimeout = 300 * time.Millisecond
 // loadConfig loads the configuration, printing every problem on failure.
 func loadConfig(path string, stderr io.Writer) (*config.Config, error) {
 	cfg, err := loadChecked(path)
-	if err == nil {
-		return cfg, nil
+	if err != nil {
+		return nil, printConfigErrors(err, stderr)
 	}
+	return cfg, nil
+}
+
+// printConfigErrors prints a configuration's problems, one per line, and
+// returns the error that makes the command exit 1.
+func printConfigErrors(err error, stderr io.Writer) error {
 	var errs config.Errors
 	if errors.As(err, &errs) {
 		for _, e := range errs {
 			fmt.Fprintln(stderr, e)
 		}
-		return nil, exitError{1}
+		return exitError{1}
 	}
-	return nil, err
+	return err
 }
 
 func cmdCheck(args []string, stdout, stderr io.Writer) error {
@@ -288,24 +294,29 @@ func cmdOnce(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	}
 	// A daemon running this configuration polls for us: it holds the
 	// database, and it has the service's environment and credentials.
-	if partial, err := config.LoadPartial(*cfgPath); partial != nil {
-		r, err := findDaemon(ctx, partial)
+	cfg, loadErr := config.LoadPartial(*cfgPath)
+	if cfg == nil {
+		return printConfigErrors(loadErr, stderr)
+	}
+	r, err := findDaemon(ctx, cfg)
+	if err != nil {
+		return err
+	}
+	if r != nil {
+		res, err := r.once(ctx, *watchName, *dryRun)
 		if err != nil {
 			return err
 		}
-		if r != nil {
-			res, err := r.once(ctx, *watchName, *dryRun)
-			if err != nil {
-				return err
-			}
-			return printOnce(res, max(len(partial.Watches), 1), stdout, stderr)
-		}
-	} else if errors.Is(err, os.ErrNotExist) {
-		return err
+		return printOnce(res, max(len(cfg.Watches), 1), stdout, stderr)
 	}
-	cfg, err := loadConfig(*cfgPath, stderr)
-	if err != nil {
-		return err
+	// No daemon: we poll ourselves, so the whole configuration must hold.
+	if loadErr == nil {
+		if errs := notify.CheckTemplates(cfg); len(errs) > 0 {
+			loadErr = errs
+		}
+	}
+	if loadErr != nil {
+		return printConfigErrors(loadErr, stderr)
 	}
 	watches := cfg.Watches
 	if *watchName != "" {

@@ -62,16 +62,11 @@ func withBackend(ctx context.Context, cfgPath string, stderr io.Writer, fn func(
 // top-level keys only; it fails on problems there and mentions the rest.
 func loadPartialConfig(path string, stderr io.Writer) (*config.Config, error) {
 	cfg, err := config.LoadPartial(path)
-	var errs config.Errors
-	if err != nil && !errors.As(err, &errs) {
-		return nil, err
-	}
 	if cfg == nil {
-		for _, e := range errs {
-			fmt.Fprintln(stderr, e)
-		}
-		return nil, exitError{1}
+		return nil, printConfigErrors(err, stderr)
 	}
+	var errs config.Errors
+	errors.As(err, &errs)
 	var fatal int
 	for _, e := range errs {
 		if e.Section == "" {

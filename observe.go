@@ -78,7 +78,7 @@ func (o *observer) readyz(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("Cache-Control", "no-store")
 	ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
 	defer cancel()
-	if _, err := o.d.db.TargetStates(ctx); err != nil {
+	if err := o.d.db.Ping(ctx); err != nil {
 		w.WriteHeader(http.StatusServiceUnavailable)
 		fmt.Fprintf(w, "not ready: database: %v\n", err)
 		return

@@ -60,7 +60,6 @@ func cmdTestTarget(ctx context.Context, args []string, stdout, stderr io.Writer)
 		}
 		fmt.Fprintf(stdout, "%s\n", b)
 	}
-	v.Reason = notify.Redact(t, v.Reason)
 	if !v.OK {
 		what := "would be retried"
 		if v.Disable {

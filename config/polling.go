@@ -1,16 +1,16 @@
 package config
 
 import (
+	"crypto/sha256"
 	"crypto/tls"
 	"crypto/x509"
+	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"net/http"
 	"net/url"
 	"os"
 	"path/filepath"
-	"sort"
-	"strings"
 	"time"
 
 	"github.com/pollhook/pollhook/diff"
@@ -56,6 +56,9 @@ type TLS struct {
 	ClientKey  string
 	// Config is the client TLS configuration built from them.
 	Config *tls.Config
+	// sum fingerprints the files' contents as loaded: a renewed
+	// certificate at the same path is another setting.
+	sum string
 }
 
 // Key identifies the settings: watches whose TLS has the same key can
@@ -64,7 +67,7 @@ func (t *TLS) Key() string {
 	if t == nil {
 		return ""
 	}
-	return fmt.Sprintf("insecure=%t\x00ca=%s\x00cert=%s\x00key=%s", t.InsecureSkipVerify, t.CAFile, t.ClientCert, t.ClientKey)
+	return fmt.Sprintf("insecure=%t\x00ca=%s\x00cert=%s\x00key=%s\x00sum=%s", t.InsecureSkipVerify, t.CAFile, t.ClientCert, t.ClientKey, t.sum)
 }
 
 // AlertTargets returns the targets of the watch's health events
@@ -285,6 +288,7 @@ func (r *reader) watchTLS(s *section, w *Watch) {
 	}
 	cfg := &tls.Config{MinVersion: tls.VersionTLS12, InsecureSkipVerify: t.InsecureSkipVerify}
 	good := true
+	sum := sha256.New()
 	if t.CAFile != "" {
 		t.CAFile = r.path(t.CAFile)
 		pem, err := os.ReadFile(t.CAFile)
@@ -292,6 +296,7 @@ func (r *reader) watchTLS(s *section, w *Watch) {
 			s.errorf("ca_file", "%v", err)
 			good = false
 		} else {
+			sum.Write(pem)
 			pool := x509.NewCertPool()
 			if !pool.AppendCertsFromPEM(pem) {
 				s.errorf("ca_file", "no PEM certificate in %s", t.CAFile)
@@ -314,10 +319,13 @@ func (r *reader) watchTLS(s *section, w *Watch) {
 			s.errorf("client_cert", "load client certificate: %v", err)
 			good = false
 		}
+		for _, der := range pair.Certificate {
+			sum.Write(der)
+		}
 		cfg.Certificates = []tls.Certificate{pair}
 	}
 	if good {
-		t.Config = cfg
+		t.Config, t.sum = cfg, hex.EncodeToString(sum.Sum(nil)[:12])
 		w.TLS = t
 	}
 }
@@ -372,17 +380,8 @@ func (r *reader) paginate(s *section, w *Watch) {
 
 // checkGJSON reports a bad gjson path with diff's own path checker.
 func checkGJSON(s *section, key, path string) {
-	if _, err := diff.Compile(diff.Options{Format: diff.JSON, Select: path}); err != nil {
-		var msgs []string
-		if j, ok := err.(interface{ Unwrap() []error }); ok {
-			for _, e := range j.Unwrap() {
-				msgs = append(msgs, strings.TrimPrefix(e.Error(), "select: "))
-			}
-		} else {
-			msgs = append(msgs, strings.TrimPrefix(err.Error(), "select: "))
-		}
-		sort.Strings(msgs)
-		s.errorf(key, "%s", strings.Join(msgs, "; "))
+	if err := diff.CheckPath(path); err != nil {
+		s.errorf(key, "%v", err)
 	}
 }
 

@@ -11,6 +11,10 @@ import (
 	"github.com/tidwall/gjson"
 )
 
+// CheckPath validates a gjson path as select and the other full-path
+// options (such as a pagination cursor) accept it.
+func CheckPath(p string) error { return checkPath(p) }
+
 // checkPath validates a full gjson path (as used by select): components
 // separated by "." or "|", "\" escapes, "#" and "#(query)"/"#(query)#",
 // known @modifiers (with optional :arg), !literals and [..]/{..}

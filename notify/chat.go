@@ -620,15 +620,7 @@ func renderChat(t *config.Target, ev *Event) (*Message, error) {
 		m.Header = http.Header{}
 	}
 	if t.Template != nil {
-		var buf bytes.Buffer
-		if err := t.Template.Execute(&buf, ev); err != nil {
-			return nil, fmt.Errorf("template: %w", err)
-		}
-		m.Body = buf.Bytes()
-		if t.ContentType != "" {
-			m.Header.Set("Content-Type", t.ContentType)
-		}
-		return m, nil
+		return m, applyTemplate(t, ev, m)
 	}
 	p, err := r.payload(t, ev, newChatText(ev))
 	if err != nil {

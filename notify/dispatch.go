@@ -75,9 +75,7 @@ const (
 // AttemptReport tells an Observer about one delivery attempt.
 type AttemptReport struct {
 	Target  string
-	Watch   string
 	Result  string
-	Status  int
 	Latency time.Duration
 }
 
@@ -350,6 +348,7 @@ func (d *Dispatcher) deliver(ctx, work context.Context, log *slog.Logger, p *sto
 			Attempt: store.Attempt{At: d.clock.Now(), Error: "undecodable event: " + err.Error()}})
 		return proceed
 	}
+	ev.stored = p.Payload
 	for {
 		if wait := p.NextAt.Sub(d.clock.Now()); wait > 0 {
 			if once {
@@ -464,9 +463,8 @@ func (d *Dispatcher) attempt(ctx context.Context, t *config.Target, ev *Event, a
 	// request path with a bot token): stored bodies and errors are
 	// shown by the CLI and the status page.
 	a.Body = Redact(t, clip(body, store.MaxAttemptBody))
-	v := Classify(t, status, header, body, d.clock.Now())
+	v := Classify(t, status, header, body, d.clock.Now()) // its Reason is redacted
 	if !v.OK {
-		v.Reason = Redact(t, v.Reason)
 		a.Error = v.Reason
 	}
 	return a, v
@@ -539,7 +537,7 @@ func (d *Dispatcher) record(r store.Result) {
 
 func (d *Dispatcher) report(p *store.Pending, result string, a store.Attempt) {
 	if d.observe != nil {
-		d.observe(AttemptReport{Target: p.Target, Watch: p.Watch, Result: result, Status: a.Status, Latency: a.Latency})
+		d.observe(AttemptReport{Target: p.Target, Result: result, Latency: a.Latency})
 	}
 }
 

@@ -30,6 +30,10 @@ type Event struct {
 	Type      string    `json:"type"`
 	Timestamp time.Time `json:"timestamp"`
 	Data      Data      `json:"data"`
+
+	// stored is the event's JSON as committed, when it came from the
+	// outbox: a webhook sends it as is rather than encoding it again.
+	stored []byte
 }
 
 // Data is the body of an event.

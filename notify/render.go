@@ -85,6 +85,10 @@ func Sign(secrets [][]byte, id, timestamp string, body []byte) string {
 }
 
 func renderWebhook(t *config.Target, ev *Event) (*Message, error) {
+	if ev.stored != nil {
+		// The event exactly as committed to the outbox.
+		return &Message{URL: t.URL, Body: ev.stored}, nil
+	}
 	body, err := json.Marshal(ev)
 	if err != nil {
 		return nil, err
@@ -93,15 +97,22 @@ func renderWebhook(t *config.Target, ev *Event) (*Message, error) {
 }
 
 func renderTemplate(t *config.Target, ev *Event) (*Message, error) {
+	m := &Message{URL: t.URL, Header: http.Header{}}
+	return m, applyTemplate(t, ev, m)
+}
+
+// applyTemplate makes the target's template the body of m, with the
+// target's content_type.
+func applyTemplate(t *config.Target, ev *Event, m *Message) error {
 	var buf bytes.Buffer
 	if err := t.Template.Execute(&buf, ev); err != nil {
-		return nil, fmt.Errorf("template: %w", err)
+		return fmt.Errorf("template: %w", err)
 	}
-	h := http.Header{}
+	m.Body = buf.Bytes()
 	if t.ContentType != "" {
-		h.Set("Content-Type", t.ContentType)
+		m.Header.Set("Content-Type", t.ContentType)
 	}
-	return &Message{URL: t.URL, Header: h, Body: buf.Bytes()}, nil
+	return nil
 }
 
 // Verdict is what a target's response means for the delivery.

@@ -29,9 +29,7 @@ type response struct {
 // FetchError is a failed request. Status is 0 for network errors.
 type FetchError struct {
 	Status int
-	// RetryAfter is the API's request to wait (Retry-After), if any.
-	RetryAfter time.Duration
-	Err        error
+	Err    error
 
 	pause pause
 }
@@ -102,11 +100,7 @@ func (p *Poller) fetch(ctx context.Context, w *config.Watch, rq request) (*respo
 		if s := strings.TrimSpace(string(bytes.ToValidUTF8(snippet, nil))); s != "" {
 			msg += ": " + oneLine(s)
 		}
-		fe := &FetchError{Status: resp.StatusCode, Err: errors.New(msg), pause: pause}
-		if pause.retryAfter {
-			fe.RetryAfter = pause.until.Sub(pause.at)
-		}
-		return nil, fe
+		return nil, &FetchError{Status: resp.StatusCode, Err: errors.New(msg), pause: pause}
 	}
 
 	// Read at most max_body+1 bytes: one more than allowed proves the body

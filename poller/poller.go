@@ -246,7 +246,7 @@ func (p *Poller) Poll(ctx context.Context, w *config.Watch, dryRun bool) (*Outco
 	state.LastPoll = start
 	out, next, err := p.safePoll(ctx, w, state, start, dryRun, log)
 	if !dryRun { // a dry run is not a poll the metrics should count
-		defer func() { p.report(w.Name, start, out, err, next) }()
+		defer func() { p.report(w.Name, start, out, err) }()
 	}
 	if err != nil {
 		if ctx.Err() != nil {
@@ -333,15 +333,13 @@ type PollReport struct {
 	Duration time.Duration
 	// Counts are the changes of the event the poll committed, if any.
 	Counts diff.Counts
-	// State is the watch's state after the poll.
-	State store.WatchState
 }
 
-func (p *Poller) report(watch string, start time.Time, out *Outcome, err error, state store.WatchState) {
+func (p *Poller) report(watch string, start time.Time, out *Outcome, err error) {
 	if p.observe == nil {
 		return
 	}
-	r := PollReport{Watch: watch, Duration: p.clock.Now().Sub(start), State: state, Result: ResultUnchanged}
+	r := PollReport{Watch: watch, Duration: p.clock.Now().Sub(start), Result: ResultUnchanged}
 	switch {
 	case err != nil:
 		r.Result = ResultFailed

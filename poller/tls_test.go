@@ -150,3 +150,26 @@ ca_file = "`+ca+`"
 		t.Error("insecure transport verifies")
 	}
 }
+
+// TestTLS_RenewedFileIsANewSetting checks that a certificate renewed at
+// the same path changes the watch's fingerprint, so a reload restarts it
+// with a client built from the new file.
+func TestTLS_RenewedFileIsANewSetting(t *testing.T) {
+	certA, _, _ := clientCert(t)
+	certB, _, _ := clientCert(t)
+	path := filepath.Join(t.TempDir(), "ca.pem")
+	fingerprint := func(c *x509.Certificate) string {
+		t.Helper()
+		if err := os.WriteFile(path, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: c.Raw}), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		return parseConfig(t, watchTables(1, "https://api.example", `ca_file = "`+path+`"`), nil).Watches[0].Fingerprint()
+	}
+	a := fingerprint(certA)
+	if again := fingerprint(certA); again != a {
+		t.Fatal("the same file gave another fingerprint")
+	}
+	if b := fingerprint(certB); b == a {
+		t.Error("a renewed CA file at the same path kept the watch's fingerprint")
+	}
+}

@@ -53,7 +53,8 @@ type DB struct {
 type Options struct {
 	// LockTimeout bounds the wait for another process's lock on the file.
 	LockTimeout time.Duration
-	// ReadOnly opens the file for reading (the CLI's inspection commands).
+	// ReadOnly opens the file for reading only (tests inspect a database
+	// a killed daemon left).
 	ReadOnly bool
 }
 
