@@ -8,6 +8,9 @@ import (
 	"time"
 
 	"github.com/VictoriaMetrics/metrics"
+
+	"github.com/pollhook/pollhook/config"
+	"github.com/pollhook/pollhook/store"
 )
 
 // durationBuckets are the upper bounds, in seconds, of the poll and
@@ -58,6 +61,20 @@ func (o *observer) serveMetrics(w http.ResponseWriter, r *http.Request) {
 	gauges.WritePrometheus(w)
 }
 
+// removedTargets names, sorted, the targets no longer configured that the
+// outbox still holds deliveries for (dead letters, or a queue waiting for
+// the target to come back).
+func removedTargets(cfg *config.Config, counts map[string]store.OutboxCount) []string {
+	var out []string
+	for name, c := range counts {
+		if cfg.Target(name) == nil && (c.Pending > 0 || c.Failed > 0) {
+			out = append(out, name)
+		}
+	}
+	slices.Sort(out)
+	return out
+}
+
 // gauges builds a set, for one scrape, of the gauges that describe the
 // present: per watch of the configuration in force (a watch removed by a
 // reload leaves them) and per target.
@@ -78,17 +95,11 @@ func (o *observer) gauges(ctx context.Context) (*metrics.Set, error) {
 	}
 	// Every configured target, and any other the outbox still holds
 	// deliveries for (a target removed while its dead letters remain).
-	targets := make([]string, 0, len(cfg.Targets)+len(counts))
+	targets := removedTargets(cfg, counts)
 	for _, t := range cfg.Targets {
 		targets = append(targets, t.Name)
 	}
-	for name, c := range counts {
-		if cfg.Target(name) == nil && (c.Pending > 0 || c.Failed > 0) {
-			targets = append(targets, name)
-		}
-	}
-	slices.Sort(targets)
-	for _, name := range slices.Compact(targets) {
+	for _, name := range targets {
 		c := counts[name]
 		s.NewGauge(metricName("pollhook_outbox_pending", "target", name), nil).Set(float64(c.Pending))
 		s.NewGauge(metricName("pollhook_outbox_failed", "target", name), nil).Set(float64(c.Failed))

@@ -323,14 +323,10 @@ func (o *observer) targetViews(ctx context.Context, cfg *config.Config, states m
 		}
 		out = append(out, tv)
 	}
-	var removed []targetView
-	for name, c := range counts {
-		if cfg.Target(name) == nil && (c.Pending > 0 || c.Failed > 0) {
-			removed = append(removed, targetView{Name: name, Removed: true, Pending: c.Pending, Failed: c.Failed})
-		}
+	for _, name := range removedTargets(cfg, counts) {
+		c := counts[name]
+		out = append(out, targetView{Name: name, Removed: true, Pending: c.Pending, Failed: c.Failed})
 	}
-	slices.SortFunc(removed, func(a, b targetView) int { return strings.Compare(a.Name, b.Name) })
-	out = append(out, removed...)
 
 	anyFailed := false
 	for _, t := range out {

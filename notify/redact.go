@@ -12,16 +12,6 @@ import (
 // redacted replaces secrets in URLs and reasons shown to people.
 const redacted = "REDACTED"
 
-// isSecretQueryKey reports whether a query parameter's value is a
-// credential (Google Chat's key and token, the sig of Teams Workflows URLs).
-func isSecretQueryKey(k string) bool {
-	switch strings.ToLower(k) {
-	case "token", "key", "sig", "signature", "secret", "access_token", "apikey", "api_key":
-		return true
-	}
-	return false
-}
-
 // RedactURL returns u, a URL of target t such as a Message.URL, with the
 // target's secrets replaced by REDACTED, for logs and the CLI: its token
 // (telegram's is in the path), a password in the URL, the credential part
@@ -86,7 +76,7 @@ func urlSecrets(kind, raw string) []string {
 		out = append(out, p, url.QueryEscape(p))
 	}
 	for k, vs := range u.Query() {
-		if isSecretQueryKey(k) {
+		if config.IsSecretName(k) {
 			for _, v := range vs {
 				out = append(out, v, url.QueryEscape(v))
 			}

@@ -148,7 +148,7 @@ func (p *Poller) newRequest(ctx context.Context, w *config.Watch, u *url.URL, rq
 	}
 	creds := sameOrigin(u, w.RequestURL)
 	for k, v := range w.Headers {
-		if !creds && (isSecretName(k) || http.CanonicalHeaderKey(k) == "Authorization") {
+		if !creds && (config.IsSecretName(k) || http.CanonicalHeaderKey(k) == "Authorization") {
 			continue
 		}
 		req.Header.Set(k, v)
@@ -184,7 +184,7 @@ func redirectPolicy(req *http.Request, via []*http.Request) error {
 	req.Header.Del("Referer")
 	if !sameOrigin(req.URL, via[0].URL.String()) {
 		for k := range req.Header {
-			if isSecretName(k) || http.CanonicalHeaderKey(k) == "Authorization" {
+			if config.IsSecretName(k) || http.CanonicalHeaderKey(k) == "Authorization" {
 				req.Header.Del(k)
 			}
 		}

@@ -44,7 +44,7 @@ func PublicURL(raw string) string {
 		q := u.Query()
 		changed := false
 		for k := range q {
-			if isSecretName(k) {
+			if config.IsSecretName(k) {
 				q[k] = []string{redacted}
 				changed = true
 			}
@@ -54,18 +54,6 @@ func PublicURL(raw string) string {
 		}
 	}
 	return u.String()
-}
-
-// isSecretName reports whether a query parameter or header of that name
-// likely carries a credential.
-func isSecretName(name string) bool {
-	n := strings.ToLower(name)
-	for _, s := range []string{"token", "key", "secret", "sig", "auth", "pass", "cred", "session", "cookie"} {
-		if strings.Contains(n, s) {
-			return true
-		}
-	}
-	return false
 }
 
 // watchSecrets lists the credentials of a watch, as written and escaped,
@@ -83,7 +71,7 @@ func watchSecrets(w *config.Watch) []string {
 		add(w.Basic.Password)
 	}
 	for k, v := range w.Headers {
-		if http.CanonicalHeaderKey(k) == "Authorization" || isSecretName(k) {
+		if http.CanonicalHeaderKey(k) == "Authorization" || config.IsSecretName(k) {
 			add(v)
 			if _, cred, ok := strings.Cut(v, " "); ok {
 				add(cred) // "Bearer xyz", "token xyz"
@@ -91,7 +79,7 @@ func watchSecrets(w *config.Watch) []string {
 		}
 	}
 	for k, v := range w.Query {
-		if isSecretName(k) {
+		if config.IsSecretName(k) {
 			add(v)
 		}
 	}
@@ -107,7 +95,7 @@ func watchSecrets(w *config.Watch) []string {
 			add(u.User.Username())
 		}
 		for k, vs := range u.Query() {
-			if isSecretName(k) {
+			if config.IsSecretName(k) {
 				for _, v := range vs {
 					add(v)
 				}
