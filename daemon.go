@@ -19,6 +19,7 @@ import (
 	"time"
 
 	"github.com/pollhook/pollhook/config"
+	"github.com/pollhook/pollhook/event"
 	"github.com/pollhook/pollhook/notify"
 	"github.com/pollhook/pollhook/poller"
 	"github.com/pollhook/pollhook/store"
@@ -78,9 +79,6 @@ func loadChecked(path string) (*config.Config, error) {
 	cfg, err := config.Load(path)
 	if err != nil {
 		return nil, err
-	}
-	if errs := notify.CheckTemplates(cfg); len(errs) > 0 {
-		return nil, errs
 	}
 	return cfg, nil
 }
@@ -310,11 +308,6 @@ func cmdOnce(ctx context.Context, args []string, stdout, stderr io.Writer) error
 		return printOnce(res, max(len(cfg.Watches), 1), stdout, stderr)
 	}
 	// No daemon: we poll ourselves, so the whole configuration must hold.
-	if loadErr == nil {
-		if errs := notify.CheckTemplates(cfg); len(errs) > 0 {
-			loadErr = errs
-		}
-	}
 	if loadErr != nil {
 		return printConfigErrors(loadErr, stderr)
 	}
@@ -392,7 +385,7 @@ func (d *daemon) pollAll(ctx context.Context, watches []*config.Watch, dryRun bo
 			res.Errors = append(res.Errors, fmt.Sprintf("watch %q: not polled: a poll of it is already running (its changes are delivered as usual)", watches[i].Name))
 			continue
 		}
-		for _, ev := range []*notify.Event{r.out.Health, r.out.Event} {
+		for _, ev := range []*event.Event{r.out.Health, r.out.Event} {
 			if ev == nil {
 				continue
 			}

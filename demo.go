@@ -19,6 +19,7 @@ import (
 	"time"
 
 	"github.com/pollhook/pollhook/config"
+	"github.com/pollhook/pollhook/event"
 	"github.com/pollhook/pollhook/notify"
 	"github.com/pollhook/pollhook/store"
 )
@@ -85,7 +86,7 @@ func runDemo(ctx context.Context, every time.Duration, stdout io.Writer, log *sl
 			http.Error(w, err.Error(), http.StatusUnauthorized)
 			return
 		}
-		var ev notify.Event
+		var ev event.Event
 		if err := json.Unmarshal(body, &ev); err != nil {
 			http.Error(w, "bad json", http.StatusBadRequest)
 			return

@@ -13,7 +13,7 @@ import (
 	"time"
 
 	"github.com/pollhook/pollhook/config"
-	"github.com/pollhook/pollhook/notify"
+	"github.com/pollhook/pollhook/event"
 	"github.com/pollhook/pollhook/store"
 )
 
@@ -315,7 +315,7 @@ func cmdHistory(ctx context.Context, args []string, stdout, stderr io.Writer) er
 		}
 		color := useColor(stdout)
 		for i, raw := range events {
-			var ev notify.Event
+			var ev event.Event
 			if err := json.Unmarshal(raw, &ev); err != nil {
 				return fmt.Errorf("decode event: %w", err)
 			}

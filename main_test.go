@@ -20,7 +20,7 @@ import (
 
 	standardwebhooks "github.com/standard-webhooks/standard-webhooks/libraries/go"
 
-	"github.com/pollhook/pollhook/notify"
+	"github.com/pollhook/pollhook/event"
 )
 
 const testSecret = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"
@@ -151,7 +151,7 @@ const (
 
 // checkChangeHook asserts the webhook for releasesV1 -> releasesV2, with a
 // signature the official Standard Webhooks library accepts.
-func checkChangeHook(t *testing.T, h hook) notify.Event {
+func checkChangeHook(t *testing.T, h hook) event.Event {
 	t.Helper()
 	wh, err := standardwebhooks.NewWebhook(testSecret)
 	if err != nil {
@@ -160,7 +160,7 @@ func checkChangeHook(t *testing.T, h hook) notify.Event {
 	if err := wh.Verify(h.body, h.header); err != nil {
 		t.Errorf("standard-webhooks rejects the webhook: %v", err)
 	}
-	var ev notify.Event
+	var ev event.Event
 	if err := json.Unmarshal(h.body, &ev); err != nil {
 		t.Fatalf("payload: %v\n%s", err, h.body)
 	}
@@ -282,7 +282,7 @@ func TestOnce(t *testing.T) {
 	if code := run(ctx, []string{"once", "--config", cfg}, &out, &errOut); code != 0 {
 		t.Fatalf("once: exit %d\n%s", code, errOut.String())
 	}
-	var printed notify.Event
+	var printed event.Event
 	if err := json.Unmarshal(out.Bytes(), &printed); err != nil {
 		t.Fatalf("once printed %q: %v", out.String(), err)
 	}

@@ -19,6 +19,7 @@ import (
 	"time"
 
 	"github.com/pollhook/pollhook/config"
+	"github.com/pollhook/pollhook/event"
 	"github.com/pollhook/pollhook/notify"
 	"github.com/pollhook/pollhook/store"
 )
@@ -233,7 +234,7 @@ func (o *observer) watchRow(wt *config.Watch, now time.Time) watchRow {
 
 // recentEvents merges the newest events of every watch, newest first.
 func (o *observer) recentEvents(ctx context.Context, cfg *config.Config, disabled map[string]bool, now time.Time) ([]eventView, error) {
-	var evs []notify.Event
+	var evs []event.Event
 	var errs []error
 	for _, wt := range cfg.Watches {
 		raws, err := o.d.db.History(ctx, wt.Name, recentEvents)
@@ -242,7 +243,7 @@ func (o *observer) recentEvents(ctx context.Context, cfg *config.Config, disable
 			continue
 		}
 		for _, raw := range raws {
-			var ev notify.Event
+			var ev event.Event
 			if err := json.Unmarshal(raw, &ev); err != nil {
 				errs = append(errs, fmt.Errorf("decode event of %s: %w", wt.Name, err))
 				continue
@@ -250,7 +251,7 @@ func (o *observer) recentEvents(ctx context.Context, cfg *config.Config, disable
 			evs = append(evs, ev)
 		}
 	}
-	slices.SortFunc(evs, func(a, b notify.Event) int {
+	slices.SortFunc(evs, func(a, b event.Event) int {
 		return cmp.Or(b.Timestamp.Compare(a.Timestamp), strings.Compare(b.ID, a.ID))
 	})
 	if len(evs) > recentEvents {
@@ -261,11 +262,11 @@ func (o *observer) recentEvents(ctx context.Context, cfg *config.Config, disable
 		ev := &evs[i]
 		e := eventView{ID: ev.ID, Watch: ev.Data.Watch, Title: ev.Title(), Seq: ev.Data.Seq, At: at(ev.Timestamp, now)}
 		switch ev.Type {
-		case notify.TypeFailing:
+		case event.TypeFailing:
 			e.Kind = "failing"
-		case notify.TypeRecovered:
+		case event.TypeRecovered:
 			e.Kind = "recovered"
-		case notify.TypeTest:
+		case event.TypeTest:
 			e.Kind = "test"
 		default:
 			e.Kind = "change"

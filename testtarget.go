@@ -8,8 +8,9 @@ import (
 	"time"
 
 	"github.com/pollhook/pollhook/config"
+	"github.com/pollhook/pollhook/event"
+	"github.com/pollhook/pollhook/internal/redact"
 	"github.com/pollhook/pollhook/notify"
-	"github.com/pollhook/pollhook/poller"
 )
 
 // cmdTestTarget sends a sample event to one target now and prints what it
@@ -37,12 +38,12 @@ func cmdTestTarget(ctx context.Context, args []string, stdout, stderr io.Writer)
 	for _, w := range cfg.Watches {
 		for _, n := range w.Notify {
 			if n == t.Name {
-				watch, url = w.Name, poller.PublicURL(w.URL)
+				watch, url = w.Name, redact.PublicURL(w.URL)
 			}
 		}
 	}
 	now := time.Now()
-	ev := notify.SampleEvent(watch, url, now)
+	ev := event.Sample(watch, url, now)
 	msg, err := notify.Render(t, ev, now, buildVersion())
 	if err != nil {
 		return err

@@ -24,6 +24,7 @@ import (
 	"github.com/robfig/cron/v3"
 
 	"github.com/pollhook/pollhook/diff"
+	"github.com/pollhook/pollhook/event"
 )
 
 // Defaults for settings a configuration leaves out.
@@ -136,13 +137,12 @@ type Target struct {
 	Room       string // matrix room id
 
 	// Template, when set, replaces the kind's body: a text/template over
-	// the event. ContentType is sent with it.
+	// the event (see event.Funcs), checked at load time by rendering it
+	// with a sample of each event type. ContentType is sent with it.
 	Template    *template.Template
 	ContentType string
-	// TemplateText is the template as written (for Fingerprint), and
-	// TemplateLine where, for errors found when it is first executed.
+	// TemplateText is the template as written (for Fingerprint).
 	TemplateText string
-	TemplateLine int
 
 	// Retry is the delays between attempts; after the last one fails the
 	// delivery is failed (a dead letter). Timeout bounds each attempt.
@@ -492,11 +492,11 @@ func (r *reader) target(i int, m map[string]any) *Target {
 	}
 	var tmpl string
 	if s.str("template", &tmpl) {
-		parsed, err := template.New(name).Funcs(TemplateFuncs()).Option("missingkey=error").Parse(tmpl)
+		parsed, err := event.ParseTemplate(name, tmpl)
 		if err != nil {
 			s.errorf("template", "%v", err)
 		}
-		t.Template, t.TemplateText, t.TemplateLine = parsed, tmpl, s.line("template")
+		t.Template, t.TemplateText = parsed, tmpl
 	}
 	s.str("content_type", &t.ContentType)
 	if t.Kind == KindNtfy && t.Template == nil {

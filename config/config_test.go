@@ -392,3 +392,21 @@ func TestLoad_ExampleConfig(t *testing.T) {
 		t.Fatalf("config.example.toml: %v", err)
 	}
 }
+
+// TestParse_Templates: a template that parses but cannot render with one of
+// the event types a target gets is an error at its line, like any other.
+func TestParse_Templates(t *testing.T) {
+	src := "[[target]]\nname = \"ok\"\nurl = \"https://x.example/\"\ntemplate = '{{title .}} {{.Data.Watch}}'\n\n" +
+		"[[target]]\nname = \"typo\"\nurl = \"https://x.example/\"\ntemplate = '{{.Data.Nope}}'\n\n" +
+		"[[target]]\nname = \"changes-only\"\nurl = \"https://x.example/\"\ntemplate = '{{(index .Data.Changes 0).Op}}'\n"
+	_, err := Parse("t.toml", []byte(src), func(string) (string, bool) { return "", false })
+	var errs Errors
+	if !errors.As(err, &errs) {
+		t.Fatalf("Parse = %v, want Errors", err)
+	}
+	got := errs.Error()
+	if len(errs) != 2 || !strings.Contains(got, `t.toml:9: target "typo": template: cannot render a watch.changed event`) ||
+		!strings.Contains(got, `t.toml:14: target "changes-only": template: cannot render a watch.failing event`) {
+		t.Errorf("Parse = %v", got)
+	}
+}

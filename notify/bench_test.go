@@ -14,6 +14,7 @@ import (
 
 	"github.com/pollhook/pollhook/config"
 	"github.com/pollhook/pollhook/diff"
+	"github.com/pollhook/pollhook/event"
 	"github.com/pollhook/pollhook/store"
 )
 
@@ -34,8 +35,8 @@ func fillOutbox(tb testing.TB, db *store.DB, n, watches int, targets ...string) 
 		w := i % watches
 		seq[w]++
 		name := fmt.Sprintf("watch-%03d", w)
-		ev := &Event{ID: NewID(now), Type: TypeChanged, Timestamp: now.UTC(),
-			Data: Data{Watch: name, URL: "https://api.example/" + name, Seq: seq[w], Format: diff.JSON,
+		ev := &event.Event{ID: event.NewID(now), Type: event.TypeChanged, Timestamp: now.UTC(),
+			Data: event.Data{Watch: name, URL: "https://api.example/" + name, Seq: seq[w], Format: diff.JSON,
 				Changes: []diff.Change{{Op: diff.Changed, Path: "#(id==1).price", Key: "1",
 					Old: json.RawMessage(`100`), New: json.RawMessage(fmt.Sprint(100 + i))}},
 				Counts: &diff.Counts{Changed: 1}}}

@@ -11,6 +11,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/pollhook/pollhook/config"
+	"github.com/pollhook/pollhook/internal/human"
 )
 
 // maxReason caps the tool's own words in Verdict.Reason.
@@ -47,12 +48,12 @@ func classifyKind(t *config.Target, status int, body []byte, v *Verdict) {
 		reason += " (redirects are not followed; fix the target URL)"
 	}
 	if detail != "" {
-		reason += ": " + cut(detail, maxReason)
+		reason += ": " + human.Cut(detail, maxReason)
 	}
 	if v.Disable {
 		reason += " (target disabled)"
 	}
-	v.Reason = redact(reason, targetSecrets(t))
+	v.Reason = Redact(t, reason)
 }
 
 // retryAfter raises v.RetryAfter to d, within MaxRetryAfter.
@@ -158,13 +159,13 @@ func toolDetail(body []byte) string {
 		for _, k := range []string{"description", "errorDescription", "message", "error"} {
 			var s string
 			if json.Unmarshal(obj[k], &s) == nil && s != "" {
-				return clean(s)
+				return human.Clean(s)
 			}
 			var nested struct {
 				Message string `json:"message"`
 			}
 			if json.Unmarshal(obj[k], &nested) == nil && nested.Message != "" {
-				return clean(nested.Message)
+				return human.Clean(nested.Message)
 			}
 		}
 		return ""
@@ -173,5 +174,5 @@ func toolDetail(body []byte) string {
 		return "" // binary, or an HTML error page
 	}
 	line, _, _ := bytes.Cut(body, []byte("\n"))
-	return clean(strings.TrimSpace(string(line)))
+	return human.Clean(strings.TrimSpace(string(line)))
 }

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/pollhook/pollhook/config"
+	"github.com/pollhook/pollhook/internal/human"
 )
 
 // cannedResponse is a canned response of a target's server.
@@ -211,7 +212,7 @@ func TestClassify_perKind(t *testing.T) {
 func TestClassify_reasonIsCut(t *testing.T) {
 	body := `{"description":"` + strings.Repeat("ü", 5000) + `"}`
 	v := Classify(&config.Target{Kind: config.KindNtfy}, 400, http.Header{}, []byte(body), testNow)
-	if n := textLen(v.Reason); n > 300 {
+	if n := human.Len(v.Reason); n > 300 {
 		t.Errorf("Reason is %d characters long", n)
 	}
 	if !strings.HasSuffix(v.Reason, "…") {

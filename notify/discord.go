@@ -8,6 +8,8 @@ import (
 	"time"
 
 	"github.com/pollhook/pollhook/config"
+	"github.com/pollhook/pollhook/event"
+	"github.com/pollhook/pollhook/internal/human"
 )
 
 // Discord webhooks take embeds. Embed limits: title 256 characters,
@@ -47,7 +49,7 @@ type discordMessage struct {
 // discordRoute posts to the webhook with wait=true, so that Discord answers
 // only once the message is saved, and reports a message it could not save
 // as an error instead of a silent 204.
-func discordRoute(t *config.Target, _ *Event) (*Message, error) {
+func discordRoute(t *config.Target, _ *event.Event) (*Message, error) {
 	u, err := url.Parse(t.URL)
 	if err != nil {
 		// The URL carries the webhook token: do not repeat it.
@@ -59,15 +61,15 @@ func discordRoute(t *config.Target, _ *Event) (*Message, error) {
 	return &Message{Method: http.MethodPost, URL: u.String()}, nil
 }
 
-func discordPayload(_ *config.Target, ev *Event, c *chatText) (any, error) {
+func discordPayload(_ *config.Target, ev *event.Event, c *chatText) (any, error) {
 	e := discordEmbed{
-		Title:     cut(c.title, discordMaxTitle),
+		Title:     human.Cut(c.Title, discordMaxTitle),
 		URL:       c.url,
 		Color:     c.tone.colour(),
-		Footer:    &discordFooter{Text: cut("pollhook · "+ev.Data.Watch, discordMaxFooter)},
+		Footer:    &discordFooter{Text: human.Cut("pollhook · "+ev.Data.Watch, discordMaxFooter)},
 		Timestamp: ev.Timestamp.UTC().Format(time.RFC3339),
 	}
-	if counts := ev.Data.Counts; counts != nil && (ev.Type == TypeChanged || ev.Type == TypeTest) {
+	if counts := ev.Data.Counts; counts != nil && (ev.Type == event.TypeChanged || ev.Type == event.TypeTest) {
 		for _, f := range []struct {
 			name string
 			n    int
@@ -77,20 +79,20 @@ func discordPayload(_ *config.Target, ev *Event, c *chatText) (any, error) {
 			}
 		}
 	}
-	if ev.Type == TypeFailing && ev.Data.Failures > 0 {
+	if ev.Type == event.TypeFailing && ev.Data.Failures > 0 {
 		e.Fields = append(e.Fields, discordField{Name: "Failed polls", Value: strconv.Itoa(ev.Data.Failures), Inline: true})
 	}
 
-	used := textLen(e.Title) + textLen(e.Footer.Text)
+	used := human.Len(e.Title) + human.Len(e.Footer.Text)
 	for _, f := range e.Fields {
-		used += textLen(f.Name) + textLen(f.Value)
+		used += human.Len(f.Name) + human.Len(f.Value)
 	}
-	intro := escapedIntro(c, config.EscapeMarkdown)
+	intro := escapedIntro(c, event.EscapeMarkdown)
 	budget := min(discordMaxDescription, discordMaxTotal-used) -
-		textLen(intro) - len("\n\n```diff\n\n```\n\n**")
+		human.Len(intro) - len("\n\n```diff\n\n```\n\n**")
 	// Lines go in a diff code block, which Discord colours by their
 	// leading + and -; inside it only ``` needs guarding.
-	f := c.fit(guardFence, func(l string) int { return textLen(l) + 1 }, budget)
+	f := c.fit(guardFence, func(l string) int { return human.Len(l) + 1 }, budget)
 	e.Description = joinParts(intro, fence("diff", f.lines), moreItalic(f.more))
 	return discordMessage{Embeds: []discordEmbed{e}}, nil
 }

@@ -3,7 +3,6 @@ package notify
 import (
 	"bytes"
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -18,6 +17,9 @@ import (
 	"unicode/utf8"
 
 	"github.com/pollhook/pollhook/config"
+	"github.com/pollhook/pollhook/event"
+	"github.com/pollhook/pollhook/internal/clock"
+	"github.com/pollhook/pollhook/internal/httpclient"
 	"github.com/pollhook/pollhook/store"
 )
 
@@ -32,27 +34,12 @@ type Outbox interface {
 
 var _ Outbox = (*store.DB)(nil)
 
-// Clock tells the time and waits; tests replace it to run retry schedules
-// without sleeping.
-type Clock interface {
-	Now() time.Time
-	After(d time.Duration) <-chan time.Time
-}
-
-type systemClock struct{}
-
-// Now returns the current time.
-func (systemClock) Now() time.Time { return time.Now() }
-
-// After waits for d.
-func (systemClock) After(d time.Duration) <-chan time.Time { return time.After(d) }
-
 // DispatcherOptions configure a Dispatcher.
 type DispatcherOptions struct {
 	Outbox  Outbox
 	Targets []*config.Target
 	Logger  *slog.Logger
-	Clock   Clock
+	Clock   clock.Clock
 	// Client sends the requests; it must not follow redirects (see
 	// NewClient).
 	Client  *http.Client
@@ -85,7 +72,7 @@ type AttemptReport struct {
 type Dispatcher struct {
 	outbox  Outbox
 	log     *slog.Logger
-	clock   Clock
+	clock   clock.Clock
 	client  *http.Client
 	version string
 	jitter  func() float64
@@ -106,16 +93,7 @@ type Dispatcher struct {
 // NewClient returns the HTTP client deliveries use: redirects are not
 // followed (a 3xx is a failed attempt, not a silent move).
 func NewClient() *http.Client {
-	return &http.Client{
-		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
-		Transport: &http.Transport{
-			Proxy:               http.ProxyFromEnvironment,
-			MaxIdleConnsPerHost: 16,
-			IdleConnTimeout:     90 * time.Second,
-			TLSHandshakeTimeout: 10 * time.Second,
-			ForceAttemptHTTP2:   true,
-		},
-	}
+	return httpclient.New(httpclient.Options{MaxIdleConnsPerHost: 16, NoRedirects: true})
 }
 
 // NewDispatcher returns a dispatcher; Run starts it.
@@ -124,7 +102,7 @@ func NewDispatcher(o DispatcherOptions) *Dispatcher {
 		o.Logger = slog.New(slog.DiscardHandler)
 	}
 	if o.Clock == nil {
-		o.Clock = systemClock{}
+		o.Clock = clock.System{}
 	}
 	if o.Client == nil {
 		o.Client = NewClient()
@@ -340,15 +318,14 @@ const (
 // deliver tries one delivery until it is delivered or failed for good.
 func (d *Dispatcher) deliver(ctx, work context.Context, log *slog.Logger, p *store.Pending, once bool) next {
 	log = log.With("event_id", p.EventID)
-	var ev Event
-	if err := json.Unmarshal(p.Payload, &ev); err != nil {
+	ev, err := event.Decode(p.Payload)
+	if err != nil {
 		// Cannot happen for events pollhook wrote; keep it as a dead letter.
 		log.Error("undecodable event, marking failed", "err", err)
 		d.record(store.Result{EventID: p.EventID, Target: p.Target, State: store.StateFailed,
 			Attempt: store.Attempt{At: d.clock.Now(), Error: "undecodable event: " + err.Error()}})
 		return proceed
 	}
-	ev.stored = p.Payload
 	for {
 		if wait := p.NextAt.Sub(d.clock.Now()); wait > 0 {
 			if once {
@@ -373,7 +350,7 @@ func (d *Dispatcher) deliver(ctx, work context.Context, log *slog.Logger, p *sto
 			return stop
 		}
 		at := d.clock.Now()
-		attempt, v := d.attempt(work, t, &ev, at)
+		attempt, v := d.attempt(work, t, ev, at)
 		if work.Err() != nil {
 			// Cut short by shutdown: not the target's failure, and it
 			// must not use up a retry. The delivery stays as it was.
@@ -445,7 +422,7 @@ func (d *Dispatcher) Enable(ctx context.Context, name string) error {
 const maxResponseRead = 64 << 10
 
 // attempt sends one request and classifies the answer.
-func (d *Dispatcher) attempt(ctx context.Context, t *config.Target, ev *Event, at time.Time) (store.Attempt, Verdict) {
+func (d *Dispatcher) attempt(ctx context.Context, t *config.Target, ev *event.Event, at time.Time) (store.Attempt, Verdict) {
 	a := store.Attempt{At: at}
 	msg, err := d.render(t, ev, at)
 	if err != nil {
@@ -472,7 +449,7 @@ func (d *Dispatcher) attempt(ctx context.Context, t *config.Target, ev *Event, a
 
 // render is Render with a panic turned into a failed attempt: a bug in a
 // renderer must not end the daemon.
-func (d *Dispatcher) render(t *config.Target, ev *Event, at time.Time) (msg *Message, err error) {
+func (d *Dispatcher) render(t *config.Target, ev *event.Event, at time.Time) (msg *Message, err error) {
 	defer func() {
 		if r := recover(); r != nil {
 			d.log.Error("internal error while rendering (please report it)", "target", t.Name,

@@ -8,7 +8,6 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"path/filepath"
-	"sort"
 	"strconv"
 	"strings"
 	"sync"
@@ -19,58 +18,10 @@ import (
 
 	"github.com/pollhook/pollhook/config"
 	"github.com/pollhook/pollhook/diff"
+	"github.com/pollhook/pollhook/event"
+	"github.com/pollhook/pollhook/internal/testkit"
 	"github.com/pollhook/pollhook/store"
 )
-
-// fakeClock is a clock tests move by hand.
-type fakeClock struct {
-	mu      sync.Mutex
-	now     time.Time
-	waiters []fakeWaiter
-}
-
-type fakeWaiter struct {
-	at time.Time
-	ch chan time.Time
-}
-
-func newFakeClock() *fakeClock {
-	return &fakeClock{now: time.Now().Truncate(time.Second)}
-}
-
-func (c *fakeClock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.now
-}
-
-func (c *fakeClock) After(d time.Duration) <-chan time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	ch := make(chan time.Time, 1)
-	if d <= 0 {
-		ch <- c.now
-		return ch
-	}
-	c.waiters = append(c.waiters, fakeWaiter{at: c.now.Add(d), ch: ch})
-	return ch
-}
-
-// Advance moves the clock and fires the timers that came due.
-func (c *fakeClock) Advance(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.now = c.now.Add(d)
-	kept := c.waiters[:0]
-	for _, w := range c.waiters {
-		if !w.at.After(c.now) {
-			w.ch <- c.now
-		} else {
-			kept = append(kept, w)
-		}
-	}
-	c.waiters = kept
-}
 
 // receiver records the requests it gets and answers as told.
 type receiver struct {
@@ -141,7 +92,7 @@ func webhookTarget(t *testing.T, name, url, extra string) *config.Target {
 type harness struct {
 	t     *testing.T
 	db    *store.DB
-	clock *fakeClock
+	clock *testkit.FakeClock
 	disp  *Dispatcher
 	seq   map[string]uint64
 	stop  func()
@@ -153,7 +104,7 @@ func newHarness(t *testing.T, targets ...*config.Target) *harness {
 	if err != nil {
 		t.Fatal(err)
 	}
-	h := &harness{t: t, db: db, clock: newFakeClock(), seq: map[string]uint64{}}
+	h := &harness{t: t, db: db, clock: testkit.NewFakeClock(time.Now().Truncate(time.Second)), seq: map[string]uint64{}}
 	h.disp = NewDispatcher(DispatcherOptions{
 		Outbox: db, Targets: targets, Clock: h.clock, Version: "test",
 		Jitter: func() float64 { return 1 },
@@ -177,13 +128,13 @@ func newHarness(t *testing.T, targets ...*config.Target) *harness {
 }
 
 // commit queues one change event of watch for targets, as the poller does.
-func (h *harness) commit(watch string, targets ...string) *Event {
+func (h *harness) commit(watch string, targets ...string) *event.Event {
 	h.t.Helper()
 	h.seq[watch]++
 	now := h.clock.Now()
-	ev := &Event{
-		ID: NewID(now), Type: TypeChanged, Timestamp: now.UTC(),
-		Data: Data{Watch: watch, URL: "https://api.example/" + watch, Seq: h.seq[watch], Format: diff.JSON,
+	ev := &event.Event{
+		ID: event.NewID(now), Type: event.TypeChanged, Timestamp: now.UTC(),
+		Data: event.Data{Watch: watch, URL: "https://api.example/" + watch, Seq: h.seq[watch], Format: diff.JSON,
 			Changes: []diff.Change{{Op: diff.Added, Path: "#(id==1)", Key: "1", New: json.RawMessage(`{"id":1}`)}},
 			Counts:  &diff.Counts{Added: 1}},
 	}
@@ -202,7 +153,7 @@ func (h *harness) commit(watch string, targets ...string) *Event {
 	return ev
 }
 
-func (h *harness) delivery(ev *Event, target string) store.Delivery {
+func (h *harness) delivery(ev *event.Event, target string) store.Delivery {
 	h.t.Helper()
 	d, _, err := h.db.Delivery(context.Background(), ev.ID, target)
 	if err != nil {
@@ -240,7 +191,7 @@ func TestDispatcher_DeliversSignedWebhook(t *testing.T) {
 	if err := wh.VerifyIgnoringTimestamp(req.body, req.header); err != nil {
 		t.Errorf("signature rejected by standard-webhooks: %v", err)
 	}
-	var got Event
+	var got event.Event
 	if err := json.Unmarshal(req.body, &got); err != nil {
 		t.Fatal(err)
 	}
@@ -454,7 +405,7 @@ func TestDispatcher_OrderPerWatch(t *testing.T) {
 	waitFor(t, "both delivered", func() bool { return h.delivery(second, "hook").State == store.StateDelivered })
 	var seqs []uint64
 	for i := 0; i < rc.count(); i++ {
-		var ev Event
+		var ev event.Event
 		_ = json.Unmarshal(rc.get(i).body, &ev)
 		seqs = append(seqs, ev.Data.Seq)
 	}
@@ -473,7 +424,7 @@ func TestDispatcher_DeadTargetDelaysNoOther(t *testing.T) {
 	liveSrv := httptest.NewServer(live)
 	defer liveSrv.Close()
 	h := newHarness(t, webhookTarget(t, "dead", deadSrv.URL, ""), webhookTarget(t, "live", liveSrv.URL, ""))
-	var evs []*Event
+	var evs []*event.Event
 	for i := 0; i < 3; i++ {
 		evs = append(evs, h.commit("a", "dead", "live"), h.commit("b", "live"))
 	}
@@ -523,7 +474,7 @@ func TestDispatcher_Drain(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer db.Close()
-	h := &harness{t: t, db: db, clock: newFakeClock(), seq: map[string]uint64{}}
+	h := &harness{t: t, db: db, clock: testkit.NewFakeClock(time.Now().Truncate(time.Second)), seq: map[string]uint64{}}
 	h.disp = NewDispatcher(DispatcherOptions{Outbox: db, Targets: []*config.Target{webhookTarget(t, "hook", srv.URL, "")}, Clock: h.clock})
 	a, b, c := h.commit("w", "hook"), h.commit("w", "hook"), h.commit("w", "hook")
 	if err := h.disp.Drain(context.Background()); err != nil {
@@ -549,20 +500,6 @@ func TestSign(t *testing.T) {
 	}
 	if got := Sign([][]byte{key}, "msg_p5jXN8AQM9LWM0D4loKWxJek", strconv.FormatInt(now.Unix(), 10), body); got != want {
 		t.Errorf("Sign = %s, want %s", got, want)
-	}
-}
-
-func TestNewID(t *testing.T) {
-	now := time.Now()
-	ids := make([]string, 100)
-	for i := range ids {
-		ids[i] = NewID(now.Add(time.Duration(i) * time.Millisecond))
-		if len(ids[i]) != 30 || !strings.HasPrefix(ids[i], "msg_") {
-			t.Fatalf("id %q", ids[i])
-		}
-	}
-	if !sort.StringsAreSorted(ids) {
-		t.Error("ids do not sort by time")
 	}
 }
 

@@ -4,6 +4,8 @@ import (
 	"strings"
 
 	"github.com/pollhook/pollhook/config"
+	"github.com/pollhook/pollhook/event"
+	"github.com/pollhook/pollhook/internal/human"
 )
 
 // Google Chat space webhooks take a message with text and cardsV2. A
@@ -62,19 +64,19 @@ type googleChatLink struct {
 	URL string `json:"url"`
 }
 
-func googleChatPayload(_ *config.Target, ev *Event, c *chatText) (any, error) {
-	ui := googleChatUI{Header: googleChatHeader{Title: c.title, Subtitle: cut(c.url, maxURLText)}}
+func googleChatPayload(_ *config.Target, ev *event.Event, c *chatText) (any, error) {
+	ui := googleChatUI{Header: googleChatHeader{Title: c.Title, Subtitle: human.Cut(c.url, maxURLText)}}
 	var widgets []googleChatWidget
 	if c.url != "" {
 		widgets = append(widgets, googleChatWidget{ButtonList: &googleChatButtons{Buttons: []googleChatButton{{
 			Text: "Open", OnClick: googleChatOnClick{OpenLink: googleChatLink{URL: c.url}},
 		}}}})
 	}
-	intro := make([]string, len(c.intro))
-	for i, l := range c.intro {
+	intro := make([]string, len(c.Intro))
+	for i, l := range c.Intro {
 		intro[i] = escapeHTML(l)
 	}
-	msg := googleChatMessage{Text: c.title}
+	msg := googleChatMessage{Text: c.Title}
 	build := func(paragraph string) {
 		ws := widgets
 		if paragraph != "" {
@@ -96,7 +98,7 @@ func googleChatPayload(_ *config.Target, ev *Event, c *chatText) (any, error) {
 	f := c.fit(escapeHTML, cost, budget)
 	lines := append(intro, f.lines...)
 	if f.more > 0 {
-		lines = append(lines, "<i>"+moreLine(f.more)+"</i>")
+		lines = append(lines, "<i>"+event.MoreLine(f.more)+"</i>")
 	}
 	build(strings.Join(lines, "<br>"))
 	return msg, nil

@@ -5,6 +5,7 @@ import (
 	"strings"
 
 	"github.com/pollhook/pollhook/config"
+	"github.com/pollhook/pollhook/event"
 )
 
 // Gotify: POST {url}/message with the application token in X-Gotify-Key
@@ -38,7 +39,7 @@ type gotifyClick struct {
 	URL string `json:"url"`
 }
 
-func gotifyRoute(t *config.Target, _ *Event) (*Message, error) {
+func gotifyRoute(t *config.Target, _ *event.Event) (*Message, error) {
 	h := http.Header{}
 	h.Set("X-Gotify-Key", t.Token)
 	return &Message{Method: http.MethodPost, URL: strings.TrimRight(t.URL, "/") + "/message", Header: h}, nil
@@ -50,18 +51,18 @@ func markdownLink(u string) string {
 		return ""
 	}
 	if strings.ContainsAny(u, "<> \t") {
-		return config.EscapeMarkdown(u)
+		return event.EscapeMarkdown(u)
 	}
 	return "<" + u + ">"
 }
 
-func gotifyPayload(t *config.Target, _ *Event, c *chatText) (any, error) {
-	intro := escapedIntro(c, config.EscapeMarkdown)
+func gotifyPayload(t *config.Target, _ *event.Event, c *chatText) (any, error) {
+	intro := escapedIntro(c, event.EscapeMarkdown)
 	link := markdownLink(c.url)
 	budget := gotifyMaxMessage - len(intro) - len(link) - len("\n\n```\n\n```\n\n**\n\n")
 	f := c.fit(guardFence, func(l string) int { return len(l) + 1 }, budget)
 	m := gotifyMessage{
-		Title:   c.title,
+		Title:   c.Title,
 		Message: joinParts(intro, fence("", f.lines), moreItalic(f.more), link),
 		Extras:  gotifyExtras{Display: gotifyDisplay{ContentType: "text/markdown"}},
 	}

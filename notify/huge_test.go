@@ -7,12 +7,13 @@ import (
 	"testing"
 
 	"github.com/pollhook/pollhook/diff"
+	"github.com/pollhook/pollhook/event"
 )
 
 // hugeEvent has n changes full of multibyte text and of characters every
 // format escapes; counted is what its counts say (more than n when the
 // event itself was truncated).
-func hugeEvent(n, counted int) *Event {
+func hugeEvent(n, counted int) *event.Event {
 	ev := goldenEvent()
 	ev.Data.Changes = nil
 	nasty := `Ünïcödé 日本語 🎉 <b>&amp; "q" ` + "```" + ` *bold* _it_ ~s~ |p| \ #h`
@@ -70,8 +71,8 @@ func TestRender_hugeEventIsCutToTheLimit(t *testing.T) {
 						t.Fatalf("line %d:\n got %q\nwant %q", i, l, want[i])
 					}
 				}
-				if !strings.HasSuffix(strings.TrimSpace(lastChangeOrTail(got.text)), moreLine(got.more)) {
-					t.Errorf("the last of the changes is not %q", moreLine(got.more))
+				if !strings.HasSuffix(strings.TrimSpace(lastChangeOrTail(got.text)), event.MoreLine(got.more)) {
+					t.Errorf("the last of the changes is not %q", event.MoreLine(got.more))
 				}
 			})
 		}

@@ -19,6 +19,8 @@ import (
 	"unicode/utf8"
 
 	"github.com/pollhook/pollhook/config"
+	"github.com/pollhook/pollhook/event"
+	"github.com/pollhook/pollhook/internal/human"
 )
 
 var updateGolden = flag.Bool("update", false, "rewrite the golden files in testdata/golden")
@@ -68,10 +70,10 @@ var testSecrets = []string{testTelegramToken, testMatrixToken, testGotifyToken, 
 var testNow = time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)
 
 // goldenEvent is the sample event as a real change event, with a fixed id.
-func goldenEvent() *Event {
-	ev := SampleEvent("releases", "https://api.example.com/repos/acme/app/releases", testNow)
+func goldenEvent() *event.Event {
+	ev := event.Sample("releases", "https://api.example.com/repos/acme/app/releases", testNow)
 	ev.ID = "msg_01JNE3Q4Z8N5V7W9Y1A3C5E7G9"
-	ev.Type = TypeChanged
+	ev.Type = event.TypeChanged
 	return ev
 }
 
@@ -93,13 +95,12 @@ func TestRender_golden(t *testing.T) {
 			inspectBody(t, target.Kind, m.Body)
 
 			g := goldenRequest{Method: m.Method, URL: RedactURL(target, m.URL), Header: map[string]string{}}
-			secrets := targetSecrets(target)
 			for k := range m.Header {
 				switch k {
 				case "Webhook-Timestamp", "Webhook-Signature": // change with the time of sending
 					continue
 				}
-				g.Header[k] = redact(m.Header.Get(k), secrets)
+				g.Header[k] = Redact(target, m.Header.Get(k))
 			}
 			var pretty bytes.Buffer
 			if err := json.Indent(&pretty, m.Body, "  ", "  "); err != nil {
@@ -199,13 +200,13 @@ func TestRender_unknownKind(t *testing.T) {
 
 func TestRender_eventTypes(t *testing.T) {
 	since := testNow.Add(-90 * time.Minute)
-	events := map[string]*Event{
-		"failing": {ID: "msg_1", Type: TypeFailing, Timestamp: testNow, Data: Data{
+	events := map[string]*event.Event{
+		"failing": {ID: "msg_1", Type: event.TypeFailing, Timestamp: testNow, Data: event.Data{
 			Watch: "releases", URL: "https://api.example.com/r", Failures: 3, Since: &since,
 			Error: "GET https://api.example.com/r: 503 <html>&</html>"}},
-		"recovered": {ID: "msg_2", Type: TypeRecovered, Timestamp: testNow, Data: Data{
+		"recovered": {ID: "msg_2", Type: event.TypeRecovered, Timestamp: testNow, Data: event.Data{
 			Watch: "releases", URL: "https://api.example.com/r", Since: &since}},
-		"test": SampleEvent("releases", "https://api.example.com/r", testNow),
+		"test": event.Sample("releases", "https://api.example.com/r", testNow),
 	}
 	for name, ev := range events {
 		for _, target := range testTargets() {
@@ -284,14 +285,14 @@ func inspectBody(t *testing.T, kind string, body []byte) shownText {
 		if m.Text == "" || len(m.Blocks) == 0 || m.Blocks[0].Type != "header" {
 			t.Fatalf("slack: want text and a header block first: %s", body)
 		}
-		atMost("header text", textLen(m.Blocks[0].Text.Text), 150)
+		atMost("header text", human.Len(m.Blocks[0].Text.Text), 150)
 		var text []string
 		for _, b := range m.Blocks {
 			switch b.Type {
 			case "header":
 				text = append(text, b.Text.Text)
 			case "section":
-				atMost("section text", textLen(b.Text.Text), 3000)
+				atMost("section text", human.Len(b.Text.Text), 3000)
 				checkSlackEscapes(t, b.Text.Text)
 				text = append(text, html.UnescapeString(b.Text.Text))
 			case "context":
@@ -311,7 +312,7 @@ func inspectBody(t *testing.T, kind string, body []byte) shownText {
 			t.Fatalf("mattermost: want one attachment with a colour: %s", body)
 		}
 		a := m.Attachments[0]
-		atMost("attachment text", textLen(a.Text), 16383)
+		atMost("attachment text", human.Len(a.Text), 16383)
 		return readText(unescapeMarkdown(m.Text) + "\n" + unescapeMarkdown(a.Text) + "\n" + a.TitleLink)
 	case config.KindDiscord:
 		var m discordMessage
@@ -320,18 +321,18 @@ func inspectBody(t *testing.T, kind string, body []byte) shownText {
 			t.Fatalf("discord: want one embed: %s", body)
 		}
 		e := m.Embeds[0]
-		atMost("title", textLen(e.Title), 256)
-		atMost("description", textLen(e.Description), 4096)
+		atMost("title", human.Len(e.Title), 256)
+		atMost("description", human.Len(e.Description), 4096)
 		atMost("field count", len(e.Fields), 25)
-		total := textLen(e.Title) + textLen(e.Description)
+		total := human.Len(e.Title) + human.Len(e.Description)
 		for _, f := range e.Fields {
-			atMost("field name", textLen(f.Name), 256)
-			atMost("field value", textLen(f.Value), 1024)
-			total += textLen(f.Name) + textLen(f.Value)
+			atMost("field name", human.Len(f.Name), 256)
+			atMost("field value", human.Len(f.Value), 1024)
+			total += human.Len(f.Name) + human.Len(f.Value)
 		}
 		if e.Footer != nil {
-			atMost("footer", textLen(e.Footer.Text), 2048)
-			total += textLen(e.Footer.Text)
+			atMost("footer", human.Len(e.Footer.Text), 2048)
+			total += human.Len(e.Footer.Text)
 		}
 		atMost("embed total", total, 6000)
 		if _, err := time.Parse(time.RFC3339, e.Timestamp); err != nil {
@@ -339,7 +340,7 @@ func inspectBody(t *testing.T, kind string, body []byte) shownText {
 		}
 		return readText(e.Title + "\n" + unescapeMarkdown(e.Description) + "\n" + e.URL)
 	case config.KindTeams:
-		atMost("body in UTF-16 code units", textLen(string(body)), 14000)
+		atMost("body in UTF-16 code units", human.Len(string(body)), 14000)
 		atMost("body bytes", len(body), 28*1024)
 		var m teamsMessage
 		decode(&m)
@@ -407,7 +408,7 @@ func inspectBody(t *testing.T, kind string, body []byte) shownText {
 			t.Fatalf("telegram: %s", body)
 		}
 		visible := checkHTML(t, m.Text, "b", "i", "a")
-		atMost("text after entity parsing", textLen(visible), 4096)
+		atMost("text after entity parsing", human.Len(visible), 4096)
 		return readText(visible)
 	case config.KindNtfy:
 		var m ntfyMessage
@@ -495,7 +496,7 @@ func checkHTML(t *testing.T, fragment string, allowed ...string) string {
 	return text.String()
 }
 
-// unescapeMarkdown undoes config.EscapeMarkdown on the lines that are not
+// unescapeMarkdown undoes event.EscapeMarkdown on the lines that are not
 // change lines: those are shown in code blocks, unescaped.
 func unescapeMarkdown(s string) string {
 	re := regexp.MustCompile("\\\\([\\\\`*_{}\\[\\]()<>#+\\-.!|~])")

@@ -7,6 +7,8 @@ import (
 	"strings"
 
 	"github.com/pollhook/pollhook/config"
+	"github.com/pollhook/pollhook/event"
+	"github.com/pollhook/pollhook/internal/human"
 )
 
 // Matrix: PUT an m.room.message event with a plain body and an
@@ -24,7 +26,7 @@ type matrixMessage struct {
 // matrixRoute PUTs to the room's send endpoint with the event id as the
 // transaction id: the homeserver deduplicates by it, so a retried delivery
 // never posts twice.
-func matrixRoute(t *config.Target, ev *Event) (*Message, error) {
+func matrixRoute(t *config.Target, ev *event.Event) (*Message, error) {
 	if ev.ID == "" {
 		return nil, errors.New("matrix: the event has no id to use as transaction id")
 	}
@@ -35,16 +37,16 @@ func matrixRoute(t *config.Target, ev *Event) (*Message, error) {
 	return &Message{Method: http.MethodPut, URL: u, Header: h}, nil
 }
 
-func matrixPayload(_ *config.Target, _ *Event, c *chatText) (any, error) {
-	plain := append([]string{c.title}, c.intro...)
-	rich := []string{"<strong>" + escapeHTML(c.title) + "</strong>"}
-	for _, l := range c.intro {
+func matrixPayload(_ *config.Target, _ *event.Event, c *chatText) (any, error) {
+	plain := append([]string{c.Title}, c.Intro...)
+	rich := []string{"<strong>" + escapeHTML(c.Title) + "</strong>"}
+	for _, l := range c.Intro {
 		rich = append(rich, escapeHTML(l))
 	}
 	var plainLink, richLink string
 	if c.url != "" {
 		plainLink = c.url
-		richLink = `<a href="` + escapeAttr(c.url) + `">` + escapeHTML(cut(c.url, maxURLText)) + "</a>"
+		richLink = `<a href="` + escapeAttr(c.url) + `">` + escapeHTML(human.Cut(c.url, maxURLText)) + "</a>"
 	}
 	msg := matrixMessage{MsgType: "m.notice", Format: "org.matrix.custom.html"}
 	build := func(lines []string, more int) {
@@ -54,8 +56,8 @@ func matrixPayload(_ *config.Target, _ *Event, c *chatText) (any, error) {
 			r = append(r, escapeHTML(l))
 		}
 		if more > 0 {
-			p = append(p, moreLine(more))
-			r = append(r, "<em>"+moreLine(more)+"</em>")
+			p = append(p, event.MoreLine(more))
+			r = append(r, "<em>"+event.MoreLine(more)+"</em>")
 		}
 		if plainLink != "" {
 			p = append(p, "", plainLink)

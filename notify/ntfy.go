@@ -5,6 +5,7 @@ import (
 	"strings"
 
 	"github.com/pollhook/pollhook/config"
+	"github.com/pollhook/pollhook/event"
 )
 
 // ntfy takes JSON published to the server's root URL, with the topic in the
@@ -21,7 +22,7 @@ type ntfyMessage struct {
 	Click    string   `json:"click,omitempty"`
 }
 
-func ntfyRoute(t *config.Target, _ *Event) (*Message, error) {
+func ntfyRoute(t *config.Target, _ *event.Event) (*Message, error) {
 	m := &Message{Method: http.MethodPost, URL: t.URL, Header: http.Header{}}
 	if t.Token != "" {
 		m.Header.Set("Authorization", "Bearer "+t.Token)
@@ -29,8 +30,8 @@ func ntfyRoute(t *config.Target, _ *Event) (*Message, error) {
 	return m, nil
 }
 
-func ntfyPayload(t *config.Target, _ *Event, c *chatText) (any, error) {
-	head := strings.Join(c.intro, "\n")
+func ntfyPayload(t *config.Target, _ *event.Event, c *chatText) (any, error) {
+	head := strings.Join(c.Intro, "\n")
 	budget := ntfyMaxMessage - len(head) - len("\n\n") - len(c.url) - 1
 	f := c.fit(func(l string) string { return l }, func(l string) int { return len(l) + 1 }, budget)
 	var parts []string
@@ -39,7 +40,7 @@ func ntfyPayload(t *config.Target, _ *Event, c *chatText) (any, error) {
 	}
 	parts = append(parts, f.lines...)
 	if f.more > 0 {
-		parts = append(parts, moreLine(f.more))
+		parts = append(parts, event.MoreLine(f.more))
 	}
 	msg := strings.Join(parts, "\n")
 	if c.url != "" {
@@ -47,7 +48,7 @@ func ntfyPayload(t *config.Target, _ *Event, c *chatText) (any, error) {
 	}
 	return ntfyMessage{
 		Topic:    t.Topic,
-		Title:    c.title,
+		Title:    c.Title,
 		Message:  strings.TrimLeft(msg, "\n"),
 		Tags:     t.Tags,
 		Priority: t.Priority,

@@ -5,15 +5,15 @@ import (
 	"crypto/hmac"
 	"crypto/sha256"
 	"encoding/base64"
-	"encoding/json"
 	"fmt"
-	"io"
 	"net/http"
 	"strconv"
 	"strings"
 	"time"
 
 	"github.com/pollhook/pollhook/config"
+	"github.com/pollhook/pollhook/event"
+	"github.com/pollhook/pollhook/internal/httpclient"
 )
 
 // Message is one HTTP request to a target, ready to send.
@@ -26,7 +26,7 @@ type Message struct {
 
 // Render builds the request that delivers ev to t. now is the time of this
 // attempt: it goes into webhook-timestamp and the signature.
-func Render(t *config.Target, ev *Event, now time.Time, version string) (*Message, error) {
+func Render(t *config.Target, ev *event.Event, now time.Time, version string) (*Message, error) {
 	var (
 		m   *Message
 		err error
@@ -84,26 +84,24 @@ func Sign(secrets [][]byte, id, timestamp string, body []byte) string {
 	return strings.Join(sigs, " ")
 }
 
-func renderWebhook(t *config.Target, ev *Event) (*Message, error) {
-	if ev.stored != nil {
-		// The event exactly as committed to the outbox.
-		return &Message{URL: t.URL, Body: ev.stored}, nil
-	}
-	body, err := json.Marshal(ev)
+// renderWebhook sends the event as JSON: exactly as committed to the
+// outbox when it comes from there.
+func renderWebhook(t *config.Target, ev *event.Event) (*Message, error) {
+	body, err := ev.JSON()
 	if err != nil {
 		return nil, err
 	}
 	return &Message{URL: t.URL, Body: body}, nil
 }
 
-func renderTemplate(t *config.Target, ev *Event) (*Message, error) {
+func renderTemplate(t *config.Target, ev *event.Event) (*Message, error) {
 	m := &Message{URL: t.URL, Header: http.Header{}}
 	return m, applyTemplate(t, ev, m)
 }
 
 // applyTemplate makes the target's template the body of m, with the
 // target's content_type.
-func applyTemplate(t *config.Target, ev *Event, m *Message) error {
+func applyTemplate(t *config.Target, ev *event.Event, m *Message) error {
 	var buf bytes.Buffer
 	if err := t.Template.Execute(&buf, ev); err != nil {
 		return fmt.Errorf("template: %w", err)
@@ -140,66 +138,10 @@ func Classify(t *config.Target, status int, h http.Header, body []byte, now time
 		v.Disable = true
 	}
 	if status == http.StatusTooManyRequests || status == http.StatusServiceUnavailable {
-		v.RetryAfter = ParseRetryAfter(h.Get("Retry-After"), now)
+		v.RetryAfter, _ = httpclient.RetryAfter(h.Get("Retry-After"), now, MaxRetryAfter)
 	}
 	// The tool's own words: its error description, retry_after hints, the
 	// answers that mean the target is gone, and Reason (see classify.go).
 	classifyKind(t, status, body, &v)
 	return v
-}
-
-// ParseRetryAfter reads a Retry-After header: delay-seconds or an
-// HTTP-date. It returns 0 when absent or unreadable, and caps the wait at
-// MaxRetryAfter.
-func ParseRetryAfter(v string, now time.Time) time.Duration {
-	v = strings.TrimSpace(v)
-	if v == "" {
-		return 0
-	}
-	var d time.Duration
-	if secs, err := strconv.ParseInt(v, 10, 64); err == nil {
-		if secs <= 0 {
-			return 0
-		}
-		if secs > int64(MaxRetryAfter/time.Second) {
-			return MaxRetryAfter
-		}
-		d = time.Duration(secs) * time.Second
-	} else if at, err := http.ParseTime(v); err == nil {
-		d = at.Sub(now)
-	}
-	if d <= 0 {
-		return 0
-	}
-	return min(d, MaxRetryAfter)
-}
-
-// CheckTemplates renders every target's template with sample events (a
-// change, a failing and a recovered watch) and returns what fails, placed
-// at the template's line: a template that parses but cannot render (a
-// misspelt field) would otherwise fail every delivery until it is dead.
-func CheckTemplates(cfg *config.Config) config.Errors {
-	var errs config.Errors
-	now := time.Now()
-	change := SampleEvent("releases", "https://api.example.com/v1/releases", now)
-	change.Type = TypeChanged
-	since := now.Add(-time.Hour)
-	failing := &Event{ID: NewID(now), Type: TypeFailing, Timestamp: now,
-		Data: Data{Watch: "releases", URL: change.Data.URL, Seq: 2, Error: "HTTP 502", Failures: 3, Since: &since}}
-	recovered := &Event{ID: NewID(now), Type: TypeRecovered, Timestamp: now,
-		Data: Data{Watch: "releases", URL: change.Data.URL, Seq: 3, Failures: 3, Since: &since}}
-	for _, t := range cfg.Targets {
-		if t.Template == nil {
-			continue
-		}
-		for _, ev := range []*Event{change, failing, recovered} {
-			if err := t.Template.Execute(io.Discard, ev); err != nil {
-				errs = append(errs, &config.Error{File: cfg.File, Line: t.TemplateLine,
-					Section: fmt.Sprintf("target %q", t.Name), Key: "template",
-					Err: fmt.Errorf("cannot render a %s event: %w", ev.Type, err)})
-				break
-			}
-		}
-	}
-	return errs
 }

@@ -4,6 +4,8 @@ import (
 	"strings"
 
 	"github.com/pollhook/pollhook/config"
+	"github.com/pollhook/pollhook/event"
+	"github.com/pollhook/pollhook/internal/human"
 )
 
 // Slack incoming webhooks take a Block Kit message: a header, mrkdwn
@@ -46,28 +48,28 @@ func escapeSlack(s string) string {
 // slackLink is <url|text> with the URL made safe inside the brackets.
 func slackLink(u string) string {
 	href := strings.NewReplacer("&", "&amp;", "<", "%3C", ">", "%3E", "|", "%7C").Replace(u)
-	return "<" + href + "|" + escapeSlack(cut(u, maxURLText)) + ">"
+	return "<" + href + "|" + escapeSlack(human.Cut(u, maxURLText)) + ">"
 }
 
 func mrkdwn(s string) *slackText { return &slackText{Type: "mrkdwn", Text: s} }
 
-func slackPayload(_ *config.Target, _ *Event, c *chatText) (any, error) {
+func slackPayload(_ *config.Target, _ *event.Event, c *chatText) (any, error) {
 	m := slackMessage{
-		Text: escapeSlack(c.title),
+		Text: escapeSlack(c.Title),
 		Blocks: []slackBlock{{Type: "header", Text: &slackText{
-			Type: "plain_text", Text: cut(c.title, slackMaxHeader), Emoji: true,
+			Type: "plain_text", Text: human.Cut(c.Title, slackMaxHeader), Emoji: true,
 		}}},
 	}
-	if len(c.intro) > 0 {
-		intro := make([]string, len(c.intro))
-		for i, l := range c.intro {
+	if len(c.Intro) > 0 {
+		intro := make([]string, len(c.Intro))
+		for i, l := range c.Intro {
 			intro[i] = escapeSlack(l)
 		}
 		m.Blocks = append(m.Blocks, slackBlock{Type: "section", Text: mrkdwn(strings.Join(intro, "\n"))})
 	}
 
 	esc := func(l string) string { return guardFence(escapeSlack(l)) }
-	f := c.fit(esc, func(e string) int { return textLen(e) + 1 }, slackMaxChanges)
+	f := c.fit(esc, func(e string) int { return human.Len(e) + 1 }, slackMaxChanges)
 	// Pack the lines into sections of at most 3000 characters, each its own
 	// code block. A line is at most a few hundred characters even escaped,
 	// so every section holds several, and slackMaxChanges keeps the
@@ -82,7 +84,7 @@ func slackPayload(_ *config.Target, _ *Event, c *chatText) (any, error) {
 		section, size = nil, 0
 	}
 	for _, l := range f.lines {
-		w := textLen(l)
+		w := human.Len(l)
 		if len(section) > 0 && size+1+w+fenceLen > slackMaxSection {
 			flush()
 		}
@@ -94,7 +96,7 @@ func slackPayload(_ *config.Target, _ *Event, c *chatText) (any, error) {
 	}
 	flush()
 	if f.more > 0 {
-		m.Blocks = append(m.Blocks, slackBlock{Type: "section", Text: mrkdwn("_" + moreLine(f.more) + "_")})
+		m.Blocks = append(m.Blocks, slackBlock{Type: "section", Text: mrkdwn("_" + event.MoreLine(f.more) + "_")})
 	}
 	if c.url != "" {
 		m.Blocks = append(m.Blocks, slackBlock{Type: "context", Elements: []slackText{*mrkdwn(slackLink(c.url))}})
@@ -126,22 +128,22 @@ type mattermostMessage struct {
 	Attachments []mattermostAttachment `json:"attachments"`
 }
 
-func mattermostPayload(t *config.Target, _ *Event, c *chatText) (any, error) {
-	intro := escapedIntro(c, config.EscapeMarkdown)
+func mattermostPayload(t *config.Target, _ *event.Event, c *chatText) (any, error) {
+	intro := escapedIntro(c, event.EscapeMarkdown)
 	// Fixed parts: the intro, the code fence, the blank lines between them
 	// and the italics around the last line.
-	budget := mattermostMaxText - textLen(intro) - len("\n\n```diff\n\n```\n\n**")
-	f := c.fit(guardFence, func(e string) int { return textLen(e) + 1 }, budget)
+	budget := mattermostMaxText - human.Len(intro) - len("\n\n```diff\n\n```\n\n**")
+	f := c.fit(guardFence, func(e string) int { return human.Len(e) + 1 }, budget)
 	a := mattermostAttachment{
-		Fallback: c.title,
+		Fallback: c.Title,
 		Color:    c.tone.hex(),
 		Text:     joinParts(intro, fence("diff", f.lines), moreItalic(f.more)),
 	}
 	if c.url != "" {
-		a.Title, a.TitleLink = cut(c.url, maxURLText), c.url
+		a.Title, a.TitleLink = human.Cut(c.url, maxURLText), c.url
 	}
 	return mattermostMessage{
-		Text:        "**" + config.EscapeMarkdown(c.title) + "**",
+		Text:        "**" + event.EscapeMarkdown(c.Title) + "**",
 		Channel:     t.Channel,
 		Username:    t.Username,
 		IconURL:     t.IconURL,
@@ -151,8 +153,8 @@ func mattermostPayload(t *config.Target, _ *Event, c *chatText) (any, error) {
 
 // escapedIntro is the intro lines, each escaped, one per line.
 func escapedIntro(c *chatText, esc func(string) string) string {
-	lines := make([]string, len(c.intro))
-	for i, l := range c.intro {
+	lines := make([]string, len(c.Intro))
+	for i, l := range c.Intro {
 		lines[i] = esc(l)
 	}
 	return strings.Join(lines, "\n")
@@ -163,7 +165,7 @@ func moreItalic(more int) string {
 	if more <= 0 {
 		return ""
 	}
-	return "*" + moreLine(more) + "*"
+	return "*" + event.MoreLine(more) + "*"
 }
 
 // joinParts joins the non-empty parts of a Markdown message with blank

@@ -2,6 +2,8 @@ package notify
 
 import (
 	"github.com/pollhook/pollhook/config"
+	"github.com/pollhook/pollhook/event"
+	"github.com/pollhook/pollhook/internal/human"
 )
 
 // Teams Workflows ("When a Teams webhook request is received") take a
@@ -81,16 +83,16 @@ func runLine(text, font string) cardElement {
 		Inlines: []cardText{{Type: "TextRun", Text: text, FontType: font}}}
 }
 
-func teamsPayload(_ *config.Target, _ *Event, c *chatText) (any, error) {
+func teamsPayload(_ *config.Target, _ *event.Event, c *chatText) (any, error) {
 	card := adaptiveCard{
 		Schema:  "http://adaptivecards.io/schemas/adaptive-card.json",
 		Type:    "AdaptiveCard",
 		Version: "1.4",
-		Body: []cardElement{{Type: "TextBlock", Text: c.title, Size: "Medium", Weight: "Bolder",
+		Body: []cardElement{{Type: "TextBlock", Text: c.Title, Size: "Medium", Weight: "Bolder",
 			Color: teamsColour(c.tone), Wrap: true}},
 		MSTeams: &cardTeamsOpts{Width: "Full"},
 	}
-	for _, l := range c.intro {
+	for _, l := range c.Intro {
 		card.Body = append(card.Body, runLine(l, ""))
 	}
 	if c.url != "" {
@@ -111,18 +113,18 @@ func teamsPayload(_ *config.Target, _ *Event, c *chatText) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	perLine := textLen(string(empty)) + len(",")
+	perLine := human.Len(string(empty)) + len(",")
 	cost := func(l string) int {
 		b, _ := marshalJSON(l) // a string always marshals
-		return textLen(string(b)) - 2 + perLine
+		return human.Len(string(b)) - 2 + perLine
 	}
-	budget := teamsMaxUnits - textLen(string(skeleton)) - len(`,"isSubtle":true,"wrap":true`)
+	budget := teamsMaxUnits - human.Len(string(skeleton)) - len(`,"isSubtle":true,"wrap":true`)
 	f := c.fit(func(l string) string { return l }, cost, budget)
 	for _, l := range f.lines {
 		card.Body = append(card.Body, runLine(l, "Monospace"))
 	}
 	if f.more > 0 {
-		card.Body = append(card.Body, cardElement{Type: "TextBlock", Text: moreLine(f.more), IsSubtle: true, Wrap: true})
+		card.Body = append(card.Body, cardElement{Type: "TextBlock", Text: event.MoreLine(f.more), IsSubtle: true, Wrap: true})
 	}
 	msg.Attachments[0].Content = card
 	return msg, nil

@@ -6,6 +6,8 @@ import (
 	"strings"
 
 	"github.com/pollhook/pollhook/config"
+	"github.com/pollhook/pollhook/event"
+	"github.com/pollhook/pollhook/internal/human"
 )
 
 // Telegram's Bot API sendMessage takes text of 1-4096 characters after
@@ -29,7 +31,7 @@ type telegramLinkPreview struct {
 
 // telegramRoute posts to {url}/bot{token}/sendMessage. The token is in the
 // URL: show Message.URL only through RedactURL.
-func telegramRoute(t *config.Target, _ *Event) (*Message, error) {
+func telegramRoute(t *config.Target, _ *event.Event) (*Message, error) {
 	base := strings.TrimRight(t.URL, "/")
 	if base == "" {
 		base = config.DefaultTelegramURL
@@ -52,23 +54,23 @@ func visibleLen(h string) int {
 			b.WriteRune(r)
 		}
 	}
-	return textLen(html.UnescapeString(b.String()))
+	return human.Len(html.UnescapeString(b.String()))
 }
 
-func telegramPayload(t *config.Target, _ *Event, c *chatText) (any, error) {
-	head := []string{"<b>" + escapeHTML(cut(c.title, telegramMaxTitle)) + "</b>"}
-	for _, l := range c.intro {
+func telegramPayload(t *config.Target, _ *event.Event, c *chatText) (any, error) {
+	head := []string{"<b>" + escapeHTML(human.Cut(c.Title, telegramMaxTitle)) + "</b>"}
+	for _, l := range c.Intro {
 		head = append(head, escapeHTML(l))
 	}
 	var link string
 	if c.url != "" {
-		link = `<a href="` + escapeAttr(c.url) + `">` + escapeHTML(cut(c.url, maxURLText)) + "</a>"
+		link = `<a href="` + escapeAttr(c.url) + `">` + escapeHTML(human.Cut(c.url, maxURLText)) + "</a>"
 	}
 	fixed := visibleLen(strings.Join(head, "\n")) + len("\n\n") + visibleLen(link)
 	f := c.fit(escapeHTML, func(e string) int { return visibleLen(e) + 1 }, telegramMaxText-fixed)
 	body := append(head, f.lines...)
 	if f.more > 0 {
-		body = append(body, "<i>"+moreLine(f.more)+"</i>")
+		body = append(body, "<i>"+event.MoreLine(f.more)+"</i>")
 	}
 	text := strings.Join(body, "\n")
 	if link != "" {

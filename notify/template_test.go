@@ -9,51 +9,18 @@ import (
 
 	"github.com/pollhook/pollhook/config"
 	"github.com/pollhook/pollhook/diff"
+	"github.com/pollhook/pollhook/event"
 )
 
-// parseTemplate parses a target template the way config does.
+// parseTemplate parses a target template with the functions config gives
+// it, without config's check that it renders (these tests render it).
 func parseTemplate(t *testing.T, src string) *template.Template {
 	t.Helper()
-	tmpl, err := template.New("t").Funcs(config.TemplateFuncs()).Option("missingkey=error").Parse(src)
+	tmpl, err := template.New("t").Funcs(event.Funcs()).Option("missingkey=error").Parse(src)
 	if err != nil {
 		t.Fatal(err)
 	}
 	return tmpl
-}
-
-func TestTemplateFuncs(t *testing.T) {
-	ev := goldenEvent()
-	ev.Data.Error = ""
-	tests := []struct {
-		name, src, want string
-	}{
-		{"title", `{{title .}}`, "releases changed: 1 added, 1 removed, 1 changed"},
-		{"lines", `{{join (lines .) "|"}}`,
-			`+ v1.3.0 "Big release: faster & <safer>"|~ v1.2.0 name: "Release 1.2" → "Release 1.2 (LTS)"|- v0.9.0`},
-		{"range lines", `{{range lines .}}[{{.}}]{{end}}`,
-			`[+ v1.3.0 "Big release: faster & <safer>"][~ v1.2.0 name: "Release 1.2" → "Release 1.2 (LTS)"][- v0.9.0]`},
-		{"truncate", `{{truncate 5 "héllo wörld"}}`, "héll…"},
-		{"truncate pipeline", `{{"héllo" | truncate 10}}`, "héllo"},
-		{"truncate zero", `{{truncate 0 "abc"}}`, ""},
-		{"escape_html", `{{escape_html "<b>&\"'"}}`, "&lt;b&gt;&amp;&#34;&#39;"},
-		{"escape_markdown", `{{escape_markdown "*a_b* [x](y) #1"}}`, `\*a\_b\* \[x\]\(y\) \#1`},
-		{"upper lower", `{{upper "aB"}}{{lower "aB"}}`, "ABab"},
-		{"default empty", `{{.Data.Error | default "no error"}}`, "no error"},
-		{"default set", `{{.Data.Watch | default "none"}}`, "releases"},
-		{"default zero number", `{{default 7 0}}`, "7"},
-		{"json", `{{json .Data.Counts}}`, `{"added":1,"removed":1,"changed":1}`},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			var b strings.Builder
-			if err := parseTemplate(t, tt.src).Execute(&b, ev); err != nil {
-				t.Fatal(err)
-			}
-			if b.String() != tt.want {
-				t.Errorf("got %q, want %q", b.String(), tt.want)
-			}
-		})
-	}
 }
 
 // A template replaces the body only: the kind still decides method, URL and
@@ -118,8 +85,8 @@ func TestRender_templateError(t *testing.T) {
 
 func TestRender_templateOnFailingEvent(t *testing.T) {
 	since := testNow.Add(-time.Hour)
-	ev := &Event{ID: "msg_x", Type: TypeFailing, Timestamp: testNow,
-		Data: Data{Watch: "w", Error: "boom", Failures: 2, Since: &since, Format: diff.JSON}}
+	ev := &event.Event{ID: "msg_x", Type: event.TypeFailing, Timestamp: testNow,
+		Data: event.Data{Watch: "w", Error: "boom", Failures: 2, Since: &since, Format: diff.JSON}}
 	tg := &config.Target{Kind: config.KindNtfy, URL: "https://ntfy.sh", Topic: "t",
 		Template: parseTemplate(t, `{{title .}}: {{join (lines .) "; "}}`)}
 	m, err := Render(tg, ev, testNow, "test")
@@ -129,21 +96,5 @@ func TestRender_templateOnFailingEvent(t *testing.T) {
 	want := "w is failing (2 polls in a row): Error: boom; Failing since 2026-03-01 11:00:00 UTC"
 	if string(m.Body) != want {
 		t.Errorf("body = %q, want %q", m.Body, want)
-	}
-}
-
-func TestCheckTemplates(t *testing.T) {
-	src := "[[target]]\nname = \"ok\"\nurl = \"https://x.example/\"\ntemplate = '{{title .}} {{.Data.Watch}}'\n\n" +
-		"[[target]]\nname = \"typo\"\nurl = \"https://x.example/\"\ntemplate = '{{.Data.Nope}}'\n\n" +
-		"[[target]]\nname = \"changes-only\"\nurl = \"https://x.example/\"\ntemplate = '{{(index .Data.Changes 0).Op}}'\n"
-	cfg, err := config.Parse("t.toml", []byte(src), func(string) (string, bool) { return "", false })
-	if err != nil {
-		t.Fatal(err)
-	}
-	errs := CheckTemplates(cfg)
-	got := errs.Error()
-	if len(errs) != 2 || !strings.Contains(got, `t.toml:9: target "typo": template: cannot render a watch.changed event`) ||
-		!strings.Contains(got, `t.toml:14: target "changes-only": template: cannot render a watch.failing event`) {
-		t.Errorf("CheckTemplates = %v", got)
 	}
 }

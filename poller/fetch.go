@@ -13,6 +13,9 @@ import (
 	"time"
 
 	"github.com/pollhook/pollhook/config"
+	"github.com/pollhook/pollhook/internal/httpclient"
+	"github.com/pollhook/pollhook/internal/human"
+	"github.com/pollhook/pollhook/internal/redact"
 )
 
 // response is one successful fetch: a 2xx with its body, or a 304 to a
@@ -64,7 +67,7 @@ type request struct {
 func (p *Poller) fetch(ctx context.Context, w *config.Watch, rq request) (*response, error) {
 	u, err := url.Parse(rq.url)
 	if err != nil {
-		return nil, &FetchError{Err: fmt.Errorf("bad URL %s", safeURL(rq.url))}
+		return nil, &FetchError{Err: fmt.Errorf("bad URL %s", redact.URL(rq.url))}
 	}
 	ctx, cancel := context.WithTimeout(ctx, w.Timeout)
 	defer cancel()
@@ -98,7 +101,7 @@ func (p *Poller) fetch(ctx context.Context, w *config.Watch, rq request) (*respo
 		_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, 64<<10)) // let the connection be reused
 		msg := fmt.Sprintf("HTTP %d", resp.StatusCode)
 		if s := strings.TrimSpace(string(bytes.ToValidUTF8(snippet, nil))); s != "" {
-			msg += ": " + oneLine(s)
+			msg += ": " + human.OneLine(s, 200)
 		}
 		return nil, &FetchError{Status: resp.StatusCode, Err: errors.New(msg), pause: pause}
 	}
@@ -148,7 +151,7 @@ func (p *Poller) newRequest(ctx context.Context, w *config.Watch, u *url.URL, rq
 	}
 	creds := sameOrigin(u, w.RequestURL)
 	for k, v := range w.Headers {
-		if !creds && (config.IsSecretName(k) || http.CanonicalHeaderKey(k) == "Authorization") {
+		if !creds && (redact.IsSecretName(k) || http.CanonicalHeaderKey(k) == "Authorization") {
 			continue
 		}
 		req.Header.Set(k, v)
@@ -184,7 +187,7 @@ func redirectPolicy(req *http.Request, via []*http.Request) error {
 	req.Header.Del("Referer")
 	if !sameOrigin(req.URL, via[0].URL.String()) {
 		for k := range req.Header {
-			if config.IsSecretName(k) || http.CanonicalHeaderKey(k) == "Authorization" {
+			if redact.IsSecretName(k) || http.CanonicalHeaderKey(k) == "Authorization" {
 				req.Header.Del(k)
 			}
 		}
@@ -227,8 +230,8 @@ type pause struct {
 func pauseFrom(status int, h http.Header, now time.Time) pause {
 	var p pause
 	if status == http.StatusTooManyRequests || status == http.StatusServiceUnavailable || status == http.StatusForbidden {
-		if t, ok := retryAfter(h.Get("Retry-After"), now); ok {
-			p = pause{until: t, retryAfter: true}
+		if d, capped := httpclient.RetryAfter(h.Get("Retry-After"), now, maxPause); d > 0 {
+			p = pause{until: now.Add(d), retryAfter: true, capped: capped}
 		}
 	}
 	if p.until.IsZero() {
@@ -250,21 +253,6 @@ func pauseFrom(status int, h http.Header, now time.Time) pause {
 		p.until, p.capped = now.Add(maxPause), true
 	}
 	return p
-}
-
-func retryAfter(v string, now time.Time) (time.Time, bool) {
-	v = strings.TrimSpace(v)
-	if v == "" {
-		return time.Time{}, false
-	}
-	if n, err := strconv.ParseInt(v, 10, 64); err == nil {
-		if n < 0 {
-			return time.Time{}, false
-		}
-		return now.Add(time.Duration(min(n, int64(maxPause/time.Second)+1)) * time.Second), true
-	}
-	t, err := http.ParseTime(v)
-	return t, err == nil
 }
 
 func exhausted(v string) bool {
@@ -295,13 +283,4 @@ func cleanURLError(err error) error {
 		return ue.Err
 	}
 	return err
-}
-
-// oneLine squeezes a response snippet into a short single line.
-func oneLine(s string) string {
-	s = strings.Join(strings.Fields(s), " ")
-	if r := []rune(s); len(r) > 200 {
-		s = string(r[:200]) + "…"
-	}
-	return s
 }

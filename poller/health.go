@@ -6,7 +6,8 @@ import (
 	"time"
 
 	"github.com/pollhook/pollhook/config"
-	"github.com/pollhook/pollhook/notify"
+	"github.com/pollhook/pollhook/event"
+	"github.com/pollhook/pollhook/internal/redact"
 	"github.com/pollhook/pollhook/store"
 )
 
@@ -19,7 +20,7 @@ import (
 
 // failed persists the state of a watch whose poll just failed, and
 // commits watch.failing when the failures reach alert_after.
-func (p *Poller) failed(ctx context.Context, w *config.Watch, state store.WatchState, now time.Time, log *slog.Logger) (store.WatchState, *notify.Event) {
+func (p *Poller) failed(ctx context.Context, w *config.Watch, state store.WatchState, now time.Time, log *slog.Logger) (store.WatchState, *event.Event) {
 	alertAfter := w.AlertAfter
 	if alertAfter <= 0 {
 		alertAfter = config.DefaultAlertAfter
@@ -33,7 +34,7 @@ func (p *Poller) failed(ctx context.Context, w *config.Watch, state store.WatchS
 		next := state
 		next.Alerted = true
 		next.Seq++
-		ev := healthEvent(w, notify.TypeFailing, next.Seq, now, state.Failures, state.FailingSince)
+		ev := healthEvent(w, event.TypeFailing, next.Seq, now, state.Failures, state.FailingSince)
 		ev.Data.Error = state.LastError
 		if err := p.commit(ctx, w, next, nil, ev, targets); err != nil {
 			log.Error("commit watch.failing event", "err", err)
@@ -54,7 +55,7 @@ func (p *Poller) failed(ctx context.Context, w *config.Watch, state store.WatchS
 // and, when its outage was alerted, commits watch.recovered (before any
 // change event of the same poll). The validators stay those of the stored
 // snapshot. It stores nothing for a watch that was not failing.
-func (p *Poller) recovered(ctx context.Context, w *config.Watch, state store.WatchState, now time.Time, dryRun bool, log *slog.Logger) (store.WatchState, *notify.Event, error) {
+func (p *Poller) recovered(ctx context.Context, w *config.Watch, state store.WatchState, now time.Time, dryRun bool, log *slog.Logger) (store.WatchState, *event.Event, error) {
 	if state.Failures == 0 && !state.Alerted {
 		return state, nil, nil
 	}
@@ -66,7 +67,7 @@ func (p *Poller) recovered(ctx context.Context, w *config.Watch, state store.Wat
 		return next, nil, nil
 	}
 	next.Seq++
-	ev := healthEvent(w, notify.TypeRecovered, next.Seq, now, state.Failures, state.FailingSince)
+	ev := healthEvent(w, event.TypeRecovered, next.Seq, now, state.Failures, state.FailingSince)
 	if err := p.commit(ctx, w, next, nil, ev, targets); err != nil {
 		return state, nil, err
 	}
@@ -74,14 +75,14 @@ func (p *Poller) recovered(ctx context.Context, w *config.Watch, state store.Wat
 	return next, ev, nil
 }
 
-func healthEvent(w *config.Watch, typ string, seq uint64, now time.Time, failures int, since time.Time) *notify.Event {
+func healthEvent(w *config.Watch, typ string, seq uint64, now time.Time, failures int, since time.Time) *event.Event {
 	since = since.UTC()
-	return &notify.Event{
-		ID:        notify.NewID(now),
+	return &event.Event{
+		ID:        event.NewID(now),
 		Type:      typ,
 		Timestamp: now.UTC().Truncate(time.Millisecond),
-		Data: notify.Data{
-			Watch: w.Name, URL: PublicURL(w.URL), Seq: seq,
+		Data: event.Data{
+			Watch: w.Name, URL: redact.PublicURL(w.URL), Seq: seq,
 			Failures: failures, Since: &since,
 		},
 	}

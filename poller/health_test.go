@@ -9,7 +9,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/pollhook/pollhook/notify"
+	"github.com/pollhook/pollhook/event"
+	"github.com/pollhook/pollhook/internal/testkit"
 )
 
 // switchAPI fails with 502 while down is set, else serves body.
@@ -33,7 +34,7 @@ func TestPoll_HealthEvents(t *testing.T) {
 	srv := httptest.NewServer(api)
 	defer srv.Close()
 	db := openStore(t)
-	clock := newFakeClock(t0)
+	clock := testkit.NewFakeClock(t0)
 	cfg := parseConfig(t, watchTables(1, srv.URL, `key = "id"`), nil)
 	w := cfg.Watches[0]
 	newP := func() *Poller { return pollerWith(t, db, func(o *Options) { o.Clock = clock }) }
@@ -43,7 +44,7 @@ func TestPoll_HealthEvents(t *testing.T) {
 	mustPoll(t, p, w) // baseline
 	api.down.Store(true)
 	firstFailure := t0.Add(time.Minute)
-	var failing *notify.Event
+	var failing *event.Event
 	for i := 1; i <= 5; i++ {
 		clock.AdvanceTo(t0.Add(time.Duration(i) * time.Minute))
 		out, err := p.Poll(ctx, w, false)
@@ -69,7 +70,7 @@ func TestPoll_HealthEvents(t *testing.T) {
 		t.Fatalf("queued %d events during the outage, want 1", len(evs))
 	}
 	ev := evs[0]
-	if ev.Type != notify.TypeFailing || ev.ID != failing.ID || ev.Data.Seq != 1 || ev.Data.Failures != 3 ||
+	if ev.Type != event.TypeFailing || ev.ID != failing.ID || ev.Data.Seq != 1 || ev.Data.Failures != 3 ||
 		ev.Data.Since == nil || !ev.Data.Since.Equal(firstFailure) || !strings.Contains(ev.Data.Error, "HTTP 502: bad gateway") {
 		t.Errorf("failing event = %+v", ev)
 	}
@@ -79,7 +80,7 @@ func TestPoll_HealthEvents(t *testing.T) {
 	api.body.Store(`[{"id":1},{"id":2}]`)
 	clock.AdvanceTo(t0.Add(10 * time.Minute))
 	out := mustPoll(t, p, w)
-	if out.Health == nil || out.Health.Type != notify.TypeRecovered || out.Event == nil {
+	if out.Health == nil || out.Health.Type != event.TypeRecovered || out.Event == nil {
 		t.Fatalf("recovery poll = %+v, want recovered and changed", out)
 	}
 	mustPoll(t, p, w)
@@ -88,11 +89,11 @@ func TestPoll_HealthEvents(t *testing.T) {
 		t.Fatalf("queued %d events, want failing, recovered, changed", len(evs))
 	}
 	rec, chg := evs[1], evs[2]
-	if rec.Type != notify.TypeRecovered || rec.Data.Seq != 2 || rec.Data.Failures != 5 ||
+	if rec.Type != event.TypeRecovered || rec.Data.Seq != 2 || rec.Data.Failures != 5 ||
 		rec.Data.Since == nil || !rec.Data.Since.Equal(firstFailure) || rec.Data.Error != "" {
 		t.Errorf("recovered event = %+v", rec)
 	}
-	if chg.Type != notify.TypeChanged || chg.Data.Seq != 3 {
+	if chg.Type != event.TypeChanged || chg.Data.Seq != 3 {
 		t.Errorf("change event = %s seq %d, want watch.changed seq 3", chg.Type, chg.Data.Seq)
 	}
 	if s := storedState(t, db, w.Name); s.Alerted || s.Failures != 0 || s.Seq != 3 {
@@ -107,7 +108,7 @@ func TestPoll_HealthEvents(t *testing.T) {
 	api.down.Store(false)
 	mustPoll(t, p, w)
 	evs = queued(t, db, "hook", w.Name)
-	if len(evs) != 5 || evs[3].Type != notify.TypeFailing || evs[4].Type != notify.TypeRecovered {
+	if len(evs) != 5 || evs[3].Type != event.TypeFailing || evs[4].Type != event.TypeRecovered {
 		t.Errorf("after a second outage: %d events", len(evs))
 	}
 }

@@ -1,117 +1,17 @@
 package poller
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
-	"sort"
 	"strings"
-	"sync"
 	"sync/atomic"
 	"testing"
-	"time"
 
 	"github.com/pollhook/pollhook/config"
-	"github.com/pollhook/pollhook/notify"
+	"github.com/pollhook/pollhook/event"
 	"github.com/pollhook/pollhook/store"
 )
-
-// fakeClock is a Clock whose time moves only on Advance, which fires the
-// waiters that are due.
-type fakeClock struct {
-	mu      sync.Mutex
-	now     time.Time
-	waiters []fakeWaiter
-}
-
-type fakeWaiter struct {
-	at time.Time
-	ch chan time.Time
-}
-
-func newFakeClock(t time.Time) *fakeClock { return &fakeClock{now: t} }
-
-func (c *fakeClock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.now
-}
-
-func (c *fakeClock) After(d time.Duration) <-chan time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	ch := make(chan time.Time, 1)
-	if d <= 0 {
-		ch <- c.now
-		return ch
-	}
-	c.waiters = append(c.waiters, fakeWaiter{at: c.now.Add(d), ch: ch})
-	return ch
-}
-
-// AdvanceTo moves the time to t and fires every waiter due by then.
-func (c *fakeClock) AdvanceTo(t time.Time) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if t.After(c.now) {
-		c.now = t
-	}
-	kept := c.waiters[:0]
-	for _, w := range c.waiters {
-		if !w.at.After(c.now) {
-			w.ch <- c.now
-		} else {
-			kept = append(kept, w)
-		}
-	}
-	c.waiters = kept
-}
-
-// Advance moves the time by d.
-func (c *fakeClock) Advance(d time.Duration) { c.AdvanceTo(c.Now().Add(d)) }
-
-// waitWaiters blocks until n waiters are pending and returns their
-// deadlines, earliest first.
-func (c *fakeClock) waitWaiters(t *testing.T, n int) []time.Time {
-	t.Helper()
-	deadline := time.Now().Add(10 * time.Second)
-	for {
-		c.mu.Lock()
-		if len(c.waiters) >= n {
-			out := make([]time.Time, len(c.waiters))
-			for i, w := range c.waiters {
-				out[i] = w.at
-			}
-			c.mu.Unlock()
-			sort.Slice(out, func(i, j int) bool { return out[i].Before(out[j]) })
-			return out
-		}
-		c.mu.Unlock()
-		if time.Now().After(deadline) {
-			t.Fatalf("timed out waiting for %d clock waiters", n)
-		}
-		time.Sleep(time.Millisecond)
-	}
-}
-
-// syncBuffer is a bytes.Buffer safe for concurrent writers (log output).
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
 
 // countingStore counts the writes that reach the database.
 type countingStore struct {
@@ -159,13 +59,13 @@ func parseConfig(t *testing.T, src string, env map[string]string) *config.Config
 }
 
 // queued returns the events queued for a target, in seq order.
-func queued(t *testing.T, db *store.DB, target, watch string) []notify.Event {
+func queued(t *testing.T, db *store.DB, target, watch string) []event.Event {
 	t.Helper()
 	pending, err := db.Pending(context.Background(), store.Queue{Target: target, Watch: watch}, 100)
 	if err != nil {
 		t.Fatal(err)
 	}
-	out := make([]notify.Event, len(pending))
+	out := make([]event.Event, len(pending))
 	for i, p := range pending {
 		if err := json.Unmarshal(p.Payload, &out[i]); err != nil {
 			t.Fatal(err)

@@ -14,6 +14,8 @@ import (
 	"github.com/tidwall/gjson"
 
 	"github.com/pollhook/pollhook/config"
+	"github.com/pollhook/pollhook/internal/human"
+	"github.com/pollhook/pollhook/internal/redact"
 )
 
 // fetched is the answer to one poll: every page, or a 304 to the first.
@@ -120,7 +122,7 @@ func nextPage(w *config.Watch, cur request, resp *response) (next request, ok bo
 	}
 	base, err := url.Parse(cur.url)
 	if err != nil {
-		return request{}, false, fmt.Errorf("bad URL %s", safeURL(cur.url))
+		return request{}, false, fmt.Errorf("bad URL %s", redact.URL(cur.url))
 	}
 	var ref string
 	switch {
@@ -157,7 +159,7 @@ func nextPage(w *config.Watch, cur request, resp *response) (next request, ok bo
 	}
 	u, err := base.Parse(ref)
 	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-		return request{}, false, fmt.Errorf("bad next page URL %s", safeURL(ref))
+		return request{}, false, fmt.Errorf("bad next page URL %s", redact.URL(ref))
 	}
 	return request{url: u.String(), body: cur.body}, true, nil
 }
@@ -181,7 +183,7 @@ func cursorPage(w *config.Watch, cursor string) (request, bool, error) {
 	}
 	u, err := url.Parse(w.RequestURL)
 	if err != nil {
-		return request{}, false, fmt.Errorf("bad URL %s", safeURL(w.RequestURL))
+		return request{}, false, fmt.Errorf("bad URL %s", redact.URL(w.RequestURL))
 	}
 	q := u.Query()
 	q.Set(pg.Param, cursor)
@@ -203,7 +205,7 @@ func graphQLError(body []byte) error {
 	if msg == "" {
 		msg = list[0].Raw
 	}
-	msg = "graphql error: " + oneLine(msg)
+	msg = "graphql error: " + human.OneLine(msg, 200)
 	if len(list) > 1 {
 		msg += fmt.Sprintf(" (and %d more)", len(list)-1)
 	}

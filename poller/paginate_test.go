@@ -12,6 +12,7 @@ import (
 	"testing"
 
 	"github.com/pollhook/pollhook/diff"
+	"github.com/pollhook/pollhook/internal/testkit"
 )
 
 // pagedAPI serves /items?page=N from a list of page bodies, with the
@@ -190,7 +191,7 @@ func TestPoll_PaginateStops(t *testing.T) {
 			last := extra[len(extra)-1]
 			extra[len(extra)-1] = strings.TrimSuffix(last, " }") + ", max_pages = 2 }"
 			cfg := parseConfig(t, watchTables(1, srv.URL+"/items", extra...), nil)
-			var logs syncBuffer
+			var logs testkit.SyncBuffer
 			p := pollerWith(t, openStore(t), func(o *Options) {
 				o.Logger = slog.New(slog.NewTextHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
 			})

@@ -23,7 +23,10 @@ import (
 
 	"github.com/pollhook/pollhook/config"
 	"github.com/pollhook/pollhook/diff"
-	"github.com/pollhook/pollhook/notify"
+	"github.com/pollhook/pollhook/event"
+	"github.com/pollhook/pollhook/internal/clock"
+	"github.com/pollhook/pollhook/internal/httpclient"
+	"github.com/pollhook/pollhook/internal/redact"
 	"github.com/pollhook/pollhook/store"
 )
 
@@ -37,32 +40,16 @@ type Store interface {
 
 var _ Store = (*store.DB)(nil)
 
-// Clock tells the time and waits; tests replace it.
-type Clock interface {
-	Now() time.Time
-	After(d time.Duration) <-chan time.Time
-}
-
-// SystemClock is the real clock.
-type SystemClock struct{}
-
-// Now returns the current time.
-func (SystemClock) Now() time.Time { return time.Now() }
-
-// After waits for d.
-func (SystemClock) After(d time.Duration) <-chan time.Time { return time.After(d) }
-
 // Options configure a Poller.
 type Options struct {
 	Store Store
 	// Client makes the requests. Watches with their own TLS settings get
 	// a copy of it with a clone of its *http.Transport (of
 	// http.DefaultTransport if it has another RoundTripper), one per
-	// distinct setting. nil: a client with http.DefaultTransport's
-	// settings (proxies from the environment).
+	// distinct setting. nil: NewClient.
 	Client *http.Client
 	Logger *slog.Logger
-	Clock  Clock
+	Clock  clock.Clock
 	// Version goes into the User-Agent.
 	Version string
 	// Committed is called after an event was committed to the outbox, so
@@ -83,7 +70,7 @@ type Poller struct {
 	store     Store
 	client    *http.Client
 	log       *slog.Logger
-	clock     Clock
+	clock     clock.Clock
 	version   string
 	committed func()
 	observe   func(PollReport)
@@ -105,13 +92,13 @@ type Poller struct {
 // New returns a Poller. Load must be called before polling.
 func New(o Options) *Poller {
 	if o.Clock == nil {
-		o.Clock = SystemClock{}
+		o.Clock = clock.System{}
 	}
 	if o.Logger == nil {
 		o.Logger = slog.New(slog.DiscardHandler)
 	}
 	if o.Client == nil {
-		o.Client = &http.Client{Transport: http.DefaultTransport.(*http.Transport).Clone()}
+		o.Client = NewClient()
 	}
 	client := *o.Client // ours to change: the redirect policy below
 	if client.CheckRedirect == nil {
@@ -128,6 +115,13 @@ func New(o Options) *Poller {
 		states: map[string]*store.WatchState{}, running: map[string]bool{}, savedSuccess: map[string]time.Time{},
 		clients: map[string]*http.Client{}, warned: map[string]bool{},
 	}
+}
+
+// NewClient returns the client polls use: redirects are followed (APIs
+// move; see redirectPolicy for what crosses to another host), proxies come
+// from the environment.
+func NewClient() *http.Client {
+	return httpclient.New(httpclient.Options{MaxIdleConnsPerHost: 8})
 }
 
 // Load reads every watch's state from the store.
@@ -162,10 +156,10 @@ type Outcome struct {
 	Baseline bool
 	// Event is the change event committed (or, in a dry run, that would
 	// have been), or nil.
-	Event *notify.Event
+	Event *event.Event
 	// Health is the watch.failing or watch.recovered event this poll
 	// committed, or nil.
-	Health *notify.Event
+	Health *event.Event
 	// NotModified: the API answered 304 to a conditional request.
 	NotModified bool
 	// Pages is how many pages were fetched.
@@ -253,7 +247,7 @@ func (p *Poller) Poll(ctx context.Context, w *config.Watch, dryRun bool) (*Outco
 			// Cut short by shutdown: not the API's failure.
 			return nil, err
 		}
-		if msg := scrub(err.Error(), watchSecrets(w)); msg != err.Error() {
+		if msg := watchSecrets(w).Replace(err.Error()); msg != err.Error() {
 			err = &pollError{msg: msg, err: err}
 		}
 		next.Failures++
@@ -263,7 +257,7 @@ func (p *Poller) Poll(ctx context.Context, w *config.Watch, dryRun bool) (*Outco
 		next.LastError = err.Error()
 		log.Warn("poll failed", "err", err.Error(), "failures", next.Failures)
 		if !dryRun {
-			var ev *notify.Event
+			var ev *event.Event
 			next, ev = p.failed(ctx, w, next, start, log)
 			if ev != nil {
 				out = &Outcome{Health: ev}
@@ -503,12 +497,12 @@ func (p *Poller) poll(ctx context.Context, w *config.Watch, state store.WatchSta
 	next.Seq++
 	next.LastChange = now
 	counts := res2.Counts
-	ev := &notify.Event{
-		ID:        notify.NewID(now),
-		Type:      notify.TypeChanged,
+	ev := &event.Event{
+		ID:        event.NewID(now),
+		Type:      event.TypeChanged,
 		Timestamp: now.UTC().Truncate(time.Millisecond),
-		Data: notify.Data{
-			Watch: w.Name, URL: PublicURL(w.URL), Seq: next.Seq, Format: format,
+		Data: event.Data{
+			Watch: w.Name, URL: redact.PublicURL(w.URL), Seq: next.Seq, Format: format,
 			Changes: res2.Changes, Counts: &counts, Truncated: res2.Truncated,
 			Patch: res2.Patch, Document: res2.Document, Previous: res2.Previous,
 		},
@@ -542,7 +536,7 @@ func (p *Poller) saveIfChanged(ctx context.Context, w *config.Watch, saved, next
 
 // commit stores an event with the watch's state (and snapshot, when not
 // nil) and queues it for targets.
-func (p *Poller) commit(ctx context.Context, w *config.Watch, state store.WatchState, snapshot []byte, ev *notify.Event, targets []string) error {
+func (p *Poller) commit(ctx context.Context, w *config.Watch, state store.WatchState, snapshot []byte, ev *event.Event, targets []string) error {
 	payload, err := json.Marshal(ev)
 	if err != nil {
 		return fmt.Errorf("encode event: %w", err)
@@ -571,7 +565,7 @@ func Identity(w *config.Watch) string {
 	sort.Strings(keys)
 	// The URL counts (credentials aside): another API's data compared
 	// with the old snapshot would be a flood of changes nobody made.
-	parts := []string{PublicURL(w.RequestURL), string(o.Format), o.Select, o.Key, strings.Join(keys, "\x00"), strings.Join(o.Ignore, "\x00")}
+	parts := []string{redact.PublicURL(w.RequestURL), string(o.Format), o.Select, o.Key, strings.Join(keys, "\x00"), strings.Join(o.Ignore, "\x00")}
 	// Settings added later join only when set, so that the identity of a
 	// watch that does not use them stays what it was.
 	if pg := w.Paginate; pg != nil {

@@ -10,6 +10,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/pollhook/pollhook/internal/testkit"
 )
 
 var t0 = time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)
@@ -52,8 +54,8 @@ func TestPoll_RateLimits(t *testing.T) {
 			srv := httptest.NewServer(api)
 			defer srv.Close()
 			db := openStore(t)
-			clock := newFakeClock(t0)
-			var logs syncBuffer
+			clock := testkit.NewFakeClock(t0)
+			var logs testkit.SyncBuffer
 			p := pollerWith(t, db, func(o *Options) {
 				o.Clock = clock
 				o.Logger = slog.New(slog.NewTextHandler(&logs, nil))
@@ -116,7 +118,7 @@ func TestPoll_RateLimitAcrossRestart(t *testing.T) {
 	srv := httptest.NewServer(api)
 	defer srv.Close()
 	db := openStore(t)
-	clock := newFakeClock(t0)
+	clock := testkit.NewFakeClock(t0)
 	w := newTestWatch(t, srv.URL, `schedule = "@every 10s"`)
 	p := pollerWith(t, db, func(o *Options) { o.Clock = clock })
 	_, _ = p.Poll(context.Background(), w, false)

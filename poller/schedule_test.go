@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/pollhook/pollhook/config"
+	"github.com/pollhook/pollhook/internal/testkit"
 	"github.com/pollhook/pollhook/store"
 )
 
@@ -57,7 +58,7 @@ func TestPoller_loopBackoff(t *testing.T) {
 	var mu sync.Mutex
 	var hits []time.Time
 	failing := true
-	clock := newFakeClock(t0)
+	clock := testkit.NewFakeClock(t0)
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
 		mu.Lock()
 		defer mu.Unlock()
@@ -83,7 +84,7 @@ func TestPoller_loopBackoff(t *testing.T) {
 
 	// Each step: the loop waits; fire its timer; the poll happens.
 	step := func() time.Time {
-		at := clock.waitWaiters(t, 1)[0]
+		at := clock.WaitWaiters(t, 1)[0]
 		clock.AdvanceTo(at)
 		return at
 	}
@@ -96,7 +97,7 @@ func TestPoller_loopBackoff(t *testing.T) {
 		}
 	}
 	// The API is back: the poll after the next waits only for the schedule.
-	clock.waitWaiters(t, 1)
+	clock.WaitWaiters(t, 1)
 	mu.Lock()
 	failing = false
 	mu.Unlock()
@@ -106,7 +107,7 @@ func TestPoller_loopBackoff(t *testing.T) {
 	if at := step(); !at.Equal(t0.Add(244 * time.Minute)) {
 		t.Fatalf("after a success, next poll at +%v, want +244m (the schedule again)", at.Sub(t0))
 	}
-	clock.waitWaiters(t, 1)
+	clock.WaitWaiters(t, 1)
 	mu.Lock()
 	n := len(hits)
 	mu.Unlock()
@@ -139,7 +140,7 @@ func TestJitter(t *testing.T) {
 // TestPoller_loopJitter checks that watches on one schedule are spread
 // over the jitter window.
 func TestPoller_loopJitter(t *testing.T) {
-	clock := newFakeClock(t0)
+	clock := testkit.NewFakeClock(t0)
 	p := pollerWith(t, openStore(t), func(o *Options) { o.Clock = clock })
 	cfg := parseConfig(t, `
 [defaults]
@@ -152,7 +153,7 @@ jitter = "30s"
 		defer close(done)
 		p.Run(ctx, ctx, cfg.Watches)
 	}()
-	at := clock.waitWaiters(t, 20)
+	at := clock.WaitWaiters(t, 20)
 	cancel()
 	<-done
 	tick := t0.Add(5 * time.Minute)

@@ -11,6 +11,9 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/pollhook/pollhook/internal/redact"
+	"github.com/pollhook/pollhook/internal/testkit"
 )
 
 // TestPoll_NoSecretsLeak fails polls in every way we know while the
@@ -80,7 +83,7 @@ func TestPoll_NoSecretsLeak(t *testing.T) {
 				lines := append([]string{`select = "items"`, `timeout = "300ms"`, `alert_after = 1`, `paginate = { link_header = true }`}, a.lines...)
 				cfg := parseConfig(t, watchTables(1, srvURL+"/v1/items?api_key=${UK}&per_page=5", lines...), env)
 				w := cfg.Watches[0]
-				var logs syncBuffer
+				var logs testkit.SyncBuffer
 				db := openStore(t)
 				p := pollerWith(t, db, func(o *Options) {
 					o.Logger = slog.New(slog.NewTextHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
@@ -141,7 +144,7 @@ func TestPoll_EventURLRedacted(t *testing.T) {
 }
 
 func TestSafeURL(t *testing.T) {
-	got := safeURL("https://u:p@api.example/v1/x?token=abc&page=2#frag")
+	got := redact.URL("https://u:p@api.example/v1/x?token=abc&page=2#frag")
 	if got != "https://api.example/v1/x?page=REDACTED&token=REDACTED" {
 		t.Errorf("safeURL = %q", got)
 	}

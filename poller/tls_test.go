@@ -22,6 +22,7 @@ import (
 	"time"
 
 	"github.com/pollhook/pollhook/config"
+	"github.com/pollhook/pollhook/internal/testkit"
 )
 
 func writePEM(t *testing.T, name, typ string, der []byte) string {
@@ -93,7 +94,7 @@ func TestPoll_TLS(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			w := parseConfig(t, watchTables(1, tt.url, tt.lines...), nil).Watches[0]
-			var logs syncBuffer
+			var logs testkit.SyncBuffer
 			p := pollerWith(t, openStore(t), func(o *Options) {
 				o.Logger = slog.New(slog.NewTextHandler(&logs, nil))
 			})

@@ -1,17 +1,21 @@
-package config
+package event
 
 import (
 	"encoding/json"
+	"fmt"
 	"html"
+	"io"
 	"reflect"
 	"strings"
 	"text/template"
-	"unicode/utf8"
+	"time"
+
+	"github.com/pollhook/pollhook/internal/human"
 )
 
-// TemplateFuncs are the helpers a target's template can call, besides
-// text/template's builtins. The template's dot is the event (see
-// notify.Event), so {{title .}} and {{lines .}} take it as their argument:
+// Funcs are the helpers a target's template can call, besides
+// text/template's builtins. The template's dot is the Event, so
+// {{title .}} and {{lines .}} take it as their argument:
 //
 //	json V               V as compact JSON
 //	join LIST SEP        strings.Join
@@ -19,7 +23,8 @@ import (
 //	                     as a list of strings ("+ v1.3.0 \"Big release\"")
 //	title EVENT          the one-line summary ("releases changed: 1 added")
 //	truncate N S         S cut to at most N characters, ending in "…" when
-//	                     cut; never splits a character
+//	                     cut; never splits a character (characters as chat
+//	                     tools count them: an emoji may count two)
 //	escape_html S        S with & < > " ' as HTML entities (Telegram HTML,
 //	                     Matrix formatted_body, Google Chat cards)
 //	escape_markdown S    S with Markdown punctuation backslash-escaped
@@ -30,18 +35,16 @@ import (
 //
 // truncate and default take their main argument last, so they work in
 // pipelines: {{.Data.Error | truncate 200 | default "unknown error"}}.
-func TemplateFuncs() template.FuncMap {
+func Funcs() template.FuncMap {
 	return template.FuncMap{
 		"json": func(v any) (string, error) {
 			b, err := json.Marshal(v)
 			return string(b), err
 		},
-		"join": strings.Join,
-		// The event lives in package notify, which imports this one; the
-		// two helpers that need it reach it through its methods.
-		"lines":           func(ev interface{ Lines() []string }) []string { return ev.Lines() },
-		"title":           func(ev interface{ Title() string }) string { return ev.Title() },
-		"truncate":        truncateRunes,
+		"join":            strings.Join,
+		"lines":           (*Event).Lines,
+		"title":           (*Event).Title,
+		"truncate":        func(n int, s string) string { return human.Cut(s, n) },
 		"escape_html":     html.EscapeString,
 		"escape_markdown": EscapeMarkdown,
 		"upper":           strings.ToUpper,
@@ -50,26 +53,30 @@ func TemplateFuncs() template.FuncMap {
 	}
 }
 
-// truncateRunes cuts s to at most n characters (runes), the last one being
-// "…" when anything was cut.
-func truncateRunes(n int, s string) string {
-	if n <= 0 {
-		return ""
+// ParseTemplate parses a target's template with Funcs, then renders it
+// once with each type of event a target gets (a change, a failing and a
+// recovered watch): a template that parses but cannot render, such as a
+// misspelt field, is an error when the configuration is loaded rather
+// than a failure of every delivery until it is dead.
+func ParseTemplate(name, src string) (*template.Template, error) {
+	tmpl, err := template.New(name).Funcs(Funcs()).Option("missingkey=error").Parse(src)
+	if err != nil {
+		return nil, err
 	}
-	if utf8.RuneCountInString(s) <= n {
-		return s
-	}
-	var b strings.Builder
-	i := 0
-	for _, r := range s {
-		if i == n-1 {
-			break
+	now := time.Now()
+	change := Sample("releases", "https://api.example.com/v1/releases", now)
+	change.Type = TypeChanged
+	since := now.Add(-time.Hour)
+	failing := &Event{ID: NewID(now), Type: TypeFailing, Timestamp: now,
+		Data: Data{Watch: "releases", URL: change.Data.URL, Seq: 2, Error: "HTTP 502", Failures: 3, Since: &since}}
+	recovered := &Event{ID: NewID(now), Type: TypeRecovered, Timestamp: now,
+		Data: Data{Watch: "releases", URL: change.Data.URL, Seq: 3, Failures: 3, Since: &since}}
+	for _, ev := range []*Event{change, failing, recovered} {
+		if err := tmpl.Execute(io.Discard, ev); err != nil {
+			return tmpl, fmt.Errorf("cannot render a %s event: %w", ev.Type, err)
 		}
-		b.WriteRune(r)
-		i++
 	}
-	b.WriteString("…")
-	return b.String()
+	return tmpl, nil
 }
 
 // EscapeMarkdown backslash-escapes the ASCII punctuation that Markdown

@@ -1,7 +1,8 @@
-// Package notify renders change events into the requests each kind of
-// target expects (signed webhooks, chat messages) and delivers them from
-// the outbox, with retries, ordering and dead letters.
-package notify
+// Package event is the change event: what pollhook tells its targets, what
+// the outbox stores and what the CLI, the status page and templates show.
+// It sits below every package that makes, stores, renders or shows events
+// (poller, notify, the CLI, the status page) and depends on none of them.
+package event
 
 import (
 	"crypto/rand"
@@ -31,8 +32,8 @@ type Event struct {
 	Timestamp time.Time `json:"timestamp"`
 	Data      Data      `json:"data"`
 
-	// stored is the event's JSON as committed, when it came from the
-	// outbox: a webhook sends it as is rather than encoding it again.
+	// stored is the event's JSON as committed, when it was decoded from
+	// the outbox: JSON returns it as is rather than encoding it again.
 	stored []byte
 }
 
@@ -57,6 +58,26 @@ type Data struct {
 	Error    string     `json:"error,omitempty"`
 	Failures int        `json:"failures,omitempty"`
 	Since    *time.Time `json:"since,omitempty"`
+}
+
+// Decode reads an event as the outbox stores it. The event keeps data, so
+// that JSON gives back exactly the bytes that were committed.
+func Decode(data []byte) (*Event, error) {
+	var ev Event
+	if err := json.Unmarshal(data, &ev); err != nil {
+		return nil, err
+	}
+	ev.stored = data
+	return &ev, nil
+}
+
+// JSON is the event's payload: the bytes it was decoded from, or its
+// encoding.
+func (e *Event) JSON() ([]byte, error) {
+	if e.stored != nil {
+		return e.stored, nil
+	}
+	return json.Marshal(e)
 }
 
 // NewID returns a new event id: "msg_" and 26 characters of Crockford

@@ -1,0 +1,113 @@
+// Package human shows values to people: durations and times, and text cut
+// to fit a line. The CLI, the status page, chat messages and templates all
+// use it, so a duration or a cut line reads the same everywhere.
+package human
+
+import (
+	"strconv"
+	"strings"
+	"time"
+	"unicode"
+	"unicode/utf16"
+)
+
+// Duration shows d in its two largest units: "45s", "5m 3s", "2h 15m",
+// "3d 4h"; a second unit of zero is left out ("1h", "1d"). Durations
+// under a second are "less than a second".
+func Duration(d time.Duration) string {
+	if d < 0 {
+		d = -d
+	}
+	if d < time.Second {
+		return "less than a second"
+	}
+	d = d.Round(time.Second)
+	units := []struct {
+		size time.Duration
+		name string
+	}{{24 * time.Hour, "d"}, {time.Hour, "h"}, {time.Minute, "m"}, {time.Second, "s"}}
+	for i, u := range units {
+		if d < u.size {
+			continue
+		}
+		s := strconv.FormatInt(int64(d/u.size), 10) + u.name
+		if i+1 < len(units) {
+			if rest := d % u.size / units[i+1].size; rest > 0 {
+				s += " " + strconv.FormatInt(int64(rest), 10) + units[i+1].name
+			}
+		}
+		return s
+	}
+	return "0s" // unreachable: d >= 1s
+}
+
+// Relative says when t is, seen from now: "in 4m 10s", "now" (within a
+// second either way), "3h 5m ago".
+func Relative(t, now time.Time) string {
+	d := t.Sub(now)
+	switch {
+	case d > time.Second:
+		return "in " + Duration(d)
+	case d >= -time.Second:
+		return "now"
+	}
+	return Duration(-d) + " ago"
+}
+
+// TimeLayout is how Time shows a time.
+const TimeLayout = "2006-01-02 15:04:05 UTC"
+
+// Time shows t for people, in UTC: "2026-11-27 14:30:14 UTC".
+func Time(t time.Time) string { return t.UTC().Format(TimeLayout) }
+
+// Len measures s in UTF-16 code units: what JavaScript and most chat
+// tools call characters. It is never less than the number of code points,
+// so a limit kept in these units is kept in either.
+func Len(s string) int {
+	n := 0
+	for _, r := range s {
+		n += utf16.RuneLen(r)
+	}
+	return n
+}
+
+// Cut shortens s to at most n characters (as Len counts them), ending in
+// "…" when anything was cut. It cuts between runes, never inside one.
+func Cut(s string, n int) string {
+	if Len(s) <= n {
+		return s
+	}
+	if n <= 0 {
+		return ""
+	}
+	budget := n - 1 // room for "…"
+	used := 0
+	for i, r := range s {
+		w := utf16.RuneLen(r)
+		if used+w > budget {
+			return s[:i] + "…"
+		}
+		used += w
+	}
+	return s
+}
+
+// Clean makes s one valid UTF-8 line of the same length in characters:
+// control characters and line separators become spaces, invalid bytes
+// U+FFFD.
+func Clean(s string) string {
+	s = strings.ToValidUTF8(s, "\uFFFD")
+	return strings.Map(func(r rune) rune {
+		if r == '\u2028' || r == '\u2029' || unicode.IsControl(r) {
+			return ' '
+		}
+		return r
+	}, s)
+}
+
+// OneLine squeezes s (an error, a response snippet) into one short line:
+// runs of white space become one space, control characters spaces, and
+// the result is Cut to n characters.
+func OneLine(s string, n int) string {
+	return Cut(Clean(strings.Join(strings.Fields(s), " ")), n)
+}

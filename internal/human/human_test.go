@@ -1,0 +1,112 @@
+package human
+
+import (
+	"testing"
+	"time"
+)
+
+func TestDuration(t *testing.T) {
+	tests := []struct {
+		d    time.Duration
+		want string
+	}{
+		{0, "less than a second"},
+		{400 * time.Millisecond, "less than a second"},
+		{45 * time.Second, "45s"},
+		{59600 * time.Millisecond, "1m"},
+		{5*time.Minute + 3*time.Second, "5m 3s"},
+		{time.Hour, "1h"},
+		{3*time.Hour + 20*time.Second, "3h"},
+		{2*time.Hour + 15*time.Minute + 9*time.Second, "2h 15m"},
+		{76 * time.Hour, "3d 4h"},
+		{24*time.Hour + 5*time.Minute, "1d"},
+		{-90 * time.Second, "1m 30s"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.want, func(t *testing.T) {
+			if got := Duration(tt.d); got != tt.want {
+				t.Errorf("Duration(%v) = %q, want %q", tt.d, got, tt.want)
+			}
+		})
+	}
+}
+
+func TestRelative(t *testing.T) {
+	now := time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)
+	tests := []struct {
+		t    time.Time
+		want string
+	}{
+		{now, "now"},
+		{now.Add(900 * time.Millisecond), "now"},
+		{now.Add(-time.Second), "now"},
+		{now.Add(-45 * time.Second), "45s ago"},
+		{now.Add(-4*time.Minute - 10*time.Second), "4m 10s ago"},
+		{now.Add(3*time.Hour + 5*time.Minute), "in 3h 5m"},
+		{now.Add(-50 * time.Hour), "2d 2h ago"},
+		{now.Add(time.Hour), "in 1h"},
+	}
+	for _, tt := range tests {
+		if got := Relative(tt.t, now); got != tt.want {
+			t.Errorf("Relative(%v) = %q, want %q", tt.t.Sub(now), got, tt.want)
+		}
+	}
+}
+
+func TestTime(t *testing.T) {
+	at := time.Date(2026, 11, 27, 15, 30, 14, 0, time.FixedZone("CET", 3600))
+	if got := Time(at); got != "2026-11-27 14:30:14 UTC" {
+		t.Errorf("Time = %q", got)
+	}
+}
+
+func TestCut(t *testing.T) {
+	tests := []struct {
+		name string
+		s    string
+		n    int
+		want string
+	}{
+		{"fits", "abc", 3, "abc"},
+		{"ascii", "abcdef", 4, "abc…"},
+		{"multibyte", "ééééé", 3, "éé…"},
+		{"astral counts two", "a😀b", 3, "a…"},
+		{"zero", "abc", 0, ""},
+		{"negative", "abc", -1, ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got := Cut(tt.s, tt.n)
+			if got != tt.want {
+				t.Errorf("Cut(%q, %d) = %q, want %q", tt.s, tt.n, got, tt.want)
+			}
+			if Len(got) > max(tt.n, 0) {
+				t.Errorf("Cut(%q, %d) is %d long", tt.s, tt.n, Len(got))
+			}
+		})
+	}
+}
+
+func TestOneLine(t *testing.T) {
+	tests := []struct {
+		s    string
+		n    int
+		want string
+	}{
+		{"HTTP 500:\n  {\"error\": \"boom\"}\n", 60, `HTTP 500: {"error": "boom"}`},
+		{"a\tb\x00c", 60, "a b c"},
+		{"bad \xff byte", 60, "bad \uFFFD byte"},
+		{"0123456789", 5, "0123…"},
+	}
+	for _, tt := range tests {
+		if got := OneLine(tt.s, tt.n); got != tt.want {
+			t.Errorf("OneLine(%q, %d) = %q, want %q", tt.s, tt.n, got, tt.want)
+		}
+	}
+}
+
+func TestClean(t *testing.T) {
+	if got := Clean("a\nb\u2028c\xffd"); got != "a b c\uFFFDd" {
+		t.Errorf("Clean = %q", got)
+	}
+}

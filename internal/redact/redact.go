@@ -1,0 +1,148 @@
+// Package redact keeps credentials out of what pollhook shows people and
+// stores for them: errors, logs, response bodies, URLs. Watches (in
+// poller) and targets (in notify) list their credentials in a Secrets,
+// and every text that may echo one goes through Secrets.Replace.
+package redact
+
+import (
+	"net/url"
+	"sort"
+	"strings"
+)
+
+// Mask is what a credential is replaced with.
+const Mask = "REDACTED"
+
+// minLen is the shortest value worth hiding everywhere: replacing shorter
+// ones would garble any text while protecting nothing.
+const minLen = 4
+
+// IsSecretName reports whether a header or query parameter of that name
+// carries a credential (api_key, X-Api-Key, Private-Token, sig, ...):
+// its value stays out of logs, errors and URLs shown to people, and does
+// not follow a redirect to another site.
+func IsSecretName(name string) bool {
+	n := strings.ToLower(name)
+	for _, s := range []string{"token", "key", "secret", "sig", "auth", "pass", "cred", "session", "cookie"} {
+		if strings.Contains(n, s) {
+			return true
+		}
+	}
+	return false
+}
+
+// Secrets is a list of credentials to hide. The zero value is empty and
+// ready to use.
+type Secrets struct {
+	list   []string
+	sorted bool
+}
+
+// Add records a credential, as written and path- or query-escaped (the
+// forms it takes in a URL). Values shorter than four characters are
+// ignored.
+func (s *Secrets) Add(v string) {
+	if len(v) >= minLen {
+		s.add(v)
+	}
+}
+
+// add records v whatever its length.
+func (s *Secrets) add(v string) {
+	if v == "" || v == Mask {
+		return
+	}
+	s.list = append(s.list, v, url.PathEscape(v), url.QueryEscape(v))
+	s.sorted = false
+}
+
+// AddHeader records a header value that is a credential and, for a value
+// of the form "Scheme credential" ("Bearer xyz", "token xyz"), the
+// credential alone.
+func (s *Secrets) AddHeader(v string) {
+	s.Add(v)
+	if _, cred, ok := strings.Cut(v, " "); ok {
+		s.Add(strings.TrimSpace(cred))
+	}
+}
+
+// AddURL records the credentials a URL carries: its password, and the
+// values of query parameters named like secrets (IsSecretName). These are
+// credentials whatever their length, so the four-character minimum of Add
+// does not apply.
+func (s *Secrets) AddURL(raw string) {
+	u, err := url.Parse(raw)
+	if err != nil {
+		return
+	}
+	if p, ok := u.User.Password(); ok {
+		s.add(p)
+	}
+	for k, vs := range u.Query() {
+		if IsSecretName(k) {
+			for _, v := range vs {
+				s.add(v)
+			}
+		}
+	}
+}
+
+// Replace returns text with every credential replaced by Mask, the
+// longest first, so that a credential containing another is replaced
+// whole.
+func (s *Secrets) Replace(text string) string {
+	if !s.sorted {
+		sort.SliceStable(s.list, func(i, j int) bool { return len(s.list[i]) > len(s.list[j]) })
+		s.sorted = true
+	}
+	for _, sec := range s.list {
+		text = strings.ReplaceAll(text, sec, Mask)
+	}
+	return text
+}
+
+// URL renders a URL for errors and logs: no user or password, no
+// fragment, and every query value replaced, since tokens often travel in
+// the query.
+func URL(raw string) string {
+	u, err := url.Parse(raw)
+	if err != nil {
+		return "(unparsable URL)"
+	}
+	u.User = nil
+	if u.RawQuery != "" {
+		q := u.Query()
+		for k := range q {
+			q[k] = []string{Mask}
+		}
+		u.RawQuery = q.Encode()
+	}
+	u.Fragment, u.RawFragment = "", ""
+	return u.String()
+}
+
+// PublicURL renders a URL for events and links (a change event's
+// data.url): no user or password, and the values of query parameters named
+// like secrets replaced, so the link still leads to the API. An
+// unparsable URL is "".
+func PublicURL(raw string) string {
+	u, err := url.Parse(raw)
+	if err != nil {
+		return ""
+	}
+	u.User = nil
+	if u.RawQuery != "" {
+		q := u.Query()
+		changed := false
+		for k := range q {
+			if IsSecretName(k) {
+				q[k] = []string{Mask}
+				changed = true
+			}
+		}
+		if changed {
+			u.RawQuery = q.Encode()
+		}
+	}
+	return u.String()
+}

@@ -1,0 +1,68 @@
+package redact
+
+import "testing"
+
+func TestSecrets_Replace(t *testing.T) {
+	var s Secrets
+	s.Add("abc") // too short to hide everywhere
+	s.Add("tok/en 1")
+	s.AddHeader("Bearer ghp_long")
+	s.AddURL("https://bob:pa55w0rd@api.example/v1?api_key=K3Y-123&page=2")
+	s.Add("ghp_longer_than_ghp_long")
+	s.AddURL("https://chat.example/v1?key=K1")
+	tests := []struct{ in, want string }{
+		{"abc is fine", "abc is fine"},
+		{"saw tok/en 1, tok%2Fen%201 and tok%2Fen+1", "saw REDACTED, REDACTED and REDACTED"},
+		{"Authorization: Bearer ghp_long", "Authorization: REDACTED"},
+		{"token ghp_long", "token REDACTED"},
+		{"ghp_longer_than_ghp_long", "REDACTED"},
+		{"pa55w0rd K3Y-123 page=2", "REDACTED REDACTED page=2"},
+		{"?key=K1", "?key=REDACTED"},
+	}
+	for _, tt := range tests {
+		if got := s.Replace(tt.in); got != tt.want {
+			t.Errorf("Replace(%q) = %q, want %q", tt.in, got, tt.want)
+		}
+	}
+	var empty Secrets
+	if got := empty.Replace("nothing"); got != "nothing" {
+		t.Errorf("empty Replace = %q", got)
+	}
+}
+
+func TestURL(t *testing.T) {
+	tests := map[string]string{
+		"https://u:p@api.example/v1?api_key=k&page=2#frag": "https://api.example/v1?api_key=REDACTED&page=REDACTED",
+		"http://127.0.0.1:8080/a":                          "http://127.0.0.1:8080/a",
+		"://bad":                                           "(unparsable URL)",
+	}
+	for in, want := range tests {
+		if got := URL(in); got != want {
+			t.Errorf("URL(%q) = %q, want %q", in, got, want)
+		}
+	}
+}
+
+func TestPublicURL(t *testing.T) {
+	tests := map[string]string{
+		"https://u:p@api.example/v1?api_key=k&page=2": "https://api.example/v1?api_key=REDACTED&page=2",
+		"https://api.example/v1?page=2&per_page=10":   "https://api.example/v1?page=2&per_page=10",
+		"://bad": "",
+	}
+	for in, want := range tests {
+		if got := PublicURL(in); got != want {
+			t.Errorf("PublicURL(%q) = %q, want %q", in, got, want)
+		}
+	}
+}
+
+func TestIsSecretName(t *testing.T) {
+	for name, want := range map[string]bool{
+		"api_key": true, "X-Api-Key": true, "Private-Token": true, "sig": true, "Cookie": true,
+		"page": false, "per_page": false, "Accept": false,
+	} {
+		if got := IsSecretName(name); got != want {
+			t.Errorf("IsSecretName(%q) = %v", name, got)
+		}
+	}
+}
