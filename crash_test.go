@@ -1,4 +1,4 @@
-package main
+package main_test
 
 import (
 	"encoding/json"
@@ -17,6 +17,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/pollhook/pollhook/internal/testkit"
 	"github.com/pollhook/pollhook/store"
 )
 
@@ -99,7 +100,7 @@ func (rc *crashReceiver) snapshot() []crashHook {
 // requests. After restarts every committed event has arrived at least
 // once, in order per watch, and duplicates carry the same webhook-id.
 func TestBinary_CrashUnderLoad(t *testing.T) {
-	bin := testBinary(t) // about a minute
+	bin := testkit.Binary(t) // about a minute
 	const watches, changes = 25, 20
 	api := &crashAPI{n: map[string]int{}, last: changes + 1}
 	apiSrv := httptest.NewServer(api)
@@ -110,7 +111,7 @@ func TestBinary_CrashUnderLoad(t *testing.T) {
 
 	dir := t.TempDir()
 	var b strings.Builder
-	fmt.Fprintf(&b, "db = \"state.db\"\nlisten = \"\"\n\n[[target]]\nname = \"hook\"\nurl = %q\nsecret = %q\n", rcSrv.URL, testSecret)
+	fmt.Fprintf(&b, "db = \"state.db\"\nlisten = \"\"\n\n[[target]]\nname = \"hook\"\nurl = %q\nsecret = %q\n", rcSrv.URL, testkit.Secret)
 	b.WriteString(`retry = ["100ms", "200ms", "300ms", "500ms", "1s", "1s", "1s", "1s", "1s", "1s", "1s", "1s", "1s", "1s"]` + "\n")
 	for i := 0; i < watches; i++ {
 		fmt.Fprintf(&b, "\n[[watch]]\nname = \"w%02d\"\nurl = \"%s/w%02d\"\nschedule = \"@every 1s\"\nnotify = [\"hook\"]\n", i, apiSrv.URL, i)

@@ -1,4 +1,4 @@
-package main
+package main_test
 
 import (
 	"os"
@@ -6,6 +6,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/pollhook/pollhook/internal/testkit"
 )
 
 // TestSystemdUnit checks the shipped unit has what the service needs, and
@@ -33,10 +35,7 @@ func TestSystemdUnit(t *testing.T) {
 		t.Log("systemd-analyze not installed: the unit's syntax is not verified by systemd")
 		return
 	}
-	bin, err := buildBinary()
-	if err != nil {
-		t.Fatal(err)
-	}
+	bin := testkit.Binary(t)
 	dir := t.TempDir()
 	path := filepath.Join(dir, "pollhook.service")
 	local := strings.ReplaceAll(unit, "/usr/local/bin/pollhook", bin)

@@ -1,4 +1,4 @@
-package main
+package cli
 
 import (
 	"encoding/json"
@@ -13,14 +13,15 @@ import (
 	"testing"
 	"time"
 
+	"github.com/pollhook/pollhook/internal/testkit"
 	"github.com/pollhook/pollhook/store"
 )
 
 // statusScenario is a daemon with one watch of each state, a change event
 // and a dead letter.
 type statusScenario struct {
-	env     *daemonEnv
-	rc      *testReceiver
+	env     *testkit.Daemon
+	rc      *testkit.Receiver
 	eventID string
 }
 
@@ -45,7 +46,7 @@ type scenarioOptions struct {
 // test says otherwise, so the change's delivery fails for good.
 func newStatusScenario(t *testing.T, o scenarioOptions) *statusScenario {
 	t.Helper()
-	api := &testAPI{body: releasesV1}
+	api := testkit.NewAPI(testkit.ReleasesV1)
 	apiSrv := httptest.NewServer(api)
 	t.Cleanup(apiSrv.Close)
 	bad := failingAPI(t)
@@ -54,7 +55,7 @@ func newStatusScenario(t *testing.T, o scenarioOptions) *statusScenario {
 		http.Error(w, "slow down", http.StatusTooManyRequests)
 	}))
 	t.Cleanup(limited.Close)
-	rc := &testReceiver{status: http.StatusInternalServerError}
+	rc := testkit.NewReceiver(http.StatusInternalServerError)
 	rcSrv := httptest.NewServer(rc)
 	t.Cleanup(rcSrv.Close)
 
@@ -62,7 +63,7 @@ func newStatusScenario(t *testing.T, o scenarioOptions) *statusScenario {
 	if o.token != "" {
 		auth = fmt.Sprintf("auth_token = %q", o.token)
 	}
-	cfg := writeFile(t, filepath.Join(t.TempDir(), "pollhook.toml"), fmt.Sprintf(`db = "state.db"
+	cfg := testkit.WriteFile(t, filepath.Join(t.TempDir(), "pollhook.toml"), fmt.Sprintf(`db = "state.db"
 listen = %q
 %s
 
@@ -98,17 +99,17 @@ name = "fresh"
 url = "http://127.0.0.1:1/never-polled"
 schedule = "@every 1h"
 notify = ["hook"]
-`, o.listen, auth, rcSrv.URL+"/hook?token="+hookSecret, testSecret, o.retry, apiSrv.URL+"/releases?api_key="+watchSecret,
+`, o.listen, auth, rcSrv.URL+"/hook?token="+hookSecret, testkit.Secret, o.retry, apiSrv.URL+"/releases?api_key="+watchSecret,
 		o.failing, bad.URL, limited.URL))
-	env := startDaemon(t, cfg, o.listen, o.token)
+	env := testkit.StartDaemon(t, runCLI, cfg, o.listen, o.token)
 
 	mustCLI(t, "once", "--config", cfg, "--watch", "releases") // baseline
 	for _, w := range []string{o.failing, "limited"} {
-		if _, _, code := cli(t, "once", "--config", cfg, "--watch", w); code != 1 {
+		if _, _, code := tryCLI(t, "once", "--config", cfg, "--watch", w); code != 1 {
 			t.Fatalf("once of %s: exit %d, want 1", w, code)
 		}
 	}
-	api.set(releasesV2)
+	api.Set(testkit.ReleasesV2)
 	out := mustCLI(t, "once", "--config", cfg, "--watch", "releases")
 	var ev struct {
 		ID string `json:"id"`
@@ -116,7 +117,7 @@ notify = ["hook"]
 	if err := json.Unmarshal([]byte(out), &ev); err != nil || ev.ID == "" {
 		t.Fatalf("once printed %q", out)
 	}
-	waitUntil(t, 10*time.Second, "the delivery to fail", func() bool {
+	testkit.WaitUntil(t, 10*time.Second, "the delivery to fail", func() bool {
 		return strings.Contains(mustCLI(t, "deliveries", "--state", "failed", "--config", cfg), ev.ID)
 	})
 	return &statusScenario{env: env, rc: rc, eventID: ev.ID}
@@ -158,10 +159,10 @@ func postForm(t *testing.T, target string, form url.Values, headers map[string]s
 }
 
 func TestStatusPage(t *testing.T) {
-	sc := newStatusScenario(t, scenarioOptions{listen: freeAddr(t), retry: "[]", failing: htmlWatch})
+	sc := newStatusScenario(t, scenarioOptions{listen: testkit.FreeAddr(t), retry: "[]", failing: htmlWatch})
 	env := sc.env
 
-	req, _ := http.NewRequest(http.MethodGet, env.base+"/", nil)
+	req, _ := http.NewRequest(http.MethodGet, env.Base+"/", nil)
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
 		t.Fatal(err)
@@ -243,7 +244,7 @@ func TestStatusPage(t *testing.T) {
 
 	t.Run("redeliver", func(t *testing.T) {
 		form := url.Values{"event_id": {sc.eventID}, "target": {"hook"}}
-		origin := env.base
+		origin := env.Base
 		for _, c := range []struct {
 			name    string
 			headers map[string]string
@@ -254,26 +255,26 @@ func TestStatusPage(t *testing.T) {
 			{"cross-site fetch", map[string]string{"Sec-Fetch-Site": "cross-site"}},
 			{"same-site fetch", map[string]string{"Sec-Fetch-Site": "same-site", "Origin": origin}},
 		} {
-			if resp := postForm(t, env.base+"/ui/redeliver", form, c.headers); resp.StatusCode != http.StatusForbidden {
+			if resp := postForm(t, env.Base+"/ui/redeliver", form, c.headers); resp.StatusCode != http.StatusForbidden {
 				t.Errorf("%s: POST answered %d, want 403", c.name, resp.StatusCode)
 			}
 		}
-		if resp := postForm(t, env.base+"/ui/redeliver", url.Values{"target": {"hook"}}, nil); resp.StatusCode != http.StatusBadRequest {
+		if resp := postForm(t, env.Base+"/ui/redeliver", url.Values{"target": {"hook"}}, nil); resp.StatusCode != http.StatusBadRequest {
 			t.Errorf("a form without event_id or state: %d, want 400", resp.StatusCode)
 		}
-		if out := mustCLI(t, "deliveries", "--state", "failed", "--config", env.cfg); !strings.Contains(out, sc.eventID) {
+		if out := mustCLI(t, "deliveries", "--state", "failed", "--config", env.Config); !strings.Contains(out, sc.eventID) {
 			t.Fatalf("a refused POST changed the delivery:\n%s", out)
 		}
 
-		sc.rc.setStatus(http.StatusOK)
-		resp := postForm(t, env.base+"/ui/redeliver", form, map[string]string{"Origin": origin, "Sec-Fetch-Site": "same-origin"})
+		sc.rc.SetStatus(http.StatusOK)
+		resp := postForm(t, env.Base+"/ui/redeliver", form, map[string]string{"Origin": origin, "Sec-Fetch-Site": "same-origin"})
 		if resp.StatusCode != http.StatusSeeOther || resp.Header.Get("Location") != "/?queued=1#outbox" {
 			t.Fatalf("same-origin POST: %d to %q, want 303 to /?queued=1#outbox", resp.StatusCode, resp.Header.Get("Location"))
 		}
-		waitUntil(t, 10*time.Second, "the redelivery", func() bool {
-			return strings.Contains(mustCLI(t, "deliveries", "--state", store.StateDelivered, "--config", env.cfg), sc.eventID)
+		testkit.WaitUntil(t, 10*time.Second, "the redelivery", func() bool {
+			return strings.Contains(mustCLI(t, "deliveries", "--state", store.StateDelivered, "--config", env.Config), sc.eventID)
 		})
-		_, page := env.get(t, "/?queued=1", "")
+		_, page := env.Get(t, "/?queued=1", "")
 		for _, want := range []string{"Queued 1 delivery again.", "pill-delivered", "<b>0</b> failed"} {
 			if !strings.Contains(page, want) {
 				t.Errorf("after the redelivery the page lacks %q", want)
@@ -284,13 +285,13 @@ func TestStatusPage(t *testing.T) {
 		}
 		// A stale page or a second click must not send the delivered
 		// event again.
-		before := len(sc.rc.hooks())
-		resp = postForm(t, env.base+"/ui/redeliver", form, map[string]string{"Origin": origin, "Sec-Fetch-Site": "same-origin"})
+		before := len(sc.rc.Hooks())
+		resp = postForm(t, env.Base+"/ui/redeliver", form, map[string]string{"Origin": origin, "Sec-Fetch-Site": "same-origin"})
 		if resp.StatusCode != http.StatusSeeOther || resp.Header.Get("Location") != "/?queued=0#outbox" {
 			t.Errorf("second POST: %d to %q, want 303 to /?queued=0#outbox", resp.StatusCode, resp.Header.Get("Location"))
 		}
 		time.Sleep(200 * time.Millisecond)
-		if after := len(sc.rc.hooks()); after != before {
+		if after := len(sc.rc.Hooks()); after != before {
 			t.Errorf("a second click re-sent a delivered event (%d → %d webhooks)", before, after)
 		}
 	})
@@ -301,7 +302,7 @@ func TestStatusPage(t *testing.T) {
 // and redirects.
 func TestStatusPage_AuthToken(t *testing.T) {
 	const token = "page-t0ken+/="
-	_, port, _ := strings.Cut(freeAddr(t), ":")
+	_, port, _ := strings.Cut(testkit.FreeAddr(t), ":")
 	sc := newStatusScenario(t, scenarioOptions{listen: "0.0.0.0:" + port, token: token, retry: "[]", failing: htmlWatch})
 	env := sc.env
 	q := "?" + url.Values{"token": {token}}.Encode()
@@ -320,12 +321,12 @@ func TestStatusPage_AuthToken(t *testing.T) {
 		{"/readyz" + q, "", http.StatusOK},
 		{"/healthz", "", http.StatusOK},
 	} {
-		if got, _ := env.get(t, c.path, c.auth); got != c.want {
+		if got, _ := env.Get(t, c.path, c.auth); got != c.want {
 			t.Errorf("GET %s (%s) = %d, want %d", c.path, c.auth, got, c.want)
 		}
 	}
 
-	_, page := env.get(t, "/"+q, "")
+	_, page := env.Get(t, "/"+q, "")
 	escaped := html.EscapeString(q)
 	for _, want := range []string{
 		`action="/ui/redeliver` + escaped + `"`,
@@ -335,116 +336,23 @@ func TestStatusPage_AuthToken(t *testing.T) {
 			t.Errorf("the page opened with ?token= lacks %s", want)
 		}
 	}
-	_, page = env.get(t, "/", "bearer")
+	_, page = env.Get(t, "/", "bearer")
 	if strings.Contains(page, "page-t0ken") {
 		t.Error("a page opened with a Bearer header puts the token in its URLs")
 	}
 
 	form := url.Values{"state": {"failed"}, "target": {"hook"}}
-	same := map[string]string{"Origin": env.base, "Sec-Fetch-Site": "same-origin"}
-	if resp := postForm(t, env.base+"/ui/redeliver", form, same); resp.StatusCode != http.StatusUnauthorized {
+	same := map[string]string{"Origin": env.Base, "Sec-Fetch-Site": "same-origin"}
+	if resp := postForm(t, env.Base+"/ui/redeliver", form, same); resp.StatusCode != http.StatusUnauthorized {
 		t.Errorf("POST without the token: %d, want 401", resp.StatusCode)
 	}
-	sc.rc.setStatus(http.StatusOK)
-	resp := postForm(t, env.base+"/ui/redeliver"+q, form, same)
+	sc.rc.SetStatus(http.StatusOK)
+	resp := postForm(t, env.Base+"/ui/redeliver"+q, form, same)
 	want := "/?" + url.Values{"queued": {"1"}, "token": {token}}.Encode() + "#outbox"
 	if resp.StatusCode != http.StatusSeeOther || resp.Header.Get("Location") != want {
 		t.Fatalf("POST with the token: %d to %q, want 303 to %q", resp.StatusCode, resp.Header.Get("Location"), want)
 	}
-	if got, _ := env.get(t, resp.Header.Get("Location"), ""); got != http.StatusOK {
+	if got, _ := env.Get(t, resp.Header.Get("Location"), ""); got != http.StatusOK {
 		t.Errorf("the redirect target answers %d", got)
-	}
-}
-
-func TestReadyz(t *testing.T) {
-	db, err := store.Open(filepath.Join(t.TempDir(), "state.db"), store.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	d := &daemon{db: db}
-	o := newObserver(d)
-	get := func() (int, string) {
-		rec := httptest.NewRecorder()
-		o.readyz(rec, httptest.NewRequest(http.MethodGet, "/readyz", nil))
-		return rec.Code, rec.Body.String()
-	}
-	if code, body := get(); code != http.StatusServiceUnavailable || !strings.Contains(body, "scheduler is not running") {
-		t.Errorf("before the scheduler runs: %d %q", code, body)
-	}
-	d.running.Store(true)
-	if code, body := get(); code != http.StatusOK || body != "ready\n" {
-		t.Errorf("running: %d %q", code, body)
-	}
-	db.Close()
-	if code, body := get(); code != http.StatusServiceUnavailable || !strings.Contains(body, "database") {
-		t.Errorf("with the database closed: %d %q", code, body)
-	}
-}
-
-func TestSameOrigin(t *testing.T) {
-	tests := []struct {
-		name    string
-		host    string
-		headers map[string]string
-		ok      bool
-	}{
-		{"no browser headers (curl)", "127.0.0.1:9180", nil, true},
-		{"same origin", "127.0.0.1:9180", map[string]string{"Origin": "http://127.0.0.1:9180", "Sec-Fetch-Site": "same-origin"}, true},
-		{"origin only", "pollhook.lan:9180", map[string]string{"Origin": "http://pollhook.lan:9180"}, true},
-		{"host case", "PollHook.lan", map[string]string{"Origin": "http://pollhook.lan"}, true},
-		{"typed by the user", "127.0.0.1:9180", map[string]string{"Sec-Fetch-Site": "none"}, true},
-		{"cross-site", "127.0.0.1:9180", map[string]string{"Sec-Fetch-Site": "cross-site"}, false},
-		{"same-site", "127.0.0.1:9180", map[string]string{"Sec-Fetch-Site": "same-site"}, false},
-		{"other origin", "127.0.0.1:9180", map[string]string{"Origin": "https://evil.example"}, false},
-		{"other port", "127.0.0.1:9180", map[string]string{"Origin": "http://127.0.0.1:8080"}, false},
-		{"null origin", "127.0.0.1:9180", map[string]string{"Origin": "null"}, false},
-		{"same-origin but foreign Origin", "127.0.0.1:9180", map[string]string{"Origin": "http://evil.example", "Sec-Fetch-Site": "same-origin"}, false},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			r := httptest.NewRequest(http.MethodPost, "/ui/redeliver", nil)
-			r.Host = tt.host
-			for k, v := range tt.headers {
-				r.Header.Set(k, v)
-			}
-			if err := sameOrigin(r); (err == nil) != tt.ok {
-				t.Errorf("sameOrigin = %v, want ok %v", err, tt.ok)
-			}
-		})
-	}
-}
-
-func TestDisplayURL(t *testing.T) {
-	tests := map[string]string{
-		"https://api.example/v1/releases":                  "https://api.example/v1/releases",
-		"https://user:pw@api.example/v1?api_key=k&page=2":  "https://api.example/v1?…",
-		"http://127.0.0.1:8080/a%20b":                      "http://127.0.0.1:8080/a%20b",
-		"https://api.example/graphql?query=%7Bviewer%7D#x": "https://api.example/graphql?…",
-	}
-	for in, want := range tests {
-		if got := displayURL(in); got != want {
-			t.Errorf("displayURL(%q) = %q, want %q", in, got, want)
-		}
-	}
-}
-
-func TestAt(t *testing.T) {
-	now := time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)
-	tests := []struct {
-		t    time.Time
-		want string
-	}{
-		{time.Time{}, "—"},
-		{now, "now"},
-		{now.Add(-45 * time.Second), "45s ago"},
-		{now.Add(-4*time.Minute - 10*time.Second), "4m 10s ago"},
-		{now.Add(3*time.Hour + 5*time.Minute), "in 3h 5m"},
-		{now.Add(-50 * time.Hour), "2d 2h ago"},
-		{now.Add(time.Hour), "in 1h"},
-	}
-	for _, tt := range tests {
-		if got := at(tt.t, now).Rel; got != tt.want {
-			t.Errorf("at(%v) = %q, want %q", tt.t, got, tt.want)
-		}
 	}
 }

@@ -1,23 +1,24 @@
-package main
+package cli
 
 import (
 	"context"
 	"fmt"
-	"io"
 	"strings"
 	"time"
 
 	"github.com/pollhook/pollhook/config"
 	"github.com/pollhook/pollhook/event"
+	"github.com/pollhook/pollhook/internal/human"
 	"github.com/pollhook/pollhook/internal/redact"
 	"github.com/pollhook/pollhook/notify"
 )
 
-// cmdTestTarget sends a sample event to one target now and prints what it
-// answered: the way to check a new Slack URL before relying on it. It does
-// not touch the database, so it works while the daemon runs.
-func cmdTestTarget(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	fs := newFlags("test-target", stderr)
+// testTarget is pollhook test-target NAME: send a sample event to one
+// target now and print what it answered, the way to check a new Slack URL
+// before relying on it. It does not touch the database, so it works while
+// the daemon runs.
+func (c *cli) testTarget(ctx context.Context, args []string) error {
+	fs := c.flags("test-target")
 	cfgPath := fs.String("config", config.DefaultFile, "configuration `file`")
 	pos, err := parseFlags(fs, args)
 	if err != nil {
@@ -26,7 +27,7 @@ func cmdTestTarget(ctx context.Context, args []string, stdout, stderr io.Writer)
 	if len(pos) != 1 {
 		return usageError{"test-target takes one target name"}
 	}
-	cfg, err := loadConfig(*cfgPath, stderr)
+	cfg, _, err := c.loadConfig(*cfgPath, full)
 	if err != nil {
 		return err
 	}
@@ -44,22 +45,19 @@ func cmdTestTarget(ctx context.Context, args []string, stdout, stderr io.Writer)
 	}
 	now := time.Now()
 	ev := event.Sample(watch, url, now)
-	msg, err := notify.Render(t, ev, now, buildVersion())
+	msg, err := notify.Render(t, ev, now, c.version)
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(stdout, "%s %s\n", msg.Method, notify.RedactURL(t, msg.URL))
+	fmt.Fprintf(c.stdout, "%s %s\n", msg.Method, notify.RedactURL(t, msg.URL))
 	status, header, body, err := notify.Send(ctx, notify.NewClient(), t, msg)
 	if err != nil {
 		return fmt.Errorf("send to %s: %s", t.Name, notify.Redact(t, err.Error()))
 	}
 	v := notify.Classify(t, status, header, body, time.Now())
-	fmt.Fprintf(stdout, "HTTP %d\n", status)
+	fmt.Fprintf(c.stdout, "HTTP %d\n", status)
 	if b := strings.TrimSpace(notify.Redact(t, string(body))); b != "" {
-		if r := []rune(b); len(r) > 1024 {
-			b = string(r[:1024]) + "…"
-		}
-		fmt.Fprintf(stdout, "%s\n", b)
+		fmt.Fprintf(c.stdout, "%s\n", human.Cut(b, 1025))
 	}
 	if !v.OK {
 		what := "would be retried"
@@ -68,6 +66,6 @@ func cmdTestTarget(ctx context.Context, args []string, stdout, stderr io.Writer)
 		}
 		return fmt.Errorf("target %s did not accept the sample event (%s): %s", t.Name, what, v.Reason)
 	}
-	fmt.Fprintf(stdout, "ok: target %s accepted the sample event %s\n", t.Name, ev.ID)
+	fmt.Fprintf(c.stdout, "ok: target %s accepted the sample event %s\n", t.Name, ev.ID)
 	return nil
 }

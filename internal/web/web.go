@@ -1,4 +1,10 @@
-package main
+// Package web is the status page: one server-rendered HTML page with its
+// stylesheet inlined (no JavaScript, no other requests, so it works behind
+// the auth_token and on a phone alike), showing the watches, the recent
+// changes and the outbox, with Redeliver buttons for dead letters. It is
+// fed by a Source, so it can be tested without a daemon; the local API
+// mounts it behind its authentication and same-origin checks.
+package web
 
 import (
 	"bytes"
@@ -7,10 +13,10 @@ import (
 	"crypto/sha256"
 	"embed"
 	"encoding/base64"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"html/template"
+	"log/slog"
 	"net/http"
 	"net/url"
 	"slices"
@@ -20,41 +26,73 @@ import (
 
 	"github.com/pollhook/pollhook/config"
 	"github.com/pollhook/pollhook/event"
+	"github.com/pollhook/pollhook/internal/human"
+	"github.com/pollhook/pollhook/internal/inspect"
 	"github.com/pollhook/pollhook/notify"
 	"github.com/pollhook/pollhook/store"
 )
 
-// The status page is one server-rendered HTML page with its stylesheet
-// inlined: no JavaScript, no other requests, so it works behind the
-// auth_token and on a phone alike.
-//
-//go:embed web/status.html web/status.css
-var webFS embed.FS
+//go:embed status.html status.css
+var assets embed.FS
+
+// Source is what the page shows, read at each request.
+type Source interface {
+	// Config is the configuration in force.
+	Config() *config.Config
+	// WatchState is a watch's state as the poller knows it; NextRun when
+	// its next poll is due (zero when it is not scheduled).
+	WatchState(name string) store.WatchState
+	NextRun(name string) time.Time
+	// History returns a watch's newest events, as stored.
+	History(ctx context.Context, watch string, limit int) ([][]byte, error)
+	// Deliveries, TargetStates and OutboxCounts read the outbox.
+	Deliveries(ctx context.Context, f store.Filter) ([]store.Delivery, error)
+	TargetStates(ctx context.Context) (map[string]store.TargetState, error)
+	OutboxCounts(ctx context.Context) (map[string]store.OutboxCount, error)
+	// Redeliver queues deliveries again (inspect.Outbox.Redeliver).
+	Redeliver(ctx context.Context, f store.Filter) ([]store.Delivery, error)
+}
 
 // Limits of the status page.
 const (
-	recentEvents      = 20 // change events shown, across watches
-	failedPerTarget   = 25 // failed deliveries listed per target
-	statusPageTimeout = 5 * time.Second
+	recentEvents    = 20 // change events shown, across watches
+	failedPerTarget = 25 // failed deliveries listed per target
+	pageTimeout     = 5 * time.Second
 )
 
-// statusPage parses the embedded page and returns it with its stylesheet
-// and a Content-Security-Policy that allows that stylesheet and nothing
-// else: no scripts, no frames, forms only to this origin.
-func statusPage() (*template.Template, template.CSS, string) {
-	css, err := webFS.ReadFile("web/status.css")
+// Page serves the status page (ServeHTTP) and its buttons (Redeliver).
+type Page struct {
+	src     Source
+	version string
+	log     *slog.Logger
+	// Now tells the time the page is rendered at; tests set it.
+	Now func() time.Time
+
+	tmpl *template.Template
+	// css is the stylesheet, inlined, and csp the Content-Security-Policy
+	// that allows exactly that stylesheet.
+	css template.CSS
+	csp string
+}
+
+// New returns the status page of a daemon running version.
+func New(src Source, version string, log *slog.Logger) (*Page, error) {
+	css, err := assets.ReadFile("status.css")
 	if err != nil {
-		panic(err) // embedded at build time
+		return nil, err
 	}
-	page := template.Must(template.ParseFS(webFS, "web/status.html"))
+	tmpl, err := template.ParseFS(assets, "status.html")
+	if err != nil {
+		return nil, fmt.Errorf("status page: %w", err)
+	}
 	sum := sha256.Sum256(css)
 	csp := "default-src 'none'; style-src 'sha256-" + base64.StdEncoding.EncodeToString(sum[:]) + "'; " +
 		"img-src data:; form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
-	return page, template.CSS(css), csp
+	return &Page{src: src, version: version, log: log, Now: time.Now, tmpl: tmpl, css: template.CSS(css), csp: csp}, nil
 }
 
-// statusView is what the page shows.
-type statusView struct {
+// view is what the page shows.
+type view struct {
 	CSS     template.CSS
 	Version string
 	Now     timeView
@@ -100,8 +138,7 @@ type eventView struct {
 	Deliveries []deliveryBadge
 }
 
-// diffLine is one line of notify's rendering of an event; Class is
-// add, del, chg or note.
+// diffLine is one line of an event's Lines; Class is add, del, chg or note.
 type diffLine struct {
 	Class, Sign, Text string
 }
@@ -126,32 +163,32 @@ type failedRow struct {
 	Done           timeView
 }
 
-// status serves the status page. It renders into a buffer first, so that
-// a template error is a clean 500, not half a page.
-func (o *observer) status(w http.ResponseWriter, r *http.Request) {
-	ctx, cancel := context.WithTimeout(r.Context(), statusPageTimeout)
+// ServeHTTP serves the status page. It renders into a buffer first, so
+// that a template error is a clean 500, not half a page.
+func (p *Page) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	ctx, cancel := context.WithTimeout(r.Context(), pageTimeout)
 	defer cancel()
-	v := o.statusView(ctx, r)
+	v := p.view(ctx, r)
 	var buf bytes.Buffer
-	if err := o.page.Execute(&buf, v); err != nil {
-		o.d.log.Error("render status page", "err", err)
+	if err := p.tmpl.Execute(&buf, v); err != nil {
+		p.log.Error("render status page", "err", err)
 		http.Error(w, "render status page: "+err.Error(), http.StatusInternalServerError)
 		return
 	}
 	h := w.Header()
 	h.Set("Content-Type", "text/html; charset=utf-8")
 	h.Set("Cache-Control", "no-store")
-	h.Set("Content-Security-Policy", o.csp)
+	h.Set("Content-Security-Policy", p.csp)
 	h.Set("Referrer-Policy", "same-origin") // not "no-referrer": it makes a form's Origin "null"
 	h.Set("X-Content-Type-Options", "nosniff")
 	h.Set("X-Frame-Options", "DENY")
 	_, _ = w.Write(buf.Bytes())
 }
 
-func (o *observer) statusView(ctx context.Context, r *http.Request) statusView {
-	cfg := o.d.config()
-	now := o.now()
-	v := statusView{CSS: o.css, Version: buildVersion(), Now: at(now, now), Query: tokenQuery(cfg, r)}
+func (p *Page) view(ctx context.Context, r *http.Request) view {
+	cfg := p.src.Config()
+	now := p.Now()
+	v := view{CSS: p.css, Version: p.version, Now: at(now, now), Query: tokenQuery(cfg, r)}
 	if q := r.URL.Query().Get("queued"); q != "" {
 		switch n, _ := strconv.Atoi(q); {
 		case n <= 0:
@@ -167,7 +204,7 @@ func (o *observer) statusView(ctx context.Context, r *http.Request) statusView {
 	}
 
 	for _, wt := range cfg.Watches {
-		row := o.watchRow(wt, now)
+		row := p.watchRow(wt, now)
 		v.Summary.Watches++
 		switch row.State {
 		case "failing":
@@ -179,18 +216,18 @@ func (o *observer) statusView(ctx context.Context, r *http.Request) statusView {
 	}
 
 	// One read of the target states serves both lists.
-	states, err := o.d.db.TargetStates(ctx)
+	states, err := p.src.TargetStates(ctx)
 	if err != nil {
 		problem("outbox", err)
 	}
-	disabled := disabledTargets(cfg, states)
-	events, err := o.recentEvents(ctx, cfg, disabled, now)
+	disabled := inspect.DisabledTargets(cfg, states)
+	events, err := p.recentEvents(ctx, cfg, disabled, now)
 	if err != nil {
 		problem("recent changes", err)
 	}
 	v.Events = events
 
-	targets, err := o.targetViews(ctx, cfg, states, disabled, now)
+	targets, err := p.targetViews(ctx, cfg, states, disabled, now)
 	if err != nil {
 		problem("outbox", err)
 	}
@@ -202,18 +239,18 @@ func (o *observer) statusView(ctx context.Context, r *http.Request) statusView {
 	return v
 }
 
-func (o *observer) watchRow(wt *config.Watch, now time.Time) watchRow {
-	st := o.d.poller.State(wt.Name)
+func (p *Page) watchRow(wt *config.Watch, now time.Time) watchRow {
+	st := p.src.WatchState(wt.Name)
 	row := watchRow{
 		Name: wt.Name, URL: displayURL(wt.URL), Schedule: wt.ScheduleSpec,
 		LastPoll: at(st.LastPoll, now), LastChange: at(st.LastChange, now),
-		NextRun: at(o.d.poller.NextRun(wt.Name), now),
+		NextRun: at(p.src.NextRun(wt.Name), now),
 	}
 	switch {
 	case now.Before(st.PausedUntil):
 		row.State, row.StateLabel = "paused", "paused"
 		row.Detail = "The API asked to wait (Retry-After or rate limit): no request before " +
-			st.PausedUntil.UTC().Format("2006-01-02 15:04:05 UTC") + "."
+			human.Time(st.PausedUntil) + "."
 	case st.Failures > 0:
 		row.State, row.StateLabel = "failing", "failing"
 		row.Detail = fmt.Sprintf("%d failed %s in a row", st.Failures, plural(st.Failures, "poll", "polls"))
@@ -221,7 +258,7 @@ func (o *observer) watchRow(wt *config.Watch, now time.Time) watchRow {
 			row.Detail += ", since " + at(st.FailingSince, now).Rel
 		}
 		if st.LastError != "" {
-			row.Detail += ": " + oneLine(st.LastError, 200)
+			row.Detail += ": " + human.OneLine(st.LastError, 200)
 		}
 	case !st.Baseline:
 		row.State, row.StateLabel = "waiting", "waiting for baseline"
@@ -233,33 +270,32 @@ func (o *observer) watchRow(wt *config.Watch, now time.Time) watchRow {
 }
 
 // recentEvents merges the newest events of every watch, newest first.
-func (o *observer) recentEvents(ctx context.Context, cfg *config.Config, disabled map[string]bool, now time.Time) ([]eventView, error) {
-	var evs []event.Event
+func (p *Page) recentEvents(ctx context.Context, cfg *config.Config, disabled map[string]bool, now time.Time) ([]eventView, error) {
+	var evs []*event.Event
 	var errs []error
 	for _, wt := range cfg.Watches {
-		raws, err := o.d.db.History(ctx, wt.Name, recentEvents)
+		raws, err := p.src.History(ctx, wt.Name, recentEvents)
 		if err != nil {
 			errs = append(errs, err)
 			continue
 		}
 		for _, raw := range raws {
-			var ev event.Event
-			if err := json.Unmarshal(raw, &ev); err != nil {
+			ev, err := event.Decode(raw)
+			if err != nil {
 				errs = append(errs, fmt.Errorf("decode event of %s: %w", wt.Name, err))
 				continue
 			}
 			evs = append(evs, ev)
 		}
 	}
-	slices.SortFunc(evs, func(a, b event.Event) int {
+	slices.SortFunc(evs, func(a, b *event.Event) int {
 		return cmp.Or(b.Timestamp.Compare(a.Timestamp), strings.Compare(b.ID, a.ID))
 	})
 	if len(evs) > recentEvents {
 		evs = evs[:recentEvents]
 	}
 	out := make([]eventView, 0, len(evs))
-	for i := range evs {
-		ev := &evs[i]
+	for _, ev := range evs {
 		e := eventView{ID: ev.ID, Watch: ev.Data.Watch, Title: ev.Title(), Seq: ev.Data.Seq, At: at(ev.Timestamp, now)}
 		switch ev.Type {
 		case event.TypeFailing:
@@ -274,11 +310,11 @@ func (o *observer) recentEvents(ctx context.Context, cfg *config.Config, disable
 		for _, line := range ev.Lines() {
 			e.Lines = append(e.Lines, newDiffLine(line))
 		}
-		ds, err := o.d.db.Deliveries(ctx, store.Filter{EventID: ev.ID})
+		ds, err := p.src.Deliveries(ctx, store.Filter{EventID: ev.ID})
 		if err != nil {
 			errs = append(errs, err)
 		}
-		relabel(ds, disabled)
+		inspect.Relabel(ds, disabled)
 		for _, d := range ds {
 			e.Deliveries = append(e.Deliveries, deliveryBadge{Target: d.Target, State: d.State})
 		}
@@ -306,8 +342,8 @@ func newDiffLine(line string) diffLine {
 
 // targetViews is the outbox by target: every configured target, and any
 // other the outbox still holds deliveries for.
-func (o *observer) targetViews(ctx context.Context, cfg *config.Config, states map[string]store.TargetState, disabled map[string]bool, now time.Time) ([]targetView, error) {
-	counts, err := o.d.db.OutboxCounts(ctx)
+func (p *Page) targetViews(ctx context.Context, cfg *config.Config, states map[string]store.TargetState, disabled map[string]bool, now time.Time) ([]targetView, error) {
+	counts, err := p.src.OutboxCounts(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -318,13 +354,13 @@ func (o *observer) targetViews(ctx context.Context, cfg *config.Config, states m
 		if disabled[t.Name] {
 			tv.Disabled = "disabled in the configuration"
 			if !t.Disabled {
-				tv.Disabled = "disabled: " + oneLine(cmp.Or(states[t.Name].Reason, "the target answered 410 Gone"), 160) +
+				tv.Disabled = "disabled: " + human.OneLine(cmp.Or(states[t.Name].Reason, "the target answered 410 Gone"), 160) +
 					" (pollhook target enable " + t.Name + ")"
 			}
 		}
 		out = append(out, tv)
 	}
-	for _, name := range removedTargets(cfg, counts) {
+	for _, name := range inspect.RemovedTargets(cfg, counts) {
 		c := counts[name]
 		out = append(out, targetView{Name: name, Removed: true, Pending: c.Pending, Failed: c.Failed})
 	}
@@ -336,7 +372,7 @@ func (o *observer) targetViews(ctx context.Context, cfg *config.Config, states m
 	if !anyFailed {
 		return out, nil
 	}
-	failed, err := o.d.db.Deliveries(ctx, store.Filter{State: store.StateFailed})
+	failed, err := p.src.Deliveries(ctx, store.Filter{State: store.StateFailed})
 	if err != nil {
 		return out, err
 	}
@@ -352,18 +388,19 @@ func (o *observer) targetViews(ctx context.Context, cfg *config.Config, states m
 			}
 			t.FailedList = append(t.FailedList, failedRow{
 				EventID: d.EventID, Watch: d.Watch, Attempts: d.Attempts,
-				Last: lastOutcome(d), Done: at(d.Done, now),
+				Last: inspect.LastOutcome(d), Done: at(d.Done, now),
 			})
 		}
 	}
 	return out, nil
 }
 
-// uiRedeliver is the status page's redeliver buttons: one failed
-// delivery (event_id and target), or every failed delivery of a target
-// (state=failed and target). It answers with a redirect back to the page.
-func (o *observer) uiRedeliver(w http.ResponseWriter, r *http.Request) {
-	// The API's middleware already refused a cross-site POST (sameOrigin).
+// Redeliver is the page's redeliver buttons (POST /ui/redeliver): one
+// failed delivery (event_id and target), or every failed delivery of a
+// target (state=failed and target). It answers with a redirect back to
+// the page. It relies on the local API's middleware for authentication
+// and for refusing cross-site posts.
+func (p *Page) Redeliver(w http.ResponseWriter, r *http.Request) {
 	r.Body = http.MaxBytesReader(w, r.Body, 1<<16)
 	if err := r.ParseForm(); err != nil {
 		http.Error(w, "bad form: "+err.Error(), http.StatusBadRequest)
@@ -376,39 +413,21 @@ func (o *observer) uiRedeliver(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, "name an event_id, or state=failed and a target", http.StatusBadRequest)
 		return
 	}
-	queued, err := o.d.local().redeliver(r.Context(), f)
+	queued, err := p.src.Redeliver(r.Context(), f)
 	if err != nil {
-		http.Error(w, "redeliver: "+err.Error(), errorStatus(err))
+		status := http.StatusInternalServerError
+		if errors.Is(err, store.ErrNotFound) {
+			status = http.StatusNotFound
+		}
+		http.Error(w, "redeliver: "+err.Error(), status)
 		return
 	}
-	o.d.log.Info("redeliver from the status page", "event_id", f.EventID, "target", f.Target, "queued", len(queued))
+	p.log.Info("redeliver from the status page", "event_id", f.EventID, "target", f.Target, "queued", len(queued))
 	q := url.Values{"queued": {strconv.Itoa(len(queued))}}
-	if tok := tokenValue(o.d.config(), r); tok != "" {
+	if tok := tokenValue(p.src.Config(), r); tok != "" {
 		q.Set("token", tok)
 	}
 	http.Redirect(w, r, "/?"+q.Encode()+"#outbox", http.StatusSeeOther)
-}
-
-// errCrossSite is the answer to a form posted from another site.
-var errCrossSite = errors.New("cross-site request refused")
-
-// sameOrigin stops cross-site request forgery of the page's forms: a
-// browser says where a request comes from in Sec-Fetch-Site and Origin,
-// and another site's page cannot forge either. A request that carries
-// neither (curl) is not from a browser and passes.
-func sameOrigin(r *http.Request) error {
-	switch site := r.Header.Get("Sec-Fetch-Site"); site {
-	case "", "same-origin", "none":
-	default:
-		return fmt.Errorf("%w (Sec-Fetch-Site: %s)", errCrossSite, site)
-	}
-	if origin := r.Header.Get("Origin"); origin != "" {
-		u, err := url.Parse(origin)
-		if err != nil || u.Host == "" || !strings.EqualFold(u.Host, r.Host) {
-			return fmt.Errorf("%w (Origin %q is not this host, %q)", errCrossSite, origin, r.Host)
-		}
-	}
-	return nil
 }
 
 // tokenValue is the auth_token the request carried as ?token=, which the
@@ -447,38 +466,7 @@ func at(t, now time.Time) timeView {
 	if t.IsZero() {
 		return timeView{Rel: "—"}
 	}
-	v := timeView{ISO: t.UTC().Format(time.RFC3339), Abs: t.UTC().Format("2006-01-02 15:04:05 UTC")}
-	d := t.Sub(now)
-	switch {
-	case d > time.Second:
-		v.Rel = "in " + shortDuration(d)
-	case d >= -time.Second:
-		v.Rel = "now"
-	default:
-		v.Rel = shortDuration(-d) + " ago"
-	}
-	return v
-}
-
-// shortDuration is d in its two largest units: "45s", "4m 10s", "3h 5m", "2d 4h".
-func shortDuration(d time.Duration) string {
-	s := int64(d.Round(time.Second) / time.Second)
-	switch {
-	case s < 60:
-		return fmt.Sprintf("%ds", s)
-	case s < 3600:
-		return twoUnits(s/60, "m", s%60, "s")
-	case s < 86400:
-		return twoUnits(s/3600, "h", s%3600/60, "m")
-	}
-	return twoUnits(s/86400, "d", s%86400/3600, "h")
-}
-
-func twoUnits(a int64, ua string, b int64, ub string) string {
-	if b == 0 {
-		return fmt.Sprintf("%d%s", a, ua)
-	}
-	return fmt.Sprintf("%d%s %d%s", a, ua, b, ub)
+	return timeView{ISO: t.UTC().Format(time.RFC3339), Abs: human.Time(t), Rel: human.Relative(t, now)}
 }
 
 func plural(n int, one, many string) string {

@@ -1,4 +1,4 @@
-package main
+package cli
 
 import (
 	"encoding/json"
@@ -11,9 +11,10 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
-	"syscall"
 	"testing"
 	"time"
+
+	"github.com/pollhook/pollhook/internal/testkit"
 )
 
 // multiAPI serves a fixed body per path and counts requests per path.
@@ -69,10 +70,10 @@ func TestReload(t *testing.T) {
 	}}
 	apiSrv := httptest.NewServer(api)
 	defer apiSrv.Close()
-	rc := &testReceiver{status: http.StatusServiceUnavailable}
+	rc := testkit.NewReceiver(http.StatusServiceUnavailable)
 	rcSrv := httptest.NewServer(rc)
 	defer rcSrv.Close()
-	listen := freeAddr(t)
+	listen := testkit.FreeAddr(t)
 	dir := t.TempDir()
 	cfgPath := filepath.Join(dir, "pollhook.toml")
 	write := func(src string) {
@@ -84,8 +85,8 @@ func TestReload(t *testing.T) {
 	watchB := "name = \"b\"\nurl = \"API/b\""
 	write(reloadConfig(listen, apiSrv.URL, rcSrv.URL, watchA, watchB))
 
-	stderr := startDaemon(t, cfgPath, listen, "").stderr
-	waitUntil(t, 10*time.Second, "both baselines", func() bool {
+	stderr := testkit.StartDaemon(t, runCLI, cfgPath, listen, "").Stderr
+	testkit.WaitUntil(t, 10*time.Second, "both baselines", func() bool {
 		return strings.Count(stderr.String(), "baseline stored") == 2
 	})
 
@@ -93,7 +94,7 @@ func TestReload(t *testing.T) {
 	api.mu.Lock()
 	api.bodies["/b"] = `{"n":2}`
 	api.mu.Unlock()
-	waitUntil(t, 10*time.Second, "a failed attempt for b", func() bool { return len(rc.hooks()) > 0 })
+	testkit.WaitUntil(t, 10*time.Second, "a failed attempt for b", func() bool { return len(rc.Hooks()) > 0 })
 
 	// An invalid file: the daemon keeps running the old configuration.
 	write(reloadConfig(listen, apiSrv.URL, rcSrv.URL, watchA, watchB) + "\n[[watch]]\nname = \"bad\"\nschedul = 1\n")
@@ -107,7 +108,7 @@ func TestReload(t *testing.T) {
 
 	// a's select changes (a new silent baseline), b goes, c comes.
 	hitsB := api.count("/b")
-	rc.setStatus(http.StatusOK)
+	rc.SetStatus(http.StatusOK)
 	watchA2 := "name = \"a\"\nurl = \"API/a\"\nselect = \"b\"\nkey = \"id\""
 	watchC := "name = \"c\"\nurl = \"API/c\""
 	write(reloadConfig(listen, apiSrv.URL, rcSrv.URL, watchA2, watchC))
@@ -123,14 +124,14 @@ func TestReload(t *testing.T) {
 			t.Log(stderr.String())
 		}
 	}()
-	waitUntil(t, 10*time.Second, "new baselines for a and c", func() bool {
+	testkit.WaitUntil(t, 10*time.Second, "new baselines for a and c", func() bool {
 		return strings.Count(stderr.String(), "baseline stored") == 4 &&
 			strings.Contains(stderr.String(), "select, key, keys, ignore")
 	})
 	// The pending delivery of b survived the reload and went out.
-	waitUntil(t, 10*time.Second, "b's event delivered", func() bool {
-		for _, h := range rc.hooks() {
-			if strings.Contains(string(h.body), `"watch":"b"`) && len(rc.hooks()) > 1 {
+	testkit.WaitUntil(t, 10*time.Second, "b's event delivered", func() bool {
+		for _, h := range rc.Hooks() {
+			if strings.Contains(string(h.Body), `"watch":"b"`) && len(rc.Hooks()) > 1 {
 				return true
 			}
 		}
@@ -140,9 +141,9 @@ func TestReload(t *testing.T) {
 	if n := api.count("/b") - hitsB; n > 1 {
 		t.Errorf("removed watch b polled %d times after the reload", n)
 	}
-	for _, h := range rc.hooks() {
-		if !strings.Contains(string(h.body), `"watch":"b"`) {
-			t.Errorf("a reload caused an event: %s", h.body)
+	for _, h := range rc.Hooks() {
+		if !strings.Contains(string(h.Body), `"watch":"b"`) {
+			t.Errorf("a reload caused an event: %s", h.Body)
 		}
 	}
 }
@@ -172,12 +173,12 @@ func TestSDNotify(t *testing.T) {
 	t.Setenv("WATCHDOG_USEC", "200000")
 	t.Setenv("WATCHDOG_PID", "")
 
-	api := &testAPI{body: releasesV1}
+	api := testkit.NewAPI(testkit.ReleasesV1)
 	apiSrv := httptest.NewServer(api)
 	defer apiSrv.Close()
-	listen := freeAddr(t)
+	listen := testkit.FreeAddr(t)
 	cfg := writeInspectConfig(t, t.TempDir(), apiSrv.URL, "http://127.0.0.1:1/", listen, "")
-	env := startDaemon(t, cfg, listen, "")
+	env := testkit.StartDaemon(t, runCLI, cfg, listen, "")
 
 	expect := func(prefix string) string {
 		t.Helper()
@@ -204,28 +205,6 @@ func TestSDNotify(t *testing.T) {
 		t.Errorf("RELOADING message %q lacks MONOTONIC_USEC", m)
 	}
 	expect("READY=1")
-	env.stop()
+	env.Stop()
 	expect("STOPPING=1")
-}
-
-// TestBinary_SIGHUP reloads the real binary with a signal.
-func TestBinary_SIGHUP(t *testing.T) {
-	bin := testBinary(t)
-	api := &testAPI{body: releasesV1}
-	apiSrv := httptest.NewServer(api)
-	defer apiSrv.Close()
-	dir := t.TempDir()
-	cfg := writeConfig(t, dir, apiSrv.URL, "http://127.0.0.1:1/")
-	cmd, stderr := startBinary(t, bin, "run", "--config", cfg)
-	waitUntil(t, 10*time.Second, "running", func() bool { return strings.Contains(stderr.String(), "pollhook running") })
-	if err := cmd.Process.Signal(syscall.SIGHUP); err != nil {
-		t.Fatal(err)
-	}
-	waitUntil(t, 10*time.Second, "reloaded", func() bool { return strings.Contains(stderr.String(), "configuration reloaded") })
-	if err := cmd.Process.Signal(syscall.SIGTERM); err != nil {
-		t.Fatal(err)
-	}
-	if err := cmd.Wait(); err != nil {
-		t.Errorf("exit: %v\n%s", err, stderr.String())
-	}
 }

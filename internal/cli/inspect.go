@@ -1,4 +1,4 @@
-package main
+package cli
 
 import (
 	"context"
@@ -14,19 +14,39 @@ import (
 
 	"github.com/pollhook/pollhook/config"
 	"github.com/pollhook/pollhook/event"
+	"github.com/pollhook/pollhook/internal/api"
+	"github.com/pollhook/pollhook/internal/human"
+	"github.com/pollhook/pollhook/internal/inspect"
 	"github.com/pollhook/pollhook/store"
 )
 
-// openBackend returns what an inspection command reads from: the
-// running daemon's local API when one runs this configuration (bbolt lets
-// only one process open the database), else the database file itself.
+// backend is what the inspection commands read and change. bbolt lets one
+// process open the database, so when a daemon holds it the CLI asks the
+// daemon's local API (*api.Client) and otherwise opens the file itself
+// (*inspect.Outbox).
+type backend interface {
+	Deliveries(ctx context.Context, f store.Filter) ([]store.Delivery, error)
+	Delivery(ctx context.Context, eventID string) ([]inspect.Detail, error)
+	Redeliver(ctx context.Context, f store.Filter) ([]store.Delivery, error)
+	History(ctx context.Context, watch string, limit int) ([]json.RawMessage, error)
+	EnableTarget(ctx context.Context, name string) error
+}
+
+var (
+	_ backend = (*api.Client)(nil)
+	_ backend = (*inspect.Outbox)(nil)
+)
+
+// openBackend returns what an inspection command reads from: the running
+// daemon's local API when one runs this configuration, else the database
+// file itself, with the function that closes it.
 func openBackend(ctx context.Context, cfg *config.Config) (backend, func(), error) {
-	r, err := findDaemon(ctx, cfg)
+	remote, err := api.Find(ctx, cfg)
 	if err != nil {
 		return nil, nil, err
 	}
-	if r != nil {
-		return r, func() {}, nil
+	if remote != nil {
+		return remote, func() {}, nil
 	}
 	if !store.Exists(cfg.DB) {
 		return nil, nil, fmt.Errorf("no database at %s yet (it is created by pollhook run or once), and no daemon answers on listen", cfg.DB)
@@ -38,49 +58,23 @@ func openBackend(ctx context.Context, cfg *config.Config) (backend, func(), erro
 	if err != nil {
 		return nil, nil, err
 	}
-	return &local{db: db, cfg: func() *config.Config { return cfg }}, func() { db.Close() }, nil
+	return inspect.New(db, func() *config.Config { return cfg }), func() { db.Close() }, nil
 }
 
-// withBackend loads the configuration and runs fn with a backend for it,
-// closing the database afterwards. The inspection commands only need the
-// top-level keys (db, listen, auth_token): problems elsewhere, such as a
-// ${VAR} only the service's environment sets, do not stop them.
-func withBackend(ctx context.Context, cfgPath string, stderr io.Writer, fn func(backend, *config.Config) error) error {
-	cfg, err := loadPartialConfig(cfgPath, stderr)
+// withBackend loads the configuration (top-level keys only) and runs fn
+// with a backend for it, closing the database afterwards.
+func (c *cli) withBackend(ctx context.Context, cfgPath string, fn func(backend, *config.Config) error) error {
+	cfg, rest, err := c.loadConfig(cfgPath, topLevel)
 	if err != nil {
 		return err
 	}
+	c.noteProblems(cfgPath, rest)
 	b, closeDB, err := openBackend(ctx, cfg)
 	if err != nil {
 		return err
 	}
 	defer closeDB()
 	return fn(b, cfg)
-}
-
-// loadPartialConfig loads a configuration for a command that needs its
-// top-level keys only; it fails on problems there and mentions the rest.
-func loadPartialConfig(path string, stderr io.Writer) (*config.Config, error) {
-	cfg, err := config.LoadPartial(path)
-	if cfg == nil {
-		return nil, printConfigErrors(err, stderr)
-	}
-	var errs config.Errors
-	errors.As(err, &errs)
-	var fatal int
-	for _, e := range errs {
-		if e.Section == "" {
-			fmt.Fprintln(stderr, e)
-			fatal++
-		}
-	}
-	if fatal > 0 {
-		return nil, exitError{1}
-	}
-	if len(errs) > 0 {
-		fmt.Fprintf(stderr, "note: %s has %d problem(s) outside db, listen and auth_token (pollhook check lists them)\n", path, len(errs))
-	}
-	return cfg, nil
 }
 
 // inspectFlags are the flags every inspection command has.
@@ -99,8 +93,9 @@ func (f *inspectFlags) register(fs interface {
 	}
 }
 
-func cmdDeliveries(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	fs := newFlags("deliveries", stderr)
+// deliveries is pollhook deliveries: one row per delivery, newest first.
+func (c *cli) deliveries(ctx context.Context, args []string) error {
+	fs := c.flags("deliveries")
 	var common inspectFlags
 	common.register(fs, true)
 	var f store.Filter
@@ -116,65 +111,44 @@ func cmdDeliveries(ctx context.Context, args []string, stdout, stderr io.Writer)
 		return err
 	}
 	switch f.State {
-	case "", store.StatePending, store.StateFailed, store.StateDelivered, StateDisabled:
+	case "", store.StatePending, store.StateFailed, store.StateDelivered, inspect.StateDisabled:
 	default:
 		return usageError{fmt.Sprintf("--state must be pending, failed, delivered or disabled, not %q", f.State)}
 	}
-	return withBackend(ctx, common.config, stderr, func(b backend, _ *config.Config) error {
-		ds, err := b.deliveries(ctx, f)
+	return c.withBackend(ctx, common.config, func(b backend, _ *config.Config) error {
+		ds, err := b.Deliveries(ctx, f)
 		if err != nil {
 			return err
 		}
 		if common.json {
-			return writeJSONLines(stdout, ds)
+			return writeJSONLines(c.stdout, ds)
 		}
 		if len(ds) == 0 {
-			fmt.Fprintln(stdout, "no deliveries")
+			fmt.Fprintln(c.stdout, "no deliveries")
 			return nil
 		}
-		tw := tabwriter.NewWriter(stdout, 0, 0, 2, ' ', 0)
+		tw := tabwriter.NewWriter(c.stdout, 0, 0, 2, ' ', 0)
 		fmt.Fprintln(tw, "EVENT\tWATCH\tTARGET\tSTATE\tATTEMPTS\tNEXT ATTEMPT\tLAST")
 		now := time.Now()
 		for _, d := range ds {
 			next := "-"
 			if d.State == store.StatePending && !d.NextAt.IsZero() {
-				next = relTime(d.NextAt, now)
+				next = nextAttempt(d.NextAt, now)
 			}
-			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%d\t%s\t%s\n", d.EventID, d.Watch, d.Target, d.State, d.Attempts, next, lastOutcome(d))
+			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%d\t%s\t%s\n", d.EventID, d.Watch, d.Target, d.State, d.Attempts, next, inspect.LastOutcome(d))
 		}
 		return tw.Flush()
 	})
 }
 
-// lastOutcome is the last status or error of a delivery, short.
-func lastOutcome(d store.Delivery) string {
-	switch {
-	case d.LastError != "":
-		return oneLine(d.LastError, 60)
-	case d.LastStatus != 0:
-		return "HTTP " + strconv.Itoa(d.LastStatus)
+// nextAttempt says when a pending delivery's next attempt is: "in 4m",
+// "now", or "due 3s ago" when it is late (the daemon is not running).
+func nextAttempt(t, now time.Time) string {
+	rel := human.Relative(t, now)
+	if strings.HasSuffix(rel, " ago") {
+		return "due " + rel
 	}
-	return "-"
-}
-
-func oneLine(s string, n int) string {
-	s = strings.Join(strings.Fields(s), " ")
-	if r := []rune(s); len(r) > n {
-		return string(r[:n-1]) + "…"
-	}
-	return s
-}
-
-// relTime says when t is, relative to now: "in 4m", "now", "3s ago".
-func relTime(t, now time.Time) string {
-	d := t.Sub(now).Round(time.Second)
-	switch {
-	case d > 0:
-		return "in " + d.String()
-	case d == 0:
-		return "now"
-	}
-	return "due " + (-d).String() + " ago"
+	return rel
 }
 
 func writeJSONLines[T any](w io.Writer, rows []T) error {
@@ -187,8 +161,10 @@ func writeJSONLines[T any](w io.Writer, rows []T) error {
 	return nil
 }
 
-func cmdDelivery(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	fs := newFlags("delivery", stderr)
+// delivery is pollhook delivery ID: every attempt of an event's
+// deliveries.
+func (c *cli) delivery(ctx context.Context, args []string) error {
+	fs := c.flags("delivery")
 	var common inspectFlags
 	common.register(fs, true)
 	pos, err := parseFlags(fs, args)
@@ -198,37 +174,37 @@ func cmdDelivery(ctx context.Context, args []string, stdout, stderr io.Writer) e
 	if len(pos) != 1 {
 		return usageError{"delivery takes one event id (see pollhook deliveries)"}
 	}
-	return withBackend(ctx, common.config, stderr, func(b backend, _ *config.Config) error {
-		details, err := b.delivery(ctx, pos[0])
+	return c.withBackend(ctx, common.config, func(b backend, _ *config.Config) error {
+		details, err := b.Delivery(ctx, pos[0])
 		if err != nil {
 			return err
 		}
 		if common.json {
-			return writeJSONLines(stdout, details)
+			return writeJSONLines(c.stdout, details)
 		}
 		for i, dd := range details {
 			d := dd.Delivery
 			if i > 0 {
-				fmt.Fprintln(stdout)
+				fmt.Fprintln(c.stdout)
 			}
 			// Attempts counts the current round (a redeliver starts a new
 			// one); the log keeps every round.
-			fmt.Fprintf(stdout, "event %s  watch %s  seq %d  → target %s: %s after %d attempt(s)\n",
+			fmt.Fprintf(c.stdout, "event %s  watch %s  seq %d  → target %s: %s after %d attempt(s)\n",
 				d.EventID, d.Watch, d.Seq, d.Target, d.State, max(d.Attempts, len(dd.Attempts)))
 			if d.State == store.StatePending && !d.NextAt.IsZero() {
-				fmt.Fprintf(stdout, "next attempt %s (%s)\n", d.NextAt.Local().Format(time.RFC3339), relTime(d.NextAt, time.Now()))
+				fmt.Fprintf(c.stdout, "next attempt %s (%s)\n", d.NextAt.Local().Format(time.RFC3339), nextAttempt(d.NextAt, time.Now()))
 			}
 			for n, a := range dd.Attempts {
 				outcome := "HTTP " + strconv.Itoa(a.Status)
 				if a.Status == 0 {
 					outcome = "no response"
 				}
-				fmt.Fprintf(stdout, "  #%d  %s  %s  %s\n", n+1, a.At.Local().Format("2006-01-02 15:04:05.000"), outcome, a.Latency.Round(time.Millisecond))
+				fmt.Fprintf(c.stdout, "  #%d  %s  %s  %s\n", n+1, a.At.Local().Format("2006-01-02 15:04:05.000"), outcome, a.Latency.Round(time.Millisecond))
 				if a.Error != "" {
-					fmt.Fprintf(stdout, "      error: %s\n", a.Error)
+					fmt.Fprintf(c.stdout, "      error: %s\n", a.Error)
 				}
 				if a.Body != "" {
-					fmt.Fprintf(stdout, "      body: %s\n", strings.ReplaceAll(a.Body, "\n", "\n            "))
+					fmt.Fprintf(c.stdout, "      body: %s\n", strings.ReplaceAll(a.Body, "\n", "\n            "))
 				}
 			}
 		}
@@ -236,8 +212,9 @@ func cmdDelivery(ctx context.Context, args []string, stdout, stderr io.Writer) e
 	})
 }
 
-func cmdRedeliver(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	fs := newFlags("redeliver", stderr)
+// redeliver is pollhook redeliver ID | --failed [--target T].
+func (c *cli) redeliver(ctx context.Context, args []string) error {
+	fs := c.flags("redeliver")
 	var common inspectFlags
 	common.register(fs, false)
 	failed := fs.Bool("failed", false, "queue every failed delivery (dead letter) again")
@@ -255,8 +232,8 @@ func cmdRedeliver(ctx context.Context, args []string, stdout, stderr io.Writer) 
 	default:
 		return usageError{"redeliver takes one event id, or --failed"}
 	}
-	return withBackend(ctx, common.config, stderr, func(b backend, _ *config.Config) error {
-		queued, err := b.redeliver(ctx, f)
+	return c.withBackend(ctx, common.config, func(b backend, _ *config.Config) error {
+		queued, err := b.Redeliver(ctx, f)
 		if err != nil {
 			return err
 		}
@@ -264,11 +241,11 @@ func cmdRedeliver(ctx context.Context, args []string, stdout, stderr io.Writer) 
 			if f.EventID != "" {
 				return fmt.Errorf("no delivery of event %s%s", f.EventID, forTarget(f.Target))
 			}
-			fmt.Fprintln(stdout, "no failed deliveries"+forTarget(f.Target))
+			fmt.Fprintln(c.stdout, "no failed deliveries"+forTarget(f.Target))
 			return nil
 		}
 		for _, d := range queued {
-			fmt.Fprintf(stdout, "queued %s → %s (same webhook-id, new attempts)\n", d.EventID, d.Target)
+			fmt.Fprintf(c.stdout, "queued %s → %s (same webhook-id, new attempts)\n", d.EventID, d.Target)
 		}
 		return nil
 	})
@@ -281,8 +258,10 @@ func forTarget(t string) string {
 	return " to " + t
 }
 
-func cmdHistory(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	fs := newFlags("history", stderr)
+// history is pollhook history WATCH: a watch's events, newest first, with
+// their changes rendered readably.
+func (c *cli) history(ctx context.Context, args []string) error {
+	fs := c.flags("history")
 	var common inspectFlags
 	common.register(fs, true)
 	limit := fs.Int("limit", 20, "at most this many events, newest first (0: all)")
@@ -293,14 +272,14 @@ func cmdHistory(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	if len(pos) != 1 {
 		return usageError{"history takes one watch name"}
 	}
-	return withBackend(ctx, common.config, stderr, func(b backend, cfg *config.Config) error {
-		events, err := b.history(ctx, pos[0], *limit)
+	return c.withBackend(ctx, common.config, func(b backend, cfg *config.Config) error {
+		events, err := b.History(ctx, pos[0], *limit)
 		if err != nil {
 			return err
 		}
 		if common.json {
 			for _, e := range events {
-				if _, err := fmt.Fprintf(stdout, "%s\n", e); err != nil {
+				if _, err := fmt.Fprintf(c.stdout, "%s\n", e); err != nil {
 					return err
 				}
 			}
@@ -310,22 +289,22 @@ func cmdHistory(ctx context.Context, args []string, stdout, stderr io.Writer) er
 			if cfg.Watch(pos[0]) == nil {
 				return fmt.Errorf("no watch named %q in %s, and no history of one", pos[0], cfg.File)
 			}
-			fmt.Fprintf(stdout, "no events for %s yet\n", pos[0])
+			fmt.Fprintf(c.stdout, "no events for %s yet\n", pos[0])
 			return nil
 		}
-		color := useColor(stdout)
+		color := useColor(c.stdout)
 		for i, raw := range events {
-			var ev event.Event
-			if err := json.Unmarshal(raw, &ev); err != nil {
+			ev, err := event.Decode(raw)
+			if err != nil {
 				return fmt.Errorf("decode event: %w", err)
 			}
 			if i > 0 {
-				fmt.Fprintln(stdout)
+				fmt.Fprintln(c.stdout)
 			}
 			head := fmt.Sprintf("%s  %s  seq %d  %s", ev.Timestamp.Local().Format("2006-01-02 15:04:05"), ev.ID, ev.Data.Seq, ev.Title())
-			fmt.Fprintln(stdout, paint(color, "1", head))
+			fmt.Fprintln(c.stdout, paint(color, "1", head))
 			for _, line := range ev.Lines() {
-				fmt.Fprintln(stdout, "  "+paint(color, lineColor(line), line))
+				fmt.Fprintln(c.stdout, "  "+paint(color, lineColor(line), line))
 			}
 		}
 		return nil
@@ -361,8 +340,9 @@ func paint(on bool, code, s string) string {
 	return "\x1b[" + code + "m" + s + "\x1b[0m"
 }
 
-func cmdTarget(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	fs := newFlags("target", stderr)
+// target is pollhook target enable NAME.
+func (c *cli) target(ctx context.Context, args []string) error {
+	fs := c.flags("target")
 	var common inspectFlags
 	common.register(fs, false)
 	pos, err := parseFlags(fs, args)
@@ -372,11 +352,11 @@ func cmdTarget(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	if len(pos) != 2 || pos[0] != "enable" {
 		return usageError{"usage: pollhook target enable NAME"}
 	}
-	return withBackend(ctx, common.config, stderr, func(b backend, _ *config.Config) error {
-		if err := b.enableTarget(ctx, pos[1]); err != nil {
+	return c.withBackend(ctx, common.config, func(b backend, _ *config.Config) error {
+		if err := b.EnableTarget(ctx, pos[1]); err != nil {
 			return err
 		}
-		fmt.Fprintf(stdout, "target %s enabled; its queued deliveries resume\n", pos[1])
+		fmt.Fprintf(c.stdout, "target %s enabled; its queued deliveries resume\n", pos[1])
 		return nil
 	})
 }

@@ -1,4 +1,4 @@
-package main
+package cli
 
 import (
 	"encoding/json"
@@ -47,11 +47,11 @@ func TestTestTarget(t *testing.T) {
 	}
 
 	status = http.StatusNotFound
-	_, errOut, code := cli(t, "test-target", "team", "--config", cfg)
+	_, errOut, code := tryCLI(t, "test-target", "team", "--config", cfg)
 	if code != 1 || !strings.Contains(errOut, "would disable the target") {
 		t.Errorf("404 from Slack: exit %d, %q", code, errOut)
 	}
-	if _, _, code := cli(t, "test-target", "nope", "--config", cfg); code != 1 {
+	if _, _, code := tryCLI(t, "test-target", "nope", "--config", cfg); code != 1 {
 		t.Errorf("unknown target: exit %d", code)
 	}
 }

@@ -1,12 +1,9 @@
-package main
+package cli
 
 import (
-	"bytes"
-	"context"
 	"encoding/json"
 	"fmt"
 	"io"
-	"net"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -15,19 +12,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/pollhook/pollhook/internal/testkit"
 	"github.com/pollhook/pollhook/store"
 )
-
-func freeAddr(t *testing.T) string {
-	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	addr := ln.Addr().String()
-	ln.Close()
-	return addr
-}
 
 // writeInspectConfig writes a config with a fast retry schedule and the
 // local API on listen.
@@ -52,39 +39,20 @@ select = "data.items"
 key = "id"
 ignore = ["#.updated_at"]
 notify = ["hook"]
-`, listen, extraTop, hookURL, testSecret, apiURL)
+`, listen, extraTop, hookURL, testkit.Secret, apiURL)
 	if err := os.WriteFile(path, []byte(src), 0o600); err != nil {
 		t.Fatal(err)
 	}
 	return path
 }
 
-func cli(t *testing.T, args ...string) (string, string, int) {
-	t.Helper()
-	var out, errOut bytes.Buffer
-	code := run(context.Background(), args, &out, &errOut)
-	return out.String(), errOut.String(), code
-}
-
-func mustCLI(t *testing.T, args ...string) string {
-	t.Helper()
-	out, errOut, code := cli(t, args...)
-	if code != 0 {
-		t.Fatalf("pollhook %s: exit %d\nstdout: %s\nstderr: %s", strings.Join(args, " "), code, out, errOut)
-	}
-	return out
-}
-
 // maintenanceReceiver answers 503 "down for maintenance" (without
 // recording) until told to answer 200, then records webhooks.
-func maintenanceReceiver() (*testReceiver, *httptest.Server) {
-	rc := &testReceiver{}
-	rc.setStatus(http.StatusServiceUnavailable)
+func maintenanceReceiver() (*testkit.Receiver, *httptest.Server) {
+	rc := testkit.NewReceiver(0)
+	rc.SetStatus(http.StatusServiceUnavailable)
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		rc.mu.Lock()
-		status := rc.status
-		rc.mu.Unlock()
-		if status != http.StatusOK {
+		if status := rc.Status(); status != http.StatusOK {
 			w.WriteHeader(status)
 			_, _ = io.WriteString(w, "down for maintenance")
 			return
@@ -95,10 +63,10 @@ func maintenanceReceiver() (*testReceiver, *httptest.Server) {
 }
 
 // inspectScenario leaves one failed-once (pending) delivery in the db.
-func inspectScenario(t *testing.T, cfg string, api *testAPI) string {
+func inspectScenario(t *testing.T, cfg string, api *testkit.API) string {
 	t.Helper()
 	mustCLI(t, "once", "--config", cfg) // baseline
-	api.set(releasesV2)
+	api.Set(testkit.ReleasesV2)
 	out := mustCLI(t, "once", "--config", cfg)
 	var ev struct {
 		ID string `json:"id"`
@@ -109,7 +77,7 @@ func inspectScenario(t *testing.T, cfg string, api *testAPI) string {
 	return ev.ID
 }
 
-func checkInspection(t *testing.T, cfg, id string, rc *testReceiver) {
+func checkInspection(t *testing.T, cfg, id string, rc *testkit.Receiver) {
 	t.Helper()
 	// deliveries: the table and --json, with filters, flags after args.
 	table := mustCLI(t, "deliveries", "--config", cfg)
@@ -147,7 +115,7 @@ func checkInspection(t *testing.T, cfg, id string, rc *testReceiver) {
 	}
 
 	// redeliver: same webhook-id, arrives.
-	rc.setStatus(http.StatusOK)
+	rc.SetStatus(http.StatusOK)
 	out := mustCLI(t, "redeliver", id, "--config", cfg)
 	if !strings.Contains(out, "queued "+id+" → hook") {
 		t.Errorf("redeliver said %q", out)
@@ -155,7 +123,7 @@ func checkInspection(t *testing.T, cfg, id string, rc *testReceiver) {
 }
 
 func TestInspect_DirectDB(t *testing.T) {
-	api := &testAPI{body: releasesV1}
+	api := testkit.NewAPI(testkit.ReleasesV1)
 	apiSrv := httptest.NewServer(api)
 	defer apiSrv.Close()
 	rc, rcSrv := maintenanceReceiver()
@@ -165,39 +133,39 @@ func TestInspect_DirectDB(t *testing.T) {
 	checkInspection(t, cfg, id, rc)
 	// Without a daemon, redeliver only queues; once delivers what is due.
 	mustCLI(t, "once", "--config", cfg)
-	hooks := rc.hooks()
-	if len(hooks) != 1 || hooks[0].header.Get("webhook-id") != id {
+	hooks := rc.Hooks()
+	if len(hooks) != 1 || hooks[0].Header.Get("webhook-id") != id {
 		t.Fatalf("after redeliver + once: %d hooks", len(hooks))
 	}
 	if out := mustCLI(t, "deliveries", "--state", "delivered", "--config", cfg); !strings.Contains(out, id) {
 		t.Errorf("delivered list lacks the event:\n%s", out)
 	}
 	// Errors name what is wrong.
-	if _, errOut, code := cli(t, "delivery", "msg_nope", "--config", cfg); code != 1 || !strings.Contains(errOut, "no event msg_nope") {
+	if _, errOut, code := tryCLI(t, "delivery", "msg_nope", "--config", cfg); code != 1 || !strings.Contains(errOut, "no event msg_nope") {
 		t.Errorf("delivery of an unknown id: exit %d, %q", code, errOut)
 	}
-	if _, _, code := cli(t, "redeliver", "--config", cfg); code != 2 {
+	if _, _, code := tryCLI(t, "redeliver", "--config", cfg); code != 2 {
 		t.Errorf("redeliver without an id: exit %d, want 2", code)
 	}
-	if _, _, code := cli(t, "deliveries", "--state", "lost", "--config", cfg); code != 2 {
+	if _, _, code := tryCLI(t, "deliveries", "--state", "lost", "--config", cfg); code != 2 {
 		t.Errorf("deliveries --state lost: exit %d, want 2", code)
 	}
 }
 
 func TestInspect_ThroughRunningDaemon(t *testing.T) {
-	api := &testAPI{body: releasesV1}
+	api := testkit.NewAPI(testkit.ReleasesV1)
 	apiSrv := httptest.NewServer(api)
 	defer apiSrv.Close()
 	rc, rcSrv := maintenanceReceiver()
 	defer rcSrv.Close()
-	listen := freeAddr(t)
+	listen := testkit.FreeAddr(t)
 	cfg := writeInspectConfig(t, t.TempDir(), apiSrv.URL, rcSrv.URL, listen, "")
 	mustCLI(t, "once", "--config", cfg) // baseline, before the daemon holds the db
 
-	startDaemon(t, cfg, listen, "")
+	testkit.StartDaemon(t, runCLI, cfg, listen, "")
 
 	// once asks the daemon to poll now.
-	api.set(releasesV2)
+	api.Set(testkit.ReleasesV2)
 	out := mustCLI(t, "once", "--config", cfg)
 	var ev struct {
 		ID string `json:"id"`
@@ -205,7 +173,7 @@ func TestInspect_ThroughRunningDaemon(t *testing.T) {
 	if err := json.Unmarshal([]byte(out), &ev); err != nil || ev.ID == "" {
 		t.Fatalf("once through the daemon printed %q", out)
 	}
-	waitUntil(t, 10*time.Second, "first attempt", func() bool {
+	testkit.WaitUntil(t, 10*time.Second, "first attempt", func() bool {
 		return strings.Contains(mustCLI(t, "deliveries", "--config", cfg), "HTTP 503")
 	})
 	checkInspection(t, cfg, ev.ID, rc)
@@ -226,17 +194,17 @@ func TestInspect_ThroughRunningDaemon(t *testing.T) {
 	} else {
 		resp.Body.Close()
 	}
-	waitUntil(t, 10*time.Second, "redelivered by the daemon", func() bool { return len(rc.hooks()) == 1 })
-	if got := rc.hooks()[0].header.Get("webhook-id"); got != ev.ID {
+	testkit.WaitUntil(t, 10*time.Second, "redelivered by the daemon", func() bool { return len(rc.Hooks()) == 1 })
+	if got := rc.Hooks()[0].Header.Get("webhook-id"); got != ev.ID {
 		t.Errorf("redelivered webhook-id %s, want %s", got, ev.ID)
 	}
 }
 
 func TestTargetEnable_AfterGone(t *testing.T) {
-	api := &testAPI{body: releasesV1}
+	api := testkit.NewAPI(testkit.ReleasesV1)
 	apiSrv := httptest.NewServer(api)
 	defer apiSrv.Close()
-	rc := &testReceiver{status: http.StatusGone}
+	rc := testkit.NewReceiver(http.StatusGone)
 	rcSrv := httptest.NewServer(rc)
 	defer rcSrv.Close()
 	cfg := writeInspectConfig(t, t.TempDir(), apiSrv.URL, rcSrv.URL, "", "")
@@ -245,36 +213,36 @@ func TestTargetEnable_AfterGone(t *testing.T) {
 		t.Fatalf("after a 410 the delivery is not shown disabled:\n%s", out)
 	}
 	mustCLI(t, "once", "--config", cfg)
-	if n := len(rc.hooks()); n != 1 {
+	if n := len(rc.Hooks()); n != 1 {
 		t.Fatalf("%d requests to a disabled target, want 1", n)
 	}
-	rc.setStatus(http.StatusOK)
+	rc.SetStatus(http.StatusOK)
 	if out := mustCLI(t, "target", "enable", "hook", "--config", cfg); !strings.Contains(out, "target hook enabled") {
 		t.Errorf("target enable said %q", out)
 	}
 	mustCLI(t, "once", "--config", cfg)
-	if n := len(rc.hooks()); n != 2 {
+	if n := len(rc.Hooks()); n != 2 {
 		t.Fatalf("after enable: %d requests, want 2", n)
 	}
-	if _, errOut, code := cli(t, "target", "enable", "nope", "--config", cfg); code != 1 || !strings.Contains(errOut, `no target named "nope"`) {
+	if _, errOut, code := tryCLI(t, "target", "enable", "nope", "--config", cfg); code != 1 || !strings.Contains(errOut, `no target named "nope"`) {
 		t.Errorf("enable unknown target: exit %d %q", code, errOut)
 	}
 }
 
 func TestAPI_AuthToken(t *testing.T) {
-	api := &testAPI{body: releasesV1}
+	api := testkit.NewAPI(testkit.ReleasesV1)
 	apiSrv := httptest.NewServer(api)
 	defer apiSrv.Close()
 	dir := t.TempDir()
 	// A non-loopback listen without a token is refused.
 	bad := writeInspectConfig(t, dir, apiSrv.URL, "https://hooks.example/h", "0.0.0.0:9180", "")
-	if _, errOut, code := cli(t, "check", "--config", bad); code != 1 || !strings.Contains(errOut, "set auth_token") {
+	if _, errOut, code := tryCLI(t, "check", "--config", bad); code != 1 || !strings.Contains(errOut, "set auth_token") {
 		t.Errorf("non-loopback listen without auth_token: exit %d %q", code, errOut)
 	}
 
-	listen := freeAddr(t)
+	listen := testkit.FreeAddr(t)
 	cfg := writeInspectConfig(t, dir, apiSrv.URL, "https://hooks.example/h", listen, `auth_token = "s3cret-token"`)
-	startDaemon(t, cfg, listen, "s3cret-token")
+	testkit.StartDaemon(t, runCLI, cfg, listen, "s3cret-token")
 
 	get := func(path, auth string) int {
 		req, _ := http.NewRequest(http.MethodGet, "http://"+listen+path, nil)
@@ -312,11 +280,11 @@ func TestAPI_AuthToken(t *testing.T) {
 // the CLI must still find it instead of opening (or creating) a database
 // of its own.
 func TestInspect_FindsDaemonUnderAnotherEnvironment(t *testing.T) {
-	api := &testAPI{body: releasesV1}
+	api := testkit.NewAPI(testkit.ReleasesV1)
 	apiSrv := httptest.NewServer(api)
 	defer apiSrv.Close()
 	stateDir, confDir := t.TempDir(), t.TempDir()
-	listen := freeAddr(t)
+	listen := testkit.FreeAddr(t)
 	cfg := filepath.Join(confDir, "pollhook.toml")
 	src := fmt.Sprintf("listen = %q\n\n[[watch]]\nname = \"releases\"\nurl = %q\nbearer = \"${ONLY_IN_SERVICE}\"\nschedule = \"@every 1h\"\n", listen, apiSrv.URL)
 	if err := os.WriteFile(cfg, []byte(src), 0o600); err != nil {
@@ -324,7 +292,7 @@ func TestInspect_FindsDaemonUnderAnotherEnvironment(t *testing.T) {
 	}
 	t.Setenv("STATE_DIRECTORY", stateDir)
 	t.Setenv("ONLY_IN_SERVICE", "s3cret")
-	startDaemon(t, cfg, listen, "")
+	testkit.StartDaemon(t, runCLI, cfg, listen, "")
 	os.Unsetenv("STATE_DIRECTORY")
 	os.Unsetenv("ONLY_IN_SERVICE")
 
@@ -335,7 +303,7 @@ func TestInspect_FindsDaemonUnderAnotherEnvironment(t *testing.T) {
 	if _, err := os.Stat(filepath.Join(confDir, "pollhook.db")); err == nil {
 		t.Error("once created a second database beside the configuration")
 	}
-	if api.count() < 1 {
+	if api.Count() < 1 {
 		t.Error("the daemon did not poll for once")
 	}
 }

@@ -1,0 +1,322 @@
+package api
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/pollhook/pollhook/config"
+	"github.com/pollhook/pollhook/internal/inspect"
+	"github.com/pollhook/pollhook/store"
+)
+
+// fakeSource is a daemon as the API sees it, recording what it is asked.
+type fakeSource struct {
+	cfg *config.Config
+
+	mu        sync.Mutex
+	calls     []string
+	ready     error
+	reloadErr error
+}
+
+func (f *fakeSource) record(format string, args ...any) {
+	f.mu.Lock()
+	f.calls = append(f.calls, fmt.Sprintf(format, args...))
+	f.mu.Unlock()
+}
+
+func (f *fakeSource) called() []string {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return append([]string(nil), f.calls...)
+}
+
+func (f *fakeSource) Config() *config.Config { return f.cfg }
+
+func (f *fakeSource) Deliveries(_ context.Context, flt store.Filter) ([]store.Delivery, error) {
+	f.record("deliveries %+v", flt)
+	return []store.Delivery{{EventID: "msg_1", Target: "hook", Watch: "w", State: store.StatePending}}, nil
+}
+
+func (f *fakeSource) Delivery(_ context.Context, id string) ([]inspect.Detail, error) {
+	f.record("delivery %s", id)
+	if id != "msg_1" {
+		return nil, fmt.Errorf("no event %s: %w", id, store.ErrNotFound)
+	}
+	return []inspect.Detail{{Delivery: store.Delivery{EventID: id, Target: "hook"}, Attempts: []store.Attempt{{Status: 503}}}}, nil
+}
+
+func (f *fakeSource) Redeliver(_ context.Context, flt store.Filter) ([]store.Delivery, error) {
+	f.record("redeliver %s %s %s", flt.EventID, flt.State, flt.Target)
+	return nil, nil
+}
+
+func (f *fakeSource) History(_ context.Context, watch string, limit int) ([]json.RawMessage, error) {
+	f.record("history %s %d", watch, limit)
+	return []json.RawMessage{json.RawMessage(`{"id":"msg_1"}`)}, nil
+}
+
+func (f *fakeSource) EnableTarget(_ context.Context, name string) error {
+	f.record("enable %s", name)
+	if f.cfg.Target(name) == nil {
+		return fmt.Errorf("no target named %q", name)
+	}
+	return nil
+}
+
+func (f *fakeSource) Poll(_ context.Context, watches []*config.Watch, dryRun bool) OnceResponse {
+	var names []string
+	for _, w := range watches {
+		names = append(names, w.Name)
+	}
+	f.record("poll %s %v", strings.Join(names, ","), dryRun)
+	return OnceResponse{Events: []json.RawMessage{json.RawMessage(`{"id":"msg_2"}`)}, Failed: []string{"b"}, Errors: []string{`watch "b": HTTP 500`}}
+}
+
+func (f *fakeSource) Reload() (ReloadReport, error) {
+	f.record("reload")
+	return ReloadReport{Added: []string{"c"}, Removed: []string{}, Changed: []string{}}, f.reloadErr
+}
+
+func (f *fakeSource) Ready(context.Context) error { return f.ready }
+
+// newFake returns a fake whose configuration file exists (Find compares
+// files), listening on listen with token.
+func newFake(t *testing.T, listen, token string) *fakeSource {
+	t.Helper()
+	path := filepath.Join(t.TempDir(), "pollhook.toml")
+	src := fmt.Sprintf("listen = %q\nauth_token = %q\n\n[[target]]\nname = \"hook\"\nurl = \"https://hooks.example/h\"\n\n"+
+		"[[watch]]\nname = \"a\"\nurl = \"https://api.example/a\"\nnotify = [\"hook\"]\n\n[[watch]]\nname = \"b\"\nurl = \"https://api.example/b\"\n", listen, token)
+	if err := os.WriteFile(path, []byte(src), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	cfg, err := config.Load(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return &fakeSource{cfg: cfg}
+}
+
+func do(t *testing.T, h http.Handler, method, target, body string, header map[string]string) (int, string) {
+	t.Helper()
+	r := httptest.NewRequest(method, target, strings.NewReader(body))
+	r.Host = "127.0.0.1:9180"
+	for k, v := range header {
+		if k == "Host" {
+			r.Host = v
+			continue
+		}
+		r.Header.Set(k, v)
+	}
+	rec := httptest.NewRecorder()
+	h.ServeHTTP(rec, r)
+	return rec.Code, rec.Body.String()
+}
+
+func TestHandler_Guard(t *testing.T) {
+	page := http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) { io.WriteString(w, "the page") })
+	tests := []struct {
+		name          string
+		listen, token string
+		method, path  string
+		header        map[string]string
+		want          int
+	}{
+		{"healthz needs no token", "0.0.0.0:9180", "s3cret", "GET", "/healthz", nil, 200},
+		{"no token", "0.0.0.0:9180", "s3cret", "GET", "/api/deliveries", nil, 401},
+		{"wrong token", "0.0.0.0:9180", "s3cret", "GET", "/api/deliveries", map[string]string{"Authorization": "Bearer wrong"}, 401},
+		{"bearer", "0.0.0.0:9180", "s3cret", "GET", "/api/deliveries", map[string]string{"Authorization": "bearer s3cret"}, 200},
+		{"query token", "0.0.0.0:9180", "s3cret", "GET", "/api/deliveries?token=s3cret", nil, 200},
+		{"mounted page needs the token", "0.0.0.0:9180", "s3cret", "GET", "/", nil, 401},
+		{"mounted page with it", "0.0.0.0:9180", "s3cret", "GET", "/?token=s3cret", nil, 200},
+		{"loopback without a token", "127.0.0.1:9180", "", "GET", "/api/deliveries", nil, 200},
+		{"DNS rebinding", "127.0.0.1:9180", "", "GET", "/api/deliveries", map[string]string{"Host": "evil.example"}, 403},
+		{"localhost name", "127.0.0.1:9180", "", "GET", "/api/deliveries", map[string]string{"Host": "localhost:9180"}, 200},
+		{"IPv6 loopback", "127.0.0.1:9180", "", "GET", "/api/deliveries", map[string]string{"Host": "[::1]:9180"}, 200},
+		{"any Host on a public listen", "0.0.0.0:9180", "s3cret", "GET", "/healthz", map[string]string{"Host": "pollhook.lan"}, 200},
+		{"cross-site POST", "127.0.0.1:9180", "", "POST", "/api/redeliver", map[string]string{"Origin": "http://evil.example"}, 403},
+		{"cross-site fetch", "127.0.0.1:9180", "", "POST", "/-/reload", map[string]string{"Sec-Fetch-Site": "cross-site"}, 403},
+		{"curl POST", "127.0.0.1:9180", "", "POST", "/-/reload", nil, 200},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			src := newFake(t, tt.listen, tt.token)
+			h := NewHandler(src, "v-test", map[string]http.Handler{"GET /{$}": page})
+			body := ""
+			if tt.path == "/api/redeliver" {
+				body = `{"state":"failed"}`
+			}
+			if got, resp := do(t, h, tt.method, tt.path, body, tt.header); got != tt.want {
+				t.Errorf("%s %s = %d %s, want %d", tt.method, tt.path, got, resp, tt.want)
+			}
+			if calls := src.called(); (tt.want == 403 || tt.want == 401) && len(calls) > 0 {
+				t.Errorf("a refused request reached the daemon: %q", calls)
+			}
+		})
+	}
+}
+
+func TestHandler_Routes(t *testing.T) {
+	src := newFake(t, "127.0.0.1:9180", "")
+	h := NewHandler(src, "v-test", nil)
+	tests := []struct {
+		method, path, body string
+		status             int
+		answer, call       string
+	}{
+		{"GET", "/api/info", "", 200, `"version":"v-test"`, ""},
+		{"GET", "/api/deliveries?state=failed&target=hook&watch=w&event_id=msg_1&limit=5", "", 200, `"deliveries":[{`, "deliveries {State:failed Target:hook Watch:w EventID:msg_1 Targets:map[] Limit:5}"},
+		{"GET", "/api/deliveries?limit=-1", "", 400, `bad limit`, ""},
+		{"GET", "/api/events/msg_1/deliveries", "", 200, `"attempts":[{`, "delivery msg_1"},
+		{"GET", "/api/events/msg_nope/deliveries", "", 404, `no event msg_nope`, "delivery msg_nope"},
+		{"POST", "/api/redeliver", `{"event_id":"msg_1","target":"hook"}`, 200, `{"queued":[]}`, "redeliver msg_1  hook"},
+		{"POST", "/api/redeliver", `{"state":"pending"}`, 400, `name an event_id`, ""},
+		{"POST", "/api/redeliver", `{`, 400, `bad request body`, ""},
+		{"GET", "/api/watches/a/history?limit=3", "", 200, `{"events":[{"id":"msg_1"}]}`, "history a 3"},
+		{"POST", "/api/targets/hook/enable", "", 204, ``, "enable hook"},
+		{"POST", "/api/targets/nope/enable", "", 404, `no target named`, "enable nope"},
+		{"POST", "/api/once", `{"watch":"b","dry_run":true}`, 200, `"failed":["b"]`, "poll b true"},
+		{"POST", "/api/once", `{}`, 200, `"events":[{"id":"msg_2"}]`, "poll a,b false"},
+		{"POST", "/api/once", `{"watch":"nope"}`, 404, `no watch named`, ""},
+		{"POST", "/-/reload", "", 200, `"added":["c"]`, "reload"},
+		{"GET", "/healthz", "", 200, "ok\n", ""},
+		{"GET", "/readyz", "", 200, "ready\n", ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.method+" "+tt.path, func(t *testing.T) {
+			before := len(src.called())
+			status, body := do(t, h, tt.method, tt.path, tt.body, nil)
+			if status != tt.status || !strings.Contains(body, tt.answer) {
+				t.Errorf("%d %s, want %d with %s", status, body, tt.status, tt.answer)
+			}
+			calls := src.called()[before:]
+			if tt.call == "" && len(calls) > 0 || tt.call != "" && (len(calls) != 1 || calls[0] != tt.call) {
+				t.Errorf("calls %q, want %q", calls, tt.call)
+			}
+		})
+	}
+}
+
+func TestHandler_ReloadAndReady(t *testing.T) {
+	src := newFake(t, "127.0.0.1:9180", "")
+	h := NewHandler(src, "v-test", nil)
+	src.reloadErr = config.Errors{{File: "pollhook.toml", Line: 4, Section: `watch "w"`, Key: "schedul", Err: errors.New("unknown key")}}
+	status, body := do(t, h, "POST", "/-/reload", "", nil)
+	if status != 400 || !strings.Contains(body, `"errors":["pollhook.toml:4: watch \"w\": schedul: unknown key"]`) ||
+		!strings.Contains(body, "still running the previous one") {
+		t.Errorf("invalid reload: %d %s", status, body)
+	}
+	src.reloadErr = errors.New("read config: permission denied")
+	if status, body := do(t, h, "POST", "/-/reload", "", nil); status != 500 || !strings.Contains(body, "permission denied") {
+		t.Errorf("failed reload: %d %s", status, body)
+	}
+	src.ready = errors.New("the scheduler is not running")
+	if status, body := do(t, h, "GET", "/readyz", "", nil); status != 503 || body != "not ready: the scheduler is not running\n" {
+		t.Errorf("readyz: %d %q", status, body)
+	}
+}
+
+// TestClient talks to the handler over HTTP the way the CLI does: Find
+// recognises the daemon running the same file, and each call reaches the
+// source and brings its answer back.
+func TestClient(t *testing.T) {
+	src := newFake(t, "", "s3cret")
+	srv := httptest.NewServer(NewHandler(src, "v-test", nil))
+	defer srv.Close()
+	src.cfg.Listen = strings.TrimPrefix(srv.URL, "http://")
+	ctx := context.Background()
+
+	c, err := Find(ctx, src.cfg)
+	if err != nil || c == nil {
+		t.Fatalf("Find = %v, %v", c, err)
+	}
+	if ds, err := c.Deliveries(ctx, store.Filter{State: "pending", Limit: 2}); err != nil || len(ds) != 1 || ds[0].EventID != "msg_1" {
+		t.Errorf("Deliveries = %v, %v", ds, err)
+	}
+	if dd, err := c.Delivery(ctx, "msg_1"); err != nil || len(dd) != 1 || dd[0].Attempts[0].Status != 503 {
+		t.Errorf("Delivery = %v, %v", dd, err)
+	}
+	if _, err := c.Delivery(ctx, "msg_nope"); err == nil || !strings.Contains(err.Error(), "no event msg_nope") {
+		t.Errorf("Delivery of an unknown event: %v", err)
+	}
+	if _, err := c.Redeliver(ctx, store.Filter{State: store.StateFailed, Target: "hook"}); err != nil {
+		t.Error(err)
+	}
+	if evs, err := c.History(ctx, "a b/c", 7); err != nil || len(evs) != 1 {
+		t.Errorf("History = %v, %v", evs, err)
+	}
+	if err := c.EnableTarget(ctx, "nope"); err == nil {
+		t.Error("EnableTarget of an unknown target succeeded")
+	}
+	if res, err := c.Once(ctx, "a", false); err != nil || len(res.Events) != 1 || res.Failed[0] != "b" {
+		t.Errorf("Once = %+v, %v", res, err)
+	}
+	want := []string{
+		"deliveries {State:pending Target: Watch: EventID: Targets:map[] Limit:2}",
+		"delivery msg_1", "delivery msg_nope", "redeliver  failed hook", "history a b/c 7", "enable nope", "poll a false",
+	}
+	if got := src.called(); strings.Join(got, "\n") != strings.Join(want, "\n") {
+		t.Errorf("calls:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+	}
+
+	// Another configuration file on that address is not our daemon.
+	other := newFake(t, src.cfg.Listen, "s3cret")
+	if c, err := Find(ctx, other.cfg); err != nil || c != nil {
+		t.Errorf("Find for another file = %v, %v; want none", c, err)
+	}
+	// Nothing listening is no daemon, not an error.
+	other.cfg.Listen = "127.0.0.1:1"
+	if c, err := Find(ctx, other.cfg); err != nil || c != nil {
+		t.Errorf("Find with nothing listening = %v, %v", c, err)
+	}
+	// A wrong token is an error that says so.
+	src.cfg.AuthToken = "changed"
+	bad := *src.cfg
+	bad.AuthToken = "wrong"
+	if _, err := Find(ctx, &bad); err == nil || !strings.Contains(err.Error(), "auth_token") {
+		t.Errorf("Find with a wrong token: %v", err)
+	}
+}
+
+func TestSameOrigin(t *testing.T) {
+	tests := []struct {
+		name    string
+		host    string
+		headers map[string]string
+		ok      bool
+	}{
+		{"no browser headers (curl)", "127.0.0.1:9180", nil, true},
+		{"same origin", "127.0.0.1:9180", map[string]string{"Origin": "http://127.0.0.1:9180", "Sec-Fetch-Site": "same-origin"}, true},
+		{"origin only", "pollhook.lan:9180", map[string]string{"Origin": "http://pollhook.lan:9180"}, true},
+		{"host case", "PollHook.lan", map[string]string{"Origin": "http://pollhook.lan"}, true},
+		{"typed by the user", "127.0.0.1:9180", map[string]string{"Sec-Fetch-Site": "none"}, true},
+		{"cross-site", "127.0.0.1:9180", map[string]string{"Sec-Fetch-Site": "cross-site"}, false},
+		{"same-site", "127.0.0.1:9180", map[string]string{"Sec-Fetch-Site": "same-site"}, false},
+		{"other origin", "127.0.0.1:9180", map[string]string{"Origin": "https://evil.example"}, false},
+		{"other port", "127.0.0.1:9180", map[string]string{"Origin": "http://127.0.0.1:8080"}, false},
+		{"null origin", "127.0.0.1:9180", map[string]string{"Origin": "null"}, false},
+		{"same-origin but foreign Origin", "127.0.0.1:9180", map[string]string{"Origin": "http://evil.example", "Sec-Fetch-Site": "same-origin"}, false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			r := httptest.NewRequest(http.MethodPost, "/ui/redeliver", nil)
+			r.Host = tt.host
+			for k, v := range tt.headers {
+				r.Header.Set(k, v)
+			}
+			if err := sameOrigin(r); (err == nil) != tt.ok {
+				t.Errorf("sameOrigin = %v, want ok %v", err, tt.ok)
+			}
+		})
+	}
+}

@@ -1,0 +1,169 @@
+package api
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"os"
+	"strconv"
+	"time"
+
+	"github.com/pollhook/pollhook/config"
+	"github.com/pollhook/pollhook/internal/httpclient"
+	"github.com/pollhook/pollhook/internal/inspect"
+	"github.com/pollhook/pollhook/store"
+)
+
+// maxAnswer bounds how much of the daemon's answer the client reads.
+const maxAnswer = 64 << 20
+
+// Client asks a running daemon over its local API.
+type Client struct {
+	base  string // http://127.0.0.1:9180
+	token string
+	http  *http.Client
+}
+
+// Find asks the daemon on cfg's listen address who it is, and returns a
+// client for it when it runs the same configuration file; nil when no
+// daemon answers there (or one for another file does).
+func Find(ctx context.Context, cfg *config.Config) (*Client, error) {
+	if cfg.Listen == "" {
+		return nil, nil
+	}
+	c := &Client{base: "http://" + cfg.Listen, token: cfg.AuthToken, http: httpclient.New(httpclient.Options{Timeout: 2 * time.Minute})}
+	probe, cancel := context.WithTimeout(ctx, 2*time.Second)
+	defer cancel()
+	var info Info
+	err := c.call(probe, http.MethodGet, "/api/info", nil, &info)
+	var unreachable *url.Error
+	switch {
+	case errors.As(err, &unreachable):
+		return nil, nil // nothing listens there: no daemon
+	case err != nil:
+		return nil, fmt.Errorf("the daemon on %s: %w", cfg.Listen, err)
+	case !sameFile(info.Config, cfg.File):
+		return nil, nil
+	}
+	return c, nil
+}
+
+// sameFile reports whether two paths name the same file.
+func sameFile(a, b string) bool {
+	ai, err1 := os.Stat(a)
+	bi, err2 := os.Stat(b)
+	return err1 == nil && err2 == nil && os.SameFile(ai, bi)
+}
+
+// call sends a request to the daemon and decodes its JSON answer into out.
+func (c *Client) call(ctx context.Context, method, path string, in, out any) error {
+	var body io.Reader
+	if in != nil {
+		data, err := json.Marshal(in)
+		if err != nil {
+			return err
+		}
+		body = bytes.NewReader(data)
+	}
+	req, err := http.NewRequestWithContext(ctx, method, c.base+path, body)
+	if err != nil {
+		return err
+	}
+	if in != nil {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	if c.token != "" {
+		req.Header.Set("Authorization", "Bearer "+c.token)
+	}
+	resp, err := c.http.Do(req)
+	if err != nil {
+		return err
+	}
+	defer resp.Body.Close()
+	data, err := io.ReadAll(io.LimitReader(resp.Body, maxAnswer))
+	if err != nil {
+		return fmt.Errorf("read the daemon's answer: %w", err)
+	}
+	if resp.StatusCode >= 300 {
+		var e struct {
+			Error string `json:"error"`
+		}
+		if json.Unmarshal(data, &e) == nil && e.Error != "" {
+			return errors.New(e.Error)
+		}
+		return fmt.Errorf("the daemon answered HTTP %d", resp.StatusCode)
+	}
+	if out == nil {
+		return nil
+	}
+	if err := json.Unmarshal(data, out); err != nil {
+		return fmt.Errorf("decode the daemon's answer: %w", err)
+	}
+	return nil
+}
+
+func filterQuery(f store.Filter) string {
+	q := url.Values{}
+	for k, v := range map[string]string{"state": f.State, "target": f.Target, "watch": f.Watch, "event_id": f.EventID} {
+		if v != "" {
+			q.Set(k, v)
+		}
+	}
+	if f.Limit > 0 {
+		q.Set("limit", strconv.Itoa(f.Limit))
+	}
+	return q.Encode()
+}
+
+// Deliveries is GET /api/deliveries.
+func (c *Client) Deliveries(ctx context.Context, f store.Filter) ([]store.Delivery, error) {
+	var out struct {
+		Deliveries []store.Delivery `json:"deliveries"`
+	}
+	err := c.call(ctx, http.MethodGet, "/api/deliveries?"+filterQuery(f), nil, &out)
+	return out.Deliveries, err
+}
+
+// Delivery is GET /api/events/{id}/deliveries.
+func (c *Client) Delivery(ctx context.Context, eventID string) ([]inspect.Detail, error) {
+	var out struct {
+		Deliveries []inspect.Detail `json:"deliveries"`
+	}
+	err := c.call(ctx, http.MethodGet, "/api/events/"+url.PathEscape(eventID)+"/deliveries", nil, &out)
+	return out.Deliveries, err
+}
+
+// Redeliver is POST /api/redeliver.
+func (c *Client) Redeliver(ctx context.Context, f store.Filter) ([]store.Delivery, error) {
+	var out struct {
+		Queued []store.Delivery `json:"queued"`
+	}
+	err := c.call(ctx, http.MethodPost, "/api/redeliver", RedeliverRequest{EventID: f.EventID, State: f.State, Target: f.Target}, &out)
+	return out.Queued, err
+}
+
+// History is GET /api/watches/{name}/history.
+func (c *Client) History(ctx context.Context, watch string, limit int) ([]json.RawMessage, error) {
+	var out struct {
+		Events []json.RawMessage `json:"events"`
+	}
+	err := c.call(ctx, http.MethodGet, "/api/watches/"+url.PathEscape(watch)+"/history?limit="+strconv.Itoa(limit), nil, &out)
+	return out.Events, err
+}
+
+// EnableTarget is POST /api/targets/{name}/enable.
+func (c *Client) EnableTarget(ctx context.Context, name string) error {
+	return c.call(ctx, http.MethodPost, "/api/targets/"+url.PathEscape(name)+"/enable", nil, nil)
+}
+
+// Once is POST /api/once: the daemon polls now.
+func (c *Client) Once(ctx context.Context, watch string, dryRun bool) (OnceResponse, error) {
+	var out OnceResponse
+	err := c.call(ctx, http.MethodPost, "/api/once", OnceRequest{Watch: watch, DryRun: dryRun}, &out)
+	return out, err
+}

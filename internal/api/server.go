@@ -1,0 +1,328 @@
+package api
+
+import (
+	"context"
+	"crypto/subtle"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net"
+	"net/http"
+	"net/url"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/pollhook/pollhook/config"
+	"github.com/pollhook/pollhook/internal/inspect"
+	"github.com/pollhook/pollhook/store"
+)
+
+// Source is what the API serves.
+type Source interface {
+	// Config is the configuration in force (a reload may change it): the
+	// auth_token, listen, and the watches once may poll.
+	Config() *config.Config
+	Deliveries(ctx context.Context, f store.Filter) ([]store.Delivery, error)
+	Delivery(ctx context.Context, eventID string) ([]inspect.Detail, error)
+	Redeliver(ctx context.Context, f store.Filter) ([]store.Delivery, error)
+	History(ctx context.Context, watch string, limit int) ([]json.RawMessage, error)
+	EnableTarget(ctx context.Context, name string) error
+	// Poll polls the watches now, as `pollhook once` does.
+	Poll(ctx context.Context, watches []*config.Watch, dryRun bool) OnceResponse
+	// Reload reads the configuration file again; an invalid one is a
+	// config.Errors and changes nothing.
+	Reload() (ReloadReport, error)
+	// Ready reports why the daemon is not ready, or nil.
+	Ready(ctx context.Context) error
+}
+
+// NewHandler returns the local API of a daemon running version, serving
+// src. pages are more routes ("GET /metrics", "GET /{$}") served behind
+// the same checks: the status page and the metrics.
+func NewHandler(src Source, version string, pages map[string]http.Handler) http.Handler {
+	s := &server{src: src, version: version}
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) {
+		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+		fmt.Fprintln(w, "ok")
+	})
+	mux.HandleFunc("GET /readyz", s.readyz)
+	mux.HandleFunc("GET /api/info", s.info)
+	mux.HandleFunc("GET /api/deliveries", s.deliveries)
+	mux.HandleFunc("GET /api/events/{id}/deliveries", s.delivery)
+	mux.HandleFunc("POST /api/redeliver", s.redeliver)
+	mux.HandleFunc("GET /api/watches/{name}/history", s.history)
+	mux.HandleFunc("POST /api/targets/{name}/enable", s.enable)
+	mux.HandleFunc("POST /api/once", s.once)
+	mux.HandleFunc("POST /-/reload", s.reload)
+	for pattern, h := range pages {
+		mux.Handle(pattern, h)
+	}
+	return s.guard(mux)
+}
+
+// Listen opens the local API's listener on addr.
+func Listen(addr string) (net.Listener, error) {
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return nil, fmt.Errorf("local API: %w (set listen to another address, or \"\" to turn it off)", err)
+	}
+	return ln, nil
+}
+
+// NewServer returns the http.Server for h: headers must come within 10s,
+// and requests do not end with the daemon's context (a shutdown lets them
+// finish).
+func NewServer(h http.Handler) *http.Server {
+	return &http.Server{
+		Handler:           h,
+		ReadHeaderTimeout: 10 * time.Second,
+		BaseContext:       func(net.Listener) context.Context { return context.Background() },
+	}
+}
+
+type server struct {
+	src     Source
+	version string
+}
+
+// guard checks every request before it is served: a loopback API answers
+// loopback Host names only (DNS rebinding), a POST from another site's
+// page is refused, and the auth_token, when one is set, is required on
+// everything but /healthz, as "Authorization: Bearer TOKEN" or
+// "?token=TOKEN".
+func (s *server) guard(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		cfg := s.src.Config()
+		if !hostAllowed(cfg.Listen, r.Host) {
+			// A loopback API answers loopback names only: a web page whose
+			// name was rebound to 127.0.0.1 must not read or drive it.
+			writeError(w, http.StatusForbidden, fmt.Errorf("unexpected Host %q for a local API", r.Host))
+			return
+		}
+		if r.Method != http.MethodGet && r.Method != http.MethodHead {
+			// Another site's page in the user's browser must not drive
+			// the API (redeliver, once, reload) with a simple request.
+			if err := sameOrigin(r); err != nil {
+				writeError(w, http.StatusForbidden, err)
+				return
+			}
+		}
+		token := cfg.AuthToken // a reload may change it
+		if token == "" || r.URL.Path == "/healthz" {
+			next.ServeHTTP(w, r)
+			return
+		}
+		got, ok := bearerToken(r.Header.Get("Authorization"))
+		if !ok {
+			got = r.URL.Query().Get("token")
+		}
+		if subtle.ConstantTimeCompare([]byte(got), []byte(token)) != 1 {
+			w.Header().Set("WWW-Authenticate", `Bearer realm="pollhook"`)
+			writeError(w, http.StatusUnauthorized, errors.New("missing or wrong auth_token"))
+			return
+		}
+		next.ServeHTTP(w, r)
+	})
+}
+
+// bearerToken reads "Bearer TOKEN"; the scheme is case-insensitive.
+func bearerToken(h string) (string, bool) {
+	scheme, token, ok := strings.Cut(h, " ")
+	if !ok || !strings.EqualFold(scheme, "Bearer") {
+		return "", false
+	}
+	return strings.TrimSpace(token), true
+}
+
+// hostAllowed reports whether a request's Host may reach an API listening
+// on listen: on a loopback address, only loopback names and addresses.
+func hostAllowed(listen, host string) bool {
+	lh, _, err := net.SplitHostPort(listen)
+	if err != nil || !config.IsLoopback(lh) {
+		return true
+	}
+	h, _, err := net.SplitHostPort(host)
+	if err != nil {
+		h = host
+	}
+	return config.IsLoopback(strings.Trim(h, "[]"))
+}
+
+// errCrossSite is the answer to a request posted from another site.
+var errCrossSite = errors.New("cross-site request refused")
+
+// sameOrigin stops cross-site request forgery of the API and the page's
+// forms: a browser says where a request comes from in Sec-Fetch-Site and
+// Origin, and another site's page cannot forge either. A request that
+// carries neither (curl) is not from a browser and passes.
+func sameOrigin(r *http.Request) error {
+	switch site := r.Header.Get("Sec-Fetch-Site"); site {
+	case "", "same-origin", "none":
+	default:
+		return fmt.Errorf("%w (Sec-Fetch-Site: %s)", errCrossSite, site)
+	}
+	if origin := r.Header.Get("Origin"); origin != "" {
+		u, err := url.Parse(origin)
+		if err != nil || u.Host == "" || !strings.EqualFold(u.Host, r.Host) {
+			return fmt.Errorf("%w (Origin %q is not this host, %q)", errCrossSite, origin, r.Host)
+		}
+	}
+	return nil
+}
+
+func writeJSON(w http.ResponseWriter, status int, v any) {
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(status)
+	_ = json.NewEncoder(w).Encode(v)
+}
+
+func writeError(w http.ResponseWriter, status int, err error) {
+	writeJSON(w, status, map[string]string{"error": err.Error()})
+}
+
+// errorStatus is the HTTP status for an error of the outbox: 404 for
+// store.ErrNotFound, 500 otherwise.
+func errorStatus(err error) int {
+	if errors.Is(err, store.ErrNotFound) {
+		return http.StatusNotFound
+	}
+	return http.StatusInternalServerError
+}
+
+func nonNil[T any](xs []T) []T {
+	if xs == nil {
+		return []T{}
+	}
+	return xs
+}
+
+// readyz answers 200 when the database answers and the scheduler runs,
+// and 503 with the reason otherwise (starting, stopping, or a store that
+// fails).
+func (s *server) readyz(w http.ResponseWriter, r *http.Request) {
+	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+	w.Header().Set("Cache-Control", "no-store")
+	ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
+	defer cancel()
+	if err := s.src.Ready(ctx); err != nil {
+		w.WriteHeader(http.StatusServiceUnavailable)
+		fmt.Fprintf(w, "not ready: %v\n", err)
+		return
+	}
+	fmt.Fprintln(w, "ready")
+}
+
+func (s *server) info(w http.ResponseWriter, _ *http.Request) {
+	cfg := s.src.Config()
+	path, err := filepath.Abs(cfg.File)
+	if err != nil {
+		path = cfg.File
+	}
+	writeJSON(w, http.StatusOK, Info{Version: s.version, Config: path, DB: cfg.DB})
+}
+
+func (s *server) deliveries(w http.ResponseWriter, r *http.Request) {
+	q := r.URL.Query()
+	f := store.Filter{State: q.Get("state"), Target: q.Get("target"), Watch: q.Get("watch"), EventID: q.Get("event_id")}
+	if l := q.Get("limit"); l != "" {
+		n, err := strconv.Atoi(l)
+		if err != nil || n < 0 {
+			writeError(w, http.StatusBadRequest, fmt.Errorf("bad limit %q", l))
+			return
+		}
+		f.Limit = n
+	}
+	ds, err := s.src.Deliveries(r.Context(), f)
+	if err != nil {
+		writeError(w, errorStatus(err), err)
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"deliveries": nonNil(ds)})
+}
+
+func (s *server) delivery(w http.ResponseWriter, r *http.Request) {
+	ds, err := s.src.Delivery(r.Context(), r.PathValue("id"))
+	if err != nil {
+		writeError(w, errorStatus(err), err)
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"deliveries": ds})
+}
+
+func (s *server) redeliver(w http.ResponseWriter, r *http.Request) {
+	var req RedeliverRequest
+	if err := json.NewDecoder(http.MaxBytesReader(w, r.Body, 1<<16)).Decode(&req); err != nil {
+		writeError(w, http.StatusBadRequest, fmt.Errorf("bad request body: %w", err))
+		return
+	}
+	if req.EventID == "" && req.State != store.StateFailed {
+		writeError(w, http.StatusBadRequest, errors.New("name an event_id, or state \"failed\""))
+		return
+	}
+	queued, err := s.src.Redeliver(r.Context(), store.Filter{EventID: req.EventID, State: req.State, Target: req.Target})
+	if err != nil {
+		writeError(w, errorStatus(err), err)
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"queued": nonNil(queued)})
+}
+
+func (s *server) history(w http.ResponseWriter, r *http.Request) {
+	limit, _ := strconv.Atoi(r.URL.Query().Get("limit"))
+	events, err := s.src.History(r.Context(), r.PathValue("name"), limit)
+	if err != nil {
+		writeError(w, errorStatus(err), err)
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"events": nonNil(events)})
+}
+
+func (s *server) enable(w http.ResponseWriter, r *http.Request) {
+	if err := s.src.EnableTarget(r.Context(), r.PathValue("name")); err != nil {
+		writeError(w, http.StatusNotFound, err)
+		return
+	}
+	w.WriteHeader(http.StatusNoContent)
+}
+
+func (s *server) once(w http.ResponseWriter, r *http.Request) {
+	var req OnceRequest
+	if err := json.NewDecoder(http.MaxBytesReader(w, r.Body, 1<<16)).Decode(&req); err != nil {
+		writeError(w, http.StatusBadRequest, fmt.Errorf("bad request body: %w", err))
+		return
+	}
+	cfg := s.src.Config()
+	watches := cfg.Watches
+	if req.Watch != "" {
+		wt := cfg.Watch(req.Watch)
+		if wt == nil {
+			writeError(w, http.StatusNotFound, fmt.Errorf("no watch named %q", req.Watch))
+			return
+		}
+		watches = []*config.Watch{wt}
+	}
+	writeJSON(w, http.StatusOK, s.src.Poll(r.Context(), watches, req.DryRun))
+}
+
+// reload is POST /-/reload: 200 with what changed, or 400 with every
+// problem of the new file (the old configuration keeps running).
+func (s *server) reload(w http.ResponseWriter, _ *http.Request) {
+	rep, err := s.src.Reload()
+	if err != nil {
+		var errs config.Errors
+		if errors.As(err, &errs) {
+			msgs := make([]string, len(errs))
+			for i, e := range errs {
+				msgs[i] = e.Error()
+			}
+			writeJSON(w, http.StatusBadRequest, map[string]any{"error": "invalid configuration; still running the previous one", "errors": msgs})
+			return
+		}
+		writeError(w, http.StatusInternalServerError, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, rep)
+}

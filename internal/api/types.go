@@ -1,0 +1,46 @@
+// Package api is the daemon's local HTTP API, on listen: the server (its
+// routes, authentication, Host and same-origin checks, /-/reload,
+// /readyz), the client the CLI finds and calls a running daemon with, and
+// the request and response types both use. The server serves a Source it
+// declares, never the daemon itself, so it can be tested with a fake.
+package api
+
+import "encoding/json"
+
+// Info is GET /api/info: which daemon answers.
+type Info struct {
+	Version string `json:"version"`
+	Config  string `json:"config"`
+	DB      string `json:"db"`
+}
+
+// RedeliverRequest is the body of POST /api/redeliver.
+type RedeliverRequest struct {
+	EventID string `json:"event_id,omitempty"`
+	State   string `json:"state,omitempty"` // "failed" for --failed
+	Target  string `json:"target,omitempty"`
+}
+
+// OnceRequest is the body of POST /api/once.
+type OnceRequest struct {
+	Watch  string `json:"watch,omitempty"`
+	DryRun bool   `json:"dry_run,omitempty"`
+}
+
+// OnceResponse is the answer of POST /api/once, and what a poll of
+// several watches reports: the events committed (or, in a dry run, that
+// would be) as JSON, the watches that failed, and what to tell about the
+// others (failures, watches not polled).
+type OnceResponse struct {
+	Events []json.RawMessage `json:"events"`
+	Failed []string          `json:"failed,omitempty"`
+	Errors []string          `json:"errors,omitempty"`
+}
+
+// ReloadReport is the answer of POST /-/reload: the watches a reload
+// added, removed and changed.
+type ReloadReport struct {
+	Added   []string `json:"added"`
+	Removed []string `json:"removed"`
+	Changed []string `json:"changed"`
+}

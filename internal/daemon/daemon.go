@@ -1,0 +1,282 @@
+// Package daemon is one running pollhook: it owns the store, the poller
+// and the dispatcher, and in service mode the local API, the status page,
+// the metrics and the talk with systemd. Its lifecycle is Open, Run until
+// the context ends, then Close; Reload applies a new configuration file
+// without a restart, and Poll polls now (pollhook once). It prints nothing:
+// it logs, and returns what the CLI prints.
+package daemon
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"os"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/pollhook/pollhook/config"
+	"github.com/pollhook/pollhook/event"
+	"github.com/pollhook/pollhook/internal/api"
+	"github.com/pollhook/pollhook/internal/inspect"
+	"github.com/pollhook/pollhook/internal/metrics"
+	"github.com/pollhook/pollhook/internal/systemd"
+	"github.com/pollhook/pollhook/internal/web"
+	"github.com/pollhook/pollhook/notify"
+	"github.com/pollhook/pollhook/poller"
+	"github.com/pollhook/pollhook/store"
+)
+
+// ShutdownGrace bounds how long in-flight polls and deliveries may take to
+// finish after Run's context ends.
+const ShutdownGrace = 10 * time.Second
+
+// Options configure a Daemon.
+type Options struct {
+	// Logger is what every part logs to; Level, when set, is its level,
+	// which a reload changes to the new log_level.
+	Logger *slog.Logger
+	Level  *slog.LevelVar
+	// Version is the running version: User-Agent, /api/info, metrics.
+	Version string
+	// LockTimeout is how long Open waits for the database; 0 means
+	// store.DefaultLockTimeout.
+	LockTimeout time.Duration
+	// Service is pollhook run: Run serves the local API, the status page
+	// and the metrics on listen, and speaks sd_notify. Without it (once,
+	// demo) none of them is built.
+	Service bool
+	// Getenv reads the environment systemd gives the service; nil means
+	// os.Getenv.
+	Getenv func(string) string
+}
+
+// Daemon is the wiring of one running pollhook.
+type Daemon struct {
+	// cfg is the configuration in force; a reload swaps it.
+	cfg    atomic.Pointer[config.Config]
+	opts   Options
+	log    *slog.Logger
+	db     *store.DB
+	poller *poller.Poller
+	disp   *notify.Dispatcher
+	// outbox is the inspection of the store, with the dispatcher's hooks.
+	outbox *inspect.Outbox
+	// metrics and sd exist in service mode only.
+	metrics *metrics.Metrics
+	sd      *systemd.Notifier
+	// running is set while the scheduler runs (for /readyz).
+	running  atomic.Bool
+	reloadMu sync.Mutex
+	close    func() error
+}
+
+// Open opens the store and builds the poller and the dispatcher for cfg.
+// The Daemon owns the store from then on: Close closes it. When Open
+// fails it has closed what it opened.
+func Open(ctx context.Context, cfg *config.Config, o Options) (*Daemon, error) {
+	if o.Logger == nil {
+		o.Logger = slog.New(slog.DiscardHandler)
+	}
+	if o.LockTimeout == 0 {
+		o.LockTimeout = store.DefaultLockTimeout
+	}
+	if o.Getenv == nil {
+		o.Getenv = os.Getenv
+	}
+	db, err := store.Open(cfg.DB, store.Options{LockTimeout: o.LockTimeout})
+	if err != nil {
+		return nil, err
+	}
+	d := &Daemon{opts: o, log: o.Logger, db: db, close: sync.OnceValue(db.Close)}
+	d.cfg.Store(cfg)
+	var observePoll func(poller.PollReport)
+	var observeAttempt func(notify.AttemptReport)
+	if o.Service {
+		d.metrics = metrics.New(o.Version, pageSource{d})
+		d.sd = systemd.New(o.Getenv, os.Getpid(), d.log)
+		observePoll, observeAttempt = d.metrics.Poll, d.metrics.Attempt
+	}
+	d.disp = notify.NewDispatcher(notify.DispatcherOptions{
+		Outbox: db, Targets: cfg.Targets, Logger: d.log, Version: o.Version, Observe: observeAttempt,
+	})
+	d.poller = poller.New(poller.Options{
+		Store: db, Logger: d.log, Version: o.Version, Committed: d.disp.Wake,
+		MaxPerHost: cfg.MaxPerHost, MaxConcurrent: cfg.MaxConcurrent, Observe: observePoll,
+	})
+	d.outbox = inspect.New(db, d.Config).WithDispatcher(d.disp.Wake, d.disp.Enable)
+	if err := d.poller.Load(ctx); err != nil {
+		_ = d.Close()
+		return nil, err
+	}
+	return d, nil
+}
+
+// Config is the configuration in force.
+func (d *Daemon) Config() *config.Config { return d.cfg.Load() }
+
+// Close closes the store, once; later calls return the first result.
+func (d *Daemon) Close() error {
+	if err := d.close(); err != nil {
+		return fmt.Errorf("close store: %w", err)
+	}
+	return nil
+}
+
+// Run polls on schedule and delivers until ctx ends, then stops
+// scheduling and lets the polls and deliveries in flight finish within
+// ShutdownGrace (cancelling them after). In service mode it serves the
+// local API meanwhile. It does not close the store: Close does.
+func (d *Daemon) Run(ctx context.Context) error {
+	work, cancelWork := context.WithCancel(context.WithoutCancel(ctx))
+	defer cancelWork()
+
+	srv, err := d.serve()
+	if err != nil {
+		return err
+	}
+
+	var wg sync.WaitGroup
+	var dispErr error
+	wg.Add(3)
+	go func() {
+		defer wg.Done()
+		d.pruneLoop(ctx)
+	}()
+	go func() {
+		defer wg.Done()
+		dispErr = d.disp.Run(ctx, work)
+	}()
+	go func() {
+		defer wg.Done()
+		d.running.Store(true)
+		defer d.running.Store(false)
+		d.poller.Run(ctx, work, d.Config().Watches)
+	}()
+	cfg := d.Config()
+	d.log.Info("pollhook running", "version", d.opts.Version, "watches", len(cfg.Watches),
+		"targets", len(cfg.Targets), "db", d.db.Path())
+	d.sd.Ready(fmt.Sprintf("polling %d watches", len(cfg.Watches)))
+	go d.sd.Watchdog(ctx, func() bool { return d.ready(ctx) == nil })
+
+	<-ctx.Done()
+	d.sd.Stopping()
+	d.log.Info("stopping: finishing polls and deliveries in flight", "grace", ShutdownGrace.String())
+	done := make(chan struct{})
+	go func() { wg.Wait(); close(done) }()
+	select {
+	case <-done:
+	case <-time.After(ShutdownGrace):
+		d.log.Warn("grace period over, cancelling work in flight")
+		cancelWork()
+		<-done
+	}
+	if srv != nil {
+		shutCtx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+		_ = srv.Shutdown(shutCtx)
+		cancel()
+	}
+	d.log.Info("stopped")
+	return dispErr
+}
+
+// serve starts the local API on listen, in service mode and when listen
+// is set, and returns its server (nil when there is none).
+func (d *Daemon) serve() (*http.Server, error) {
+	cfg := d.Config()
+	if !d.opts.Service || cfg.Listen == "" {
+		return nil, nil
+	}
+	page, err := web.New(pageSource{d}, d.opts.Version, d.log)
+	if err != nil {
+		return nil, err
+	}
+	ln, err := api.Listen(cfg.Listen)
+	if err != nil {
+		return nil, err
+	}
+	srv := api.NewServer(api.NewHandler(apiSource{Outbox: d.outbox, d: d}, d.opts.Version, map[string]http.Handler{
+		"GET /{$}":           page,
+		"POST /ui/redeliver": http.HandlerFunc(page.Redeliver),
+		"GET /metrics":       d.metrics,
+	}))
+	go func() {
+		if err := srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
+			d.log.Error("local API stopped", "err", err)
+		}
+	}()
+	d.log.Info("local API listening", "addr", ln.Addr().String())
+	return srv, nil
+}
+
+// ready reports why the daemon is not ready: a database that does not
+// answer, or a scheduler that does not run (starting, stopping).
+func (d *Daemon) ready(ctx context.Context) error {
+	if err := d.db.Ping(ctx); err != nil {
+		return fmt.Errorf("database: %w", err)
+	}
+	if !d.running.Load() {
+		return errors.New("the scheduler is not running")
+	}
+	return nil
+}
+
+// Poll polls watches now, concurrently. Unless dryRun, what changed is
+// committed and woken in the dispatcher (Run delivers it; without Run,
+// Drain does). Events come back in watch order.
+func (d *Daemon) Poll(ctx context.Context, watches []*config.Watch, dryRun bool) api.OnceResponse {
+	type result struct {
+		out *poller.Outcome
+		err error
+	}
+	results := make([]result, len(watches))
+	var wg sync.WaitGroup
+	for i, w := range watches {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			out, err := d.poller.Poll(ctx, w, dryRun)
+			results[i] = result{out, err}
+		}()
+	}
+	wg.Wait()
+	res := api.OnceResponse{Events: []json.RawMessage{}}
+	for i, r := range results {
+		name := watches[i].Name
+		var paused *poller.PausedError
+		if errors.As(r.err, &paused) {
+			// The API asked us to wait: not polling is not a failure.
+			res.Errors = append(res.Errors, fmt.Sprintf("watch %q: not polled: %v", name, r.err))
+			continue
+		}
+		if r.err != nil {
+			res.Failed = append(res.Failed, name)
+			res.Errors = append(res.Errors, fmt.Sprintf("watch %q: %v", name, r.err))
+			continue
+		}
+		if r.out.Skipped {
+			res.Errors = append(res.Errors, fmt.Sprintf("watch %q: not polled: a poll of it is already running (its changes are delivered as usual)", name))
+			continue
+		}
+		for _, ev := range []*event.Event{r.out.Health, r.out.Event} {
+			if ev == nil {
+				continue
+			}
+			data, err := ev.JSON()
+			if err != nil {
+				res.Errors = append(res.Errors, fmt.Sprintf("watch %q: encode event: %v", name, err))
+				continue
+			}
+			res.Events = append(res.Events, data)
+		}
+	}
+	return res
+}
+
+// Drain makes one delivery attempt for everything due in the outbox, as
+// pollhook once does without a daemon; what fails stays queued for the
+// daemon's retries. Use it instead of Run, not with it.
+func (d *Daemon) Drain(ctx context.Context) error { return d.disp.Drain(ctx) }

@@ -1,0 +1,163 @@
+package daemon
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"path/filepath"
+	"reflect"
+	"strings"
+	"testing"
+
+	"github.com/pollhook/pollhook/config"
+	"github.com/pollhook/pollhook/internal/api"
+	"github.com/pollhook/pollhook/internal/testkit"
+	"github.com/pollhook/pollhook/store"
+)
+
+func parse(t *testing.T, dir, src string) *config.Config {
+	t.Helper()
+	cfg, err := config.Parse(filepath.Join(dir, "pollhook.toml"), []byte(src), func(string) (string, bool) { return "", false })
+	if err != nil {
+		t.Fatal(err)
+	}
+	return cfg
+}
+
+// TestReadyz: /readyz answers 503 until the scheduler runs, 200 while it
+// does, and 503 again when the database stops answering.
+func TestReadyz(t *testing.T) {
+	cfg := parse(t, t.TempDir(), "db = \"state.db\"\nlisten = \"\"\n")
+	d, err := Open(context.Background(), cfg, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	h := api.NewHandler(apiSource{Outbox: d.outbox, d: d}, "v", nil)
+	get := func() (int, string) {
+		rec := httptest.NewRecorder()
+		h.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/readyz", nil))
+		return rec.Code, rec.Body.String()
+	}
+	if code, body := get(); code != http.StatusServiceUnavailable || !strings.Contains(body, "scheduler is not running") {
+		t.Errorf("before the scheduler runs: %d %q", code, body)
+	}
+	d.running.Store(true)
+	if code, body := get(); code != http.StatusOK || body != "ready\n" {
+		t.Errorf("running: %d %q", code, body)
+	}
+	if err := d.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if code, body := get(); code != http.StatusServiceUnavailable || !strings.Contains(body, "database") {
+		t.Errorf("with the database closed: %d %q", code, body)
+	}
+	if err := d.Close(); err != nil {
+		t.Errorf("a second Close: %v", err)
+	}
+}
+
+// TestOpen_OwnsTheStore: the daemon holds its database from Open to
+// Close, and a failed Open leaves nothing open.
+func TestOpen_OwnsTheStore(t *testing.T) {
+	dir := t.TempDir()
+	cfg := parse(t, dir, "db = \"state.db\"\nlisten = \"\"\n")
+	d, err := Open(context.Background(), cfg, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := Open(context.Background(), cfg, Options{LockTimeout: 50e6}); !errors.Is(err, store.ErrLocked) {
+		t.Errorf("a second Open while the first holds the database: %v, want ErrLocked", err)
+	}
+	if err := d.Close(); err != nil {
+		t.Fatal(err)
+	}
+	d2, err := Open(context.Background(), cfg, Options{})
+	if err != nil {
+		t.Fatalf("Open after Close: %v", err)
+	}
+	d2.Close()
+}
+
+// TestOpen_NoServiceParts: once and demo get no metrics and no systemd
+// notifier, even under systemd.
+func TestOpen_NoServiceParts(t *testing.T) {
+	cfg := parse(t, t.TempDir(), "db = \"state.db\"\nlisten = \"\"\n")
+	env := func(k string) string { return map[string]string{"NOTIFY_SOCKET": "/run/x.sock"}[k] }
+	d, err := Open(context.Background(), cfg, Options{Getenv: env})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer d.Close()
+	if d.metrics != nil || d.sd != nil {
+		t.Errorf("a daemon outside service mode built metrics %v and a notifier %v", d.metrics, d.sd)
+	}
+	s, err := Open(context.Background(), parse(t, t.TempDir(), "db = \"state.db\"\nlisten = \"\"\n"), Options{Service: true, Getenv: env})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	if s.metrics == nil || s.sd == nil {
+		t.Error("a service daemon lacks its metrics or notifier")
+	}
+}
+
+// TestReload_Invalid keeps the running configuration and says why.
+func TestReload_Invalid(t *testing.T) {
+	dir := t.TempDir()
+	path := testkit.WriteFile(t, filepath.Join(dir, "pollhook.toml"), "db = \"state.db\"\nlisten = \"\"\n\n[[watch]]\nname = \"a\"\nurl = \"https://a.example/\"\n")
+	cfg, err := config.Load(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var logs testkit.SyncBuffer
+	log, level := NewLogger(&logs, cfg)
+	d, err := Open(context.Background(), cfg, Options{Logger: log, Level: level})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer d.Close()
+	testkit.WriteFile(t, path, "db = \"other.db\"\nlisten = \"\"\nlog_level = \"debug\"\n\n[[watch]]\nname = \"a\"\nurl = \"https://a.example/\"\nschedul = 1\n")
+	_, err = d.Reload()
+	var errs config.Errors
+	if !errors.As(err, &errs) || !strings.Contains(err.Error(), "schedul: unknown key") {
+		t.Fatalf("Reload of an invalid file = %v", err)
+	}
+	if d.Config() != cfg || !strings.Contains(logs.String(), "keeping the running one") {
+		t.Errorf("an invalid reload replaced the configuration or said nothing:\n%s", logs.String())
+	}
+	testkit.WriteFile(t, path, "db = \"other.db\"\nlisten = \"\"\nlog_level = \"debug\"\n\n[[watch]]\nname = \"b\"\nurl = \"https://b.example/\"\n")
+	rep, err := d.Reload()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if fmt.Sprint(rep.Added, rep.Removed, rep.Changed) != "[b] [a] []" {
+		t.Errorf("report %+v", rep)
+	}
+	if d.Config().DB != cfg.DB || !strings.Contains(logs.String(), "db changed; it takes effect when pollhook restarts") {
+		t.Errorf("a reload moved the database to %s", d.Config().DB)
+	}
+	if level.Level().String() != "DEBUG" {
+		t.Errorf("log_level after reload = %s", level.Level())
+	}
+}
+
+func TestCompareWatches(t *testing.T) {
+	dir := t.TempDir()
+	old := parse(t, dir, "[[watch]]\nname = \"a\"\nurl = \"https://a.example/\"\n\n[[watch]]\nname = \"b\"\nurl = \"https://b.example/\"\n\n[[watch]]\nname = \"c\"\nurl = \"https://c.example/\"\n")
+	new := parse(t, dir, "[[watch]]\nname = \"a\"\nurl = \"https://a.example/\"\n\n[[watch]]\nname = \"c\"\nurl = \"https://c.example/\"\nkey = \"id\"\n\n[[watch]]\nname = \"d\"\nurl = \"https://d.example/\"\n")
+	got := compareWatches(old.Watches, new.Watches)
+	want := api.ReloadReport{Added: []string{"d"}, Removed: []string{"b"}, Changed: []string{"c"}}
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("compareWatches = %+v, want %+v", got, want)
+	}
+}
+
+func TestLogLevel(t *testing.T) {
+	for in, want := range map[string]string{"debug": "DEBUG", "info": "INFO", "warn": "WARN", "error": "ERROR", "": "INFO"} {
+		if got := LogLevel(in).String(); got != want {
+			t.Errorf("LogLevel(%q) = %s, want %s", in, got, want)
+		}
+	}
+}

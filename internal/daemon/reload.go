@@ -1,0 +1,94 @@
+package daemon
+
+import (
+	"errors"
+	"sort"
+	"strings"
+
+	"github.com/pollhook/pollhook/config"
+	"github.com/pollhook/pollhook/internal/api"
+)
+
+// Reload reads and validates the configuration file again. If it is
+// invalid, the daemon keeps the configuration it runs with, logs every
+// problem and returns them (config.Errors). Otherwise it applies it
+// without a restart: new watches start (with a silent baseline), removed
+// ones stop (their history is kept), changed ones are rescheduled, and
+// targets are replaced. Pending deliveries stay in the outbox throughout.
+// What needs the process itself (db, listen, log_format, max_per_host,
+// max_concurrent) changes at the next restart.
+func (d *Daemon) Reload() (api.ReloadReport, error) {
+	d.reloadMu.Lock()
+	defer d.reloadMu.Unlock()
+	d.sd.Reloading()
+	defer d.sd.Ready("")
+
+	old := d.Config()
+	cfg, err := config.Load(old.File)
+	if err != nil {
+		var errs config.Errors
+		if errors.As(err, &errs) {
+			for _, e := range errs {
+				d.log.Error("reload: invalid configuration, keeping the running one", "err", e.Error())
+			}
+		} else {
+			d.log.Error("reload: keeping the running configuration", "err", err)
+		}
+		return api.ReloadReport{}, err
+	}
+	if cfg.DB != old.DB {
+		d.log.Warn("reload: db changed; it takes effect when pollhook restarts", "db", old.DB)
+		cfg.DB = old.DB
+	}
+	if cfg.Listen != old.Listen {
+		d.log.Warn("reload: listen changed; it takes effect when pollhook restarts", "listen", old.Listen)
+		cfg.Listen = old.Listen
+	}
+	if cfg.MaxPerHost != old.MaxPerHost || cfg.MaxConcurrent != old.MaxConcurrent {
+		d.log.Warn("reload: max_per_host and max_concurrent take effect when pollhook restarts")
+	}
+	if cfg.LogFormat != old.LogFormat {
+		d.log.Warn("reload: log_format changed; it takes effect when pollhook restarts")
+	}
+
+	rep := compareWatches(old.Watches, cfg.Watches)
+	d.cfg.Store(cfg)
+	if d.opts.Level != nil {
+		d.opts.Level.Set(LogLevel(cfg.LogLevel))
+	}
+	d.disp.SetTargets(cfg.Targets)
+	d.poller.Apply(cfg.Watches)
+	for _, t := range old.Targets {
+		if cfg.Target(t.Name) == nil {
+			d.log.Warn("reload: target removed; its queued deliveries wait until it is configured again", "target", t.Name)
+		}
+	}
+	d.log.Info("configuration reloaded", "added", strings.Join(rep.Added, ","),
+		"removed", strings.Join(rep.Removed, ","), "changed", strings.Join(rep.Changed, ","))
+	return rep, nil
+}
+
+// compareWatches names the watches new adds to old, removes from it, and
+// changes (by config.Watch.Fingerprint).
+func compareWatches(old, new []*config.Watch) api.ReloadReport {
+	rep := api.ReloadReport{Added: []string{}, Removed: []string{}, Changed: []string{}}
+	before := map[string]string{}
+	for _, w := range old {
+		before[w.Name] = w.Fingerprint()
+	}
+	for _, w := range new {
+		fp, ok := before[w.Name]
+		switch {
+		case !ok:
+			rep.Added = append(rep.Added, w.Name)
+		case fp != w.Fingerprint():
+			rep.Changed = append(rep.Changed, w.Name)
+		}
+		delete(before, w.Name)
+	}
+	for name := range before {
+		rep.Removed = append(rep.Removed, name)
+	}
+	sort.Strings(rep.Removed)
+	return rep
+}

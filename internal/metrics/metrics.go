@@ -1,0 +1,152 @@
+// Package metrics counts what the poller and the dispatcher report and
+// serves it, with gauges of the present, in the Prometheus text format.
+// Counters and histograms live in the Metrics' own set; gauges that
+// describe the present (watch health, the outbox) are computed at each
+// scrape from the configuration in force, so a watch a reload removes
+// leaves them.
+package metrics
+
+import (
+	"context"
+	"net/http"
+	"strings"
+	"time"
+
+	vm "github.com/VictoriaMetrics/metrics"
+
+	"github.com/pollhook/pollhook/config"
+	"github.com/pollhook/pollhook/internal/inspect"
+	"github.com/pollhook/pollhook/notify"
+	"github.com/pollhook/pollhook/poller"
+	"github.com/pollhook/pollhook/store"
+)
+
+// Source is what the gauges are computed from at each scrape.
+type Source interface {
+	// Config is the configuration in force.
+	Config() *config.Config
+	// WatchState is a watch's state as the poller knows it.
+	WatchState(name string) store.WatchState
+	// OutboxCounts counts pending and failed deliveries per target.
+	OutboxCounts(ctx context.Context) (map[string]store.OutboxCount, error)
+}
+
+// durationBuckets are the upper bounds, in seconds, of the poll and
+// delivery duration histograms: from a fast local API to a timeout.
+var durationBuckets = []float64{.005, .01, .025, .05, .1, .25, .5, 1, 2.5, 5, 10, 30, 60}
+
+// Metrics is the daemon's metrics.
+type Metrics struct {
+	set *vm.Set
+	src Source
+}
+
+// New returns the metrics of a daemon running version, with gauges read
+// from src.
+func New(version string, src Source) *Metrics {
+	// The library's one process-wide switch: # HELP and # TYPE lines, so
+	// Prometheus sees counters, gauges and histograms, not untyped series.
+	vm.ExposeMetadata(true)
+	m := &Metrics{set: vm.NewSet(), src: src}
+	m.set.NewGauge(Name("pollhook_build_info", "version", version), func() float64 { return 1 })
+	return m
+}
+
+// Poll hears about every finished poll (poller.Options.Observe).
+func (m *Metrics) Poll(r poller.PollReport) {
+	watch := r.Watch
+	m.set.GetOrCreateCounter(Name("pollhook_polls_total", "watch", watch, "result", r.Result)).Inc()
+	m.set.GetOrCreatePrometheusHistogramExt(Name("pollhook_poll_duration_seconds", "watch", watch), durationBuckets).
+		Update(r.Duration.Seconds())
+	for _, c := range []struct {
+		kind string
+		n    int
+	}{{"added", r.Counts.Added}, {"removed", r.Counts.Removed}, {"changed", r.Counts.Changed}} {
+		if c.n > 0 {
+			m.set.GetOrCreateCounter(Name("pollhook_changes_total", "watch", watch, "kind", c.kind)).Add(c.n)
+		}
+	}
+}
+
+// Attempt hears about every delivery attempt (notify.DispatcherOptions.Observe).
+func (m *Metrics) Attempt(r notify.AttemptReport) {
+	m.set.GetOrCreateCounter(Name("pollhook_deliveries_total", "target", r.Target, "result", r.Result)).Inc()
+	m.set.GetOrCreatePrometheusHistogramExt(Name("pollhook_delivery_duration_seconds", "target", r.Target), durationBuckets).
+		Update(r.Latency.Seconds())
+}
+
+// ServeHTTP serves the Prometheus text format: the counters and
+// histograms, then gauges computed now from the configuration in force,
+// the poller's state and the outbox.
+func (m *Metrics) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	ctx, cancel := context.WithTimeout(r.Context(), 5*time.Second)
+	defer cancel()
+	gauges, err := m.gauges(ctx)
+	if err != nil {
+		// A failed scrape (up == 0) says more than gauges that lie.
+		http.Error(w, "metrics: "+err.Error(), http.StatusInternalServerError)
+		return
+	}
+	w.Header().Set("Content-Type", "text/plain; version=0.0.4; charset=utf-8")
+	w.Header().Set("Cache-Control", "no-store")
+	m.set.WritePrometheus(w)
+	gauges.WritePrometheus(w)
+}
+
+// gauges builds a set, for one scrape, of the gauges that describe the
+// present: per watch of the configuration in force (a watch removed by a
+// reload leaves them) and per target.
+func (m *Metrics) gauges(ctx context.Context) (*vm.Set, error) {
+	cfg := m.src.Config()
+	s := vm.NewSet()
+	for _, wt := range cfg.Watches {
+		st := m.src.WatchState(wt.Name)
+		s.NewGauge(Name("pollhook_watch_consecutive_failures", "watch", wt.Name), nil).Set(float64(st.Failures))
+		if !st.LastSuccess.IsZero() {
+			s.NewGauge(Name("pollhook_last_success_timestamp_seconds", "watch", wt.Name), nil).
+				Set(float64(st.LastSuccess.UnixMilli()) / 1000)
+		}
+	}
+	counts, err := m.src.OutboxCounts(ctx)
+	if err != nil {
+		return nil, err
+	}
+	// Every configured target, and any other the outbox still holds
+	// deliveries for (a target removed while its dead letters remain).
+	targets := inspect.RemovedTargets(cfg, counts)
+	for _, t := range cfg.Targets {
+		targets = append(targets, t.Name)
+	}
+	for _, name := range targets {
+		c := counts[name]
+		s.NewGauge(Name("pollhook_outbox_pending", "target", name), nil).Set(float64(c.Pending))
+		s.NewGauge(Name("pollhook_outbox_failed", "target", name), nil).Set(float64(c.Failed))
+	}
+	return s, nil
+}
+
+// labelEscaper escapes a label value for the Prometheus text format.
+var labelEscaper = strings.NewReplacer(`\`, `\\`, `"`, `\"`, "\n", `\n`)
+
+// Name is a metric name with its labels, given as name, value pairs:
+// Name("x", "watch", `a"b`) is `x{watch="a\"b"}`. Values are escaped, so
+// watch and target names can hold any character.
+func Name(name string, labels ...string) string {
+	if len(labels) == 0 {
+		return name
+	}
+	var b strings.Builder
+	b.WriteString(name)
+	b.WriteByte('{')
+	for i := 0; i+1 < len(labels); i += 2 {
+		if i > 0 {
+			b.WriteByte(',')
+		}
+		b.WriteString(labels[i])
+		b.WriteString(`="`)
+		b.WriteString(labelEscaper.Replace(labels[i+1]))
+		b.WriteByte('"')
+	}
+	b.WriteByte('}')
+	return b.String()
+}

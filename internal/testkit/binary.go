@@ -1,0 +1,71 @@
+package testkit
+
+import (
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"runtime"
+	"sync"
+	"testing"
+)
+
+// binDir is where the binary is built: one folder per test process,
+// removed by RemoveBinary.
+var binDir = filepath.Join(os.TempDir(), fmt.Sprintf("pollhook-test-bin-%d", os.Getpid()))
+
+// buildBinary builds pollhook once per test process.
+var buildBinary = sync.OnceValues(func() (string, error) {
+	_, file, _, ok := runtime.Caller(0)
+	if !ok {
+		return "", fmt.Errorf("cannot find the module's folder")
+	}
+	root := filepath.Join(filepath.Dir(file), "..", "..")
+	if err := os.MkdirAll(binDir, 0o755); err != nil {
+		return "", err
+	}
+	bin := filepath.Join(binDir, "pollhook")
+	cmd := exec.Command("go", "build", "-o", bin, ".")
+	cmd.Dir = root
+	if out, err := cmd.CombinedOutput(); err != nil {
+		return "", fmt.Errorf("go build: %v\n%s", err, out)
+	}
+	return bin, nil
+})
+
+// Binary returns the pollhook binary, built once, for a test of the real
+// process (signals, kill -9, file locks); -short skips such tests.
+func Binary(t testing.TB) string {
+	t.Helper()
+	if testing.Short() {
+		t.Skip("builds and runs the binary")
+	}
+	bin, err := buildBinary()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return bin
+}
+
+// RemoveBinary removes what Binary built; call it from TestMain after the
+// tests ran.
+func RemoveBinary() { os.RemoveAll(binDir) }
+
+// StartBinary starts the binary with args, its stderr in the returned
+// buffer; the test's cleanup kills it if it still runs.
+func StartBinary(t testing.TB, bin string, args ...string) (*exec.Cmd, *SyncBuffer) {
+	t.Helper()
+	cmd := exec.Command(bin, args...)
+	var stderr SyncBuffer
+	cmd.Stderr = &stderr
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		if cmd.ProcessState == nil {
+			_ = cmd.Process.Kill()
+			_ = cmd.Wait()
+		}
+	})
+	return cmd, &stderr
+}

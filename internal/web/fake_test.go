@@ -1,0 +1,224 @@
+package web
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"sort"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/pollhook/pollhook/config"
+	"github.com/pollhook/pollhook/diff"
+	"github.com/pollhook/pollhook/event"
+	"github.com/pollhook/pollhook/store"
+)
+
+// The fake daemon's secrets, which the page must never show.
+const (
+	watchSecret = "watch-api-key-s3cret"
+	hookSecret  = "hook-token-s3cret"
+	// htmlWatch is a watch name the page must escape.
+	htmlWatch = `<b>bad</b> "api"`
+	// eventID is the one change event, of watch releases.
+	eventID = "msg_01M8EPKYN9X0S6YSYE5EHEAXS0"
+)
+
+// fakeSource is a daemon as the page sees it: four watches (ok, failing,
+// paused, waiting for a baseline), one change event of releases whose
+// delivery to hook failed for good after attempts attempts, and a
+// Redeliver that delivers at once (as the dispatcher would, later).
+type fakeSource struct {
+	cfg  *config.Config
+	now  time.Time
+	fail error // when set, every outbox read fails with it
+
+	mu          sync.Mutex
+	deliveries  []store.Delivery
+	redelivered []store.Filter
+}
+
+func newFakeSource(t *testing.T, watchName, token string, attempts int) *fakeSource {
+	t.Helper()
+	auth := ""
+	if token != "" {
+		auth = fmt.Sprintf("auth_token = %q\nlisten = \"0.0.0.0:9180\"\n", token)
+	}
+	src := fmt.Sprintf(`%s
+[[target]]
+name = "hook"
+url = "https://hooks.example/hook?token=%s"
+
+[[watch]]
+name = "releases"
+url = "https://api.example/releases?api_key=%s"
+schedule = "@every 1h"
+select = "data.items"
+key = "id"
+notify = ["hook"]
+
+[[watch]]
+name = %q
+url = "https://bad.example/api"
+notify = ["hook"]
+
+[[watch]]
+name = "limited"
+url = "https://limited.example/api"
+notify = ["hook"]
+
+[[watch]]
+name = "fresh"
+url = "http://127.0.0.1:1/never-polled"
+notify = ["hook"]
+`, auth, hookSecret, watchSecret, watchName)
+	cfg, err := config.Parse("pollhook.toml", []byte(src), func(string) (string, bool) { return "", false })
+	if err != nil {
+		t.Fatal(err)
+	}
+	now := time.Date(2026, 11, 27, 14, 30, 0, 0, time.UTC)
+	return &fakeSource{cfg: cfg, now: now, deliveries: []store.Delivery{{
+		EventID: eventID, Watch: "releases", Seq: 1, Target: "hook", State: store.StateFailed,
+		Attempts: attempts, LastStatus: 500, LastError: "HTTP 500", Done: now.Add(-time.Minute),
+	}}}
+}
+
+func (f *fakeSource) Config() *config.Config { return f.cfg }
+
+func (f *fakeSource) WatchState(name string) store.WatchState {
+	switch name {
+	case "releases":
+		return store.WatchState{Baseline: true, LastPoll: f.now.Add(-2 * time.Minute), LastChange: f.now.Add(-2 * time.Minute)}
+	case "limited":
+		return store.WatchState{Baseline: true, LastPoll: f.now.Add(-time.Minute), PausedUntil: f.now.Add(time.Hour)}
+	case "fresh":
+		return store.WatchState{}
+	}
+	return store.WatchState{Failures: 1, FailingSince: f.now.Add(-5 * time.Minute), LastPoll: f.now.Add(-5 * time.Minute),
+		LastError: "HTTP 500:\n  internal trouble"}
+}
+
+func (f *fakeSource) NextRun(name string) time.Time {
+	if name == "fresh" {
+		return time.Time{}
+	}
+	return f.now.Add(58 * time.Minute)
+}
+
+func (f *fakeSource) History(_ context.Context, watch string, _ int) ([][]byte, error) {
+	if watch != "releases" {
+		return nil, nil
+	}
+	ev := event.Event{ID: eventID, Type: event.TypeChanged, Timestamp: f.now.Add(-2 * time.Minute),
+		Data: event.Data{Watch: "releases", URL: "https://api.example/releases", Seq: 1, Format: diff.JSON,
+			Counts: &diff.Counts{Added: 1, Removed: 1, Changed: 1},
+			Changes: []diff.Change{
+				{Op: diff.Added, Path: "#(id==3)", Key: "3", New: json.RawMessage(`{"id":3,"name":"c"}`)},
+				{Op: diff.Changed, Path: "#(id==1).name", Key: "1", Old: json.RawMessage(`"a"`), New: json.RawMessage(`"a2"`)},
+				{Op: diff.Removed, Path: "#(id==2)", Key: "2", Old: json.RawMessage(`{"id":2,"name":"b"}`)},
+			}}}
+	data, err := json.Marshal(ev)
+	return [][]byte{data}, err
+}
+
+func (f *fakeSource) Deliveries(_ context.Context, flt store.Filter) ([]store.Delivery, error) {
+	if f.fail != nil {
+		return nil, f.fail
+	}
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	var out []store.Delivery
+	for _, d := range f.deliveries {
+		if (flt.EventID == "" || d.EventID == flt.EventID) && (flt.State == "" || d.State == flt.State) &&
+			(flt.Target == "" || d.Target == flt.Target) {
+			out = append(out, d)
+		}
+	}
+	return out, nil
+}
+
+func (f *fakeSource) TargetStates(context.Context) (map[string]store.TargetState, error) {
+	return map[string]store.TargetState{}, f.fail
+}
+
+func (f *fakeSource) OutboxCounts(context.Context) (map[string]store.OutboxCount, error) {
+	if f.fail != nil {
+		return nil, f.fail
+	}
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	out := map[string]store.OutboxCount{}
+	for _, d := range f.deliveries {
+		c := out[d.Target]
+		switch d.State {
+		case store.StatePending:
+			c.Pending++
+		case store.StateFailed:
+			c.Failed++
+		}
+		out[d.Target] = c
+	}
+	return out, nil
+}
+
+func (f *fakeSource) Redeliver(_ context.Context, flt store.Filter) ([]store.Delivery, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.redelivered = append(f.redelivered, flt)
+	var queued []store.Delivery
+	for i, d := range f.deliveries {
+		if (flt.EventID == "" || d.EventID == flt.EventID) && d.State == flt.State && (flt.Target == "" || d.Target == flt.Target) {
+			queued = append(queued, d)
+			f.deliveries[i].State = store.StateDelivered
+		}
+	}
+	return queued, nil
+}
+
+// addFailed adds n more failed deliveries to hook.
+func (f *fakeSource) addFailed(n int) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	for i := range n {
+		f.deliveries = append(f.deliveries, store.Delivery{EventID: fmt.Sprintf("msg_extra%03d", i), Watch: "releases",
+			Target: "hook", State: store.StateFailed, Attempts: 8, LastStatus: 502})
+	}
+	sort.SliceStable(f.deliveries, func(i, j int) bool { return f.deliveries[i].EventID > f.deliveries[j].EventID })
+}
+
+// serve serves the page the way the local API mounts it, without its
+// checks (the api package tests those).
+func serve(t *testing.T, src *fakeSource) *httptest.Server {
+	t.Helper()
+	p, err := New(src, "dev", slog.New(slog.DiscardHandler))
+	if err != nil {
+		t.Fatal(err)
+	}
+	p.Now = func() time.Time { return src.now }
+	mux := http.NewServeMux()
+	mux.Handle("GET /{$}", p)
+	mux.HandleFunc("POST /ui/redeliver", p.Redeliver)
+	srv := httptest.NewServer(mux)
+	t.Cleanup(srv.Close)
+	return srv
+}
+
+// get fetches the page.
+func get(t *testing.T, url string) (*http.Response, string) {
+	t.Helper()
+	resp, err := http.Get(url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	body, err := io.ReadAll(resp.Body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return resp, string(body)
+}
