@@ -1,7 +1,6 @@
 package poller
 
 import (
-	"context"
 	"log/slog"
 	"time"
 
@@ -17,72 +16,87 @@ import (
 // failures in a row reach alert_after, watch.recovered on the next
 // success. State.Alerted, committed with each, makes that exactly once
 // per outage, across restarts too.
+//
+// failed and recovered only decide; apply, the one step of a poll that
+// writes, commits what they decided (or, in a dry run, does not).
 
-// failed persists the state of a watch whose poll just failed, and
-// commits watch.failing when the failures reach alert_after.
-func (p *Poller) failed(ctx context.Context, w *config.Watch, state store.WatchState, now time.Time, log *slog.Logger) (store.WatchState, *event.Event) {
+// health is what a poll decided about a watch's health: the state it
+// moves the watch to and, when the watch's targets are to hear of it,
+// the watch.failing or watch.recovered event to commit with that state.
+type health struct {
+	// from is the state before: what the watch keeps when the event
+	// cannot be committed.
+	from store.WatchState
+	// state is the watch's state after. Its Seq is from's: apply numbers
+	// the event as it commits it.
+	state store.WatchState
+	// event is committed with state, queued for targets; nil: there is
+	// nothing to tell (no alerted outage, or no targets).
+	event   *event.Event
+	targets []string
+	// note is said whether or not anything is written (dry runs too);
+	// alarm is said before writing, so a dry run does not say it.
+	note, alarm logLine
+}
+
+// failed decides what a failed poll leads to: one more failure in a row,
+// which is stored (so that backoff and the failure count survive a
+// restart; a failing watch polls rarely, so this is cheap), and once the
+// failures reach alert_after, watch.failing, committed with them.
+func failed(w *config.Watch, state store.WatchState, err error, now time.Time) *health {
+	state.Failures++
+	if state.FailingSince.IsZero() {
+		state.FailingSince = now
+	}
+	state.LastError = err.Error()
+	h := &health{from: state, state: state,
+		note: logLine{slog.LevelWarn, "poll failed", []any{"err", err.Error(), "failures", state.Failures}}}
 	alertAfter := w.AlertAfter
 	if alertAfter <= 0 {
 		alertAfter = config.DefaultAlertAfter
 	}
-	targets := w.AlertTargets()
 	if state.Failures == alertAfter {
-		log.Error("watch is failing", "failures", state.Failures,
-			"failing_since", state.FailingSince.UTC().Format(time.RFC3339), "err", state.LastError)
+		h.alarm = logLine{slog.LevelError, "watch is failing", []any{"failures", state.Failures,
+			"failing_since", state.FailingSince.UTC().Format(time.RFC3339), "err", state.LastError}}
 	}
-	if state.Failures >= alertAfter && !state.Alerted && len(targets) > 0 {
-		next := state
-		next.Alerted = true
-		next.Seq++
-		ev := healthEvent(w, event.TypeFailing, next.Seq, now, state.Failures, state.FailingSince)
-		ev.Data.Error = state.LastError
-		if err := p.commit(ctx, w, next, nil, ev, targets); err != nil {
-			log.Error("commit watch.failing event", "err", err)
-			return state, nil
-		}
-		log.Info("watch.failing event committed", "event_id", ev.ID, "seq", next.Seq)
-		return next, ev
+	if targets := w.AlertTargets(); state.Failures >= alertAfter && !state.Alerted && len(targets) > 0 {
+		h.state.Alerted = true
+		h.event = healthEvent(w, event.TypeFailing, now, state.Failures, state.FailingSince)
+		h.event.Data.Error = state.LastError
+		h.targets = targets
 	}
-	// Failures are persisted so that backoff and the failure count
-	// survive a restart; a failing watch polls rarely, so this is cheap.
-	if err := p.store.SaveState(ctx, w.Name, state, nil); err != nil {
-		log.Error("save watch state", "err", err)
-	}
-	return state, nil
+	return h
 }
 
-// recovered resets the failures of a watch whose poll just succeeded
-// and, when its outage was alerted, commits watch.recovered (before any
-// change event of the same poll). The validators stay those of the stored
-// snapshot. It stores nothing for a watch that was not failing.
-func (p *Poller) recovered(ctx context.Context, w *config.Watch, state store.WatchState, now time.Time, dryRun bool, log *slog.Logger) (store.WatchState, *event.Event, error) {
+// recovered decides what a usable answer means for a watch that was
+// failing: its failures are forgotten and, when its outage was alerted,
+// watch.recovered is committed (before any change event of the same
+// poll). The validators stay those of the stored snapshot. nil: the watch
+// was not failing, and there is nothing to store for it.
+func recovered(w *config.Watch, state store.WatchState, now time.Time) *health {
 	if state.Failures == 0 && !state.Alerted {
-		return state, nil, nil
+		return nil
 	}
-	next := state
-	next.Failures, next.FailingSince, next.LastError, next.Alerted = 0, time.Time{}, "", false
-	log.Info("poll succeeded again", "failures", state.Failures)
-	targets := w.AlertTargets()
-	if dryRun || !state.Alerted || len(targets) == 0 {
-		return next, nil, nil
+	h := &health{from: state, state: state,
+		note: logLine{slog.LevelInfo, "poll succeeded again", []any{"failures", state.Failures}}}
+	h.state.Failures, h.state.FailingSince, h.state.LastError, h.state.Alerted = 0, time.Time{}, "", false
+	if targets := w.AlertTargets(); state.Alerted && len(targets) > 0 {
+		h.event = healthEvent(w, event.TypeRecovered, now, state.Failures, state.FailingSince)
+		h.targets = targets
 	}
-	next.Seq++
-	ev := healthEvent(w, event.TypeRecovered, next.Seq, now, state.Failures, state.FailingSince)
-	if err := p.commit(ctx, w, next, nil, ev, targets); err != nil {
-		return state, nil, err
-	}
-	log.Info("watch.recovered event committed", "event_id", ev.ID, "seq", next.Seq)
-	return next, ev, nil
+	return h
 }
 
-func healthEvent(w *config.Watch, typ string, seq uint64, now time.Time, failures int, since time.Time) *event.Event {
+// healthEvent returns a watch.failing or watch.recovered event, without
+// its seq: apply numbers it as it commits it.
+func healthEvent(w *config.Watch, typ string, now time.Time, failures int, since time.Time) *event.Event {
 	since = since.UTC()
 	return &event.Event{
 		ID:        event.NewID(now),
 		Type:      typ,
 		Timestamp: now.UTC().Truncate(time.Millisecond),
 		Data: event.Data{
-			Watch: w.Name, URL: redact.PublicURL(w.URL), Seq: seq,
+			Watch: w.Name, URL: redact.PublicURL(w.URL),
 			Failures: failures, Since: &since,
 		},
 	}

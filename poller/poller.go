@@ -238,41 +238,8 @@ func (p *Poller) Poll(ctx context.Context, w *config.Watch, dryRun bool) (*Outco
 
 	start := p.clock.Now()
 	state.LastPoll = start
-	out, next, err := p.safePoll(ctx, w, state, start, dryRun, log)
-	if !dryRun { // a dry run is not a poll the metrics should count
-		defer func() { p.report(w.Name, start, out, err) }()
-	}
-	if err != nil {
-		if ctx.Err() != nil {
-			// Cut short by shutdown: not the API's failure.
-			return nil, err
-		}
-		if msg := watchSecrets(w).Replace(err.Error()); msg != err.Error() {
-			err = &pollError{msg: msg, err: err}
-		}
-		next.Failures++
-		if next.FailingSince.IsZero() {
-			next.FailingSince = start
-		}
-		next.LastError = err.Error()
-		log.Warn("poll failed", "err", err.Error(), "failures", next.Failures)
-		if !dryRun {
-			var ev *event.Event
-			next, ev = p.failed(ctx, w, next, start, log)
-			if ev != nil {
-				out = &Outcome{Health: ev}
-			}
-		}
-	} else {
-		next.LastSuccess = start
-		p.persistTimes(ctx, w.Name, next, dryRun)
-	}
-	if !dryRun {
-		p.mu.Lock()
-		p.states[w.Name] = &next
-		p.mu.Unlock()
-	}
-	return out, err
+	d, err := p.safePoll(ctx, w, state, start, log)
+	return p.apply(ctx, w, d, err, start, dryRun, log)
 }
 
 // timesSavedEvery is how stale the stored last poll and last success of
@@ -283,11 +250,11 @@ const timesSavedEvery = time.Hour
 
 // persistTimes stores a successful watch's state when its stored
 // LastSuccess is older than timesSavedEvery.
-func (p *Poller) persistTimes(ctx context.Context, name string, state store.WatchState, dryRun bool) {
+func (p *Poller) persistTimes(ctx context.Context, name string, state store.WatchState) {
 	p.mu.Lock()
 	due := state.LastSuccess.Sub(p.savedSuccess[name]) >= timesSavedEvery
 	p.mu.Unlock()
-	if dryRun || !due {
+	if !due {
 		return
 	}
 	if err := p.store.SaveState(ctx, name, state, nil); err != nil {
@@ -300,15 +267,17 @@ func (p *Poller) persistTimes(ctx context.Context, name string, state store.Watc
 }
 
 // safePoll is poll, with a panic turned into a failed poll: a bug
-// triggered by one API's answer must not end the daemon.
-func (p *Poller) safePoll(ctx context.Context, w *config.Watch, state store.WatchState, now time.Time, dryRun bool, log *slog.Logger) (out *Outcome, next store.WatchState, err error) {
+// triggered by one API's answer must not end the daemon. Nothing is
+// written before apply, so a panic leaves nothing half done: the failure
+// counts from the state the poll began with.
+func (p *Poller) safePoll(ctx context.Context, w *config.Watch, state store.WatchState, now time.Time, log *slog.Logger) (d *decision, err error) {
 	defer func() {
 		if r := recover(); r != nil {
 			log.Error("internal error while polling (please report it)", "panic", fmt.Sprint(r), "stack", string(debug.Stack()))
-			out, next, err = nil, state, fmt.Errorf("internal error: %v", r)
+			d, err = undecided(state), fmt.Errorf("internal error: %v", r)
 		}
 	}()
-	return p.poll(ctx, w, state, now, dryRun, log)
+	return p.poll(ctx, w, state, now, log)
 }
 
 // Poll results, as PollReport.Result names them.
@@ -329,6 +298,7 @@ type PollReport struct {
 	Counts diff.Counts
 }
 
+// report tells the Observer, if there is one, how a poll went.
 func (p *Poller) report(watch string, start time.Time, out *Outcome, err error) {
 	if p.observe == nil {
 		return
@@ -351,51 +321,153 @@ func (p *Poller) report(watch string, start time.Time, out *Outcome, err error) 
 	p.observe(r)
 }
 
-// poll does the work of Poll and returns the watch's next state. It
-// persists whatever must be persisted itself. On an error the state
-// returned is what is stored, plus any pause the API asked for.
-func (p *Poller) poll(ctx context.Context, w *config.Watch, state store.WatchState, now time.Time, dryRun bool, log *slog.Logger) (*Outcome, store.WatchState, error) {
+// A decision is what one poll should do, worked out by the steps of poll
+// without writing anything: apply carries it out. Deciding first and
+// writing in one place keeps the writes of a poll (and their absence in
+// a dry run) in one function, whichever way the poll went.
+type decision struct {
+	// next is the watch's state after the poll. Its Seq is the last
+	// stored event's: apply numbers the events as it commits them.
+	next store.WatchState
+	// failFrom is what a failure of the poll's own write, or of a step
+	// after the recovery was decided, counts from.
+	failFrom store.WatchState
+	// recovery is the watch working again after failures (committed
+	// first, even when a later step fails), or nil.
+	recovery *health
+	// change is the change event to commit with next and snapshot, or nil.
+	change *event.Event
+	// snapshot is the new snapshot, stored with next; nil keeps the old one.
+	snapshot []byte
+	// save: next (and snapshot) is stored though no change event is
+	// committed.
+	save bool
+	// note is said after the recovery, whether or not the poll writes
+	// (dry runs too); done once the poll's write is done; dryNote instead
+	// of writing, in a dry run.
+	note, done, dryNote logLine
+	// out is what Poll returns but the events, which apply adds.
+	out Outcome
+}
+
+// A logLine is a message a step decided on, said by apply when its time
+// comes (before or after a write, in a real or a dry run). The zero
+// logLine says nothing.
+type logLine struct {
+	level slog.Level
+	msg   string
+	args  []any
+}
+
+// say logs l, unless it is the zero logLine.
+func (l logLine) say(ctx context.Context, log *slog.Logger) {
+	if l.msg != "" {
+		log.Log(ctx, l.level, l.msg, l.args...)
+	}
+}
+
+// poll works out what one poll of a watch should do, in steps that each
+// decide the poll or hand it on: not modified, prepare, recovered (usable),
+// baseline, unchanged, confirm, compare (the diff), nothing fires,
+// changed. It writes nothing; it reads the snapshot only when the data
+// changed. On an error the decision holds what the poll had got to: the
+// state its failure counts from, and any recovery to commit first.
+func (p *Poller) poll(ctx context.Context, w *config.Watch, state store.WatchState, now time.Time, log *slog.Logger) (*decision, error) {
 	identity := Identity(w)
+	stored := state // the persisted fields, as stored
+	res, err := p.fetchAll(ctx, w, validators(w, state, identity), log)
+	state = paused(state, res.pause, log)
+	if err != nil {
+		return undecided(state), err
+	}
+	if res.notModified {
+		return notModified(w, state, stored, now), nil
+	}
+	format, val, err := prepare(w, state, identity, res)
+	if err != nil {
+		return undecided(state), err
+	}
+	d := usable(w, state, now)
+	if w.Conditional {
+		d.next.ETag, d.next.LastModified = res.etag, res.lastModified
+	}
+	d.out.Pages = len(res.pages)
+	if !state.Baseline || state.Identity != identity {
+		return baseline(d, identity, format, val), nil
+	}
+	if val.Sum == state.Sum {
+		return unchanged(d, stored), nil
+	}
+	if waiting := confirm(w, d, val); waiting {
+		return d, nil
+	}
+	changes, err := p.compare(ctx, w, format, val)
+	if err != nil {
+		return d, err
+	}
+	if changes.Counts.Total() == 0 {
+		return nothingFires(w, d, val), nil
+	}
+	return changed(w, d, format, val, changes, now), nil
+}
+
+// validators returns the validators that make a watch's request
+// conditional, or none. They describe the snapshot's response: a watch
+// with a new shape, or a candidate change waiting for confirmation, must
+// be fetched whole.
+func validators(w *config.Watch, state store.WatchState, identity string) request {
 	var cond request
 	if w.Conditional && state.Baseline && state.Identity == identity && state.Format != "" && state.PendingCount == 0 {
-		// Validators describe the snapshot's response; a candidate change
-		// waiting for confirmation must be fetched whole.
 		cond.etag, cond.lastModified = state.ETag, state.LastModified
 	}
-	saved := state // the persisted fields, as stored
+	return cond
+}
 
-	res, err := p.fetchAll(ctx, w, cond, log)
-	if pa := res.pause; pa.until.After(state.PausedUntil) {
-		state.PausedUntil = pa.until
-		until := pa.until.UTC().Format(time.RFC3339)
-		switch {
-		case pa.capped:
-			log.Warn("the API asked to wait more than 24h: waiting 24h", "until", until)
-		case pa.retryAfter:
-			log.Info("the API asked to wait (Retry-After)", "until", until)
-		default:
-			log.Info("rate limit exhausted: waiting for its reset", "until", until)
-		}
+// paused adds the pause the API asked for to a watch's state, when it
+// ends later than the one the state holds, and says so. It holds whether
+// the poll succeeds or fails.
+func paused(state store.WatchState, pa pause, log *slog.Logger) store.WatchState {
+	if !pa.until.After(state.PausedUntil) {
+		return state
 	}
-	if err != nil {
-		return nil, state, err
+	state.PausedUntil = pa.until
+	until := pa.until.UTC().Format(time.RFC3339)
+	switch {
+	case pa.capped:
+		log.Warn("the API asked to wait more than 24h: waiting 24h", "until", until)
+	case pa.retryAfter:
+		log.Info("the API asked to wait (Retry-After)", "until", until)
+	default:
+		log.Info("rate limit exhausted: waiting for its reset", "until", until)
 	}
+	return state
+}
 
-	if res.notModified {
-		next, ev, err := p.recovered(ctx, w, state, now, dryRun, log)
-		if err != nil {
-			return nil, state, err
-		}
-		if ev != nil {
-			saved = next
-		}
-		log.Debug("not modified")
-		if err := p.saveIfChanged(ctx, w, saved, next, dryRun); err != nil {
-			return nil, state, err
-		}
-		return &Outcome{NotModified: true, Health: ev, Pages: 1}, next, nil
-	}
+// undecided is the decision of a poll that failed before it decided
+// anything: its failure counts from state.
+func undecided(state store.WatchState) *decision {
+	return &decision{next: state, failFrom: state}
+}
 
+// notModified decides a 304: the snapshot is still the API's data, so
+// there is nothing to diff. The watch works again (recovered), and its
+// state is stored only when a persisted field moved.
+func notModified(w *config.Watch, state, stored store.WatchState, now time.Time) *decision {
+	d := usable(w, state, now)
+	// A 304 whose state cannot be stored counts its failure from before
+	// the recovery, as it always has; other answers count from after it.
+	d.failFrom = state
+	d.note = logLine{slog.LevelDebug, "not modified", nil}
+	d.out = Outcome{NotModified: true, Pages: 1}
+	d.save = moved(held(stored, d.recovery), d.next)
+	return d
+}
+
+// prepare makes an answer's pages the value to compare, in the watch's
+// format: the stored one, or for a first poll or a new shape the
+// configured one (detected from the first page when auto). An answer
+// that does not parse fails the poll: it never replaces the snapshot.
+func prepare(w *config.Watch, state store.WatchState, identity string, res *fetched) (diff.Format, diff.Value, error) {
 	format := diff.Format(state.Format)
 	if state.Identity != identity || format == diff.Auto {
 		format = w.Diff.Format
@@ -405,54 +477,56 @@ func (p *Poller) poll(ctx context.Context, w *config.Watch, state store.WatchSta
 	}
 	val, err := w.Differ.Prepare(format, res.pages...)
 	if err != nil {
-		return nil, state, fmt.Errorf("%s response: %w", format, err)
+		return format, val, fmt.Errorf("%s response: %w", format, err)
 	}
+	return format, val, nil
+}
 
-	// The API answered and the answer is usable: the watch works again.
-	state, health, err := p.recovered(ctx, w, state, now, dryRun, log)
-	if err != nil {
-		return nil, state, err
+// usable starts the decision of a poll whose answer is usable: the watch
+// works again, which for a failing watch is its recovery (recovered).
+func usable(w *config.Watch, state store.WatchState, now time.Time) *decision {
+	d := undecided(state)
+	if h := recovered(w, state, now); h != nil {
+		d.recovery, d.next, d.failFrom = h, h.state, h.state
 	}
-	if health != nil {
-		saved = state
-	}
-	next := state
-	if w.Conditional {
-		next.ETag, next.LastModified = res.etag, res.lastModified
-	}
-	pages := len(res.pages)
+	return d
+}
 
-	if !state.Baseline || state.Identity != identity {
-		reason := "first successful poll"
-		if state.Baseline {
-			reason = "url, select, key, keys, ignore, format, paginate or graphql changed"
-		}
-		next.Baseline, next.Identity, next.Format, next.Sum = true, identity, string(format), val.Sum
-		next.PendingSum, next.PendingCount = 0, 0
-		if !dryRun {
-			if err := p.store.SaveState(ctx, w.Name, next, val.Data); err != nil {
-				return nil, state, err
-			}
-		}
-		if dryRun {
-			log.Info("dry run: a baseline would be stored, nothing sent", "reason", reason, "bytes", len(val.Data), "pages", pages)
-		} else {
-			log.Info("baseline stored, nothing sent", "reason", reason, "bytes", len(val.Data), "pages", pages)
-		}
-		return &Outcome{Baseline: true, Health: health, Pages: pages}, next, nil
+// baseline decides the first successful poll of a watch, or the first
+// after its shape changed: the answer is stored as the snapshot and
+// nothing is sent, as comparing it with another shape's snapshot would
+// report differences nobody made.
+func baseline(d *decision, identity string, format diff.Format, val diff.Value) *decision {
+	reason := "first successful poll"
+	if d.next.Baseline {
+		reason = "url, select, key, keys, ignore, format, paginate or graphql changed"
 	}
+	next := &d.next
+	next.Baseline, next.Identity, next.Format, next.Sum = true, identity, string(format), val.Sum
+	next.PendingSum, next.PendingCount = 0, 0
+	d.save, d.snapshot = true, val.Data
+	args := []any{"reason", reason, "bytes", len(val.Data), "pages", d.out.Pages}
+	d.done = logLine{slog.LevelInfo, "baseline stored, nothing sent", args}
+	d.dryNote = logLine{slog.LevelInfo, "dry run: a baseline would be stored, nothing sent", args}
+	d.out.Baseline = true
+	return d
+}
 
-	if val.Sum == state.Sum {
-		log.Debug("no change", "pages", pages)
-		// A candidate change that went away before it was confirmed is
-		// forgotten.
-		next.PendingSum, next.PendingCount = 0, 0
-		if err := p.saveIfChanged(ctx, w, saved, next, dryRun); err != nil {
-			return nil, state, err
-		}
-		return &Outcome{Health: health, Pages: pages}, next, nil
-	}
+// unchanged decides a poll that found the snapshot's data. A candidate
+// change that went away before it was confirmed is forgotten.
+func unchanged(d *decision, stored store.WatchState) *decision {
+	d.next.PendingSum, d.next.PendingCount = 0, 0
+	d.note = logLine{slog.LevelDebug, "no change", []any{"pages", d.out.Pages}}
+	d.save = moved(held(stored, d.recovery), d.next)
+	return d
+}
 
+// confirm counts the sightings of a change of a watch with confirm > 1,
+// and decides to wait (true) while the change has been seen fewer than
+// confirm polls in a row: the candidate is stored, nothing is sent. A
+// change that goes on to be diffed forgets its sightings.
+func confirm(w *config.Watch, d *decision, val diff.Value) bool {
+	next := &d.next
 	if confirm := max(w.Confirm, 1); confirm > 1 {
 		if next.PendingSum == val.Sum {
 			next.PendingCount++
@@ -462,76 +536,205 @@ func (p *Poller) poll(ctx context.Context, w *config.Watch, state store.WatchSta
 		if next.PendingCount < confirm {
 			// These validators are the candidate's, not the snapshot's.
 			next.ETag, next.LastModified = "", ""
-			log.Info("change seen, waiting for confirmation", "seen", next.PendingCount, "confirm", confirm)
-			if !dryRun {
-				if err := p.store.SaveState(ctx, w.Name, next, nil); err != nil {
-					return nil, state, err
-				}
-			}
-			return &Outcome{Health: health, Pages: pages}, next, nil
+			d.note = logLine{slog.LevelInfo, "change seen, waiting for confirmation", []any{"seen", next.PendingCount, "confirm", confirm}}
+			d.save = true
+			return true
 		}
 	}
 	next.PendingSum, next.PendingCount = 0, 0
+	return false
+}
 
+// compare diffs an answer with the stored snapshot, which it reads: the
+// one read of the store a poll makes, and only when the data changed.
+func (p *Poller) compare(ctx context.Context, w *config.Watch, format diff.Format, val diff.Value) (*diff.Result, error) {
 	old, err := p.store.Snapshot(ctx, w.Name)
 	if err != nil {
-		return nil, state, err
+		return nil, err
 	}
-	res2, err := w.Differ.Diff(format, old, val.Data)
+	res, err := w.Differ.Diff(format, old, val.Data)
 	if err != nil {
-		return nil, state, fmt.Errorf("diff: %w", err)
+		return nil, fmt.Errorf("diff: %w", err)
 	}
-	next.Sum = val.Sum
-	if res2.Counts.Total() == 0 {
-		// Something changed, but nothing that fires (on, when, or a change
-		// that canonical form hides): keep the new value, send nothing.
-		log.Info("changed, but no change fires", "watch_on", w.Diff.On)
-		if !dryRun {
-			if err := p.store.SaveState(ctx, w.Name, next, val.Data); err != nil {
-				return nil, state, err
-			}
-		}
-		return &Outcome{Health: health, Pages: pages}, next, nil
-	}
+	return res, nil
+}
 
-	next.Seq++
-	next.LastChange = now
-	counts := res2.Counts
-	ev := &event.Event{
+// nothingFires decides a change of which nothing fires (on, when, or a
+// change that canonical form hides): the new value is kept, nothing is
+// sent.
+func nothingFires(w *config.Watch, d *decision, val diff.Value) *decision {
+	d.next.Sum = val.Sum
+	d.note = logLine{slog.LevelInfo, "changed, but no change fires", []any{"watch_on", w.Diff.On}}
+	d.save, d.snapshot = true, val.Data
+	return d
+}
+
+// changed decides a change that fires: its event is committed with the
+// new snapshot, for the watch's targets.
+func changed(w *config.Watch, d *decision, format diff.Format, val diff.Value, res *diff.Result, now time.Time) *decision {
+	d.next.Sum = val.Sum
+	d.next.LastChange = now
+	counts := res.Counts
+	d.change = &event.Event{
 		ID:        event.NewID(now),
 		Type:      event.TypeChanged,
 		Timestamp: now.UTC().Truncate(time.Millisecond),
 		Data: event.Data{
-			Watch: w.Name, URL: redact.PublicURL(w.URL), Seq: next.Seq, Format: format,
-			Changes: res2.Changes, Counts: &counts, Truncated: res2.Truncated,
-			Patch: res2.Patch, Document: res2.Document, Previous: res2.Previous,
+			Watch: w.Name, URL: redact.PublicURL(w.URL), Format: format,
+			Changes: res.Changes, Counts: &counts, Truncated: res.Truncated,
+			Patch: res.Patch, Document: res.Document, Previous: res.Previous,
 		},
 	}
-	if dryRun {
-		return &Outcome{Event: ev, Pages: pages}, next, nil
-	}
-	if err := p.commit(ctx, w, next, val.Data, ev, w.Notify); err != nil {
-		return nil, state, err
-	}
-	log.Info("change detected", "event_id", ev.ID, "seq", ev.Data.Seq,
-		"added", counts.Added, "removed", counts.Removed, "changed", counts.Changed)
-	return &Outcome{Event: ev, Health: health, Pages: pages}, next, nil
+	d.snapshot = val.Data
+	return d
 }
 
-// saveIfChanged writes the state when a persisted field that a no-change
-// poll can move (validators, pause, pending change, health) differs from
-// what is stored: an unchanged, healthy watch costs no write.
-func (p *Poller) saveIfChanged(ctx context.Context, w *config.Watch, saved, next store.WatchState, dryRun bool) error {
-	if dryRun {
-		return nil
+// held returns what the store holds of a watch once a recovery is
+// committed, given what it held before the poll.
+func held(stored store.WatchState, r *health) store.WatchState {
+	if r != nil && r.event != nil {
+		return r.state
 	}
-	if saved.ETag == next.ETag && saved.LastModified == next.LastModified &&
+	return stored
+}
+
+// moved reports whether a persisted field that a no-change poll can move
+// (validators, pause, pending change, health) differs from what is
+// stored: an unchanged, healthy watch costs no write.
+func moved(saved, next store.WatchState) bool {
+	return !(saved.ETag == next.ETag && saved.LastModified == next.LastModified &&
 		saved.PausedUntil.Equal(next.PausedUntil) &&
 		saved.PendingSum == next.PendingSum && saved.PendingCount == next.PendingCount &&
-		saved.Failures == next.Failures && saved.Alerted == next.Alerted {
-		return nil
+		saved.Failures == next.Failures && saved.Alerted == next.Alerted)
+}
+
+// apply carries out a poll's decision. It is the one step of a poll that
+// writes (the recovery, the poll's own write, its failure, the poll
+// times; the state in memory; the metrics), so the one that knows about
+// dry runs: a dry run writes nothing, says what it would have done, and
+// returns the change event it would have committed (with no Health: it
+// commits none). err ended the deciding, if set: the recovery decided
+// before it is still committed, then the failure. Events are numbered as
+// they are committed, so a dry run's change event takes the number after
+// the stored state's.
+func (p *Poller) apply(ctx context.Context, w *config.Watch, d *decision, err error, start time.Time, dryRun bool, log *slog.Logger) (*Outcome, error) {
+	var out *Outcome
+	if !dryRun { // a dry run is not a poll the metrics should count
+		defer func() { p.report(w.Name, start, out, err) }()
 	}
-	return p.store.SaveState(ctx, w.Name, next, nil)
+	next, failFrom := d.next, d.failFrom
+	var recoveredEv *event.Event
+	if r := d.recovery; r != nil {
+		r.note.say(ctx, log)
+		if r.event != nil && !dryRun {
+			s, cerr := p.commitHealth(ctx, w, r, log)
+			if cerr != nil {
+				err, failFrom = cerr, s
+			} else {
+				next.Seq, failFrom.Seq, recoveredEv = s.Seq, s.Seq, r.event
+			}
+		}
+	}
+	if err == nil {
+		if ev := d.change; ev != nil {
+			next.Seq++
+			ev.Data.Seq = next.Seq
+		}
+		d.note.say(ctx, log)
+		if dryRun {
+			d.dryNote.say(ctx, log)
+		} else {
+			err = p.write(ctx, w, d, next, log)
+		}
+	}
+	if err != nil {
+		if ctx.Err() != nil {
+			// Cut short by shutdown: not the API's failure.
+			return nil, err
+		}
+		if msg := watchSecrets(w).Replace(err.Error()); msg != err.Error() {
+			err = &pollError{msg: msg, err: err}
+		}
+		f := failed(w, failFrom, err, start)
+		f.note.say(ctx, log)
+		next = f.state
+		if !dryRun {
+			var ev *event.Event
+			if next, ev = p.writeFailure(ctx, w, f, log); ev != nil {
+				out = &Outcome{Health: ev}
+			}
+		}
+	} else {
+		o := d.out
+		o.Event, o.Health = d.change, recoveredEv
+		out = &o
+		next.LastSuccess = start
+		if !dryRun {
+			p.persistTimes(ctx, w.Name, next)
+		}
+	}
+	if !dryRun {
+		p.mu.Lock()
+		p.states[w.Name] = &next
+		p.mu.Unlock()
+	}
+	return out, err
+}
+
+// write stores the poll's own part of its decision: the change event with
+// the state and snapshot, or the state (and snapshot) alone when d says
+// so, and says it is done.
+func (p *Poller) write(ctx context.Context, w *config.Watch, d *decision, next store.WatchState, log *slog.Logger) error {
+	switch {
+	case d.change != nil:
+		if err := p.commit(ctx, w, next, d.snapshot, d.change, w.Notify); err != nil {
+			return err
+		}
+		c := d.change.Data.Counts
+		log.Info("change detected", "event_id", d.change.ID, "seq", d.change.Data.Seq,
+			"added", c.Added, "removed", c.Removed, "changed", c.Changed)
+	case d.save:
+		if err := p.store.SaveState(ctx, w.Name, next, d.snapshot); err != nil {
+			return err
+		}
+	}
+	d.done.say(ctx, log)
+	return nil
+}
+
+// writeFailure stores a failed poll's state, with its watch.failing event
+// when it has one, and returns the state the watch is in and the event
+// committed, if any. It logs its errors rather than return them: the poll
+// failed already.
+func (p *Poller) writeFailure(ctx context.Context, w *config.Watch, f *health, log *slog.Logger) (store.WatchState, *event.Event) {
+	f.alarm.say(ctx, log)
+	if f.event == nil {
+		if err := p.store.SaveState(ctx, w.Name, f.state, nil); err != nil {
+			log.Error("save watch state", "err", err)
+		}
+		return f.state, nil
+	}
+	s, err := p.commitHealth(ctx, w, f, log)
+	if err != nil {
+		log.Error("commit watch.failing event", "err", err)
+		return s, nil
+	}
+	return s, f.event
+}
+
+// commitHealth commits a health event, numbered next after its state's
+// seq, with that state, and returns the state the watch is in: the one
+// committed, or on an error the one before.
+func (p *Poller) commitHealth(ctx context.Context, w *config.Watch, h *health, log *slog.Logger) (store.WatchState, error) {
+	next := h.state
+	next.Seq++
+	h.event.Data.Seq = next.Seq
+	if err := p.commit(ctx, w, next, nil, h.event, h.targets); err != nil {
+		return h.from, err
+	}
+	// "watch.failing event committed", "watch.recovered event committed".
+	log.Info(h.event.Type+" event committed", "event_id", h.event.ID, "seq", next.Seq)
+	return next, nil
 }
 
 // commit stores an event with the watch's state (and snapshot, when not
