@@ -23,6 +23,7 @@ func TestMain(m *testing.M) {
 // receiver is down survives kill -9 and arrives after a restart, with its
 // original webhook-id.
 func TestBinary_KillDashNine(t *testing.T) {
+	t.Parallel()
 	bin := testkit.Binary(t)
 	api := testkit.NewAPI(testkit.ReleasesV1)
 	apiSrv := httptest.NewServer(api)
@@ -102,6 +103,7 @@ func TestBinary_SecondInstance(t *testing.T) {
 
 // TestBinary_SIGHUP reloads the real binary with a signal.
 func TestBinary_SIGHUP(t *testing.T) {
+	t.Parallel()
 	bin := testkit.Binary(t)
 	api := testkit.NewAPI(testkit.ReleasesV1)
 	apiSrv := httptest.NewServer(api)

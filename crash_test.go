@@ -100,6 +100,7 @@ func (rc *crashReceiver) snapshot() []crashHook {
 // requests. After restarts every committed event has arrived at least
 // once, in order per watch, and duplicates carry the same webhook-id.
 func TestBinary_CrashUnderLoad(t *testing.T) {
+	t.Parallel()
 	bin := testkit.Binary(t) // about a minute
 	const watches, changes = 25, 20
 	api := &crashAPI{n: map[string]int{}, last: changes + 1}

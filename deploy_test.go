@@ -13,6 +13,7 @@ import (
 // TestSystemdUnit checks the shipped unit has what the service needs, and
 // that systemd itself accepts it when systemd-analyze is installed.
 func TestSystemdUnit(t *testing.T) {
+	t.Parallel()
 	data, err := os.ReadFile(filepath.Join("deploy", "pollhook.service"))
 	if err != nil {
 		t.Fatal(err)

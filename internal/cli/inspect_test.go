@@ -123,6 +123,7 @@ func checkInspection(t *testing.T, cfg, id string, rc *testkit.Receiver) {
 }
 
 func TestInspect_DirectDB(t *testing.T) {
+	t.Parallel()
 	api := testkit.NewAPI(testkit.ReleasesV1)
 	apiSrv := httptest.NewServer(api)
 	defer apiSrv.Close()
@@ -153,6 +154,7 @@ func TestInspect_DirectDB(t *testing.T) {
 }
 
 func TestInspect_ThroughRunningDaemon(t *testing.T) {
+	t.Parallel()
 	api := testkit.NewAPI(testkit.ReleasesV1)
 	apiSrv := httptest.NewServer(api)
 	defer apiSrv.Close()
@@ -201,6 +203,7 @@ func TestInspect_ThroughRunningDaemon(t *testing.T) {
 }
 
 func TestTargetEnable_AfterGone(t *testing.T) {
+	t.Parallel()
 	api := testkit.NewAPI(testkit.ReleasesV1)
 	apiSrv := httptest.NewServer(api)
 	defer apiSrv.Close()
@@ -230,6 +233,7 @@ func TestTargetEnable_AfterGone(t *testing.T) {
 }
 
 func TestAPI_AuthToken(t *testing.T) {
+	t.Parallel()
 	api := testkit.NewAPI(testkit.ReleasesV1)
 	apiSrv := httptest.NewServer(api)
 	defer apiSrv.Close()

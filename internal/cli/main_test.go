@@ -20,6 +20,7 @@ import (
 // TestRun_EndToEnd runs the real daemon loop against a test API and
 // receiver: baseline, change, signed webhook, clean shutdown.
 func TestRun_EndToEnd(t *testing.T) {
+	t.Parallel()
 	api := testkit.NewAPI(testkit.ReleasesV1)
 	apiSrv := httptest.NewServer(api)
 	defer apiSrv.Close()
@@ -58,6 +59,7 @@ func TestRun_EndToEnd(t *testing.T) {
 }
 
 func TestCheck(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	good := testkit.WriteConfig(t, dir, "https://api.example/v1", "https://hooks.example/h")
 	var out, errOut bytes.Buffer
@@ -87,6 +89,7 @@ func TestCheck(t *testing.T) {
 }
 
 func TestOnce(t *testing.T) {
+	t.Parallel()
 	api := testkit.NewAPI(testkit.ReleasesV1)
 	apiSrv := httptest.NewServer(api)
 	defer apiSrv.Close()
@@ -134,6 +137,7 @@ func TestOnce(t *testing.T) {
 }
 
 func TestParseFlags_PositionalsAnywhere(t *testing.T) {
+	t.Parallel()
 	for _, args := range [][]string{
 		{"releases", "--json", "--config", "f"},
 		{"--json", "releases", "--config", "f"},
@@ -150,6 +154,7 @@ func TestParseFlags_PositionalsAnywhere(t *testing.T) {
 }
 
 func TestRun_ExitCodes(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		args []string
 		want int
@@ -175,6 +180,7 @@ func TestRun_ExitCodes(t *testing.T) {
 }
 
 func TestDemo(t *testing.T) {
+	t.Parallel()
 	if testing.Short() {
 		t.Skip("the demo runs for seconds")
 	}

@@ -26,6 +26,7 @@ func failingAPI(t *testing.T) *httptest.Server {
 // failing watch whose name needs escaping; then a reload removes the
 // failing watch.
 func TestMetrics_ScriptedRun(t *testing.T) {
+	t.Parallel()
 	api := testkit.NewAPI(testkit.ReleasesV1)
 	apiSrv := httptest.NewServer(api)
 	defer apiSrv.Close()

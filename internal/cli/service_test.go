@@ -63,6 +63,7 @@ func postReload(t *testing.T, listen string) (int, map[string]any) {
 // TestReload applies a new configuration to a running daemon: added,
 // removed and changed watches, an invalid file, pending deliveries.
 func TestReload(t *testing.T) {
+	t.Parallel()
 	api := &multiAPI{hits: map[string]int{}, bodies: map[string]string{
 		"/a": `{"a":[{"id":1,"v":"x"}],"b":[{"id":9,"v":"y"},{"id":8,"v":"z"}]}`,
 		"/b": `{"n":1}`,

@@ -159,6 +159,7 @@ func postForm(t *testing.T, target string, form url.Values, headers map[string]s
 }
 
 func TestStatusPage(t *testing.T) {
+	t.Parallel()
 	sc := newStatusScenario(t, scenarioOptions{listen: testkit.FreeAddr(t), retry: "[]", failing: htmlWatch})
 	env := sc.env
 
@@ -301,6 +302,7 @@ func TestStatusPage(t *testing.T) {
 // forms and /metrics need the auth_token; ?token= carries through forms
 // and redirects.
 func TestStatusPage_AuthToken(t *testing.T) {
+	t.Parallel()
 	const token = "page-t0ken+/="
 	_, port, _ := strings.Cut(testkit.FreeAddr(t), ":")
 	sc := newStatusScenario(t, scenarioOptions{listen: "0.0.0.0:" + port, token: token, retry: "[]", failing: htmlWatch})

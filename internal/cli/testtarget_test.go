@@ -12,6 +12,7 @@ import (
 )
 
 func TestTestTarget(t *testing.T) {
+	t.Parallel()
 	var status int
 	var got []map[string]any
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {

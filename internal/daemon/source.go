@@ -22,14 +22,18 @@ type apiSource struct {
 
 var _ api.Source = apiSource{}
 
+// Config is the configuration in force.
 func (s apiSource) Config() *config.Config { return s.d.Config() }
 
+// Poll polls now (POST /api/once).
 func (s apiSource) Poll(ctx context.Context, watches []*config.Watch, dryRun bool) api.OnceResponse {
 	return s.d.Poll(ctx, watches, dryRun)
 }
 
+// Reload reloads the configuration file (POST /-/reload).
 func (s apiSource) Reload() (api.ReloadReport, error) { return s.d.Reload() }
 
+// Ready says why the daemon is not ready (/readyz).
 func (s apiSource) Ready(ctx context.Context) error { return s.d.ready(ctx) }
 
 // pageSource is the daemon as the status page and the metrics see it:
@@ -41,28 +45,36 @@ var (
 	_ metrics.Source = pageSource{}
 )
 
+// Config is the configuration in force.
 func (s pageSource) Config() *config.Config { return s.d.Config() }
 
+// WatchState is the poller's state of a watch.
 func (s pageSource) WatchState(name string) store.WatchState { return s.d.poller.State(name) }
 
+// NextRun is when a watch is polled next.
 func (s pageSource) NextRun(name string) time.Time { return s.d.poller.NextRun(name) }
 
+// History is a watch's newest events, as stored.
 func (s pageSource) History(ctx context.Context, watch string, limit int) ([][]byte, error) {
 	return s.d.db.History(ctx, watch, limit)
 }
 
+// Deliveries are the stored deliveries f matches.
 func (s pageSource) Deliveries(ctx context.Context, f store.Filter) ([]store.Delivery, error) {
 	return s.d.db.Deliveries(ctx, f)
 }
 
+// TargetStates are the stored states of targets (a 410 disabled).
 func (s pageSource) TargetStates(ctx context.Context) (map[string]store.TargetState, error) {
 	return s.d.db.TargetStates(ctx)
 }
 
+// OutboxCounts are the pending and failed deliveries per target.
 func (s pageSource) OutboxCounts(ctx context.Context) (map[string]store.OutboxCount, error) {
 	return s.d.db.OutboxCounts(ctx)
 }
 
+// Redeliver queues deliveries again and wakes the dispatcher.
 func (s pageSource) Redeliver(ctx context.Context, f store.Filter) ([]store.Delivery, error) {
 	return s.d.outbox.Redeliver(ctx, f)
 }
