@@ -7,6 +7,7 @@ import (
 )
 
 func TestCompile(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name    string
 		opts    Options
@@ -73,6 +74,7 @@ func TestCompile(t *testing.T) {
 }
 
 func TestDetect(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name, ct, body string
 		want           Format
@@ -97,6 +99,7 @@ func TestDetect(t *testing.T) {
 }
 
 func TestDiffer_Prepare_errors(t *testing.T) {
+	t.Parallel()
 	deep := strings.Repeat("[", 100000) + strings.Repeat("]", 100000)
 	tests := []struct {
 		name  string
@@ -144,6 +147,7 @@ func TestDiffer_Prepare_errors(t *testing.T) {
 }
 
 func TestDiffer_Prepare(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name     string
 		opts     Options
@@ -199,6 +203,7 @@ func TestDiffer_Prepare(t *testing.T) {
 }
 
 func TestDiffer_Diff(t *testing.T) {
+	t.Parallel()
 	rel := func(id int, tag, name string) string {
 		return `{"id":` + itoa(id) + `,"tag_name":"` + tag + `","name":"` + name + `","prerelease":false}`
 	}

@@ -183,6 +183,7 @@ func (g gen) doc(v any) []byte {
 // TestDiffer_Diff_properties checks the invariants of checkInvariants on
 // random pairs of related documents, for every option set.
 func TestDiffer_Diff_properties(t *testing.T) {
+	t.Parallel()
 	g := gen{rand.New(rand.NewSource(1))}
 	n := 3000
 	if testing.Short() {
@@ -378,6 +379,7 @@ func FuzzDiff(f *testing.F) {
 // TestLCS checks the alignment against a quadratic dynamic program on small
 // inputs, and the fallback past the edit cap on large ones.
 func TestLCS(t *testing.T) {
+	t.Parallel()
 	r := rand.New(rand.NewSource(2))
 	for i := 0; i < 2000; i++ {
 		a := make([]uint64, r.Intn(30))
@@ -429,6 +431,7 @@ func TestLCS(t *testing.T) {
 // TestDiffer_Diff_bigUnkeyed diffs unkeyed arrays too different for the
 // edit cap: the middle is paired by position, and the result still holds.
 func TestDiffer_Diff_bigUnkeyed(t *testing.T) {
+	t.Parallel()
 	var a, b bytes.Buffer
 	a.WriteByte('[')
 	b.WriteByte('[')

@@ -78,6 +78,7 @@ func checkChanges(t *testing.T, d *Differ, old, new Value, r *Result, ws []want)
 }
 
 func TestDiffer_Diff_recorded(t *testing.T) {
+	t.Parallel()
 	releases := readTestdata(t, "github_releases_github-hub_2019-10-03.json")
 	status := readTestdata(t, "statuspage_githubstatus_summary_2022-11-25.json")
 	issues := readTestdata(t, "github_issues_github-api-github-api_closed_page1_2019-10-04.json")

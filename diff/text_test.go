@@ -7,6 +7,7 @@ import (
 )
 
 func TestDiffer_Prepare_text(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name  string
 		opts  Options
@@ -40,6 +41,7 @@ func TestDiffer_Prepare_text(t *testing.T) {
 }
 
 func TestDiffer_Diff_text(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name     string
 		opts     Options
@@ -72,6 +74,7 @@ func TestDiffer_Diff_text(t *testing.T) {
 }
 
 func TestDiffer_Diff_results(t *testing.T) {
+	t.Parallel()
 	const old, new = `{"a":[1,2,3],"n":"x"}`, `{"n":"y", "a":[0,1,2,3,4,5]}`
 	tests := []struct {
 		name                      string
@@ -109,6 +112,7 @@ func TestDiffer_Diff_results(t *testing.T) {
 }
 
 func TestDiffer_Diff_errors(t *testing.T) {
+	t.Parallel()
 	deep := strings.Repeat(`{"a":`, 100000) + "1" + strings.Repeat("}", 100000)
 	d := mustCompile(t, Options{Key: "id"})
 	tests := []struct {
@@ -141,6 +145,7 @@ func TestDiffer_Diff_errors(t *testing.T) {
 // TestDiffer_concurrent shares one Differ between goroutines (run with
 // -race): it holds no mutable state.
 func TestDiffer_concurrent(t *testing.T) {
+	t.Parallel()
 	d := mustCompile(t, Options{Key: "id", Keys: map[string]string{"#.tags": "."}, Ignore: []string{"#.u"},
 		When: "n>0", Include: []string{"patch"}})
 	old, new := []byte(`[{"id":1,"n":1,"tags":["a"]},{"id":2,"n":2}]`), []byte(`[{"id":2,"n":3},{"id":1,"n":1,"tags":["b"]}]`)

@@ -15,6 +15,7 @@ import (
 	"github.com/pollhook/pollhook/config"
 	"github.com/pollhook/pollhook/diff"
 	"github.com/pollhook/pollhook/event"
+	"github.com/pollhook/pollhook/internal/testkit"
 	"github.com/pollhook/pollhook/store"
 )
 
@@ -56,7 +57,7 @@ func fillOutbox(tb testing.TB, db *store.DB, n, watches int, targets ...string) 
 
 func plainTarget(tb testing.TB, url string) *config.Target {
 	tb.Helper()
-	cfg, err := config.Parse("b.toml", []byte(fmt.Sprintf("[[target]]\nname = \"hook\"\nurl = %q\nsecret = %q\n", url, testSecret)),
+	cfg, err := config.Parse("b.toml", []byte(fmt.Sprintf("[[target]]\nname = \"hook\"\nurl = %q\nsecret = %q\n", url, testkit.Secret)),
 		func(string) (string, bool) { return "", false })
 	if err != nil {
 		tb.Fatal(err)

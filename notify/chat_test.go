@@ -6,6 +6,7 @@ import (
 )
 
 func TestChatText_fit(t *testing.T) {
+	t.Parallel()
 	// Lines cost 21, the tail 22 ("…" is three bytes).
 	c := &chatText{}
 	for _, r := range "abcd" {
@@ -38,6 +39,7 @@ func TestChatText_fit(t *testing.T) {
 }
 
 func TestFitNeverSplitsEscapes(t *testing.T) {
+	t.Parallel()
 	// Every line escapes to a run of entities; whatever the budget, the
 	// kept text is whole lines of whole entities.
 	c := &chatText{}

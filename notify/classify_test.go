@@ -91,6 +91,7 @@ func classifyVia(t *testing.T, target *config.Target, r cannedResponse) Verdict 
 }
 
 func TestClassify_perKind(t *testing.T) {
+	t.Parallel()
 	targets := map[string]*config.Target{}
 	for _, tg := range testTargets() {
 		targets[tg.Kind] = tg
@@ -210,6 +211,7 @@ func TestClassify_perKind(t *testing.T) {
 }
 
 func TestClassify_reasonIsCut(t *testing.T) {
+	t.Parallel()
 	body := `{"description":"` + strings.Repeat("ü", 5000) + `"}`
 	v := Classify(&config.Target{Kind: config.KindNtfy}, 400, http.Header{}, []byte(body), testNow)
 	if n := human.Len(v.Reason); n > 300 {

@@ -66,22 +66,9 @@ func (rc *receiver) get(i int) recorded {
 	return rc.requests[i]
 }
 
-func waitFor(t *testing.T, what string, cond func() bool) {
-	t.Helper()
-	deadline := time.Now().Add(10 * time.Second)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("timed out waiting for %s", what)
-		}
-		time.Sleep(2 * time.Millisecond)
-	}
-}
-
-const testSecret = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"
-
 func webhookTarget(t *testing.T, name, url, extra string) *config.Target {
 	t.Helper()
-	src := fmt.Sprintf("[[target]]\nname = %q\nurl = %q\nsecret = %q\n%s", name, url, testSecret, extra)
+	src := fmt.Sprintf("[[target]]\nname = %q\nurl = %q\nsecret = %q\n%s", name, url, testkit.Secret, extra)
 	cfg, err := config.Parse("t.toml", []byte(src), func(string) (string, bool) { return "", false })
 	if err != nil {
 		t.Fatal(err)
@@ -163,12 +150,13 @@ func (h *harness) delivery(ev *event.Event, target string) store.Delivery {
 }
 
 func TestDispatcher_DeliversSignedWebhook(t *testing.T) {
+	t.Parallel()
 	rc := &receiver{}
 	srv := httptest.NewServer(rc)
 	defer srv.Close()
 	h := newHarness(t, webhookTarget(t, "hook", srv.URL+"/hook", `headers = { "X-Env" = "prod" }`))
 	ev := h.commit("releases", "hook")
-	waitFor(t, "delivered", func() bool { return h.delivery(ev, "hook").State == store.StateDelivered })
+	testkit.WaitUntil(t, 10*time.Second, "delivered", func() bool { return h.delivery(ev, "hook").State == store.StateDelivered })
 
 	req := rc.get(0)
 	if got := req.header.Get("webhook-id"); got != ev.ID {
@@ -184,7 +172,7 @@ func TestDispatcher_DeliversSignedWebhook(t *testing.T) {
 		t.Errorf("custom header X-Env = %q", got)
 	}
 	// The official Standard Webhooks library must accept the signature.
-	wh, err := standardwebhooks.NewWebhook(testSecret)
+	wh, err := standardwebhooks.NewWebhook(testkit.Secret)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -201,6 +189,7 @@ func TestDispatcher_DeliversSignedWebhook(t *testing.T) {
 }
 
 func TestDispatcher_RetriesWithSameID(t *testing.T) {
+	t.Parallel()
 	rc := &receiver{respond: func(n int, _ *http.Request) (int, http.Header, string) {
 		if n < 3 {
 			return http.StatusInternalServerError, nil, "busy"
@@ -212,7 +201,7 @@ func TestDispatcher_RetriesWithSameID(t *testing.T) {
 	h := newHarness(t, webhookTarget(t, "hook", srv.URL, ""))
 	ev := h.commit("w", "hook")
 
-	waitFor(t, "first attempt recorded", func() bool { return h.delivery(ev, "hook").Attempts == 1 })
+	testkit.WaitUntil(t, 10*time.Second, "first attempt recorded", func() bool { return h.delivery(ev, "hook").Attempts == 1 })
 	d := h.delivery(ev, "hook")
 	if d.State != store.StatePending || d.LastStatus != 500 {
 		t.Fatalf("after a 500: %+v", d)
@@ -221,12 +210,12 @@ func TestDispatcher_RetriesWithSameID(t *testing.T) {
 		t.Errorf("first retry in %v, want within 5s", wait)
 	}
 	h.clock.Advance(5 * time.Second)
-	waitFor(t, "second attempt", func() bool { return h.delivery(ev, "hook").Attempts == 2 })
+	testkit.WaitUntil(t, 10*time.Second, "second attempt", func() bool { return h.delivery(ev, "hook").Attempts == 2 })
 	if wait := h.delivery(ev, "hook").NextAt.Sub(h.clock.Now()); wait != 5*time.Minute {
 		t.Errorf("second retry in %v, want 5m", wait)
 	}
 	h.clock.Advance(5 * time.Minute)
-	waitFor(t, "delivered", func() bool { return h.delivery(ev, "hook").State == store.StateDelivered })
+	testkit.WaitUntil(t, 10*time.Second, "delivered", func() bool { return h.delivery(ev, "hook").State == store.StateDelivered })
 
 	ids := map[string]bool{}
 	for i := 0; i < rc.count(); i++ {
@@ -242,6 +231,7 @@ func TestDispatcher_RetriesWithSameID(t *testing.T) {
 }
 
 func TestDispatcher_FailureKinds(t *testing.T) {
+	t.Parallel()
 	moved := &receiver{}
 	movedSrv := httptest.NewServer(moved)
 	defer movedSrv.Close()
@@ -271,7 +261,7 @@ func TestDispatcher_FailureKinds(t *testing.T) {
 			defer srv.Close()
 			h := newHarness(t, webhookTarget(t, "hook", srv.URL, `timeout = "1s"`))
 			ev := h.commit("w", "hook")
-			waitFor(t, "attempt", func() bool { return h.delivery(ev, "hook").Attempts == 1 })
+			testkit.WaitUntil(t, 10*time.Second, "attempt", func() bool { return h.delivery(ev, "hook").Attempts == 1 })
 			d := h.delivery(ev, "hook")
 			if d.State != store.StatePending || !strings.Contains(d.LastError, tt.want) {
 				t.Errorf("delivery = %+v, want pending with %q", d, tt.want)
@@ -284,6 +274,7 @@ func TestDispatcher_FailureKinds(t *testing.T) {
 }
 
 func TestDispatcher_DeadLetter(t *testing.T) {
+	t.Parallel()
 	rc := &receiver{respond: func(int, *http.Request) (int, http.Header, string) {
 		return http.StatusInternalServerError, nil, ""
 	}}
@@ -293,15 +284,15 @@ func TestDispatcher_DeadLetter(t *testing.T) {
 	ev := h.commit("w", "hook")
 	next := h.commit("w", "hook")
 	for i, step := range []time.Duration{time.Second, 2 * time.Second} {
-		waitFor(t, "attempt", func() bool { return h.delivery(ev, "hook").Attempts == i+1 })
+		testkit.WaitUntil(t, 10*time.Second, "attempt", func() bool { return h.delivery(ev, "hook").Attempts == i+1 })
 		h.clock.Advance(step)
 	}
-	waitFor(t, "dead letter", func() bool { return h.delivery(ev, "hook").State == store.StateFailed })
+	testkit.WaitUntil(t, 10*time.Second, "dead letter", func() bool { return h.delivery(ev, "hook").State == store.StateFailed })
 	if d := h.delivery(ev, "hook"); d.Attempts != 3 {
 		t.Errorf("attempts = %d, want 3 (first + 2 retries)", d.Attempts)
 	}
 	// The queue moves on to the next event once the first is dead.
-	waitFor(t, "next event tried", func() bool { return h.delivery(next, "hook").Attempts >= 1 })
+	testkit.WaitUntil(t, 10*time.Second, "next event tried", func() bool { return h.delivery(next, "hook").Attempts >= 1 })
 	failed, _ := h.db.Deliveries(context.Background(), store.Filter{State: store.StateFailed})
 	if len(failed) != 1 || failed[0].EventID != ev.ID {
 		t.Errorf("failed deliveries = %+v", failed)
@@ -309,6 +300,7 @@ func TestDispatcher_DeadLetter(t *testing.T) {
 }
 
 func TestDispatcher_RetryAfter(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name  string
 		value func(now time.Time) string
@@ -330,7 +322,7 @@ func TestDispatcher_RetryAfter(t *testing.T) {
 				defer srv.Close()
 				h = newHarness(t, webhookTarget(t, "hook", srv.URL, ""))
 				ev := h.commit("w", "hook")
-				waitFor(t, "attempt", func() bool { return h.delivery(ev, "hook").Attempts == 1 })
+				testkit.WaitUntil(t, 10*time.Second, "attempt", func() bool { return h.delivery(ev, "hook").Attempts == 1 })
 				if wait := h.delivery(ev, "hook").NextAt.Sub(h.clock.Now()); wait != tt.want {
 					t.Errorf("next attempt in %v, want %v", wait, tt.want)
 				}
@@ -340,6 +332,7 @@ func TestDispatcher_RetryAfter(t *testing.T) {
 }
 
 func TestDispatcher_GoneDisablesTarget(t *testing.T) {
+	t.Parallel()
 	gone := true
 	var mu sync.Mutex
 	rc := &receiver{respond: func(int, *http.Request) (int, http.Header, string) {
@@ -354,7 +347,7 @@ func TestDispatcher_GoneDisablesTarget(t *testing.T) {
 	defer srv.Close()
 	h := newHarness(t, webhookTarget(t, "hook", srv.URL, ""))
 	ev := h.commit("w", "hook")
-	waitFor(t, "attempt", func() bool { return h.delivery(ev, "hook").Attempts == 1 })
+	testkit.WaitUntil(t, 10*time.Second, "attempt", func() bool { return h.delivery(ev, "hook").Attempts == 1 })
 	ev2 := h.commit("w", "hook")
 	h.clock.Advance(24 * time.Hour)
 	time.Sleep(50 * time.Millisecond)
@@ -374,12 +367,13 @@ func TestDispatcher_GoneDisablesTarget(t *testing.T) {
 	if err := h.disp.Enable(context.Background(), "hook"); err != nil {
 		t.Fatal(err)
 	}
-	waitFor(t, "both delivered after enable", func() bool {
+	testkit.WaitUntil(t, 10*time.Second, "both delivered after enable", func() bool {
 		return h.delivery(ev, "hook").State == store.StateDelivered && h.delivery(ev2, "hook").State == store.StateDelivered
 	})
 }
 
 func TestDispatcher_OrderPerWatch(t *testing.T) {
+	t.Parallel()
 	var mu sync.Mutex
 	failFirst := true
 	rc := &receiver{respond: func(_ int, r *http.Request) (int, http.Header, string) {
@@ -396,13 +390,13 @@ func TestDispatcher_OrderPerWatch(t *testing.T) {
 	h := newHarness(t, webhookTarget(t, "hook", srv.URL, ""))
 	first := h.commit("w", "hook")
 	second := h.commit("w", "hook")
-	waitFor(t, "first attempt", func() bool { return h.delivery(first, "hook").Attempts == 1 })
+	testkit.WaitUntil(t, 10*time.Second, "first attempt", func() bool { return h.delivery(first, "hook").Attempts == 1 })
 	time.Sleep(50 * time.Millisecond)
 	if d := h.delivery(second, "hook"); d.Attempts != 0 {
 		t.Fatalf("event 2 sent while event 1 waits for its retry: %+v", d)
 	}
 	h.clock.Advance(5 * time.Second)
-	waitFor(t, "both delivered", func() bool { return h.delivery(second, "hook").State == store.StateDelivered })
+	testkit.WaitUntil(t, 10*time.Second, "both delivered", func() bool { return h.delivery(second, "hook").State == store.StateDelivered })
 	var seqs []uint64
 	for i := 0; i < rc.count(); i++ {
 		var ev event.Event
@@ -415,6 +409,7 @@ func TestDispatcher_OrderPerWatch(t *testing.T) {
 }
 
 func TestDispatcher_DeadTargetDelaysNoOther(t *testing.T) {
+	t.Parallel()
 	dead := &receiver{respond: func(int, *http.Request) (int, http.Header, string) {
 		return http.StatusInternalServerError, nil, ""
 	}}
@@ -428,13 +423,14 @@ func TestDispatcher_DeadTargetDelaysNoOther(t *testing.T) {
 	for i := 0; i < 3; i++ {
 		evs = append(evs, h.commit("a", "dead", "live"), h.commit("b", "live"))
 	}
-	waitFor(t, "live target got everything", func() bool { return live.count() == 6 })
+	testkit.WaitUntil(t, 10*time.Second, "live target got everything", func() bool { return live.count() == 6 })
 	if dead.count() != 1 {
 		t.Errorf("dead target got %d requests, want 1 (the rest wait behind its retry)", dead.count())
 	}
 }
 
 func TestDispatcher_SecretRotation(t *testing.T) {
+	t.Parallel()
 	rc := &receiver{}
 	srv := httptest.NewServer(rc)
 	defer srv.Close()
@@ -447,12 +443,12 @@ func TestDispatcher_SecretRotation(t *testing.T) {
 	tg.Secrets = append(tg.Secrets, key)
 	h := newHarness(t, tg)
 	ev := h.commit("w", "hook")
-	waitFor(t, "delivered", func() bool { return h.delivery(ev, "hook").State == store.StateDelivered })
+	testkit.WaitUntil(t, 10*time.Second, "delivered", func() bool { return h.delivery(ev, "hook").State == store.StateDelivered })
 	req := rc.get(0)
 	if n := len(strings.Fields(req.header.Get("webhook-signature"))); n != 2 {
 		t.Fatalf("webhook-signature has %d signatures, want 2", n)
 	}
-	for _, s := range []string{testSecret, newSecret} {
+	for _, s := range []string{testkit.Secret, newSecret} {
 		wh, _ := standardwebhooks.NewWebhook(s)
 		if err := wh.VerifyIgnoringTimestamp(req.body, req.header); err != nil {
 			t.Errorf("secret %s…: %v", s[:10], err)
@@ -461,6 +457,7 @@ func TestDispatcher_SecretRotation(t *testing.T) {
 }
 
 func TestDispatcher_Drain(t *testing.T) {
+	t.Parallel()
 	rc := &receiver{respond: func(n int, _ *http.Request) (int, http.Header, string) {
 		if n == 2 {
 			return http.StatusInternalServerError, nil, ""
@@ -490,8 +487,9 @@ func TestDispatcher_Drain(t *testing.T) {
 }
 
 func TestSign(t *testing.T) {
-	key, _ := config.DecodeSecret(testSecret)
-	wh, _ := standardwebhooks.NewWebhook(testSecret)
+	t.Parallel()
+	key, _ := config.DecodeSecret(testkit.Secret)
+	wh, _ := standardwebhooks.NewWebhook(testkit.Secret)
 	now := time.Unix(1700000000, 0)
 	body := []byte(`{"test":2432232314}`)
 	want, err := wh.Sign("msg_p5jXN8AQM9LWM0D4loKWxJek", now, body)
@@ -504,6 +502,7 @@ func TestSign(t *testing.T) {
 }
 
 func TestDispatcher_DisabledTargetQueues(t *testing.T) {
+	t.Parallel()
 	rc := &receiver{}
 	srv := httptest.NewServer(rc)
 	defer srv.Close()
@@ -521,12 +520,13 @@ func TestDispatcher_DisabledTargetQueues(t *testing.T) {
 	}
 	// Enabling it in the configuration (a reload) sends what queued up.
 	h.disp.SetTargets([]*config.Target{webhookTarget(t, "hook", srv.URL, "")})
-	waitFor(t, "delivered after enabling", func() bool { return h.delivery(ev, "hook").State == store.StateDelivered })
+	testkit.WaitUntil(t, 10*time.Second, "delivered after enabling", func() bool { return h.delivery(ev, "hook").State == store.StateDelivered })
 }
 
 // TestDispatcher_RedactsEchoedSecrets checks that a target's answer that
 // echoes one of its credentials is stored (and shown) without it.
 func TestDispatcher_RedactsEchoedSecrets(t *testing.T) {
+	t.Parallel()
 	rc := &receiver{respond: func(_ int, r *http.Request) (int, http.Header, string) {
 		return http.StatusInternalServerError, nil, "bad auth " + r.Header.Get("Authorization") + " at " + r.URL.Path
 	}}
@@ -535,7 +535,7 @@ func TestDispatcher_RedactsEchoedSecrets(t *testing.T) {
 	hook := webhookTarget(t, "hook", srv.URL+"/hooks/PATHSECRET?token=QUERYSECRET", `headers = { Authorization = "Bearer HEADERSECRET" }`)
 	h := newHarness(t, hook)
 	ev := h.commit("w", "hook")
-	waitFor(t, "attempt", func() bool { return h.delivery(ev, "hook").Attempts == 1 })
+	testkit.WaitUntil(t, 10*time.Second, "attempt", func() bool { return h.delivery(ev, "hook").Attempts == 1 })
 	d, attempts, err := h.db.Delivery(context.Background(), ev.ID, "hook")
 	if err != nil || len(attempts) != 1 {
 		t.Fatal(err)

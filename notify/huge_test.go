@@ -38,6 +38,7 @@ func hugeEvent(n, counted int) *event.Event {
 }
 
 func TestRender_hugeEventIsCutToTheLimit(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name       string
 		n, counted int
@@ -92,6 +93,7 @@ func lastChangeOrTail(text string) string {
 }
 
 func TestRender_truncatedEventFits(t *testing.T) {
+	t.Parallel()
 	// Few listed changes of many counted: nothing is cut, and the tail
 	// says how many more the counts imply.
 	ev := hugeEvent(3, 250)

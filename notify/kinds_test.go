@@ -86,6 +86,7 @@ type goldenRequest struct {
 }
 
 func TestRender_golden(t *testing.T) {
+	t.Parallel()
 	for _, target := range testTargets() {
 		t.Run(target.Kind, func(t *testing.T) {
 			m, err := Render(target, goldenEvent(), testNow, "test")
@@ -147,6 +148,7 @@ func marshalIndent(v any) ([]byte, error) {
 }
 
 func TestRender_routes(t *testing.T) {
+	t.Parallel()
 	ev := goldenEvent()
 	tests := []struct {
 		kind       string
@@ -192,6 +194,7 @@ func TestRender_routes(t *testing.T) {
 }
 
 func TestRender_unknownKind(t *testing.T) {
+	t.Parallel()
 	_, err := Render(&config.Target{Name: "x", Kind: "pager"}, goldenEvent(), testNow, "test")
 	if err == nil || !strings.Contains(err.Error(), `no renderer for kind "pager"`) {
 		t.Fatalf("err = %v", err)
@@ -199,6 +202,7 @@ func TestRender_unknownKind(t *testing.T) {
 }
 
 func TestRender_eventTypes(t *testing.T) {
+	t.Parallel()
 	since := testNow.Add(-90 * time.Minute)
 	events := map[string]*event.Event{
 		"failing": {ID: "msg_1", Type: event.TypeFailing, Timestamp: testNow, Data: event.Data{
@@ -510,6 +514,7 @@ func unescapeMarkdown(s string) string {
 }
 
 func TestInspectors_cover_every_kind(t *testing.T) {
+	t.Parallel()
 	var kinds []string
 	for _, tg := range testTargets() {
 		kinds = append(kinds, tg.Kind)

@@ -7,6 +7,7 @@ import (
 )
 
 func TestRedactURL(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name   string
 		target config.Target

@@ -26,6 +26,7 @@ func parseTemplate(t *testing.T, src string) *template.Template {
 // A template replaces the body only: the kind still decides method, URL and
 // auth headers.
 func TestRender_templateKeepsTheRoute(t *testing.T) {
+	t.Parallel()
 	targets := map[string]*config.Target{}
 	for _, tg := range testTargets() {
 		targets[tg.Kind] = tg
@@ -76,6 +77,7 @@ func TestRender_templateKeepsTheRoute(t *testing.T) {
 }
 
 func TestRender_templateError(t *testing.T) {
+	t.Parallel()
 	tg := *testTargets()[0]
 	tg.Template = parseTemplate(t, `{{.Data.Nope}}`)
 	if _, err := Render(&tg, goldenEvent(), testNow, "test"); err == nil || !strings.Contains(err.Error(), "template") {
@@ -84,6 +86,7 @@ func TestRender_templateError(t *testing.T) {
 }
 
 func TestRender_templateOnFailingEvent(t *testing.T) {
+	t.Parallel()
 	since := testNow.Add(-time.Hour)
 	ev := &event.Event{ID: "msg_x", Type: event.TypeFailing, Timestamp: testNow,
 		Data: event.Data{Watch: "w", Error: "boom", Failures: 2, Since: &since, Format: diff.JSON}}

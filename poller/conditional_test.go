@@ -59,6 +59,7 @@ func (a *validatorAPI) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 }
 
 func TestPoll_ETag(t *testing.T) {
+	t.Parallel()
 	api := &validatorAPI{}
 	srv := httptest.NewServer(api)
 	defer srv.Close()
@@ -135,6 +136,7 @@ func TestPoll_ETag(t *testing.T) {
 }
 
 func TestPoll_LastModified(t *testing.T) {
+	t.Parallel()
 	api := &validatorAPI{}
 	srv := httptest.NewServer(api)
 	defer srv.Close()
@@ -157,6 +159,7 @@ func TestPoll_LastModified(t *testing.T) {
 }
 
 func TestPoll_ValidatorsDroppedOnIdentityChange(t *testing.T) {
+	t.Parallel()
 	api := &validatorAPI{}
 	srv := httptest.NewServer(api)
 	defer srv.Close()
@@ -179,6 +182,7 @@ func TestPoll_ValidatorsDroppedOnIdentityChange(t *testing.T) {
 }
 
 func TestPoll_ConditionalOff(t *testing.T) {
+	t.Parallel()
 	api := &validatorAPI{}
 	srv := httptest.NewServer(api)
 	defer srv.Close()
@@ -201,6 +205,7 @@ func TestPoll_ConditionalOff(t *testing.T) {
 // TestPoll_ConditionalWithConfirm checks that a change waiting for
 // confirmation is fetched whole: a 304 would hide it.
 func TestPoll_ConditionalWithConfirm(t *testing.T) {
+	t.Parallel()
 	api := &validatorAPI{}
 	srv := httptest.NewServer(api)
 	defer srv.Close()
@@ -227,6 +232,7 @@ func TestPoll_ConditionalWithConfirm(t *testing.T) {
 }
 
 func TestPoll_NotModifiedOnFirstPageSkipsOthers(t *testing.T) {
+	t.Parallel()
 	var hits atomic.Int64
 	mux := http.NewServeMux()
 	var srvURL string
@@ -262,6 +268,7 @@ func TestPoll_NotModifiedOnFirstPageSkipsOthers(t *testing.T) {
 // watch: every page is fetched, so an edit on page 2 is seen even though
 // page 1 would have answered 304.
 func TestPoll_PaginatedSeesLaterPages(t *testing.T) {
+	t.Parallel()
 	var page2 atomic.Value
 	page2.Store(`[{"id":2,"name":"b"}]`)
 	mux := http.NewServeMux()

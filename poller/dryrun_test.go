@@ -53,6 +53,7 @@ func (a *dryRunAPI) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 // the watch's state in memory as it was, while still saying what a real
 // poll would have done.
 func TestPoll_DryRunWritesNothing(t *testing.T) {
+	t.Parallel()
 	const (
 		one    = `[{"id":1,"v":"a"}]`
 		edited = `[{"id":1,"v":"b"}]`

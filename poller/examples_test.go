@@ -35,6 +35,7 @@ func loadExample(t *testing.T, name, origin, server string) *config.Config {
 // TestExamples_InReadme checks that the examples parse, and that the
 // project README shows each of them verbatim.
 func TestExamples_InReadme(t *testing.T) {
+	t.Parallel()
 	readme, err := os.ReadFile(filepath.Join("..", "README.md"))
 	if err != nil {
 		t.Fatal(err)
@@ -110,6 +111,7 @@ func (a *githubAPI) edit(f func(rs []map[string]any) []map[string]any) {
 }
 
 func TestExamples_GitHubReleases(t *testing.T) {
+	t.Parallel()
 	data, err := os.ReadFile(filepath.Join("testdata", "github_releases_github-hub_2019-10-03.json"))
 	if err != nil {
 		t.Fatal(err)
@@ -174,6 +176,7 @@ func TestExamples_GitHubReleases(t *testing.T) {
 }
 
 func TestExamples_GitHubGraphQL(t *testing.T) {
+	t.Parallel()
 	answer := `{"data":{"repository":{"releases":{"nodes":[
 		{"id":"RE_1","tagName":"v2.40.0","name":"GitHub CLI 2.40.0","isPrerelease":false,"isDraft":false,"publishedAt":"2023-12-06T17:52:38Z","url":"https://github.com/cli/cli/releases/tag/v2.40.0"}]}}}}`
 	var mu sync.Mutex
@@ -205,6 +208,7 @@ func TestExamples_GitHubGraphQL(t *testing.T) {
 }
 
 func TestExamples_Statuspage(t *testing.T) {
+	t.Parallel()
 	data, err := os.ReadFile(filepath.Join("testdata", "statuspage_githubstatus_summary_2022-11-25.json"))
 	if err != nil {
 		t.Fatal(err)

@@ -29,6 +29,7 @@ func (a *switchAPI) ServeHTTP(w http.ResponseWriter, _ *http.Request) {
 }
 
 func TestPoll_HealthEvents(t *testing.T) {
+	t.Parallel()
 	api := &switchAPI{}
 	api.body.Store(`[{"id":1}]`)
 	srv := httptest.NewServer(api)
@@ -116,6 +117,7 @@ func TestPoll_HealthEvents(t *testing.T) {
 // TestPoll_HealthRestartBeforeAlert checks that failures counted before
 // a restart count after it: one alert, at the third failure overall.
 func TestPoll_HealthRestartBeforeAlert(t *testing.T) {
+	t.Parallel()
 	api := &switchAPI{}
 	api.down.Store(true)
 	srv := httptest.NewServer(api)
@@ -134,6 +136,7 @@ func TestPoll_HealthRestartBeforeAlert(t *testing.T) {
 }
 
 func TestPoll_HealthTargets(t *testing.T) {
+	t.Parallel()
 	const targets = `
 [[target]]
 name = "hook"
@@ -197,6 +200,7 @@ url = "https://ops.example/hook"
 // TestPoll_NoFailureOnShutdown checks that a poll cut short by its
 // context is not counted against the API.
 func TestPoll_NoFailureOnShutdown(t *testing.T) {
+	t.Parallel()
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		<-r.Context().Done()
 	}))

@@ -107,6 +107,7 @@ var paginateStyles = []struct {
 }
 
 func TestPoll_Paginate(t *testing.T) {
+	t.Parallel()
 	for _, ps := range paginateStyles {
 		t.Run(ps.style, func(t *testing.T) {
 			api := &pagedAPI{style: ps.style}
@@ -180,6 +181,7 @@ func TestPoll_Paginate(t *testing.T) {
 }
 
 func TestPoll_PaginateStops(t *testing.T) {
+	t.Parallel()
 	five := []string{`[{"id":1}]`, `[{"id":2}]`, `[{"id":3}]`, `[{"id":4}]`, `[{"id":5}]`}
 	for _, ps := range paginateStyles {
 		t.Run(ps.style+"/max_pages", func(t *testing.T) {
@@ -220,6 +222,7 @@ func TestPoll_PaginateStops(t *testing.T) {
 }
 
 func TestPoll_PaginateCursorEnds(t *testing.T) {
+	t.Parallel()
 	for _, end := range []string{`"next_cursor":""`, `"next_cursor":null`, `"other":1`} {
 		t.Run(end, func(t *testing.T) {
 			srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -245,6 +248,7 @@ func TestPoll_PaginateCursorEnds(t *testing.T) {
 // TestPoll_PaginateRateLimited checks that pagination stops, and the poll
 // fails, when the API's rate limit runs out before the last page.
 func TestPoll_PaginateRateLimited(t *testing.T) {
+	t.Parallel()
 	var srvURL string
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if r.URL.Query().Get("page") == "2" {
@@ -269,6 +273,7 @@ func TestPoll_PaginateRateLimited(t *testing.T) {
 }
 
 func TestParseLinks(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name    string
 		headers []string

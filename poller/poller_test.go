@@ -86,6 +86,7 @@ func newTestPoller(t *testing.T, db *store.DB) (*Poller, *atomic.Int64) {
 }
 
 func TestPoll_BaselineThenChange(t *testing.T) {
+	t.Parallel()
 	api := &fakeAPI{}
 	srv := httptest.NewServer(api)
 	defer srv.Close()
@@ -161,6 +162,7 @@ func TestPoll_BaselineThenChange(t *testing.T) {
 // TestPoll_FailuresKeepSnapshot checks that no bad answer replaces the
 // snapshot, and that the API coming back with the old data is no change.
 func TestPoll_FailuresKeepSnapshot(t *testing.T) {
+	t.Parallel()
 	api := &fakeAPI{}
 	srv := httptest.NewServer(api)
 	defer srv.Close()
@@ -238,6 +240,7 @@ func TestPoll_FailuresKeepSnapshot(t *testing.T) {
 }
 
 func TestPoll_JSONWatchNeverFlipsToText(t *testing.T) {
+	t.Parallel()
 	api := &fakeAPI{}
 	srv := httptest.NewServer(api)
 	defer srv.Close()
@@ -266,6 +269,7 @@ func TestPoll_JSONWatchNeverFlipsToText(t *testing.T) {
 }
 
 func TestPoll_DryRunStoresNothing(t *testing.T) {
+	t.Parallel()
 	api := &fakeAPI{}
 	srv := httptest.NewServer(api)
 	defer srv.Close()
@@ -295,6 +299,7 @@ func TestPoll_DryRunStoresNothing(t *testing.T) {
 }
 
 func TestPoll_Confirm(t *testing.T) {
+	t.Parallel()
 	api := &fakeAPI{}
 	srv := httptest.NewServer(api)
 	defer srv.Close()
@@ -325,6 +330,7 @@ func TestPoll_Confirm(t *testing.T) {
 }
 
 func TestPoll_ShapeChangeTakesNewBaseline(t *testing.T) {
+	t.Parallel()
 	api := &fakeAPI{}
 	srv := httptest.NewServer(api)
 	defer srv.Close()
@@ -344,6 +350,7 @@ func TestPoll_ShapeChangeTakesNewBaseline(t *testing.T) {
 }
 
 func TestPoll_OverlappingIsSkipped(t *testing.T) {
+	t.Parallel()
 	api := &fakeAPI{}
 	srv := httptest.NewServer(api)
 	defer srv.Close()
@@ -375,6 +382,7 @@ func TestPoll_OverlappingIsSkipped(t *testing.T) {
 }
 
 func TestPoll_EventCarriesDiffOptions(t *testing.T) {
+	t.Parallel()
 	api := &fakeAPI{}
 	srv := httptest.NewServer(api)
 	defer srv.Close()

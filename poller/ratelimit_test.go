@@ -17,6 +17,7 @@ import (
 var t0 = time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)
 
 func TestPoll_RateLimits(t *testing.T) {
+	t.Parallel()
 	unix := func(d time.Duration) string { return strconv.FormatInt(t0.Add(d).Unix(), 10) }
 	tests := []struct {
 		name    string
@@ -110,6 +111,7 @@ func TestPoll_RateLimits(t *testing.T) {
 
 // TestPoll_RateLimitAcrossRestart checks the pause is persisted.
 func TestPoll_RateLimitAcrossRestart(t *testing.T) {
+	t.Parallel()
 	api := &fakeAPI{}
 	api.set(func(w http.ResponseWriter, _ *http.Request) {
 		w.Header().Set("Retry-After", "600")
@@ -130,6 +132,7 @@ func TestPoll_RateLimitAcrossRestart(t *testing.T) {
 }
 
 func TestPauseFrom(t *testing.T) {
+	t.Parallel()
 	now := t0
 	h := func(kv ...string) http.Header {
 		out := http.Header{}

@@ -12,6 +12,7 @@ import (
 // origin carries none of the watch's credentials, and no Referer with its
 // query, while a redirect within the API keeps them.
 func TestPoll_RedirectKeepsSecretsHome(t *testing.T) {
+	t.Parallel()
 	var mu sync.Mutex
 	var foreign http.Header
 	other := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {

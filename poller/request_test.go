@@ -51,6 +51,7 @@ func pollAll(t *testing.T, p *Poller, src string) {
 }
 
 func TestPoll_Limits(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name          string
 		maxPerHost    int
@@ -91,6 +92,7 @@ func TestPoll_Limits(t *testing.T) {
 }
 
 func TestPoll_Auth(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name  string
 		url   string // path and query after the server URL
@@ -187,6 +189,7 @@ func TestPoll_Auth(t *testing.T) {
 // TestPoll_CredentialsStayOnOrigin checks that a next page on another
 // host gets no credentials.
 func TestPoll_CredentialsStayOnOrigin(t *testing.T) {
+	t.Parallel()
 	var other *http.Request
 	otherSrv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		other = r.Clone(context.Background())
@@ -215,6 +218,7 @@ func TestPoll_CredentialsStayOnOrigin(t *testing.T) {
 }
 
 func TestPoll_GraphQL(t *testing.T) {
+	t.Parallel()
 	var reqs []map[string]any
 	var mu sync.Mutex
 	answer := `{"data":{"repository":{"releases":{"nodes":[{"id":"R1","name":"v1"}]}}}}`
@@ -278,6 +282,7 @@ query($owner: String!, $name: String!, $n: Int!) {
 // TestPoll_GraphQLCursor follows a GraphQL connection: the cursor goes
 // into the variable named by param.
 func TestPoll_GraphQLCursor(t *testing.T) {
+	t.Parallel()
 	pages := map[string]string{
 		"":   `{"data":{"items":{"nodes":[{"id":1}],"pageInfo":{"endCursor":"c1"}}}}`,
 		"c1": `{"data":{"items":{"nodes":[{"id":2}],"pageInfo":{"endCursor":null}}}}`,
@@ -306,6 +311,7 @@ func TestPoll_GraphQLCursor(t *testing.T) {
 // TestPoll_SlowHostStarvesNoOne checks that watches queued behind a slow
 // host do not hold the poll slots other hosts need.
 func TestPoll_SlowHostStarvesNoOne(t *testing.T) {
+	t.Parallel()
 	release := make(chan struct{})
 	slow := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		select {

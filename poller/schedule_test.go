@@ -14,6 +14,7 @@ import (
 )
 
 func TestPoller_nextRun(t *testing.T) {
+	t.Parallel()
 	noon := time.Date(2026, 3, 2, 12, 0, 0, 0, time.UTC)
 	midnight := time.Date(2026, 3, 2, 0, 0, 0, 0, time.UTC)
 	tests := []struct {
@@ -55,6 +56,7 @@ func TestPoller_nextRun(t *testing.T) {
 // fake clock: the gaps between polls double up to 1h, and the first
 // success brings back the schedule.
 func TestPoller_loopBackoff(t *testing.T) {
+	t.Parallel()
 	var mu sync.Mutex
 	var hits []time.Time
 	failing := true
@@ -120,6 +122,7 @@ func TestPoller_loopBackoff(t *testing.T) {
 }
 
 func TestJitter(t *testing.T) {
+	t.Parallel()
 	const limit = 30 * time.Second
 	lo, hi := limit, time.Duration(0)
 	for range 5000 {
@@ -140,6 +143,7 @@ func TestJitter(t *testing.T) {
 // TestPoller_loopJitter checks that watches on one schedule are spread
 // over the jitter window.
 func TestPoller_loopJitter(t *testing.T) {
+	t.Parallel()
 	clock := testkit.NewFakeClock(t0)
 	p := pollerWith(t, openStore(t), func(o *Options) { o.Clock = clock })
 	cfg := parseConfig(t, `

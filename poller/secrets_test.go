@@ -21,6 +21,7 @@ import (
 // and checks that none of them appears in an error, the stored state, a
 // log line, or an event.
 func TestPoll_NoSecretsLeak(t *testing.T) {
+	t.Parallel()
 	const (
 		bearer  = "ghp_BearerTokenValue1234"
 		basicPW = "Basic-Pa55word-Value"
@@ -120,6 +121,7 @@ func TestPoll_NoSecretsLeak(t *testing.T) {
 
 // TestPoll_EventURLRedacted checks the data.url of events.
 func TestPoll_EventURLRedacted(t *testing.T) {
+	t.Parallel()
 	body := `[1]`
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
 		_, _ = w.Write([]byte(body))
@@ -144,6 +146,7 @@ func TestPoll_EventURLRedacted(t *testing.T) {
 }
 
 func TestSafeURL(t *testing.T) {
+	t.Parallel()
 	got := redact.URL("https://u:p@api.example/v1/x?token=abc&page=2#frag")
 	if got != "https://api.example/v1/x?page=REDACTED&token=REDACTED" {
 		t.Errorf("safeURL = %q", got)

@@ -61,6 +61,7 @@ func clientCert(t *testing.T) (*x509.Certificate, string, string) {
 }
 
 func TestPoll_TLS(t *testing.T) {
+	t.Parallel()
 	ok := http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) { _, _ = w.Write([]byte(`{}`)) })
 	quiet := log.New(io.Discard, "", 0) // the refused handshakes are the point
 	srv := httptest.NewUnstartedServer(ok)
@@ -117,6 +118,7 @@ func TestPoll_TLS(t *testing.T) {
 }
 
 func TestPoller_clientFor(t *testing.T) {
+	t.Parallel()
 	tlsSrv := httptest.NewTLSServer(http.NotFoundHandler())
 	tlsSrv.Close()
 	ca := writePEM(t, "ca.pem", "CERTIFICATE", tlsSrv.Certificate().Raw)
@@ -156,6 +158,7 @@ ca_file = "`+ca+`"
 // the same path changes the watch's fingerprint, so a reload restarts it
 // with a client built from the new file.
 func TestTLS_RenewedFileIsANewSetting(t *testing.T) {
+	t.Parallel()
 	certA, _, _ := clientCert(t)
 	certB, _, _ := clientCert(t)
 	path := filepath.Join(t.TempDir(), "ca.pem")
