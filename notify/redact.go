@@ -16,9 +16,8 @@ import (
 // Mattermost hooks) and credential query parameters (key, token, sig, ...).
 func RedactURL(t *config.Target, u string) string {
 	s := targetSecrets(t)
-	s.AddURL(u)
 	addHookSecrets(s, t.Kind, u)
-	return s.Replace(u)
+	return s.Replace(redact.MaskURL(u))
 }
 
 // Redact replaces t's secrets in text: a target's error message or

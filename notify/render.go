@@ -138,7 +138,7 @@ func Classify(t *config.Target, status int, h http.Header, body []byte, now time
 		v.Disable = true
 	}
 	if status == http.StatusTooManyRequests || status == http.StatusServiceUnavailable {
-		v.RetryAfter, _ = httpclient.RetryAfter(h.Get("Retry-After"), now, MaxRetryAfter)
+		v.RetryAfter, _, _ = httpclient.RetryAfter(h.Get("Retry-After"), now, MaxRetryAfter)
 	}
 	// The tool's own words: its error description, retry_after hints, the
 	// answers that mean the target is gone, and Reason (see classify.go).

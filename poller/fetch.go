@@ -230,7 +230,9 @@ type pause struct {
 func pauseFrom(status int, h http.Header, now time.Time) pause {
 	var p pause
 	if status == http.StatusTooManyRequests || status == http.StatusServiceUnavailable || status == http.StatusForbidden {
-		if d, capped := httpclient.RetryAfter(h.Get("Retry-After"), now, maxPause); d > 0 {
+		// A valid Retry-After decides, even one asking for no wait: the
+		// rate-limit headers are read only without one.
+		if d, capped, ok := httpclient.RetryAfter(h.Get("Retry-After"), now, maxPause); ok {
 			p = pause{until: now.Add(d), retryAfter: true, capped: capped}
 		}
 	}

@@ -155,6 +155,9 @@ func TestPauseFrom(t *testing.T) {
 		{"Remaining 0 without Reset", 200, h("X-RateLimit-Remaining", "0"), 0},
 		{"Reset in the past", 200, h("X-RateLimit-Remaining", "0", "X-RateLimit-Reset", strconv.FormatInt(now.Add(-time.Minute).Unix(), 10)), 0},
 		{"Retry-After wins over rate limit headers", 429, h("Retry-After", "10", "X-RateLimit-Remaining", "0", "X-RateLimit-Reset", "100"), 10 * time.Second},
+		{"Retry-After 0 wins over rate limit headers", 429, h("Retry-After", "0", "X-RateLimit-Remaining", "0", "X-RateLimit-Reset", "100"), 0},
+		{"past Retry-After wins over rate limit headers", 503, h("Retry-After", now.Add(-time.Minute).Format(http.TimeFormat), "X-RateLimit-Remaining", "0", "X-RateLimit-Reset", "100"), 0},
+		{"garbage Retry-After leaves the rate limit", 429, h("Retry-After", "soon", "X-RateLimit-Remaining", "0", "X-RateLimit-Reset", "100"), 100 * time.Second},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -152,3 +152,20 @@ func TestSafeURL(t *testing.T) {
 		t.Errorf("safeURL = %q", got)
 	}
 }
+
+// TestPoll_ShortCredentialsDoNotGarbleErrors: a credential too short to be
+// worth hiding everywhere (page_token = "0", sig=abc) must not turn every
+// "0" of an error into REDACTED.
+func TestPoll_ShortCredentialsDoNotGarbleErrors(t *testing.T) {
+	t.Parallel()
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+		http.Error(w, "upstream timeout after 30s", http.StatusInternalServerError)
+	}))
+	defer srv.Close()
+	cfg := parseConfig(t, watchTables(1, srv.URL+"/x?sig=abc", `query = { page_token = "0" }`), nil)
+	p := pollerWith(t, openStore(t), nil)
+	_, err := p.Poll(context.Background(), cfg.Watches[0], false)
+	if err == nil || err.Error() != "HTTP 500: upstream timeout after 30s" {
+		t.Errorf("poll error %q, want the API's words unchanged", err)
+	}
+}

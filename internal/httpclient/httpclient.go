@@ -45,30 +45,34 @@ func New(o Options) *http.Client {
 }
 
 // RetryAfter reads a Retry-After header value, delay-seconds or an
-// HTTP-date, seen from now. It returns the wait, at most limit, and
-// whether the server asked for more than limit. The wait is 0 when the
-// value is absent, unreadable, zero or in the past.
-func RetryAfter(v string, now time.Time, limit time.Duration) (wait time.Duration, capped bool) {
+// HTTP-date, seen from now. It returns the wait, at most limit, whether
+// the server asked for more than limit, and whether the value was one at
+// all (ok). "0" or a date in the past is a valid
+// value that asks for no wait (0, false, true); an absent or unreadable
+// one is not (ok false).
+func RetryAfter(v string, now time.Time, limit time.Duration) (wait time.Duration, capped, ok bool) {
 	v = strings.TrimSpace(v)
 	if v == "" {
-		return 0, false
+		return 0, false, false
 	}
 	if secs, err := strconv.ParseInt(v, 10, 64); err == nil {
-		if secs <= 0 {
-			return 0, false
+		if secs < 0 {
+			return 0, false, false
 		}
 		if secs > int64(limit/time.Second) {
-			return limit, true
+			return limit, true, true
 		}
 		wait = time.Duration(secs) * time.Second
 	} else if at, err := http.ParseTime(v); err == nil {
 		wait = at.Sub(now)
+	} else {
+		return 0, false, false
 	}
-	if wait <= 0 {
-		return 0, false
+	switch {
+	case wait <= 0:
+		return 0, false, true
+	case wait > limit:
+		return limit, true, true
 	}
-	if wait > limit {
-		return limit, true
-	}
-	return wait, false
+	return wait, false, true
 }

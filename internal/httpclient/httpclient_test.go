@@ -11,29 +11,29 @@ func TestRetryAfter(t *testing.T) {
 	now := time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)
 	const limit = 24 * time.Hour
 	tests := []struct {
-		name   string
-		v      string
-		want   time.Duration
-		capped bool
+		name       string
+		v          string
+		want       time.Duration
+		capped, ok bool
 	}{
-		{"absent", "", 0, false},
-		{"seconds", "120", 2 * time.Minute, false},
-		{"spaces", " 7 ", 7 * time.Second, false},
-		{"zero", "0", 0, false},
-		{"negative", "-5", 0, false},
-		{"garbage", "soon", 0, false},
-		{"date", now.Add(90 * time.Second).Format(http.TimeFormat), 90 * time.Second, false},
-		{"date in the past", now.Add(-time.Hour).Format(http.TimeFormat), 0, false},
-		{"seconds over the limit", "999999999", limit, true},
-		{"huge seconds", "99999999999999999", limit, true},
-		{"date over the limit", now.Add(48 * time.Hour).Format(http.TimeFormat), limit, true},
-		{"exactly the limit", "86400", limit, false},
+		{"absent", "", 0, false, false},
+		{"seconds", "120", 2 * time.Minute, false, true},
+		{"spaces", " 7 ", 7 * time.Second, false, true},
+		{"zero", "0", 0, false, true},
+		{"negative", "-5", 0, false, false},
+		{"garbage", "soon", 0, false, false},
+		{"date", now.Add(90 * time.Second).Format(http.TimeFormat), 90 * time.Second, false, true},
+		{"date in the past", now.Add(-time.Hour).Format(http.TimeFormat), 0, false, true},
+		{"seconds over the limit", "999999999", limit, true, true},
+		{"huge seconds", "99999999999999999", limit, true, true},
+		{"date over the limit", now.Add(48 * time.Hour).Format(http.TimeFormat), limit, true, true},
+		{"exactly the limit", "86400", limit, false, true},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			got, capped := RetryAfter(tt.v, now, limit)
-			if got != tt.want || capped != tt.capped {
-				t.Errorf("RetryAfter(%q) = %v, %v; want %v, %v", tt.v, got, capped, tt.want, tt.capped)
+			got, capped, ok := RetryAfter(tt.v, now, limit)
+			if got != tt.want || capped != tt.capped || ok != tt.ok {
+				t.Errorf("RetryAfter(%q) = %v, %v, %v; want %v, %v, %v", tt.v, got, capped, ok, tt.want, tt.capped, tt.ok)
 			}
 		})
 	}

@@ -40,16 +40,10 @@ type Secrets struct {
 
 // Add records a credential, as written and path- or query-escaped (the
 // forms it takes in a URL). Values shorter than four characters are
-// ignored.
+// ignored: replacing them everywhere would garble any text while
+// protecting nothing (MaskURL hides them in a URL).
 func (s *Secrets) Add(v string) {
-	if len(v) >= minLen {
-		s.add(v)
-	}
-}
-
-// add records v whatever its length.
-func (s *Secrets) add(v string) {
-	if v == "" || v == Mask {
+	if len(v) < minLen || v == Mask {
 		return
 	}
 	s.list = append(s.list, v, url.PathEscape(v), url.QueryEscape(v))
@@ -67,21 +61,19 @@ func (s *Secrets) AddHeader(v string) {
 }
 
 // AddURL records the credentials a URL carries: its password, and the
-// values of query parameters named like secrets (IsSecretName). These are
-// credentials whatever their length, so the four-character minimum of Add
-// does not apply.
+// values of query parameters named like secrets (IsSecretName).
 func (s *Secrets) AddURL(raw string) {
 	u, err := url.Parse(raw)
 	if err != nil {
 		return
 	}
 	if p, ok := u.User.Password(); ok {
-		s.add(p)
+		s.Add(p)
 	}
 	for k, vs := range u.Query() {
 		if IsSecretName(k) {
 			for _, v := range vs {
-				s.add(v)
+				s.Add(v)
 			}
 		}
 	}
@@ -118,6 +110,31 @@ func URL(raw string) string {
 		u.RawQuery = q.Encode()
 	}
 	u.Fragment, u.RawFragment = "", ""
+	return u.String()
+}
+
+// MaskURL renders a URL for people with its credentials replaced by Mask
+// whatever their length: the password (the user stays) and the values of
+// query parameters named like secrets. The rest of the URL is kept as it
+// is written. An unparsable URL is returned as it is.
+func MaskURL(raw string) string {
+	u, err := url.Parse(raw)
+	if err != nil {
+		return raw
+	}
+	if _, ok := u.User.Password(); ok {
+		u.User = url.UserPassword(u.User.Username(), Mask)
+	}
+	if u.RawQuery != "" {
+		params := strings.Split(u.RawQuery, "&")
+		for i, p := range params {
+			k, _, _ := strings.Cut(p, "=")
+			if name, err := url.QueryUnescape(k); err == nil && IsSecretName(name) {
+				params[i] = k + "=" + Mask
+			}
+		}
+		u.RawQuery = strings.Join(params, "&")
+	}
 	return u.String()
 }
 

@@ -9,7 +9,7 @@ func TestSecrets_Replace(t *testing.T) {
 	s.AddHeader("Bearer ghp_long")
 	s.AddURL("https://bob:pa55w0rd@api.example/v1?api_key=K3Y-123&page=2")
 	s.Add("ghp_longer_than_ghp_long")
-	s.AddURL("https://chat.example/v1?key=K1")
+	s.AddURL("https://chat.example/v1?key=K1&token=500")
 	tests := []struct{ in, want string }{
 		{"abc is fine", "abc is fine"},
 		{"saw tok/en 1, tok%2Fen%201 and tok%2Fen+1", "saw REDACTED, REDACTED and REDACTED"},
@@ -17,7 +17,7 @@ func TestSecrets_Replace(t *testing.T) {
 		{"token ghp_long", "token REDACTED"},
 		{"ghp_longer_than_ghp_long", "REDACTED"},
 		{"pa55w0rd K3Y-123 page=2", "REDACTED REDACTED page=2"},
-		{"?key=K1", "?key=REDACTED"},
+		{"HTTP 500: K1 is no secret worth garbling the text", "HTTP 500: K1 is no secret worth garbling the text"},
 	}
 	for _, tt := range tests {
 		if got := s.Replace(tt.in); got != tt.want {
@@ -39,6 +39,21 @@ func TestURL(t *testing.T) {
 	for in, want := range tests {
 		if got := URL(in); got != want {
 			t.Errorf("URL(%q) = %q, want %q", in, got, want)
+		}
+	}
+}
+
+func TestMaskURL(t *testing.T) {
+	tests := map[string]string{
+		"https://chat.example/v1/spaces/S/messages?key=K1&token=T%3D1": "https://chat.example/v1/spaces/S/messages?key=REDACTED&token=REDACTED",
+		"https://user:pa@example.com/hook":                             "https://user:REDACTED@example.com/hook",
+		"https://discord.example/api/webhooks/42/x?wait=true&b=%20c":   "https://discord.example/api/webhooks/42/x?wait=true&b=%20c",
+		"https://h.example/a?z=1&api_key=k&a=2":                        "https://h.example/a?z=1&api_key=REDACTED&a=2",
+		"https://ntfy.sh":                                              "https://ntfy.sh",
+	}
+	for in, want := range tests {
+		if got := MaskURL(in); got != want {
+			t.Errorf("MaskURL(%q) = %q, want %q", in, got, want)
 		}
 	}
 }
