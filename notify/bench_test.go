@@ -2,10 +2,10 @@ package notify
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"net/http"
 	"net/http/httptest"
+	"os"
 	"path/filepath"
 	"runtime"
 	"sync/atomic"
@@ -13,47 +13,9 @@ import (
 	"time"
 
 	"github.com/pollhook/pollhook/config"
-	"github.com/pollhook/pollhook/diff"
-	"github.com/pollhook/pollhook/event"
 	"github.com/pollhook/pollhook/internal/testkit"
 	"github.com/pollhook/pollhook/store"
 )
-
-// fillOutbox commits n change events spread over watches, each queued for
-// the targets, with fsync off to make setup fast.
-func fillOutbox(tb testing.TB, db *store.DB, n, watches int, targets ...string) {
-	tb.Helper()
-	now := time.Now()
-	seq := make([]uint64, watches)
-	var batch []store.Commit
-	flush := func() {
-		if err := db.CommitEvents(context.Background(), batch...); err != nil {
-			tb.Fatal(err)
-		}
-		batch = batch[:0]
-	}
-	for i := 0; i < n; i++ {
-		w := i % watches
-		seq[w]++
-		name := fmt.Sprintf("watch-%03d", w)
-		ev := &event.Event{ID: event.NewID(now), Type: event.TypeChanged, Timestamp: now.UTC(),
-			Data: event.Data{Watch: name, URL: "https://api.example/" + name, Seq: seq[w], Format: diff.JSON,
-				Changes: []diff.Change{{Op: diff.Changed, Path: "#(id==1).price", Key: "1",
-					Old: json.RawMessage(`100`), New: json.RawMessage(fmt.Sprint(100 + i))}},
-				Counts: &diff.Counts{Changed: 1}}}
-		payload, err := json.Marshal(ev)
-		if err != nil {
-			tb.Fatal(err)
-		}
-		batch = append(batch, store.Commit{Watch: name,
-			State: store.WatchState{Baseline: true, Seq: seq[w]}, EventID: ev.ID, Payload: payload,
-			Time: now, Targets: targets})
-		if len(batch) == 1000 {
-			flush()
-		}
-	}
-	flush()
-}
 
 func plainTarget(tb testing.TB, url string) *config.Target {
 	tb.Helper()
@@ -81,11 +43,12 @@ func BenchmarkDispatchThroughput(b *testing.B) {
 			var elapsed time.Duration
 			for i := 0; i < b.N; i++ {
 				b.StopTimer()
-				db, err := store.Open(filepath.Join(b.TempDir(), "bench.db"), store.Options{})
+				path := filepath.Join(b.TempDir(), "bench.db")
+				testkit.FillOutbox(b, path, events, watches, "hook")
+				db, err := store.Open(path, store.Options{})
 				if err != nil {
 					b.Fatal(err)
 				}
-				fillOutbox(b, db, events, watches, "hook")
 				d := NewDispatcher(DispatcherOptions{Outbox: db, Targets: []*config.Target{plainTarget(b, srv.URL)}})
 				ctx, cancel := context.WithCancel(context.Background())
 				done := make(chan error, 1)
@@ -122,13 +85,14 @@ func pendingHeap(tb testing.TB, n int) uint64 {
 		w.WriteHeader(http.StatusInternalServerError)
 	}))
 	defer srv.Close()
-	db, err := store.Open(filepath.Join(tb.TempDir(), "bench.db"), store.Options{})
+	const watches = 100
+	path := filepath.Join(tb.TempDir(), "bench.db")
+	testkit.FillOutbox(tb, path, n, watches, "hook")
+	db, err := store.Open(path, store.Options{})
 	if err != nil {
 		tb.Fatal(err)
 	}
 	defer db.Close()
-	const watches = 100
-	fillOutbox(tb, db, n, watches, "hook")
 	d := NewDispatcher(DispatcherOptions{Outbox: db, Targets: []*config.Target{plainTarget(tb, srv.URL)}})
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
@@ -169,8 +133,7 @@ func BenchmarkPendingHeap(b *testing.B) {
 
 // TestDispatcher_PendingHeapBound keeps the benchmark's promise in the
 // test suite: 100,000 pending deliveries stay under 50 MiB of heap. It runs
-// beside the package's other tests (filling the outbox takes most of the
-// package's time under -race); what they hold at the moment of the
+// beside the package's other tests; what they hold at the moment of the
 // measurement is a few MiB, well inside the margin.
 func TestDispatcher_PendingHeapBound(t *testing.T) {
 	t.Parallel()
@@ -182,4 +145,10 @@ func TestDispatcher_PendingHeapBound(t *testing.T) {
 	if heap >= 50 {
 		t.Errorf("heap %.1f MiB with 100,000 pending deliveries, want < 50 MiB", heap)
 	}
+}
+
+func TestMain(m *testing.M) {
+	code := m.Run()
+	testkit.RemoveBinary() // filloutbox
+	os.Exit(code)
 }
