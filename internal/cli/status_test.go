@@ -212,28 +212,16 @@ func TestStatusPage(t *testing.T) {
 		}
 	})
 
-	t.Run("diff", func(t *testing.T) {
+	// The markup is the web package's to test (with a fake source): here,
+	// that the daemon's change and its dead letter reach the page.
+	t.Run("the change and its dead letter", func(t *testing.T) {
 		for _, want := range []string{
-			`<li class="diff-line diff-add"><span class="sign" aria-hidden="true">&#43;</span><span class="text">3 &#34;c&#34;</span></li>`,
-			`<li class="diff-line diff-del"><span class="sign" aria-hidden="true">-</span><span class="text">2 &#34;b&#34;</span></li>`,
-			`<li class="diff-line diff-chg"><span class="sign" aria-hidden="true">~</span><span class="text">1 name: &#34;a&#34; → &#34;a2&#34;</span></li>`,
-			`releases changed: 1 added, 1 removed, 1 changed`,
 			`id="` + sc.eventID + `"`,
+			`releases changed: 1 added, 1 removed, 1 changed`,
+			`3 &#34;c&#34;`, `2 &#34;b&#34;`, `1 name: &#34;a&#34; → &#34;a2&#34;`,
 			`pill-failed`,
-		} {
-			if !strings.Contains(page, want) {
-				t.Errorf("the page lacks %s", want)
-			}
-		}
-	})
-
-	t.Run("failed deliveries", func(t *testing.T) {
-		for _, want := range []string{
-			`<tr class="failed-row" data-event="` + sc.eventID + `">`,
-			`<form method="post" action="/ui/redeliver">`,
-			`<input type="hidden" name="event_id" value="` + sc.eventID + `">`,
-			`<input type="hidden" name="target" value="hook">`,
-			`<input type="hidden" name="state" value="failed">`,
+			`data-event="` + sc.eventID + `"`,
+			`name="event_id" value="` + sc.eventID + `"`,
 			`Redeliver all failed to hook`,
 			`<b>1</b> failed`,
 		} {
