@@ -8,6 +8,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/pollhook/pollhook/internal/human"
 )
 
 // Error is one problem in a configuration file, with the place it was found.
@@ -433,10 +435,7 @@ func validVarName(s string) bool {
 
 // redactRef keeps a value out of an error message: only its shape matters.
 func redactRef(s string) string {
-	if len(s) > 24 {
-		return s[:24] + "…"
-	}
-	return s
+	return human.CutRunes(s, 25)
 }
 
 // ParseDuration is time.ParseDuration plus a "d" unit for days ("30d").

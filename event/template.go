@@ -23,8 +23,7 @@ import (
 //	                     as a list of strings ("+ v1.3.0 \"Big release\"")
 //	title EVENT          the one-line summary ("releases changed: 1 added")
 //	truncate N S         S cut to at most N characters, ending in "…" when
-//	                     cut; never splits a character (characters as chat
-//	                     tools count them: an emoji may count two)
+//	                     cut; never splits a character
 //	escape_html S        S with & < > " ' as HTML entities (Telegram HTML,
 //	                     Matrix formatted_body, Google Chat cards)
 //	escape_markdown S    S with Markdown punctuation backslash-escaped
@@ -44,7 +43,7 @@ func Funcs() template.FuncMap {
 		"join":            strings.Join,
 		"lines":           (*Event).Lines,
 		"title":           (*Event).Title,
-		"truncate":        func(n int, s string) string { return human.Cut(s, n) },
+		"truncate":        func(n int, s string) string { return human.CutRunes(s, n) },
 		"escape_html":     html.EscapeString,
 		"escape_markdown": EscapeMarkdown,
 		"upper":           strings.ToUpper,

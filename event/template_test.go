@@ -16,7 +16,7 @@ func mustParse(t *testing.T, src string) *template.Template {
 	return tmpl
 }
 
-func TestTemplateFuncs(t *testing.T) {
+func TestFuncs(t *testing.T) {
 	ev := Sample("releases", "https://api.example.com/repos/acme/app/releases", time.Now())
 	ev.Type = TypeChanged
 	ev.Data.Error = ""

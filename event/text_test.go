@@ -160,7 +160,7 @@ func TestSample(t *testing.T) {
 	now := time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)
 	ev := Sample("releases", "https://api.example.com/releases", now)
 	if ev.Type != TypeTest || ev.ID == "" || !ev.Timestamp.Equal(now) {
-		t.Fatalf("SampleEvent: type %q id %q time %v", ev.Type, ev.ID, ev.Timestamp)
+		t.Fatalf("Sample: type %q id %q time %v", ev.Type, ev.ID, ev.Timestamp)
 	}
 	want := []string{
 		"This is a test message from pollhook: if you can read it, this target works.",

@@ -46,8 +46,13 @@ func (e *FetchError) Unwrap() error { return e.Err }
 // ErrTooLarge means a response exceeded the watch's max_body.
 var ErrTooLarge = errors.New("response larger than max_body")
 
-// maxErrorBody is how much of a failed response's body goes into the error.
-const maxErrorBody = 256
+// maxErrorBody is how much of a failed response's body is read for the
+// error, and maxSnippet how much of it the error shows: 200 characters of
+// the API's words and a "…".
+const (
+	maxErrorBody = 256
+	maxSnippet   = 201
+)
 
 // maxPause caps how long an API can make pollhook wait.
 const maxPause = 24 * time.Hour
@@ -101,7 +106,7 @@ func (p *Poller) fetch(ctx context.Context, w *config.Watch, rq request) (*respo
 		_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, 64<<10)) // let the connection be reused
 		msg := fmt.Sprintf("HTTP %d", resp.StatusCode)
 		if s := strings.TrimSpace(string(bytes.ToValidUTF8(snippet, nil))); s != "" {
-			msg += ": " + human.OneLine(s, 200)
+			msg += ": " + human.OneLine(s, maxSnippet)
 		}
 		return nil, &FetchError{Status: resp.StatusCode, Err: errors.New(msg), pause: pause}
 	}

@@ -205,7 +205,7 @@ func graphQLError(body []byte) error {
 	if msg == "" {
 		msg = list[0].Raw
 	}
-	msg = "graphql error: " + human.OneLine(msg, 200)
+	msg = "graphql error: " + human.OneLine(msg, maxSnippet)
 	if len(list) > 1 {
 		msg += fmt.Sprintf(" (and %d more)", len(list)-1)
 	}

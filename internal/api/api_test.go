@@ -83,7 +83,7 @@ func (f *fakeSource) Poll(_ context.Context, watches []*config.Watch, dryRun boo
 	return OnceResponse{Events: []json.RawMessage{json.RawMessage(`{"id":"msg_2"}`)}, Failed: []string{"b"}, Errors: []string{`watch "b": HTTP 500`}}
 }
 
-func (f *fakeSource) Reload() (ReloadReport, error) {
+func (f *fakeSource) Reload(context.Context) (ReloadReport, error) {
 	f.record("reload")
 	return ReloadReport{Added: []string{"c"}, Removed: []string{}, Changed: []string{}}, f.reloadErr
 }

@@ -24,16 +24,21 @@ type Source interface {
 	// Config is the configuration in force (a reload may change it): the
 	// auth_token, listen, and the watches once may poll.
 	Config() *config.Config
+	// Deliveries lists deliveries as people see them (GET /api/deliveries).
 	Deliveries(ctx context.Context, f store.Filter) ([]store.Delivery, error)
+	// Delivery is an event's deliveries with their attempts.
 	Delivery(ctx context.Context, eventID string) ([]inspect.Detail, error)
+	// Redeliver queues deliveries again.
 	Redeliver(ctx context.Context, f store.Filter) ([]store.Delivery, error)
+	// History is a watch's events, newest first.
 	History(ctx context.Context, watch string, limit int) ([]json.RawMessage, error)
+	// EnableTarget resumes a target a 410 disabled.
 	EnableTarget(ctx context.Context, name string) error
 	// Poll polls the watches now, as `pollhook once` does.
 	Poll(ctx context.Context, watches []*config.Watch, dryRun bool) OnceResponse
 	// Reload reads the configuration file again; an invalid one is a
 	// config.Errors and changes nothing.
-	Reload() (ReloadReport, error)
+	Reload(ctx context.Context) (ReloadReport, error)
 	// Ready reports why the daemon is not ready, or nil.
 	Ready(ctx context.Context) error
 }
@@ -64,8 +69,9 @@ func NewHandler(src Source, version string, pages map[string]http.Handler) http.
 }
 
 // Listen opens the local API's listener on addr.
-func Listen(addr string) (net.Listener, error) {
-	ln, err := net.Listen("tcp", addr)
+func Listen(ctx context.Context, addr string) (net.Listener, error) {
+	var lc net.ListenConfig
+	ln, err := lc.Listen(ctx, "tcp", addr)
 	if err != nil {
 		return nil, fmt.Errorf("local API: %w (set listen to another address, or \"\" to turn it off)", err)
 	}
@@ -309,8 +315,8 @@ func (s *server) once(w http.ResponseWriter, r *http.Request) {
 
 // reload is POST /-/reload: 200 with what changed, or 400 with every
 // problem of the new file (the old configuration keeps running).
-func (s *server) reload(w http.ResponseWriter, _ *http.Request) {
-	rep, err := s.src.Reload()
+func (s *server) reload(w http.ResponseWriter, r *http.Request) {
+	rep, err := s.src.Reload(r.Context())
 	if err != nil {
 		var errs config.Errors
 		if errors.As(err, &errs) {

@@ -14,19 +14,20 @@ const (
 	// full: every problem does (run, check, test-target, and once when it
 	// polls itself).
 	full loadMode = iota
-	// topLevel: only problems of the top-level keys (db, listen,
-	// auth_token, ...) do. The inspection commands, and once while it may
-	// ask a running daemon, need no more: a ${VAR} or ${file:…} that only
-	// the service's environment provides does not stop them.
+	// topLevel: the configuration with whatever problems it has. The
+	// inspection commands need only the top-level keys (db, listen,
+	// auth_token, ...: requireTopLevel), and once asks a running daemon
+	// before it needs more: a ${VAR} or ${file:…} that only the service's
+	// environment provides does not stop them.
 	topLevel
 )
 
 // loadConfig loads the configuration file, the one way every command
-// does. A problem that stops the command is printed, each with its place,
-// and makes it exit 1. In topLevel mode the problems found outside the
-// top-level keys are returned (rest) for the caller to mention or to fail
-// on.
-func (c *cli) loadConfig(path string, mode loadMode) (cfg *config.Config, rest config.Errors, err error) {
+// does. In full mode every problem is printed, each with its place, and
+// makes the command exit 1. In topLevel mode the configuration comes back
+// with its problems, for the caller to judge: requireTopLevel, or (once)
+// after asking a daemon.
+func (c *cli) loadConfig(path string, mode loadMode) (*config.Config, config.Errors, error) {
 	if mode == full {
 		cfg, err := config.Load(path)
 		if err != nil {
@@ -34,25 +35,32 @@ func (c *cli) loadConfig(path string, mode loadMode) (cfg *config.Config, rest c
 		}
 		return cfg, nil, nil
 	}
-	cfg, err = config.LoadPartial(path)
+	cfg, err := config.LoadPartial(path)
 	if cfg == nil {
 		return nil, nil, c.configErrors(err)
 	}
-	var errs, fatal config.Errors
+	var errs config.Errors
 	errors.As(err, &errs)
-	for _, e := range errs {
+	return cfg, errs, nil
+}
+
+// requireTopLevel fails, printing them, on problems of the top-level keys
+// (db, listen, auth_token, ...), and mentions the others.
+func (c *cli) requireTopLevel(path string, problems config.Errors) error {
+	var fatal config.Errors
+	for _, e := range problems {
 		if e.Section == "" {
 			fatal = append(fatal, e)
-		} else {
-			rest = append(rest, e)
 		}
 	}
 	if len(fatal) > 0 {
 		c.printConfigErrors(fatal)
-		c.noteProblems(path, rest)
-		return nil, nil, exitError{1}
+		return exitError{1}
 	}
-	return cfg, rest, nil
+	if n := len(problems); n > 0 {
+		fmt.Fprintf(c.stderr, "note: %s has %d problem(s) outside db, listen and auth_token (pollhook check lists them)\n", path, n)
+	}
+	return nil
 }
 
 // configErrors prints a configuration's problems, one per line, and
@@ -70,12 +78,5 @@ func (c *cli) configErrors(err error) error {
 func (c *cli) printConfigErrors(errs config.Errors) {
 	for _, e := range errs {
 		fmt.Fprintln(c.stderr, e)
-	}
-}
-
-// noteProblems mentions the problems a command could do without.
-func (c *cli) noteProblems(path string, rest config.Errors) {
-	if len(rest) > 0 {
-		fmt.Fprintf(c.stderr, "note: %s has %d problem(s) outside db, listen and auth_token (pollhook check lists them)\n", path, len(rest))
 	}
 }

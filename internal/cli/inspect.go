@@ -40,13 +40,13 @@ var (
 // openBackend returns what an inspection command reads from: the running
 // daemon's local API when one runs this configuration, else the database
 // file itself, with the function that closes it.
-func openBackend(ctx context.Context, cfg *config.Config) (backend, func(), error) {
+func openBackend(ctx context.Context, cfg *config.Config) (backend, func() error, error) {
 	remote, err := api.Find(ctx, cfg)
 	if err != nil {
 		return nil, nil, err
 	}
 	if remote != nil {
-		return remote, func() {}, nil
+		return remote, func() error { return nil }, nil
 	}
 	if !store.Exists(cfg.DB) {
 		return nil, nil, fmt.Errorf("no database at %s yet (it is created by pollhook run or once), and no daemon answers on listen", cfg.DB)
@@ -58,22 +58,28 @@ func openBackend(ctx context.Context, cfg *config.Config) (backend, func(), erro
 	if err != nil {
 		return nil, nil, err
 	}
-	return inspect.New(db, func() *config.Config { return cfg }), func() { db.Close() }, nil
+	return inspect.New(db, func() *config.Config { return cfg }), db.Close, nil
 }
 
 // withBackend loads the configuration (top-level keys only) and runs fn
 // with a backend for it, closing the database afterwards.
-func (c *cli) withBackend(ctx context.Context, cfgPath string, fn func(backend, *config.Config) error) error {
-	cfg, rest, err := c.loadConfig(cfgPath, topLevel)
+func (c *cli) withBackend(ctx context.Context, cfgPath string, fn func(backend, *config.Config) error) (err error) {
+	cfg, problems, err := c.loadConfig(cfgPath, topLevel)
 	if err != nil {
 		return err
 	}
-	c.noteProblems(cfgPath, rest)
+	if err := c.requireTopLevel(cfgPath, problems); err != nil {
+		return err
+	}
 	b, closeDB, err := openBackend(ctx, cfg)
 	if err != nil {
 		return err
 	}
-	defer closeDB()
+	defer func() {
+		if cerr := closeDB(); err == nil {
+			err = cerr
+		}
+	}()
 	return fn(b, cfg)
 }
 

@@ -311,3 +311,37 @@ func TestInspect_FindsDaemonUnderAnotherEnvironment(t *testing.T) {
 		t.Error("the daemon did not poll for once")
 	}
 }
+
+// TestOnce_TopLevelProblem: once asks a daemon running the file whatever
+// else is wrong in it (the daemon runs the configuration it loaded); with
+// no daemon, it prints every problem.
+func TestOnce_TopLevelProblem(t *testing.T) {
+	t.Parallel()
+	api := testkit.NewAPI(testkit.ReleasesV1)
+	apiSrv := httptest.NewServer(api)
+	defer apiSrv.Close()
+	dir := t.TempDir()
+	listen := testkit.FreeAddr(t)
+	cfg := writeInspectConfig(t, dir, apiSrv.URL, "https://hooks.example/h", listen, "")
+	testkit.StartDaemon(t, runCLI, cfg, listen, "")
+	src, err := os.ReadFile(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	broken := strings.Replace(string(src), "db = ", "retention = \"forever\"\ndb = ", 1) +
+		"\n[[watch]]\nname = \"other\"\nurl = \"https://a.example/\"\nschedul = 1\n"
+	testkit.WriteFile(t, cfg, broken)
+	if out, errOut, code := tryCLI(t, "once", "--config", cfg, "--watch", "releases"); code != 0 {
+		t.Errorf("once through the daemon with a broken file: exit %d\n%s%s", code, out, errOut)
+	}
+	offline := filepath.Join(t.TempDir(), "pollhook.toml")
+	testkit.WriteFile(t, offline, strings.Replace(broken, fmt.Sprintf("listen = %q", listen), `listen = ""`, 1))
+	_, errOut, code := tryCLI(t, "once", "--config", offline)
+	if code != 1 || !strings.Contains(errOut, "retention:") || !strings.Contains(errOut, "schedul: unknown key") {
+		t.Errorf("once without a daemon: exit %d, want 1 and every problem:\n%s", code, errOut)
+	}
+	_, errOut, code = tryCLI(t, "deliveries", "--config", offline)
+	if code != 1 || !strings.Contains(errOut, "retention:") || strings.Contains(errOut, "schedul") || strings.Contains(errOut, "note:") {
+		t.Errorf("deliveries: exit %d, want 1 and only the top-level problem:\n%s", code, errOut)
+	}
+}

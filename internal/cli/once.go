@@ -21,7 +21,7 @@ const cliLockTimeout = 300 * time.Millisecond
 
 // once is pollhook once: poll now, print each event as a JSON line, and
 // (unless --dry-run) commit it and make one delivery attempt per target.
-func (c *cli) once(ctx context.Context, args []string) error {
+func (c *cli) once(ctx context.Context, args []string) (err error) {
 	fs := c.flags("once")
 	cfgPath := fs.String("config", config.DefaultFile, "configuration `file`")
 	watchName := fs.String("watch", "", "poll only the watch with this `name`")
@@ -35,7 +35,7 @@ func (c *cli) once(ctx context.Context, args []string) error {
 	}
 	// A daemon running this configuration polls for us: it holds the
 	// database, and it has the service's environment and credentials.
-	cfg, rest, err := c.loadConfig(*cfgPath, topLevel)
+	cfg, problems, err := c.loadConfig(*cfgPath, topLevel)
 	if err != nil {
 		return err
 	}
@@ -51,8 +51,8 @@ func (c *cli) once(ctx context.Context, args []string) error {
 		return c.printOnce(res, max(len(cfg.Watches), 1))
 	}
 	// No daemon: we poll ourselves, so the whole configuration must hold.
-	if len(rest) > 0 {
-		c.printConfigErrors(rest)
+	if len(problems) > 0 {
+		c.printConfigErrors(problems)
 		return exitError{1}
 	}
 	watches := cfg.Watches
@@ -82,7 +82,13 @@ func (c *cli) once(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
-	defer d.Close()
+	defer func() {
+		// What once committed is on disk already; a failing close still
+		// says something is wrong with the database.
+		if cerr := d.Close(); err == nil {
+			err = cerr
+		}
+	}()
 	res := d.Poll(ctx, watches, *dryRun)
 	if !*dryRun {
 		if err := d.Drain(ctx); err != nil {

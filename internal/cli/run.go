@@ -37,14 +37,22 @@ func (c *cli) run(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel() // a Run that fails early ends the reload loop too
 	go func() {
+		// A SIGHUP during start-up waits for the daemon to have started.
+		select {
+		case <-ctx.Done():
+			return
+		case <-d.Started():
+		}
 		for {
 			select {
 			case <-ctx.Done():
 				return
 			case <-hup:
 				log.Info("SIGHUP: reloading the configuration")
-				_, _ = d.Reload() // Reload logs its outcome
+				_, _ = d.Reload(ctx) // Reload logs its outcome
 			}
 		}
 	}()

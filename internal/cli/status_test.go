@@ -123,41 +123,6 @@ notify = ["hook"]
 	return &statusScenario{env: env, rc: rc, eventID: ev.ID}
 }
 
-// watchRowHTML is the table row of a watch on the page.
-func watchRowHTML(t *testing.T, page, name string) string {
-	t.Helper()
-	marker := `data-watch="` + html.EscapeString(name) + `"`
-	i := strings.Index(page, marker)
-	if i < 0 {
-		t.Fatalf("the page has no row for watch %s", name)
-	}
-	row, _, _ := strings.Cut(page[i:], "</tr>")
-	return row
-}
-
-// noRedirect is a client that shows redirects instead of following them.
-var noRedirect = &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
-
-// postForm posts the page's form, with the headers a browser would add.
-func postForm(t *testing.T, target string, form url.Values, headers map[string]string) *http.Response {
-	t.Helper()
-	req, err := http.NewRequest(http.MethodPost, target, strings.NewReader(form.Encode()))
-	if err != nil {
-		t.Fatal(err)
-	}
-	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-	for k, v := range headers {
-		req.Header.Set(k, v)
-	}
-	resp, err := noRedirect.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	_, _ = io.Copy(io.Discard, resp.Body)
-	resp.Body.Close()
-	return resp
-}
-
 func TestStatusPage(t *testing.T) {
 	t.Parallel()
 	sc := newStatusScenario(t, scenarioOptions{listen: testkit.FreeAddr(t), retry: "[]", failing: htmlWatch})
@@ -185,15 +150,15 @@ func TestStatusPage(t *testing.T) {
 			{"limited", "badge-paused", "no request before"},
 			{"fresh", "badge-waiting", "waiting for baseline"},
 		} {
-			row := watchRowHTML(t, page, c.watch)
+			row := testkit.WatchRow(t, page, c.watch)
 			if !strings.Contains(row, c.badge) || !strings.Contains(row, c.text) {
 				t.Errorf("row of %s lacks %s / %q:\n%s", c.watch, c.badge, c.text, row)
 			}
 		}
-		if row := watchRowHTML(t, page, htmlWatch); !strings.Contains(row, "HTTP 500") {
+		if row := testkit.WatchRow(t, page, htmlWatch); !strings.Contains(row, "HTTP 500") {
 			t.Errorf("the failing watch's row does not say why:\n%s", row)
 		}
-		if row := watchRowHTML(t, page, "releases"); strings.Count(row, "<time") != 3 {
+		if row := testkit.WatchRow(t, page, "releases"); strings.Count(row, "<time") != 3 {
 			t.Errorf("releases row should show last poll, last change and next run:\n%s", row)
 		}
 	})
@@ -244,11 +209,11 @@ func TestStatusPage(t *testing.T) {
 			{"cross-site fetch", map[string]string{"Sec-Fetch-Site": "cross-site"}},
 			{"same-site fetch", map[string]string{"Sec-Fetch-Site": "same-site", "Origin": origin}},
 		} {
-			if resp := postForm(t, env.Base+"/ui/redeliver", form, c.headers); resp.StatusCode != http.StatusForbidden {
+			if resp := testkit.PostForm(t, env.Base+"/ui/redeliver", form, c.headers); resp.StatusCode != http.StatusForbidden {
 				t.Errorf("%s: POST answered %d, want 403", c.name, resp.StatusCode)
 			}
 		}
-		if resp := postForm(t, env.Base+"/ui/redeliver", url.Values{"target": {"hook"}}, nil); resp.StatusCode != http.StatusBadRequest {
+		if resp := testkit.PostForm(t, env.Base+"/ui/redeliver", url.Values{"target": {"hook"}}, nil); resp.StatusCode != http.StatusBadRequest {
 			t.Errorf("a form without event_id or state: %d, want 400", resp.StatusCode)
 		}
 		if out := mustCLI(t, "deliveries", "--state", "failed", "--config", env.Config); !strings.Contains(out, sc.eventID) {
@@ -256,7 +221,7 @@ func TestStatusPage(t *testing.T) {
 		}
 
 		sc.rc.SetStatus(http.StatusOK)
-		resp := postForm(t, env.Base+"/ui/redeliver", form, map[string]string{"Origin": origin, "Sec-Fetch-Site": "same-origin"})
+		resp := testkit.PostForm(t, env.Base+"/ui/redeliver", form, map[string]string{"Origin": origin, "Sec-Fetch-Site": "same-origin"})
 		if resp.StatusCode != http.StatusSeeOther || resp.Header.Get("Location") != "/?queued=1#outbox" {
 			t.Fatalf("same-origin POST: %d to %q, want 303 to /?queued=1#outbox", resp.StatusCode, resp.Header.Get("Location"))
 		}
@@ -275,7 +240,7 @@ func TestStatusPage(t *testing.T) {
 		// A stale page or a second click must not send the delivered
 		// event again.
 		before := len(sc.rc.Hooks())
-		resp = postForm(t, env.Base+"/ui/redeliver", form, map[string]string{"Origin": origin, "Sec-Fetch-Site": "same-origin"})
+		resp = testkit.PostForm(t, env.Base+"/ui/redeliver", form, map[string]string{"Origin": origin, "Sec-Fetch-Site": "same-origin"})
 		if resp.StatusCode != http.StatusSeeOther || resp.Header.Get("Location") != "/?queued=0#outbox" {
 			t.Errorf("second POST: %d to %q, want 303 to /?queued=0#outbox", resp.StatusCode, resp.Header.Get("Location"))
 		}
@@ -333,11 +298,11 @@ func TestStatusPage_AuthToken(t *testing.T) {
 
 	form := url.Values{"state": {"failed"}, "target": {"hook"}}
 	same := map[string]string{"Origin": env.Base, "Sec-Fetch-Site": "same-origin"}
-	if resp := postForm(t, env.Base+"/ui/redeliver", form, same); resp.StatusCode != http.StatusUnauthorized {
+	if resp := testkit.PostForm(t, env.Base+"/ui/redeliver", form, same); resp.StatusCode != http.StatusUnauthorized {
 		t.Errorf("POST without the token: %d, want 401", resp.StatusCode)
 	}
 	sc.rc.SetStatus(http.StatusOK)
-	resp := postForm(t, env.Base+"/ui/redeliver"+q, form, same)
+	resp := testkit.PostForm(t, env.Base+"/ui/redeliver"+q, form, same)
 	want := "/?" + url.Values{"queued": {"1"}, "token": {token}}.Encode() + "#outbox"
 	if resp.StatusCode != http.StatusSeeOther || resp.Header.Get("Location") != want {
 		t.Fatalf("POST with the token: %d to %q, want 303 to %q", resp.StatusCode, resp.Header.Get("Location"), want)

@@ -7,7 +7,9 @@ import "time"
 
 // Clock tells the time and waits.
 type Clock interface {
+	// Now is the current time.
 	Now() time.Time
+	// After sends the time on the channel once d has passed.
 	After(d time.Duration) <-chan time.Time
 }
 

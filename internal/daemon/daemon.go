@@ -30,9 +30,9 @@ import (
 	"github.com/pollhook/pollhook/store"
 )
 
-// ShutdownGrace bounds how long in-flight polls and deliveries may take to
+// shutdownGrace bounds how long in-flight polls and deliveries may take to
 // finish after Run's context ends.
-const ShutdownGrace = 10 * time.Second
+const shutdownGrace = 10 * time.Second
 
 // Options configure a Daemon.
 type Options struct {
@@ -68,8 +68,11 @@ type Daemon struct {
 	// metrics and sd exist in service mode only.
 	metrics *metrics.Metrics
 	sd      *systemd.Notifier
-	// running is set while the scheduler runs (for /readyz).
+	// running is set while the scheduler runs (for /readyz); started is
+	// closed once Run has started everything.
 	running  atomic.Bool
+	started  chan struct{}
+	ran      atomic.Bool
 	reloadMu sync.Mutex
 	close    func() error
 }
@@ -91,7 +94,14 @@ func Open(ctx context.Context, cfg *config.Config, o Options) (*Daemon, error) {
 	if err != nil {
 		return nil, err
 	}
-	d := &Daemon{opts: o, log: o.Logger, db: db, close: sync.OnceValue(db.Close)}
+	d := &Daemon{opts: o, log: o.Logger, db: db, started: make(chan struct{})}
+	d.close = sync.OnceValue(func() error {
+		err := db.Close()
+		if d.ran.Load() {
+			d.log.Info("stopped")
+		}
+		return err
+	})
 	d.cfg.Store(cfg)
 	var observePoll func(poller.PollReport)
 	var observeAttempt func(notify.AttemptReport)
@@ -118,7 +128,8 @@ func Open(ctx context.Context, cfg *config.Config, o Options) (*Daemon, error) {
 // Config is the configuration in force.
 func (d *Daemon) Config() *config.Config { return d.cfg.Load() }
 
-// Close closes the store, once; later calls return the first result.
+// Close closes the store, once; later calls return the first result. A
+// daemon that ran logs "stopped" then: the store is closed last.
 func (d *Daemon) Close() error {
 	if err := d.close(); err != nil {
 		return fmt.Errorf("close store: %w", err)
@@ -128,13 +139,13 @@ func (d *Daemon) Close() error {
 
 // Run polls on schedule and delivers until ctx ends, then stops
 // scheduling and lets the polls and deliveries in flight finish within
-// ShutdownGrace (cancelling them after). In service mode it serves the
+// shutdownGrace (cancelling them after). In service mode it serves the
 // local API meanwhile. It does not close the store: Close does.
 func (d *Daemon) Run(ctx context.Context) error {
 	work, cancelWork := context.WithCancel(context.WithoutCancel(ctx))
 	defer cancelWork()
 
-	srv, err := d.serve()
+	srv, err := d.serve(ctx)
 	if err != nil {
 		return err
 	}
@@ -161,15 +172,17 @@ func (d *Daemon) Run(ctx context.Context) error {
 		"targets", len(cfg.Targets), "db", d.db.Path())
 	d.sd.Ready(fmt.Sprintf("polling %d watches", len(cfg.Watches)))
 	go d.sd.Watchdog(ctx, func() bool { return d.ready(ctx) == nil })
+	d.ran.Store(true)
+	close(d.started)
 
 	<-ctx.Done()
 	d.sd.Stopping()
-	d.log.Info("stopping: finishing polls and deliveries in flight", "grace", ShutdownGrace.String())
+	d.log.Info("stopping: finishing polls and deliveries in flight", "grace", shutdownGrace.String())
 	done := make(chan struct{})
 	go func() { wg.Wait(); close(done) }()
 	select {
 	case <-done:
-	case <-time.After(ShutdownGrace):
+	case <-time.After(shutdownGrace):
 		d.log.Warn("grace period over, cancelling work in flight")
 		cancelWork()
 		<-done
@@ -179,13 +192,16 @@ func (d *Daemon) Run(ctx context.Context) error {
 		_ = srv.Shutdown(shutCtx)
 		cancel()
 	}
-	d.log.Info("stopped")
 	return dispErr
 }
 
+// Started is closed once Run has started polling, delivering and serving:
+// from then on Reload may be called.
+func (d *Daemon) Started() <-chan struct{} { return d.started }
+
 // serve starts the local API on listen, in service mode and when listen
 // is set, and returns its server (nil when there is none).
-func (d *Daemon) serve() (*http.Server, error) {
+func (d *Daemon) serve(ctx context.Context) (*http.Server, error) {
 	cfg := d.Config()
 	if !d.opts.Service || cfg.Listen == "" {
 		return nil, nil
@@ -194,7 +210,7 @@ func (d *Daemon) serve() (*http.Server, error) {
 	if err != nil {
 		return nil, err
 	}
-	ln, err := api.Listen(cfg.Listen)
+	ln, err := api.Listen(ctx, cfg.Listen)
 	if err != nil {
 		return nil, err
 	}

@@ -119,7 +119,7 @@ func TestReload_Invalid(t *testing.T) {
 	}
 	defer d.Close()
 	testkit.WriteFile(t, path, "db = \"other.db\"\nlisten = \"\"\nlog_level = \"debug\"\n\n[[watch]]\nname = \"a\"\nurl = \"https://a.example/\"\nschedul = 1\n")
-	_, err = d.Reload()
+	_, err = d.Reload(context.Background())
 	var errs config.Errors
 	if !errors.As(err, &errs) || !strings.Contains(err.Error(), "schedul: unknown key") {
 		t.Fatalf("Reload of an invalid file = %v", err)
@@ -128,7 +128,7 @@ func TestReload_Invalid(t *testing.T) {
 		t.Errorf("an invalid reload replaced the configuration or said nothing:\n%s", logs.String())
 	}
 	testkit.WriteFile(t, path, "db = \"other.db\"\nlisten = \"\"\nlog_level = \"debug\"\n\n[[watch]]\nname = \"b\"\nurl = \"https://b.example/\"\n")
-	rep, err := d.Reload()
+	rep, err := d.Reload(context.Background())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -156,8 +156,8 @@ func TestCompareWatches(t *testing.T) {
 
 func TestLogLevel(t *testing.T) {
 	for in, want := range map[string]string{"debug": "DEBUG", "info": "INFO", "warn": "WARN", "error": "ERROR", "": "INFO"} {
-		if got := LogLevel(in).String(); got != want {
-			t.Errorf("LogLevel(%q) = %s, want %s", in, got, want)
+		if got := logLevel(in).String(); got != want {
+			t.Errorf("logLevel(%q) = %s, want %s", in, got, want)
 		}
 	}
 }

@@ -12,7 +12,7 @@ import (
 // change through the returned LevelVar.
 func NewLogger(w io.Writer, cfg *config.Config) (*slog.Logger, *slog.LevelVar) {
 	level := new(slog.LevelVar)
-	level.Set(LogLevel(cfg.LogLevel))
+	level.Set(logLevel(cfg.LogLevel))
 	opts := &slog.HandlerOptions{Level: level}
 	if cfg.LogFormat == "json" {
 		return slog.New(slog.NewJSONHandler(w, opts)), level
@@ -20,9 +20,9 @@ func NewLogger(w io.Writer, cfg *config.Config) (*slog.Logger, *slog.LevelVar) {
 	return slog.New(slog.NewTextHandler(w, opts)), level
 }
 
-// LogLevel maps a log_level setting to a slog level; anything else is
+// logLevel maps a log_level setting to a slog level; anything else is
 // info.
-func LogLevel(s string) slog.Level {
+func logLevel(s string) slog.Level {
 	switch s {
 	case "debug":
 		return slog.LevelDebug

@@ -1,6 +1,7 @@
 package daemon
 
 import (
+	"context"
 	"errors"
 	"sort"
 	"strings"
@@ -17,7 +18,10 @@ import (
 // targets are replaced. Pending deliveries stay in the outbox throughout.
 // What needs the process itself (db, listen, log_format, max_per_host,
 // max_concurrent) changes at the next restart.
-func (d *Daemon) Reload() (api.ReloadReport, error) {
+func (d *Daemon) Reload(ctx context.Context) (api.ReloadReport, error) {
+	if err := ctx.Err(); err != nil {
+		return api.ReloadReport{}, err
+	}
 	d.reloadMu.Lock()
 	defer d.reloadMu.Unlock()
 	d.sd.Reloading()
@@ -54,7 +58,7 @@ func (d *Daemon) Reload() (api.ReloadReport, error) {
 	rep := compareWatches(old.Watches, cfg.Watches)
 	d.cfg.Store(cfg)
 	if d.opts.Level != nil {
-		d.opts.Level.Set(LogLevel(cfg.LogLevel))
+		d.opts.Level.Set(logLevel(cfg.LogLevel))
 	}
 	d.disp.SetTargets(cfg.Targets)
 	d.poller.Apply(cfg.Watches)

@@ -31,7 +31,7 @@ func (s apiSource) Poll(ctx context.Context, watches []*config.Watch, dryRun boo
 }
 
 // Reload reloads the configuration file (POST /-/reload).
-func (s apiSource) Reload() (api.ReloadReport, error) { return s.d.Reload() }
+func (s apiSource) Reload(ctx context.Context) (api.ReloadReport, error) { return s.d.Reload(ctx) }
 
 // Ready says why the daemon is not ready (/readyz).
 func (s apiSource) Ready(ctx context.Context) error { return s.d.ready(ctx) }

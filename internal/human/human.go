@@ -71,10 +71,22 @@ func Len(s string) int {
 	return n
 }
 
-// Cut shortens s to at most n characters (as Len counts them), ending in
+// Cut shortens s to at most n characters as Len counts them (the way chat
+// tools count against their limits: an emoji may count two), ending in
 // "…" when anything was cut. It cuts between runes, never inside one.
-func Cut(s string, n int) string {
-	if Len(s) <= n {
+func Cut(s string, n int) string { return cut(s, n, utf16.RuneLen) }
+
+// CutRunes is Cut counting code points: for text people read in a
+// terminal, a page or a template, where an emoji is one character.
+func CutRunes(s string, n int) string { return cut(s, n, func(rune) int { return 1 }) }
+
+// cut is Cut with each rune measured by width.
+func cut(s string, n int, width func(rune) int) string {
+	total := 0
+	for _, r := range s {
+		total += width(r)
+	}
+	if total <= n {
 		return s
 	}
 	if n <= 0 {
@@ -83,7 +95,7 @@ func Cut(s string, n int) string {
 	budget := n - 1 // room for "…"
 	used := 0
 	for i, r := range s {
-		w := utf16.RuneLen(r)
+		w := width(r)
 		if used+w > budget {
 			return s[:i] + "…"
 		}
@@ -107,7 +119,7 @@ func Clean(s string) string {
 
 // OneLine squeezes s (an error, a response snippet) into one short line:
 // runs of white space become one space, control characters spaces, and
-// the result is Cut to n characters.
+// the result is cut to n characters (CutRunes).
 func OneLine(s string, n int) string {
-	return Cut(Clean(strings.Join(strings.Fields(s), " ")), n)
+	return CutRunes(Clean(strings.Join(strings.Fields(s), " ")), n)
 }

@@ -62,23 +62,27 @@ func TestTime(t *testing.T) {
 
 func TestCut(t *testing.T) {
 	tests := []struct {
-		name string
-		s    string
-		n    int
-		want string
+		name          string
+		s             string
+		n             int
+		runes, utf16s string
 	}{
-		{"fits", "abc", 3, "abc"},
-		{"ascii", "abcdef", 4, "abc…"},
-		{"multibyte", "ééééé", 3, "éé…"},
-		{"astral counts two", "a😀b", 3, "a…"},
-		{"zero", "abc", 0, ""},
-		{"negative", "abc", -1, ""},
+		{"fits", "abc", 3, "abc", "abc"},
+		{"ascii", "abcdef", 4, "abc…", "abc…"},
+		{"multibyte", "ééééé", 3, "éé…", "éé…"},
+		{"astral", "a😀b", 3, "a😀b", "a…"},
+		{"astral cut", "😀😀😀😀😀", 3, "😀😀…", "😀…"},
+		{"zero", "abc", 0, "", ""},
+		{"negative", "abc", -1, "", ""},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
+			if got := CutRunes(tt.s, tt.n); got != tt.runes {
+				t.Errorf("CutRunes(%q, %d) = %q, want %q", tt.s, tt.n, got, tt.runes)
+			}
 			got := Cut(tt.s, tt.n)
-			if got != tt.want {
-				t.Errorf("Cut(%q, %d) = %q, want %q", tt.s, tt.n, got, tt.want)
+			if got != tt.utf16s {
+				t.Errorf("Cut(%q, %d) = %q, want %q", tt.s, tt.n, got, tt.utf16s)
 			}
 			if Len(got) > max(tt.n, 0) {
 				t.Errorf("Cut(%q, %d) is %d long", tt.s, tt.n, Len(got))
@@ -97,6 +101,7 @@ func TestOneLine(t *testing.T) {
 		{"a\tb\x00c", 60, "a b c"},
 		{"bad \xff byte", 60, "bad \uFFFD byte"},
 		{"0123456789", 5, "0123…"},
+		{"😀😀😀😀😀😀", 4, "😀😀😀…"},
 	}
 	for _, tt := range tests {
 		if got := OneLine(tt.s, tt.n); got != tt.want {

@@ -138,6 +138,22 @@ func MaskURL(raw string) string {
 	return u.String()
 }
 
+// ShortURL renders a URL for a list people look through (the status
+// page's watches): scheme, host and path, with "?…" standing for a query,
+// where API keys go whatever their names; no user or password. An
+// unparsable URL is "".
+func ShortURL(raw string) string {
+	u, err := url.Parse(raw)
+	if err != nil {
+		return ""
+	}
+	s := u.Scheme + "://" + u.Host + u.EscapedPath()
+	if u.RawQuery != "" {
+		s += "?…"
+	}
+	return s
+}
+
 // PublicURL renders a URL for events and links (a change event's
 // data.url): no user or password, and the values of query parameters named
 // like secrets replaced, so the link still leads to the API. An

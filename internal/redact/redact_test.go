@@ -81,3 +81,17 @@ func TestIsSecretName(t *testing.T) {
 		}
 	}
 }
+
+func TestShortURL(t *testing.T) {
+	tests := map[string]string{
+		"https://api.example/v1/releases":                  "https://api.example/v1/releases",
+		"https://user:pw@api.example/v1?api_key=k&page=2":  "https://api.example/v1?…",
+		"http://127.0.0.1:8080/a%20b":                      "http://127.0.0.1:8080/a%20b",
+		"https://api.example/graphql?query=%7Bviewer%7D#x": "https://api.example/graphql?…",
+	}
+	for in, want := range tests {
+		if got := ShortURL(in); got != want {
+			t.Errorf("ShortURL(%q) = %q, want %q", in, got, want)
+		}
+	}
+}

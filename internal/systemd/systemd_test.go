@@ -3,35 +3,12 @@ package systemd
 import (
 	"context"
 	"log/slog"
-	"net"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
-)
 
-// listen returns a notify socket and the messages it receives.
-func listen(t *testing.T) (string, <-chan string) {
-	t.Helper()
-	sock := filepath.Join(t.TempDir(), "notify.sock")
-	conn, err := net.ListenUnixgram("unixgram", &net.UnixAddr{Name: sock, Net: "unixgram"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { conn.Close() })
-	msgs := make(chan string, 100)
-	go func() {
-		buf := make([]byte, 4096)
-		for {
-			n, err := conn.Read(buf)
-			if err != nil {
-				return
-			}
-			msgs <- string(buf[:n])
-		}
-	}()
-	return sock, msgs
-}
+	"github.com/pollhook/pollhook/internal/testkit"
+)
 
 func next(t *testing.T, msgs <-chan string) string {
 	t.Helper()
@@ -61,7 +38,7 @@ func drain(msgs <-chan string) int {
 }
 
 func TestNotifier_Messages(t *testing.T) {
-	sock, msgs := listen(t)
+	sock, msgs := testkit.NotifySocket(t)
 	env := map[string]string{"NOTIFY_SOCKET": sock}
 	n := New(func(k string) string { return env[k] }, 42, slog.New(slog.DiscardHandler))
 	n.Ready("polling 3 watches")
@@ -83,7 +60,7 @@ func TestNotifier_Messages(t *testing.T) {
 }
 
 func TestNotifier_Watchdog(t *testing.T) {
-	sock, msgs := listen(t)
+	sock, msgs := testkit.NotifySocket(t)
 	tests := []struct {
 		name  string
 		pid   string

@@ -14,6 +14,7 @@ import (
 
 	"github.com/chromedp/chromedp"
 
+	"github.com/pollhook/pollhook/internal/testkit"
 	"github.com/pollhook/pollhook/store"
 )
 
@@ -168,8 +169,7 @@ func TestPage_Browser(t *testing.T) {
 		t.Errorf("notice %q", got)
 	}
 
-	deadline := time.Now().Add(10 * time.Second)
-	for {
+	testkit.WaitUntil(t, 10*time.Second, "the page to show the event delivered", func() bool {
 		if err := chromedp.Do(bctx, chromedp.Navigate(pageURL)); err != nil {
 			t.Fatal(err)
 		}
@@ -177,14 +177,8 @@ func TestPage_Browser(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if delivered {
-			break
-		}
-		if time.Now().After(deadline) {
-			t.Fatal("the page never showed the event delivered")
-		}
-		time.Sleep(100 * time.Millisecond)
-	}
+		return delivered
+	})
 	if len(src.redelivered) != 1 || src.redelivered[0].EventID != eventID || src.redelivered[0].State != store.StateFailed {
 		t.Errorf("the button redelivered %+v, want the failed delivery of %s", src.redelivered, eventID)
 	}

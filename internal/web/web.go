@@ -28,6 +28,7 @@ import (
 	"github.com/pollhook/pollhook/event"
 	"github.com/pollhook/pollhook/internal/human"
 	"github.com/pollhook/pollhook/internal/inspect"
+	"github.com/pollhook/pollhook/internal/redact"
 	"github.com/pollhook/pollhook/notify"
 	"github.com/pollhook/pollhook/store"
 )
@@ -242,7 +243,7 @@ func (p *Page) view(ctx context.Context, r *http.Request) view {
 func (p *Page) watchRow(wt *config.Watch, now time.Time) watchRow {
 	st := p.src.WatchState(wt.Name)
 	row := watchRow{
-		Name: wt.Name, URL: displayURL(wt.URL), Schedule: wt.ScheduleSpec,
+		Name: wt.Name, URL: redact.ShortURL(wt.URL), Schedule: wt.ScheduleSpec,
 		LastPoll: at(st.LastPoll, now), LastChange: at(st.LastChange, now),
 		NextRun: at(p.src.NextRun(wt.Name), now),
 	}
@@ -445,20 +446,6 @@ func tokenQuery(cfg *config.Config, r *http.Request) string {
 		return "?" + url.Values{"token": {tok}}.Encode()
 	}
 	return ""
-}
-
-// displayURL is a watch URL fit to show: no user or password, and no
-// query (where API keys go); the path stays, as events carry it.
-func displayURL(raw string) string {
-	u, err := url.Parse(raw)
-	if err != nil {
-		return ""
-	}
-	s := u.Scheme + "://" + u.Host + u.EscapedPath()
-	if u.RawQuery != "" {
-		s += "?…"
-	}
-	return s
 }
 
 // at is t for the page; the zero time shows as "—".

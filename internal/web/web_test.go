@@ -3,41 +3,15 @@ package web
 import (
 	"errors"
 	"html"
-	"io"
 	"net/http"
 	"net/url"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/pollhook/pollhook/internal/testkit"
 	"github.com/pollhook/pollhook/store"
 )
-
-// watchRowHTML is the table row of a watch on the page.
-func watchRowHTML(t *testing.T, page, name string) string {
-	t.Helper()
-	marker := `data-watch="` + html.EscapeString(name) + `"`
-	i := strings.Index(page, marker)
-	if i < 0 {
-		t.Fatalf("the page has no row for watch %s", name)
-	}
-	row, _, _ := strings.Cut(page[i:], "</tr>")
-	return row
-}
-
-// noRedirect is a client that shows redirects instead of following them.
-var noRedirect = &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
-
-func postForm(t *testing.T, target string, form url.Values) *http.Response {
-	t.Helper()
-	resp, err := noRedirect.PostForm(target, form)
-	if err != nil {
-		t.Fatal(err)
-	}
-	_, _ = io.Copy(io.Discard, resp.Body)
-	resp.Body.Close()
-	return resp
-}
 
 func TestPage(t *testing.T) {
 	src := newFakeSource(t, htmlWatch, "", 1)
@@ -67,12 +41,12 @@ func TestPage(t *testing.T) {
 			{"limited", "badge-paused", "no request before 2026-11-27 15:30:00 UTC"},
 			{"fresh", "badge-waiting", "waiting for baseline"},
 		} {
-			row := watchRowHTML(t, page, c.watch)
+			row := testkit.WatchRow(t, page, c.watch)
 			if !strings.Contains(row, c.badge) || !strings.Contains(row, c.text) {
 				t.Errorf("row of %s lacks %s / %q:\n%s", c.watch, c.badge, c.text, row)
 			}
 		}
-		if row := watchRowHTML(t, page, "releases"); strings.Count(row, "<time") != 3 || !strings.Contains(row, "in 58m") {
+		if row := testkit.WatchRow(t, page, "releases"); strings.Count(row, "<time") != 3 || !strings.Contains(row, "in 58m") {
 			t.Errorf("releases row should show last poll, last change and next run:\n%s", row)
 		}
 		if !strings.Contains(page, `<span class="tile-n">4</span><span class="tile-l">watches</span>`) {
@@ -130,7 +104,7 @@ func TestPage_Redeliver(t *testing.T) {
 	src := newFakeSource(t, htmlWatch, "", 1)
 	srv := serve(t, src)
 	for _, form := range []url.Values{{"target": {"hook"}}, {"state": {"failed"}}, {"state": {"pending"}, "target": {"hook"}}} {
-		if resp := postForm(t, srv.URL+"/ui/redeliver", form); resp.StatusCode != http.StatusBadRequest {
+		if resp := testkit.PostForm(t, srv.URL+"/ui/redeliver", form, nil); resp.StatusCode != http.StatusBadRequest {
 			t.Errorf("form %v: %d, want 400", form, resp.StatusCode)
 		}
 	}
@@ -138,7 +112,7 @@ func TestPage_Redeliver(t *testing.T) {
 		t.Fatalf("a refused form redelivered %v", src.redelivered)
 	}
 
-	resp := postForm(t, srv.URL+"/ui/redeliver", url.Values{"event_id": {eventID}, "target": {"hook"}})
+	resp := testkit.PostForm(t, srv.URL+"/ui/redeliver", url.Values{"event_id": {eventID}, "target": {"hook"}}, nil)
 	if resp.StatusCode != http.StatusSeeOther || resp.Header.Get("Location") != "/?queued=1#outbox" {
 		t.Fatalf("redeliver: %d to %q, want 303 to /?queued=1#outbox", resp.StatusCode, resp.Header.Get("Location"))
 	}
@@ -157,7 +131,7 @@ func TestPage_Redeliver(t *testing.T) {
 	if strings.Contains(page, `class="failed-row"`) {
 		t.Error("after the redelivery the page still lists a failed delivery")
 	}
-	resp = postForm(t, srv.URL+"/ui/redeliver", url.Values{"state": {"failed"}, "target": {"hook"}})
+	resp = testkit.PostForm(t, srv.URL+"/ui/redeliver", url.Values{"state": {"failed"}, "target": {"hook"}}, nil)
 	if resp.Header.Get("Location") != "/?queued=0#outbox" {
 		t.Errorf("second redeliver to %q, want /?queued=0#outbox", resp.Header.Get("Location"))
 	}
@@ -186,7 +160,7 @@ func TestPage_Token(t *testing.T) {
 	if _, page := get(t, srv.URL+"/"); strings.Contains(page, "page-t0ken") {
 		t.Error("a page opened without ?token= puts the token in its URLs")
 	}
-	resp := postForm(t, srv.URL+"/ui/redeliver"+q, url.Values{"state": {"failed"}, "target": {"hook"}})
+	resp := testkit.PostForm(t, srv.URL+"/ui/redeliver"+q, url.Values{"state": {"failed"}, "target": {"hook"}}, nil)
 	want := "/?" + url.Values{"queued": {"1"}, "token": {token}}.Encode() + "#outbox"
 	if resp.StatusCode != http.StatusSeeOther || resp.Header.Get("Location") != want {
 		t.Errorf("redeliver with the token: %d to %q, want 303 to %q", resp.StatusCode, resp.Header.Get("Location"), want)
@@ -214,20 +188,6 @@ func TestPage_ManyFailed(t *testing.T) {
 	}
 	if !strings.Contains(page, "…and 6 more (see <code>pollhook deliveries --state failed --target hook</code>)") {
 		t.Error("the page does not say how many failed deliveries it leaves out")
-	}
-}
-
-func TestDisplayURL(t *testing.T) {
-	tests := map[string]string{
-		"https://api.example/v1/releases":                  "https://api.example/v1/releases",
-		"https://user:pw@api.example/v1?api_key=k&page=2":  "https://api.example/v1?…",
-		"http://127.0.0.1:8080/a%20b":                      "http://127.0.0.1:8080/a%20b",
-		"https://api.example/graphql?query=%7Bviewer%7D#x": "https://api.example/graphql?…",
-	}
-	for in, want := range tests {
-		if got := displayURL(in); got != want {
-			t.Errorf("displayURL(%q) = %q, want %q", in, got, want)
-		}
 	}
 }
 
