@@ -329,8 +329,9 @@ type decision struct {
 	// next is the watch's state after the poll. Its Seq is the last
 	// stored event's: apply numbers the events as it commits them.
 	next store.WatchState
-	// failFrom is what a failure of the poll's own write, or of a step
-	// after the recovery was decided, counts from.
+	// failFrom is what a failure of the poll counts from: the watch's
+	// state before the poll (its failures included), or, once apply has
+	// committed a watch.recovered event, that recovered state.
 	failFrom store.WatchState
 	// recovery is the watch working again after failures (committed
 	// first, even when a later step fails), or nil.
@@ -454,9 +455,6 @@ func undecided(state store.WatchState) *decision {
 // state is stored only when a persisted field moved.
 func notModified(w *config.Watch, state, stored store.WatchState, now time.Time) *decision {
 	d := usable(w, state, now)
-	// A 304 whose state cannot be stored counts its failure from before
-	// the recovery, as it always has; other answers count from after it.
-	d.failFrom = state
 	d.note = logLine{slog.LevelDebug, "not modified", nil}
 	d.out = Outcome{NotModified: true, Pages: 1}
 	d.save = moved(held(stored, d.recovery), d.next)
@@ -483,11 +481,14 @@ func prepare(w *config.Watch, state store.WatchState, identity string, res *fetc
 }
 
 // usable starts the decision of a poll whose answer is usable: the watch
-// works again, which for a failing watch is its recovery (recovered).
+// works again, which for a failing watch is its recovery (recovered). A
+// poll counts as succeeded only once it is committed, so a failure of its
+// write still counts from the failures before it (failFrom), unless a
+// watch.recovered event was committed first.
 func usable(w *config.Watch, state store.WatchState, now time.Time) *decision {
 	d := undecided(state)
 	if h := recovered(w, state, now); h != nil {
-		d.recovery, d.next, d.failFrom = h, h.state, h.state
+		d.recovery, d.next = h, h.state
 	}
 	return d
 }
@@ -631,7 +632,9 @@ func (p *Poller) apply(ctx context.Context, w *config.Watch, d *decision, err er
 			if cerr != nil {
 				err, failFrom = cerr, s
 			} else {
-				next.Seq, failFrom.Seq, recoveredEv = s.Seq, s.Seq, r.event
+				// The recovery is committed: a later failure of this poll
+				// starts a new outage.
+				next.Seq, failFrom, recoveredEv = s.Seq, s, r.event
 			}
 		}
 	}
