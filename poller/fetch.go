@@ -49,6 +49,11 @@ var ErrTooLarge = errors.New("response larger than max_body")
 // maxErrorBody is how much of a failed response's body goes into the error.
 const maxErrorBody = 256
 
+// maxValidator is the longest ETag or Last-Modified kept for conditional
+// requests: a longer one would come back as a header the API may refuse
+// (431), poll after poll.
+const maxValidator = 8 << 10
+
 // maxPause caps how long an API can make pollhook wait.
 const maxPause = 24 * time.Hour
 

@@ -378,6 +378,11 @@ func (p *Poller) poll(ctx context.Context, w *config.Watch, state store.WatchSta
 	stored := state // the persisted fields, as stored
 	res, err := p.fetchAll(ctx, w, validators(w, state, identity), log)
 	state = paused(state, res.pause, log)
+	if res.refused {
+		// Whatever comes of this poll, the validators are not to be sent
+		// again.
+		state.ETag, state.LastModified = "", ""
+	}
 	if err != nil {
 		return undecided(state), err
 	}
