@@ -63,6 +63,9 @@ type Options struct {
 	// MaxConcurrent bounds the polls running at once; 0 means
 	// config.DefaultMaxConcurrent. The configuration's max_concurrent.
 	MaxConcurrent int
+	// DiffBudget bounds the bytes of answers prepared and diffed at once,
+	// over all polls; 0 means DefaultDiffBudget.
+	DiffBudget int64
 }
 
 // Poller polls watches and commits what changed.
@@ -75,6 +78,7 @@ type Poller struct {
 	committed func()
 	observe   func(PollReport)
 	limits    *limits
+	budget    *budget
 
 	sched scheduler
 
@@ -111,7 +115,7 @@ func New(o Options) *Poller {
 	return &Poller{
 		store: o.Store, client: o.Client, log: o.Logger, clock: o.Clock,
 		version: o.Version, committed: o.Committed, observe: o.Observe,
-		limits: newLimits(o.MaxConcurrent, o.MaxPerHost),
+		limits: newLimits(o.MaxConcurrent, o.MaxPerHost), budget: newBudget(o.DiffBudget),
 		states: map[string]*store.WatchState{}, running: map[string]bool{}, savedSuccess: map[string]time.Time{},
 		clients: map[string]*http.Client{}, warned: map[string]bool{},
 	}
@@ -389,6 +393,13 @@ func (p *Poller) poll(ctx context.Context, w *config.Watch, state store.WatchSta
 	if res.notModified {
 		return notModified(w, state, stored, now), nil
 	}
+	// The answer and the snapshot it may be diffed with, in memory at once
+	// with the diff's own: wait for them to fit in the budget.
+	release, err := p.budget.acquire(ctx, 2*pagesSize(res.pages))
+	if err != nil {
+		return undecided(state), fmt.Errorf("waiting to diff %d bytes: %w", pagesSize(res.pages), err)
+	}
+	defer release()
 	format, val, err := prepare(w, state, identity, res)
 	if err != nil {
 		return undecided(state), err
@@ -415,6 +426,15 @@ func (p *Poller) poll(ctx context.Context, w *config.Watch, state store.WatchSta
 		return nothingFires(w, d, val), nil
 	}
 	return changed(w, d, format, val, changes, now), nil
+}
+
+// pagesSize is the bytes of an answer's pages.
+func pagesSize(pages [][]byte) int64 {
+	var n int64
+	for _, p := range pages {
+		n += int64(len(p))
+	}
+	return n
 }
 
 // validators returns the validators that make a watch's request
