@@ -69,6 +69,22 @@ type Config struct {
 const (
 	DefaultRetention = 30 * 24 * time.Hour
 	DefaultHistory   = 1000
+	// DefaultMaxChanges caps the changes listed in one event, so that no
+	// event, outbox entry or chat message is unbounded; counts stay exact.
+	DefaultMaxChanges = 1000
+)
+
+// Upper bounds of the bounded keys.
+const (
+	// MaxBodyLimit bounds max_body. The selected value is stored in one
+	// bbolt value, and an event that includes "document" and "previous"
+	// holds two of them: bbolt's values stop short of 2 GiB. The diff
+	// needs a few times the body in memory too.
+	MaxBodyLimit = 1 << 30
+	// MaxChangesLimit bounds max_changes: at about 40 bytes for the
+	// smallest change, an event of 100,000 changes is already 4 MB, past
+	// what most receivers accept. include = ["patch"] lists every change.
+	MaxChangesLimit = 100_000
 )
 
 // Watch is one API to poll.
@@ -324,7 +340,8 @@ func (r *reader) config(tree map[string]any) *Config {
 		top.errorf("log_format", "want text or json, got %q", cfg.LogFormat)
 	}
 
-	def := defaults{schedule: DefaultSchedule, timeout: DefaultTimeout, maxBody: DefaultMaxBody}
+	def := defaults{schedule: DefaultSchedule, timeout: DefaultTimeout, maxBody: DefaultMaxBody,
+		diff: diffDefaults{maxChanges: DefaultMaxChanges}}
 	if d := top.table("defaults"); d != nil {
 		d.label, d.prefix = "defaults", ""
 		if d.str("schedule", &def.schedule) {
@@ -334,7 +351,7 @@ func (r *reader) config(tree map[string]any) *Config {
 			}
 		}
 		d.duration("timeout", &def.timeout)
-		d.size("max_body", &def.maxBody)
+		d.size("max_body", MaxBodyLimit, &def.maxBody)
 		r.pollDefaults(d, &def.polling)
 		diffDefaultKeys(d, &def.diff)
 		d.finish()
@@ -508,6 +525,10 @@ func (r *reader) target(i int, m map[string]any) *Target {
 	}
 	var secrets []string
 	if s.strings("secret", true, &secrets) {
+		if len(secrets) == 0 {
+			// Written to sign, it would send unsigned requests without a word.
+			s.errorf("secret", "empty list: give at least one secret, or remove the key to send unsigned requests")
+		}
 		for j, sec := range secrets {
 			key, err := DecodeSecret(sec)
 			if err != nil {
@@ -560,7 +581,7 @@ func (r *reader) watch(i int, m map[string]any, def defaults) *Watch {
 	}
 	w.Schedule = sched
 	s.duration("timeout", &w.Timeout)
-	s.size("max_body", &w.MaxBody)
+	s.size("max_body", MaxBodyLimit, &w.MaxBody)
 	if s.str("method", &w.Method) {
 		w.Method = strings.ToUpper(w.Method)
 		if !validMethod(w.Method) {

@@ -172,6 +172,21 @@ func TestParse_Errors(t *testing.T) {
 			want: []string{`c.toml:2: defaults: max_body: bad size "ten megs"`},
 		},
 		{
+			name: "size that overflows",
+			src:  "[defaults]\nmax_body = \"8589934592GiB\"\n",
+			want: []string{`c.toml:2: defaults: max_body: size "8589934592GiB" is too large`},
+		},
+		{
+			name: "max_body over its maximum",
+			src:  "[[watch]]\nname = \"a\"\nurl = \"https://x.example/\"\nmax_body = \"2GiB\"\n",
+			want: []string{`c.toml:4: watch "a": max_body: must be at most 1GiB, got "2GiB"`},
+		},
+		{
+			name: "max_body in bytes over its maximum",
+			src:  "[[watch]]\nname = \"a\"\nurl = \"https://x.example/\"\nmax_body = 1073741825\n",
+			want: []string{`c.toml:4: watch "a": max_body: must be at most 1GiB, got 1073741825`},
+		},
+		{
 			name: "TOML syntax error",
 			src:  "[[watch]]\nname = \"a\nurl = \"x\"\n",
 			want: []string{`c.toml:2:`},
@@ -220,6 +235,26 @@ func TestParse_Errors(t *testing.T) {
 			name: "confirm below 1",
 			src:  "[[watch]]\nname = \"a\"\nurl = \"https://x.example/\"\nconfirm = 0\n",
 			want: []string{`c.toml:4: watch "a": confirm: must be at least 1`},
+		},
+		{
+			name: "max_changes 0 is not unbounded",
+			src:  "[[watch]]\nname = \"a\"\nurl = \"https://x.example/\"\nmax_changes = 0\n",
+			want: []string{`c.toml:4: watch "a": max_changes: must be 1 to 100000, got 0 (0 does not mean unbounded: the default is 1000)`},
+		},
+		{
+			name: "max_changes over its maximum",
+			src:  "[[watch]]\nname = \"a\"\nurl = \"https://x.example/\"\nmax_changes = 100001\n",
+			want: []string{`c.toml:4: watch "a": max_changes: must be 1 to 100000, got 100001`},
+		},
+		{
+			name: "max_changes in defaults over its maximum",
+			src:  "[defaults]\nmax_changes = 1000000\n",
+			want: []string{`c.toml:2: defaults: max_changes: must be 1 to 100000, got 1000000`},
+		},
+		{
+			name: "empty secret list",
+			src:  "[[target]]\nname = \"h\"\nurl = \"https://x.example/\"\nsecret = []\n",
+			want: []string{`c.toml:4: target "h": secret: empty list`},
 		},
 		{
 			name: "ntfy topic URL",
@@ -357,13 +392,15 @@ func TestParseSize(t *testing.T) {
 		want int64
 	}{
 		{"512", 512}, {"64KiB", 64 << 10}, {"10MiB", 10 << 20}, {"1GB", 1e9}, {"2 MiB", 2 << 20},
+		{"8589934591GiB", 8589934591 << 30}, {"9223372036854775807", 1<<63 - 1},
 	}
 	for _, tt := range tests {
 		if got, err := ParseSize(tt.in); err != nil || got != tt.want {
 			t.Errorf("ParseSize(%q) = %d, %v; want %d", tt.in, got, err, tt.want)
 		}
 	}
-	for _, bad := range []string{"", "MiB", "10XB", "-5", "0"} {
+	for _, bad := range []string{"", "MiB", "10XB", "-5", "0",
+		"8589934592GiB", "9223372036854775807KiB", "9223372036854775808", "9223372036854775808B", "-9223372036854775809"} {
 		if _, err := ParseSize(bad); err == nil {
 			t.Errorf("ParseSize(%q) accepted", bad)
 		}
@@ -408,5 +445,74 @@ func TestParse_Templates(t *testing.T) {
 	if len(errs) != 2 || !strings.Contains(got, `t.toml:9: target "typo": template: cannot render a watch.changed event`) ||
 		!strings.Contains(got, `t.toml:14: target "changes-only": template: cannot render a watch.failing event`) {
 		t.Errorf("Parse = %v", got)
+	}
+}
+
+// TestParse_Limits checks the bounded keys at and inside their limits, and
+// the defaults of the ones left out.
+func TestParse_Limits(t *testing.T) {
+	const watch = "\n[[watch]]\nname = \"a\"\nurl = \"https://x.example/\"\n"
+	tests := []struct {
+		name       string
+		src        string
+		maxBody    int64
+		maxChanges int
+	}{
+		{"defaults", watch, DefaultMaxBody, DefaultMaxChanges},
+		{"largest max_body", watch + "max_body = \"1GiB\"\n", 1 << 30, DefaultMaxChanges},
+		{"largest max_body in bytes", watch + "max_body = 1073741824\n", 1 << 30, DefaultMaxChanges},
+		{"max_body from defaults", "[defaults]\nmax_body = \"512MiB\"\n" + watch, 512 << 20, DefaultMaxChanges},
+		{"max_changes from defaults", "[defaults]\nmax_changes = 50\n" + watch, DefaultMaxBody, 50},
+		{"smallest max_changes", watch + "max_changes = 1\n", DefaultMaxBody, 1},
+		{"largest max_changes", watch + "max_changes = 100000\n", DefaultMaxBody, 100000},
+		{"watch max_changes over defaults", "[defaults]\nmax_changes = 50\n" + watch + "max_changes = 5000\n", DefaultMaxBody, 5000},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			cfg, err := Parse("c.toml", []byte(tt.src), env(nil))
+			if err != nil {
+				t.Fatal(err)
+			}
+			w := cfg.Watches[0]
+			if w.MaxBody != tt.maxBody || w.Diff.MaxChanges != tt.maxChanges {
+				t.Errorf("max_body %d max_changes %d, want %d %d", w.MaxBody, w.Diff.MaxChanges, tt.maxBody, tt.maxChanges)
+			}
+		})
+	}
+	if DefaultMaxChanges != 1000 {
+		t.Errorf("DefaultMaxChanges = %d, the README says 1000", DefaultMaxChanges)
+	}
+}
+
+func TestParseDuration(t *testing.T) {
+	tests := []struct {
+		in   string
+		want time.Duration
+		err  string
+	}{
+		{in: "10s", want: 10 * time.Second},
+		{in: "30d", want: 30 * 24 * time.Hour},
+		{in: "1.5d", want: 36 * time.Hour},
+		{in: "106751d", want: 106751 * 24 * time.Hour},
+		{in: "106752d", err: `duration "106752d" is too large`},
+		{in: "1e300d", err: `duration "1e300d" is too large`},
+		{in: "Infd", err: `bad duration "Infd"`},
+		{in: "NaNd", err: `bad duration "NaNd"`},
+		{in: "-1d", err: `bad duration "-1d"`},
+		{in: "3000000h", err: `bad duration "3000000h"`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.in, func(t *testing.T) {
+			got, err := ParseDuration(tt.in)
+			if tt.err != "" {
+				if err == nil || !strings.Contains(err.Error(), tt.err) {
+					t.Fatalf("ParseDuration(%q) = %v, %v; want error %q", tt.in, got, err, tt.err)
+				}
+				return
+			}
+			if err != nil || got != tt.want {
+				t.Fatalf("ParseDuration(%q) = %v, %v; want %v", tt.in, got, err, tt.want)
+			}
+		})
 	}
 }

@@ -19,7 +19,7 @@ func diffDefaultKeys(s *section, d *diffDefaults) {
 	}
 	s.integer("confirm", 1, &d.confirm)
 	s.strings("include", false, &d.include)
-	s.integer("max_changes", 1, &d.maxChanges)
+	maxChanges(s, &d.maxChanges)
 	if _, err := diff.Compile(diff.Options{On: d.on, Include: d.include}); err != nil {
 		// Report bad defaults once, here, not again on every watch.
 		reportOptionErrors(s, err)
@@ -36,7 +36,8 @@ func ops(names []string) []diff.Op {
 }
 
 // watchDiffKeys reads a watch's diff options into w.Diff (and w.Confirm),
-// starting from the defaults. diff.Compile validates them.
+// starting from the defaults (max_changes from DefaultMaxChanges when
+// [defaults] leaves it out). diff.Compile validates them.
 func watchDiffKeys(s *section, w *Watch, def diffDefaults) {
 	o := &w.Diff
 	o.On, o.Include, o.MaxChanges, w.Confirm = def.on, def.include, def.maxChanges, max(def.confirm, 1)
@@ -54,6 +55,27 @@ func watchDiffKeys(s *section, w *Watch, def diffDefaults) {
 	}
 	s.str("when", &o.When)
 	s.strings("include", false, &o.Include)
-	s.integer("max_changes", 1, &o.MaxChanges)
+	maxChanges(s, &o.MaxChanges)
 	s.integer("confirm", 1, &w.Confirm)
+}
+
+// maxChanges reads max_changes: 1 to MaxChangesLimit. The diff takes 0 for
+// no cap, but no event may be unbounded, so 0 is an error here rather than
+// a way around the default.
+func maxChanges(s *section, dst *int) {
+	v, ok := s.raw("max_changes")
+	if !ok {
+		return
+	}
+	n, ok := v.(int64)
+	switch {
+	case !ok:
+		s.errorf("max_changes", "want an integer, got %s", typeName(v))
+	case n == 0:
+		s.errorf("max_changes", "must be 1 to %d, got 0 (0 does not mean unbounded: the default is %d)", MaxChangesLimit, DefaultMaxChanges)
+	case n < 1 || n > MaxChangesLimit:
+		s.errorf("max_changes", "must be 1 to %d, got %d", MaxChangesLimit, n)
+	default:
+		*dst = int(n)
+	}
 }

@@ -9,7 +9,6 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
-	"os"
 	"path/filepath"
 	"time"
 
@@ -291,7 +290,7 @@ func (r *reader) watchTLS(s *section, w *Watch) {
 	sum := sha256.New()
 	if t.CAFile != "" {
 		t.CAFile = r.path(t.CAFile)
-		pem, err := os.ReadFile(t.CAFile)
+		pem, err := readRegular(t.CAFile, maxPEMFile)
 		if err != nil {
 			s.errorf("ca_file", "%v", err)
 			good = false
@@ -314,7 +313,7 @@ func (r *reader) watchTLS(s *section, w *Watch) {
 		good = false
 	case t.ClientCert != "":
 		t.ClientCert, t.ClientKey = r.path(t.ClientCert), r.path(t.ClientKey)
-		pair, err := tls.LoadX509KeyPair(t.ClientCert, t.ClientKey)
+		pair, err := loadKeyPair(t.ClientCert, t.ClientKey)
 		if err != nil {
 			s.errorf("client_cert", "load client certificate: %v", err)
 			good = false
@@ -328,6 +327,23 @@ func (r *reader) watchTLS(s *section, w *Watch) {
 		t.Config, t.sum = cfg, hex.EncodeToString(sum.Sum(nil)[:12])
 		w.TLS = t
 	}
+}
+
+// maxPEMFile bounds ca_file, client_cert and client_key. A system's whole
+// CA bundle is about 200 KiB.
+const maxPEMFile = 1 << 20
+
+// loadKeyPair is tls.LoadX509KeyPair, reading the files with readRegular.
+func loadKeyPair(certFile, keyFile string) (tls.Certificate, error) {
+	cert, err := readRegular(certFile, maxPEMFile)
+	if err != nil {
+		return tls.Certificate{}, err
+	}
+	key, err := readRegular(keyFile, maxPEMFile)
+	if err != nil {
+		return tls.Certificate{}, err
+	}
+	return tls.X509KeyPair(cert, key)
 }
 
 // path resolves a file name against the configuration's folder.

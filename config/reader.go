@@ -1,12 +1,16 @@
 package config
 
 import (
+	"errors"
 	"fmt"
+	"io"
+	"math"
 	"os"
 	"path/filepath"
 	"sort"
 	"strconv"
 	"strings"
+	"syscall"
 	"time"
 
 	"github.com/pollhook/pollhook/internal/human"
@@ -214,7 +218,8 @@ func (s *section) strings(key string, single bool, dst *[]string) bool {
 	if !ok {
 		return false
 	}
-	if str, isStr := v.(string); isStr && single {
+	str, one := v.(string)
+	if one && single {
 		v = []any{str}
 	}
 	arr, ok := v.([]any)
@@ -233,7 +238,11 @@ func (s *section) strings(key string, single bool, dst *[]string) bool {
 		}
 		x, err := expand(str, s.r.vars)
 		if err != nil {
-			s.errorf(key, "element %d: %v", i, err)
+			if one {
+				s.errorf(key, "%v", err) // written as one string: there are no elements
+			} else {
+				s.errorf(key, "element %d: %v", i, err)
+			}
 			good = false
 			continue
 		}
@@ -320,13 +329,19 @@ func (s *section) duration(key string, dst *time.Duration) bool {
 	return true
 }
 
-func (s *section) size(key string, dst *int64) bool {
+// size reads a byte size, written as a string ("10MiB") or a number of
+// bytes, of at most limit bytes.
+func (s *section) size(key string, limit int64, dst *int64) bool {
 	var str string
 	v, ok := s.m[key]
 	if n, isInt := v.(int64); ok && isInt {
 		s.used[key] = true
 		if n <= 0 {
 			s.errorf(key, "must be positive, got %d", n)
+			return false
+		}
+		if n > limit {
+			s.errorf(key, "must be at most %s, got %d", formatSize(limit), n)
 			return false
 		}
 		*dst = n
@@ -338,6 +353,10 @@ func (s *section) size(key string, dst *int64) bool {
 	n, err := ParseSize(str)
 	if err != nil {
 		s.errorf(key, "%v", err)
+		return false
+	}
+	if n > limit {
+		s.errorf(key, "must be at most %s, got %q", formatSize(limit), str)
 		return false
 	}
 	*dst = n
@@ -401,7 +420,7 @@ func resolve(ref string, v vars) (string, error) {
 				path = filepath.Join(v.dir, path)
 			}
 		}
-		data, err := os.ReadFile(path)
+		data, err := readRegular(path, maxSecretFile)
 		if err != nil {
 			return "", fmt.Errorf("read secret file: %w", err)
 		}
@@ -418,6 +437,66 @@ func resolve(ref string, v vars) (string, error) {
 		return def, nil
 	}
 	return "", fmt.Errorf("environment variable %s is not set (use ${%s:-default} for a default)", name, name)
+}
+
+// maxSecretFile bounds a ${file:...}: a token, a password or a webhook
+// URL, not a document.
+const maxSecretFile = 64 << 10
+
+// readRegular reads a file of at most limit bytes. Only regular files, and
+// symlinks to them, are read: that is what /run/secrets mounts, Kubernetes
+// secret volumes and systemd credentials are, while a device (/dev/zero)
+// would be read without end and a named pipe would block until someone
+// writes to it.
+func readRegular(path string, limit int64) ([]byte, error) {
+	fi, err := os.Stat(path)
+	if err != nil {
+		return nil, err
+	}
+	if err := checkRegular(path, fi); err != nil {
+		return nil, err
+	}
+	// O_NONBLOCK in case the file was replaced by a named pipe since the
+	// Stat: the open must not wait for a writer. Reads of a regular file
+	// do not heed it.
+	f, err := os.OpenFile(path, os.O_RDONLY|syscall.O_NONBLOCK, 0)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	if fi, err = f.Stat(); err != nil {
+		return nil, err
+	}
+	if err := checkRegular(path, fi); err != nil {
+		return nil, err
+	}
+	data, err := io.ReadAll(io.LimitReader(f, limit+1))
+	if err != nil {
+		return nil, err
+	}
+	if int64(len(data)) > limit {
+		return nil, fmt.Errorf("%s is larger than %s", path, formatSize(limit))
+	}
+	return data, nil
+}
+
+func checkRegular(path string, fi os.FileInfo) error {
+	m := fi.Mode()
+	if m.IsRegular() {
+		return nil
+	}
+	kind := "mode " + m.Type().String()
+	switch {
+	case m.IsDir():
+		kind = "a directory"
+	case m&os.ModeNamedPipe != 0:
+		kind = "a named pipe"
+	case m&os.ModeSocket != 0:
+		kind = "a socket"
+	case m&os.ModeDevice != 0:
+		kind = "a device"
+	}
+	return fmt.Errorf("%s is not a regular file (%s)", path, kind)
 }
 
 func validVarName(s string) bool {
@@ -442,10 +521,14 @@ func redactRef(s string) string {
 func ParseDuration(s string) (time.Duration, error) {
 	if strings.HasSuffix(s, "d") {
 		n, err := strconv.ParseFloat(strings.TrimSuffix(s, "d"), 64)
-		if err != nil || n < 0 {
+		if err != nil || n < 0 || math.IsNaN(n) || math.IsInf(n, 0) {
 			return 0, fmt.Errorf("bad duration %q", s)
 		}
-		return time.Duration(n * float64(24*time.Hour)), nil
+		ns := n * float64(24*time.Hour)
+		if ns >= math.MaxInt64 { // float64(math.MaxInt64) is 2⁶³: a Duration cannot hold it
+			return 0, fmt.Errorf("duration %q is too large", s)
+		}
+		return time.Duration(ns), nil
 	}
 	d, err := time.ParseDuration(s)
 	if err != nil {
@@ -454,7 +537,15 @@ func ParseDuration(s string) (time.Duration, error) {
 	return d, nil
 }
 
-// ParseSize parses a byte size: "512", "64KiB", "10MiB", "1GB".
+// sizeUnits are the units of ParseSize.
+var sizeUnits = map[string]int64{
+	"": 1, "B": 1,
+	"KB": 1000, "MB": 1000 * 1000, "GB": 1000 * 1000 * 1000,
+	"KiB": 1 << 10, "MiB": 1 << 20, "GiB": 1 << 30,
+}
+
+// ParseSize parses a byte size: "512", "64KiB", "10MiB", "1GB". A size
+// that does not fit in an int64 is an error, never a wrapped-around one.
 func ParseSize(s string) (int64, error) {
 	t := strings.TrimSpace(s)
 	i := len(t)
@@ -462,14 +553,30 @@ func ParseSize(s string) (int64, error) {
 		i--
 	}
 	num, unit := t[:i], strings.TrimSpace(t[i:])
-	mult := map[string]int64{
-		"": 1, "B": 1,
-		"KB": 1000, "MB": 1000 * 1000, "GB": 1000 * 1000 * 1000,
-		"KiB": 1 << 10, "MiB": 1 << 20, "GiB": 1 << 30,
-	}[unit]
+	mult := sizeUnits[unit]
 	n, err := strconv.ParseInt(num, 10, 64)
+	if errors.Is(err, strconv.ErrRange) && mult != 0 && !strings.HasPrefix(num, "-") {
+		return 0, fmt.Errorf("size %q is too large", s)
+	}
 	if err != nil || mult == 0 || n <= 0 {
 		return 0, fmt.Errorf("bad size %q (want e.g. \"512KiB\", \"10MiB\")", s)
 	}
+	if n > math.MaxInt64/mult {
+		return 0, fmt.Errorf("size %q is too large", s)
+	}
 	return n * mult, nil
+}
+
+// formatSize writes a byte size in the largest binary unit that divides
+// it: "1GiB", "64KiB", "1500B". ParseSize reads it back.
+func formatSize(n int64) string {
+	for _, u := range []struct {
+		name string
+		size int64
+	}{{"GiB", 1 << 30}, {"MiB", 1 << 20}, {"KiB", 1 << 10}} {
+		if n != 0 && n%u.size == 0 {
+			return strconv.FormatInt(n/u.size, 10) + u.name
+		}
+	}
+	return strconv.FormatInt(n, 10) + "B"
 }

@@ -326,6 +326,7 @@ func (d *Differ) Prepare(f Format, pages ...[]byte) (Value, error) {
 }
 
 func (d *Differ) prepareJSON(pages [][]byte) (Value, error) {
+	pages = validPages(pages, true)
 	s := newScanner(d, nil)
 	if len(pages) == 1 {
 		sel, err := d.selectPage(s, pages[0])
@@ -357,6 +358,24 @@ func (d *Differ) prepareJSON(pages [][]byte) (Value, error) {
 	}
 	buf = append(buf, ']')
 	return d.fingerprint(s, buf)
+}
+
+// validPages applies the UTF-8 rule (utf8.go) to every page, copying the
+// list only when a page changes.
+func validPages(pages [][]byte, json bool) [][]byte {
+	out := pages
+	copied := false
+	for i, p := range pages {
+		v := validUTF8(p, json)
+		if len(v) == 0 || len(v) == len(p) && &v[0] == &p[0] {
+			continue
+		}
+		if !copied {
+			out, copied = append([][]byte(nil), pages...), true
+		}
+		out[i] = v
+	}
+	return out
 }
 
 // selectPage validates one page and returns its selected value.
@@ -428,11 +447,13 @@ func (d *Differ) fingerprint(s *scanner, v []byte) (Value, error) {
 // For text, lines are compared; a changed line is a Removed and an Added
 // change whose Path is the 1-based line number. There is no patch for text.
 func (d *Differ) Diff(f Format, old, new []byte) (*Result, error) {
+	// A snapshot stored before the UTF-8 rule (see utf8.go) may hold what
+	// the new value no longer does: compare them under the same rule.
 	switch f {
 	case JSON:
-		return d.diffJSON(old, new)
+		return d.diffJSON(validUTF8(old, true), validUTF8(new, true))
 	case Text:
-		return d.diffText(old, new)
+		return d.diffText(validUTF8(old, false), validUTF8(new, false))
 	default:
 		return nil, fmt.Errorf("diff: format must be %q or %q, not %q", JSON, Text, f)
 	}

@@ -351,6 +351,9 @@ func FuzzPrepare(f *testing.F) {
 		case err != nil && valid && !strings.Contains(err.Error(), ErrTooDeep.Error()):
 			t.Fatalf("Prepare rejected valid JSON %q: %v", data, err)
 		}
+		if err == nil && !utf8.Valid(val.Data) {
+			t.Fatalf("Prepare kept invalid UTF-8: %q", val.Data)
+		}
 		if err == nil {
 			again, err := d.Prepare(JSON, val.Data)
 			if err != nil || again.Sum != val.Sum {
@@ -360,9 +363,10 @@ func FuzzPrepare(f *testing.F) {
 				t.Fatalf("Detect says text for valid JSON %q", data)
 			}
 		}
+		// A text watch keeps the text, its invalid UTF-8 made U+FFFD.
 		tv, err := mustCompile(t, Options{Format: Text}).Prepare(Text, data)
-		if err != nil || !bytes.Equal(tv.Data, data) {
-			t.Fatalf("text Prepare: %v", err)
+		if err != nil || !bytes.Equal(tv.Data, bytes.ToValidUTF8(data, []byte("\uFFFD"))) {
+			t.Fatalf("text Prepare: %v, %q", err, tv.Data)
 		}
 	})
 }

@@ -10,6 +10,7 @@ import (
 // first capture group of every match, when the expression has groups), one
 // per line; then every match of each ignore expression is removed.
 func (d *Differ) prepareText(pages [][]byte) (Value, error) {
+	pages = validPages(pages, false)
 	text := pages[0]
 	if len(pages) > 1 {
 		var buf []byte

@@ -1,6 +1,8 @@
 package notify
 
 import (
+	"encoding/base64"
+	"strings"
 	"testing"
 
 	"github.com/pollhook/pollhook/config"
@@ -53,5 +55,17 @@ func TestRedactURL(t *testing.T) {
 				t.Errorf("RedactURL() = %q, want %q", got, tt.want)
 			}
 		})
+	}
+}
+
+// TestRedact_BasicUserinfo: a receiver that echoes its request headers
+// shows a URL's userinfo as a Basic Authorization header; test-target and
+// the stored attempts must not print or keep it.
+func TestRedact_BasicUserinfo(t *testing.T) {
+	t.Parallel()
+	tg := &config.Target{Kind: config.KindWebhook, URL: "https://hook-user:Hook-Pa55@hooks.example/h"}
+	echo := "401 Unauthorized: Authorization: Basic " + base64.StdEncoding.EncodeToString([]byte("hook-user:Hook-Pa55"))
+	if got := Redact(tg, echo); strings.Contains(got, "aG9vay11c2VyOkhvb2stUGE1NQ") || strings.Contains(got, "Hook-Pa55") {
+		t.Errorf("Redact = %q", got)
 	}
 }

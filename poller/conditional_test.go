@@ -4,6 +4,7 @@ import (
 	"context"
 	"net/http"
 	"net/http/httptest"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -296,5 +297,72 @@ func TestPoll_PaginatedSeesLaterPages(t *testing.T) {
 	out := mustPoll(t, p, w)
 	if out.Event == nil || len(out.Event.Data.Changes) != 1 || out.Event.Data.Changes[0].Path != "#(id==2).name" {
 		t.Fatalf("edit on page 2: %+v, want the change", out)
+	}
+}
+
+// TestPoll_HugeValidatorsAreNotStored: an API that sends a 1 MiB ETag
+// would get it back as a 1 MiB If-None-Match and refuse it (431) for ever,
+// across restarts. Validators over maxValidator are not kept.
+func TestPoll_HugeValidatorsAreNotStored(t *testing.T) {
+	t.Parallel()
+	api := &validatorAPI{}
+	srv := httptest.NewServer(api)
+	defer srv.Close()
+	db := openStore(t)
+	p := pollerWith(t, db, nil)
+	w := newTestWatch(t, srv.URL, `key = "id"`)
+	huge := `"` + strings.Repeat("e", 1<<20) + `"`
+	api.set(`[{"id":1}]`, huge, strings.Repeat("x", maxValidator+1))
+	mustPoll(t, p, w)
+	mustPoll(t, p, w)
+	if s := storedState(t, db, "w"); s.ETag != "" || s.LastModified != "" {
+		t.Errorf("stored validators of %d and %d bytes", len(s.ETag), len(s.LastModified))
+	}
+	if got := api.requests(); len(got) != 2 || got[1] != "|" {
+		t.Errorf("the second poll sent validators: %d bytes", len(got[len(got)-1]))
+	}
+}
+
+// TestPoll_RefusedConditionalRequest: a 4xx to a conditional request
+// (here 431, validators too large for the API, or an API that chokes on
+// them) is retried once without validators, and the stored validators go.
+func TestPoll_RefusedConditionalRequest(t *testing.T) {
+	t.Parallel()
+	var refuse atomic.Bool
+	var requests atomic.Int64
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		requests.Add(1)
+		if refuse.Load() && r.Header.Get("If-None-Match") != "" {
+			http.Error(w, "Request Header Fields Too Large", http.StatusRequestHeaderFieldsTooLarge)
+			return
+		}
+		if !refuse.Load() {
+			w.Header().Set("ETag", `"v1"`)
+		}
+		_, _ = w.Write([]byte(`[{"id":1}]`))
+	}))
+	defer srv.Close()
+	db := openStore(t)
+	p := pollerWith(t, db, nil)
+	w := newTestWatch(t, srv.URL, `key = "id"`)
+	mustPoll(t, p, w)
+	if s := storedState(t, db, "w"); s.ETag != `"v1"` {
+		t.Fatalf("stored ETag %q", s.ETag)
+	}
+	refuse.Store(true)
+	requests.Store(0)
+	if out := mustPoll(t, p, w); out.Event != nil {
+		t.Errorf("the retried poll reported a change: %+v", out.Event)
+	}
+	if n := requests.Load(); n != 2 {
+		t.Errorf("%d requests, want the refused one and one without validators", n)
+	}
+	if s := storedState(t, db, "w"); s.ETag != "" || s.Failures != 0 {
+		t.Errorf("after the refusal: stored ETag %q, %d failures; want none", s.ETag, s.Failures)
+	}
+	requests.Store(0)
+	mustPoll(t, p, w)
+	if n := requests.Load(); n != 1 {
+		t.Errorf("the next poll made %d requests, want 1 (no validators to refuse)", n)
 	}
 }

@@ -54,6 +54,11 @@ const (
 	maxSnippet   = 201
 )
 
+// maxValidator is the longest ETag or Last-Modified kept for conditional
+// requests: a longer one would come back as a header the API may refuse
+// (431), poll after poll.
+const maxValidator = 8 << 10
+
 // maxPause caps how long an API can make pollhook wait.
 const maxPause = 24 * time.Hour
 

@@ -2,6 +2,8 @@ package poller
 
 import (
 	"context"
+	"errors"
+	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -11,6 +13,7 @@ import (
 
 	"github.com/pollhook/pollhook/event"
 	"github.com/pollhook/pollhook/internal/testkit"
+	"github.com/pollhook/pollhook/store"
 )
 
 // switchAPI fails with 502 while down is set, else serves body.
@@ -214,5 +217,61 @@ func TestPoll_NoFailureOnShutdown(t *testing.T) {
 	}
 	if f := p.State("w0").Failures; f != 0 {
 		t.Errorf("failures = %d after a cancelled poll, want 0", f)
+	}
+}
+
+// brokenStore fails every write while broken is set, as a full disk does.
+type brokenStore struct {
+	*store.DB
+	broken atomic.Bool
+}
+
+var errNoSpace = errors.New("write state.db: no space left on device")
+
+func (b *brokenStore) SaveState(ctx context.Context, watch string, s store.WatchState, snapshot []byte) error {
+	if b.broken.Load() {
+		return errNoSpace
+	}
+	return b.DB.SaveState(ctx, watch, s, snapshot)
+}
+
+func (b *brokenStore) CommitEvent(ctx context.Context, c store.Commit) error {
+	if b.broken.Load() {
+		return errNoSpace
+	}
+	return b.DB.CommitEvent(ctx, c)
+}
+
+// TestPoll_FailuresCountWhenTheStoreFails: a poll whose answer is fine but
+// whose commit fails has failed. Its failures add up, so backoff grows and
+// watch.failing comes at alert_after, as for an API that fails.
+func TestPoll_FailuresCountWhenTheStoreFails(t *testing.T) {
+	t.Parallel()
+	api := &switchAPI{}
+	api.body.Store(`[{"id":1}]`)
+	srv := httptest.NewServer(api)
+	defer srv.Close()
+	st := &brokenStore{DB: openStore(t)}
+	cfg := parseConfig(t, watchTables(1, srv.URL, `key = "id"`), nil)
+	w := cfg.Watches[0]
+	p := pollerWith(t, st, nil)
+	mustPoll(t, p, w) // baseline
+	st.broken.Store(true)
+	for i := 1; i <= 4; i++ {
+		api.body.Store(fmt.Sprintf(`[{"id":1,"v":%d}]`, i)) // a change every time
+		if _, err := p.Poll(context.Background(), w, false); !errors.Is(err, errNoSpace) {
+			t.Fatalf("poll %d: %v, want the store's error", i, err)
+		}
+		if s := p.State(w.Name); s.Failures != i {
+			t.Fatalf("after %d failed commits: %d failures in a row, want %d", i, s.Failures, i)
+		}
+	}
+	// The disk has room again: the next poll commits the change. The
+	// watch.failing of the outage could not be committed, so no
+	// watch.recovered follows it.
+	st.broken.Store(false)
+	out := mustPoll(t, p, w)
+	if s := p.State(w.Name); s.Failures != 0 || out.Event == nil || out.Health != nil {
+		t.Errorf("after the store came back: state %+v, outcome %+v", s, out)
 	}
 }

@@ -97,3 +97,89 @@ func (p *Poller) dropClients() {
 		delete(p.clients, key)
 	}
 }
+
+// DefaultDiffBudget is how many bytes of answers may be prepared and
+// diffed at once, over all polls: a diff needs a few times the size of the
+// documents it compares, so max_concurrent polls of large answers must not
+// add up to more memory than the machine has. One answer larger than the
+// budget is diffed alone.
+const DefaultDiffBudget = 128 << 20
+
+// budget is a weighted semaphore of bytes: polls wait, first come first
+// served, until their answer fits beside the ones being diffed.
+type budget struct {
+	mu      sync.Mutex
+	size    int64
+	used    int64
+	waiters []*budgetWaiter
+}
+
+type budgetWaiter struct {
+	n     int64
+	ready chan struct{} // closed when the bytes are granted
+}
+
+func newBudget(size int64) *budget {
+	if size <= 0 {
+		size = DefaultDiffBudget
+	}
+	return &budget{size: size}
+}
+
+// acquire takes n bytes of the budget (at least 1, at most all of it),
+// waiting for them until ctx ends; release gives them back.
+func (b *budget) acquire(ctx context.Context, n int64) (release func(), err error) {
+	n = min(max(n, 1), b.size)
+	release = func() { b.release(n) }
+	b.mu.Lock()
+	if len(b.waiters) == 0 && b.used+n <= b.size {
+		b.used += n
+		b.mu.Unlock()
+		return release, nil
+	}
+	w := &budgetWaiter{n: n, ready: make(chan struct{})}
+	b.waiters = append(b.waiters, w)
+	b.mu.Unlock()
+	select {
+	case <-w.ready:
+		return release, nil
+	case <-ctx.Done():
+	}
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	select {
+	case <-w.ready:
+		// Granted as ctx ended: give the bytes back.
+		b.used -= n
+	default:
+		for i, x := range b.waiters {
+			if x == w {
+				b.waiters = append(b.waiters[:i], b.waiters[i+1:]...)
+				break
+			}
+		}
+	}
+	b.grant() // a waiter behind this one may fit now
+	return nil, ctx.Err()
+}
+
+func (b *budget) release(n int64) {
+	b.mu.Lock()
+	b.used -= n
+	b.grant()
+	b.mu.Unlock()
+}
+
+// grant gives the waiters at the head of the queue their bytes while they
+// fit. b.mu must be held.
+func (b *budget) grant() {
+	for len(b.waiters) > 0 {
+		w := b.waiters[0]
+		if b.used+w.n > b.size {
+			return
+		}
+		b.used += w.n
+		close(w.ready)
+		b.waiters = b.waiters[1:]
+	}
+}

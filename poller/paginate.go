@@ -23,8 +23,12 @@ type fetched struct {
 	pages       [][]byte
 	contentType string // of the first page
 	notModified bool
-	// etag and lastModified are the first page's validators.
+	// etag and lastModified are the first page's validators, when short
+	// enough to keep (maxValidator).
 	etag, lastModified string
+	// refused: the API refused the conditional request with a 4xx, which
+	// was then made again without validators; the stored ones must go.
+	refused bool
 	// pause is the latest time any page asked pollhook to wait until.
 	pause pause
 }
@@ -45,6 +49,15 @@ func (p *Poller) fetchAll(ctx context.Context, w *config.Watch, cond request, lo
 	}
 	for page := 1; ; page++ {
 		resp, err := p.fetch(ctx, w, rq)
+		if status, ok := refusedConditional(rq, err); ok && page == 1 {
+			// Validators the API will not take (too large, or an API that
+			// chokes on them) would fail every poll: forget them and ask
+			// again, once, without.
+			log.Info("the API refused the conditional request: asking again without validators", "status", status)
+			res.refused = true
+			rq.etag, rq.lastModified = "", ""
+			resp, err = p.fetch(ctx, w, rq)
+		}
 		if err != nil {
 			var fe *FetchError
 			if errors.As(err, &fe) {
@@ -55,7 +68,7 @@ func (p *Poller) fetchAll(ctx context.Context, w *config.Watch, cond request, lo
 		res.pause = later(res.pause, resp.pause)
 		if page == 1 {
 			res.contentType = resp.contentType
-			res.etag, res.lastModified = resp.header.Get("ETag"), resp.header.Get("Last-Modified")
+			res.etag, res.lastModified = validator(resp.header.Get("ETag")), validator(resp.header.Get("Last-Modified"))
 			if resp.status == http.StatusNotModified {
 				// Validators go with the first page only: if it did not
 				// change, the poll saw no change.
@@ -94,6 +107,25 @@ func (p *Poller) fetchAll(ctx context.Context, w *config.Watch, cond request, lo
 		seen[pageKey(next)] = true
 		rq = next
 	}
+}
+
+// refusedConditional reports whether err is a 4xx answer to a conditional
+// request, and its status. An answer that asks to wait (429, a 403 with
+// Retry-After) is a rate limit, not a refusal of the validators.
+func refusedConditional(rq request, err error) (int, bool) {
+	var fe *FetchError
+	if rq.etag == "" && rq.lastModified == "" || !errors.As(err, &fe) {
+		return 0, false
+	}
+	return fe.Status, fe.Status >= 400 && fe.Status < 500 && fe.Status != http.StatusTooManyRequests && fe.pause.until.IsZero()
+}
+
+// validator is a validator header worth keeping, or "" when it is too long.
+func validator(v string) string {
+	if len(v) > maxValidator {
+		return ""
+	}
+	return v
 }
 
 // pageKey identifies a page request for loop detection.

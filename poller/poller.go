@@ -63,6 +63,9 @@ type Options struct {
 	// MaxConcurrent bounds the polls running at once; 0 means
 	// config.DefaultMaxConcurrent. The configuration's max_concurrent.
 	MaxConcurrent int
+	// DiffBudget bounds the bytes of answers prepared and diffed at once,
+	// over all polls; 0 means DefaultDiffBudget.
+	DiffBudget int64
 }
 
 // Poller polls watches and commits what changed.
@@ -75,6 +78,7 @@ type Poller struct {
 	committed func()
 	observe   func(PollReport)
 	limits    *limits
+	budget    *budget
 
 	sched scheduler
 
@@ -111,7 +115,7 @@ func New(o Options) *Poller {
 	return &Poller{
 		store: o.Store, client: o.Client, log: o.Logger, clock: o.Clock,
 		version: o.Version, committed: o.Committed, observe: o.Observe,
-		limits: newLimits(o.MaxConcurrent, o.MaxPerHost),
+		limits: newLimits(o.MaxConcurrent, o.MaxPerHost), budget: newBudget(o.DiffBudget),
 		states: map[string]*store.WatchState{}, running: map[string]bool{}, savedSuccess: map[string]time.Time{},
 		clients: map[string]*http.Client{}, warned: map[string]bool{},
 	}
@@ -329,8 +333,9 @@ type decision struct {
 	// next is the watch's state after the poll. Its Seq is the last
 	// stored event's: apply numbers the events as it commits them.
 	next store.WatchState
-	// failFrom is what a failure of the poll's own write, or of a step
-	// after the recovery was decided, counts from.
+	// failFrom is what a failure of the poll counts from: the watch's
+	// state before the poll (its failures included), or, once apply has
+	// committed a watch.recovered event, that recovered state.
 	failFrom store.WatchState
 	// recovery is the watch working again after failures (committed
 	// first, even when a later step fails), or nil.
@@ -377,12 +382,24 @@ func (p *Poller) poll(ctx context.Context, w *config.Watch, state store.WatchSta
 	stored := state // the persisted fields, as stored
 	res, err := p.fetchAll(ctx, w, validators(w, state, identity), log)
 	state = paused(state, res.pause, log)
+	if res.refused {
+		// Whatever comes of this poll, the validators are not to be sent
+		// again.
+		state.ETag, state.LastModified = "", ""
+	}
 	if err != nil {
 		return undecided(state), err
 	}
 	if res.notModified {
 		return notModified(w, state, stored, now), nil
 	}
+	// The answer and the snapshot it may be diffed with, in memory at once
+	// with the diff's own: wait for them to fit in the budget.
+	release, err := p.budget.acquire(ctx, 2*pagesSize(res.pages))
+	if err != nil {
+		return undecided(state), fmt.Errorf("waiting to diff %d bytes: %w", pagesSize(res.pages), err)
+	}
+	defer release()
 	format, val, err := prepare(w, state, identity, res)
 	if err != nil {
 		return undecided(state), err
@@ -409,6 +426,15 @@ func (p *Poller) poll(ctx context.Context, w *config.Watch, state store.WatchSta
 		return nothingFires(w, d, val), nil
 	}
 	return changed(w, d, format, val, changes, now), nil
+}
+
+// pagesSize is the bytes of an answer's pages.
+func pagesSize(pages [][]byte) int64 {
+	var n int64
+	for _, p := range pages {
+		n += int64(len(p))
+	}
+	return n
 }
 
 // validators returns the validators that make a watch's request
@@ -454,9 +480,6 @@ func undecided(state store.WatchState) *decision {
 // state is stored only when a persisted field moved.
 func notModified(w *config.Watch, state, stored store.WatchState, now time.Time) *decision {
 	d := usable(w, state, now)
-	// A 304 whose state cannot be stored counts its failure from before
-	// the recovery, as it always has; other answers count from after it.
-	d.failFrom = state
 	d.note = logLine{slog.LevelDebug, "not modified", nil}
 	d.out = Outcome{NotModified: true, Pages: 1}
 	d.save = moved(held(stored, d.recovery), d.next)
@@ -483,11 +506,14 @@ func prepare(w *config.Watch, state store.WatchState, identity string, res *fetc
 }
 
 // usable starts the decision of a poll whose answer is usable: the watch
-// works again, which for a failing watch is its recovery (recovered).
+// works again, which for a failing watch is its recovery (recovered). A
+// poll counts as succeeded only once it is committed, so a failure of its
+// write still counts from the failures before it (failFrom), unless a
+// watch.recovered event was committed first.
 func usable(w *config.Watch, state store.WatchState, now time.Time) *decision {
 	d := undecided(state)
 	if h := recovered(w, state, now); h != nil {
-		d.recovery, d.next, d.failFrom = h, h.state, h.state
+		d.recovery, d.next = h, h.state
 	}
 	return d
 }
@@ -631,7 +657,9 @@ func (p *Poller) apply(ctx context.Context, w *config.Watch, d *decision, err er
 			if cerr != nil {
 				err, failFrom = cerr, s
 			} else {
-				next.Seq, failFrom.Seq, recoveredEv = s.Seq, s.Seq, r.event
+				// The recovery is committed: a later failure of this poll
+				// starts a new outage.
+				next.Seq, failFrom, recoveredEv = s.Seq, s, r.event
 			}
 		}
 	}

@@ -15,7 +15,7 @@ func watchSecrets(w *config.Watch) *redact.Secrets {
 	var s redact.Secrets
 	s.Add(w.Bearer)
 	if w.Basic != nil {
-		s.Add(w.Basic.Password)
+		s.AddBasic(w.Basic.Username, w.Basic.Password)
 	}
 	for k, v := range w.Headers {
 		if http.CanonicalHeaderKey(k) == "Authorization" || redact.IsSecretName(k) {

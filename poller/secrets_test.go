@@ -2,6 +2,7 @@ package poller
 
 import (
 	"context"
+	"encoding/base64"
 	"encoding/json"
 	"fmt"
 	"log/slog"
@@ -28,7 +29,10 @@ func TestPoll_NoSecretsLeak(t *testing.T) {
 		urlKey  = "UrlApiKeyValue-9012"
 	)
 	env := map[string]string{"BEARER": bearer, "PW": basicPW, "QT": queryT, "UK": urlKey}
-	secrets := []string{bearer, basicPW, queryT, urlKey, url.QueryEscape(basicPW)}
+	// An API that echoes its request headers shows basic credentials
+	// base64-encoded, as the Authorization header carries them.
+	secrets := []string{bearer, basicPW, queryT, urlKey, url.QueryEscape(basicPW),
+		base64.StdEncoding.EncodeToString([]byte("bob:" + basicPW))}
 	auths := []struct {
 		name  string
 		lines []string

@@ -12,6 +12,9 @@ import (
 	"strings"
 	"testing"
 	"time"
+	"unicode/utf8"
+
+	standardwebhooks "github.com/standard-webhooks/standard-webhooks/libraries/go"
 
 	"github.com/pollhook/pollhook/event"
 	"github.com/pollhook/pollhook/internal/testkit"
@@ -220,4 +223,46 @@ func mustCLI(t *testing.T, args ...string) string {
 		t.Fatalf("pollhook %s: exit %d\nstdout: %s\nstderr: %s", strings.Join(args, " "), code, out, errOut)
 	}
 	return out
+}
+
+// TestOnce_InvalidUTF8: an API whose strings hold invalid UTF-8 still gets
+// its changes to receivers that decode the body as UTF-8 and re-encode it
+// before checking the signature (the JavaScript verifiers do), and to
+// those that parse it strictly (Python's json).
+func TestOnce_InvalidUTF8(t *testing.T) {
+	t.Parallel()
+	api := testkit.NewAPI("{\"data\":{\"items\":[{\"id\":1,\"name\":\"a\xffb\"},{\"id\":2,\"name\":\"x\\ud800y\"}]}}")
+	apiSrv := httptest.NewServer(api)
+	defer apiSrv.Close()
+	rc := testkit.NewReceiver(0)
+	rcSrv := httptest.NewServer(rc)
+	defer rcSrv.Close()
+	cfg := testkit.WriteConfig(t, t.TempDir(), apiSrv.URL, rcSrv.URL)
+	mustCLI(t, "once", "--config", cfg) // baseline
+	// Only the invalid bytes differ: the same answer, no change.
+	api.Set("{\"data\":{\"items\":[{\"id\":1,\"name\":\"a\xfeb\"},{\"id\":2,\"name\":\"x\\udbffy\"}]}}")
+	if out := mustCLI(t, "once", "--config", cfg); out != "" {
+		t.Fatalf("bodies that differ only in invalid UTF-8 made a change: %s", out)
+	}
+	api.Set("{\"data\":{\"items\":[{\"id\":1,\"name\":\"c\xfe\xfd\"},{\"id\":2,\"name\":\"x\\udbffy\"}]}}")
+	mustCLI(t, "once", "--config", cfg)
+	hooks := rc.Hooks()
+	if len(hooks) != 1 {
+		t.Fatalf("%d webhooks, want 1", len(hooks))
+	}
+	body := hooks[0].Body
+	if !utf8.Valid(body) || !json.Valid(body) {
+		t.Fatalf("the webhook body is not valid UTF-8 JSON: %q", body)
+	}
+	reencoded := []byte(strings.ToValidUTF8(string(body), "\uFFFD"))
+	wh, err := standardwebhooks.NewWebhook(testkit.Secret)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := wh.Verify(reencoded, hooks[0].Header); err != nil {
+		t.Errorf("a verifier that re-encodes the body rejects it: %v", err)
+	}
+	if !strings.Contains(string(body), `"new":"c\ufffd"`) && !strings.Contains(string(body), "\"new\":\"c\uFFFD\"") {
+		t.Errorf("the change does not carry U+FFFD for the invalid bytes: %s", body)
+	}
 }

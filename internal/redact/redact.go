@@ -5,6 +5,7 @@
 package redact
 
 import (
+	"encoding/base64"
 	"net/url"
 	"sort"
 	"strings"
@@ -52,11 +53,37 @@ func (s *Secrets) Add(v string) {
 
 // AddHeader records a header value that is a credential and, for a value
 // of the form "Scheme credential" ("Bearer xyz", "token xyz"), the
-// credential alone.
+// credential alone; for "Basic base64", the user:password pair it
+// encodes too.
 func (s *Secrets) AddHeader(v string) {
 	s.Add(v)
-	if _, cred, ok := strings.Cut(v, " "); ok {
-		s.Add(strings.TrimSpace(cred))
+	scheme, cred, ok := strings.Cut(v, " ")
+	if !ok {
+		return
+	}
+	cred = strings.TrimSpace(cred)
+	s.Add(cred)
+	if strings.EqualFold(scheme, "Basic") {
+		if pair, err := base64.StdEncoding.DecodeString(cred); err == nil {
+			if user, pass, ok := strings.Cut(string(pair), ":"); ok {
+				s.AddBasic(user, pass)
+			}
+		}
+	}
+}
+
+// AddBasic records HTTP basic credentials in every form an echo of the
+// request may show them: the password, the user:password pair, and the
+// pair base64-encoded as the Authorization header carries it.
+func (s *Secrets) AddBasic(user, pass string) {
+	s.Add(pass)
+	if pass == "" {
+		return
+	}
+	pair := user + ":" + pass
+	s.Add(pair)
+	for _, enc := range []*base64.Encoding{base64.StdEncoding, base64.RawStdEncoding, base64.URLEncoding, base64.RawURLEncoding} {
+		s.Add(enc.EncodeToString([]byte(pair)))
 	}
 }
 
@@ -68,7 +95,8 @@ func (s *Secrets) AddURL(raw string) {
 		return
 	}
 	if p, ok := u.User.Password(); ok {
-		s.Add(p)
+		// net/http sends userinfo as a Basic Authorization header.
+		s.AddBasic(u.User.Username(), p)
 	}
 	for k, vs := range u.Query() {
 		if IsSecretName(k) {

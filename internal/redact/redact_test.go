@@ -1,6 +1,10 @@
 package redact
 
-import "testing"
+import (
+	"encoding/base64"
+	"strings"
+	"testing"
+)
 
 func TestSecrets_Replace(t *testing.T) {
 	var s Secrets
@@ -27,6 +31,29 @@ func TestSecrets_Replace(t *testing.T) {
 	var empty Secrets
 	if got := empty.Replace("nothing"); got != "nothing" {
 		t.Errorf("empty Replace = %q", got)
+	}
+}
+
+// TestSecrets_Basic: an API or receiver that echoes its request headers
+// shows basic credentials base64-encoded; they are hidden like the plain
+// password.
+func TestSecrets_Basic(t *testing.T) {
+	var s Secrets
+	s.AddBasic("bu", "SEKRIT-pw")
+	s.AddURL("https://alice:hunter22@hooks.example/h")
+	s.AddHeader("Basic " + base64.StdEncoding.EncodeToString([]byte("carol:0penSesame")))
+	for _, in := range []string{
+		"Authorization: Basic " + base64.StdEncoding.EncodeToString([]byte("bu:SEKRIT-pw")),
+		"Authorization: Basic " + base64.StdEncoding.EncodeToString([]byte("alice:hunter22")),
+		"echo bu:SEKRIT-pw and " + base64.RawURLEncoding.EncodeToString([]byte("bu:SEKRIT-pw")),
+		"carol:0penSesame 0penSesame",
+	} {
+		got := s.Replace(in)
+		for _, leak := range []string{"SEKRIT", "hunter22", "0penSesame", "YnU6U0VLUklU", "YWxpY2U6aHVudGVy", "Y2Fyb2w6"} {
+			if strings.Contains(got, leak) {
+				t.Errorf("Replace(%q) = %q still shows %q", in, got, leak)
+			}
+		}
 	}
 }
 
