@@ -13,6 +13,8 @@ import (
 	"io"
 	"runtime/debug"
 	"strings"
+
+	"github.com/pollhook/pollhook/internal/human"
 )
 
 // exitError carries a process exit code other than 1 through Run.
@@ -78,7 +80,8 @@ func Run(ctx context.Context, version string, args []string, stdout, stderr io.W
 		fmt.Fprintf(stderr, "pollhook: %s\n\n%s", ue.msg, usage)
 		return 2
 	}
-	fmt.Fprintf(stderr, "pollhook: %v\n", err)
+	// An error may carry an API's or a daemon's words: escaped.
+	fmt.Fprintf(stderr, "pollhook: %s\n", human.Printable(err.Error()))
 	return 1
 }
 

@@ -5,6 +5,7 @@ import (
 	"fmt"
 
 	"github.com/pollhook/pollhook/config"
+	"github.com/pollhook/pollhook/internal/human"
 )
 
 // loadMode says which problems of the configuration stop a command.
@@ -77,6 +78,6 @@ func (c *cli) configErrors(err error) error {
 
 func (c *cli) printConfigErrors(errs config.Errors) {
 	for _, e := range errs {
-		fmt.Fprintln(c.stderr, e)
+		fmt.Fprintln(c.stderr, human.Printable(e.Error()))
 	}
 }

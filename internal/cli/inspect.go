@@ -141,7 +141,8 @@ func (c *cli) deliveries(ctx context.Context, args []string) error {
 			if d.State == store.StatePending && !d.NextAt.IsZero() {
 				next = nextAttempt(d.NextAt, now)
 			}
-			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%d\t%s\t%s\n", d.EventID, d.Watch, d.Target, d.State, d.Attempts, next, inspect.LastOutcome(d))
+			p := human.Printable
+			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%d\t%s\t%s\n", p(d.EventID), p(d.Watch), p(d.Target), p(d.State), d.Attempts, next, p(inspect.LastOutcome(d)))
 		}
 		return tw.Flush()
 	})
@@ -157,10 +158,16 @@ func nextAttempt(t, now time.Time) string {
 	return rel
 }
 
+// writeJSONLines prints rows as JSON, one per line, with every control
+// character escaped (encoding/json leaves DEL and the C1 controls as they
+// are).
 func writeJSONLines[T any](w io.Writer, rows []T) error {
-	enc := json.NewEncoder(w)
 	for _, r := range rows {
-		if err := enc.Encode(r); err != nil {
+		line, err := json.Marshal(r)
+		if err != nil {
+			return err
+		}
+		if _, err := fmt.Fprintf(w, "%s\n", human.Printable(string(line))); err != nil {
 			return err
 		}
 	}
@@ -195,8 +202,9 @@ func (c *cli) delivery(ctx context.Context, args []string) error {
 			}
 			// Attempts counts the current round (a redeliver starts a new
 			// one); the log keeps every round.
+			p := human.Printable
 			fmt.Fprintf(c.stdout, "event %s  watch %s  seq %d  → target %s: %s after %d attempt(s)\n",
-				d.EventID, d.Watch, d.Seq, d.Target, d.State, max(d.Attempts, len(dd.Attempts)))
+				p(d.EventID), p(d.Watch), d.Seq, p(d.Target), p(d.State), max(d.Attempts, len(dd.Attempts)))
 			if d.State == store.StatePending && !d.NextAt.IsZero() {
 				fmt.Fprintf(c.stdout, "next attempt %s (%s)\n", d.NextAt.Local().Format(time.RFC3339), nextAttempt(d.NextAt, time.Now()))
 			}
@@ -207,10 +215,10 @@ func (c *cli) delivery(ctx context.Context, args []string) error {
 				}
 				fmt.Fprintf(c.stdout, "  #%d  %s  %s  %s\n", n+1, a.At.Local().Format("2006-01-02 15:04:05.000"), outcome, a.Latency.Round(time.Millisecond))
 				if a.Error != "" {
-					fmt.Fprintf(c.stdout, "      error: %s\n", a.Error)
+					fmt.Fprintf(c.stdout, "      error: %s\n", p(a.Error))
 				}
 				if a.Body != "" {
-					fmt.Fprintf(c.stdout, "      body: %s\n", strings.ReplaceAll(a.Body, "\n", "\n            "))
+					fmt.Fprintf(c.stdout, "      body: %s\n", strings.ReplaceAll(p(a.Body), "\n", "\n            "))
 				}
 			}
 		}
@@ -251,7 +259,7 @@ func (c *cli) redeliver(ctx context.Context, args []string) error {
 			return nil
 		}
 		for _, d := range queued {
-			fmt.Fprintf(c.stdout, "queued %s → %s (same webhook-id, new attempts)\n", d.EventID, d.Target)
+			fmt.Fprintf(c.stdout, "queued %s → %s (same webhook-id, new attempts)\n", human.Printable(d.EventID), human.Printable(d.Target))
 		}
 		return nil
 	})
@@ -285,7 +293,7 @@ func (c *cli) history(ctx context.Context, args []string) error {
 		}
 		if common.json {
 			for _, e := range events {
-				if _, err := fmt.Fprintf(c.stdout, "%s\n", e); err != nil {
+				if _, err := fmt.Fprintf(c.stdout, "%s\n", human.Printable(string(e))); err != nil {
 					return err
 				}
 			}
@@ -307,9 +315,11 @@ func (c *cli) history(ctx context.Context, args []string) error {
 			if i > 0 {
 				fmt.Fprintln(c.stdout)
 			}
-			head := fmt.Sprintf("%s  %s  seq %d  %s", ev.Timestamp.Local().Format("2006-01-02 15:04:05"), ev.ID, ev.Data.Seq, ev.Title())
+			// Escaped before it is painted: the colours are ours.
+			head := human.Printable(fmt.Sprintf("%s  %s  seq %d  %s", ev.Timestamp.Local().Format("2006-01-02 15:04:05"), ev.ID, ev.Data.Seq, ev.Title()))
 			fmt.Fprintln(c.stdout, paint(color, "1", head))
 			for _, line := range ev.Lines() {
+				line = human.Printable(line)
 				fmt.Fprintln(c.stdout, "  "+paint(color, lineColor(line), line))
 			}
 		}

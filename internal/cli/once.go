@@ -12,6 +12,7 @@ import (
 	"github.com/pollhook/pollhook/config"
 	"github.com/pollhook/pollhook/internal/api"
 	"github.com/pollhook/pollhook/internal/daemon"
+	"github.com/pollhook/pollhook/internal/human"
 	"github.com/pollhook/pollhook/store"
 )
 
@@ -99,15 +100,16 @@ func (c *cli) once(ctx context.Context, args []string) (err error) {
 }
 
 // printOnce prints a once result: events as JSON lines on stdout,
-// failures on stderr; it fails when any watch did.
+// failures on stderr (both escaped: they carry what APIs said); it fails
+// when any watch did.
 func (c *cli) printOnce(res api.OnceResponse, total int) error {
 	for _, e := range res.Events {
-		if _, err := fmt.Fprintf(c.stdout, "%s\n", e); err != nil {
+		if _, err := fmt.Fprintf(c.stdout, "%s\n", human.Printable(string(e))); err != nil {
 			return err
 		}
 	}
 	for _, e := range res.Errors {
-		fmt.Fprintln(c.stderr, e)
+		fmt.Fprintln(c.stderr, human.Printable(e))
 	}
 	if len(res.Failed) > 0 {
 		return fmt.Errorf("%d of %d watches failed: %s", len(res.Failed), total, strings.Join(res.Failed, ", "))

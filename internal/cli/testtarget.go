@@ -57,7 +57,7 @@ func (c *cli) testTarget(ctx context.Context, args []string) error {
 	v := notify.Classify(t, status, header, body, time.Now())
 	fmt.Fprintf(c.stdout, "HTTP %d\n", status)
 	if b := strings.TrimSpace(notify.Redact(t, string(body))); b != "" {
-		fmt.Fprintf(c.stdout, "%s\n", human.CutRunes(b, 1025))
+		fmt.Fprintf(c.stdout, "%s\n", human.Printable(human.CutRunes(b, 1025)))
 	}
 	if !v.OK {
 		what := "would be retried"

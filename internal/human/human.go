@@ -4,11 +4,13 @@
 package human
 
 import (
+	"fmt"
 	"strconv"
 	"strings"
 	"time"
 	"unicode"
 	"unicode/utf16"
+	"unicode/utf8"
 )
 
 // Duration shows d in its two largest units: "45s", "5m 3s", "2h 15m",
@@ -115,6 +117,41 @@ func Clean(s string) string {
 		}
 		return r
 	}, s)
+}
+
+// Printable makes text from outside (an API's error, a receiver's answer,
+// what a daemon says) safe to print on a terminal: every control
+// character but newline and tab (the C0 controls, DEL and the C1 controls,
+// ESC and CSI among them, which terminals obey: clearing the screen,
+// writing the clipboard) is shown as a \uXXXX escape, and invalid UTF-8
+// as U+FFFD. The escape keeps JSON valid: in a JSON string it means the
+// same character.
+func Printable(s string) string {
+	clean := true
+	for _, r := range s {
+		if r == utf8.RuneError || unprintable(r) {
+			clean = false
+			break
+		}
+	}
+	if clean {
+		return s
+	}
+	var b strings.Builder
+	b.Grow(len(s) + 16)
+	for _, r := range strings.ToValidUTF8(s, "\uFFFD") {
+		if unprintable(r) {
+			fmt.Fprintf(&b, "\\u%04x", r)
+			continue
+		}
+		b.WriteRune(r)
+	}
+	return b.String()
+}
+
+// unprintable reports whether a terminal may act on r rather than show it.
+func unprintable(r rune) bool {
+	return r < 0x20 && r != '\n' && r != '\t' || r >= 0x7f && r < 0xa0
 }
 
 // OneLine squeezes s (an error, a response snippet) into one short line:

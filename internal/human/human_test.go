@@ -115,3 +115,20 @@ func TestClean(t *testing.T) {
 		t.Errorf("Clean = %q", got)
 	}
 }
+
+func TestPrintable(t *testing.T) {
+	tests := []struct{ in, want string }{
+		{"plain text, été, 😀", "plain text, été, 😀"},
+		{"two\nlines\tand a tab", "two\nlines\tand a tab"},
+		{"\x1b]52;c;Y2xpcGJvYXJk\x07 clipboard", `\u001b]52;c;Y2xpcGJvYXJk\u0007 clipboard`},
+		{"\x1b[2J cleared", `\u001b[2J cleared`},
+		{"csi \u009b31m c1, del \x7f, nul \x00, cr \r", `csi \u009b31m c1, del \u007f, nul \u0000, cr \u000d`},
+		{"bad \xff byte", "bad \uFFFD byte"},
+		{`{"error":"\u001b is escaped JSON already"}`, `{"error":"\u001b is escaped JSON already"}`},
+	}
+	for _, tt := range tests {
+		if got := Printable(tt.in); got != tt.want {
+			t.Errorf("Printable(%q) = %q, want %q", tt.in, got, tt.want)
+		}
+	}
+}
