@@ -24,8 +24,11 @@ type matrixMessage struct {
 }
 
 // matrixRoute PUTs to the room's send endpoint with the event id as the
-// transaction id: the homeserver deduplicates by it, so a retried delivery
-// never posts twice.
+// transaction id: a homeserver that still remembers it answers a retry
+// with the event it already created. Homeservers remember transaction ids
+// in memory for 30-60 minutes (Synapse, Dendrite), so a retry after a
+// restart of the homeserver, or hours later, posts again: at least once,
+// as for every target.
 func matrixRoute(t *config.Target, ev *event.Event) (*Message, error) {
 	if ev.ID == "" {
 		return nil, errors.New("matrix: the event has no id to use as transaction id")
