@@ -165,20 +165,23 @@ func NewID(now time.Time) string {
 
 // Title is the one-line summary chat messages start with:
 // "releases changed: 1 added, 2 changed".
-func (e *Event) Title() string {
+func (e *Event) Title() string { return e.title(e.Data.Watch) }
+
+// title is Title with watch for the watch's name.
+func (e *Event) title(watch string) string {
 	switch e.Type {
 	case TypeFailing:
 		if e.Data.Failures == 1 {
-			return e.Data.Watch + " is failing"
+			return watch + " is failing"
 		}
-		return fmt.Sprintf("%s is failing (%d polls in a row)", e.Data.Watch, e.Data.Failures)
+		return fmt.Sprintf("%s is failing (%d polls in a row)", watch, e.Data.Failures)
 	case TypeRecovered:
-		return fmt.Sprintf("%s recovered", e.Data.Watch)
+		return fmt.Sprintf("%s recovered", watch)
 	case TypeTest:
 		return "pollhook test message"
 	}
 	if e.Data.Counts == nil {
-		return e.Data.Watch + " changed"
+		return watch + " changed"
 	}
 	c := *e.Data.Counts
 	var parts []string
@@ -191,7 +194,7 @@ func (e *Event) Title() string {
 		}
 	}
 	if len(parts) == 0 {
-		return e.Data.Watch + " changed"
+		return watch + " changed"
 	}
-	return e.Data.Watch + " changed: " + strings.Join(parts, ", ")
+	return watch + " changed: " + strings.Join(parts, ", ")
 }
