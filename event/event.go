@@ -27,8 +27,10 @@ const (
 type Event struct {
 	// ID is unique per event and shared by all its targets: it is the
 	// webhook-id header, the Matrix txnId, and what the CLI names it by.
-	ID        string    `json:"id"`
-	Type      string    `json:"type"`
+	ID   string `json:"id"`
+	Type string `json:"type"`
+	// Timestamp is when the event was made, as Now gives it; the JSON
+	// writes it in TimeLayout.
 	Timestamp time.Time `json:"timestamp"`
 	Data      Data      `json:"data"`
 
@@ -80,6 +82,61 @@ func (e *Event) JSON() ([]byte, error) {
 	return json.Marshal(e)
 }
 
+// TimeLayout is how an event's JSON writes its times (timestamp, and
+// data.since): RFC 3339 in UTC with exactly three fractional digits,
+// "2026-11-27T14:30:14.201Z", whatever made the event. Decoding takes any
+// RFC 3339 time, as events stored by earlier versions have them.
+const TimeLayout = "2006-01-02T15:04:05.000Z07:00"
+
+// Now is the timestamp of an event made at now: now in UTC, to the
+// millisecond, which is all the event's JSON shows of it. Every event is
+// made with it, so the time an event holds is the time it sends.
+func Now(now time.Time) time.Time {
+	return now.UTC().Truncate(time.Millisecond)
+}
+
+// MarshalJSON writes the event with its times in TimeLayout. (JSON, not
+// this, is what a webhook sends: an event read from the outbox goes out as
+// it was committed.)
+func (e Event) MarshalJSON() ([]byte, error) {
+	return json.Marshal(struct {
+		ID        string `json:"id"`
+		Type      string `json:"type"`
+		Timestamp stamp  `json:"timestamp"`
+		Data      Data   `json:"data"`
+	}{e.ID, e.Type, stamp(e.Timestamp), e.Data})
+}
+
+// MarshalJSON writes the data with Since in TimeLayout.
+func (d Data) MarshalJSON() ([]byte, error) {
+	type fields Data // Data's fields, without this method
+	var since *stamp
+	if d.Since != nil {
+		s := stamp(*d.Since)
+		since = &s
+	}
+	// Since shadows the embedded field of the same name; it is Data's last
+	// field, so the keys keep their order.
+	return json.Marshal(struct {
+		fields
+		Since *stamp `json:"since,omitempty"`
+	}{fields(d), since})
+}
+
+// stamp is a time as events write it: in TimeLayout.
+type stamp time.Time
+
+func (s stamp) MarshalJSON() ([]byte, error) {
+	t := time.Time(s).UTC()
+	if y := t.Year(); y < 0 || y > 9999 {
+		return nil, fmt.Errorf("event time %v: year outside of [0,9999]", t)
+	}
+	b := make([]byte, 0, len(TimeLayout)+2)
+	b = append(b, '"')
+	b = t.AppendFormat(b, TimeLayout)
+	return append(b, '"'), nil
+}
+
 // NewID returns a new event id: "msg_" and 26 characters of Crockford
 // base32 (48 bits of milliseconds, then 80 random bits), so ids sort by
 // creation time.
@@ -108,20 +165,23 @@ func NewID(now time.Time) string {
 
 // Title is the one-line summary chat messages start with:
 // "releases changed: 1 added, 2 changed".
-func (e *Event) Title() string {
+func (e *Event) Title() string { return e.title(e.Data.Watch) }
+
+// title is Title with watch for the watch's name.
+func (e *Event) title(watch string) string {
 	switch e.Type {
 	case TypeFailing:
 		if e.Data.Failures == 1 {
-			return e.Data.Watch + " is failing"
+			return watch + " is failing"
 		}
-		return fmt.Sprintf("%s is failing (%d polls in a row)", e.Data.Watch, e.Data.Failures)
+		return fmt.Sprintf("%s is failing (%d polls in a row)", watch, e.Data.Failures)
 	case TypeRecovered:
-		return fmt.Sprintf("%s recovered", e.Data.Watch)
+		return fmt.Sprintf("%s recovered", watch)
 	case TypeTest:
 		return "pollhook test message"
 	}
 	if e.Data.Counts == nil {
-		return e.Data.Watch + " changed"
+		return watch + " changed"
 	}
 	c := *e.Data.Counts
 	var parts []string
@@ -134,7 +194,7 @@ func (e *Event) Title() string {
 		}
 	}
 	if len(parts) == 0 {
-		return e.Data.Watch + " changed"
+		return watch + " changed"
 	}
-	return e.Data.Watch + " changed: " + strings.Join(parts, ", ")
+	return watch + " changed: " + strings.Join(parts, ", ")
 }

@@ -1,7 +1,10 @@
 package event
 
 import (
+	"bytes"
 	"encoding/json"
+	"fmt"
+	"regexp"
 	"sort"
 	"strings"
 	"testing"
@@ -45,5 +48,155 @@ func TestDecode_KeepsTheCommittedBytes(t *testing.T) {
 	}
 	if _, err := Decode([]byte("{")); err == nil {
 		t.Error("Decode of a broken event succeeded")
+	}
+}
+
+// stampRE is the one form of every event time: RFC 3339 in UTC with
+// exactly three fractional digits.
+var stampRE = regexp.MustCompile(`^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$`)
+
+// encodedTimes returns the timestamp and, when present, data.since of an
+// event's JSON.
+func encodedTimes(t *testing.T, ev *Event) []string {
+	t.Helper()
+	b, err := ev.JSON()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got struct {
+		Timestamp string `json:"timestamp"`
+		Data      struct {
+			Since *string `json:"since"`
+		} `json:"data"`
+	}
+	if err := json.Unmarshal(b, &got); err != nil {
+		t.Fatalf("%s: %v", b, err)
+	}
+	out := []string{got.Timestamp}
+	if got.Data.Since != nil {
+		out = append(out, *got.Data.Since)
+	}
+	return out
+}
+
+// TestEvent_TimestampFormat: however an event was made, and whatever the
+// precision and zone of the time it was made with, its JSON writes its
+// times one way.
+func TestEvent_TimestampFormat(t *testing.T) {
+	east := time.FixedZone("UTC+2", 2*3600)
+	times := []struct {
+		name string
+		at   time.Time
+		want string
+	}{
+		{"nanoseconds", time.Date(2026, 11, 27, 14, 30, 14, 201938123, time.UTC), "2026-11-27T14:30:14.201Z"},
+		{"milliseconds", time.Date(2026, 11, 27, 14, 30, 14, 201000000, time.UTC), "2026-11-27T14:30:14.201Z"},
+		{"whole second", time.Date(2026, 11, 27, 14, 30, 14, 0, time.UTC), "2026-11-27T14:30:14.000Z"},
+		{"ten milliseconds", time.Date(2026, 11, 27, 14, 30, 14, 10000000, time.UTC), "2026-11-27T14:30:14.010Z"},
+		{"another zone", time.Date(2026, 11, 27, 16, 30, 14, 201938123, east), "2026-11-27T14:30:14.201Z"},
+		{"monotonic clock reading", time.Now(), ""},
+	}
+	makers := []struct {
+		name string
+		make func(at time.Time) *Event
+	}{
+		{"Sample", func(at time.Time) *Event { return Sample("releases", "https://api.example.com/r", at) }},
+		{"a literal with Now", func(at time.Time) *Event {
+			since := at.Add(-time.Hour)
+			return &Event{ID: NewID(at), Type: TypeFailing, Timestamp: Now(at),
+				Data: Data{Watch: "w", Failures: 2, Since: &since}}
+		}},
+		{"a literal with the raw time", func(at time.Time) *Event {
+			since := at.Add(-time.Hour)
+			return &Event{ID: NewID(at), Type: TypeRecovered, Timestamp: at,
+				Data: Data{Watch: "w", Failures: 2, Since: &since}}
+		}},
+	}
+	for i := range 3 {
+		makers = append(makers, struct {
+			name string
+			make func(at time.Time) *Event
+		}{fmt.Sprintf("template sample %d", i), func(at time.Time) *Event { return templateSamples(at)[i] }})
+	}
+	for _, m := range makers {
+		for _, tt := range times {
+			t.Run(m.name+"/"+tt.name, func(t *testing.T) {
+				ev := m.make(tt.at)
+				for _, got := range encodedTimes(t, ev) {
+					if !stampRE.MatchString(got) {
+						t.Errorf("time %q, want RFC 3339 UTC with milliseconds", got)
+					}
+				}
+				if got := encodedTimes(t, ev)[0]; tt.want != "" && got != tt.want {
+					t.Errorf("timestamp %q, want %q", got, tt.want)
+				}
+			})
+		}
+	}
+}
+
+func TestNow(t *testing.T) {
+	at := time.Date(2026, 11, 27, 16, 30, 14, 201938123, time.FixedZone("UTC+2", 2*3600))
+	got := Now(at)
+	if want := time.Date(2026, 11, 27, 14, 30, 14, 201000000, time.UTC); got != want {
+		t.Errorf("Now(%v) = %v, want %v", at, got, want)
+	}
+	// The time an event holds is the time its JSON shows: decoding it
+	// gives back the same time.
+	ev := &Event{ID: "msg_1", Type: TypeChanged, Timestamp: Now(time.Now())}
+	b, err := ev.JSON()
+	if err != nil {
+		t.Fatal(err)
+	}
+	back, err := Decode(b)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !back.Timestamp.Equal(ev.Timestamp) {
+		t.Errorf("decoded %v, made %v", back.Timestamp, ev.Timestamp)
+	}
+}
+
+// TestDecode_StoredTimestamps: events stored before timestamps had one
+// form still decode, are sent as stored, and encode anew in today's form.
+func TestDecode_StoredTimestamps(t *testing.T) {
+	tests := []struct {
+		name, stored string
+		want         time.Time
+		wantStamp    string
+	}{
+		{"seconds", "2026-03-01T12:00:00Z", time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC), "2026-03-01T12:00:00.000Z"},
+		{"milliseconds", "2026-03-01T12:00:00.25Z", time.Date(2026, 3, 1, 12, 0, 0, 250000000, time.UTC), "2026-03-01T12:00:00.250Z"},
+		{"nanoseconds", "2026-03-01T12:00:00.123456789Z", time.Date(2026, 3, 1, 12, 0, 0, 123456789, time.UTC), "2026-03-01T12:00:00.123Z"},
+		{"offset", "2026-03-01T14:00:00.5+02:00", time.Date(2026, 3, 1, 12, 0, 0, 500000000, time.UTC), "2026-03-01T12:00:00.500Z"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			stored := []byte(`{"id":"msg_1","type":"watch.failing","timestamp":"` + tt.stored +
+				`","data":{"watch":"w","url":"","seq":1,"failures":2,"since":"` + tt.stored + `"}}`)
+			ev, err := Decode(stored)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !ev.Timestamp.Equal(tt.want) || ev.Data.Since == nil || !ev.Data.Since.Equal(tt.want) {
+				t.Errorf("decoded timestamp %v since %v, want %v", ev.Timestamp, ev.Data.Since, tt.want)
+			}
+			if got, err := ev.JSON(); err != nil || !bytes.Equal(got, stored) {
+				t.Errorf("JSON() = %s, %v; want the stored bytes", got, err)
+			}
+			again, err := json.Marshal(ev)
+			if err != nil {
+				t.Fatal(err)
+			}
+			fresh, err := Decode(again)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, got := range encodedTimes(t, fresh) {
+				if got != tt.wantStamp {
+					t.Errorf("encoded anew as %q, want %q", got, tt.wantStamp)
+				}
+			}
+		})
 	}
 }

@@ -15,7 +15,7 @@ func Sample(watch, url string, now time.Time) *Event {
 	return &Event{
 		ID:        NewID(now),
 		Type:      TypeTest,
-		Timestamp: now,
+		Timestamp: Now(now),
 		Data: Data{
 			Watch:  watch,
 			URL:    url,

@@ -62,20 +62,25 @@ func ParseTemplate(name, src string) (*template.Template, error) {
 	if err != nil {
 		return nil, err
 	}
-	now := time.Now()
-	change := Sample("releases", "https://api.example.com/v1/releases", now)
-	change.Type = TypeChanged
-	since := now.Add(-time.Hour)
-	failing := &Event{ID: NewID(now), Type: TypeFailing, Timestamp: now,
-		Data: Data{Watch: "releases", URL: change.Data.URL, Seq: 2, Error: "HTTP 502", Failures: 3, Since: &since}}
-	recovered := &Event{ID: NewID(now), Type: TypeRecovered, Timestamp: now,
-		Data: Data{Watch: "releases", URL: change.Data.URL, Seq: 3, Failures: 3, Since: &since}}
-	for _, ev := range []*Event{change, failing, recovered} {
+	for _, ev := range templateSamples(time.Now()) {
 		if err := tmpl.Execute(io.Discard, ev); err != nil {
 			return tmpl, fmt.Errorf("cannot render a %s event: %w", ev.Type, err)
 		}
 	}
 	return tmpl, nil
+}
+
+// templateSamples are the events ParseTemplate renders a template with:
+// a change, a failing and a recovered watch.
+func templateSamples(now time.Time) []*Event {
+	change := Sample("releases", "https://api.example.com/v1/releases", now)
+	change.Type = TypeChanged
+	since := now.Add(-time.Hour)
+	failing := &Event{ID: NewID(now), Type: TypeFailing, Timestamp: Now(now),
+		Data: Data{Watch: "releases", URL: change.Data.URL, Seq: 2, Error: "HTTP 502", Failures: 3, Since: &since}}
+	recovered := &Event{ID: NewID(now), Type: TypeRecovered, Timestamp: Now(now),
+		Data: Data{Watch: "releases", URL: change.Data.URL, Seq: 3, Failures: 3, Since: &since}}
+	return []*Event{change, failing, recovered}
 }
 
 // EscapeMarkdown backslash-escapes the ASCII punctuation that Markdown

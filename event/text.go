@@ -18,13 +18,17 @@ const (
 	maxValue    = 60  // old and new values
 	maxTextLine = 200 // a line of a text watch
 	maxError    = 300 // the error of a failing watch
+	maxWatch    = 100 // the watch name, in Text's title
 )
 
 // Text is an event's readable content, unescaped: what every default chat
 // message shows (each kind escapes it and cuts it to its limits), and what
 // the CLI, the status page and {{lines .}} show.
 type Text struct {
-	// Title is the one-line summary (Title).
+	// Watch is the watch name as a message shows it: one line, cut to 100
+	// characters.
+	Watch string
+	// Title is the one-line summary (Title), with Watch for the name.
 	Title string
 	// Intro are lines about the event itself: a failing watch's error,
 	// how long it failed, the notice of a test event.
@@ -39,7 +43,8 @@ type Text struct {
 // Text returns the event's readable content.
 func (e *Event) Text() Text {
 	d := &e.Data
-	t := Text{Title: e.Title()}
+	t := Text{Watch: human.Cut(human.Clean(d.Watch), maxWatch)}
+	t.Title = e.title(t.Watch)
 	switch e.Type {
 	case TypeFailing:
 		if d.Error != "" {

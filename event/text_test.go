@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/pollhook/pollhook/diff"
+	"github.com/pollhook/pollhook/internal/human"
 )
 
 func rawJSON(s string) json.RawMessage { return json.RawMessage(s) }
@@ -173,5 +174,30 @@ func TestSample(t *testing.T) {
 	}
 	if other := Sample("releases", "u", now); other.ID == ev.ID {
 		t.Error("two sample events share an id; Matrix would drop the second")
+	}
+}
+
+// TestText_watchName: a message shows the watch name on one line and cut,
+// and its title keeps what happened after the name; Title itself, the
+// {{title .}} of templates, keeps the name whole.
+func TestText_watchName(t *testing.T) {
+	long := strings.Repeat("wätch\x1b[2J\n", 1024)
+	ev := &Event{Type: TypeFailing, Data: Data{Watch: long, Failures: 3}}
+	text := ev.Text()
+	if n := human.Len(text.Watch); n > 100 {
+		t.Errorf("Watch is %d characters, want at most 100", n)
+	}
+	if strings.ContainsAny(text.Watch, "\x1b\n") {
+		t.Errorf("Watch %q has control characters", text.Watch)
+	}
+	if want := text.Watch + " is failing (3 polls in a row)"; text.Title != want {
+		t.Errorf("Title = %q, want %q", text.Title, want)
+	}
+	if ev.Title() != long+" is failing (3 polls in a row)" {
+		t.Error("(*Event).Title changed the watch name")
+	}
+	short := &Event{Type: TypeRecovered, Data: Data{Watch: "releases"}}
+	if got := short.Text(); got.Watch != "releases" || got.Title != "releases recovered" {
+		t.Errorf("Text() = %q, %q", got.Watch, got.Title)
 	}
 }

@@ -10,18 +10,42 @@ import (
 	"github.com/pollhook/pollhook/config"
 	"github.com/pollhook/pollhook/diff"
 	"github.com/pollhook/pollhook/event"
+	"github.com/pollhook/pollhook/internal/human"
 )
 
 // Every chat kind renders the same content: a title, a few lines about the
 // event (an error, how long a watch failed), one readable line per change,
 // "…and N more changes" when the message had to be cut or the event lists
 // fewer changes than it counts, and a link to the watch URL. The event
-// package writes that content once (event.Text); each kind escapes it for
-// its format and cuts it to its limits.
+// package writes that content once (event.Text), every part of it bounded
+// whatever the input: the watch name is cut to 100 characters, an error to
+// 300, each part of a change line to 80. Each kind escapes it for its
+// format and cuts it to its limits, so every field of every kind stays
+// inside what the tool documents.
+//
+// The watch URL is the one part that comes whole, and it may be any
+// length. Where it is shown as text it is cut to maxURLText characters.
+// Where it is a link's target it is never cut: a cut URL leads somewhere
+// else (another query, another resource), so a URL too long for the link
+// is dropped from it and only its cut text is shown. A link is dropped
+// when it is longer than maxLink, when it would not fit the field that
+// holds it (Slack's 3,000-character text objects), when the tool documents
+// no limit for it and it is longer than 2,048 characters (Discord, Telegram:
+// both refuse a whole message over one bad field), and when it would take
+// more than half of a message's room, which is the changes'.
 
-// maxURLText is how long the watch URL may get where it is shown as text,
-// in characters.
-const maxURLText = 300
+const (
+	// maxURLText is how long the watch URL may get where it is shown as
+	// text, in characters.
+	maxURLText = 300
+	// maxLink is the longest link target pollhook sends, in bytes: RFC
+	// 9110 §4.1 asks senders and recipients to support URIs of at least
+	// 8,000 octets, and promises nothing longer.
+	maxLink = 8000
+	// maxUndocumentedLink is the longest link target pollhook sends where
+	// a tool documents no limit for it.
+	maxUndocumentedLink = 2048
+)
 
 // tone is what kind of news an event is; kinds with colours use it.
 type tone int
@@ -62,12 +86,18 @@ func (t tone) hex() string { return fmt.Sprintf("#%06X", t.colour()) }
 // its link and its tone.
 type chatText struct {
 	event.Text
-	url  string
+	// urlText is the watch URL as text: one line, cut to maxURLText; ""
+	// when the event has no URL.
+	urlText string
+	// link is the watch URL as a link target (see linkTarget), or "" when
+	// it cannot be one.
+	link string
 	tone tone
 }
 
 func newChatText(ev *event.Event) *chatText {
-	c := &chatText{Text: ev.Text(), url: ev.Data.URL}
+	c := &chatText{Text: ev.Text(), urlText: human.Cut(human.Clean(ev.Data.URL), maxURLText),
+		link: linkTarget(ev.Data.URL)}
 	switch ev.Type {
 	case event.TypeFailing:
 		c.tone = toneFailing
@@ -79,6 +109,38 @@ func newChatText(ev *event.Event) *chatText {
 		c.tone = changeTone(ev.Data.Changes)
 	}
 	return c
+}
+
+// linkTarget is u as the target of a link: u with every byte that a URL
+// cannot carry as it is (RFC 3986 §2: controls, space, non-ASCII and
+// "<>\^`{|}) percent-encoded, as browsers do, so that no format's escaping
+// can be broken by it. It is "" when u is not an http or https URL, or is
+// longer than maxLink.
+func linkTarget(u string) string {
+	if lower := strings.ToLower(u); !strings.HasPrefix(lower, "https://") && !strings.HasPrefix(lower, "http://") {
+		return ""
+	}
+	var b strings.Builder
+	for i := 0; i < len(u) && b.Len() <= maxLink; i++ {
+		c := u[i]
+		if c <= ' ' || c >= 0x7f || strings.IndexByte("\"<>\\^`{|}", c) >= 0 {
+			fmt.Fprintf(&b, "%%%02X", c)
+			continue
+		}
+		b.WriteByte(c)
+	}
+	if b.Len() > maxLink {
+		return ""
+	}
+	return b.String()
+}
+
+// linkUpTo is the link when it is at most n bytes long, and "" otherwise.
+func (c *chatText) linkUpTo(n int) string {
+	if len(c.link) > n {
+		return ""
+	}
+	return c.link
 }
 
 // changeTone is green when every change adds, red when every change
@@ -238,6 +300,28 @@ func escapeHTML(s string) string {
 // escapeAttr escapes text for a double-quoted HTML attribute.
 func escapeAttr(s string) string {
 	return strings.NewReplacer("&", "&amp;", "<", "&lt;", ">", "&gt;", `"`, "&quot;").Replace(s)
+}
+
+// cutEscaped escapes s with esc, cut so that the escaped text is at most n
+// characters (human.Len) and ends in "…" when cut. esc must escape each
+// character on its own (HTML entities, Slack's, Markdown's backslashes), so
+// that a cut never splits an escape.
+func cutEscaped(s string, n int, esc func(string) string) string {
+	if e := esc(s); human.Len(e) <= n {
+		return e
+	}
+	var b strings.Builder
+	used := 0
+	for _, r := range s {
+		e := esc(string(r))
+		if w := human.Len(e); used+w <= n-1 {
+			b.WriteString(e)
+			used += w
+			continue
+		}
+		break
+	}
+	return b.String() + "…"
 }
 
 // guardFence keeps a line from closing the ``` code block it is shown in,

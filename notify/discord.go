@@ -12,9 +12,11 @@ import (
 	"github.com/pollhook/pollhook/internal/human"
 )
 
-// Discord webhooks take embeds. Embed limits: title 256 characters,
-// description 4096, 25 fields of 256 (name) and 1024 (value), footer 2048,
-// and 6000 for all of an embed's text together.
+// Discord webhooks take embeds. Embed limits
+// (https://discord.com/developers/docs/resources/message#embed-object-embed-limits):
+// title 256 characters, description 4096, 25 fields of 256 (name) and 1024
+// (value), footer 2048, and 6000 for all of an embed's text together. The
+// embed's url has no documented limit: it is kept to maxUndocumentedLink.
 const (
 	discordMaxTitle       = 256
 	discordMaxDescription = 4096
@@ -64,9 +66,9 @@ func discordRoute(t *config.Target, _ *event.Event) (*Message, error) {
 func discordPayload(_ *config.Target, ev *event.Event, c *chatText) (any, error) {
 	e := discordEmbed{
 		Title:     human.Cut(c.Title, discordMaxTitle),
-		URL:       c.url,
+		URL:       c.linkUpTo(maxUndocumentedLink),
 		Color:     c.tone.colour(),
-		Footer:    &discordFooter{Text: human.Cut("pollhook · "+ev.Data.Watch, discordMaxFooter)},
+		Footer:    &discordFooter{Text: human.Cut("pollhook · "+c.Watch, discordMaxFooter)},
 		Timestamp: ev.Timestamp.UTC().Format(time.RFC3339),
 	}
 	if counts := ev.Data.Counts; counts != nil && (ev.Type == event.TypeChanged || ev.Type == event.TypeTest) {

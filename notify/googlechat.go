@@ -5,12 +5,13 @@ import (
 
 	"github.com/pollhook/pollhook/config"
 	"github.com/pollhook/pollhook/event"
-	"github.com/pollhook/pollhook/internal/human"
 )
 
 // Google Chat space webhooks take a message with text and cardsV2. A
-// message, text and cards together, may be 32,000 bytes; pollhook keeps
-// 2,000 in reserve. Card text takes a small HTML subset (<b>, <i>, <br>,
+// message, text and cards together, may be 32,000 bytes
+// (https://developers.google.com/workspace/chat/api/reference/rest/v1/spaces.messages/create);
+// pollhook keeps 2,000 in reserve, and the button's link takes at most
+// half of the rest. Card text takes a small HTML subset (<b>, <i>, <br>,
 // <a>, <font>), so lines are HTML-escaped.
 const googleChatMaxBytes = 30000
 
@@ -64,12 +65,12 @@ type googleChatLink struct {
 	URL string `json:"url"`
 }
 
-func googleChatPayload(_ *config.Target, ev *event.Event, c *chatText) (any, error) {
-	ui := googleChatUI{Header: googleChatHeader{Title: c.Title, Subtitle: human.Cut(c.url, maxURLText)}}
+func googleChatPayload(_ *config.Target, _ *event.Event, c *chatText) (any, error) {
+	ui := googleChatUI{Header: googleChatHeader{Title: c.Title, Subtitle: c.urlText}}
 	var widgets []googleChatWidget
-	if c.url != "" {
+	if link := c.linkUpTo(googleChatMaxBytes / 2); link != "" {
 		widgets = append(widgets, googleChatWidget{ButtonList: &googleChatButtons{Buttons: []googleChatButton{{
-			Text: "Open", OnClick: googleChatOnClick{OpenLink: googleChatLink{URL: c.url}},
+			Text: "Open", OnClick: googleChatOnClick{OpenLink: googleChatLink{URL: link}},
 		}}}})
 	}
 	intro := make([]string, len(c.Intro))
@@ -83,7 +84,7 @@ func googleChatPayload(_ *config.Target, ev *event.Event, c *chatText) (any, err
 			ws = append([]googleChatWidget{{TextParagraph: &googleChatParagraph{Text: paragraph}}}, widgets...)
 		}
 		ui.Sections = []googleChatSection{{Widgets: ws}}
-		msg.CardsV2 = []googleChatCard{{CardID: "pollhook-" + ev.Data.Watch, Card: ui}}
+		msg.CardsV2 = []googleChatCard{{CardID: "pollhook-" + c.Watch, Card: ui}}
 	}
 
 	build(strings.Join(intro, "<br>"))

@@ -45,20 +45,27 @@ func gotifyRoute(t *config.Target, _ *event.Event) (*Message, error) {
 	return &Message{Method: http.MethodPost, URL: strings.TrimRight(t.URL, "/") + "/message", Header: h}, nil
 }
 
-// markdownLink shows a URL as a CommonMark autolink when it can be one.
-func markdownLink(u string) string {
-	if u == "" {
-		return ""
+// markdownLink shows the watch URL: as a CommonMark autolink when the link
+// is the URL as shown, as a link with the cut text when the URL is longer,
+// and as the cut text alone when the link would take more than half of the
+// message.
+func markdownLink(c *chatText) string {
+	switch {
+	case c.link == "":
+		return event.EscapeMarkdown(c.urlText)
+	case c.link == c.urlText:
+		return "<" + c.link + ">"
 	}
-	if strings.ContainsAny(u, "<> \t") {
-		return event.EscapeMarkdown(u)
+	// linkTarget leaves no < > or space in a link: <…> holds it whole.
+	if l := "[" + event.EscapeMarkdown(c.urlText) + "](<" + c.link + ">)"; len(l) <= gotifyMaxMessage/2 {
+		return l
 	}
-	return "<" + u + ">"
+	return event.EscapeMarkdown(c.urlText)
 }
 
 func gotifyPayload(t *config.Target, _ *event.Event, c *chatText) (any, error) {
 	intro := escapedIntro(c, event.EscapeMarkdown)
-	link := markdownLink(c.url)
+	link := markdownLink(c)
 	budget := gotifyMaxMessage - len(intro) - len(link) - len("\n\n```\n\n```\n\n**\n\n")
 	f := c.fit(guardFence, func(l string) int { return len(l) + 1 }, budget)
 	m := gotifyMessage{
@@ -70,8 +77,8 @@ func gotifyPayload(t *config.Target, _ *event.Event, c *chatText) (any, error) {
 		p := t.Priority
 		m.Priority = &p
 	}
-	if c.url != "" {
-		m.Extras.Notification = &gotifyNotification{Click: gotifyClick{URL: c.url}}
+	if c.link != "" {
+		m.Extras.Notification = &gotifyNotification{Click: gotifyClick{URL: c.link}}
 	}
 	return m, nil
 }

@@ -16,6 +16,7 @@ import (
 	"strings"
 	"testing"
 	"time"
+	"unicode"
 	"unicode/utf8"
 
 	"github.com/pollhook/pollhook/config"
@@ -238,13 +239,20 @@ type shownText struct {
 	// "…and N more changes", or 0.
 	changes []string
 	more    int
+	// links are the targets of its links, unescaped.
+	links []string
 }
 
 var moreRE = regexp.MustCompile(`…and (\d+) more changes?`)
 
 // readText collects the change lines and the tail from readable text.
-func readText(text string) shownText {
+func readText(text string, links ...string) shownText {
 	in := shownText{text: text}
+	for _, l := range links {
+		if l != "" {
+			in.links = append(in.links, l)
+		}
+	}
 	for _, l := range strings.Split(text, "\n") {
 		l = strings.ReplaceAll(l, "\u200b", "") // fence guards
 		if strings.HasPrefix(l, "+ ") || strings.HasPrefix(l, "- ") || strings.HasPrefix(l, "~ ") {
@@ -257,8 +265,24 @@ func readText(text string) shownText {
 	return in
 }
 
+// Limits pollhook sets itself, for every kind, where the tool documents
+// none: a title (the watch name is cut to 100 characters in it), the
+// watch URL shown as text, and a link target (RFC 9110 §4.1 asks that
+// URIs of 8,000 octets be supported, and promises nothing longer).
+const (
+	ownMaxTitle   = 256
+	ownMaxURLText = 300
+	ownMaxLink    = 8000
+)
+
+var (
+	slackLinkRE = regexp.MustCompile(`<([^|<>]*)\|([^<>]*)>`)
+	hrefRE      = regexp.MustCompile(`href="([^"]*)"`)
+	mdLinkRE    = regexp.MustCompile(`\]\(<([^>]*)>\)|^<([^>]*)>$`)
+)
+
 // inspectBody checks a rendered body against its kind's documented schema and
-// limits, and returns what it shows.
+// limits, and returns what it shows. Each limit names its source.
 func inspectBody(t *testing.T, kind string, body []byte) shownText {
 	t.Helper()
 	if !utf8.Valid(body) {
@@ -267,6 +291,7 @@ func inspectBody(t *testing.T, kind string, body []byte) shownText {
 	if !json.Valid(body) {
 		t.Fatalf("%s: body is not valid JSON", kind)
 	}
+	checkNoControls(t, kind, body)
 	decode := func(v any) {
 		t.Helper()
 		dec := json.NewDecoder(bytes.NewReader(body))
@@ -281,69 +306,118 @@ func inspectBody(t *testing.T, kind string, body []byte) shownText {
 			t.Errorf("%s: %s is %d, over the limit of %d", kind, what, n, limit)
 		}
 	}
+	inRange := func(what string, n, lo, hi int) {
+		t.Helper()
+		if n < lo {
+			t.Errorf("%s: %s is %d, under the minimum of %d", kind, what, n, lo)
+		}
+		atMost(what, n, hi)
+	}
+	links := func(what string, ls []string, limit int) {
+		t.Helper()
+		for _, l := range ls {
+			atMost(what, len(l), limit)
+		}
+	}
 	switch kind {
 	case config.KindSlack:
+		// https://docs.slack.dev/reference/block-kit/blocks (50 blocks a
+		// message), .../blocks/header-block (150), .../blocks/context-block
+		// (10 elements), .../composition-objects/text-object (1-3000
+		// characters); chat.postMessage truncates text over 40,000.
 		var m slackMessage
 		decode(&m)
 		atMost("block count", len(m.Blocks), 50)
 		if m.Text == "" || len(m.Blocks) == 0 || m.Blocks[0].Type != "header" {
 			t.Fatalf("slack: want text and a header block first: %s", body)
 		}
-		atMost("header text", human.Len(m.Blocks[0].Text.Text), 150)
-		var text []string
+		atMost("text", human.Len(m.Text), 40000)
+		atMost("text (a title)", human.Len(html.UnescapeString(m.Text)), ownMaxTitle)
+		var text, hrefs []string
+		object := func(what string, o *slackText) {
+			t.Helper()
+			inRange(what+" text", human.Len(o.Text), 1, 3000)
+			if o.Type == "mrkdwn" {
+				checkSlackEscapes(t, o.Text)
+				for _, l := range slackLinkRE.FindAllStringSubmatch(o.Text, -1) {
+					hrefs = append(hrefs, html.UnescapeString(l[1]))
+				}
+			}
+		}
 		for _, b := range m.Blocks {
 			switch b.Type {
 			case "header":
+				object("header", b.Text)
+				inRange("header text", human.Len(b.Text.Text), 1, 150)
 				text = append(text, b.Text.Text)
 			case "section":
-				atMost("section text", human.Len(b.Text.Text), 3000)
-				checkSlackEscapes(t, b.Text.Text)
+				object("section", b.Text)
 				text = append(text, html.UnescapeString(b.Text.Text))
 			case "context":
-				atMost("context elements", len(b.Elements), 10)
+				inRange("context elements", len(b.Elements), 1, 10)
 				for _, e := range b.Elements {
-					text = append(text, html.UnescapeString(e.Text))
+					object("context element", &e)
+					text = append(text, html.UnescapeString(slackLinkRE.ReplaceAllString(e.Text, "$2")))
 				}
 			default:
 				t.Errorf("slack: unexpected block %q", b.Type)
 			}
 		}
-		return readText(strings.Join(text, "\n"))
+		links("link target", hrefs, ownMaxLink)
+		return readText(strings.Join(text, "\n"), hrefs...)
 	case config.KindMattermost:
+		// A post's message holds 16,383 runes, its props (the attachments)
+		// 800,000 less 40,000 kept for the server (PostMessageMaxRunesV2,
+		// PostPropsMaxUserRunes in mattermost/server/public/model/post.go).
 		var m mattermostMessage
 		decode(&m)
 		if len(m.Attachments) != 1 || !regexp.MustCompile(`^#[0-9A-F]{6}$`).MatchString(m.Attachments[0].Color) {
 			t.Fatalf("mattermost: want one attachment with a colour: %s", body)
 		}
 		a := m.Attachments[0]
+		atMost("message runes", utf8.RuneCountInString(m.Text), 16383)
+		atMost("message (a title)", human.Len(unescapeMarkdown(m.Text)), ownMaxTitle+4)
+		props, _ := json.Marshal(m.Attachments)
+		atMost("props runes", utf8.RuneCountInString(string(props)), 760000)
 		atMost("attachment text", human.Len(a.Text), 16383)
-		return readText(unescapeMarkdown(m.Text) + "\n" + unescapeMarkdown(a.Text) + "\n" + a.TitleLink)
+		atMost("attachment fallback", human.Len(a.Fallback), ownMaxTitle)
+		atMost("attachment title", human.Len(a.Title), ownMaxURLText)
+		links("title_link", []string{a.TitleLink}, ownMaxLink)
+		return readText(unescapeMarkdown(m.Text)+"\n"+unescapeMarkdown(a.Text)+"\n"+a.Title, a.TitleLink)
 	case config.KindDiscord:
+		// https://discord.com/developers/docs/resources/message#embed-object-embed-limits;
+		// 10 embeds a message (.../resources/webhook#execute-webhook). The
+		// embed url has no documented limit: pollhook keeps it to 2,048.
 		var m discordMessage
 		decode(&m)
 		if len(m.Embeds) != 1 {
 			t.Fatalf("discord: want one embed: %s", body)
 		}
+		atMost("embed count", len(m.Embeds), 10)
 		e := m.Embeds[0]
-		atMost("title", human.Len(e.Title), 256)
+		inRange("title", human.Len(e.Title), 1, 256)
 		atMost("description", human.Len(e.Description), 4096)
 		atMost("field count", len(e.Fields), 25)
 		total := human.Len(e.Title) + human.Len(e.Description)
 		for _, f := range e.Fields {
-			atMost("field name", human.Len(f.Name), 256)
-			atMost("field value", human.Len(f.Value), 1024)
+			inRange("field name", human.Len(f.Name), 1, 256)
+			inRange("field value", human.Len(f.Value), 1, 1024)
 			total += human.Len(f.Name) + human.Len(f.Value)
 		}
 		if e.Footer != nil {
-			atMost("footer", human.Len(e.Footer.Text), 2048)
+			inRange("footer", human.Len(e.Footer.Text), 1, 2048)
 			total += human.Len(e.Footer.Text)
 		}
 		atMost("embed total", total, 6000)
+		links("url", []string{e.URL}, 2048)
 		if _, err := time.Parse(time.RFC3339, e.Timestamp); err != nil {
 			t.Errorf("discord: timestamp: %v", err)
 		}
-		return readText(e.Title + "\n" + unescapeMarkdown(e.Description) + "\n" + e.URL)
+		return readText(e.Title+"\n"+unescapeMarkdown(e.Description)+"\n"+e.URL, e.URL)
 	case config.KindTeams:
+		// https://learn.microsoft.com/microsoftteams/platform/webhooks-and-connectors/how-to/add-incoming-webhook:
+		// "The message size limit is 28 KB"; measured as UTF-16 (two bytes
+		// a character), 14,000 code units.
 		atMost("body in UTF-16 code units", human.Len(string(body)), 14000)
 		atMost("body bytes", len(body), 28*1024)
 		var m teamsMessage
@@ -357,7 +431,11 @@ func inspectBody(t *testing.T, kind string, body []byte) shownText {
 			c.Type != "AdaptiveCard" || c.Version != "1.4" {
 			t.Fatalf("teams: not an Adaptive Card 1.4 attachment: %s", body)
 		}
-		var text []string
+		if len(c.Body) == 0 || c.Body[0].Type != "TextBlock" {
+			t.Fatalf("teams: want the title first: %s", body)
+		}
+		inRange("title", human.Len(c.Body[0].Text), 1, ownMaxTitle)
+		var text, hrefs []string
 		for _, el := range c.Body {
 			switch el.Type {
 			case "TextBlock":
@@ -378,18 +456,30 @@ func inspectBody(t *testing.T, kind string, body []byte) shownText {
 				t.Errorf("teams: action %+v", act)
 			}
 			text = append(text, act.URL)
+			hrefs = append(hrefs, act.URL)
 		}
-		return readText(strings.Join(text, "\n"))
+		links("action url", hrefs, ownMaxLink)
+		return readText(strings.Join(text, "\n"), hrefs...)
 	case config.KindGoogleChat:
+		// https://developers.google.com/workspace/chat/api/reference/rest/v1/spaces.messages/create:
+		// "The maximum message size, including the message contents, is
+		// 32,000 bytes"; 100 widgets a card (cards reference).
 		atMost("message bytes", len(body), 32000)
 		var m googleChatMessage
 		decode(&m)
 		if m.Text == "" || len(m.CardsV2) != 1 || m.CardsV2[0].Card.Header.Title == "" {
 			t.Fatalf("googlechat: want text and one card with a header: %s", body)
 		}
-		text := []string{m.CardsV2[0].Card.Header.Title}
-		for _, s := range m.CardsV2[0].Card.Sections {
-			atMost("widgets", len(s.Widgets), 100)
+		card := m.CardsV2[0]
+		atMost("text (a title)", human.Len(m.Text), ownMaxTitle)
+		atMost("header title", human.Len(card.Card.Header.Title), ownMaxTitle)
+		atMost("header subtitle", human.Len(card.Card.Header.Subtitle), ownMaxURLText)
+		atMost("card id", human.Len(card.CardID), ownMaxTitle)
+		text := []string{card.Card.Header.Title, card.Card.Header.Subtitle}
+		var hrefs []string
+		widgets := 0
+		for _, s := range card.Card.Sections {
+			widgets += len(s.Widgets)
 			for _, w := range s.Widgets {
 				if w.TextParagraph != nil {
 					p := w.TextParagraph.Text
@@ -400,29 +490,52 @@ func inspectBody(t *testing.T, kind string, body []byte) shownText {
 				if w.ButtonList != nil {
 					for _, b := range w.ButtonList.Buttons {
 						text = append(text, b.OnClick.OpenLink.URL)
+						hrefs = append(hrefs, b.OnClick.OpenLink.URL)
 					}
 				}
 			}
 		}
-		return readText(strings.Join(text, "\n"))
+		atMost("widgets", widgets, 100)
+		links("button url", hrefs, ownMaxLink)
+		return readText(strings.Join(text, "\n"), hrefs...)
 	case config.KindTelegram:
+		// https://core.telegram.org/bots/api#sendmessage: text of 1-4096
+		// characters after entity parsing. A link's URL has no documented
+		// limit: pollhook keeps it to 2,048.
 		var m telegramMessage
 		decode(&m)
 		if m.ParseMode != "HTML" || m.ChatID == "" || !m.LinkPreviewOptions.IsDisabled {
 			t.Fatalf("telegram: %s", body)
 		}
 		visible := checkHTML(t, m.Text, "b", "i", "a")
-		atMost("text after entity parsing", human.Len(visible), 4096)
-		return readText(visible)
+		inRange("text after entity parsing", human.Len(visible), 1, 4096)
+		title, _, _ := strings.Cut(visible, "\n")
+		atMost("title", human.Len(title), ownMaxTitle)
+		var hrefs []string
+		for _, h := range hrefRE.FindAllStringSubmatch(m.Text, -1) {
+			hrefs = append(hrefs, html.UnescapeString(h[1]))
+		}
+		links("link", hrefs, 2048)
+		return readText(visible, hrefs...)
 	case config.KindNtfy:
+		// https://docs.ntfy.sh/publish/#limitations: messages over 4,096
+		// bytes become attachments; ntfy reads a JSON publish body with
+		// twice that limit (transformBodyJSON in server/server.go) and
+		// answers 413 past it.
+		atMost("body bytes", len(body), 8192)
 		var m ntfyMessage
 		decode(&m)
 		atMost("message bytes", len(m.Message), 4096)
-		if m.Topic == "" || m.Title == "" || m.Click == "" {
-			t.Fatalf("ntfy: want topic, title and click: %s", body)
+		if m.Topic == "" || m.Title == "" {
+			t.Fatalf("ntfy: want topic and title: %s", body)
 		}
-		return readText(m.Title + "\n" + m.Message)
+		atMost("title", human.Len(m.Title), ownMaxTitle)
+		links("click", []string{m.Click}, ownMaxLink)
+		return readText(m.Title+"\n"+m.Message, m.Click)
 	case config.KindMatrix:
+		// https://spec.matrix.org/latest/client-server-api/#size-limits: an
+		// event may be 65,536 bytes with its envelope; pollhook keeps the
+		// content to 60,000.
 		atMost("content bytes", len(body), 60000)
 		var m matrixMessage
 		decode(&m)
@@ -430,7 +543,14 @@ func inspectBody(t *testing.T, kind string, body []byte) shownText {
 			t.Fatalf("matrix: %s", body)
 		}
 		checkHTML(t, m.FormattedBody, "strong", "em", "a", "br")
-		plain := readText(m.Body)
+		title, _, _ := strings.Cut(m.Body, "\n")
+		atMost("title", human.Len(title), ownMaxTitle)
+		var hrefs []string
+		for _, h := range hrefRE.FindAllStringSubmatch(m.FormattedBody, -1) {
+			hrefs = append(hrefs, html.UnescapeString(h[1]))
+		}
+		links("link", hrefs, ownMaxLink)
+		plain := readText(m.Body, hrefs...)
 		rich := readText(strings.ReplaceAll(m.FormattedBody, "<br/>", "\n"))
 		if len(rich.changes) != len(plain.changes) || rich.more != plain.more {
 			t.Errorf("matrix: body shows %d changes and %d more, formatted_body %d and %d",
@@ -438,23 +558,68 @@ func inspectBody(t *testing.T, kind string, body []byte) shownText {
 		}
 		return plain
 	case config.KindGotify:
+		// Gotify documents no limits: pollhook keeps the message to 16,000
+		// bytes.
 		var m gotifyMessage
 		decode(&m)
 		atMost("message bytes", len(m.Message), 16000)
+		atMost("title", human.Len(m.Title), ownMaxTitle)
 		if m.Extras.Display.ContentType != "text/markdown" {
 			t.Errorf("gotify: extras %+v", m.Extras)
 		}
-		return readText(m.Title + "\n" + unescapeMarkdown(m.Message))
+		var hrefs []string
+		if n := m.Extras.Notification; n != nil {
+			hrefs = append(hrefs, n.Click.URL)
+		}
+		for _, l := range strings.Split(m.Message, "\n") {
+			for _, h := range mdLinkRE.FindAllStringSubmatch(l, -1) {
+				hrefs = append(hrefs, h[1]+h[2])
+			}
+		}
+		links("link", hrefs, ownMaxLink)
+		return readText(m.Title+"\n"+unescapeMarkdown(m.Message), hrefs...)
 	}
 	t.Fatalf("no inspector for kind %q", kind)
 	return shownText{}
+}
+
+// checkNoControls fails when a string of the body holds a control
+// character other than a line break.
+func checkNoControls(t *testing.T, kind string, body []byte) {
+	t.Helper()
+	var v any
+	if err := json.Unmarshal(body, &v); err != nil {
+		t.Fatalf("%s: %v", kind, err)
+	}
+	var walk func(v any)
+	walk = func(v any) {
+		switch v := v.(type) {
+		case string:
+			for _, r := range v {
+				if r != '\n' && (unicode.IsControl(r) || r == '\u2028' || r == '\u2029') {
+					t.Errorf("%s: control character %U in %q", kind, r, human.Cut(v, 80))
+					return
+				}
+			}
+		case []any:
+			for _, e := range v {
+				walk(e)
+			}
+		case map[string]any:
+			for _, e := range v {
+				walk(e)
+			}
+		}
+	}
+	walk(v)
 }
 
 // checkSlackEscapes fails when mrkdwn text has a bare & that does not start
 // an escape, or a < or > outside a <url|text> link.
 func checkSlackEscapes(t *testing.T, s string) {
 	t.Helper()
-	rest := regexp.MustCompile(`&(amp|lt|gt);`).ReplaceAllString(s, "")
+	rest := slackLinkRE.ReplaceAllString(s, "$1 $2")
+	rest = regexp.MustCompile(`&(amp|lt|gt);`).ReplaceAllString(rest, "")
 	if strings.Contains(rest, "&") {
 		t.Errorf("slack: unescaped & in %q", s)
 	}

@@ -8,12 +8,13 @@ import (
 
 	"github.com/pollhook/pollhook/config"
 	"github.com/pollhook/pollhook/event"
-	"github.com/pollhook/pollhook/internal/human"
 )
 
 // Matrix: PUT an m.room.message event with a plain body and an
 // org.matrix.custom.html formatted_body. An event may be 65,536 bytes with
-// its envelope; pollhook keeps the content under 60,000.
+// its envelope (https://spec.matrix.org/latest/client-server-api/#size-limits);
+// pollhook keeps the content under 60,000, and the link, in both bodies,
+// takes at most half of that.
 const matrixMaxBytes = 60000
 
 type matrixMessage struct {
@@ -24,8 +25,11 @@ type matrixMessage struct {
 }
 
 // matrixRoute PUTs to the room's send endpoint with the event id as the
-// transaction id: the homeserver deduplicates by it, so a retried delivery
-// never posts twice.
+// transaction id: a homeserver that still remembers it answers a retry
+// with the event it already created. Homeservers remember transaction ids
+// in memory for 30-60 minutes (Synapse, Dendrite), so a retry after a
+// restart of the homeserver, or hours later, posts again: at least once,
+// as for every target.
 func matrixRoute(t *config.Target, ev *event.Event) (*Message, error) {
 	if ev.ID == "" {
 		return nil, errors.New("matrix: the event has no id to use as transaction id")
@@ -43,10 +47,9 @@ func matrixPayload(_ *config.Target, _ *event.Event, c *chatText) (any, error) {
 	for _, l := range c.Intro {
 		rich = append(rich, escapeHTML(l))
 	}
-	var plainLink, richLink string
-	if c.url != "" {
-		plainLink = c.url
-		richLink = `<a href="` + escapeAttr(c.url) + `">` + escapeHTML(human.Cut(c.url, maxURLText)) + "</a>"
+	plainLink, richLink := c.urlText, escapeHTML(c.urlText)
+	if href := escapeAttr(c.link); c.link != "" && len(c.link)+len(href) <= matrixMaxBytes/2 {
+		plainLink, richLink = c.link, `<a href="`+href+`">`+richLink+"</a>"
 	}
 	msg := matrixMessage{MsgType: "m.notice", Format: "org.matrix.custom.html"}
 	build := func(lines []string, more int) {

@@ -9,9 +9,16 @@ import (
 )
 
 // ntfy takes JSON published to the server's root URL, with the topic in the
-// body. Messages over 4096 bytes are turned into attachments, so pollhook
-// keeps the message under that. The text is plain: no escaping.
-const ntfyMaxMessage = 4096
+// body. Messages over 4096 bytes are turned into attachments
+// (https://docs.ntfy.sh/publish/#limitations), so pollhook keeps the message
+// under that; and ntfy reads a JSON body of at most twice that limit,
+// answering 413 to a longer one (transformBodyJSON in ntfy's
+// server/server.go), so the whole body stays under 8192 bytes, of which the
+// click link takes at most half. The text is plain: no escaping.
+const (
+	ntfyMaxMessage = 4096
+	ntfyMaxBody    = 2 * ntfyMaxMessage
+)
 
 type ntfyMessage struct {
 	Topic    string   `json:"topic"`
@@ -32,26 +39,38 @@ func ntfyRoute(t *config.Target, _ *event.Event) (*Message, error) {
 
 func ntfyPayload(t *config.Target, _ *event.Event, c *chatText) (any, error) {
 	head := strings.Join(c.Intro, "\n")
-	budget := ntfyMaxMessage - len(head) - len("\n\n") - len(c.url) - 1
-	f := c.fit(func(l string) string { return l }, func(l string) int { return len(l) + 1 }, budget)
-	var parts []string
-	if head != "" {
-		parts = append(parts, head)
-	}
-	parts = append(parts, f.lines...)
-	if f.more > 0 {
-		parts = append(parts, event.MoreLine(f.more))
-	}
-	msg := strings.Join(parts, "\n")
-	if c.url != "" {
-		msg += "\n\n" + c.url
-	}
-	return ntfyMessage{
+	m := ntfyMessage{
 		Topic:    t.Topic,
 		Title:    c.Title,
-		Message:  strings.TrimLeft(msg, "\n"),
 		Tags:     t.Tags,
 		Priority: t.Priority,
-		Click:    c.url,
-	}, nil
+		Click:    c.linkUpTo(ntfyMaxBody / 2),
+	}
+	build := func(lines []string, more int) {
+		var parts []string
+		if head != "" {
+			parts = append(parts, head)
+		}
+		parts = append(parts, lines...)
+		if more > 0 {
+			parts = append(parts, event.MoreLine(more))
+		}
+		msg := strings.Join(parts, "\n")
+		if c.urlText != "" {
+			msg += "\n\n" + c.urlText
+		}
+		m.Message = strings.TrimLeft(msg, "\n")
+	}
+	build(nil, 0)
+	skeleton, err := marshalJSON(m)
+	if err != nil {
+		return nil, err
+	}
+	// A line costs its JSON and a \n (two bytes in JSON): never less than
+	// its bytes and a newline in the message, so one budget keeps both
+	// limits.
+	budget := min(ntfyMaxMessage-len(m.Message), ntfyMaxBody-len(skeleton)) - 1
+	f := c.fit(func(l string) string { return l }, func(l string) int { return jsonLen(l) + len(`\n`) }, budget)
+	build(f.lines, f.more)
+	return m, nil
 }

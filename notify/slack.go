@@ -10,12 +10,14 @@ import (
 
 // Slack incoming webhooks take a Block Kit message: a header, mrkdwn
 // sections and a context line, with text as the notification fallback.
-// Block Kit limits: 50 blocks, 150 characters of header text, 3000 of
-// section text.
+// Block Kit limits (https://docs.slack.dev/reference/block-kit/): 50 blocks
+// a message, 150 characters of header text, 1-3000 characters in every
+// text object (a section's text, each element of a context block, which
+// holds at most 10).
 const (
 	slackMaxBlocks  = 50
 	slackMaxHeader  = 150
-	slackMaxSection = 3000
+	slackMaxSection = 3000 // any text object
 	// slackMaxChanges caps the change text of all sections together. Slack
 	// documents no total for blocks, but rejects messages well under its
 	// 40,000-character text limit with msg_blocks_too_long (reported near
@@ -24,9 +26,10 @@ const (
 )
 
 type slackText struct {
-	Type  string `json:"type"`
-	Text  string `json:"text"`
-	Emoji bool   `json:"emoji,omitempty"`
+	Type     string `json:"type"`
+	Text     string `json:"text"`
+	Emoji    bool   `json:"emoji,omitempty"`
+	Verbatim bool   `json:"verbatim,omitempty"`
 }
 
 type slackBlock struct {
@@ -45,10 +48,19 @@ func escapeSlack(s string) string {
 	return strings.NewReplacer("&", "&amp;", "<", "&lt;", ">", "&gt;").Replace(s)
 }
 
-// slackLink is <url|text> with the URL made safe inside the brackets.
-func slackLink(u string) string {
-	href := strings.NewReplacer("&", "&amp;", "<", "%3C", ">", "%3E", "|", "%7C").Replace(u)
-	return "<" + href + "|" + escapeSlack(human.Cut(u, maxURLText)) + ">"
+// slackLink is the context line: <link|text>, the link target with its &
+// escaped (linkTarget has encoded < > and |). When that is over a text
+// object's 3,000 characters the link is dropped and the cut text shown
+// verbatim, so that Slack does not link the cut URL itself.
+func slackLink(c *chatText) slackText {
+	text := escapeSlack(c.urlText)
+	if c.link != "" {
+		l := "<" + strings.ReplaceAll(c.link, "&", "&amp;") + "|" + text + ">"
+		if human.Len(l) <= slackMaxSection {
+			return *mrkdwn(l)
+		}
+	}
+	return slackText{Type: "mrkdwn", Text: text, Verbatim: true}
 }
 
 func mrkdwn(s string) *slackText { return &slackText{Type: "mrkdwn", Text: s} }
@@ -61,11 +73,8 @@ func slackPayload(_ *config.Target, _ *event.Event, c *chatText) (any, error) {
 		}}},
 	}
 	if len(c.Intro) > 0 {
-		intro := make([]string, len(c.Intro))
-		for i, l := range c.Intro {
-			intro[i] = escapeSlack(l)
-		}
-		m.Blocks = append(m.Blocks, slackBlock{Type: "section", Text: mrkdwn(strings.Join(intro, "\n"))})
+		intro := cutEscaped(strings.Join(c.Intro, "\n"), slackMaxSection, escapeSlack)
+		m.Blocks = append(m.Blocks, slackBlock{Type: "section", Text: mrkdwn(intro)})
 	}
 
 	esc := func(l string) string { return guardFence(escapeSlack(l)) }
@@ -98,14 +107,17 @@ func slackPayload(_ *config.Target, _ *event.Event, c *chatText) (any, error) {
 	if f.more > 0 {
 		m.Blocks = append(m.Blocks, slackBlock{Type: "section", Text: mrkdwn("_" + event.MoreLine(f.more) + "_")})
 	}
-	if c.url != "" {
-		m.Blocks = append(m.Blocks, slackBlock{Type: "context", Elements: []slackText{*mrkdwn(slackLink(c.url))}})
+	if c.urlText != "" {
+		m.Blocks = append(m.Blocks, slackBlock{Type: "context", Elements: []slackText{slackLink(c)}})
 	}
 	return m, nil
 }
 
 // Mattermost incoming webhooks take Slack's older format: text plus
-// attachments, whose colour marks the kind of change.
+// attachments, whose colour marks the kind of change. A post's message
+// holds 16,383 runes and its props, where the attachments go, 760,000
+// (PostMessageMaxRunesV2, PostPropsMaxUserRunes in
+// mattermost/server/public/model/post.go).
 //
 // mattermostMaxText caps the attachment text: Mattermost documents no
 // attachment limit, so pollhook keeps it under the 16,383 characters of a
@@ -139,9 +151,8 @@ func mattermostPayload(t *config.Target, _ *event.Event, c *chatText) (any, erro
 		Color:    c.tone.hex(),
 		Text:     joinParts(intro, fence("diff", f.lines), moreItalic(f.more)),
 	}
-	if c.url != "" {
-		a.Title, a.TitleLink = human.Cut(c.url, maxURLText), c.url
-	}
+	// The title link fits in the props whatever it is (maxLink).
+	a.Title, a.TitleLink = c.urlText, c.link
 	return mattermostMessage{
 		Text:        "**" + event.EscapeMarkdown(c.Title) + "**",
 		Channel:     t.Channel,

@@ -10,7 +10,9 @@ import (
 // message whose attachment is an Adaptive Card. Teams caps a message at
 // about 28 KB; reports show the webhook measuring text as UTF-16 (two bytes
 // a character), so pollhook keeps the whole body under 14,000 UTF-16 code
-// units.
+// units (https://learn.microsoft.com/microsoftteams/platform/webhooks-and-connectors/how-to/add-incoming-webhook:
+// "The message size limit is 28 KB"). The link of the card's action takes
+// at most half of that.
 const teamsMaxUnits = 14000
 
 type teamsMessage struct {
@@ -95,8 +97,8 @@ func teamsPayload(_ *config.Target, _ *event.Event, c *chatText) (any, error) {
 	for _, l := range c.Intro {
 		card.Body = append(card.Body, runLine(l, ""))
 	}
-	if c.url != "" {
-		card.Actions = []cardAction{{Type: "Action.OpenUrl", Title: "Open watch URL", URL: c.url}}
+	if link := c.linkUpTo(teamsMaxUnits / 2); link != "" {
+		card.Actions = []cardAction{{Type: "Action.OpenUrl", Title: "Open watch URL", URL: link}}
 	}
 	msg := teamsMessage{Type: "message", Attachments: []teamsAttachment{{
 		ContentType: "application/vnd.microsoft.card.adaptive",

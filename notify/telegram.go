@@ -11,8 +11,10 @@ import (
 )
 
 // Telegram's Bot API sendMessage takes text of 1-4096 characters after
-// entity parsing: the limit counts what the reader sees, not the HTML.
-// Lines are HTML-escaped (< > & as entities) for parse_mode HTML.
+// entity parsing (https://core.telegram.org/bots/api#sendmessage): the limit
+// counts what the reader sees, not the HTML. Lines are HTML-escaped (< > &
+// as entities) for parse_mode HTML. A link's URL has no documented limit:
+// it is kept to maxUndocumentedLink.
 const (
 	telegramMaxText  = 4096
 	telegramMaxTitle = 256
@@ -62,9 +64,9 @@ func telegramPayload(t *config.Target, _ *event.Event, c *chatText) (any, error)
 	for _, l := range c.Intro {
 		head = append(head, escapeHTML(l))
 	}
-	var link string
-	if c.url != "" {
-		link = `<a href="` + escapeAttr(c.url) + `">` + escapeHTML(human.Cut(c.url, maxURLText)) + "</a>"
+	link := escapeHTML(c.urlText)
+	if href := c.linkUpTo(maxUndocumentedLink); href != "" {
+		link = `<a href="` + escapeAttr(href) + `">` + link + "</a>"
 	}
 	fixed := visibleLen(strings.Join(head, "\n")) + len("\n\n") + visibleLen(link)
 	f := c.fit(escapeHTML, func(e string) int { return visibleLen(e) + 1 }, telegramMaxText-fixed)

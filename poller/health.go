@@ -94,7 +94,7 @@ func healthEvent(w *config.Watch, typ string, now time.Time, failures int, since
 	return &event.Event{
 		ID:        event.NewID(now),
 		Type:      typ,
-		Timestamp: now.UTC().Truncate(time.Millisecond),
+		Timestamp: event.Now(now),
 		Data: event.Data{
 			Watch: w.Name, URL: redact.PublicURL(w.URL),
 			Failures: failures, Since: &since,

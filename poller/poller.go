@@ -604,7 +604,7 @@ func changed(w *config.Watch, d *decision, format diff.Format, val diff.Value, r
 	d.change = &event.Event{
 		ID:        event.NewID(now),
 		Type:      event.TypeChanged,
-		Timestamp: now.UTC().Truncate(time.Millisecond),
+		Timestamp: event.Now(now),
 		Data: event.Data{
 			Watch: w.Name, URL: redact.PublicURL(w.URL), Format: format,
 			Changes: res.Changes, Counts: &counts, Truncated: res.Truncated,
