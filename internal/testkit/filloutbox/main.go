@@ -62,7 +62,7 @@ func commit(db *store.DB, n, watches int, targets []string) error {
 		w := i % watches
 		seq[w]++
 		name := fmt.Sprintf("watch-%03d", w)
-		ev := &event.Event{ID: event.NewID(now), Type: event.TypeChanged, Timestamp: now.UTC(),
+		ev := &event.Event{ID: event.NewID(now), Type: event.TypeChanged, Timestamp: event.Now(now),
 			Data: event.Data{Watch: name, URL: "https://api.example/" + name, Seq: seq[w], Format: diff.JSON,
 				Changes: []diff.Change{{Op: diff.Changed, Path: "#(id==1).price", Key: "1",
 					Old: json.RawMessage(`100`), New: json.RawMessage(fmt.Sprint(100 + i))}},
