@@ -123,3 +123,27 @@ func TestBinary_SIGHUP(t *testing.T) {
 		t.Errorf("exit: %v\n%s", err, stderr.String())
 	}
 }
+
+// TestBinary_FirstPollAtStart: a new watch is polled within seconds of the
+// daemon's start, whatever its schedule (here once a year).
+func TestBinary_FirstPollAtStart(t *testing.T) {
+	t.Parallel()
+	bin := testkit.Binary(t)
+	api := testkit.NewAPI(testkit.ReleasesV1)
+	apiSrv := httptest.NewServer(api)
+	defer apiSrv.Close()
+	dir := t.TempDir()
+	cfg := testkit.WriteConfig(t, dir, apiSrv.URL, "http://127.0.0.1:1/")
+	src, err := os.ReadFile(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	testkit.WriteFile(t, cfg, strings.Replace(string(src), `schedule = "@every 1s"`, `schedule = "0 0 1 1 *"`, 1))
+	cmd, stderr := testkit.StartBinary(t, bin, "run", "--config", cfg)
+	testkit.WaitUntil(t, 10*time.Second, "the first poll", func() bool { return strings.Contains(stderr.String(), "baseline stored") })
+	if api.Count() != 1 {
+		t.Errorf("%d requests, want the one first poll", api.Count())
+	}
+	_ = cmd.Process.Signal(syscall.SIGTERM)
+	_ = cmd.Wait()
+}

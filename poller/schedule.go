@@ -2,6 +2,7 @@ package poller
 
 import (
 	"context"
+	"hash/fnv"
 	"math/rand/v2"
 	"sync"
 	"time"
@@ -108,7 +109,9 @@ func (p *Poller) loop(ctx, work context.Context, l *watchLoop) {
 			log.Error("the schedule never fires again", "schedule", w.ScheduleSpec)
 			return
 		}
-		next = next.Add(jitter(w.Jitter))
+		if st := p.State(w.Name); st.Baseline || !st.LastPoll.IsZero() {
+			next = next.Add(jitter(w.Jitter)) // the first poll is spread already
+		}
 		p.sched.Lock()
 		l.next = next
 		p.sched.Unlock()
@@ -125,14 +128,35 @@ func (p *Poller) loop(ctx, work context.Context, l *watchLoop) {
 	}
 }
 
+// startSpread is how long after the daemon starts (or a reload adds
+// them) the watches never polled yet are all polled once, each at its own
+// moment in it.
+const startSpread = 5 * time.Second
+
+// startOffset is a watch's moment in startSpread: fixed by its name, so
+// that a hundred new watches do not hit at the same instant.
+func startOffset(name string) time.Duration {
+	h := fnv.New64a()
+	_, _ = h.Write([]byte(name))
+	return time.Duration(h.Sum64() % uint64(startSpread))
+}
+
 // nextRun is when a watch polls next, before jitter: the schedule's next
 // time after now, but no earlier than the failure backoff allows
 // (LastPoll + backoff) nor before the time the API asked to wait until
-// (PausedUntil). The zero time means never.
+// (PausedUntil). A watch never polled is polled within startSpread of
+// now, whatever its schedule: `*/10 * * * *` must not mean nothing for
+// ten minutes and the first change after twenty. The zero time means
+// never.
 func (p *Poller) nextRun(w *config.Watch, now time.Time, state store.WatchState) time.Time {
 	next := w.Schedule.Next(now)
 	if next.IsZero() {
 		return next
+	}
+	if !state.Baseline && state.LastPoll.IsZero() {
+		if first := now.Add(startOffset(w.Name)); first.Before(next) {
+			next = first
+		}
 	}
 	if state.Failures > 0 && !state.LastPoll.IsZero() {
 		if t := state.LastPoll.Add(backoff(w.Schedule, state.LastPoll, state.Failures)); t.After(next) {

@@ -73,8 +73,9 @@ func TestPoller_loopBackoff(t *testing.T) {
 	}))
 	defer srv.Close()
 	db := openStore(t)
-	p := pollerWith(t, db, func(o *Options) { o.Clock = clock })
 	w := newTestWatch(t, srv.URL, `schedule = "@every 1m"`)
+	hasBaseline(t, db, w.Name) // else its first poll comes at start
+	p := pollerWith(t, db, func(o *Options) { o.Clock = clock })
 
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan struct{})
@@ -145,12 +146,16 @@ func TestJitter(t *testing.T) {
 func TestPoller_loopJitter(t *testing.T) {
 	t.Parallel()
 	clock := testkit.NewFakeClock(t0)
-	p := pollerWith(t, openStore(t), func(o *Options) { o.Clock = clock })
 	cfg := parseConfig(t, `
 [defaults]
 schedule = "*/5 * * * *"
 jitter = "30s"
 `+watchTables(20, "https://api.example/"), nil)
+	db := openStore(t)
+	for _, w := range cfg.Watches {
+		hasBaseline(t, db, w.Name)
+	}
+	p := pollerWith(t, db, func(o *Options) { o.Clock = clock })
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan struct{})
 	go func() {
@@ -170,5 +175,54 @@ jitter = "30s"
 	}
 	if len(distinct) < 10 {
 		t.Errorf("20 watches on one schedule start at only %d distinct times", len(distinct))
+	}
+}
+
+// hasBaseline stores a baseline for a watch, as an earlier poll would.
+func hasBaseline(t *testing.T, db *store.DB, watch string) {
+	t.Helper()
+	if err := db.SaveState(context.Background(), watch, store.WatchState{Baseline: true, LastPoll: t0.Add(-time.Hour)}, []byte(`{}`)); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// TestPoller_firstPollAtStart: watches never polled are polled within the
+// first seconds, each at its own moment, whatever their schedule; a watch
+// with a baseline keeps its schedule.
+func TestPoller_firstPollAtStart(t *testing.T) {
+	t.Parallel()
+	clock := testkit.NewFakeClock(t0)
+	cfg := parseConfig(t, `
+[defaults]
+schedule = "*/10 * * * *"
+`+watchTables(20, "https://api.example/"), nil)
+	db := openStore(t)
+	hasBaseline(t, db, "w0")
+	p := pollerWith(t, db, func(o *Options) { o.Clock = clock })
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		p.Run(ctx, ctx, cfg.Watches)
+	}()
+	clock.WaitWaiters(t, 20)
+	distinct := map[time.Time]bool{}
+	for _, w := range cfg.Watches {
+		next := p.NextRun(w.Name)
+		if w.Name == "w0" {
+			if !next.Equal(t0.Add(10 * time.Minute)) {
+				t.Errorf("the watch with a baseline runs at +%v, want its schedule, +10m", next.Sub(t0))
+			}
+			continue
+		}
+		if next.Before(t0) || !next.Before(t0.Add(startSpread)) {
+			t.Errorf("%s: first poll at +%v, want within %v of the start", w.Name, next.Sub(t0), startSpread)
+		}
+		distinct[next] = true
+	}
+	cancel()
+	<-done
+	if len(distinct) < 15 {
+		t.Errorf("19 new watches start at only %d distinct times", len(distinct))
 	}
 }

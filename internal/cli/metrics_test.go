@@ -75,8 +75,17 @@ notify = ["hook"]
 	cfg := testkit.WriteFile(t, filepath.Join(dir, "pollhook.toml"), targets+badWatch)
 	env := testkit.StartDaemon(t, runCLI, cfg, listen, "")
 
-	mustCLI(t, "once", "--config", cfg, "--watch", "releases") // baseline
-	for range 3 {
+	// Neither watch was ever polled: the daemon polls both within seconds
+	// of its start, the baseline of releases and the first failure of the
+	// other.
+	testkit.WaitUntil(t, 10*time.Second, "the polls at start", func() bool {
+		_, body := env.Get(t, "/metrics", "")
+		samples := testkit.ParseExposition(t, body)
+		_, baseline := testkit.Find(samples, "pollhook_polls_total", "watch", "releases", "result", "baseline")
+		_, failed := testkit.Find(samples, "pollhook_polls_total", "watch", badName, "result", "failed")
+		return baseline && failed
+	})
+	for range 2 {
 		if _, _, code := tryCLI(t, "once", "--config", cfg, "--watch", badName); code != 1 {
 			t.Fatalf("once of the failing watch: exit %d, want 1", code)
 		}

@@ -42,8 +42,11 @@ type scenarioOptions struct {
 
 // newStatusScenario starts a daemon whose watches are ok (releases, with
 // one change), failing (o.failing), paused by a 429 (limited) and
-// waiting for a baseline (fresh), and whose target answers 500 until the
-// test says otherwise, so the change's delivery fails for good.
+// waiting for a baseline (fresh: its API never answers, so the poll the
+// daemon starts it with stays in flight), and whose target answers 500
+// until the test says otherwise, so the change's delivery fails for good.
+// The first polls are made before the daemon starts, so that it does not
+// poll those watches at start too.
 func newStatusScenario(t *testing.T, o scenarioOptions) *statusScenario {
 	t.Helper()
 	api := testkit.NewAPI(testkit.ReleasesV1)
@@ -58,6 +61,14 @@ func newStatusScenario(t *testing.T, o scenarioOptions) *statusScenario {
 	rc := testkit.NewReceiver(http.StatusInternalServerError)
 	rcSrv := httptest.NewServer(rc)
 	t.Cleanup(rcSrv.Close)
+	hang := make(chan struct{})
+	silent := httptest.NewServer(http.HandlerFunc(func(_ http.ResponseWriter, r *http.Request) {
+		select {
+		case <-hang:
+		case <-r.Context().Done():
+		}
+	}))
+	t.Cleanup(silent.Close)
 
 	auth := ""
 	if o.token != "" {
@@ -96,12 +107,12 @@ notify = ["hook"]
 
 [[watch]]
 name = "fresh"
-url = "http://127.0.0.1:1/never-polled"
+url = %q
 schedule = "@every 1h"
+timeout = "1h"
 notify = ["hook"]
 `, o.listen, auth, rcSrv.URL+"/hook?token="+hookSecret, testkit.Secret, o.retry, apiSrv.URL+"/releases?api_key="+watchSecret,
-		o.failing, bad.URL, limited.URL))
-	env := testkit.StartDaemon(t, runCLI, cfg, o.listen, o.token)
+		o.failing, bad.URL, limited.URL, silent.URL+"/never-answers"))
 
 	mustCLI(t, "once", "--config", cfg, "--watch", "releases") // baseline
 	for _, w := range []string{o.failing, "limited"} {
@@ -109,6 +120,8 @@ notify = ["hook"]
 			t.Fatalf("once of %s: exit %d, want 1", w, code)
 		}
 	}
+	env := testkit.StartDaemon(t, runCLI, cfg, o.listen, o.token)
+	t.Cleanup(func() { close(hang) }) // before the daemon stops: its poll of fresh ends
 	api.Set(testkit.ReleasesV2)
 	out := mustCLI(t, "once", "--config", cfg, "--watch", "releases")
 	var ev struct {
