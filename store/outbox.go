@@ -73,7 +73,7 @@ func (db *DB) Queues(ctx context.Context) ([]Queue, error) {
 		return nil, err
 	}
 	var out []Queue
-	err := db.bolt.View(func(tx *bolt.Tx) error {
+	err := db.view(func(tx *bolt.Tx) error {
 		root := tx.Bucket(bucketQueue)
 		return root.ForEachBucket(func(target []byte) error {
 			tb := root.Bucket(target)
@@ -98,7 +98,7 @@ func (db *DB) Pending(ctx context.Context, q Queue, limit int) ([]Pending, error
 		return nil, err
 	}
 	var out []Pending
-	err := db.bolt.View(func(tx *bolt.Tx) error {
+	err := db.view(func(tx *bolt.Tx) error {
 		qb, err := nested(tx.Bucket(bucketQueue), false, q.Target, q.Watch)
 		if err != nil || qb == nil {
 			return err
@@ -150,7 +150,7 @@ func (db *DB) Record(ctx context.Context, results ...Result) error {
 	if err := ctxErr(ctx); err != nil {
 		return err
 	}
-	err := db.bolt.Batch(func(tx *bolt.Tx) error {
+	err := db.batch(func(tx *bolt.Tx) error {
 		for _, r := range results {
 			if err := record(tx, r); err != nil {
 				return err
@@ -228,7 +228,7 @@ func (db *DB) Delivery(ctx context.Context, eventID, target string) (Delivery, [
 		d        Delivery
 		attempts []Attempt
 	)
-	err := db.bolt.View(func(tx *bolt.Tx) error {
+	err := db.view(func(tx *bolt.Tx) error {
 		key := deliveryKey(eventID, target)
 		found, err := getJSON(tx.Bucket(bucketDeliveries), key, &d)
 		if err != nil {
@@ -270,7 +270,7 @@ func (db *DB) Deliveries(ctx context.Context, f Filter) ([]Delivery, error) {
 		return nil, err
 	}
 	var out []Delivery
-	err := db.bolt.View(func(tx *bolt.Tx) error {
+	err := db.view(func(tx *bolt.Tx) error {
 		var err error
 		out, err = matching(tx, f)
 		return err
@@ -334,7 +334,7 @@ func (db *DB) Redeliver(ctx context.Context, f Filter, now time.Time) ([]Deliver
 		return nil, err
 	}
 	var out []Delivery
-	err := db.bolt.Update(func(tx *bolt.Tx) error {
+	err := db.update(func(tx *bolt.Tx) error {
 		out = out[:0]
 		all := f
 		all.Limit = 0
@@ -377,7 +377,7 @@ func (db *DB) Event(ctx context.Context, id string) ([]byte, error) {
 		return nil, err
 	}
 	var out []byte
-	err := db.bolt.View(func(tx *bolt.Tx) error {
+	err := db.view(func(tx *bolt.Tx) error {
 		v := tx.Bucket(bucketEvents).Get([]byte(id))
 		if v == nil {
 			return ErrNotFound
@@ -397,7 +397,7 @@ func (db *DB) History(ctx context.Context, watch string, limit int) ([][]byte, e
 		return nil, err
 	}
 	var out [][]byte
-	err := db.bolt.View(func(tx *bolt.Tx) error {
+	err := db.view(func(tx *bolt.Tx) error {
 		hb, err := nested(tx.Bucket(bucketHistory), false, watch)
 		if err != nil || hb == nil {
 			return err
@@ -428,7 +428,7 @@ func (db *DB) OutboxCounts(ctx context.Context) (map[string]OutboxCount, error) 
 		return nil, err
 	}
 	out := map[string]OutboxCount{}
-	err := db.bolt.View(func(tx *bolt.Tx) error {
+	err := db.view(func(tx *bolt.Tx) error {
 		root := tx.Bucket(bucketQueue)
 		err := root.ForEachBucket(func(target []byte) error {
 			tb := root.Bucket(target)

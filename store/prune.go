@@ -26,7 +26,7 @@ func (db *DB) Prune(ctx context.Context, now time.Time, retention time.Duration,
 		return stats, err
 	}
 	cutoff := now.Add(-retention)
-	err := db.bolt.Update(func(tx *bolt.Tx) error {
+	err := db.update(func(tx *bolt.Tx) error {
 		hist := tx.Bucket(bucketHistory)
 		var watches [][]byte
 		if err := hist.ForEachBucket(func(k []byte) error {

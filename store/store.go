@@ -6,16 +6,17 @@
 package store
 
 import (
+	"bytes"
 	"context"
 	"encoding/binary"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"os"
+	"sync/atomic"
 	"time"
 
 	bolt "go.etcd.io/bbolt"
-	bolterrors "go.etcd.io/bbolt/errors"
 )
 
 // SchemaVersion is the layout of the buckets below. Open refuses a file
@@ -35,6 +36,9 @@ var (
 	bucketTargets    = []byte("targets")    // target -> TargetState JSON
 	bucketFailed     = []byte("failed")     // event id \x00 target -> nothing: the dead letters
 	keySchema        = []byte("schema")
+
+	allBuckets = [][]byte{bucketMeta, bucketWatches, bucketSnapshots, bucketEvents,
+		bucketHistory, bucketDeliveries, bucketQueue, bucketAttempts, bucketTargets, bucketFailed}
 )
 
 // ErrLocked means another process holds the database open.
@@ -45,8 +49,13 @@ var ErrNotFound = errors.New("not found")
 
 // DB is pollhook's state.
 type DB struct {
-	bolt *bolt.DB
-	path string
+	bolt     *bolt.DB
+	file     *os.File // bbolt's, read by Check
+	path     string
+	readOnly bool
+	// broken is set when a transaction found the file damaged: writes
+	// are refused from then on.
+	broken atomic.Pointer[DamagedError]
 }
 
 // Options tune Open.
@@ -54,36 +63,88 @@ type Options struct {
 	// LockTimeout bounds the wait for another process's lock on the file.
 	LockTimeout time.Duration
 	// ReadOnly opens the file for reading only (tests inspect a database
-	// a killed daemon left).
+	// a killed daemon left; pollhook db check and db backup), with a
+	// shared lock.
 	ReadOnly bool
+	// Verify checks every page before anything is written (the first half
+	// of Check: about half a second for 350 MiB). pollhook run does, once
+	// at start, so that a daemon never writes to a damaged file; the other
+	// commands rely on the cheap checks every Open makes.
+	Verify bool
 }
 
 // DefaultLockTimeout is how long Open waits for another process's lock.
 const DefaultLockTimeout = 2 * time.Second
 
 // Open opens (creating if needed) the database file at path, mode 0600.
+// A file that is not a sound bbolt database (cut short, empty, another
+// kind of file) is a *DamagedError, and is left as it is.
 func Open(path string, opts Options) (*DB, error) {
 	if opts.LockTimeout <= 0 {
 		opts.LockTimeout = DefaultLockTimeout
 	}
-	b, err := bolt.Open(path, 0o600, &bolt.Options{Timeout: opts.LockTimeout, ReadOnly: opts.ReadOnly})
-	if errors.Is(err, bolterrors.ErrTimeout) {
+	// The file is opened and locked first, then checked, then handed to
+	// bbolt: the checks read it as no one else is writing it.
+	f, created, err := openFile(path, opts.ReadOnly, opts.LockTimeout)
+	if errors.Is(err, ErrLocked) {
 		return nil, fmt.Errorf("open %s: %w", path, ErrLocked)
 	}
 	if err != nil {
 		return nil, fmt.Errorf("open %s: %w", path, err)
 	}
-	db := &DB{bolt: b, path: path}
-	if opts.ReadOnly {
-		err = b.View(func(tx *bolt.Tx) error { return checkSchema(tx.Bucket(bucketMeta)) })
-	} else {
-		err = b.Update(db.init)
+	if !created {
+		if err := checkFile(f, path); err != nil {
+			f.Close()
+			return nil, err
+		}
+	}
+	b, err := openBolt(f, &bolt.Options{Timeout: opts.LockTimeout, ReadOnly: opts.ReadOnly})
+	var damaged *DamagedError
+	if errors.As(err, &damaged) {
+		return nil, err
+	}
+	if err != nil {
+		return nil, fmt.Errorf("open %s: %w", path, err)
+	}
+	db := &DB{bolt: b, file: f, path: path, readOnly: opts.ReadOnly}
+	if opts.Verify {
+		problems, err := db.CheckPages()
+		if err == nil && len(problems) > 0 {
+			err = db.damaged(summary(problems))
+		}
+		if err != nil {
+			b.Close()
+			return nil, err
+		}
+	}
+	// A file that has every bucket and this schema is not written to on
+	// open: the inspection commands open it read-write, and a damaged
+	// page Open cannot see must not be followed by a commit.
+	var ready bool
+	err = db.view(func(tx *bolt.Tx) error {
+		ready = initialized(tx)
+		return checkSchema(tx.Bucket(bucketMeta))
+	})
+	if err == nil && !ready && !opts.ReadOnly {
+		err = db.update(db.init)
+	}
+	if errors.As(err, &damaged) {
+		b.Close()
+		return nil, err
 	}
 	if err != nil {
 		b.Close()
 		return nil, fmt.Errorf("open %s: %w", path, err)
 	}
 	return db, nil
+}
+
+// summary is the first of problems, and how many more there are.
+func summary(problems []string) string {
+	if len(problems) == 1 {
+		return problems[0]
+	}
+	return fmt.Sprintf("%s, and %d more problems (pollhook db check lists them)", problems[0], len(problems)-1)
 }
 
 func checkSchema(meta *bolt.Bucket) error {
@@ -100,9 +161,18 @@ func checkSchema(meta *bolt.Bucket) error {
 	return nil
 }
 
+// initialized reports whether tx has every bucket and this schema version.
+func initialized(tx *bolt.Tx) bool {
+	for _, name := range allBuckets {
+		if tx.Bucket(name) == nil {
+			return false
+		}
+	}
+	return bytes.Equal(tx.Bucket(bucketMeta).Get(keySchema), u64(SchemaVersion))
+}
+
 func (db *DB) init(tx *bolt.Tx) error {
-	for _, name := range [][]byte{bucketMeta, bucketWatches, bucketSnapshots, bucketEvents,
-		bucketHistory, bucketDeliveries, bucketQueue, bucketAttempts, bucketTargets, bucketFailed} {
+	for _, name := range allBuckets {
 		if _, err := tx.CreateBucketIfNotExists(name); err != nil {
 			return err
 		}
@@ -182,12 +252,16 @@ func ctxErr(ctx context.Context) error {
 	return ctx.Err()
 }
 
-// Ping checks that the database can be read.
+// Ping checks that the database can be read, and has not been found
+// damaged.
 func (db *DB) Ping(ctx context.Context) error {
 	if err := ctxErr(ctx); err != nil {
 		return err
 	}
-	return db.bolt.View(func(tx *bolt.Tx) error {
+	if err := db.damage(); err != nil {
+		return err
+	}
+	return db.view(func(tx *bolt.Tx) error {
 		if tx.Bucket(bucketMeta) == nil {
 			return errors.New("meta bucket missing")
 		}

@@ -26,7 +26,7 @@ func (db *DB) TargetStates(ctx context.Context) (map[string]TargetState, error) 
 		return nil, err
 	}
 	out := map[string]TargetState{}
-	err := db.bolt.View(func(tx *bolt.Tx) error {
+	err := db.view(func(tx *bolt.Tx) error {
 		b := tx.Bucket(bucketTargets)
 		return b.ForEach(func(k, _ []byte) error {
 			var s TargetState
@@ -48,7 +48,7 @@ func (db *DB) SetTargetState(ctx context.Context, target string, s TargetState) 
 	if err := ctxErr(ctx); err != nil {
 		return err
 	}
-	err := db.bolt.Update(func(tx *bolt.Tx) error {
+	err := db.update(func(tx *bolt.Tx) error {
 		return putJSON(tx.Bucket(bucketTargets), []byte(target), s)
 	})
 	if err != nil {

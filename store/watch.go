@@ -49,7 +49,7 @@ func (db *DB) WatchStates(ctx context.Context) (map[string]WatchState, error) {
 		return nil, err
 	}
 	out := map[string]WatchState{}
-	err := db.bolt.View(func(tx *bolt.Tx) error {
+	err := db.view(func(tx *bolt.Tx) error {
 		b := tx.Bucket(bucketWatches)
 		if b == nil {
 			return nil
@@ -75,7 +75,7 @@ func (db *DB) Snapshot(ctx context.Context, watch string) ([]byte, error) {
 		return nil, err
 	}
 	var out []byte
-	err := db.bolt.View(func(tx *bolt.Tx) error {
+	err := db.view(func(tx *bolt.Tx) error {
 		if v := tx.Bucket(bucketSnapshots).Get([]byte(watch)); v != nil {
 			out = append([]byte(nil), v...)
 		}
@@ -93,7 +93,7 @@ func (db *DB) SaveState(ctx context.Context, watch string, s WatchState, snapsho
 	if err := ctxErr(ctx); err != nil {
 		return err
 	}
-	err := db.bolt.Update(func(tx *bolt.Tx) error {
+	err := db.update(func(tx *bolt.Tx) error {
 		if snapshot != nil {
 			if err := tx.Bucket(bucketSnapshots).Put([]byte(watch), snapshot); err != nil {
 				return err
@@ -141,7 +141,7 @@ func (db *DB) CommitEvents(ctx context.Context, cs ...Commit) error {
 			return fmt.Errorf("commit event of %s: missing id or seq", c.Watch)
 		}
 	}
-	err := db.bolt.Update(func(tx *bolt.Tx) error {
+	err := db.update(func(tx *bolt.Tx) error {
 		for i := range cs {
 			if err := commit(tx, &cs[i]); err != nil {
 				return fmt.Errorf("commit event of %s: %w", cs[i].Watch, err)

@@ -41,6 +41,8 @@ type Source interface {
 	Reload(ctx context.Context) (ReloadReport, error)
 	// Ready reports why the daemon is not ready, or nil.
 	Ready(ctx context.Context) error
+	// Database is the store, for the database routes (db.go).
+	Database() Database
 }
 
 // NewHandler returns the local API of a daemon running version, serving
@@ -62,6 +64,8 @@ func NewHandler(src Source, version string, pages map[string]http.Handler) http.
 	mux.HandleFunc("POST /api/targets/{name}/enable", s.enable)
 	mux.HandleFunc("POST /api/once", s.once)
 	mux.HandleFunc("POST /-/reload", s.reload)
+	mux.HandleFunc("POST /api/db/check", s.dbCheck)
+	mux.HandleFunc("GET /api/db/backup", s.dbBackup)
 	for pattern, h := range pages {
 		mux.Handle(pattern, h)
 	}

@@ -44,11 +44,13 @@ Usage:
   pollhook history WATCH [--limit N] [--json]         a watch's change events, newest first
   pollhook target enable NAME                         resume a target disabled by 410 Gone
   pollhook test-target NAME [--config FILE]           send a sample event to a target now
+  pollhook db check [DBFILE]                          check the database (or DBFILE, a backup)
+  pollhook db backup FILE [--force]                   write a consistent copy of the database
   pollhook version                                    print the version
 
 Every command but demo and version takes --config FILE. The inspection
-commands and once ask the running daemon over its local API (listen) when
-one runs this configuration, and read the database otherwise.
+commands, once and db ask the running daemon over its local API (listen)
+when one runs this configuration, and read the database otherwise.
 
 The configuration defaults to pollhook.toml. Flags may come before or after
 positional arguments. See README.md for the configuration reference.
@@ -111,6 +113,8 @@ func (c *cli) dispatch(ctx context.Context, args []string) error {
 		return c.target(ctx, rest)
 	case "test-target":
 		return c.testTarget(ctx, rest)
+	case "db":
+		return c.db(ctx, rest)
 	case "version", "--version", "-version":
 		fmt.Fprintln(c.stdout, "pollhook", c.version)
 		return nil

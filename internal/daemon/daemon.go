@@ -90,7 +90,9 @@ func Open(ctx context.Context, cfg *config.Config, o Options) (*Daemon, error) {
 	if o.Getenv == nil {
 		o.Getenv = os.Getenv
 	}
-	db, err := store.Open(cfg.DB, store.Options{LockTimeout: o.LockTimeout})
+	// The service checks every page before it writes anything; once and
+	// demo rely on the cheap checks of every Open.
+	db, err := store.Open(cfg.DB, store.Options{LockTimeout: o.LockTimeout, Verify: o.Service})
 	if err != nil {
 		return nil, err
 	}

@@ -36,6 +36,9 @@ func (s apiSource) Reload(ctx context.Context) (api.ReloadReport, error) { retur
 // Ready says why the daemon is not ready (/readyz).
 func (s apiSource) Ready(ctx context.Context) error { return s.d.ready(ctx) }
 
+// Database is the store (pollhook db check and db backup).
+func (s apiSource) Database() api.Database { return s.d.db }
+
 // pageSource is the daemon as the status page and the metrics see it:
 // the poller's state and the store as it is.
 type pageSource struct{ d *Daemon }
