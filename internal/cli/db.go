@@ -10,6 +10,7 @@ import (
 
 	"github.com/pollhook/pollhook/config"
 	"github.com/pollhook/pollhook/internal/api"
+	"github.com/pollhook/pollhook/internal/human"
 	"github.com/pollhook/pollhook/store"
 )
 
@@ -107,11 +108,11 @@ func (c *cli) dbCheck(ctx context.Context, cfgPath string, file []string) error 
 	}
 	if len(rep.Problems) > 0 {
 		for _, p := range rep.Problems {
-			fmt.Fprintf(c.stderr, "%s: %s\n", rep.Path, p)
+			fmt.Fprintf(c.stderr, "%s: %s\n", human.Printable(rep.Path), human.Printable(p))
 		}
 		return &store.DamagedError{Path: rep.Path, Problem: fmt.Sprintf("%d problem(s), listed above", len(rep.Problems))}
 	}
-	fmt.Fprintf(c.stdout, "%s: ok (%s, %d watches, %d events, %d deliveries)\n", rep.Path, byteSize(rep.Size), rep.Watches, rep.Events, rep.Deliveries)
+	fmt.Fprintf(c.stdout, "%s: ok (%s, %d watches, %d events, %d deliveries)\n", human.Printable(rep.Path), byteSize(rep.Size), rep.Watches, rep.Events, rep.Deliveries)
 	return nil
 }
 
