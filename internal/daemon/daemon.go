@@ -144,6 +144,9 @@ func (d *Daemon) Close() error {
 func (d *Daemon) Run(ctx context.Context) error {
 	work, cancelWork := context.WithCancel(context.WithoutCancel(ctx))
 	defer cancelWork()
+	if d.opts.Service {
+		d.logOpenFiles()
+	}
 
 	srv, err := d.serve(ctx)
 	if err != nil {
@@ -224,7 +227,7 @@ func (d *Daemon) serve(ctx context.Context) (*http.Server, error) {
 			d.log.Error("local API stopped", "err", err)
 		}
 	}()
-	d.log.Info("local API listening", "addr", ln.Addr().String())
+	d.log.Info("local API listening", "addr", ln.Addr().String(), "max_conns", api.MaxConns)
 	return srv, nil
 }
 
