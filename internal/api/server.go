@@ -24,6 +24,9 @@ type Source interface {
 	// Config is the configuration in force (a reload may change it): the
 	// auth_token, listen, and the watches once may poll.
 	Config() *config.Config
+	// Nonce is the secret the daemon proves itself to the CLI with (GET
+	// /api/hello); nil when it has none.
+	Nonce() *Nonce
 	// Deliveries lists deliveries as people see them (GET /api/deliveries).
 	Deliveries(ctx context.Context, f store.Filter) ([]store.Delivery, error)
 	// Delivery is an event's deliveries with their attempts.
@@ -54,6 +57,7 @@ func NewHandler(src Source, version string, pages map[string]http.Handler) http.
 		fmt.Fprintln(w, "ok")
 	})
 	mux.HandleFunc("GET /readyz", s.readyz)
+	mux.HandleFunc("GET /api/hello", s.hello)
 	mux.HandleFunc("GET /api/info", s.info)
 	mux.HandleFunc("GET /api/deliveries", s.deliveries)
 	mux.HandleFunc("GET /api/events/{id}/deliveries", s.delivery)
@@ -147,7 +151,8 @@ type server struct {
 // guard checks every request before it is served: a loopback API answers
 // loopback Host names only (DNS rebinding), a POST from another site's
 // page is refused, and the auth_token, when one is set, is required on
-// everything but /healthz, as "Authorization: Bearer TOKEN" or
+// everything but /healthz and /api/hello (where the CLI checks who
+// answers before it sends the token), as "Authorization: Bearer TOKEN" or
 // "?token=TOKEN".
 func (s *server) guard(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -167,7 +172,7 @@ func (s *server) guard(next http.Handler) http.Handler {
 			}
 		}
 		token := cfg.AuthToken // a reload may change it
-		if token == "" || r.URL.Path == "/healthz" {
+		if token == "" || r.URL.Path == "/healthz" || r.URL.Path == "/api/hello" {
 			next.ServeHTTP(w, r)
 			return
 		}
