@@ -21,7 +21,8 @@ import (
 
 // fakeSource is a daemon as the API sees it, recording what it is asked.
 type fakeSource struct {
-	cfg *config.Config
+	cfg   *config.Config
+	nonce *Nonce
 
 	mu        sync.Mutex
 	calls     []string
@@ -42,6 +43,8 @@ func (f *fakeSource) called() []string {
 }
 
 func (f *fakeSource) Config() *config.Config { return f.cfg }
+
+func (f *fakeSource) Nonce() *Nonce { return f.nonce }
 
 func (f *fakeSource) Deliveries(_ context.Context, flt store.Filter) ([]store.Delivery, error) {
 	f.record("deliveries %+v", flt)
@@ -231,6 +234,7 @@ func TestHandler_ReloadAndReady(t *testing.T) {
 // source and brings its answer back.
 func TestClient(t *testing.T) {
 	src := newFake(t, "", "s3cret")
+	src.nonce = createNonce(t, src.cfg.DB)
 	srv := httptest.NewServer(NewHandler(src, "v-test", nil))
 	defer srv.Close()
 	src.cfg.Listen = strings.TrimPrefix(srv.URL, "http://")

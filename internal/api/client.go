@@ -29,26 +29,45 @@ type Client struct {
 	http  *http.Client
 }
 
-// Find asks the daemon on cfg's listen address who it is, and returns a
-// client for it when it runs the same configuration file; nil when no
-// daemon answers there (or one for another file does).
+// Find returns a client for the daemon that runs cfg's configuration
+// file on its listen address, once that daemon has proved who it is (GET
+// /api/hello, with no token): nil when nothing answers there, or a daemon
+// of another file does; an ErrNotDaemon when something else answers.
+// Nothing secret is sent before the proof, and the client's requests go
+// to the address that gave it.
 func Find(ctx context.Context, cfg *config.Config) (*Client, error) {
+	return find(ctx, cfg, os.Geteuid())
+}
+
+// find is Find for a CLI running as the user euid.
+func find(ctx context.Context, cfg *config.Config, euid int) (*Client, error) {
 	if cfg.Listen == "" {
 		return nil, nil
 	}
-	c := &Client{base: "http://" + cfg.Listen, token: cfg.AuthToken, http: httpclient.New(httpclient.Options{Timeout: 2 * time.Minute})}
+	dial := newPinDialer()
+	c := &Client{base: "http://" + cfg.Listen, http: httpclient.New(httpclient.Options{
+		Timeout: 2 * time.Minute, NoRedirects: true, NoProxy: true, DialContext: dial.DialContext,
+	})}
 	probe, cancel := context.WithTimeout(ctx, 2*time.Second)
 	defer cancel()
-	var info Info
-	err := c.call(probe, http.MethodGet, "/api/info", nil, &info)
+	h, challenge, addr, err := c.hello(probe)
 	var unreachable *url.Error
 	switch {
 	case errors.As(err, &unreachable):
 		return nil, nil // nothing listens there: no daemon
 	case err != nil:
+		return nil, notDaemon(cfg, err.Error())
+	case !sameFile(h.Config, cfg.File):
+		return nil, nil // a daemon of another file (or what says so: it gets nothing)
+	}
+	if err := verify(cfg, h, challenge, addr, euid); err != nil {
+		return nil, err
+	}
+	dial.pin(addr)
+	c.token = cfg.AuthToken
+	var info Info
+	if err := c.call(probe, http.MethodGet, "/api/info", nil, &info); err != nil {
 		return nil, fmt.Errorf("the daemon on %s: %w", cfg.Listen, err)
-	case !sameFile(info.Config, cfg.File):
-		return nil, nil
 	}
 	return c, nil
 }

@@ -24,6 +24,9 @@ type Source interface {
 	// Config is the configuration in force (a reload may change it): the
 	// auth_token, listen, and the watches once may poll.
 	Config() *config.Config
+	// Nonce is the secret the daemon proves itself to the CLI with (GET
+	// /api/hello); nil when it has none.
+	Nonce() *Nonce
 	// Deliveries lists deliveries as people see them (GET /api/deliveries).
 	Deliveries(ctx context.Context, f store.Filter) ([]store.Delivery, error)
 	// Delivery is an event's deliveries with their attempts.
@@ -56,6 +59,7 @@ func NewHandler(src Source, version string, pages map[string]http.Handler) http.
 		fmt.Fprintln(w, "ok")
 	})
 	mux.HandleFunc("GET /readyz", s.readyz)
+	mux.HandleFunc("GET /api/hello", s.hello)
 	mux.HandleFunc("GET /api/info", s.info)
 	mux.HandleFunc("GET /api/deliveries", s.deliveries)
 	mux.HandleFunc("GET /api/events/{id}/deliveries", s.delivery)
@@ -72,25 +76,75 @@ func NewHandler(src Source, version string, pages map[string]http.Handler) http.
 	return s.guard(mux)
 }
 
-// Listen opens the local API's listener on addr.
+// The local API's limits. Its users are a CLI, a browser (which opens at
+// most 6 connections to a host), Prometheus and a health probe: a dozen
+// connections, each asking for little. Every way a peer can hold a
+// connection open is bounded, so that nobody can take the descriptors
+// polls and deliveries need (issue 11: 20,400 idle keep-alive
+// connections once did).
+const (
+	// MaxConns caps the connections the local API holds at once. Past it,
+	// a new connection waits in the kernel's accept queue, which costs the
+	// daemon no descriptor, until one closes. 64 is five times what the
+	// API's users need, and with the default 64 polls at once and the
+	// deliveries it stays well below the smallest soft open files limit
+	// in common use (1024), let alone the hard limit the daemon runs with
+	// (524,288 under systemd).
+	MaxConns = 64
+	// readHeaderTimeout bounds a request's headers, and how long a new
+	// connection may stay silent.
+	readHeaderTimeout = 5 * time.Second
+	// readTimeout bounds a whole request, body included: bodies are JSON
+	// of at most 64 KiB.
+	readTimeout = 30 * time.Second
+	// writeTimeout bounds a request from its headers to the end of its
+	// answer. A route that takes longer (POST /api/once polls) says so
+	// with allowLong.
+	writeTimeout = time.Minute
+	// idleTimeout bounds a kept-alive connection between requests.
+	idleTimeout = 30 * time.Second
+	// maxHeaderBytes bounds a request's headers: a token, and the
+	// cookies a browser holds for localhost (other local servers' too).
+	maxHeaderBytes = 64 << 10
+	// longTimeout bounds a long route once its body is read: a poll of
+	// every watch (the CLI waits 2 minutes for it).
+	longTimeout = 5 * time.Minute
+)
+
+// Listen opens the local API's listener on addr; it holds at most
+// MaxConns connections at once.
 func Listen(ctx context.Context, addr string) (net.Listener, error) {
 	var lc net.ListenConfig
 	ln, err := lc.Listen(ctx, "tcp", addr)
 	if err != nil {
 		return nil, fmt.Errorf("local API: %w (set listen to another address, or \"\" to turn it off)", err)
 	}
-	return ln, nil
+	return newLimitListener(ln, MaxConns), nil
 }
 
-// NewServer returns the http.Server for h: headers must come within 10s,
-// and requests do not end with the daemon's context (a shutdown lets them
-// finish).
+// NewServer returns the http.Server for h, with the local API's timeouts
+// and header limit. Requests do not end with the daemon's context (a
+// shutdown lets them finish).
 func NewServer(h http.Handler) *http.Server {
 	return &http.Server{
 		Handler:           h,
-		ReadHeaderTimeout: 10 * time.Second,
+		ReadHeaderTimeout: readHeaderTimeout,
+		ReadTimeout:       readTimeout,
+		WriteTimeout:      writeTimeout,
+		IdleTimeout:       idleTimeout,
+		MaxHeaderBytes:    maxHeaderBytes,
 		BaseContext:       func(net.Listener) context.Context { return context.Background() },
 	}
+}
+
+// allowLong lets the request of w, whose body has been read, run for up
+// to d: past the server's read timeout, which would cancel its context
+// (net/http cancels a request's context when its connection's read
+// deadline passes), and its write timeout, which would cut its answer.
+func allowLong(w http.ResponseWriter, d time.Duration) {
+	rc := http.NewResponseController(w)
+	_ = rc.SetReadDeadline(time.Time{})
+	_ = rc.SetWriteDeadline(time.Now().Add(d))
 }
 
 type server struct {
@@ -101,7 +155,8 @@ type server struct {
 // guard checks every request before it is served: a loopback API answers
 // loopback Host names only (DNS rebinding), a POST from another site's
 // page is refused, and the auth_token, when one is set, is required on
-// everything but /healthz, as "Authorization: Bearer TOKEN" or
+// everything but /healthz and /api/hello (where the CLI checks who
+// answers before it sends the token), as "Authorization: Bearer TOKEN" or
 // "?token=TOKEN".
 func (s *server) guard(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -121,7 +176,7 @@ func (s *server) guard(next http.Handler) http.Handler {
 			}
 		}
 		token := cfg.AuthToken // a reload may change it
-		if token == "" || r.URL.Path == "/healthz" {
+		if token == "" || r.URL.Path == "/healthz" || r.URL.Path == "/api/hello" {
 			next.ServeHTTP(w, r)
 			return
 		}
@@ -314,6 +369,7 @@ func (s *server) once(w http.ResponseWriter, r *http.Request) {
 		}
 		watches = []*config.Watch{wt}
 	}
+	allowLong(w, longTimeout)
 	writeJSON(w, http.StatusOK, s.src.Poll(r.Context(), watches, req.DryRun))
 }
 

@@ -1,7 +1,8 @@
 // Package api is the daemon's local HTTP API, on listen: the server (its
 // routes, authentication, Host and same-origin checks, /-/reload,
-// /readyz), the client the CLI finds and calls a running daemon with, and
-// the request and response types both use. The server serves a Source it
+// /readyz, its connection cap and timeouts), the proof of who answers
+// (the nonce file and /api/hello), the client the CLI finds and calls a
+// running daemon with, and the request and response types both use. The server serves a Source it
 // declares, never the daemon itself, so it can be tested with a fake.
 package api
 
@@ -43,4 +44,16 @@ type ReloadReport struct {
 	Added   []string `json:"added"`
 	Removed []string `json:"removed"`
 	Changed []string `json:"changed"`
+}
+
+// Hello is the answer of GET /api/hello?challenge=C: who the daemon is,
+// and the proof that it is (see Find).
+type Hello struct {
+	// Config is the daemon's configuration file, DB its database (its
+	// nonce is in NonceFile(DB)), Addr the address the request reached.
+	Config string `json:"config"`
+	DB     string `json:"db"`
+	Addr   string `json:"addr"`
+	// Proof is HMAC-SHA256(nonce, C and the names above), in hex.
+	Proof string `json:"proof"`
 }

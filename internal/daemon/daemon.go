@@ -65,9 +65,11 @@ type Daemon struct {
 	disp   *notify.Dispatcher
 	// outbox is the inspection of the store, with the dispatcher's hooks.
 	outbox *inspect.Outbox
-	// metrics and sd exist in service mode only.
+	// metrics and sd exist in service mode only; nonce, while the local
+	// API serves.
 	metrics *metrics.Metrics
 	sd      *systemd.Notifier
+	nonce   *api.Nonce
 	// running is set while the scheduler runs (for /readyz); started is
 	// closed once Run has started everything.
 	running  atomic.Bool
@@ -146,6 +148,9 @@ func (d *Daemon) Close() error {
 func (d *Daemon) Run(ctx context.Context) error {
 	work, cancelWork := context.WithCancel(context.WithoutCancel(ctx))
 	defer cancelWork()
+	if d.opts.Service {
+		d.logOpenFiles()
+	}
 
 	srv, err := d.serve(ctx)
 	if err != nil {
@@ -193,6 +198,9 @@ func (d *Daemon) Run(ctx context.Context) error {
 		shutCtx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
 		_ = srv.Shutdown(shutCtx)
 		cancel()
+		if err := d.nonce.Remove(); err != nil {
+			d.log.Warn("stopping: the nonce file stays (the next start replaces it)", "err", err)
+		}
 	}
 	return dispErr
 }
@@ -216,6 +224,12 @@ func (d *Daemon) serve(ctx context.Context) (*http.Server, error) {
 	if err != nil {
 		return nil, err
 	}
+	// The CLI sends its token only to a listener that proves it knows
+	// this start's nonce.
+	if d.nonce, err = api.CreateNonce(cfg.DB); err != nil {
+		_ = ln.Close()
+		return nil, fmt.Errorf("local API: %w", err)
+	}
 	srv := api.NewServer(api.NewHandler(apiSource{Outbox: d.outbox, d: d}, d.opts.Version, map[string]http.Handler{
 		"GET /{$}":           page,
 		"POST /ui/redeliver": http.HandlerFunc(page.Redeliver),
@@ -226,7 +240,7 @@ func (d *Daemon) serve(ctx context.Context) (*http.Server, error) {
 			d.log.Error("local API stopped", "err", err)
 		}
 	}()
-	d.log.Info("local API listening", "addr", ln.Addr().String())
+	d.log.Info("local API listening", "addr", ln.Addr().String(), "max_conns", api.MaxConns)
 	return srv, nil
 }
 

@@ -25,6 +25,9 @@ var _ api.Source = apiSource{}
 // Config is the configuration in force.
 func (s apiSource) Config() *config.Config { return s.d.Config() }
 
+// Nonce is what the daemon proves itself with (GET /api/hello).
+func (s apiSource) Nonce() *api.Nonce { return s.d.nonce }
+
 // Poll polls now (POST /api/once).
 func (s apiSource) Poll(ctx context.Context, watches []*config.Watch, dryRun bool) api.OnceResponse {
 	return s.d.Poll(ctx, watches, dryRun)

@@ -4,6 +4,7 @@
 package httpclient
 
 import (
+	"context"
 	"net"
 	"net/http"
 	"strconv"
@@ -21,16 +22,29 @@ type Options struct {
 	// Timeout bounds a whole request, body included; 0: none (the caller's
 	// context bounds it).
 	Timeout time.Duration
+	// NoProxy ignores the proxy settings of the environment: the local
+	// API's client, whose token is for the daemon only.
+	NoProxy bool
+	// DialContext dials connections; nil is a net.Dialer with a 10s
+	// timeout.
+	DialContext func(ctx context.Context, network, addr string) (net.Conn, error)
 }
 
 // New returns a client with its own transport: proxies from the
 // environment, bounded dial and TLS handshake, keep-alive and HTTP/2.
 func New(o Options) *http.Client {
+	proxy, dial := http.ProxyFromEnvironment, o.DialContext
+	if o.NoProxy {
+		proxy = nil
+	}
+	if dial == nil {
+		dial = (&net.Dialer{Timeout: 10 * time.Second, KeepAlive: 30 * time.Second}).DialContext
+	}
 	c := &http.Client{
 		Timeout: o.Timeout,
 		Transport: &http.Transport{
-			Proxy:                 http.ProxyFromEnvironment,
-			DialContext:           (&net.Dialer{Timeout: 10 * time.Second, KeepAlive: 30 * time.Second}).DialContext,
+			Proxy:                 proxy,
+			DialContext:           dial,
 			MaxIdleConnsPerHost:   o.MaxIdleConnsPerHost,
 			IdleConnTimeout:       90 * time.Second,
 			TLSHandshakeTimeout:   10 * time.Second,
