@@ -170,8 +170,11 @@ func toolDetail(body []byte) string {
 		}
 		return ""
 	}
-	if !utf8.Valid(body) || bytes.HasPrefix(body, []byte("<")) {
-		return "" // binary, or an HTML error page
+	if !utf8.Valid(body) {
+		return "" // binary
+	}
+	if bytes.HasPrefix(body, []byte("<")) {
+		return human.Summary(body, maxReason) // an HTML error page: its title
 	}
 	line, _, _ := bytes.Cut(body, []byte("\n"))
 	return human.Clean(strings.TrimSpace(string(line)))

@@ -221,3 +221,15 @@ func TestClassify_reasonIsCut(t *testing.T) {
 		t.Errorf("Reason = %q, want it cut with …", v.Reason)
 	}
 }
+
+// TestClassify_HTMLErrorPage: a target's HTML error page is summed up by
+// its title in the reason that deliveries and the logs show.
+func TestClassify_HTMLErrorPage(t *testing.T) {
+	t.Parallel()
+	tg := &config.Target{Kind: config.KindWebhook, URL: "https://hooks.example/h"}
+	body := []byte("<html><head><title>502 Bad Gateway</title></head><body><center><h1>502 Bad Gateway</h1></center><hr><center>nginx/1.25.3</center></body></html>")
+	v := Classify(tg, http.StatusBadGateway, http.Header{}, body, time.Now())
+	if v.Reason != "HTTP 502: 502 Bad Gateway" {
+		t.Errorf("reason %q", v.Reason)
+	}
+}

@@ -1,7 +1,6 @@
 package poller
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -47,10 +46,10 @@ func (e *FetchError) Unwrap() error { return e.Err }
 var ErrTooLarge = errors.New("response larger than max_body")
 
 // maxErrorBody is how much of a failed response's body is read for the
-// error, and maxSnippet how much of it the error shows: 200 characters of
-// the API's words and a "…".
+// error (enough to find an HTML page's <title>), and maxSnippet how much of
+// what it says the error shows: 200 characters and a "…".
 const (
-	maxErrorBody = 256
+	maxErrorBody = 4 << 10
 	maxSnippet   = 201
 )
 
@@ -110,8 +109,8 @@ func (p *Poller) fetch(ctx context.Context, w *config.Watch, rq request) (*respo
 		snippet, _ := io.ReadAll(io.LimitReader(resp.Body, maxErrorBody))
 		_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, 64<<10)) // let the connection be reused
 		msg := fmt.Sprintf("HTTP %d", resp.StatusCode)
-		if s := strings.TrimSpace(string(bytes.ToValidUTF8(snippet, nil))); s != "" {
-			msg += ": " + human.OneLine(s, maxSnippet)
+		if s := human.Summary(snippet, maxSnippet); s != "" {
+			msg += ": " + s
 		}
 		return nil, &FetchError{Status: resp.StatusCode, Err: errors.New(msg), pause: pause}
 	}

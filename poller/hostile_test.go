@@ -135,3 +135,28 @@ func TestPoll_HostileAPI(t *testing.T) {
 		})
 	}
 }
+
+// TestPoll_HTMLErrorSummary: a failure shows what an HTML error page says
+// (its title), never its markup, in the error, the state and the
+// watch.failing event.
+func TestPoll_HTMLErrorSummary(t *testing.T) {
+	t.Parallel()
+	page := "<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\"><meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">" +
+		"<link rel=\"stylesheet\" href=\"/assets/application-4b1c3d5e6f.css\" media=\"all\">" +
+		"<title>Unicorn! &middot; GitHub</title></head><body><div class=\"container\"><h1>No server is currently available</h1></div></body></html>"
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+		w.Header().Set("Content-Type", "text/html")
+		w.WriteHeader(http.StatusServiceUnavailable)
+		_, _ = w.Write([]byte(page))
+	}))
+	defer srv.Close()
+	p := pollerWith(t, openStore(t), nil)
+	w := newTestWatch(t, srv.URL, "alert_after = 1")
+	out, err := p.Poll(context.Background(), w, false)
+	if err == nil || err.Error() != "HTTP 503: Unicorn! · GitHub" {
+		t.Fatalf("poll error %q, want the page's title", err)
+	}
+	if out == nil || out.Health == nil || out.Health.Data.Error != "HTTP 503: Unicorn! · GitHub" {
+		t.Errorf("watch.failing = %+v", out)
+	}
+}

@@ -5,6 +5,7 @@ package human
 
 import (
 	"fmt"
+	"html"
 	"strconv"
 	"strings"
 	"time"
@@ -152,6 +153,95 @@ func Printable(s string) string {
 // unprintable reports whether a terminal may act on r rather than show it.
 func unprintable(r rune) bool {
 	return r < 0x20 && r != '\n' && r != '\t' || r >= 0x7f && r < 0xa0
+}
+
+// Summary says in one line of at most n characters what an error body
+// says: for an HTML page its <title> (or, without one, its first line of
+// text), never markup; for anything else the text squeezed by OneLine.
+// The whole body stays where the operator can read it (pollhook delivery);
+// logs, the status page and failure events get this.
+func Summary(body []byte, n int) string {
+	s := strings.TrimSpace(strings.ToValidUTF8(string(body), "\uFFFD"))
+	if s == "" {
+		return ""
+	}
+	lower := strings.ToLower(s[:min(len(s), 512)])
+	if !strings.HasPrefix(s, "<") && !strings.Contains(lower, "<html") {
+		return OneLine(s, n)
+	}
+	if title, ok := element(s, "title"); ok && strings.TrimSpace(title) != "" {
+		return OneLine(html.UnescapeString(stripTags(title)), n)
+	}
+	text := s
+	if b, ok := element(s, "body"); ok {
+		text = b
+	}
+	for _, line := range strings.Split(html.UnescapeString(stripTags(text)), "\n") {
+		if line = strings.TrimSpace(line); line != "" {
+			return OneLine(line, n)
+		}
+	}
+	return ""
+}
+
+// element returns the content of the first <name ...>...</name> in an
+// HTML text, case-insensitively; the closing tag may be missing (a cut
+// body).
+func element(s, name string) (string, bool) {
+	lower := strings.ToLower(s)
+	i := strings.Index(lower, "<"+name)
+	if i < 0 {
+		return "", false
+	}
+	j := strings.IndexByte(lower[i:], '>')
+	if j < 0 {
+		return "", false
+	}
+	start := i + j + 1
+	end := strings.Index(lower[start:], "</"+name)
+	if end < 0 {
+		return s[start:], true
+	}
+	return s[start : start+end], true
+}
+
+// stripTags drops what is between < and > (and <script>, <style>
+// contents), leaving a line break where block elements were.
+func stripTags(s string) string {
+	for _, tag := range []string{"script", "style"} {
+		for {
+			lower := strings.ToLower(s)
+			i := strings.Index(lower, "<"+tag)
+			if i < 0 {
+				break
+			}
+			j := strings.Index(lower[i:], "</"+tag)
+			if j < 0 {
+				s = s[:i]
+				break
+			}
+			k := strings.IndexByte(lower[i+j:], '>')
+			if k < 0 {
+				s = s[:i]
+				break
+			}
+			s = s[:i] + s[i+j+k+1:]
+		}
+	}
+	var b strings.Builder
+	in := false
+	for _, r := range s {
+		switch {
+		case r == '<':
+			in = true
+			b.WriteByte('\n')
+		case r == '>':
+			in = false
+		case !in:
+			b.WriteRune(r)
+		}
+	}
+	return b.String()
 }
 
 // OneLine squeezes s (an error, a response snippet) into one short line:

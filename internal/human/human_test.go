@@ -1,6 +1,7 @@
 package human
 
 import (
+	"strings"
 	"testing"
 	"time"
 )
@@ -130,5 +131,32 @@ func TestPrintable(t *testing.T) {
 		if got := Printable(tt.in); got != tt.want {
 			t.Errorf("Printable(%q) = %q, want %q", tt.in, got, tt.want)
 		}
+	}
+}
+
+func TestSummary(t *testing.T) {
+	nginx := "<html>\r\n<head><title>503 Service Temporarily Unavailable</title></head>\r\n<body>\r\n<center><h1>503 Service Temporarily Unavailable</h1></center>\r\n<hr><center>nginx</center>\r\n</body>\r\n</html>\r\n"
+	tests := []struct {
+		name, body, want string
+	}{
+		{"empty", "  \n", ""},
+		{"json", "{\"error\": \"database\nunavailable\"}", `{"error": "database unavailable"}`},
+		{"text", "upstream timeout\nafter 30s", "upstream timeout after 30s"},
+		{"nginx", nginx, "503 Service Temporarily Unavailable"},
+		{"title with entities", "<!DOCTYPE html><html><head><meta charset=utf-8><TITLE>Bad &amp; worse &#8211; 502</TITLE>", "Bad & worse – 502"},
+		{"no title", "<!doctype html><html><head><style>body{color:red}</style><script>x()</script></head><body>\n\n  <p>The server is <b>down</b>.</p></body></html>", "The server is"},
+		{"cut short", "<html><head><title>A very long title", "A very long title"},
+		{"long", strings.Repeat("word ", 100), strings.Repeat("word ", 11) + "word…"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got := Summary([]byte(tt.body), 60)
+			if got != tt.want {
+				t.Errorf("Summary = %q, want %q", got, tt.want)
+			}
+			if strings.ContainsAny(got, "<>") {
+				t.Errorf("Summary shows markup: %q", got)
+			}
+		})
 	}
 }
