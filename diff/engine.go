@@ -45,6 +45,7 @@ type Differ struct {
 	prev    bool
 	max     int
 	jsonOpt bool // select, ignore, key, keys or when set (Auto + text check)
+	wide    int  // objects spanning more bytes take objectsWide (tests set 0)
 }
 
 // keySpec is how the elements of one keyed array are matched.
@@ -54,7 +55,7 @@ type keySpec struct {
 }
 
 func compile(o Options) (*Differ, error) {
-	d := &Differ{format: o.Format, max: o.MaxChanges}
+	d := &Differ{format: o.Format, max: o.MaxChanges, wide: wideObject}
 	var errs []error
 	fail := func(opt string, err error) {
 		errs = append(errs, &OptionError{Option: opt, Err: err})

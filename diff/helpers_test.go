@@ -4,6 +4,9 @@ import (
 	"bytes"
 	"encoding/json"
 	"errors"
+	"fmt"
+	"math"
+	"reflect"
 	"strings"
 	"testing"
 
@@ -75,17 +78,53 @@ func canonSum(t testing.TB, raw []byte) uint64 {
 	return v.Sum
 }
 
+// bothWays compiles o twice: one Differ compares every object by listing
+// its members (objects, the way of small objects), the other every object
+// with objectsWide (the way of wide ones).
+func bothWays(t testing.TB, o Options) (list, wide *Differ) {
+	t.Helper()
+	list, wide = mustCompile(t, o), mustCompile(t, o)
+	list.wide, wide.wide = math.MaxInt, 0
+	return list, wide
+}
+
+// sameBothWays diffs a and b (any bytes) both ways and fails unless the
+// results, or the errors, are the same.
+func sameBothWays(t testing.TB, o Options, a, b []byte) {
+	t.Helper()
+	list, wide := bothWays(t, o)
+	r1, err1 := list.Diff(JSON, a, b)
+	r2, err2 := wide.Diff(JSON, a, b)
+	if fmt.Sprint(err1) != fmt.Sprint(err2) {
+		t.Fatalf("options %+v: errors differ: listing %v, wide %v\na = %q\nb = %q", o, err1, err2, a, b)
+	}
+	if !reflect.DeepEqual(r1, r2) {
+		t.Fatalf("options %+v: results differ\nlisting %+v\nwide    %+v\na = %q\nb = %q", o, r1, r2, a, b)
+	}
+}
+
 // checkInvariants checks, for the structural options of o (select,
-// on, when and max_changes dropped, patch included):
+// on, when and max_changes dropped, patch included), with objects compared
+// both ways (the default, and objectsWide for every object):
 //   - diff(a, a) and diff(b, b) are empty;
 //   - every path, applied with gjson to the new value (the old one for
 //     removed), finds the value the change carries;
 //   - the patch turns a into b, up to ignore and the order of keyed arrays;
-//   - the change list is empty exactly when the fingerprints are equal.
+//   - the change list is empty exactly when the fingerprints are equal;
+//   - both ways give the same result.
 func checkInvariants(t testing.TB, o Options, a, b []byte) {
 	t.Helper()
 	s := Options{Format: JSON, Key: o.Key, Keys: o.Keys, Ignore: o.Ignore, Include: []string{"patch"}}
-	d := mustCompile(t, s)
+	for _, wide := range []int{wideObject, 0} {
+		d := mustCompile(t, s)
+		d.wide = wide
+		checkInvariantsWith(t, d, a, b)
+	}
+	sameBothWays(t, s, a, b)
+}
+
+func checkInvariantsWith(t testing.TB, d *Differ, a, b []byte) {
+	t.Helper()
 	for _, v := range [][]byte{a, b} {
 		r, err := d.Diff(JSON, v, v)
 		if err != nil {

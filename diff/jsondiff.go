@@ -22,6 +22,8 @@ import (
 type side struct {
 	data []byte
 	s    *scanner
+	name []byte  // memberAt's copy of an escaped member name
+	rb   scanner // reads member names back for the wide comparison
 }
 
 // node is a value inside a side: its span, fingerprint and scan state.
@@ -46,15 +48,34 @@ type elem struct {
 }
 
 // loc is where a pair of values sits: its gjson path on each side and its
-// JSON Pointer in the document being patched.
+// JSON Pointer in the document being patched. The loc of an object member
+// starts as its parent and its name: the strings are built when a change
+// or an op needs them, so the members of a wide object that are compared
+// but not listed (past max_changes) cost no allocation.
 type loc struct {
 	oldPath, newPath string
 	root             bool
 	ptr              string
-	nopatch          bool // ops are covered by an enclosing add
+	nopatch          bool   // ops are covered by an enclosing add
+	up               *loc   // while not built: the parent object's loc
+	name             []byte // and the member's name (unescaped)
+}
+
+// build sets the paths and pointer of a member's loc from its parent's.
+func (l *loc) build() {
+	if l.up == nil {
+		return
+	}
+	p := l.up
+	p.build()
+	esc := gjson.Escape(string(l.name))
+	l.oldPath, l.newPath = joinPath(p, esc, esc)
+	l.ptr = p.ptr + "/" + pointerEscape(l.name)
+	l.up, l.name = nil, nil
 }
 
 func (l *loc) path(old bool) string {
+	l.build()
 	if l.root {
 		return "@this"
 	}
@@ -65,6 +86,7 @@ func (l *loc) path(old bool) string {
 }
 
 func joinPath(l *loc, oldComp, newComp string) (string, string) {
+	l.build()
 	if l.root {
 		return oldComp, newComp
 	}
@@ -120,12 +142,39 @@ type jdiff struct {
 	// lists sit above its parent's and are dropped when it returns.
 	mstack []member
 	estack []elem
+	// The wide comparison's entries (objectsWide), stacked the same way.
+	woff   segs[uint32] // old members: name offset, wUsed once matched
+	wmatch segs[uint32] // new members: the old one matched (wDiff if it differs), or wAdded
+	wnoff  segs[uint32] // new members added or differing: name offset
+	wtab   []uint32     // names of one object's members (not stacked: dead before nesting)
+	wn     int          // entries in wtab
+	key    []byte       // copy of an escaped name being looked up
+	levels []*level
+	// The changes listed, Result.Changes at the end (copied, if more than
+	// one segment): appended there, a large list would be allocated
+	// several times over.
+	changes segs[Change]
+}
+
+// level holds, for the objects compared at one depth, the loc and values of
+// the pair of members being compared. Passed down the recursion, they
+// would be moved to the heap, one allocation per member compared.
+type level struct {
+	cl   loc
+	o, n mem
+}
+
+func (j *jdiff) level(depth int32) *level {
+	for int(depth) >= len(j.levels) {
+		j.levels = append(j.levels, new(level))
+	}
+	return j.levels[depth]
 }
 
 func (d *Differ) diffJSON(old, new []byte) (*Result, error) {
 	j := &jdiff{d: d, res: &Result{Changes: []Change{}}, estack: make([]elem, 0, 64)}
-	j.o = side{data: old, s: newScanner(d, old)}
-	j.n = side{data: new, s: newScanner(d, new)}
+	j.o = side{data: old, s: newScanner(d, old), rb: scanner{data: old}}
+	j.n = side{data: new, s: newScanner(d, new), rb: scanner{data: new}}
 	ro := node{start: skipWS(old, 0), end: -1, st: j.o.s.rootState()}
 	rn := node{start: skipWS(new, 0), end: -1, st: j.n.s.rootState()}
 	if ro.start == len(old) {
@@ -144,6 +193,15 @@ func (d *Differ) diffJSON(old, new []byte) (*Result, error) {
 	}
 	if err := j.finishRoot(&j.n, &rn, "new"); err != nil {
 		return nil, err
+	}
+	switch cs := j.changes.s; {
+	case len(cs) == 1 && len(cs[0]) > 0:
+		j.res.Changes = cs[0]
+	case len(cs) > 1:
+		j.res.Changes = make([]Change, 0, j.changes.n)
+		for _, s := range cs {
+			j.res.Changes = append(j.res.Changes, s...)
+		}
 	}
 	if d.patch {
 		p := make([]byte, 0, len(j.patch)+2)
@@ -197,58 +255,93 @@ func (j *jdiff) compare(o, n *node, l *loc, ow *owner, root bool) error {
 			return nil
 		}
 	}
-	j.change(Changed, l.path(false), ow, o, n)
+	j.changeAt(Changed, l, ow, o, n)
 	j.op("replace", l, n)
 	return nil
+}
+
+// mem is one member of an object, as memberAt reads it.
+type mem struct {
+	name    []byte // unescaped; in side.name (until the next memberAt) if escaped
+	escaped bool
+	node         // the value
+	skip    bool // ignored
+	next    int  // where the next member's name starts, or the object's end if last
+	last    bool
+}
+
+// memberAt reads the member of the object at nd whose name starts at pos.
+func (j *jdiff) memberAt(sd *side, nd *node, pos int) (mem, error) {
+	data, s := sd.data, sd.s
+	var m mem
+	if pos >= len(data) || data[pos] != '"' {
+		return m, errAt(pos, "expected a member name")
+	}
+	name, end, err := s.str(pos)
+	if err != nil {
+		return m, err
+	}
+	if len(name) != end-pos-2 { // unescaped into the scanner's buffer
+		sd.name = append(sd.name[:0], name...)
+		name, m.escaped = sd.name, true
+	}
+	m.name = name
+	m.st, m.skip = j.memberState(nd, name)
+	pos = skipWS(data, end)
+	if pos >= len(data) || data[pos] != ':' {
+		return m, errAt(pos, `expected ":"`)
+	}
+	m.start = skipWS(data, pos+1)
+	if m.hash, m.end, err = s.value(m.start, m.st); err != nil {
+		return m, err
+	}
+	pos = skipWS(data, m.end)
+	if pos < len(data) && data[pos] == ',' {
+		m.next = skipWS(data, pos+1)
+		return m, nil
+	}
+	if pos < len(data) && data[pos] == '}' {
+		m.next, m.last = pos+1, true
+		return m, nil
+	}
+	return m, errAt(pos, `expected "," or "}"`)
+}
+
+// memberState is the scan state of the member name of the object at nd,
+// and whether the member is ignored.
+func (j *jdiff) memberState(nd *node, name []byte) (scanState, bool) {
+	if nd.st.ign|nd.st.keys == 0 {
+		return scanState{depth: nd.st.depth + 1, arrSpec: -1, elemSpec: -1}, false
+	}
+	return j.d.childOf(nd.st.ign, nd.st.keys, int(nd.st.depth), name, 0, false)
 }
 
 // members lists the members of the object at nd (ignored ones left out)
 // and sets nd.end.
 func (j *jdiff) members(sd *side, nd *node) ([]member, error) {
-	data, s := sd.data, sd.s
-	pos := skipWS(data, nd.start+1)
+	pos := skipWS(sd.data, nd.start+1)
 	base := len(j.mstack)
-	if pos < len(data) && data[pos] == '}' {
+	if pos < len(sd.data) && sd.data[pos] == '}' {
 		nd.end = pos + 1
 		return nil, nil
 	}
 	for {
-		if pos >= len(data) || data[pos] != '"' {
-			return nil, errAt(pos, "expected a member name")
-		}
-		name, end, err := s.str(pos)
+		m, err := j.memberAt(sd, nd, pos)
 		if err != nil {
 			return nil, err
 		}
-		if len(name) != end-pos-2 { // unescaped into the scanner's buffer
-			name = bytes.Clone(name)
+		if !m.skip {
+			name := m.name
+			if m.escaped {
+				name = bytes.Clone(name)
+			}
+			j.mstack = append(j.mstack, member{name: name, node: m.node})
 		}
-		child, skip := scanState{depth: nd.st.depth + 1, arrSpec: -1, elemSpec: -1}, false
-		if nd.st.ign|nd.st.keys != 0 {
-			child, skip = j.d.childOf(nd.st.ign, nd.st.keys, int(nd.st.depth), name, 0, false)
-		}
-		pos = skipWS(data, end)
-		if pos >= len(data) || data[pos] != ':' {
-			return nil, errAt(pos, `expected ":"`)
-		}
-		pos = skipWS(data, pos+1)
-		h, vend, err := s.value(pos, child)
-		if err != nil {
-			return nil, err
-		}
-		if !skip {
-			j.mstack = append(j.mstack, member{name: name, node: node{start: pos, end: vend, hash: h, st: child}})
-		}
-		pos = skipWS(data, vend)
-		if pos < len(data) && data[pos] == ',' {
-			pos = skipWS(data, pos+1)
-			continue
-		}
-		if pos < len(data) && data[pos] == '}' {
-			nd.end = pos + 1
+		if m.last {
+			nd.end = m.next
 			return j.mstack[base:len(j.mstack):len(j.mstack)], nil
 		}
-		return nil, errAt(pos, `expected "," or "}"`)
+		pos = m.next
 	}
 }
 
@@ -287,7 +380,14 @@ func firsts(ms []member) []bool {
 	return dup
 }
 
+// objects compares two objects member by member: members are matched by
+// name, and reported in the order of the new object, removed ones where
+// they were. Wide objects take objectsWide, which needs a few bytes per
+// member instead of a listing of both sides.
 func (j *jdiff) objects(o, n *node, l *loc, ow *owner) error {
+	if j.wide(o, n) {
+		return j.objectsWide(o, n, l, ow)
+	}
 	base := len(j.mstack)
 	defer func() { j.mstack = j.mstack[:base] }()
 	om, err := j.members(&j.o, o)
@@ -330,10 +430,8 @@ func (j *jdiff) objects(o, n *node, l *loc, ow *owner) error {
 		if used[k] || (odup != nil && odup[k]) {
 			return
 		}
-		esc := gjson.Escape(string(om[k].name))
-		ol, _ := joinPath(l, esc, esc)
-		j.change(Removed, ol, ow, &om[k].node, nil)
-		cl := loc{ptr: l.ptr + "/" + pointerEscape(om[k].name), nopatch: l.nopatch}
+		cl := loc{up: l, name: om[k].name, nopatch: l.nopatch}
+		j.changeAt(Removed, &cl, ow, &om[k].node, nil)
 		j.op("remove", &cl, nil)
 	}
 	oi := 0
@@ -342,12 +440,10 @@ func (j *jdiff) objects(o, n *node, l *loc, ow *owner) error {
 			continue
 		}
 		m := &nm[i]
-		esc := gjson.Escape(string(m.name))
-		ol, nl := joinPath(l, esc, esc)
-		cl := loc{oldPath: ol, newPath: nl, ptr: l.ptr + "/" + pointerEscape(m.name), nopatch: l.nopatch}
 		k := match[i]
 		if k < 0 {
-			j.change(Added, nl, ow, nil, &m.node)
+			cl := loc{up: l, name: m.name, nopatch: l.nopatch}
+			j.changeAt(Added, &cl, ow, nil, &m.node)
 			j.op("add", &cl, &m.node)
 			continue
 		}
@@ -358,7 +454,9 @@ func (j *jdiff) objects(o, n *node, l *loc, ow *owner) error {
 			oi++
 		}
 		if om[k].hash != m.hash {
-			if err := j.compare(&om[k].node, &m.node, &cl, ow, false); err != nil {
+			lv := j.level(n.st.depth)
+			lv.cl = loc{up: l, name: m.name, nopatch: l.nopatch}
+			if err := j.compare(&om[k].node, &m.node, &lv.cl, ow, false); err != nil {
 				return err
 			}
 		}
@@ -523,6 +621,7 @@ func scalarText(raw []byte) string {
 }
 
 func (j *jdiff) arrays(o, n *node, l *loc, ow *owner) error {
+	l.build()
 	base := len(j.estack)
 	defer func() { j.estack = j.estack[:base] }()
 	spec := int(n.st.arrSpec)
@@ -749,22 +848,37 @@ func (j *jdiff) alignUnkeyed(oe, ne []elem, m []int32, used []bool) {
 
 // change records one change if it fires.
 func (j *jdiff) change(op Op, path string, ow *owner, o, n *node) {
+	if j.fires(op, ow) {
+		j.record(op, path, ow, o, n)
+	}
+}
+
+// changeAt is change at l, whose path is built only if the change is listed.
+func (j *jdiff) changeAt(op Op, l *loc, ow *owner, o, n *node) {
+	if j.fires(op, ow) {
+		j.record(op, l.path(op == Removed), ow, o, n)
+	}
+}
+
+// fires counts a change if it fires (on, when) and reports whether it is
+// listed (max_changes).
+func (j *jdiff) fires(op Op, ow *owner) bool {
 	switch op {
 	case Added:
 		if !j.d.on[0] {
-			return
+			return false
 		}
 	case Removed:
 		if !j.d.on[1] {
-			return
+			return false
 		}
 	default:
 		if !j.d.on[2] {
-			return
+			return false
 		}
 	}
 	if j.d.when != "" && !j.when(ow, op == Removed) {
-		return
+		return false
 	}
 	r := j.res
 	switch op {
@@ -775,10 +889,15 @@ func (j *jdiff) change(op Op, path string, ow *owner, o, n *node) {
 	default:
 		r.Counts.Changed++
 	}
-	if j.d.max > 0 && len(r.Changes) >= j.d.max {
+	if j.d.max > 0 && j.changes.n >= j.d.max {
 		r.Truncated = true
-		return
+		return false
 	}
+	return true
+}
+
+// record lists a change.
+func (j *jdiff) record(op Op, path string, ow *owner, o, n *node) {
 	c := Change{Op: op, Path: path, Key: ow.key}
 	if o != nil {
 		c.Old = appendCompact(nil, j.o.data[o.start:o.end])
@@ -786,7 +905,7 @@ func (j *jdiff) change(op Op, path string, ow *owner, o, n *node) {
 	if n != nil {
 		c.New = appendCompact(nil, j.n.data[n.start:n.end])
 	}
-	r.Changes = append(r.Changes, c)
+	j.changes.push(c)
 }
 
 // when tests the when condition against the owner's old or new version.
@@ -820,6 +939,7 @@ func (j *jdiff) op(kind string, l *loc, n *node) {
 	if !j.d.patch || l.nopatch {
 		return
 	}
+	l.build()
 	p := j.patch
 	if j.nops > 0 {
 		p = append(p, ',')

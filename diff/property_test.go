@@ -27,6 +27,19 @@ func fuzzOptions() []Options {
 
 func fuzzOpts(v uint8) Options { o := fuzzOptions(); return o[int(v)%len(o)] }
 
+// fullOpts adds to fuzzOpts(v) the options that do not change the
+// comparison but what is reported: on, when, max_changes, include.
+func fullOpts(v uint8, i int) Options {
+	o := fuzzOpts(v)
+	o.Include = []string{"patch", "document", "previous"}
+	o.MaxChanges = i % 4
+	o.On = [][]Op{nil, {Added}, {Removed, Changed}}[i%3]
+	if i%5 == 0 {
+		o.When = "id>0"
+	}
+	return o
+}
+
 // kv is an object member; objects keep their members in order.
 type kv struct {
 	k string
@@ -241,6 +254,8 @@ func diffProperties(t *testing.T, n, shard, shards int) {
 				}
 			})
 		}
+		// Both ways of comparing objects report the same, whatever is reported.
+		sameBothWays(t, fullOpts(uint8(i), i), da, db)
 		// The same value spelled differently is no change.
 		d := mustCompile(t, fuzzOpts(uint8(i)))
 		if s1, s2 := mustPrepare(t, d, JSON, da), mustPrepare(t, d, JSON, respelled); s1.Sum != s2.Sum {
@@ -363,6 +378,8 @@ func FuzzPrepare(f *testing.F) {
 				t.Fatalf("Detect says text for valid JSON %q", data)
 			}
 		}
+		// Both ways of comparing objects fail or agree on the document alone.
+		sameBothWays(t, o, data, data)
 		// A text watch keeps the text, its invalid UTF-8 made U+FFFD.
 		tv, err := mustCompile(t, Options{Format: Text}).Prepare(Text, data)
 		if err != nil || !bytes.Equal(tv.Data, bytes.ToValidUTF8(data, []byte("\uFFFD"))) {
@@ -379,8 +396,10 @@ func FuzzDiff(f *testing.F) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		// Raw bytes never panic, in either format.
+		// Raw bytes never panic, in either format, and both ways of
+		// comparing objects fail or report the same.
 		_, rawErr := d.Diff(JSON, a, b)
+		sameBothWays(t, fullOpts(v, len(a)+len(b)), a, b)
 		if _, err := d.Diff(Text, a, b); err != nil {
 			t.Fatalf("text diff: %v", err)
 		}
