@@ -749,21 +749,26 @@ func (j *jdiff) alignUnkeyed(oe, ne []elem, m []int32, used []bool) {
 
 // change records one change if it fires.
 func (j *jdiff) change(op Op, path string, ow *owner, o, n *node) {
+	j.res.Found.add(op)
 	switch op {
 	case Added:
 		if !j.d.on[0] {
+			j.res.NotOn++
 			return
 		}
 	case Removed:
 		if !j.d.on[1] {
+			j.res.NotOn++
 			return
 		}
 	default:
 		if !j.d.on[2] {
+			j.res.NotOn++
 			return
 		}
 	}
 	if j.d.when != "" && !j.when(ow, op == Removed) {
+		j.res.NotWhen++
 		return
 	}
 	r := j.res
