@@ -108,8 +108,8 @@ func TestParse_Errors(t *testing.T) {
 		},
 		{
 			name: "wrong type",
-			src:  target + "\n[[watch]]\nname = \"a\"\nurl = \"https://x.example/\"\ntimeout = 10\n",
-			want: []string{`c.toml:9: watch "a": timeout: want a string, got an integer`},
+			src:  target + "\n[[watch]]\nname = \"a\"\nurl = \"https://x.example/\"\nmethod = 1\n",
+			want: []string{`c.toml:9: watch "a": method: want a string, got an integer`},
 		},
 		{
 			name: "duplicate watch name",

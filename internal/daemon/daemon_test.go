@@ -214,3 +214,45 @@ func TestLogLevel(t *testing.T) {
 		}
 	}
 }
+
+// TestRun_LogsWarnings: the configuration's warnings are logged once, at
+// warn level, when the daemon starts, and a reload logs the new file's.
+func TestRun_LogsWarnings(t *testing.T) {
+	dir := t.TempDir()
+	path := testkit.WriteFile(t, filepath.Join(dir, "pollhook.toml"), "db = \"state.db\"\nlisten = \"\"\n\n[[target]]\nname = \"hook\"\nurl = \"https://h.example/\"\n")
+	cfg, err := config.Load(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var logs testkit.SyncBuffer
+	log, level := NewLogger(&logs, cfg)
+	d, err := Open(context.Background(), cfg, Options{Logger: log, Level: level})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer d.Close()
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- d.Run(ctx) }()
+	<-d.Started()
+	testkit.WriteFile(t, path, "db = \"state.db\"\nlisten = \"\"\n\n[[target]]\nname = \"chat\"\nkind = \"slack\"\nurl = \"https://c.example/\"\n")
+	if _, err := d.Reload(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	cancel()
+	// A dispatcher cancelled before it read the outbox returns the
+	// context's error: not this test's business.
+	if err := <-done; err != nil && !errors.Is(err, context.Canceled) {
+		t.Fatal(err)
+	}
+	out := logs.String()
+	for _, want := range []string{
+		`level=WARN msg="configuration warning" warning="` + path + `: no [[watch]]: there is nothing to poll"`,
+		`level=WARN msg="configuration warning" warning="` + path + `:4: target \"hook\": no watch sends to it (in notify or errors_to)"`,
+		`level=WARN msg="reload: configuration warning" warning="` + path + `:4: target \"chat\": no watch sends to it (in notify or errors_to)"`,
+	} {
+		if n := strings.Count(out, want); n != 1 {
+			t.Errorf("%d lines %s, want 1:\n%s", n, want, out)
+		}
+	}
+}

@@ -12,7 +12,8 @@ import (
 
 // Reload reads and validates the configuration file again. If it is
 // invalid, the daemon keeps the configuration it runs with, logs every
-// problem and returns them (config.Errors). Otherwise it applies it
+// problem and returns them (config.Errors). Otherwise it logs the new
+// file's warnings and applies it
 // without a restart: new watches start (with a silent baseline), removed
 // ones stop (their history is kept), changed ones are rescheduled, and
 // targets are replaced. Pending deliveries stay in the outbox throughout.
@@ -39,6 +40,9 @@ func (d *Daemon) Reload(ctx context.Context) (api.ReloadReport, error) {
 			d.log.Error("reload: keeping the running configuration", "err", err)
 		}
 		return api.ReloadReport{}, err
+	}
+	for _, w := range cfg.Warnings {
+		d.log.Warn("reload: configuration warning", "warning", w.Error())
 	}
 	if cfg.DB != old.DB {
 		d.log.Warn("reload: db changed; it takes effect when pollhook restarts", "db", old.DB)
