@@ -3,7 +3,9 @@
 //
 // Loading goes in three steps: defaults, decode, validate. Every string
 // value may use ${VAR}, ${VAR:-default} and ${file:/path}. Every problem is
-// reported at once, as FILE:LINE: watch "NAME": KEY: problem.
+// reported at once, in the order of the file, as FILE:LINE: watch "NAME":
+// KEY: problem; what is valid but likely not meant comes back as
+// Config.Warnings, placed the same way.
 package config
 
 import (
@@ -63,6 +65,12 @@ type Config struct {
 	// MaxConcurrent bounds the polls running at once.
 	MaxPerHost    int
 	MaxConcurrent int
+
+	// Warnings are what loads but is likely not what was meant (no
+	// watches, a watch that notifies nobody, a target no watch uses),
+	// each placed like an error, in the order of the file. They stop
+	// nothing: check prints them, run logs them.
+	Warnings Errors
 }
 
 // More defaults.
@@ -291,10 +299,21 @@ func parse(file string, src []byte, lookup func(string) (string, bool)) (*Config
 	}
 	r := &reader{file: file, lines: indexLines(string(src)), vars: vars{lookup: lookup, dir: filepath.Dir(file)}}
 	cfg := r.config(tree)
+	// Validation goes by kind of check (tables, then names, then
+	// references): the reader of the list goes down the file.
+	byLine(r.errs)
+	byLine(r.warnings)
+	cfg.Warnings = r.warnings
 	if len(r.errs) > 0 {
 		return cfg, r.errs
 	}
 	return cfg, nil
+}
+
+// byLine sorts problems in the order of the file, those of the whole file
+// (line 0) first; problems of one line stay in the order they were found.
+func byLine(es Errors) {
+	sort.SliceStable(es, func(i, j int) bool { return es[i].Line < es[j].Line })
 }
 
 // defaults are the [defaults] table: settings every watch inherits.
@@ -376,7 +395,36 @@ func (r *reader) config(tree map[string]any) *Config {
 		}
 	}
 	r.checkErrorsTo(cfg, def.polling)
+	r.warn(cfg)
 	return cfg
+}
+
+// warn notes what is valid but likely not what was meant: nothing to
+// poll, a watch whose changes and failures go to no target, a target no
+// watch sends to.
+func (r *reader) warn(cfg *Config) {
+	if len(cfg.Watches) == 0 {
+		r.section(nil, "", "").warnf("", "no [[watch]]: there is nothing to poll")
+	}
+	used := map[string]bool{}
+	for i, w := range cfg.Watches {
+		for _, n := range w.Notify {
+			used[n] = true
+		}
+		for _, n := range w.AlertTargets() {
+			used[n] = true
+		}
+		if len(w.Notify) == 0 && len(w.AlertTargets()) == 0 {
+			s := r.section(nil, fmt.Sprintf("watch[%d]", i), fmt.Sprintf("watch %q", w.Name))
+			s.warnf("notify", "none, and no errors_to: its changes and failures go to no target")
+		}
+	}
+	for i, t := range cfg.Targets {
+		if t.Name != "" && !used[t.Name] {
+			s := r.section(nil, fmt.Sprintf("target[%d]", i), fmt.Sprintf("target %q", t.Name))
+			s.warnf("", "no watch sends to it (in notify or errors_to)")
+		}
+	}
 }
 
 func names[T any](xs []T, name func(T) string) []string {
@@ -678,14 +726,23 @@ func IsLoopback(host string) bool {
 	return ip != nil && ip.IsLoopback()
 }
 
+// checkURL checks an http:// or https:// URL. The value itself stays out
+// of its messages: webhook URLs are secrets (Slack's, Discord's), and the
+// line names the key.
 func checkURL(s string) error {
+	if s == "" {
+		return errors.New("empty, want an http:// or https:// URL")
+	}
 	u, err := url.Parse(s)
+	if !strings.Contains(s, "://") && (err != nil || u.Scheme != "http" && u.Scheme != "https") {
+		// "api.example.com/x", "localhost:8080": url.Parse reads a scheme
+		// "localhost", or fails on the colon, and neither says what is wrong.
+		return errors.New("bad URL: no scheme, want http:// or https://")
+	}
 	if err != nil {
 		return fmt.Errorf("bad URL: %v", errors.Unwrap(err))
 	}
 	if u.Scheme != "http" && u.Scheme != "https" {
-		// The value itself stays out of the message: webhook URLs are
-		// secrets (Slack's, Discord's), and the line names the key.
 		return fmt.Errorf("bad URL: scheme %q, want http:// or https://", u.Scheme)
 	}
 	if u.Host == "" {

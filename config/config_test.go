@@ -108,8 +108,8 @@ func TestParse_Errors(t *testing.T) {
 		},
 		{
 			name: "wrong type",
-			src:  target + "\n[[watch]]\nname = \"a\"\nurl = \"https://x.example/\"\ntimeout = 10\n",
-			want: []string{`c.toml:9: watch "a": timeout: want a string, got an integer`},
+			src:  target + "\n[[watch]]\nname = \"a\"\nurl = \"https://x.example/\"\nmethod = 1\n",
+			want: []string{`c.toml:9: watch "a": method: want a string, got an integer`},
 		},
 		{
 			name: "duplicate watch name",
@@ -420,13 +420,35 @@ func TestParseSchedule(t *testing.T) {
 	}
 }
 
+// TestLoad_ExampleConfig: the shipped example passes pollhook check as it
+// is, with nothing in the environment and without a warning, and uses
+// the secrets the environment gives it.
 func TestLoad_ExampleConfig(t *testing.T) {
-	// The shipped example must always be valid.
-	t.Setenv("GITHUB_TOKEN", "x")
-	t.Setenv("API_TOKEN", "x")
-	t.Setenv("SLACK_WEBHOOK_URL", "https://hooks.slack.com/services/T/B/X")
-	if _, err := Load(filepath.Join("..", "config.example.toml")); err != nil {
-		t.Fatalf("config.example.toml: %v", err)
+	path := filepath.Join("..", "config.example.toml")
+	src, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg, err := Parse(path, src, env(nil))
+	if err != nil {
+		t.Fatalf("config.example.toml with an empty environment: %v", err)
+	}
+	if len(cfg.Warnings) > 0 {
+		t.Errorf("config.example.toml warns:\n%v", cfg.Warnings)
+	}
+	if w := cfg.Watch("releases"); w == nil || w.Bearer != "" {
+		t.Errorf("without GITHUB_TOKEN, releases = %+v, want no bearer", w)
+	}
+
+	cfg, err = Parse(path, src, env(map[string]string{"GITHUB_TOKEN": "ghp_x", "SLACK_WEBHOOK_URL": "https://hooks.slack.com/services/T/B/X"}))
+	if err != nil {
+		t.Fatalf("config.example.toml with its variables set: %v", err)
+	}
+	if w := cfg.Watch("releases"); w == nil || w.Bearer != "ghp_x" {
+		t.Errorf("with GITHUB_TOKEN, releases = %+v, want its bearer", w)
+	}
+	if tg := cfg.Target("team-slack"); tg == nil || tg.URL != "https://hooks.slack.com/services/T/B/X" {
+		t.Errorf("with SLACK_WEBHOOK_URL, team-slack = %+v, want its URL", tg)
 	}
 }
 

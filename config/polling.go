@@ -103,7 +103,7 @@ func (r *reader) pollDefaults(d *section, def *pollDefaults) {
 // so that a watch can turn off a jitter set in [defaults].
 func (r *reader) jitter(s *section, dst *time.Duration) {
 	var str string
-	if !s.str("jitter", &str) {
+	if !s.durationString("jitter", &str) {
 		return
 	}
 	d, err := ParseDuration(str)

@@ -65,10 +65,11 @@ func (es Errors) Error() string {
 // reader pulls typed values out of the decoded TOML tree, expanding
 // variables and remembering every problem with its line.
 type reader struct {
-	file  string
-	lines *lineIndex
-	vars  vars // what ${...} expands from
-	errs  Errors
+	file     string
+	lines    *lineIndex
+	vars     vars // what ${...} expands from
+	errs     Errors
+	warnings Errors
 }
 
 // section is one TOML table: the top level, [defaults], one [[watch]] ...
@@ -105,6 +106,14 @@ func (s *section) line(key string) int {
 
 func (s *section) errorf(key, format string, args ...any) {
 	s.r.errs = append(s.r.errs, &Error{
+		File: s.r.file, Line: s.line(key), Section: s.label, Key: s.prefix + key,
+		Err: fmt.Errorf(format, args...),
+	})
+}
+
+// warnf notes a warning, placed like an error.
+func (s *section) warnf(key, format string, args ...any) {
+	s.r.warnings = append(s.r.warnings, &Error{
 		File: s.r.file, Line: s.line(key), Section: s.label, Key: s.prefix + key,
 		Err: fmt.Errorf(format, args...),
 	})
@@ -313,7 +322,7 @@ func joinPath(a, b string) string {
 
 func (s *section) duration(key string, dst *time.Duration) bool {
 	var str string
-	if !s.str(key, &str) {
+	if !s.durationString(key, &str) {
 		return false
 	}
 	d, err := ParseDuration(str)
@@ -327,6 +336,19 @@ func (s *section) duration(key string, dst *time.Duration) bool {
 	}
 	*dst = d
 	return true
+}
+
+// durationString reads a duration as written, before it is parsed. A
+// number is an error that says how to write it: TOML has no durations,
+// and "10" could be seconds or minutes.
+func (s *section) durationString(key string, dst *string) bool {
+	switch n := s.m[key].(type) {
+	case int64, float64:
+		s.used[key] = true
+		s.errorf(key, "want a duration string like \"%vs\", got the number %v", n, n)
+		return false
+	}
+	return s.str(key, dst)
 }
 
 // size reads a byte size, written as a string ("10MiB") or a number of

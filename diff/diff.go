@@ -60,6 +60,18 @@ type Counts struct {
 // Total is the number of changes counted.
 func (c Counts) Total() int { return c.Added + c.Removed + c.Changed }
 
+// add counts one change of kind op.
+func (c *Counts) add(op Op) {
+	switch op {
+	case Added:
+		c.Added++
+	case Removed:
+		c.Removed++
+	default:
+		c.Changed++
+	}
+}
+
 // Options are a watch's diff settings, as written in the configuration.
 type Options struct {
 	Format Format
@@ -126,6 +138,14 @@ type Result struct {
 	Counts Counts
 	// Truncated is set when Changes was cut at MaxChanges.
 	Truncated bool
+	// Found counts every change found, fired or not. Of those that do not
+	// fire, NotOn is the number of a kind On leaves out, NotWhen the number
+	// On let through whose element does not match When:
+	// Found.Total() == Counts.Total() + NotOn + NotWhen. They tell why a
+	// change of which nothing fires fired nothing.
+	Found   Counts
+	NotOn   int
+	NotWhen int
 	// Patch (RFC 6902), Document (the new value) and Previous are set when
 	// Include asks for them.
 	Patch    json.RawMessage

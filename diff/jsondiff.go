@@ -863,21 +863,26 @@ func (j *jdiff) changeAt(op Op, l *loc, ow *owner, o, n *node) {
 // fires counts a change if it fires (on, when) and reports whether it is
 // listed (max_changes).
 func (j *jdiff) fires(op Op, ow *owner) bool {
+	j.res.Found.add(op)
 	switch op {
 	case Added:
 		if !j.d.on[0] {
+			j.res.NotOn++
 			return false
 		}
 	case Removed:
 		if !j.d.on[1] {
+			j.res.NotOn++
 			return false
 		}
 	default:
 		if !j.d.on[2] {
+			j.res.NotOn++
 			return false
 		}
 	}
 	if j.d.when != "" && !j.when(ow, op == Removed) {
+		j.res.NotWhen++
 		return false
 	}
 	r := j.res

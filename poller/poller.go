@@ -423,7 +423,7 @@ func (p *Poller) poll(ctx context.Context, w *config.Watch, state store.WatchSta
 		return d, err
 	}
 	if changes.Counts.Total() == 0 {
-		return nothingFires(w, d, val), nil
+		return nothingFires(w, d, val, changes), nil
 	}
 	return changed(w, d, format, val, changes, now), nil
 }
@@ -587,12 +587,47 @@ func (p *Poller) compare(ctx context.Context, w *config.Watch, format diff.Forma
 
 // nothingFires decides a change of which nothing fires (on, when, or a
 // change that canonical form hides): the new value is kept, nothing is
-// sent.
-func nothingFires(w *config.Watch, d *decision, val diff.Value) *decision {
+// sent, and the log says which it was.
+func nothingFires(w *config.Watch, d *decision, val diff.Value, res *diff.Result) *decision {
 	d.next.Sum = val.Sum
-	d.note = logLine{slog.LevelInfo, "changed, but no change fires", []any{"watch_on", w.Diff.On}}
+	d.note = logLine{slog.LevelInfo, "changed, but no change fires",
+		[]any{"found", res.Found.Total(), "reason", unfired(w.Diff, res)}}
 	d.save, d.snapshot = true, val.Data
 	return d
+}
+
+// unfired says why none of the changes a diff found fired: on ["added"]
+// matched no change (found 2 removed), when "draft==false" matched no
+// change, or on left some that when then matched none of.
+func unfired(o diff.Options, res *diff.Result) string {
+	on := make([]string, len(o.On))
+	for i, op := range o.On {
+		on[i] = strconv.Quote(string(op))
+	}
+	onList := "[" + strings.Join(on, ", ") + "]"
+	switch {
+	case res.Found.Total() == 0:
+		return "the diff found no change"
+	case res.NotWhen == 0:
+		return fmt.Sprintf("on %s matched no change (found %s)", onList, countsText(res.Found))
+	case res.NotOn == 0:
+		return fmt.Sprintf("when %q matched no change", o.When)
+	}
+	return fmt.Sprintf("on %s left %d of %d changes, when %q matched none", onList, res.NotWhen, res.Found.Total(), o.When)
+}
+
+// countsText lists the kinds of change counted: "1 removed, 2 changed".
+func countsText(c diff.Counts) string {
+	var parts []string
+	for _, k := range []struct {
+		n    int
+		kind diff.Op
+	}{{c.Added, diff.Added}, {c.Removed, diff.Removed}, {c.Changed, diff.Changed}} {
+		if k.n > 0 {
+			parts = append(parts, fmt.Sprintf("%d %s", k.n, k.kind))
+		}
+	}
+	return strings.Join(parts, ", ")
 }
 
 // changed decides a change that fires: its event is committed with the

@@ -39,11 +39,15 @@ type OnceResponse struct {
 }
 
 // ReloadReport is the answer of POST /-/reload: the watches a reload
-// added, removed and changed.
+// added, removed and changed, and the targets.
 type ReloadReport struct {
 	Added   []string `json:"added"`
 	Removed []string `json:"removed"`
 	Changed []string `json:"changed"`
+
+	TargetsAdded   []string `json:"targets_added"`
+	TargetsRemoved []string `json:"targets_removed"`
+	TargetsChanged []string `json:"targets_changed"`
 }
 
 // Hello is the answer of GET /api/hello?challenge=C: who the daemon is,

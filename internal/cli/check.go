@@ -4,10 +4,11 @@ import (
 	"fmt"
 
 	"github.com/pollhook/pollhook/config"
+	"github.com/pollhook/pollhook/internal/human"
 )
 
 // check is pollhook check: validate the configuration, print every
-// problem.
+// problem (exit 1) or every warning (exit 0).
 func (c *cli) check(args []string) error {
 	fs := c.flags("check")
 	cfgPath := fs.String("config", config.DefaultFile, "configuration `file`")
@@ -22,6 +23,14 @@ func (c *cli) check(args []string) error {
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(c.stdout, "%s: ok (%d watches, %d targets)\n", *cfgPath, len(cfg.Watches), len(cfg.Targets))
+	// Warnings stop nothing: they are said, and check passes.
+	for _, w := range cfg.Warnings {
+		fmt.Fprintln(c.stderr, "warning: "+human.Printable(w.Error()))
+	}
+	counts := human.Count(len(cfg.Watches), "watch", "watches") + ", " + human.Count(len(cfg.Targets), "target", "targets")
+	if n := len(cfg.Warnings); n > 0 {
+		counts += "; " + human.Count(n, "warning", "warnings")
+	}
+	fmt.Fprintf(c.stdout, "%s: ok (%s)\n", *cfgPath, counts)
 	return nil
 }

@@ -69,7 +69,7 @@ func TestCheck(t *testing.T) {
 	if code := runCLI(context.Background(), []string{"check", "--config", good}, &out, &errOut); code != 0 {
 		t.Fatalf("check of a valid config: exit %d\n%s", code, errOut.String())
 	}
-	if !strings.Contains(out.String(), "ok (1 watches, 1 targets)") {
+	if !strings.Contains(out.String(), "ok (1 watch, 1 target)") {
 		t.Errorf("output %q", out.String())
 	}
 

@@ -175,6 +175,9 @@ func (d *Daemon) Run(ctx context.Context) error {
 		d.poller.Run(ctx, work, d.Config().Watches)
 	}()
 	cfg := d.Config()
+	for _, w := range cfg.Warnings {
+		d.log.Warn("configuration warning", "warning", w.Error())
+	}
 	d.log.Info("pollhook running", "version", d.opts.Version, "watches", len(cfg.Watches),
 		"targets", len(cfg.Targets), "db", d.db.Path())
 	d.sd.Ready(fmt.Sprintf("polling %d watches", len(cfg.Watches)))

@@ -2,6 +2,7 @@ package daemon
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"net/http"
@@ -143,14 +144,66 @@ func TestReload_Invalid(t *testing.T) {
 	}
 }
 
-func TestCompareWatches(t *testing.T) {
+func TestCompareConfigs(t *testing.T) {
 	dir := t.TempDir()
-	old := parse(t, dir, "[[watch]]\nname = \"a\"\nurl = \"https://a.example/\"\n\n[[watch]]\nname = \"b\"\nurl = \"https://b.example/\"\n\n[[watch]]\nname = \"c\"\nurl = \"https://c.example/\"\n")
-	new := parse(t, dir, "[[watch]]\nname = \"a\"\nurl = \"https://a.example/\"\n\n[[watch]]\nname = \"c\"\nurl = \"https://c.example/\"\nkey = \"id\"\n\n[[watch]]\nname = \"d\"\nurl = \"https://d.example/\"\n")
-	got := compareWatches(old.Watches, new.Watches)
-	want := api.ReloadReport{Added: []string{"d"}, Removed: []string{"b"}, Changed: []string{"c"}}
+	old := parse(t, dir, "[[watch]]\nname = \"a\"\nurl = \"https://a.example/\"\n\n[[watch]]\nname = \"b\"\nurl = \"https://b.example/\"\n\n[[watch]]\nname = \"c\"\nurl = \"https://c.example/\"\n"+
+		"\n[[target]]\nname = \"same\"\nurl = \"https://s.example/\"\n\n[[target]]\nname = \"gone\"\nurl = \"https://g.example/\"\n\n[[target]]\nname = \"moved\"\nurl = \"https://m.example/\"\n")
+	new := parse(t, dir, "[[watch]]\nname = \"a\"\nurl = \"https://a.example/\"\n\n[[watch]]\nname = \"c\"\nurl = \"https://c.example/\"\nkey = \"id\"\n\n[[watch]]\nname = \"d\"\nurl = \"https://d.example/\"\n"+
+		"\n[[target]]\nname = \"same\"\nurl = \"https://s.example/\"\n\n[[target]]\nname = \"moved\"\nurl = \"https://m2.example/\"\n\n[[target]]\nname = \"new\"\nurl = \"https://n.example/\"\n")
+	got := compareConfigs(old, new)
+	want := api.ReloadReport{Added: []string{"d"}, Removed: []string{"b"}, Changed: []string{"c"},
+		TargetsAdded: []string{"new"}, TargetsRemoved: []string{"gone"}, TargetsChanged: []string{"moved"}}
 	if !reflect.DeepEqual(got, want) {
-		t.Errorf("compareWatches = %+v, want %+v", got, want)
+		t.Errorf("compareConfigs = %+v, want %+v", got, want)
+	}
+	if same := compareConfigs(new, new); !reflect.DeepEqual(same, api.ReloadReport{Added: []string{}, Removed: []string{}, Changed: []string{},
+		TargetsAdded: []string{}, TargetsRemoved: []string{}, TargetsChanged: []string{}}) {
+		t.Errorf("compareConfigs of a configuration with itself = %+v, want empty lists", same)
+	}
+}
+
+// TestReload_Targets: a reload that adds, removes or changes targets says
+// so, in its log line and in the report POST /-/reload answers with.
+func TestReload_Targets(t *testing.T) {
+	dir := t.TempDir()
+	const head = "db = \"state.db\"\nlisten = \"\"\n\n[[watch]]\nname = \"a\"\nurl = \"https://a.example/\"\nnotify = [\"hook\"]\n"
+	path := testkit.WriteFile(t, filepath.Join(dir, "pollhook.toml"), head+
+		"\n[[target]]\nname = \"hook\"\nurl = \"https://h.example/\"\n\n[[target]]\nname = \"old\"\nurl = \"https://o.example/\"\n")
+	cfg, err := config.Load(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var logs testkit.SyncBuffer
+	log, level := NewLogger(&logs, cfg)
+	d, err := Open(context.Background(), cfg, Options{Logger: log, Level: level})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer d.Close()
+	testkit.WriteFile(t, path, head+
+		"\n[[target]]\nname = \"hook\"\nurl = \"https://h2.example/\"\n\n[[target]]\nname = \"chat\"\nkind = \"slack\"\nurl = \"https://c.example/\"\n")
+	rep, err := d.Reload(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := fmt.Sprint(rep.TargetsAdded, rep.TargetsRemoved, rep.TargetsChanged, rep.Added, rep.Removed, rep.Changed); got != "[chat] [old] [hook] [] [] []" {
+		t.Errorf("report targets added/removed/changed, watches added/removed/changed = %s", got)
+	}
+	body, err := json.Marshal(rep)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := `{"added":[],"removed":[],"changed":[],"targets_added":["chat"],"targets_removed":["old"],"targets_changed":["hook"]}`; string(body) != want {
+		t.Errorf("POST /-/reload answers %s, want %s", body, want)
+	}
+	var line string
+	for _, l := range strings.Split(logs.String(), "\n") {
+		if strings.Contains(l, "configuration reloaded") {
+			line = l
+		}
+	}
+	if !strings.Contains(line, "targets_added=chat targets_removed=old targets_changed=hook") {
+		t.Errorf("the reload's line does not name the targets:\n%s", logs.String())
 	}
 }
 
@@ -158,6 +211,48 @@ func TestLogLevel(t *testing.T) {
 	for in, want := range map[string]string{"debug": "DEBUG", "info": "INFO", "warn": "WARN", "error": "ERROR", "": "INFO"} {
 		if got := logLevel(in).String(); got != want {
 			t.Errorf("logLevel(%q) = %s, want %s", in, got, want)
+		}
+	}
+}
+
+// TestRun_LogsWarnings: the configuration's warnings are logged once, at
+// warn level, when the daemon starts, and a reload logs the new file's.
+func TestRun_LogsWarnings(t *testing.T) {
+	dir := t.TempDir()
+	path := testkit.WriteFile(t, filepath.Join(dir, "pollhook.toml"), "db = \"state.db\"\nlisten = \"\"\n\n[[target]]\nname = \"hook\"\nurl = \"https://h.example/\"\n")
+	cfg, err := config.Load(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var logs testkit.SyncBuffer
+	log, level := NewLogger(&logs, cfg)
+	d, err := Open(context.Background(), cfg, Options{Logger: log, Level: level})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer d.Close()
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- d.Run(ctx) }()
+	<-d.Started()
+	testkit.WriteFile(t, path, "db = \"state.db\"\nlisten = \"\"\n\n[[target]]\nname = \"chat\"\nkind = \"slack\"\nurl = \"https://c.example/\"\n")
+	if _, err := d.Reload(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	cancel()
+	// A dispatcher cancelled before it read the outbox returns the
+	// context's error: not this test's business.
+	if err := <-done; err != nil && !errors.Is(err, context.Canceled) {
+		t.Fatal(err)
+	}
+	out := logs.String()
+	for _, want := range []string{
+		`level=WARN msg="configuration warning" warning="` + path + `: no [[watch]]: there is nothing to poll"`,
+		`level=WARN msg="configuration warning" warning="` + path + `:4: target \"hook\": no watch sends to it (in notify or errors_to)"`,
+		`level=WARN msg="reload: configuration warning" warning="` + path + `:4: target \"chat\": no watch sends to it (in notify or errors_to)"`,
+	} {
+		if n := strings.Count(out, want); n != 1 {
+			t.Errorf("%d lines %s, want 1:\n%s", n, want, out)
 		}
 	}
 }

@@ -12,7 +12,8 @@ import (
 
 // Reload reads and validates the configuration file again. If it is
 // invalid, the daemon keeps the configuration it runs with, logs every
-// problem and returns them (config.Errors). Otherwise it applies it
+// problem and returns them (config.Errors). Otherwise it logs the new
+// file's warnings and applies it
 // without a restart: new watches start (with a silent baseline), removed
 // ones stop (their history is kept), changed ones are rescheduled, and
 // targets are replaced. Pending deliveries stay in the outbox throughout.
@@ -40,6 +41,9 @@ func (d *Daemon) Reload(ctx context.Context) (api.ReloadReport, error) {
 		}
 		return api.ReloadReport{}, err
 	}
+	for _, w := range cfg.Warnings {
+		d.log.Warn("reload: configuration warning", "warning", w.Error())
+	}
 	if cfg.DB != old.DB {
 		d.log.Warn("reload: db changed; it takes effect when pollhook restarts", "db", old.DB)
 		cfg.DB = old.DB
@@ -55,7 +59,7 @@ func (d *Daemon) Reload(ctx context.Context) (api.ReloadReport, error) {
 		d.log.Warn("reload: log_format changed; it takes effect when pollhook restarts")
 	}
 
-	rep := compareWatches(old.Watches, cfg.Watches)
+	rep := compareConfigs(old, cfg)
 	d.cfg.Store(cfg)
 	if d.opts.Level != nil {
 		d.opts.Level.Set(logLevel(cfg.LogLevel))
@@ -68,31 +72,47 @@ func (d *Daemon) Reload(ctx context.Context) (api.ReloadReport, error) {
 		}
 	}
 	d.log.Info("configuration reloaded", "added", strings.Join(rep.Added, ","),
-		"removed", strings.Join(rep.Removed, ","), "changed", strings.Join(rep.Changed, ","))
+		"removed", strings.Join(rep.Removed, ","), "changed", strings.Join(rep.Changed, ","),
+		"targets_added", strings.Join(rep.TargetsAdded, ","), "targets_removed", strings.Join(rep.TargetsRemoved, ","),
+		"targets_changed", strings.Join(rep.TargetsChanged, ","))
 	return rep, nil
 }
 
-// compareWatches names the watches new adds to old, removes from it, and
-// changes (by config.Watch.Fingerprint).
-func compareWatches(old, new []*config.Watch) api.ReloadReport {
-	rep := api.ReloadReport{Added: []string{}, Removed: []string{}, Changed: []string{}}
+// compareConfigs names the watches and the targets new adds to old,
+// removes from it, and changes (by their Fingerprint).
+func compareConfigs(old, new *config.Config) api.ReloadReport {
+	var rep api.ReloadReport
+	rep.Added, rep.Removed, rep.Changed = compare(old.Watches, new.Watches,
+		func(w *config.Watch) (string, string) { return w.Name, w.Fingerprint() })
+	rep.TargetsAdded, rep.TargetsRemoved, rep.TargetsChanged = compare(old.Targets, new.Targets,
+		func(t *config.Target) (string, string) { return t.Name, t.Fingerprint() })
+	return rep
+}
+
+// compare names the elements of new that old lacks (in new's order), those
+// of old that new lacks (sorted), and those whose fingerprint differs
+// (in new's order). No list is nil: the report has [] for none.
+func compare[T any](old, new []T, id func(T) (name, fingerprint string)) (added, removed, changed []string) {
+	added, removed, changed = []string{}, []string{}, []string{}
 	before := map[string]string{}
-	for _, w := range old {
-		before[w.Name] = w.Fingerprint()
+	for _, x := range old {
+		name, fp := id(x)
+		before[name] = fp
 	}
-	for _, w := range new {
-		fp, ok := before[w.Name]
+	for _, x := range new {
+		name, fp := id(x)
+		was, ok := before[name]
 		switch {
 		case !ok:
-			rep.Added = append(rep.Added, w.Name)
-		case fp != w.Fingerprint():
-			rep.Changed = append(rep.Changed, w.Name)
+			added = append(added, name)
+		case was != fp:
+			changed = append(changed, name)
 		}
-		delete(before, w.Name)
+		delete(before, name)
 	}
 	for name := range before {
-		rep.Removed = append(rep.Removed, name)
+		removed = append(removed, name)
 	}
-	sort.Strings(rep.Removed)
-	return rep
+	sort.Strings(removed)
+	return added, removed, changed
 }
