@@ -155,6 +155,9 @@ const rescan = 30 * time.Second
 func (d *Dispatcher) Run(ctx, work context.Context) error {
 	stopRecorder, err := d.start(ctx, work)
 	if err != nil {
+		if ctx.Err() != nil {
+			return nil // stopped before it started: nothing to deliver or record
+		}
 		return err
 	}
 	var wg sync.WaitGroup

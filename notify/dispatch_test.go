@@ -550,3 +550,19 @@ func TestDispatcher_RedactsEchoedSecrets(t *testing.T) {
 		}
 	}
 }
+
+// TestDispatcher_StoppedBeforeStart: a daemon stopped as it starts (the
+// context ends before the dispatcher read the outbox) stops cleanly.
+func TestDispatcher_StoppedBeforeStart(t *testing.T) {
+	t.Parallel()
+	db, err := store.Open(filepath.Join(t.TempDir(), "outbox.db"), store.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	if err := NewDispatcher(DispatcherOptions{Outbox: db}).Run(ctx, ctx); err != nil {
+		t.Errorf("Run after the context ended = %v, want nil", err)
+	}
+}

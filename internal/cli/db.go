@@ -112,7 +112,8 @@ func (c *cli) dbCheck(ctx context.Context, cfgPath string, file []string) error 
 		}
 		return &store.DamagedError{Path: rep.Path, Problem: fmt.Sprintf("%d problem(s), listed above", len(rep.Problems))}
 	}
-	fmt.Fprintf(c.stdout, "%s: ok (%s, %d watches, %d events, %d deliveries)\n", human.Printable(rep.Path), byteSize(rep.Size), rep.Watches, rep.Events, rep.Deliveries)
+	fmt.Fprintf(c.stdout, "%s: ok (%s, %s, %s, %s)\n", human.Printable(rep.Path), byteSize(rep.Size),
+		human.Count(rep.Watches, "watch", "watches"), human.Count(rep.Events, "event", "events"), human.Count(rep.Deliveries, "delivery", "deliveries"))
 	return nil
 }
 

@@ -118,7 +118,7 @@ func TestDB_CheckAndBackup(t *testing.T) {
 	id := inspectScenario(t, cfg, api)
 	db := filepath.Join(dir, "state.db")
 
-	if out := mustCLI(t, "db", "check", "--config", cfg); !strings.Contains(out, db+": ok (") || !strings.Contains(out, "1 watches, 1 events, 1 deliveries") {
+	if out := mustCLI(t, "db", "check", "--config", cfg); !strings.Contains(out, db+": ok (") || !strings.Contains(out, "1 watch, 1 event, 1 delivery") {
 		t.Errorf("db check = %q", out)
 	}
 	backup := filepath.Join(t.TempDir(), "pollhook-backup.db")
