@@ -19,7 +19,6 @@ import (
 	"log/slog"
 	"net/http"
 	"net/url"
-	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -208,9 +207,9 @@ func (p *Page) view(ctx context.Context, r *http.Request) view {
 		row := p.watchRow(wt, now)
 		v.Summary.Watches++
 		switch row.State {
-		case "failing":
+		case inspect.WatchFailing:
 			v.Summary.Failing++
-		case "paused":
+		case inspect.WatchPaused:
 			v.Summary.Paused++
 		}
 		v.Watches = append(v.Watches, row)
@@ -247,53 +246,27 @@ func (p *Page) watchRow(wt *config.Watch, now time.Time) watchRow {
 		LastPoll: at(st.LastPoll, now), LastChange: at(st.LastChange, now),
 		NextRun: at(p.src.NextRun(wt.Name), now),
 	}
-	switch {
-	case now.Before(st.PausedUntil):
-		row.State, row.StateLabel = "paused", "paused"
-		row.Detail = "The API asked to wait (Retry-After or rate limit): no request before " +
-			human.Time(st.PausedUntil) + "."
-	case st.Failures > 0:
-		row.State, row.StateLabel = "failing", "failing"
-		row.Detail = fmt.Sprintf("%d failed %s in a row", st.Failures, plural(st.Failures, "poll", "polls"))
-		if !st.FailingSince.IsZero() {
-			row.Detail += ", since " + at(st.FailingSince, now).Rel
-		}
-		if st.LastError != "" {
-			row.Detail += ": " + human.OneLine(st.LastError, 200)
-		}
-	case !st.Baseline:
-		row.State, row.StateLabel = "waiting", "waiting for baseline"
-		row.Detail = "The first successful poll stores a snapshot and sends nothing."
-	default:
-		row.State, row.StateLabel = "ok", "ok"
-	}
+	row.State, row.Detail = inspect.Health(st, now)
+	row.StateLabel = inspect.StateLabel(row.State)
 	return row
 }
 
 // recentEvents merges the newest events of every watch, newest first.
 func (p *Page) recentEvents(ctx context.Context, cfg *config.Config, disabled map[string]bool, now time.Time) ([]eventView, error) {
+	names := make([]string, len(cfg.Watches))
+	for i, wt := range cfg.Watches {
+		names[i] = wt.Name
+	}
+	raws, err := inspect.Newest(ctx, names, recentEvents, p.src.History)
+	errs := []error{err}
 	var evs []*event.Event
-	var errs []error
-	for _, wt := range cfg.Watches {
-		raws, err := p.src.History(ctx, wt.Name, recentEvents)
+	for _, raw := range raws {
+		ev, err := event.Decode(raw)
 		if err != nil {
 			errs = append(errs, err)
 			continue
 		}
-		for _, raw := range raws {
-			ev, err := event.Decode(raw)
-			if err != nil {
-				errs = append(errs, fmt.Errorf("decode event of %s: %w", wt.Name, err))
-				continue
-			}
-			evs = append(evs, ev)
-		}
-	}
-	slices.SortFunc(evs, func(a, b *event.Event) int {
-		return cmp.Or(b.Timestamp.Compare(a.Timestamp), strings.Compare(b.ID, a.ID))
-	})
-	if len(evs) > recentEvents {
-		evs = evs[:recentEvents]
+		evs = append(evs, ev)
 	}
 	out := make([]eventView, 0, len(evs))
 	for _, ev := range evs {
@@ -454,11 +427,4 @@ func at(t, now time.Time) timeView {
 		return timeView{Rel: "—"}
 	}
 	return timeView{ISO: t.UTC().Format(time.RFC3339), Abs: human.Time(t), Rel: human.Relative(t, now)}
-}
-
-func plural(n int, one, many string) string {
-	if n == 1 {
-		return one
-	}
-	return many
 }
