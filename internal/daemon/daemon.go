@@ -234,6 +234,7 @@ func (d *Daemon) serve(ctx context.Context) (*http.Server, error) {
 	srv := api.NewServer(api.NewHandler(apiSource{Outbox: d.outbox, d: d}, d.opts.Version, map[string]http.Handler{
 		"GET /{$}":           page,
 		"POST /ui/redeliver": http.HandlerFunc(page.Redeliver),
+		"POST /ui/poll":      http.HandlerFunc(page.Poll),
 		"GET /metrics":       d.metrics,
 	}))
 	go func() {
