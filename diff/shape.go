@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math/bits"
 	"strings"
+	"unsafe"
 
 	"github.com/tidwall/gjson"
 )
@@ -81,7 +82,7 @@ func (d *Differ) Describe(f Format, data []byte) Shape {
 	for _, p := range d.keys.pats {
 		s.Keys = append(s.Keys, PathMatches{Path: pathString(p)})
 	}
-	root := gjson.ParseBytes(data)
+	root := gjson.Parse(unsafeString(data))
 	switch {
 	case root.IsArray():
 		s.Type = "array"
@@ -95,7 +96,7 @@ func (d *Differ) Describe(f Format, data []byte) Shape {
 		s.Type = "object"
 		root.ForEach(func(k, _ gjson.Result) bool {
 			if s.Len < PreviewElements {
-				s.Elements = append(s.Elements, Element{Key: k.String()})
+				s.Elements = append(s.Elements, Element{Key: strings.Clone(k.String())})
 			}
 			s.Len++
 			return true
@@ -105,6 +106,15 @@ func (d *Differ) Describe(f Format, data []byte) Shape {
 	}
 	d.count(&s, root, 0, d.ign.all(), d.keys.all())
 	return s
+}
+
+// unsafeString is data as a string without a copy: a value may be as big
+// as max_body, and Describe only reads it (what it keeps, it clones).
+func unsafeString(data []byte) string {
+	if len(data) == 0 {
+		return ""
+	}
+	return unsafe.String(&data[0], len(data))
 }
 
 // describeArray counts an array's elements, what they are, and for a
@@ -132,7 +142,7 @@ func (d *Differ) describeArray(s *Shape, arr gjson.Result, spec int) {
 		}
 		seen[tagged] = true
 		if len(s.Elements) < PreviewElements {
-			s.Elements = append(s.Elements, Element{Key: text})
+			s.Elements = append(s.Elements, Element{Key: strings.Clone(text)})
 		}
 		return true
 	})

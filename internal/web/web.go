@@ -79,7 +79,8 @@ const (
 	maxNotices = 64
 )
 
-// Page serves the status page (ServeHTTP) and its buttons (Redeliver).
+// Page serves the status page (ServeHTTP) and its buttons (Redeliver,
+// Poll).
 type Page struct {
 	src     Source
 	version string
@@ -248,8 +249,8 @@ func (p *Page) view(ctx context.Context, r *http.Request) view {
 	all := st
 	all.watch = ""
 	v.AllEvents = all.url(nil, "changes")
-	if q := q.Get("queued"); q != "" {
-		switch n, _ := strconv.Atoi(q); {
+	if queued := q.Get("queued"); queued != "" {
+		switch n, _ := strconv.Atoi(queued); {
 		case n <= 0:
 			v.Notice.Text = "Nothing to redeliver."
 		case n == 1:
