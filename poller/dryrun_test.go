@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/pollhook/pollhook/config"
+	"github.com/pollhook/pollhook/diff"
 	"github.com/pollhook/pollhook/internal/testkit"
 )
 
@@ -77,15 +78,19 @@ func TestPoll_DryRunWritesNothing(t *testing.T) {
 			if err != nil || out == nil || !out.Baseline || out.Event != nil {
 				t.Errorf("dry run = %+v, %v; want a baseline", out, err)
 			}
+			// What the baseline would be, for pollhook once to describe.
+			if out != nil && (string(out.Value) != one || out.Format != diff.JSON) {
+				t.Errorf("dry run's value = %s %q, want the prepared value %s", out.Format, out.Value, one)
+			}
 		}},
 		{"unchanged", "", []step{baseline}, step{body: one}, func(t *testing.T, out *Outcome, err error) {
-			if err != nil || out == nil || out.Baseline || out.Event != nil || out.NotModified {
-				t.Errorf("dry run = %+v, %v; want no change", out, err)
+			if err != nil || out == nil || out.Baseline || out.Event != nil || out.NotModified || !out.Unchanged || string(out.Value) != one {
+				t.Errorf("dry run = %+v, %v; want no change, with the value", out, err)
 			}
 		}},
 		{"confirm pending", "confirm = 2", []step{baseline}, step{body: edited}, func(t *testing.T, out *Outcome, err error) {
-			if err != nil || out == nil || out.Event != nil {
-				t.Errorf("dry run = %+v, %v; want no event before confirmation", out, err)
+			if err != nil || out == nil || out.Event != nil || out.Seen != 1 || out.Unchanged {
+				t.Errorf("dry run = %+v, %v; want no event before confirmation, seen once", out, err)
 			}
 		}},
 		{"confirmed change", "confirm = 2", []step{baseline, {body: edited}}, step{body: edited}, func(t *testing.T, out *Outcome, err error) {
@@ -99,13 +104,13 @@ func TestPoll_DryRunWritesNothing(t *testing.T) {
 			}
 		}},
 		{"change that does not fire", `on = ["removed"]`, []step{baseline}, step{body: added}, func(t *testing.T, out *Outcome, err error) {
-			if err != nil || out == nil || out.Event != nil || out.Baseline {
-				t.Errorf("dry run = %+v, %v; want nothing fired", out, err)
+			if err != nil || out == nil || out.Event != nil || out.Baseline || out.Unchanged || out.Seen != 0 || string(out.Value) != added {
+				t.Errorf("dry run = %+v, %v; want nothing fired, with the value", out, err)
 			}
 		}},
 		{"not modified", "", []step{{body: one, etag: `"e1"`}}, step{body: one, etag: `"e1"`}, func(t *testing.T, out *Outcome, err error) {
-			if err != nil || out == nil || !out.NotModified || out.Health != nil {
-				t.Errorf("dry run = %+v, %v; want not modified", out, err)
+			if err != nil || out == nil || !out.NotModified || out.Health != nil || out.Value != nil {
+				t.Errorf("dry run = %+v, %v; want not modified, without a value", out, err)
 			}
 		}},
 		{"recovered", "", []step{baseline, down, down, down}, step{body: one}, func(t *testing.T, out *Outcome, err error) {

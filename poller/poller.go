@@ -170,6 +170,18 @@ type Outcome struct {
 	Pages int
 	// Skipped: the watch was already being polled.
 	Skipped bool
+	// Value is the value the poll prepared (selected, in Format), nil
+	// when the API answered 304: what `pollhook once` describes. It may
+	// share memory with the answer; nobody changes either.
+	Value  []byte
+	Format diff.Format
+	// Unchanged: the value was the snapshot's. Seen: the change found
+	// waits for confirm, and has been seen on this many polls in a row.
+	// A poll that prepared a value and is neither a baseline, nor
+	// unchanged, nor waiting, nor carries an Event, found a change of
+	// which nothing fires (on, when).
+	Unchanged bool
+	Seen      int
 }
 
 // PausedError means the API asked pollhook to wait (Retry-After, or a
@@ -409,6 +421,7 @@ func (p *Poller) poll(ctx context.Context, w *config.Watch, state store.WatchSta
 		d.next.ETag, d.next.LastModified = res.etag, res.lastModified
 	}
 	d.out.Pages = len(res.pages)
+	d.out.Value, d.out.Format = val.Data, format
 	if !state.Baseline || state.Identity != identity {
 		return baseline(d, identity, format, val), nil
 	}
@@ -542,6 +555,7 @@ func baseline(d *decision, identity string, format diff.Format, val diff.Value) 
 // change that went away before it was confirmed is forgotten.
 func unchanged(d *decision, stored store.WatchState) *decision {
 	d.next.PendingSum, d.next.PendingCount = 0, 0
+	d.out.Unchanged = true
 	d.note = logLine{slog.LevelDebug, "no change", []any{"pages", d.out.Pages}}
 	d.save = moved(held(stored, d.recovery), d.next)
 	return d
@@ -563,6 +577,7 @@ func confirm(w *config.Watch, d *decision, val diff.Value) bool {
 			// These validators are the candidate's, not the snapshot's.
 			next.ETag, next.LastModified = "", ""
 			d.note = logLine{slog.LevelInfo, "change seen, waiting for confirmation", []any{"seen", next.PendingCount, "confirm", confirm}}
+			d.out.Seen = next.PendingCount
 			d.save = true
 			return true
 		}

@@ -420,6 +420,31 @@ func (db *DB) History(ctx context.Context, watch string, limit int) ([][]byte, e
 	return out, nil
 }
 
+// PendingByWatch counts, per watch, the deliveries still queued, to any
+// target. Like OutboxCounts it reads the queue index only.
+func (db *DB) PendingByWatch(ctx context.Context) (map[string]int, error) {
+	if err := ctxErr(ctx); err != nil {
+		return nil, err
+	}
+	out := map[string]int{}
+	err := db.view(func(tx *bolt.Tx) error {
+		root := tx.Bucket(bucketQueue)
+		return root.ForEachBucket(func(target []byte) error {
+			tb := root.Bucket(target)
+			return tb.ForEachBucket(func(watch []byte) error {
+				if n := tb.Bucket(watch).Stats().KeyN; n > 0 {
+					out[string(watch)] += n
+				}
+				return nil
+			})
+		})
+	})
+	if err != nil {
+		return nil, fmt.Errorf("count pending deliveries: %w", err)
+	}
+	return out, nil
+}
+
 // OutboxCounts counts, per target, the deliveries still queued and the
 // dead letters. It reads indexes, not the deliveries themselves, so it is
 // cheap enough for every metrics scrape.

@@ -143,6 +143,13 @@ func TestRecord_DeliveredLeavesQueue(t *testing.T) {
 	if counts, _ := db.OutboxCounts(ctx); counts["t"] != (OutboxCount{Pending: 2}) {
 		t.Errorf("outbox counts after redeliver = %+v", counts)
 	}
+	if err := db.CommitEvent(ctx, Commit{Watch: "v", State: WatchState{Seq: 1}, EventID: "msg_v1", Payload: []byte(`{}`),
+		Time: now, Targets: []string{"t", "u"}}); err != nil {
+		t.Fatal(err)
+	}
+	if per, err := db.PendingByWatch(ctx); err != nil || len(per) != 2 || per["w"] != 2 || per["v"] != 2 {
+		t.Errorf("pending by watch = %v, %v; want w 2 (to t), v 2 (to t and u)", per, err)
+	}
 	if dead, _ := db.Deliveries(ctx, Filter{State: StateFailed}); len(dead) != 0 {
 		t.Errorf("failed after redeliver = %+v", dead)
 	}

@@ -77,13 +77,24 @@ func (f *fakeSource) EnableTarget(_ context.Context, name string) error {
 	return nil
 }
 
-func (f *fakeSource) Poll(_ context.Context, watches []*config.Watch, dryRun bool) OnceResponse {
+func (f *fakeSource) Poll(_ context.Context, watches []*config.Watch, o PollOptions) OnceResponse {
 	var names []string
 	for _, w := range watches {
 		names = append(names, w.Name)
 	}
-	f.record("poll %s %v", strings.Join(names, ","), dryRun)
-	return OnceResponse{Events: []json.RawMessage{json.RawMessage(`{"id":"msg_2"}`)}, Failed: []string{"b"}, Errors: []string{`watch "b": HTTP 500`}}
+	f.record("poll %s %+v", strings.Join(names, ","), o)
+	return OnceResponse{Events: []json.RawMessage{json.RawMessage(`{"id":"msg_2"}`)}, Failed: []string{"b"}, Errors: []string{`watch "b": HTTP 500`},
+		Watches: []inspect.Polled{{Watch: "b", Result: inspect.PollFailed, Error: "HTTP 500"}}}
+}
+
+func (f *fakeSource) Watches(context.Context) ([]inspect.Watch, error) {
+	f.record("watches")
+	return []inspect.Watch{{Name: "a", State: inspect.WatchOK}, {Name: "b", State: inspect.WatchFailing, Failures: 1}}, nil
+}
+
+func (f *fakeSource) Recent(_ context.Context, limit int) ([]json.RawMessage, error) {
+	f.record("recent %d", limit)
+	return []json.RawMessage{json.RawMessage(`{"id":"msg_3"}`), json.RawMessage(`{"id":"msg_1"}`)}, nil
 }
 
 func (f *fakeSource) Reload(context.Context) (ReloadReport, error) {
@@ -188,8 +199,13 @@ func TestHandler_Routes(t *testing.T) {
 		{"GET", "/api/watches/a/history?limit=3", "", 200, `{"events":[{"id":"msg_1"}]}`, "history a 3"},
 		{"POST", "/api/targets/hook/enable", "", 204, ``, "enable hook"},
 		{"POST", "/api/targets/nope/enable", "", 404, `no target named`, "enable nope"},
-		{"POST", "/api/once", `{"watch":"b","dry_run":true}`, 200, `"failed":["b"]`, "poll b true"},
-		{"POST", "/api/once", `{}`, 200, `"events":[{"id":"msg_2"}]`, "poll a,b false"},
+		{"POST", "/api/once", `{"watch":"b","dry_run":true}`, 200, `"failed":["b"]`, "poll b {DryRun:true Show:false}"},
+		{"POST", "/api/once", `{"watch":"b","dry_run":true,"show":true}`, 200, `"watches":[{"watch":"b","result":"failed","error":"HTTP 500"}]`, "poll b {DryRun:true Show:true}"},
+		{"POST", "/api/once", `{}`, 200, `"events":[{"id":"msg_2"}]`, "poll a,b {DryRun:false Show:false}"},
+		{"GET", "/api/watches", "", 200, `{"watches":[{"name":"a","state":"ok","failures":0,"pending":0},{"name":"b","state":"failing","failures":1,"pending":0}]}`, "watches"},
+		{"GET", "/api/history?limit=2", "", 200, `{"events":[{"id":"msg_3"},{"id":"msg_1"}]}`, "recent 2"},
+		{"GET", "/api/history", "", 200, `"events"`, "recent 0"},
+		{"GET", "/api/history?limit=x", "", 400, `bad limit`, ""},
 		{"POST", "/api/once", `{"watch":"nope"}`, 404, `no watch named`, ""},
 		{"POST", "/-/reload", "", 200, `"added":["c"]`, "reload"},
 		{"GET", "/healthz", "", 200, "ok\n", ""},
@@ -262,12 +278,19 @@ func TestClient(t *testing.T) {
 	if err := c.EnableTarget(ctx, "nope"); err == nil {
 		t.Error("EnableTarget of an unknown target succeeded")
 	}
-	if res, err := c.Once(ctx, "a", false); err != nil || len(res.Events) != 1 || res.Failed[0] != "b" {
+	if res, err := c.Once(ctx, OnceRequest{Watch: "a", Show: true}); err != nil || len(res.Events) != 1 || res.Failed[0] != "b" || res.Watches[0].Result != inspect.PollFailed {
 		t.Errorf("Once = %+v, %v", res, err)
+	}
+	if ws, err := c.Watches(ctx); err != nil || len(ws) != 2 || ws[1].Failures != 1 {
+		t.Errorf("Watches = %+v, %v", ws, err)
+	}
+	if evs, err := c.Recent(ctx, 5); err != nil || len(evs) != 2 {
+		t.Errorf("Recent = %v, %v", evs, err)
 	}
 	want := []string{
 		"deliveries {State:pending Target: Watch: EventID: Targets:map[] Limit:2}",
-		"delivery msg_1", "delivery msg_nope", "redeliver  failed hook", "history a b/c 7", "enable nope", "poll a false",
+		"delivery msg_1", "delivery msg_nope", "redeliver  failed hook", "history a b/c 7", "enable nope", "poll a {DryRun:false Show:true}",
+		"watches", "recent 5",
 	}
 	if got := src.called(); strings.Join(got, "\n") != strings.Join(want, "\n") {
 		t.Errorf("calls:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))

@@ -180,9 +180,27 @@ func (c *Client) EnableTarget(ctx context.Context, name string) error {
 	return c.call(ctx, http.MethodPost, "/api/targets/"+url.PathEscape(name)+"/enable", nil, nil)
 }
 
+// Recent is GET /api/history: the newest events of all watches.
+func (c *Client) Recent(ctx context.Context, limit int) ([]json.RawMessage, error) {
+	var out struct {
+		Events []json.RawMessage `json:"events"`
+	}
+	err := c.call(ctx, http.MethodGet, "/api/history?limit="+strconv.Itoa(limit), nil, &out)
+	return out.Events, err
+}
+
+// Watches is GET /api/watches.
+func (c *Client) Watches(ctx context.Context) ([]inspect.Watch, error) {
+	var out struct {
+		Watches []inspect.Watch `json:"watches"`
+	}
+	err := c.call(ctx, http.MethodGet, "/api/watches", nil, &out)
+	return out.Watches, err
+}
+
 // Once is POST /api/once: the daemon polls now.
-func (c *Client) Once(ctx context.Context, watch string, dryRun bool) (OnceResponse, error) {
+func (c *Client) Once(ctx context.Context, req OnceRequest) (OnceResponse, error) {
 	var out OnceResponse
-	err := c.call(ctx, http.MethodPost, "/api/once", OnceRequest{Watch: watch, DryRun: dryRun}, &out)
+	err := c.call(ctx, http.MethodPost, "/api/once", req, &out)
 	return out, err
 }

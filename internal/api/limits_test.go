@@ -125,14 +125,14 @@ type slowPoll struct {
 	cancelled atomic.Bool
 }
 
-func (s *slowPoll) Poll(ctx context.Context, watches []*config.Watch, dryRun bool) OnceResponse {
+func (s *slowPoll) Poll(ctx context.Context, watches []*config.Watch, o PollOptions) OnceResponse {
 	select {
 	case <-time.After(s.delay):
 	case <-ctx.Done():
 		s.cancelled.Store(true)
 		return OnceResponse{Errors: []string{ctx.Err().Error()}}
 	}
-	return s.fakeSource.Poll(ctx, watches, dryRun)
+	return s.fakeSource.Poll(ctx, watches, o)
 }
 
 // TestServer_OnceOutlastsTimeouts: POST /api/once polls, which may take

@@ -35,10 +35,14 @@ type Source interface {
 	Redeliver(ctx context.Context, f store.Filter) ([]store.Delivery, error)
 	// History is a watch's events, newest first.
 	History(ctx context.Context, watch string, limit int) ([]json.RawMessage, error)
+	// Recent is the newest events of all watches, newest first.
+	Recent(ctx context.Context, limit int) ([]json.RawMessage, error)
+	// Watches is a row per watch: its state, its polls, its next run.
+	Watches(ctx context.Context) ([]inspect.Watch, error)
 	// EnableTarget resumes a target a 410 disabled.
 	EnableTarget(ctx context.Context, name string) error
 	// Poll polls the watches now, as `pollhook once` does.
-	Poll(ctx context.Context, watches []*config.Watch, dryRun bool) OnceResponse
+	Poll(ctx context.Context, watches []*config.Watch, o PollOptions) OnceResponse
 	// Reload reads the configuration file again; an invalid one is a
 	// config.Errors and changes nothing.
 	Reload(ctx context.Context) (ReloadReport, error)
@@ -64,7 +68,9 @@ func NewHandler(src Source, version string, pages map[string]http.Handler) http.
 	mux.HandleFunc("GET /api/deliveries", s.deliveries)
 	mux.HandleFunc("GET /api/events/{id}/deliveries", s.delivery)
 	mux.HandleFunc("POST /api/redeliver", s.redeliver)
+	mux.HandleFunc("GET /api/watches", s.watches)
 	mux.HandleFunc("GET /api/watches/{name}/history", s.history)
+	mux.HandleFunc("GET /api/history", s.recent)
 	mux.HandleFunc("POST /api/targets/{name}/enable", s.enable)
 	mux.HandleFunc("POST /api/once", s.once)
 	mux.HandleFunc("POST /-/reload", s.reload)
@@ -345,6 +351,35 @@ func (s *server) history(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, map[string]any{"events": nonNil(events)})
 }
 
+// recent is GET /api/history: the newest events of all watches.
+func (s *server) recent(w http.ResponseWriter, r *http.Request) {
+	limit := 0
+	if l := r.URL.Query().Get("limit"); l != "" {
+		n, err := strconv.Atoi(l)
+		if err != nil || n < 0 {
+			writeError(w, http.StatusBadRequest, fmt.Errorf("bad limit %q", l))
+			return
+		}
+		limit = n
+	}
+	events, err := s.src.Recent(r.Context(), limit)
+	if err != nil {
+		writeError(w, errorStatus(err), err)
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"events": nonNil(events)})
+}
+
+// watches is GET /api/watches: a row per watch.
+func (s *server) watches(w http.ResponseWriter, r *http.Request) {
+	rows, err := s.src.Watches(r.Context())
+	if err != nil {
+		writeError(w, errorStatus(err), err)
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"watches": nonNil(rows)})
+}
+
 func (s *server) enable(w http.ResponseWriter, r *http.Request) {
 	if err := s.src.EnableTarget(r.Context(), r.PathValue("name")); err != nil {
 		writeError(w, http.StatusNotFound, err)
@@ -370,7 +405,7 @@ func (s *server) once(w http.ResponseWriter, r *http.Request) {
 		watches = []*config.Watch{wt}
 	}
 	allowLong(w, longTimeout)
-	writeJSON(w, http.StatusOK, s.src.Poll(r.Context(), watches, req.DryRun))
+	writeJSON(w, http.StatusOK, s.src.Poll(r.Context(), watches, PollOptions{DryRun: req.DryRun, Show: req.Show}))
 }
 
 // reload is POST /-/reload: 200 with what changed, or 400 with every

@@ -6,7 +6,11 @@
 // declares, never the daemon itself, so it can be tested with a fake.
 package api
 
-import "encoding/json"
+import (
+	"encoding/json"
+
+	"github.com/pollhook/pollhook/internal/inspect"
+)
 
 // Info is GET /api/info: which daemon answers.
 type Info struct {
@@ -26,16 +30,27 @@ type RedeliverRequest struct {
 type OnceRequest struct {
 	Watch  string `json:"watch,omitempty"`
 	DryRun bool   `json:"dry_run,omitempty"`
+	// Show asks for each watch's prepared value (pollhook once --show).
+	Show bool `json:"show,omitempty"`
+}
+
+// PollOptions are how a Source polls now: a dry run stores and sends
+// nothing; Show puts each watch's prepared value in its Polled.
+type PollOptions struct {
+	DryRun bool
+	Show   bool
 }
 
 // OnceResponse is the answer of POST /api/once, and what a poll of
 // several watches reports: the events committed (or, in a dry run, that
-// would be) as JSON, the watches that failed, and what to tell about the
-// others (failures, watches not polled).
+// would be) as JSON, the watches that failed, what to tell about the
+// others (failures, watches not polled), and what each poll did, in watch
+// order (a daemon older than the CLI sends no Watches).
 type OnceResponse struct {
-	Events []json.RawMessage `json:"events"`
-	Failed []string          `json:"failed,omitempty"`
-	Errors []string          `json:"errors,omitempty"`
+	Events  []json.RawMessage `json:"events"`
+	Failed  []string          `json:"failed,omitempty"`
+	Errors  []string          `json:"errors,omitempty"`
+	Watches []inspect.Polled  `json:"watches,omitempty"`
 }
 
 // ReloadReport is the answer of POST /-/reload: the watches a reload

@@ -34,14 +34,15 @@ const usage = `pollhook turns pull-based REST APIs into push events.
 Usage:
   pollhook run     [--config FILE]                    run the daemon
   pollhook check   [--config FILE]                    validate the configuration
-  pollhook once    [--config FILE] [--watch NAME] [--dry-run]
+  pollhook once    [--config FILE] [--watch NAME] [--dry-run] [--show] [--json|--pretty]
                                                       poll now, print and deliver changes
   pollhook demo    [--duration D] [--every D] [-v]    the whole pipeline on loopback, no setup
   pollhook deliveries [--state S] [--target T] [--watch W] [--limit N] [--json]
                                                       list deliveries
   pollhook delivery ID [--json]                       every attempt of an event's deliveries
   pollhook redeliver ID | --failed [--target T]       queue deliveries again (same webhook-id)
-  pollhook history WATCH [--limit N] [--json]         a watch's change events, newest first
+  pollhook watches [--json]                           every watch: state, polls, next run, pending
+  pollhook history [WATCH] [--limit N] [--json]       change events (of a watch, or all), newest first
   pollhook target enable NAME                         resume a target disabled by 410 Gone
   pollhook test-target NAME [--config FILE]           send a sample event to a target now
   pollhook db check [DBFILE]                          check the database (or DBFILE, a backup)
@@ -109,6 +110,8 @@ func (c *cli) dispatch(ctx context.Context, args []string) error {
 		return c.redeliver(ctx, rest)
 	case "history":
 		return c.history(ctx, rest)
+	case "watches":
+		return c.watches(ctx, rest)
 	case "target":
 		return c.target(ctx, rest)
 	case "test-target":

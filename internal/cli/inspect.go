@@ -29,6 +29,8 @@ type backend interface {
 	Delivery(ctx context.Context, eventID string) ([]inspect.Detail, error)
 	Redeliver(ctx context.Context, f store.Filter) ([]store.Delivery, error)
 	History(ctx context.Context, watch string, limit int) ([]json.RawMessage, error)
+	Recent(ctx context.Context, limit int) ([]json.RawMessage, error)
+	Watches(ctx context.Context) ([]inspect.Watch, error)
 	EnableTarget(ctx context.Context, name string) error
 }
 
@@ -272,8 +274,9 @@ func forTarget(t string) string {
 	return " to " + t
 }
 
-// history is pollhook history WATCH: a watch's events, newest first, with
-// their changes rendered readably.
+// history is pollhook history [WATCH]: a watch's events, or without one
+// the newest events of every watch, newest first, with their changes
+// rendered readably.
 func (c *cli) history(ctx context.Context, args []string) error {
 	fs := c.flags("history")
 	var common inspectFlags
@@ -283,11 +286,17 @@ func (c *cli) history(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
-	if len(pos) != 1 {
-		return usageError{"history takes one watch name"}
+	if len(pos) > 1 {
+		return usageError{"history takes at most one watch name"}
 	}
 	return c.withBackend(ctx, common.config, func(b backend, cfg *config.Config) error {
-		events, err := b.History(ctx, pos[0], *limit)
+		var events []json.RawMessage
+		var err error
+		if len(pos) == 1 {
+			events, err = b.History(ctx, pos[0], *limit)
+		} else {
+			events, err = b.Recent(ctx, *limit)
+		}
 		if err != nil {
 			return err
 		}
@@ -300,37 +309,73 @@ func (c *cli) history(ctx context.Context, args []string) error {
 			return nil
 		}
 		if len(events) == 0 {
-			if cfg.Watch(pos[0]) == nil {
+			switch {
+			case len(pos) == 0:
+				fmt.Fprintln(c.stdout, "no events yet")
+			case cfg.Watch(pos[0]) == nil:
 				return fmt.Errorf("no watch named %q in %s, and no history of one", pos[0], cfg.File)
+			default:
+				fmt.Fprintf(c.stdout, "no events for %s yet\n", pos[0])
 			}
-			fmt.Fprintf(c.stdout, "no events for %s yet\n", pos[0])
 			return nil
 		}
-		color := useColor(c.stdout)
-		for i, raw := range events {
-			ev, err := event.Decode(raw)
-			if err != nil {
-				return fmt.Errorf("decode event: %w", err)
-			}
-			if i > 0 {
-				fmt.Fprintln(c.stdout)
-			}
-			// Escaped before it is painted: the colours are ours.
-			head := human.Printable(fmt.Sprintf("%s  %s  seq %d  %s", ev.Timestamp.Local().Format("2006-01-02 15:04:05"), ev.ID, ev.Data.Seq, ev.Title()))
-			fmt.Fprintln(c.stdout, paint(color, "1", head))
-			for _, line := range ev.Lines() {
-				line = human.Printable(line)
-				fmt.Fprintln(c.stdout, "  "+paint(color, lineColor(line), line))
+		p := newEventPrinter(c.stdout)
+		for _, raw := range events {
+			if err := p.print(raw); err != nil {
+				return err
 			}
 		}
 		return nil
 	})
 }
 
+// eventPrinter prints events readably, the one way history and once do:
+// a head line (time, id, seq, title) in bold, then the change lines
+// coloured by kind, on a terminal that wants colour; a blank line
+// between events.
+type eventPrinter struct {
+	w     io.Writer
+	color bool
+	n     int // events printed
+}
+
+func newEventPrinter(w io.Writer) *eventPrinter {
+	return &eventPrinter{w: w, color: useColor(w)}
+}
+
+// print prints one stored or polled event.
+func (p *eventPrinter) print(raw json.RawMessage) error {
+	ev, err := event.Decode(raw)
+	if err != nil {
+		return fmt.Errorf("decode event: %w", err)
+	}
+	if p.n > 0 {
+		fmt.Fprintln(p.w)
+	}
+	p.n++
+	// Escaped before it is painted: the colours are ours.
+	head := human.Printable(fmt.Sprintf("%s  %s  seq %d  %s", ev.Timestamp.Local().Format("2006-01-02 15:04:05"), ev.ID, ev.Data.Seq, ev.Title()))
+	if _, err := fmt.Fprintln(p.w, paint(p.color, "1", head)); err != nil {
+		return err
+	}
+	for _, line := range ev.Lines() {
+		line = human.Printable(line)
+		if _, err := fmt.Fprintln(p.w, "  "+paint(p.color, lineColor(line), line)); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
 // useColor reports whether w is a terminal that wants colour.
 func useColor(w io.Writer) bool {
+	return isTerminal(w) && os.Getenv("NO_COLOR") == "" && os.Getenv("TERM") != "dumb"
+}
+
+// isTerminal reports whether w is a terminal (a character device).
+func isTerminal(w io.Writer) bool {
 	f, ok := w.(*os.File)
-	if !ok || os.Getenv("NO_COLOR") != "" || os.Getenv("TERM") == "dumb" {
+	if !ok {
 		return false
 	}
 	info, err := f.Stat()

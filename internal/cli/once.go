@@ -1,18 +1,24 @@
 package cli
 
 import (
+	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"time"
 
 	"github.com/pollhook/pollhook/config"
+	"github.com/pollhook/pollhook/diff"
 	"github.com/pollhook/pollhook/internal/api"
 	"github.com/pollhook/pollhook/internal/daemon"
 	"github.com/pollhook/pollhook/internal/human"
+	"github.com/pollhook/pollhook/internal/inspect"
 	"github.com/pollhook/pollhook/store"
 )
 
@@ -20,13 +26,17 @@ import (
 // concluding that a daemon holds it.
 const cliLockTimeout = 300 * time.Millisecond
 
-// once is pollhook once: poll now, print each event as a JSON line, and
-// (unless --dry-run) commit it and make one delivery attempt per target.
+// once is pollhook once: poll now, print each event (as a JSON line, or
+// readably as history does) and what each watch's poll did, and (unless
+// --dry-run) commit the events and make one delivery attempt per target.
 func (c *cli) once(ctx context.Context, args []string) (err error) {
 	fs := c.flags("once")
 	cfgPath := fs.String("config", config.DefaultFile, "configuration `file`")
 	watchName := fs.String("watch", "", "poll only the watch with this `name`")
 	dryRun := fs.Bool("dry-run", false, "print changes without storing or sending them")
+	asJSON := fs.Bool("json", false, "print events as JSON lines (the default when stdout is not a terminal)")
+	pretty := fs.Bool("pretty", false, "print events readably, as history does (the default on a terminal)")
+	show := fs.Bool("show", false, "print each watch's selected value too")
 	pos, err := parseFlags(fs, args)
 	if err != nil {
 		return err
@@ -34,6 +44,10 @@ func (c *cli) once(ctx context.Context, args []string) (err error) {
 	if err := noArgs("once", pos); err != nil {
 		return err
 	}
+	if *asJSON && *pretty {
+		return usageError{"once takes --json or --pretty, not both"}
+	}
+	out := onceOutput{pretty: *pretty || !*asJSON && isTerminal(c.stdout)}
 	// A daemon running this configuration polls for us: it holds the
 	// database, and it has the service's environment and credentials.
 	cfg, problems, err := c.loadConfig(*cfgPath, topLevel)
@@ -45,11 +59,11 @@ func (c *cli) once(ctx context.Context, args []string) (err error) {
 		return err
 	}
 	if remote != nil {
-		res, err := remote.Once(ctx, *watchName, *dryRun)
+		res, err := remote.Once(ctx, api.OnceRequest{Watch: *watchName, DryRun: *dryRun, Show: *show})
 		if err != nil {
 			return err
 		}
-		return c.printOnce(res, max(len(cfg.Watches), 1))
+		return c.printOnce(res, max(len(cfg.Watches), 1), out)
 	}
 	// No daemon: we poll ourselves, so the whole configuration must hold.
 	if len(problems) > 0 {
@@ -90,23 +104,54 @@ func (c *cli) once(ctx context.Context, args []string) (err error) {
 			err = cerr
 		}
 	}()
-	res := d.Poll(ctx, watches, *dryRun)
+	res := d.Poll(ctx, watches, api.PollOptions{DryRun: *dryRun, Show: *show})
 	if !*dryRun {
 		if err := d.Drain(ctx); err != nil {
 			return err
 		}
 	}
-	return c.printOnce(res, len(watches))
+	return c.printOnce(res, len(watches), out)
 }
 
-// printOnce prints a once result: events as JSON lines on stdout,
-// failures on stderr (both escaped: they carry what APIs said); it fails
-// when any watch did.
-func (c *cli) printOnce(res api.OnceResponse, total int) error {
-	for _, e := range res.Events {
-		if _, err := fmt.Fprintf(c.stdout, "%s\n", human.Printable(string(e))); err != nil {
+// onceOutput is how once prints. Readable (pretty): each watch's events
+// as history prints them, and what the others' polls did, on stdout.
+// Otherwise stdout carries the events as JSON lines only, as scripts have
+// read them from the start, and what the polls did goes to stderr. The
+// default is readable on a terminal, JSON lines elsewhere.
+type onceOutput struct {
+	pretty bool
+}
+
+// printOnce prints a once result: events on stdout, as JSON lines or
+// readably; what each watch's poll did when it sent nothing (no change, a
+// baseline, with its shape) beside them, or on stderr with JSON lines;
+// failures on stderr. Everything is escaped: it carries what APIs said.
+// It fails when any watch did.
+func (c *cli) printOnce(res api.OnceResponse, total int, o onceOutput) error {
+	var report bytes.Buffer
+	for _, p := range res.Watches {
+		if err := printPolled(&report, p); err != nil {
 			return err
 		}
+	}
+	if o.pretty {
+		n, err := c.printOncePretty(res)
+		if err != nil {
+			return err
+		}
+		if n > 0 && report.Len() > 0 {
+			fmt.Fprintln(c.stdout)
+		}
+		if _, err := report.WriteTo(c.stdout); err != nil {
+			return err
+		}
+	} else {
+		for _, e := range res.Events {
+			if _, err := fmt.Fprintf(c.stdout, "%s\n", human.Printable(string(e))); err != nil {
+				return err
+			}
+		}
+		_, _ = report.WriteTo(c.stderr)
 	}
 	for _, e := range res.Errors {
 		fmt.Fprintln(c.stderr, human.Printable(e))
@@ -115,4 +160,118 @@ func (c *cli) printOnce(res api.OnceResponse, total int) error {
 		return fmt.Errorf("%d of %d watches failed: %s", len(res.Failed), total, strings.Join(res.Failed, ", "))
 	}
 	return nil
+}
+
+// printOncePretty prints a once result's events as history does, and
+// returns how many it printed.
+func (c *cli) printOncePretty(res api.OnceResponse) (int, error) {
+	p := newEventPrinter(c.stdout)
+	for _, raw := range res.Events {
+		if err := p.print(raw); err != nil {
+			return p.n, err
+		}
+	}
+	return p.n, nil
+}
+
+// printPolled prints what a poll did, when its events do not say it (no
+// change, a baseline, a change waiting for confirmation or that does not
+// fire), and the value it prepared when it was asked for (--show).
+func printPolled(w io.Writer, p inspect.Polled) error {
+	p.Watch = human.Printable(p.Watch)
+	switch p.Result {
+	case inspect.PollUnchanged, inspect.PollNotModified, inspect.PollBaseline, inspect.PollConfirming, inspect.PollQuiet:
+		fmt.Fprintf(w, "%s: %s\n", p.Watch, human.Printable(p.Summary()))
+		if p.Result == inspect.PollBaseline && p.Shape != nil {
+			printShape(w, *p.Shape)
+		}
+	default:
+		if p.Value == nil && p.ValueBytes == 0 {
+			return nil
+		}
+		fmt.Fprintf(w, "%s:\n", p.Watch)
+	}
+	return printValue(w, p)
+}
+
+// printShape prints the details of a baseline's shape: its first keys or
+// members, and what each ignore and keys path matched.
+func printShape(w io.Writer, s diff.Shape) {
+	if len(s.Elements) > 0 {
+		what := "keys"
+		if s.Type == "object" {
+			what = "members"
+		}
+		names := make([]string, len(s.Elements))
+		for i, e := range s.Elements {
+			names[i] = e.Key
+			if e.Label != "" {
+				names[i] += " " + strconv.Quote(e.Label)
+			}
+		}
+		more := ""
+		if n := s.Len - s.Unkeyed; n > len(names) {
+			more = fmt.Sprintf(", … (%d in all)", n)
+		}
+		fmt.Fprintf(w, "  %s: %s%s\n", what, human.Printable(strings.Join(names, ", ")), more)
+	}
+	if s.Unkeyed > 0 {
+		fmt.Fprintf(w, "  %d %s no key %s: compared by position\n", s.Unkeyed, plural(s.Unkeyed, "element has", "elements have"), s.Key)
+	}
+	if s.Duplicates > 0 {
+		fmt.Fprintf(w, "  %d %s a key an earlier one has: matched in order\n", s.Duplicates, plural(s.Duplicates, "element repeats", "elements repeat"))
+	}
+	for _, m := range s.Ignore {
+		fmt.Fprintf(w, "  ignore %s: %s\n", strconv.Quote(m.Path), matched(m.Matches, "value", "values"))
+	}
+	for _, m := range s.Keys {
+		if m.Path == "" {
+			if m.Matches == 0 {
+				fmt.Fprintf(w, "  key %s: the value is not an array, so it keys nothing\n", strconv.Quote(s.Key))
+			}
+			continue
+		}
+		fmt.Fprintf(w, "  keys %s: %s\n", strconv.Quote(m.Path), matched(m.Matches, "array", "arrays"))
+	}
+}
+
+func matched(n int, one, many string) string {
+	if n == 0 {
+		return "matched nothing (a typo?)"
+	}
+	return fmt.Sprintf("%d %s", n, plural(n, one, many))
+}
+
+func plural(n int, one, many string) string {
+	if n == 1 {
+		return one
+	}
+	return many
+}
+
+// printValue prints the value a poll prepared, indented under "value:":
+// JSON indented, text as its lines.
+func printValue(w io.Writer, p inspect.Polled) error {
+	switch {
+	case p.ValueBytes > 0:
+		fmt.Fprintf(w, "  value: %d bytes, too big to show here\n", p.ValueBytes)
+		return nil
+	case p.Value == nil:
+		return nil
+	}
+	var text string
+	if p.Shape != nil && p.Shape.Format == diff.Text {
+		if err := json.Unmarshal(p.Value, &text); err != nil {
+			return fmt.Errorf("decode the value of %s: %w", p.Watch, err)
+		}
+		text = "    " + strings.ReplaceAll(strings.TrimSuffix(text, "\n"), "\n", "\n    ")
+	} else {
+		var buf bytes.Buffer
+		if err := json.Indent(&buf, p.Value, "    ", "  "); err != nil {
+			return fmt.Errorf("decode the value of %s: %w", p.Watch, err)
+		}
+		text = "    " + buf.String()
+	}
+	_, err := fmt.Fprintf(w, "  value:\n%s\n", human.Printable(text))
+	return err
 }

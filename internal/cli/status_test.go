@@ -209,6 +209,21 @@ func TestStatusPage(t *testing.T) {
 		}
 	})
 
+	t.Run("poll now", func(t *testing.T) {
+		form := url.Values{"watch": {"releases"}}
+		if resp := testkit.PostForm(t, env.Base+"/ui/poll", form, map[string]string{"Origin": "http://evil.example"}); resp.StatusCode != http.StatusForbidden {
+			t.Errorf("cross-site poll now: %d, want 403", resp.StatusCode)
+		}
+		resp := testkit.PostForm(t, env.Base+"/ui/poll", form, map[string]string{"Origin": env.Base, "Sec-Fetch-Site": "same-origin"})
+		loc := resp.Header.Get("Location")
+		if resp.StatusCode != http.StatusSeeOther || !strings.HasPrefix(loc, "/?notice=") {
+			t.Fatalf("poll now: %d to %q", resp.StatusCode, loc)
+		}
+		if _, page := env.Get(t, loc, ""); !strings.Contains(page, "Polled releases: no change (2 elements).") {
+			t.Errorf("after poll now the page does not say what the poll did:\n%s", page)
+		}
+	})
+
 	t.Run("redeliver", func(t *testing.T) {
 		form := url.Values{"event_id": {sc.eventID}, "target": {"hook"}}
 		origin := env.Base

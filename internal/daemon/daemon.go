@@ -19,6 +19,7 @@ import (
 	"time"
 
 	"github.com/pollhook/pollhook/config"
+	"github.com/pollhook/pollhook/diff"
 	"github.com/pollhook/pollhook/event"
 	"github.com/pollhook/pollhook/internal/api"
 	"github.com/pollhook/pollhook/internal/inspect"
@@ -236,6 +237,7 @@ func (d *Daemon) serve(ctx context.Context) (*http.Server, error) {
 	srv := api.NewServer(api.NewHandler(apiSource{Outbox: d.outbox, d: d}, d.opts.Version, map[string]http.Handler{
 		"GET /{$}":           page,
 		"POST /ui/redeliver": http.HandlerFunc(page.Redeliver),
+		"POST /ui/poll":      http.HandlerFunc(page.Poll),
 		"GET /metrics":       d.metrics,
 	}))
 	go func() {
@@ -259,13 +261,19 @@ func (d *Daemon) ready(ctx context.Context) error {
 	return nil
 }
 
-// Poll polls watches now, concurrently. Unless dryRun, what changed is
+// maxShown bounds a value Poll shows (pollhook once --show): past it, a
+// terminal is no place to read it, and the answer of POST /api/once must
+// stay well within what the CLI reads of it.
+const maxShown = 4 << 20
+
+// Poll polls watches now, concurrently. Unless o.DryRun, what changed is
 // committed and woken in the dispatcher (Run delivers it; without Run,
-// Drain does). Events come back in watch order.
-func (d *Daemon) Poll(ctx context.Context, watches []*config.Watch, dryRun bool) api.OnceResponse {
+// Drain does). Events come back in watch order, with what each poll did.
+func (d *Daemon) Poll(ctx context.Context, watches []*config.Watch, o api.PollOptions) api.OnceResponse {
 	type result struct {
-		out *poller.Outcome
-		err error
+		out    *poller.Outcome
+		err    error
+		polled inspect.Polled
 	}
 	results := make([]result, len(watches))
 	var wg sync.WaitGroup
@@ -273,14 +281,19 @@ func (d *Daemon) Poll(ctx context.Context, watches []*config.Watch, dryRun bool)
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			out, err := d.poller.Poll(ctx, w, dryRun)
-			results[i] = result{out, err}
+			out, err := d.poller.Poll(ctx, w, o.DryRun)
+			// Described at once, so that the value is not held longer.
+			results[i] = result{out, err, describe(w, out, err, o)}
+			if out != nil {
+				out.Value = nil
+			}
 		}()
 	}
 	wg.Wait()
-	res := api.OnceResponse{Events: []json.RawMessage{}}
+	res := api.OnceResponse{Events: []json.RawMessage{}, Watches: make([]inspect.Polled, 0, len(watches))}
 	for i, r := range results {
 		name := watches[i].Name
+		res.Watches = append(res.Watches, r.polled)
 		var paused *poller.PausedError
 		if errors.As(r.err, &paused) {
 			// The API asked us to wait: not polling is not a failure.
@@ -309,6 +322,59 @@ func (d *Daemon) Poll(ctx context.Context, watches []*config.Watch, dryRun bool)
 		}
 	}
 	return res
+}
+
+// describe says what a poll of w did, as pollhook once and the status
+// page tell it.
+func describe(w *config.Watch, out *poller.Outcome, err error, o api.PollOptions) inspect.Polled {
+	p := inspect.Polled{Watch: w.Name, DryRun: o.DryRun}
+	var paused *poller.PausedError
+	switch {
+	case errors.As(err, &paused):
+		p.Result, p.Error = inspect.PollPaused, err.Error()
+		return p
+	case err != nil:
+		p.Result, p.Error = inspect.PollFailed, err.Error()
+		return p
+	case out.Skipped:
+		p.Result = inspect.PollSkipped
+		return p
+	}
+	for _, ev := range []*event.Event{out.Health, out.Event} {
+		if ev != nil {
+			p.Events = append(p.Events, ev.ID)
+		}
+	}
+	switch {
+	case out.Event != nil:
+		p.Result, p.Counts = inspect.PollChanged, out.Event.Data.Counts
+	case out.Baseline:
+		p.Result = inspect.PollBaseline
+	case out.NotModified:
+		p.Result = inspect.PollNotModified
+	case out.Unchanged:
+		p.Result = inspect.PollUnchanged
+	case out.Seen > 0:
+		p.Result, p.Seen, p.Confirm = inspect.PollConfirming, out.Seen, w.Confirm
+	default:
+		p.Result = inspect.PollQuiet
+	}
+	if out.Value == nil {
+		return p
+	}
+	shape := w.Differ.Describe(out.Format, out.Value)
+	p.Shape = &shape
+	if o.Show {
+		switch {
+		case len(out.Value) > maxShown:
+			p.ValueBytes = len(out.Value)
+		case out.Format == diff.Text:
+			p.Value, _ = json.Marshal(string(out.Value))
+		default:
+			p.Value = json.RawMessage(out.Value)
+		}
+	}
+	return p
 }
 
 // Drain makes one delivery attempt for everything due in the outbox, as

@@ -10,10 +10,12 @@ import (
 	"path/filepath"
 	"reflect"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/pollhook/pollhook/config"
 	"github.com/pollhook/pollhook/internal/api"
+	"github.com/pollhook/pollhook/internal/inspect"
 	"github.com/pollhook/pollhook/internal/testkit"
 	"github.com/pollhook/pollhook/store"
 )
@@ -254,5 +256,81 @@ func TestRun_LogsWarnings(t *testing.T) {
 		if n := strings.Count(out, want); n != 1 {
 			t.Errorf("%d lines %s, want 1:\n%s", n, want, out)
 		}
+	}
+}
+
+// TestDaemon_PollSaysWhatEachPollDid: Poll reports per watch what its poll
+// did, with the shape of the value it prepared, for once and the status
+// page's poll now.
+func TestDaemon_PollSaysWhatEachPollDid(t *testing.T) {
+	body := `{"data":{"items":[{"id":1,"n":"a","at":1},{"id":2,"n":"b","at":2}]}}`
+	var (
+		mu   sync.Mutex
+		down bool
+	)
+	set := func(b string, d bool) {
+		mu.Lock()
+		body, down = b, d
+		mu.Unlock()
+	}
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+		mu.Lock()
+		defer mu.Unlock()
+		if down {
+			http.Error(w, "bad gateway", http.StatusBadGateway)
+			return
+		}
+		w.Header().Set("Content-Type", "application/json")
+		fmt.Fprint(w, body)
+	}))
+	defer srv.Close()
+	cfg := parse(t, t.TempDir(), fmt.Sprintf(`db = "state.db"
+listen = ""
+
+[[watch]]
+name = "items"
+url = %q
+select = "data.items"
+key = "id"
+ignore = ["#.at", "#.typo"]
+`, srv.URL))
+	ctx := context.Background()
+	d, err := Open(ctx, cfg, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer d.Close()
+	w := cfg.Watches
+
+	res := d.Poll(ctx, w, api.PollOptions{DryRun: true, Show: true})
+	if len(res.Watches) != 1 {
+		t.Fatalf("Poll = %+v, want one report", res)
+	}
+	p := res.Watches[0]
+	if p.Watch != "items" || p.Result != inspect.PollBaseline || !p.DryRun || p.Shape == nil ||
+		p.Shape.String() != "array of 2 objects keyed by id" || p.Shape.Ignore[0].Matches != 2 || p.Shape.Ignore[1].Matches != 0 {
+		t.Errorf("dry-run baseline = %+v (shape %+v)", p, p.Shape)
+	}
+	if string(p.Value) != `[{"id":1,"n":"a","at":1},{"id":2,"n":"b","at":2}]` {
+		t.Errorf("shown value %s", p.Value)
+	}
+	res = d.Poll(ctx, w, api.PollOptions{})
+	if p := res.Watches[0]; p.Result != inspect.PollBaseline || p.DryRun || p.Value != nil {
+		t.Errorf("baseline = %+v", p)
+	}
+	res = d.Poll(ctx, w, api.PollOptions{})
+	if p := res.Watches[0]; p.Summary() != "no change (2 elements)" {
+		t.Errorf("unchanged = %+v: %s", p, p.Summary())
+	}
+	set(`{"data":{"items":[{"id":1,"n":"a2","at":1},{"id":2,"n":"b","at":3}]}}`, false)
+	res = d.Poll(ctx, w, api.PollOptions{})
+	if p := res.Watches[0]; p.Result != inspect.PollChanged || len(p.Events) != 1 || len(res.Events) != 1 ||
+		!strings.Contains(string(res.Events[0]), p.Events[0]) || p.Summary() != "changed: 0 added, 0 removed, 1 changed" {
+		t.Errorf("changed = %+v: %s", p, p.Summary())
+	}
+	set(body, true)
+	res = d.Poll(ctx, w, api.PollOptions{})
+	if p := res.Watches[0]; p.Result != inspect.PollFailed || !strings.Contains(p.Error, "502") || len(res.Failed) != 1 {
+		t.Errorf("failed = %+v", p)
 	}
 }

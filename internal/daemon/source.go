@@ -2,6 +2,7 @@ package daemon
 
 import (
 	"context"
+	"fmt"
 	"time"
 
 	"github.com/pollhook/pollhook/config"
@@ -29,9 +30,13 @@ func (s apiSource) Config() *config.Config { return s.d.Config() }
 func (s apiSource) Nonce() *api.Nonce { return s.d.nonce }
 
 // Poll polls now (POST /api/once).
-func (s apiSource) Poll(ctx context.Context, watches []*config.Watch, dryRun bool) api.OnceResponse {
-	return s.d.Poll(ctx, watches, dryRun)
+func (s apiSource) Poll(ctx context.Context, watches []*config.Watch, o api.PollOptions) api.OnceResponse {
+	return s.d.Poll(ctx, watches, o)
 }
+
+// Watches is a row per watch (GET /api/watches): its state as the poller
+// has it in memory, and its next run.
+func (s apiSource) Watches(ctx context.Context) ([]inspect.Watch, error) { return s.d.watches(ctx) }
 
 // Reload reloads the configuration file (POST /-/reload).
 func (s apiSource) Reload(ctx context.Context) (api.ReloadReport, error) { return s.d.Reload(ctx) }
@@ -80,7 +85,27 @@ func (s pageSource) OutboxCounts(ctx context.Context) (map[string]store.OutboxCo
 	return s.d.db.OutboxCounts(ctx)
 }
 
+// Poll polls a watch now (the page's poll now button), as once does.
+func (s pageSource) Poll(ctx context.Context, watch string) (inspect.Polled, error) {
+	w := s.d.Config().Watch(watch)
+	if w == nil {
+		return inspect.Polled{}, fmt.Errorf("no watch named %q: %w", watch, store.ErrNotFound)
+	}
+	res := s.d.Poll(ctx, []*config.Watch{w}, api.PollOptions{})
+	return res.Watches[0], nil
+}
+
 // Redeliver queues deliveries again and wakes the dispatcher.
 func (s pageSource) Redeliver(ctx context.Context, f store.Filter) ([]store.Delivery, error) {
 	return s.d.outbox.Redeliver(ctx, f)
+}
+
+// watches is a row per watch of the configuration in force, from the
+// poller's state and schedule.
+func (d *Daemon) watches(ctx context.Context) ([]inspect.Watch, error) {
+	pending, err := d.db.PendingByWatch(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return inspect.Watches(d.Config(), d.poller.State, d.poller.NextRun, pending, time.Now()), nil
 }

@@ -169,6 +169,25 @@ func TestPage_Browser(t *testing.T) {
 		t.Errorf("notice %q", got)
 	}
 
+	// Press releases' poll now: the page comes back saying what the poll
+	// did, with the token kept.
+	resp, err = chromedp.RunResponse(bctx, chromedp.Click(chromedp.CSS(`tr[data-watch="releases"] button`)))
+	if err != nil {
+		t.Fatalf("press poll now: %v", err)
+	}
+	if resp.Status != http.StatusOK {
+		t.Fatalf("after poll now the page answers %d", resp.Status)
+	}
+	if loc, err := chromedp.Run(bctx, chromedp.Location()); err != nil || !strings.Contains(loc, "notice=") || !strings.Contains(loc, "token="+token) {
+		t.Errorf("poll now redirected to %s (%v), want a notice and the token", loc, err)
+	}
+	if got := text(".notice"); got != "Polled releases: no change (2 elements)." {
+		t.Errorf("notice after poll now %q", got)
+	}
+	if src.polledWatches() != "releases" {
+		t.Errorf("the button polled %q, want releases", src.polledWatches())
+	}
+
 	testkit.WaitUntil(t, 10*time.Second, "the page to show the event delivered", func() bool {
 		if err := chromedp.Do(bctx, chromedp.Navigate(pageURL)); err != nil {
 			t.Fatal(err)
@@ -184,5 +203,25 @@ func TestPage_Browser(t *testing.T) {
 	}
 	if n, err := chromedp.Run(bctx, chromedp.Evaluate[int](`document.querySelectorAll('tr.failed-row').length`)); err != nil || n != 0 {
 		t.Errorf("%d failed deliveries still listed (%v)", n, err)
+	}
+
+	// On a phone, long URLs wrap at their parts: nothing is wider than
+	// the screen.
+	if err := chromedp.Do(bctx, chromedp.EmulateViewport(390, 800), chromedp.Navigate(pageURL)); err != nil {
+		t.Fatal(err)
+	}
+	if w, err := chromedp.Run(bctx, chromedp.Evaluate[int](`document.documentElement.scrollWidth`)); err != nil || w > 390 {
+		t.Errorf("on a 390 px screen the page is %d px wide (%v)", w, err)
+	}
+
+	// ?refresh=5 reloads the page (a meta refresh, which the page's
+	// Content-Security-Policy allows: it is not script), keeping the token.
+	if err := chromedp.Do(bctx, chromedp.Navigate(pageURL+"&refresh=5")); err != nil {
+		t.Fatal(err)
+	}
+	before := src.views.Load()
+	testkit.WaitUntil(t, 15*time.Second, "the page to refresh itself", func() bool { return src.views.Load() > before })
+	if loc, err := chromedp.Run(bctx, chromedp.Location()); err != nil || !strings.Contains(loc, "refresh=5") || !strings.Contains(loc, "token="+token) {
+		t.Errorf("refreshed to %s (%v), want refresh=5 and the token", loc, err)
 	}
 }

@@ -9,13 +9,16 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"sort"
+	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/pollhook/pollhook/config"
 	"github.com/pollhook/pollhook/diff"
 	"github.com/pollhook/pollhook/event"
+	"github.com/pollhook/pollhook/internal/inspect"
 	"github.com/pollhook/pollhook/store"
 )
 
@@ -30,9 +33,11 @@ const (
 )
 
 // fakeSource is a daemon as the page sees it: four watches (ok, failing,
-// paused, waiting for a baseline), one change event of releases whose
-// delivery to hook failed for good after attempts attempts, and a
-// Redeliver that delivers at once (as the dispatcher would, later).
+// paused with a long URL, waiting for a baseline), one change event of
+// releases whose delivery to hook failed for good after attempts
+// attempts, a Redeliver that delivers at once (as the dispatcher would,
+// later), and a Poll that finds no change in releases and fails the
+// others.
 type fakeSource struct {
 	cfg  *config.Config
 	now  time.Time
@@ -41,6 +46,9 @@ type fakeSource struct {
 	mu          sync.Mutex
 	deliveries  []store.Delivery
 	redelivered []store.Filter
+	polled      []string
+	// views counts the page's views.
+	views atomic.Int64
 }
 
 func newFakeSource(t *testing.T, watchName, token string, attempts int) *fakeSource {
@@ -69,7 +77,7 @@ notify = ["hook"]
 
 [[watch]]
 name = "limited"
-url = "https://limited.example/api"
+url = "https://limited.example/api/v3/organizations/a-long-organization-name/repositories/a-long-repository-name/releases?per_page=100&page=1"
 notify = ["hook"]
 
 [[watch]]
@@ -89,6 +97,13 @@ notify = ["hook"]
 }
 
 func (f *fakeSource) Config() *config.Config { return f.cfg }
+
+// polledWatches names the watches polled, in order.
+func (f *fakeSource) polledWatches() string {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return strings.Join(f.polled, " ")
+}
 
 func (f *fakeSource) WatchState(name string) store.WatchState {
 	switch name {
@@ -180,6 +195,16 @@ func (f *fakeSource) Redeliver(_ context.Context, flt store.Filter) ([]store.Del
 	return queued, nil
 }
 
+func (f *fakeSource) Poll(_ context.Context, watch string) (inspect.Polled, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.polled = append(f.polled, watch)
+	if watch == "releases" {
+		return inspect.Polled{Watch: watch, Result: inspect.PollUnchanged, Shape: &diff.Shape{Format: diff.JSON, Type: "array", Len: 2, Of: "objects", Key: "id"}}, nil
+	}
+	return inspect.Polled{Watch: watch, Result: inspect.PollFailed, Error: "HTTP 500: <b>internal</b> trouble"}, nil
+}
+
 // addFailed adds n more failed deliveries to hook.
 func (f *fakeSource) addFailed(n int) {
 	f.mu.Lock()
@@ -201,8 +226,12 @@ func serve(t *testing.T, src *fakeSource) *httptest.Server {
 	}
 	p.Now = func() time.Time { return src.now }
 	mux := http.NewServeMux()
-	mux.Handle("GET /{$}", p)
+	mux.Handle("GET /{$}", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		src.views.Add(1)
+		p.ServeHTTP(w, r)
+	}))
 	mux.HandleFunc("POST /ui/redeliver", p.Redeliver)
+	mux.HandleFunc("POST /ui/poll", p.Poll)
 	srv := httptest.NewServer(mux)
 	t.Cleanup(srv.Close)
 	return srv

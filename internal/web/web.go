@@ -1,27 +1,31 @@
 // Package web is the status page: one server-rendered HTML page with its
 // stylesheet inlined (no JavaScript, no other requests, so it works behind
-// the auth_token and on a phone alike), showing the watches, the recent
-// changes and the outbox, with Redeliver buttons for dead letters. It is
-// fed by a Source, so it can be tested without a daemon; the local API
-// mounts it behind its authentication and same-origin checks.
+// the auth_token and on a phone alike), showing the watches (each with a
+// poll now button and a link to its events), the recent changes and the
+// outbox, with Redeliver buttons for dead letters, optionally refreshing
+// itself. It is fed by a Source, so it can be tested without a daemon;
+// the local API mounts it behind its authentication and same-origin
+// checks.
 package web
 
 import (
 	"bytes"
 	"cmp"
 	"context"
+	"crypto/rand"
 	"crypto/sha256"
 	"embed"
 	"encoding/base64"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"html/template"
 	"log/slog"
 	"net/http"
 	"net/url"
-	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/pollhook/pollhook/config"
@@ -52,6 +56,9 @@ type Source interface {
 	OutboxCounts(ctx context.Context) (map[string]store.OutboxCount, error)
 	// Redeliver queues deliveries again (inspect.Outbox.Redeliver).
 	Redeliver(ctx context.Context, f store.Filter) ([]store.Delivery, error)
+	// Poll polls a configured watch now, as pollhook once does, and says
+	// what the poll did.
+	Poll(ctx context.Context, watch string) (inspect.Polled, error)
 }
 
 // Limits of the status page.
@@ -59,9 +66,21 @@ const (
 	recentEvents    = 20 // change events shown, across watches
 	failedPerTarget = 25 // failed deliveries listed per target
 	pageTimeout     = 5 * time.Second
+	// pollTimeout bounds a poll now: a poll of every page of a slow API,
+	// as POST /api/once allows.
+	pollTimeout = 5 * time.Minute
+	// minRefresh and maxRefresh bound ?refresh=, in seconds: the page
+	// costs the daemon a read of every watch's history.
+	minRefresh, maxRefresh = 5, 3600
+	// offeredRefresh is the interval the page's auto-refresh link offers.
+	offeredRefresh = 30
+	// maxNotices is how many poll now outcomes the page remembers for
+	// the redirects that show them.
+	maxNotices = 64
 )
 
-// Page serves the status page (ServeHTTP) and its buttons (Redeliver).
+// Page serves the status page (ServeHTTP) and its buttons (Redeliver,
+// Poll).
 type Page struct {
 	src     Source
 	version string
@@ -74,6 +93,8 @@ type Page struct {
 	// that allows exactly that stylesheet.
 	css template.CSS
 	csp string
+
+	notices notices
 }
 
 // New returns the status page of a daemon running version.
@@ -82,7 +103,7 @@ func New(src Source, version string, log *slog.Logger) (*Page, error) {
 	if err != nil {
 		return nil, err
 	}
-	tmpl, err := template.ParseFS(assets, "status.html")
+	tmpl, err := template.New("status.html").Funcs(template.FuncMap{"breakURL": breakURL}).ParseFS(assets, "status.html")
 	if err != nil {
 		return nil, fmt.Errorf("status page: %w", err)
 	}
@@ -97,16 +118,34 @@ type view struct {
 	CSS     template.CSS
 	Version string
 	Now     timeView
-	Notice  string
+	Notice  notice
 	// Query carries ?token= into links, forms and redirects when the page
 	// was opened with it.
-	Query   string
-	Summary summary
-	Watches []watchRow
-	Events  []eventView
-	Targets []targetView
+	Query string
+	// Back is what the forms carry back to the page after their redirect:
+	// the refresh and the watch shown (pageState.back).
+	Back string
+	// Refresh is the auto-refresh interval in seconds (0: none), with the
+	// URL the page reloads (the page's state, without a notice) and the
+	// one that stops it; OfferRefresh starts one.
+	Refresh                               int
+	RefreshURL, StopRefresh, OfferRefresh string
+	// Filter is the watch whose events alone are shown, and AllEvents the
+	// page showing every watch's.
+	Filter, AllEvents string
+	Summary           summary
+	Watches           []watchRow
+	Events            []eventView
+	Targets           []targetView
 	// Problems are parts of the page that could not be read.
 	Problems []string
+}
+
+// notice is what a button did, said at the top of the page: good news,
+// or a problem (Bad); Event is the event it made, if any, to link to.
+type notice struct {
+	Text, Event string
+	Bad         bool
 }
 
 // summary is the page's row of counts.
@@ -123,6 +162,8 @@ type timeView struct {
 
 type watchRow struct {
 	Name, URL, Schedule string
+	// Events is the page showing only this watch's events.
+	Events string
 	// State is ok, failing, paused or waiting (for its baseline).
 	State, StateLabel, Detail string
 	LastPoll, LastChange      timeView
@@ -189,16 +230,37 @@ func (p *Page) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 func (p *Page) view(ctx context.Context, r *http.Request) view {
 	cfg := p.src.Config()
 	now := p.Now()
-	v := view{CSS: p.css, Version: p.version, Now: at(now, now), Query: tokenQuery(cfg, r)}
-	if q := r.URL.Query().Get("queued"); q != "" {
-		switch n, _ := strconv.Atoi(q); {
+	q := r.URL.Query()
+	st := pageState{token: tokenValue(cfg, r), refresh: parseRefresh(q.Get("refresh")), watch: q.Get("watch")}
+	v := view{
+		CSS: p.css, Version: p.version, Now: at(now, now), Query: tokenQuery(cfg, r), Back: st.back(),
+		Refresh: st.refresh, Filter: st.watch,
+	}
+	if st.refresh > 0 {
+		v.RefreshURL = st.url(nil, "")
+		stop := st
+		stop.refresh = 0
+		v.StopRefresh = stop.url(nil, "")
+	} else {
+		offer := st
+		offer.refresh = offeredRefresh
+		v.OfferRefresh = offer.url(nil, "")
+	}
+	all := st
+	all.watch = ""
+	v.AllEvents = all.url(nil, "changes")
+	if queued := q.Get("queued"); queued != "" {
+		switch n, _ := strconv.Atoi(queued); {
 		case n <= 0:
-			v.Notice = "Nothing to redeliver."
+			v.Notice.Text = "Nothing to redeliver."
 		case n == 1:
-			v.Notice = "Queued 1 delivery again."
+			v.Notice.Text = "Queued 1 delivery again."
 		default:
-			v.Notice = fmt.Sprintf("Queued %d deliveries again.", n)
+			v.Notice.Text = fmt.Sprintf("Queued %d deliveries again.", n)
 		}
+	}
+	if id := q.Get("notice"); id != "" {
+		v.Notice, _ = p.notices.get(id)
 	}
 	problem := func(what string, err error) {
 		v.Problems = append(v.Problems, what+": "+err.Error())
@@ -206,11 +268,14 @@ func (p *Page) view(ctx context.Context, r *http.Request) view {
 
 	for _, wt := range cfg.Watches {
 		row := p.watchRow(wt, now)
+		of := st
+		of.watch = wt.Name
+		row.Events = of.url(nil, "changes")
 		v.Summary.Watches++
 		switch row.State {
-		case "failing":
+		case inspect.WatchFailing:
 			v.Summary.Failing++
-		case "paused":
+		case inspect.WatchPaused:
 			v.Summary.Paused++
 		}
 		v.Watches = append(v.Watches, row)
@@ -222,7 +287,7 @@ func (p *Page) view(ctx context.Context, r *http.Request) view {
 		problem("outbox", err)
 	}
 	disabled := inspect.DisabledTargets(cfg, states)
-	events, err := p.recentEvents(ctx, cfg, disabled, now)
+	events, err := p.recentEvents(ctx, cfg, st.watch, disabled, now)
 	if err != nil {
 		problem("recent changes", err)
 	}
@@ -247,53 +312,31 @@ func (p *Page) watchRow(wt *config.Watch, now time.Time) watchRow {
 		LastPoll: at(st.LastPoll, now), LastChange: at(st.LastChange, now),
 		NextRun: at(p.src.NextRun(wt.Name), now),
 	}
-	switch {
-	case now.Before(st.PausedUntil):
-		row.State, row.StateLabel = "paused", "paused"
-		row.Detail = "The API asked to wait (Retry-After or rate limit): no request before " +
-			human.Time(st.PausedUntil) + "."
-	case st.Failures > 0:
-		row.State, row.StateLabel = "failing", "failing"
-		row.Detail = fmt.Sprintf("%d failed %s in a row", st.Failures, plural(st.Failures, "poll", "polls"))
-		if !st.FailingSince.IsZero() {
-			row.Detail += ", since " + at(st.FailingSince, now).Rel
-		}
-		if st.LastError != "" {
-			row.Detail += ": " + human.OneLine(st.LastError, 200)
-		}
-	case !st.Baseline:
-		row.State, row.StateLabel = "waiting", "waiting for baseline"
-		row.Detail = "The first successful poll stores a snapshot and sends nothing."
-	default:
-		row.State, row.StateLabel = "ok", "ok"
-	}
+	row.State, row.Detail = inspect.Health(st, now)
+	row.StateLabel = inspect.StateLabel(row.State)
 	return row
 }
 
-// recentEvents merges the newest events of every watch, newest first.
-func (p *Page) recentEvents(ctx context.Context, cfg *config.Config, disabled map[string]bool, now time.Time) ([]eventView, error) {
+// recentEvents merges the newest events of every watch, or of the one
+// watch named, newest first.
+func (p *Page) recentEvents(ctx context.Context, cfg *config.Config, watch string, disabled map[string]bool, now time.Time) ([]eventView, error) {
+	names := make([]string, len(cfg.Watches))
+	for i, wt := range cfg.Watches {
+		names[i] = wt.Name
+	}
+	if watch != "" {
+		names = []string{watch}
+	}
+	raws, err := inspect.Newest(ctx, names, recentEvents, p.src.History)
+	errs := []error{err}
 	var evs []*event.Event
-	var errs []error
-	for _, wt := range cfg.Watches {
-		raws, err := p.src.History(ctx, wt.Name, recentEvents)
+	for _, raw := range raws {
+		ev, err := event.Decode(raw)
 		if err != nil {
 			errs = append(errs, err)
 			continue
 		}
-		for _, raw := range raws {
-			ev, err := event.Decode(raw)
-			if err != nil {
-				errs = append(errs, fmt.Errorf("decode event of %s: %w", wt.Name, err))
-				continue
-			}
-			evs = append(evs, ev)
-		}
-	}
-	slices.SortFunc(evs, func(a, b *event.Event) int {
-		return cmp.Or(b.Timestamp.Compare(a.Timestamp), strings.Compare(b.ID, a.ID))
-	})
-	if len(evs) > recentEvents {
-		evs = evs[:recentEvents]
+		evs = append(evs, ev)
 	}
 	out := make([]eventView, 0, len(evs))
 	for _, ev := range evs {
@@ -424,11 +467,172 @@ func (p *Page) Redeliver(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	p.log.Info("redeliver from the status page", "event_id", f.EventID, "target", f.Target, "queued", len(queued))
-	q := url.Values{"queued": {strconv.Itoa(len(queued))}}
-	if tok := tokenValue(p.src.Config(), r); tok != "" {
-		q.Set("token", tok)
+	back := postedState(p.src.Config(), r)
+	http.Redirect(w, r, back.url(url.Values{"queued": {strconv.Itoa(len(queued))}}, "outbox"), http.StatusSeeOther)
+}
+
+// Poll is the page's poll now buttons (POST /ui/poll, watch=NAME): it
+// polls the watch now, as pollhook once does (what changed is committed
+// and delivered), and redirects back to the page, which says what the
+// poll did. It relies on the local API's middleware for authentication
+// and for refusing cross-site posts.
+func (p *Page) Poll(w http.ResponseWriter, r *http.Request) {
+	r.Body = http.MaxBytesReader(w, r.Body, 1<<16)
+	if err := r.ParseForm(); err != nil {
+		http.Error(w, "bad form: "+err.Error(), http.StatusBadRequest)
+		return
 	}
-	http.Redirect(w, r, "/?"+q.Encode()+"#outbox", http.StatusSeeOther)
+	name := r.PostForm.Get("watch")
+	if name == "" {
+		http.Error(w, "name a watch", http.StatusBadRequest)
+		return
+	}
+	cfg := p.src.Config()
+	if cfg.Watch(name) == nil {
+		http.Error(w, fmt.Sprintf("no watch named %q", name), http.StatusNotFound)
+		return
+	}
+	// A poll may outlast the server's read and write timeouts (net/http
+	// cancels a request's context when its read deadline passes).
+	rc := http.NewResponseController(w)
+	_ = rc.SetReadDeadline(time.Time{})
+	_ = rc.SetWriteDeadline(time.Now().Add(pollTimeout + 10*time.Second))
+	ctx, cancel := context.WithTimeout(r.Context(), pollTimeout)
+	defer cancel()
+	polled, err := p.src.Poll(ctx, name)
+	if err != nil {
+		status := http.StatusInternalServerError
+		if errors.Is(err, store.ErrNotFound) {
+			status = http.StatusNotFound
+		}
+		http.Error(w, "poll: "+err.Error(), status)
+		return
+	}
+	p.log.Info("poll from the status page", "watch", name, "result", polled.Result)
+	n := notice{Text: "Polled " + name + ": " + polled.Summary() + ".", Bad: polled.Result == inspect.PollFailed}
+	if len(polled.Events) > 0 {
+		n.Event = polled.Events[len(polled.Events)-1]
+	}
+	back := postedState(cfg, r)
+	http.Redirect(w, r, back.url(url.Values{"notice": {p.notices.add(n)}}, "watches"), http.StatusSeeOther)
+}
+
+// pageState is what the page's own URLs carry from one view to the next:
+// the auth_token when it came as ?token=, the auto-refresh interval and
+// the watch whose events alone are shown.
+type pageState struct {
+	token   string
+	refresh int
+	watch   string
+}
+
+// url is the page's URL in state s, with more parameters and a fragment.
+func (s pageState) url(more url.Values, fragment string) string {
+	q := url.Values{}
+	for k, v := range more {
+		q[k] = v
+	}
+	if s.token != "" {
+		q.Set("token", s.token)
+	}
+	if s.refresh > 0 {
+		q.Set("refresh", strconv.Itoa(s.refresh))
+	}
+	if s.watch != "" {
+		q.Set("watch", s.watch)
+	}
+	u := "/"
+	if len(q) > 0 {
+		u += "?" + q.Encode()
+	}
+	if fragment != "" {
+		u += "#" + fragment
+	}
+	return u
+}
+
+// back is the state a form carries to its handler in its "back" field,
+// for the redirect: the refresh and the watch shown (the token goes in
+// the form's action, where the API's middleware checks it).
+func (s pageState) back() string {
+	q := url.Values{}
+	if s.refresh > 0 {
+		q.Set("refresh", strconv.Itoa(s.refresh))
+	}
+	if s.watch != "" {
+		q.Set("watch", s.watch)
+	}
+	return q.Encode()
+}
+
+// postedState is the state a form posted to a button's handler came from.
+func postedState(cfg *config.Config, r *http.Request) pageState {
+	st := pageState{token: tokenValue(cfg, r)}
+	if back, err := url.ParseQuery(r.PostForm.Get("back")); err == nil {
+		st.refresh, st.watch = parseRefresh(back.Get("refresh")), back.Get("watch")
+	}
+	return st
+}
+
+// parseRefresh reads ?refresh=: seconds between reloads, within
+// [minRefresh, maxRefresh]; 0 (none) for anything but a positive number.
+func parseRefresh(s string) int {
+	n, err := strconv.Atoi(s)
+	if err != nil || n <= 0 {
+		return 0
+	}
+	return min(max(n, minRefresh), maxRefresh)
+}
+
+// notices remembers what the last poll now buttons did, by a random id
+// the redirect carries: the page says what happened without letting a
+// URL make up what it says.
+type notices struct {
+	mu    sync.Mutex
+	byID  map[string]notice
+	order []string
+}
+
+func (n *notices) add(x notice) string {
+	var b [12]byte
+	_, _ = rand.Read(b[:])
+	id := hex.EncodeToString(b[:])
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	if n.byID == nil {
+		n.byID = map[string]notice{}
+	}
+	if len(n.order) == maxNotices {
+		delete(n.byID, n.order[0])
+		n.order = n.order[1:]
+	}
+	n.byID[id] = x
+	n.order = append(n.order, id)
+	return id
+}
+
+func (n *notices) get(id string) (notice, bool) {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	x, ok := n.byID[id]
+	return x, ok
+}
+
+// breakURL shows a URL with a chance to wrap after each "/" (but inside
+// "//"), "?" and "&", so that a long one breaks at its parts, not
+// anywhere.
+func breakURL(u string) template.HTML {
+	var b strings.Builder
+	start := 0
+	for i := 0; i < len(u)-1; i++ {
+		if c := u[i]; (c == '/' && u[i+1] != '/') || c == '?' || c == '&' {
+			b.WriteString(template.HTMLEscapeString(u[start : i+1]))
+			b.WriteString("<wbr>")
+			start = i + 1
+		}
+	}
+	b.WriteString(template.HTMLEscapeString(u[start:]))
+	return template.HTML(b.String())
 }
 
 // tokenValue is the auth_token the request carried as ?token=, which the
@@ -454,11 +658,4 @@ func at(t, now time.Time) timeView {
 		return timeView{Rel: "—"}
 	}
 	return timeView{ISO: t.UTC().Format(time.RFC3339), Abs: human.Time(t), Rel: human.Relative(t, now)}
-}
-
-func plural(n int, one, many string) string {
-	if n == 1 {
-		return one
-	}
-	return many
 }

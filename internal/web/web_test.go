@@ -63,8 +63,8 @@ func TestPage(t *testing.T) {
 				t.Errorf("the page shows the secret %q", secret)
 			}
 		}
-		if !strings.Contains(page, "token=REDACTED") || !strings.Contains(page, "https://api.example/releases?…") {
-			t.Error("the target URL is not shown redacted, or the watch URL with its query")
+		if !strings.Contains(page, "token=REDACTED") || !strings.Contains(page, "https://<wbr>api.example/<wbr>releases?<wbr>…") {
+			t.Error("the target URL is not shown redacted, or the watch URL without its query")
 		}
 	})
 
@@ -208,6 +208,140 @@ func TestAt(t *testing.T) {
 	for _, tt := range tests {
 		if got := at(tt.t, now); got != tt.want {
 			t.Errorf("at(%v) = %+v, want %+v", tt.t, got, tt.want)
+		}
+	}
+}
+
+// TestPage_PollNow: each watch has a poll now button, a same-origin form
+// to /ui/poll; the poll's outcome comes back as a notice after the
+// redirect, which keeps the token, the refresh and the watch shown.
+func TestPage_PollNow(t *testing.T) {
+	const token = "poll-t0ken"
+	src := newFakeSource(t, htmlWatch, token, 1)
+	srv := serve(t, src)
+	q := "?" + url.Values{"token": {token}}.Encode()
+	_, page := get(t, srv.URL+"/"+q)
+	row := testkit.WatchRow(t, page, "releases")
+	for _, want := range []string{
+		`<form method="post" action="/ui/poll` + html.EscapeString(q) + `">`,
+		`<input type="hidden" name="watch" value="releases">`,
+		`<button type="submit" class="btn">Poll now</button>`,
+	} {
+		if !strings.Contains(row, want) {
+			t.Errorf("the releases row lacks %s:\n%s", want, row)
+		}
+	}
+	for _, form := range []url.Values{{}, {"watch": {""}}} {
+		if resp := testkit.PostForm(t, srv.URL+"/ui/poll"+q, form, nil); resp.StatusCode != http.StatusBadRequest {
+			t.Errorf("form %v: %d, want 400", form, resp.StatusCode)
+		}
+	}
+	if resp := testkit.PostForm(t, srv.URL+"/ui/poll"+q, url.Values{"watch": {"nope"}}, nil); resp.StatusCode != http.StatusNotFound {
+		t.Errorf("poll of an unknown watch: %d, want 404", resp.StatusCode)
+	}
+	if len(src.polled) != 0 {
+		t.Fatalf("a refused form polled %v", src.polled)
+	}
+
+	resp := testkit.PostForm(t, srv.URL+"/ui/poll"+q, url.Values{"watch": {"releases"}, "back": {"refresh=30&watch=releases&evil=1"}}, nil)
+	loc, err := url.Parse(resp.Header.Get("Location"))
+	if resp.StatusCode != http.StatusSeeOther || err != nil || loc.Path != "/" || loc.Fragment != "watches" {
+		t.Fatalf("poll now: %d to %q, want 303 to /?…#watches", resp.StatusCode, resp.Header.Get("Location"))
+	}
+	lq := loc.Query()
+	if lq.Get("token") != token || lq.Get("refresh") != "30" || lq.Get("watch") != "releases" || lq.Get("notice") == "" || lq.Has("evil") {
+		t.Errorf("poll now redirects to %s", loc)
+	}
+	if len(src.polled) != 1 || src.polled[0] != "releases" {
+		t.Errorf("polled %v, want releases", src.polled)
+	}
+	_, page = get(t, srv.URL+loc.String())
+	if !strings.Contains(page, `<p class="notice" role="status">Polled releases: no change (2 elements).</p>`) {
+		t.Errorf("after poll now the page does not say what happened:\n%s", page)
+	}
+
+	// A failure is a problem, escaped; a notice cannot be made up in the URL.
+	resp = testkit.PostForm(t, srv.URL+"/ui/poll"+q, url.Values{"watch": {htmlWatch}}, nil)
+	_, page = get(t, srv.URL+resp.Header.Get("Location"))
+	if !strings.Contains(page, `<p class="problem" role="alert">Polled &lt;b&gt;bad&lt;/b&gt; &#34;api&#34;: failed: HTTP 500: &lt;b&gt;internal&lt;/b&gt; trouble.</p>`) {
+		t.Errorf("a failed poll now does not show as a problem:\n%s", page)
+	}
+	if _, page := get(t, srv.URL+"/"+q+"&notice=made-up"); strings.Contains(page, `class="notice"`) {
+		t.Error("an unknown notice id shows a notice")
+	}
+}
+
+// TestPage_WatchEvents: each watch links to its events; ?watch= shows
+// only that watch's.
+func TestPage_WatchEvents(t *testing.T) {
+	src := newFakeSource(t, htmlWatch, "", 1)
+	srv := serve(t, src)
+	_, page := get(t, srv.URL+"/")
+	if row := testkit.WatchRow(t, page, "releases"); !strings.Contains(row, `<a href="/?watch=releases#changes">releases</a>`) {
+		t.Errorf("the releases row does not link to its events:\n%s", row)
+	}
+	if row := testkit.WatchRow(t, page, htmlWatch); !strings.Contains(row, `href="/?watch=%3Cb%3Ebad%3C%2Fb%3E&#43;%22api%22#changes"`) {
+		t.Errorf("the link of a watch with an odd name:\n%s", row)
+	}
+	_, page = get(t, srv.URL+"/?watch=releases")
+	if !strings.Contains(page, `id="`+eventID+`"`) || !strings.Contains(page, "Only the events of releases") {
+		t.Errorf("?watch=releases does not show releases' event, or does not say it filters:\n%s", page)
+	}
+	_, page = get(t, srv.URL+"/?watch=fresh")
+	if strings.Contains(page, `id="`+eventID+`"`) || !strings.Contains(page, "No events of fresh yet.") {
+		t.Errorf("?watch=fresh shows another watch's event:\n%s", page)
+	}
+	if !strings.Contains(page, `<a href="/#changes">all watches</a>`) {
+		t.Error("a filtered page does not link back to all watches")
+	}
+}
+
+// TestPage_AutoRefresh: ?refresh=N reloads the page every N seconds (at
+// least 5) with a meta refresh, keeping the token and the watch shown but
+// not a notice; the Content-Security-Policy still allows no script.
+func TestPage_AutoRefresh(t *testing.T) {
+	const token = "refresh-t0ken"
+	src := newFakeSource(t, htmlWatch, token, 1)
+	srv := serve(t, src)
+	for _, c := range []struct{ query, want string }{
+		{"refresh=30", `<meta http-equiv="refresh" content="30; url=/?refresh=30&amp;token=refresh-t0ken">`},
+		{"refresh=1&watch=releases&queued=1", `<meta http-equiv="refresh" content="5; url=/?refresh=5&amp;token=refresh-t0ken&amp;watch=releases">`},
+		{"refresh=99999", `<meta http-equiv="refresh" content="3600; url=/?refresh=3600&amp;token=refresh-t0ken">`},
+		{"refresh=0", ""},
+		{"refresh=x", ""},
+		{"", ""},
+	} {
+		resp, page := get(t, srv.URL+"/?token="+token+"&"+c.query)
+		got := ""
+		if i := strings.Index(page, `<meta http-equiv="refresh"`); i >= 0 {
+			got, _, _ = strings.Cut(page[i:], "\n")
+		}
+		if got != c.want {
+			t.Errorf("?%s: %q, want %q", c.query, got, c.want)
+		}
+		if csp := resp.Header.Get("Content-Security-Policy"); !strings.HasPrefix(csp, "default-src 'none'; style-src 'sha256-") || strings.Contains(csp, "script") {
+			t.Errorf("?%s: Content-Security-Policy %q", c.query, csp)
+		}
+	}
+	_, page := get(t, srv.URL+"/?token="+token+"&refresh=30")
+	for _, want := range []string{`every 30 s`, `<a href="/?token=refresh-t0ken">stop</a>`, `<input type="hidden" name="back" value="refresh=30">`} {
+		if !strings.Contains(page, want) {
+			t.Errorf("a refreshing page lacks %s", want)
+		}
+	}
+	if _, page := get(t, srv.URL+"/?token="+token); !strings.Contains(page, `<a href="/?refresh=30&amp;token=refresh-t0ken">auto-refresh</a>`) {
+		t.Error("the page offers no auto-refresh")
+	}
+}
+
+// TestBreakURL: a URL shown on the page may wrap after / ? and &.
+func TestBreakURL(t *testing.T) {
+	for in, want := range map[string]string{
+		"https://api.example/v1/items?a=1&b=<2>": "https://<wbr>api.example/<wbr>v1/<wbr>items?<wbr>a=1&amp;<wbr>b=&lt;2&gt;",
+		"":                                       "",
+	} {
+		if got := string(breakURL(in)); got != want {
+			t.Errorf("breakURL(%q) = %q, want %q", in, got, want)
 		}
 	}
 }

@@ -1,0 +1,155 @@
+package cli
+
+import (
+	"encoding/json"
+	"fmt"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/pollhook/pollhook/internal/testkit"
+)
+
+// writePreviewConfig writes a configuration whose watch releases ignores
+// one path that exists and one that does not (a typo).
+func writePreviewConfig(t *testing.T, dir, apiURL, listen string) string {
+	t.Helper()
+	return testkit.WriteFile(t, filepath.Join(dir, "pollhook.toml"), fmt.Sprintf(`db = "state.db"
+listen = %q
+
+[[watch]]
+name = "releases"
+url = %q
+schedule = "@every 1h"
+select = "data.items"
+key = "id"
+ignore = ["#.updated_at", "#.updatd_at"]
+`, listen, apiURL))
+}
+
+// TestOnce_DryRunPreviewsTheBaseline: once --dry-run on a watch without a
+// baseline says what the baseline would be (its shape, its first keys,
+// which ignore paths match and which match nothing), and --show prints
+// the value. On stdout with --pretty (a terminal's default), on stderr
+// when stdout carries JSON lines.
+func TestOnce_DryRunPreviewsTheBaseline(t *testing.T) {
+	t.Parallel()
+	api := testkit.NewAPI(testkit.ReleasesV1)
+	apiSrv := httptest.NewServer(api)
+	defer apiSrv.Close()
+	dir := t.TempDir()
+	cfg := writePreviewConfig(t, dir, apiSrv.URL, "")
+	preview := []string{
+		"releases: no baseline yet: this poll would store one and send nothing (array of 2 objects keyed by id)\n",
+		"  keys: 1, 2\n",
+		`  ignore "#.updated_at": 2 values` + "\n",
+		`  ignore "#.updatd_at": matched nothing (a typo?)` + "\n",
+	}
+
+	out, errOut, code := tryCLI(t, "once", "--dry-run", "--config", cfg)
+	if code != 0 || out != "" {
+		t.Fatalf("once --dry-run: exit %d, stdout %q (want none: stdout is for JSON lines)\n%s", code, out, errOut)
+	}
+	for _, want := range preview {
+		if !strings.Contains(errOut, want) {
+			t.Errorf("once --dry-run's stderr lacks %q:\n%s", want, errOut)
+		}
+	}
+	if _, err := os.Stat(filepath.Join(dir, "state.db")); err == nil {
+		t.Error("a dry run created the database")
+	}
+
+	out = mustCLI(t, "once", "--dry-run", "--pretty", "--show", "--config", cfg)
+	for _, want := range append(preview, "  value:\n    [\n      {\n        \"id\": 1,\n        \"name\": \"a\",\n") {
+		if !strings.Contains(out, want) {
+			t.Errorf("once --dry-run --pretty --show lacks %q:\n%s", want, out)
+		}
+	}
+
+	if _, errOut := mustCLIErr(t, "once", "--config", cfg); !strings.Contains(errOut, "releases: baseline stored, nothing sent (array of 2 objects keyed by id)\n") {
+		t.Errorf("the first once does not say it stored a baseline:\n%s", errOut)
+	}
+	if out, errOut := mustCLIErr(t, "once", "--config", cfg); out != "" || !strings.Contains(errOut, "releases: no change (2 elements)\n") {
+		t.Errorf("a once without a change: stdout %q, stderr:\n%s", out, errOut)
+	}
+	if out := mustCLI(t, "once", "--pretty", "--config", cfg); out != "releases: no change (2 elements)\n" {
+		t.Errorf("once --pretty without a change printed %q", out)
+	}
+	if _, _, code := tryCLI(t, "once", "--json", "--pretty", "--config", cfg); code != 2 {
+		t.Errorf("once --json --pretty: exit %d, want 2", code)
+	}
+}
+
+// TestOnce_PrettyPrintsAsHistory: once --pretty prints an event the way
+// history does; --json and a stdout that is not a terminal print the
+// JSON lines scripts read.
+func TestOnce_PrettyPrintsAsHistory(t *testing.T) {
+	t.Parallel()
+	api := testkit.NewAPI(testkit.ReleasesV1)
+	apiSrv := httptest.NewServer(api)
+	defer apiSrv.Close()
+	cfg := writePreviewConfig(t, t.TempDir(), apiSrv.URL, "")
+	mustCLI(t, "once", "--config", cfg) // baseline
+	api.Set(testkit.ReleasesV2)
+
+	dry := mustCLI(t, "once", "--dry-run", "--pretty", "--config", cfg)
+	head, _, _ := strings.Cut(dry, "\n")
+	if !strings.Contains(head, "seq 1  releases changed: 1 added, 1 removed, 1 changed") {
+		t.Errorf("once --pretty's head line %q", head)
+	}
+	for _, want := range []string{"\n  + 3 \"c\"\n", "\n  ~ 1 name: \"a\" → \"a2\"\n", "\n  - 2 \"b\"\n"} {
+		if !strings.Contains(dry, want) {
+			t.Errorf("once --pretty lacks %q:\n%s", want, dry)
+		}
+	}
+	if strings.Contains(dry, `{"`) || strings.Contains(dry, "\x1b[") {
+		t.Errorf("once --pretty printed JSON or colour codes to a non-terminal:\n%s", dry)
+	}
+	for _, args := range [][]string{{"--dry-run"}, {"--dry-run", "--json"}} {
+		out := mustCLI(t, append([]string{"once", "--config", cfg}, args...)...)
+		var ev struct {
+			Type string `json:"type"`
+		}
+		if err := json.Unmarshal([]byte(out), &ev); err != nil || ev.Type != "watch.changed" {
+			t.Errorf("once %s printed %q, want one JSON line", strings.Join(args, " "), out)
+		}
+	}
+	out := mustCLI(t, "once", "--pretty", "--config", cfg)
+	id := strings.Fields(out)[2]
+	if hist := mustCLI(t, "history", "releases", "--limit", "1", "--config", cfg); hist != out {
+		t.Errorf("once --pretty and history print the event differently:\n%s\n%s", out, hist)
+	}
+	if !strings.HasPrefix(id, "msg_") {
+		t.Errorf("once --pretty's head line %q names no event", out)
+	}
+}
+
+// TestOnce_ThroughDaemonSaysWhatHappened: a once the daemon runs says per
+// watch what happened too, and --show brings the value back.
+func TestOnce_ThroughDaemonSaysWhatHappened(t *testing.T) {
+	t.Parallel()
+	api := testkit.NewAPI(testkit.ReleasesV1)
+	apiSrv := httptest.NewServer(api)
+	defer apiSrv.Close()
+	listen := testkit.FreeAddr(t)
+	cfg := writePreviewConfig(t, t.TempDir(), apiSrv.URL, listen)
+	mustCLI(t, "once", "--config", cfg) // baseline, before the daemon holds the db
+	testkit.StartDaemon(t, runCLI, cfg, listen, "")
+	out := mustCLI(t, "once", "--pretty", "--show", "--config", cfg)
+	for _, want := range []string{"releases: no change (2 elements)\n", "  value:\n    [\n"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("once through the daemon lacks %q:\n%s", want, out)
+		}
+	}
+}
+
+func mustCLIErr(t *testing.T, args ...string) (string, string) {
+	t.Helper()
+	out, errOut, code := tryCLI(t, args...)
+	if code != 0 {
+		t.Fatalf("pollhook %s: exit %d\nstdout: %s\nstderr: %s", strings.Join(args, " "), code, out, errOut)
+	}
+	return out, errOut
+}
