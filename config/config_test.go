@@ -538,3 +538,50 @@ func TestParseDuration(t *testing.T) {
 		})
 	}
 }
+
+// TestParse_LabelLink: label and link name the elements of keyed arrays;
+// for an array without a key they are an error at their line.
+func TestParse_LabelLink(t *testing.T) {
+	src := `[[watch]]
+name = "releases"
+url = "https://api.example/releases"
+key = "id"
+label = "tag_name"
+link = "html_url"
+keys = { "#.assets" = "id" }
+labels = { "#.assets" = "name" }
+
+[[watch]]
+name = "bad"
+url = "https://api.example/x"
+label = "name"
+labels = { "#.items" = "title" }
+links = { "#.assets" = "" }
+keys = { "#.assets" = "id" }
+`
+	_, err := Parse("t.toml", []byte(src), func(string) (string, bool) { return "", false })
+	var errs Errors
+	if !errors.As(err, &errs) {
+		t.Fatalf("Parse = %v, want Errors", err)
+	}
+	got := errs.Error()
+	for _, want := range []string{
+		`t.toml:13: watch "bad": label: names the elements of the keyed top-level array: set key too`,
+		`t.toml:14: watch "bad": labels.#.items: "#.items" is not a keyed array: give it a key in keys`,
+		`t.toml:15: watch "bad": links.#.assets: empty path`,
+	} {
+		if !strings.Contains(got, want) {
+			t.Errorf("errors lack %s:\n%s", want, got)
+		}
+	}
+	if strings.Contains(got, `"releases"`) {
+		t.Errorf("the valid watch has errors:\n%s", got)
+	}
+	cfg, err := Parse("t.toml", []byte(src[:strings.Index(src, "\n[[watch]]\nname = \"bad\"")]), func(string) (string, bool) { return "", false })
+	if err != nil {
+		t.Fatal(err)
+	}
+	if o := cfg.Watches[0].Diff; o.Label != "tag_name" || o.Link != "html_url" || o.Labels["#.assets"] != "name" {
+		t.Errorf("options %+v", o)
+	}
+}

@@ -48,6 +48,10 @@ func watchDiffKeys(s *section, w *Watch, def diffDefaults) {
 	s.str("select", &o.Select)
 	s.str("key", &o.Key)
 	s.stringMap("keys", &o.Keys)
+	s.str("label", &o.Label)
+	s.stringMap("labels", &o.Labels)
+	s.str("link", &o.Link)
+	s.stringMap("links", &o.Links)
 	s.strings("ignore", false, &o.Ignore)
 	var on []string
 	if s.strings("on", false, &on) {

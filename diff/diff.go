@@ -44,6 +44,10 @@ type Change struct {
 	// Key is the key of the array element the change belongs to, when that
 	// array is keyed.
 	Key string `json:"key,omitempty"`
+	// Label and Link are the element's label and URL (Options.Label and
+	// Link), when the watch names them and the element has them.
+	Label string `json:"label,omitempty"`
+	Link  string `json:"link,omitempty"`
 	// Old is the previous value (removed and changed), New the new value
 	// (added and changed). For text watches they are JSON strings.
 	Old json.RawMessage `json:"old,omitempty"`
@@ -84,6 +88,17 @@ type Options struct {
 	// "region,sku", or "." for a set of scalars.
 	Key  string
 	Keys map[string]string
+	// Label names the elements of the keyed array Key keys, for people:
+	// a gjson path into the element ("tag_name", "name"), its value shown
+	// instead of the key in readable lines. Labels does the same for the
+	// arrays of Keys, by the same paths. Link and Links are gjson paths to
+	// an element's own URL ("html_url"). A change gets the label and link
+	// of the element it belongs to, else of the nearest keyed element
+	// around it that has them.
+	Label  string
+	Labels map[string]string
+	Link   string
+	Links  map[string]string
 	// Ignore lists gjson paths (JSON) or regular expressions (text) removed
 	// before comparing.
 	Ignore []string

@@ -48,10 +48,52 @@ type Differ struct {
 	wide    int  // objects spanning more bytes take objectsWide (tests set 0)
 }
 
+// elementPaths checks a label or link option (name, with one for Key and
+// a map for Keys) and returns it by array path: each path must be a gjson
+// path, and each array a keyed one.
+func elementPaths(fail func(string, error), name, one string, many, keys map[string]string, text bool) map[string]string {
+	out := make(map[string]string, len(many)+1)
+	for p, v := range many {
+		out[p] = v
+	}
+	if one != "" {
+		if _, dup := many[""]; dup {
+			fail(name, fmt.Errorf(`both %s and %ss."" are set`, name, name))
+		}
+		out[""] = one
+	}
+	for p, v := range out {
+		opt := name + "s." + p
+		if p == "" && one != "" {
+			opt = name
+		}
+		switch {
+		case text:
+			fail(opt, errors.New("not supported for text watches"))
+		case keys[p] == "":
+			if p == "" {
+				fail(opt, fmt.Errorf("names the elements of the keyed top-level array: set key too"))
+			} else {
+				fail(opt, fmt.Errorf("%q is not a keyed array: give it a key in keys", p))
+			}
+		case v == "":
+			fail(opt, errors.New("empty path"))
+		default:
+			if err := checkPath(v); err != nil {
+				fail(opt, fmt.Errorf("%q: %w", v, err))
+			}
+		}
+	}
+	return out
+}
+
 // keySpec is how the elements of one keyed array are matched.
 type keySpec struct {
 	set    bool     // "."
 	fields [][]byte // unescaped field names
+	// label and link are gjson paths into the element (Options.Labels,
+	// Links), or "".
+	label, link string
 }
 
 func compile(o Options) (*Differ, error) {
@@ -119,6 +161,8 @@ func compile(o Options) (*Differ, error) {
 		}
 		keys[""] = o.Key
 	}
+	labels := elementPaths(fail, "label", o.Label, o.Labels, keys, text)
+	links := elementPaths(fail, "link", o.Link, o.Links, keys, text)
 	if text {
 		if o.Key != "" {
 			fail("key", errors.New("not supported for text watches"))
@@ -147,6 +191,7 @@ func compile(o Options) (*Differ, error) {
 				fail(opt, err)
 				continue
 			}
+			spec.label, spec.link = labels[p], links[p]
 			if len(d.keys.pats) == maxPatterns {
 				fail("keys", fmt.Errorf("more than %d paths", maxPatterns))
 				break
