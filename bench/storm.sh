@@ -1,0 +1,28 @@
+#!/usr/bin/env bash
+# storm.sh: N watches (default 10000) of the test API, each notifying the
+# local receiver; once the daemon has stored every baseline (its polls at
+# start), every document changes at once and `pollhook once` has the
+# daemon poll them all. Prints how long until the receiver has every
+# webhook, and the rate in changes per second.
+#
+#	bench/storm.sh [N]
+. "$(dirname "$0")/lib.sh"
+n=${1:-10000}
+build
+start_api "$n"
+start_receiver
+config "$work/p.toml" "$n" "@every 1h" notify
+"$work/pollhook" run --config "$work/p.toml" 2>"$work/run.log" &
+pids+=($!)
+baselines() {
+	curl -s http://127.0.0.1:18090/metrics |
+		awk '/^pollhook_polls_total\{.*result="baseline"/ { s += $NF } END { print s + 0 }'
+}
+until [ "$(baselines)" -ge "$n" ]; do sleep 1; done
+start=$(date +%s.%N)
+curl -s -X POST http://127.0.0.1:18080/-/change
+"$work/pollhook" once --json --config "$work/p.toml" >/dev/null 2>&1 &
+until [ "$(curl -s http://127.0.0.1:18081/stats | sed -E 's/.*"count":([0-9]+).*/\1/')" -ge "$n" ]; do sleep 0.2; done
+end=$(date +%s.%N)
+secs=$(echo "$end - $start" | bc)
+echo "storm: N=$n: every webhook in ${secs}s, $(echo "scale=0; $n / $secs" | bc) changes/s"
