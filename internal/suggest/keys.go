@@ -38,18 +38,16 @@ const maxDepth = 128
 
 // collect walks a selected value, numbering its paths and gathering its
 // arrays of objects, for fetch 0 or 1.
-func (a *analyzer) collect(v gjson.Result, p path, fetch, depth int) {
-	if depth > maxDepth {
-		return
-	}
-	ps := p.String()
-	if _, ok := a.order[ps]; !ok {
-		a.order[ps] = len(a.order)
-	}
-	switch {
-	case v.IsArray():
-		elems := v.Array()
-		if len(elems) > 0 && elementsKind(elems) == "objects" {
+func (a *analyzer) collect(v gjson.Result, fetch int) {
+	a.walk(v, func(v gjson.Result, p path) bool {
+		ps := p.String()
+		if _, ok := a.order[ps]; !ok {
+			a.order[ps] = len(a.order)
+		}
+		if !v.IsArray() {
+			return true
+		}
+		if elems := v.Array(); len(elems) > 0 && elementsKind(elems) == "objects" {
 			c := a.colls[ps]
 			if c == nil {
 				c = &collection{path: p}
@@ -58,26 +56,42 @@ func (a *analyzer) collect(v gjson.Result, p path, fetch, depth int) {
 			}
 			c.inst[fetch] = append(c.inst[fetch], elems)
 		}
-		ep := p.with(step{kind: '#'})
-		for _, e := range elems {
-			if e.IsObject() || e.IsArray() {
-				a.collect(e, ep, fetch, depth+1)
-			}
-		}
-	case v.IsObject():
-		if len(p) == 0 && a.isMap {
-			mp := p.with(step{kind: '*'})
-			v.ForEach(func(_, m gjson.Result) bool {
-				a.collect(m, mp, fetch, depth+1)
-				return true
-			})
+		return true
+	})
+}
+
+// walk visits a selected value and, as long as visit returns true for a
+// value, what it holds: the elements of an array that are objects or
+// arrays (at path p.#), the members of the watched map (p.*) and those of
+// any other object (p.name); down to maxDepth.
+func (a *analyzer) walk(v gjson.Result, visit func(v gjson.Result, p path) bool) {
+	var walk func(v gjson.Result, p path, depth int)
+	walk = func(v gjson.Result, p path, depth int) {
+		if depth > maxDepth || !visit(v, p) {
 			return
 		}
-		v.ForEach(func(k, m gjson.Result) bool {
-			a.collect(m, p.with(step{kind: 'm', name: k.Str}), fetch, depth+1)
-			return true
-		})
+		switch {
+		case v.IsArray():
+			ep := p.with(step{kind: '#'})
+			v.ForEach(func(_, e gjson.Result) bool {
+				if e.IsObject() || e.IsArray() {
+					walk(e, ep, depth+1)
+				}
+				return true
+			})
+		case v.IsObject():
+			mapped := len(p) == 0 && a.isMap
+			mp := p.with(step{kind: '*'})
+			v.ForEach(func(k, m gjson.Result) bool {
+				if !mapped {
+					mp = p.with(step{kind: 'm', name: k.Str})
+				}
+				walk(m, mp, depth+1)
+				return true
+			})
+		}
 	}
+	walk(v, nil, 0)
 }
 
 // keyNames ranks the member names that identify elements, by their words

@@ -46,20 +46,35 @@ type Ignore struct {
 	// Path is a gjson path relative to the selected value (a regular
 	// expression for text).
 	Path string
-	// Differed is how many of the values at Path differed between the two
-	// fetches, of Compared (values found in both).
+	// Differed is how many of the values at Path (lines, for text)
+	// differed between the two fetches, of Compared (found in both).
 	Differed, Compared int
-	// Why says why the path's name marks a volatile value, or "" when only
-	// the two fetches tell.
+	// Why is what the path's name says the value is ("a counter"), or
+	// what a text pattern matches ("a date and time"); "" when only the
+	// two fetches tell.
 	Why string
 }
 
-// Why a member is ignored for its name.
+// Because says why a value named like Why moves on its own, or "" (text
+// patterns, and paths only the two fetches tell).
+func (ig Ignore) Because() string {
+	switch ig.Why {
+	case whyTimestamp, whyVersion:
+		return "it moves with every edit, which the other members show"
+	case whyCounter:
+		return "it moves all the time"
+	case whyResponse:
+		return "about the answer (when or how it was made), not the data"
+	}
+	return ""
+}
+
+// What a member's name says it is.
 const (
-	whyTimestamp = "says when it last changed: it moves with every edit, which the other members show"
-	whyCounter   = "a counter: it moves all the time"
-	whyVersion   = "a version tag of the element: it moves with every edit"
-	whyResponse  = "about the answer itself (when or how it was made), not the data"
+	whyTimestamp = "a last-changed time"
+	whyCounter   = "a counter"
+	whyVersion   = "a version tag"
+	whyResponse  = "response metadata"
 )
 
 // Suggestion is a watch worked out from two answers.
@@ -149,8 +164,8 @@ func Analyze(first, second []byte, contentType string) (*Suggestion, error) {
 	s := &Suggestion{Format: diff.JSON, Select: sel.String(), Shape: shapeOf(v1, kind), Identical: identical,
 		Keys: map[string]string{}, Labels: map[string]string{}, Links: map[string]string{}}
 	a.isMap = kind == Map
-	a.collect(v1, nil, 0, 0)
-	a.collect(v2, nil, 1, 0)
+	a.collect(v1, 0)
+	a.collect(v2, 1)
 	a.chooseKeys(s)
 	a.labelsAndLinks(s)
 	a.ignores(s, v1, v2)

@@ -332,3 +332,24 @@ func prepare(t *testing.T, d *diff.Differ, body []byte) diff.Value {
 	}
 	return v
 }
+
+func TestIgnore_Because(t *testing.T) {
+	tests := []struct {
+		name string
+		why  string
+		want string
+	}{
+		{"timestamp", whyTimestamp, "it moves with every edit, which the other members show"},
+		{"counter", whyCounter, "it moves all the time"},
+		{"response", whyResponse, "about the answer (when or how it was made), not the data"},
+		{"text pattern", "a date and time", ""},
+		{"seen to move", "", ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := (Ignore{Why: tt.why}).Because(); got != tt.want {
+				t.Errorf("Because() = %q, want %q", got, tt.want)
+			}
+		})
+	}
+}

@@ -16,8 +16,8 @@ import (
 // out.
 func (a *analyzer) ignores(s *Suggestion, v1, v2 gjson.Result) {
 	found := map[string]*Ignore{}
-	a.named(v1, nil, found, 0)
-	a.named(v2, nil, found, 0)
+	a.named(v1, found)
+	a.named(v2, found)
 	if !s.Identical {
 		c := &comparison{a: a, stats: map[string]*stat{}}
 		c.compare(v1, v2, nil, 0)
@@ -70,41 +70,22 @@ func underAny(ps string, found map[string]*Ignore) bool {
 }
 
 // named adds to found the scalar members of v whose names mark volatile
-// values (see volatileName).
-func (a *analyzer) named(v gjson.Result, p path, found map[string]*Ignore, depth int) {
-	if depth > maxDepth {
-		return
-	}
-	switch {
-	case v.IsArray():
-		ep := p.with(step{kind: '#'})
-		v.ForEach(func(_, e gjson.Result) bool {
-			if e.IsObject() || e.IsArray() {
-				a.named(e, ep, found, depth+1)
-			}
+// values (see volatileName), and looks no further into a volatile member.
+func (a *analyzer) named(v gjson.Result, found map[string]*Ignore) {
+	a.walk(v, func(m gjson.Result, mp path) bool {
+		last := len(mp) - 1
+		if last < 0 || mp[last].kind != 'm' {
 			return true
-		})
-	case v.IsObject():
-		if len(p) == 0 && a.isMap {
-			mp := p.with(step{kind: '*'})
-			v.ForEach(func(_, m gjson.Result) bool {
-				a.named(m, mp, found, depth+1)
-				return true
-			})
-			return
 		}
-		v.ForEach(func(k, m gjson.Result) bool {
-			mp := p.with(step{kind: 'm', name: k.Str})
-			if why := volatileName(k.Str, m, p.inElements()); why != "" {
-				if ps := mp.String(); found[ps] == nil {
-					found[ps] = &Ignore{Path: ps, Why: why}
-				}
-			} else if m.IsObject() || m.IsArray() {
-				a.named(m, mp, found, depth+1)
-			}
+		why := volatileName(mp[last].name, m, mp[:last].inElements())
+		if why == "" {
 			return true
-		})
-	}
+		}
+		if ps := mp.String(); found[ps] == nil {
+			found[ps] = &Ignore{Path: ps, Why: why}
+		}
+		return false
+	})
 }
 
 // Words of member names that mark volatile values.
