@@ -23,7 +23,13 @@ func (c *cli) check(args []string) error {
 	if err != nil {
 		return err
 	}
-	// Warnings stop nothing: they are said, and check passes.
+	c.checked(*cfgPath, cfg)
+	return nil
+}
+
+// checked says what check says of a configuration that passed: every
+// warning on stderr (warnings stop nothing), then the counts.
+func (c *cli) checked(path string, cfg *config.Config) {
 	for _, w := range cfg.Warnings {
 		fmt.Fprintln(c.stderr, "warning: "+human.Printable(w.Error()))
 	}
@@ -31,6 +37,5 @@ func (c *cli) check(args []string) error {
 	if n := len(cfg.Warnings); n > 0 {
 		counts += "; " + human.Count(n, "warning", "warnings")
 	}
-	fmt.Fprintf(c.stdout, "%s: ok (%s)\n", *cfgPath, counts)
-	return nil
+	fmt.Fprintf(c.stdout, "%s: ok (%s)\n", path, counts)
 }

@@ -1,6 +1,7 @@
 // Package cli is pollhook's command line: one file per command or family
-// (run, check, once, demo, the inspection commands, test-target), their
-// flags, usage and exit codes, and everything pollhook prints for people.
+// (run, check, init, once, demo, the inspection commands, test-target),
+// their flags, usage and exit codes, and everything pollhook prints for
+// people.
 // It loads the configuration (one loader, two modes) and hands the work to
 // the daemon, to a running daemon's local API, or to the database.
 package cli
@@ -34,6 +35,9 @@ const usage = `pollhook turns pull-based REST APIs into push events.
 Usage:
   pollhook run     [--config FILE]                    run the daemon
   pollhook check   [--config FILE]                    validate the configuration
+  pollhook init URL [--name N] [--header K=V]... [--append] [--wait D]
+                                                      fetch URL twice (--wait apart, 2s), print a
+                                                      [[watch]] for it; --append adds it to the file
   pollhook once    [--config FILE] [--watch NAME] [--dry-run] [--show] [--json|--pretty]
                                                       poll now, print and deliver changes
   pollhook demo    [--duration D] [--every D] [-v]    the whole pipeline on loopback, no setup
@@ -98,6 +102,8 @@ func (c *cli) dispatch(ctx context.Context, args []string) error {
 		return c.run(ctx, rest)
 	case "check":
 		return c.check(rest)
+	case "init":
+		return c.initCmd(ctx, rest)
 	case "once":
 		return c.once(ctx, rest)
 	case "demo":

@@ -20,6 +20,12 @@ import (
 	"github.com/pollhook/pollhook/internal/testkit"
 )
 
+func TestMain(m *testing.M) {
+	code := m.Run()
+	testkit.RemoveBinary()
+	os.Exit(code)
+}
+
 // TestRun_EndToEnd runs the real daemon loop against a test API and
 // receiver: baseline, change, signed webhook, clean shutdown.
 func TestRun_EndToEnd(t *testing.T) {
