@@ -45,7 +45,10 @@ type Change struct {
 	// array is keyed.
 	Key string `json:"key,omitempty"`
 	// Label and Link are the element's label and URL (Options.Label and
-	// Link), when the watch names them and the element has them.
+	// Link), when the watch names them and the element has them: from its
+	// new version, its old one for a removed change. A label is a string
+	// or a number as written, cut to 200 characters; a link is an
+	// absolute http or https URL (any other value is no link).
 	Label string `json:"label,omitempty"`
 	Link  string `json:"link,omitempty"`
 	// Old is the previous value (removed and changed), New the new value
@@ -94,7 +97,8 @@ type Options struct {
 	// arrays of Keys, by the same paths. Link and Links are gjson paths to
 	// an element's own URL ("html_url"). A change gets the label and link
 	// of the element it belongs to, else of the nearest keyed element
-	// around it that has them.
+	// around it that has them (each found on its own: a nested element
+	// with a label but no link takes its label and the link around it).
 	Label  string
 	Labels map[string]string
 	Link   string

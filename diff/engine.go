@@ -46,6 +46,7 @@ type Differ struct {
 	max     int
 	jsonOpt bool // select, ignore, key, keys or when set (Auto + text check)
 	wide    int  // objects spanning more bytes take objectsWide (tests set 0)
+	named   bool // a keyed array has a label or link path
 }
 
 // elementPaths checks a label or link option (name, with one for Key and
@@ -192,6 +193,7 @@ func compile(o Options) (*Differ, error) {
 				continue
 			}
 			spec.label, spec.link = labels[p], links[p]
+			d.named = d.named || spec.label != "" || spec.link != ""
 			if len(d.keys.pats) == maxPatterns {
 				fail("keys", fmt.Errorf("more than %d paths", maxPatterns))
 				break

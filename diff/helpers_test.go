@@ -32,6 +32,17 @@ func mustPrepare(t testing.TB, d *Differ, f Format, pages ...[]byte) Value {
 	return v
 }
 
+// prepareDiff prepares both bodies with d and diffs them.
+func prepareDiff(t testing.TB, d *Differ, old, new []byte) (vo, vn Value, r *Result) {
+	t.Helper()
+	vo, vn = mustPrepare(t, d, JSON, old), mustPrepare(t, d, JSON, new)
+	r, err := d.Diff(JSON, vo.Data, vn.Data)
+	if err != nil {
+		t.Fatalf("Diff: %v", err)
+	}
+	return vo, vn, r
+}
+
 // diffJSON prepares both bodies and diffs them, checking the invariants
 // every result must satisfy.
 func diffJSON(t testing.TB, o Options, old, new string) *Result {

@@ -127,6 +127,13 @@ type owner struct {
 	key      string
 	old, new *node
 	when     [2]int8 // cached when results (old, new): 0 unknown, 1 yes, 2 no
+	// A keyed element's label and link (old, new version) are read by
+	// the paths of spec, its array's key spec; up is the nearest keyed
+	// element around the owner, whose label and link stand in for missing
+	// ones.
+	spec  int
+	up    *owner
+	names *[2]names // read when a listed change first needs them
 }
 
 type jdiff struct {
@@ -705,7 +712,10 @@ func (j *jdiff) arrays(o, n *node, l *loc, ow *owner) error {
 		if e == nil {
 			e, sd = oel, &j.o
 		}
-		c := &owner{level: 1}
+		c := &owner{level: 1, spec: spec, up: ow.up}
+		if ow.level == 2 {
+			c.up = ow
+		}
 		if oel != nil {
 			c.old = &oel.node
 		}
@@ -904,6 +914,9 @@ func (j *jdiff) fires(op Op, ow *owner) bool {
 // record lists a change.
 func (j *jdiff) record(op Op, path string, ow *owner, o, n *node) {
 	c := Change{Op: op, Path: path, Key: ow.key}
+	if j.d.named {
+		c.Label, c.Link = j.elemNames(ow, op == Removed)
+	}
 	if o != nil {
 		c.Old = appendCompact(nil, j.o.data[o.start:o.end])
 	}

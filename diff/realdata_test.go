@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/tidwall/gjson"
@@ -77,49 +78,84 @@ func checkChanges(t *testing.T, d *Differ, old, new Value, r *Result, ws []want)
 	}
 }
 
+// newRelease is a new GitHub release for a recorded list of them, rs: a
+// copy of the newest with the id and tag given, named after the tag as
+// the others are, and no assets yet.
+func newRelease(rs []any, id, tag string) map[string]any {
+	nr := map[string]any{}
+	for k, x := range obj(rs[0]) {
+		nr[k] = x
+	}
+	nr["id"] = json.Number(id)
+	nr["tag_name"] = tag
+	nr["name"] = "hub " + strings.TrimPrefix(tag, "v")
+	nr["html_url"] = "https://github.com/github/hub/releases/tag/" + tag
+	nr["assets"] = []any{}
+	return nr
+}
+
+// resolveIncident edits the recorded GitHub status summary v as the next
+// poll could see it: the page updated, the status major, a component
+// degraded, the incident resolved with a new update first.
+func resolveIncident(v any) any {
+	o := obj(v)
+	obj(o["page"])["updated_at"] = "2022-11-25T16:02:11.000Z"
+	obj(o["status"])["indicator"] = "major"
+	c := obj(arr(o["components"])[1])
+	c["status"] = "degraded_performance"
+	c["updated_at"] = "2022-11-25T16:02:10.000Z"
+	inc := obj(arr(o["incidents"])[0])
+	inc["status"] = "resolved"
+	ups := arr(inc["incident_updates"])
+	inc["incident_updates"] = append([]any{map[string]any{
+		"id": "r35olv0ntd0d", "status": "resolved", "body": "This incident has been resolved.",
+		"incident_id": "ljwdk6qml8z8", "created_at": "2022-11-25T16:02:09.000Z",
+	}}, ups...)
+	return v
+}
+
+// recorded are the recorded responses of testdata.
+type recorded struct {
+	releases, status, issues, fire0, fire1, runs0, runs1 []byte
+}
+
+func readRecorded(t testing.TB) recorded {
+	t.Helper()
+	return recorded{
+		releases: readTestdata(t, "github_releases_github-hub_2019-10-03.json"),
+		status:   readTestdata(t, "statuspage_githubstatus_summary_2022-11-25.json"),
+		issues:   readTestdata(t, "github_issues_github-api-github-api_closed_page1_2019-10-04.json"),
+		fire0:    readTestdata(t, "calfire_incidents_2021-09-06T1705Z.json"),
+		fire1:    readTestdata(t, "calfire_incidents_2021-09-06T2321Z.json"),
+		runs0:    readTestdata(t, "github_actions_runs_2021-03-25T093707Z.json"),
+		runs1:    readTestdata(t, "github_actions_runs_2021-03-25T093821Z.json"),
+	}
+}
+
+// editReleases edits the recorded releases rs as the next poll could see
+// them: the first one's first asset downloaded 100 times more, the third
+// one renamed.
+func editReleases(rs []any) {
+	obj(arr(obj(rs[0])["assets"])[0])["download_count"] = json.Number("107")
+	obj(rs[2])["name"] = "hub 2.12.6 (edited)"
+}
+
 func TestDiffer_Diff_recorded(t *testing.T) {
 	t.Parallel()
-	releases := readTestdata(t, "github_releases_github-hub_2019-10-03.json")
-	status := readTestdata(t, "statuspage_githubstatus_summary_2022-11-25.json")
-	issues := readTestdata(t, "github_issues_github-api-github-api_closed_page1_2019-10-04.json")
-	fire0 := readTestdata(t, "calfire_incidents_2021-09-06T1705Z.json")
-	fire1 := readTestdata(t, "calfire_incidents_2021-09-06T2321Z.json")
-	runs0 := readTestdata(t, "github_actions_runs_2021-03-25T093707Z.json")
-	runs1 := readTestdata(t, "github_actions_runs_2021-03-25T093821Z.json")
+	rec := readRecorded(t)
+	releases, status, issues := rec.releases, rec.status, rec.issues
+	fire0, fire1, runs0, runs1 := rec.fire0, rec.fire1, rec.runs0, rec.runs1
 
 	releases1 := mutate(t, releases, func(v any) any {
 		rs := arr(v)
 		// An asset's download count moves (ignored), a name is edited,
 		// and a new release is prepended.
-		obj(arr(obj(rs[0])["assets"])[0])["download_count"] = json.Number("107")
-		obj(rs[2])["name"] = "hub 2.12.6 (edited)"
-		nr := map[string]any{}
-		for k, x := range obj(rs[0]) {
-			nr[k] = x
-		}
-		nr["id"] = json.Number("20500000")
-		nr["tag_name"] = "v2.13.0"
-		nr["name"] = "hub 2.13.0"
+		editReleases(rs)
+		nr := newRelease(rs, "20500000", "v2.13.0")
 		nr["prerelease"] = true
-		nr["assets"] = []any{}
 		return append([]any{nr}, rs...)
 	})
-	status1 := mutate(t, status, func(v any) any {
-		o := obj(v)
-		obj(o["page"])["updated_at"] = "2022-11-25T16:02:11.000Z"
-		obj(o["status"])["indicator"] = "major"
-		c := obj(arr(o["components"])[1])
-		c["status"] = "degraded_performance"
-		c["updated_at"] = "2022-11-25T16:02:10.000Z"
-		inc := obj(arr(o["incidents"])[0])
-		inc["status"] = "resolved"
-		ups := arr(inc["incident_updates"])
-		inc["incident_updates"] = append([]any{map[string]any{
-			"id": "r35olv0ntd0d", "status": "resolved", "body": "This incident has been resolved.",
-			"incident_id": "ljwdk6qml8z8", "created_at": "2022-11-25T16:02:09.000Z",
-		}}, ups...)
-		return v
-	})
+	status1 := mutate(t, status, resolveIncident)
 	issues1 := mutate(t, issues, func(v any) any {
 		is := arr(v)
 		for _, x := range is {
@@ -215,11 +251,7 @@ func TestDiffer_Diff_recorded(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			d := mustCompile(t, tt.opts)
-			vo, vn := mustPrepare(t, d, JSON, tt.old), mustPrepare(t, d, JSON, tt.new)
-			r, err := d.Diff(JSON, vo.Data, vn.Data)
-			if err != nil {
-				t.Fatal(err)
-			}
+			vo, vn, r := prepareDiff(t, d, tt.old, tt.new)
 			checkChanges(t, d, vo, vn, r, tt.want)
 			checkInvariants(t, tt.opts, vo.Data, vn.Data)
 		})

@@ -54,10 +54,8 @@ type Shape struct {
 // with ","), or an object's member name.
 type Element struct {
 	Key string `json:"key"`
-	// Label is the element's human name. It stays empty until a watch
-	// can say which member names its elements (the label option, issue
-	// 12 item 2): Describe sets it from that option then, and the CLI
-	// already prints it beside the key.
+	// Label is a keyed element's label (Options.Label), as Change.Label
+	// gives it, when the watch names one and the element has it.
 	Label string `json:"label,omitempty"`
 }
 
@@ -142,7 +140,11 @@ func (d *Differ) describeArray(s *Shape, arr gjson.Result, spec int) {
 		}
 		seen[tagged] = true
 		if len(s.Elements) < PreviewElements {
-			s.Elements = append(s.Elements, Element{Key: strings.Clone(text)})
+			el := Element{Key: strings.Clone(text)}
+			if p := d.specs[spec].label; p != "" {
+				el.Label = strings.Clone(labelText(e.Get(p)))
+			}
+			s.Elements = append(s.Elements, el)
 		}
 		return true
 	})

@@ -27,6 +27,15 @@ func TestDiffer_Describe(t *testing.T) {
 			str: "array of 4 objects keyed by id",
 		},
 		{
+			name: "labels: strings and numbers as written, nothing for other values",
+			o:    Options{Key: "id", Label: "name"},
+			body: `[{"id":1,"name":"one"},{"id":2,"name":2.50},{"id":3,"name":{"en":"three"}},{"id":4,"name":null},{"id":5}]`,
+			want: Shape{Format: JSON, Type: "array", Len: 5, Of: "objects", Key: "id",
+				Elements: []Element{{Key: "1", Label: "one"}, {Key: "2", Label: "2.50"}, {Key: "3"}, {Key: "4"}, {Key: "5"}},
+				Keys:     []PathMatches{{Path: "", Matches: 1}}},
+			str: "array of 5 objects keyed by id",
+		},
+		{
 			name: "preview is cut",
 			o:    Options{Key: "n"},
 			body: `[{"n":1},{"n":2},{"n":3},{"n":4},{"n":5},{"n":6},{"n":7}]`,
@@ -133,15 +142,17 @@ func TestDiffer_Describe_RealData(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	d := mustCompile(t, Options{Key: "id", Keys: map[string]string{"#.assets": "id"},
+	d := mustCompile(t, Options{Key: "id", Keys: map[string]string{"#.assets": "id"}, Label: "name",
 		Ignore: []string{"#.assets.#.download_count", "#.reactions"}})
 	v := mustPrepare(t, d, JSON, body)
 	s := d.Describe(JSON, v.Data)
 	if s.String() != "array of 30 objects keyed by id" || s.Unkeyed != 0 || s.Duplicates != 0 {
 		t.Errorf("shape %+v (%s)", s, s)
 	}
-	if len(s.Elements) != PreviewElements || s.Elements[0].Key != "20432197" {
-		t.Errorf("elements %+v", s.Elements)
+	want := []Element{{"20432197", "hub 2.12.8"}, {"20175981", "hub 2.12.7"}, {"20157427", "hub 2.12.6"},
+		{"20157262", "hub 2.12.5"}, {"19821302", "hub 2.12.4"}}
+	if !reflect.DeepEqual(s.Elements, want) {
+		t.Errorf("elements %+v, want %+v", s.Elements, want)
 	}
 	if s.Ignore[0].Matches == 0 || s.Ignore[1].Matches != 0 {
 		t.Errorf("ignore matches %+v: want download counts found and #.reactions not", s.Ignore)
