@@ -5,6 +5,7 @@ import (
 	"net/http/httptest"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"strings"
 	"syscall"
 	"testing"
@@ -143,6 +144,35 @@ func TestBinary_FirstPollAtStart(t *testing.T) {
 	testkit.WaitUntil(t, 10*time.Second, "the first poll", func() bool { return strings.Contains(stderr.String(), "baseline stored") })
 	if api.Count() != 1 {
 		t.Errorf("%d requests, want the one first poll", api.Count())
+	}
+	_ = cmd.Process.Signal(syscall.SIGTERM)
+	_ = cmd.Wait()
+}
+
+// TestBinary_RelativeConfig: a daemon started with a relative --config (the
+// default pollhook.toml is one) is recognised by the CLI run from the same
+// folder and from another: both name the database by the same path.
+func TestBinary_RelativeConfig(t *testing.T) {
+	t.Parallel()
+	bin := testkit.Binary(t)
+	api := testkit.NewAPI(testkit.ReleasesV1)
+	apiSrv := httptest.NewServer(api)
+	defer apiSrv.Close()
+	dir := t.TempDir()
+	cfg := testkit.WriteConfig(t, dir, apiSrv.URL, "http://127.0.0.1:1/")
+	withListen(t, cfg, testkit.FreeAddr(t))
+	cmd, stderr := testkit.StartBinaryIn(t, dir, bin, "run")
+	testkit.WaitUntil(t, 10*time.Second, "running", func() bool { return strings.Contains(stderr.String(), "pollhook running") })
+	for _, c := range []struct{ dir, config string }{
+		{dir, "pollhook.toml"},
+		{filepath.Dir(dir), filepath.Join(filepath.Base(dir), "pollhook.toml")},
+	} {
+		run := exec.Command(bin, "watches", "--config", c.config)
+		run.Dir = c.dir
+		out, err := run.CombinedOutput()
+		if err != nil || !strings.Contains(string(out), "releases") {
+			t.Errorf("watches --config %s in %s: %v\n%s", c.config, c.dir, err, out)
+		}
 	}
 	_ = cmd.Process.Signal(syscall.SIGTERM)
 	_ = cmd.Wait()

@@ -340,6 +340,11 @@ func (r *reader) config(tree map[string]any) *Config {
 		}
 		cfg.DB = filepath.Join(base, cfg.DB)
 	}
+	// Absolute, so that the daemon and the CLI name the same file whatever
+	// their working folders: the CLI checks the daemon's proof against it.
+	if abs, err := filepath.Abs(cfg.DB); err == nil {
+		cfg.DB = abs
+	}
 	top.str("auth_token", &cfg.AuthToken)
 	if top.str("listen", &cfg.Listen) && cfg.Listen != "" {
 		if err := checkListen(cfg.Listen, cfg.AuthToken); err != nil {

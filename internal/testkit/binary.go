@@ -82,7 +82,14 @@ func RemoveBinary() { os.RemoveAll(binDir) }
 // buffer; the test's cleanup kills it if it still runs.
 func StartBinary(t testing.TB, bin string, args ...string) (*exec.Cmd, *SyncBuffer) {
 	t.Helper()
+	return StartBinaryIn(t, "", bin, args...)
+}
+
+// StartBinaryIn is StartBinary in the working folder dir ("": the test's).
+func StartBinaryIn(t testing.TB, dir, bin string, args ...string) (*exec.Cmd, *SyncBuffer) {
+	t.Helper()
 	cmd := exec.Command(bin, args...)
+	cmd.Dir = dir
 	var stderr SyncBuffer
 	cmd.Stderr = &stderr
 	if err := cmd.Start(); err != nil {
