@@ -220,26 +220,33 @@ func TestPoll_NoFailureOnShutdown(t *testing.T) {
 	}
 }
 
-// brokenStore fails every write while broken is set, as a full disk does.
+// brokenStore fails every write while broken is set, as a full disk does;
+// while big is set, only the writes that carry a snapshot (as a disk with
+// room for small records only).
 type brokenStore struct {
 	*store.DB
-	broken atomic.Bool
+	broken, big atomic.Bool
 }
 
 var errNoSpace = errors.New("write state.db: no space left on device")
 
 func (b *brokenStore) SaveState(ctx context.Context, watch string, s store.WatchState, snapshot []byte) error {
-	if b.broken.Load() {
+	if b.broken.Load() || b.big.Load() && snapshot != nil {
 		return errNoSpace
 	}
 	return b.DB.SaveState(ctx, watch, s, snapshot)
 }
 
-func (b *brokenStore) CommitEvent(ctx context.Context, c store.Commit) error {
+func (b *brokenStore) CommitEvents(ctx context.Context, cs ...store.Commit) error {
 	if b.broken.Load() {
 		return errNoSpace
 	}
-	return b.DB.CommitEvent(ctx, c)
+	for _, c := range cs {
+		if b.big.Load() && c.Snapshot != nil {
+			return errNoSpace
+		}
+	}
+	return b.DB.CommitEvents(ctx, cs...)
 }
 
 // TestPoll_FailuresCountWhenTheStoreFails: a poll whose answer is fine but
@@ -273,5 +280,60 @@ func TestPoll_FailuresCountWhenTheStoreFails(t *testing.T) {
 	out := mustPoll(t, p, w)
 	if s := p.State(w.Name); s.Failures != 0 || out.Event == nil || out.Health != nil {
 		t.Errorf("after the store came back: state %+v, outcome %+v", s, out)
+	}
+}
+
+// TestPoll_NoRecoveryUntilCommitted: an alerted watch whose API answers
+// again, but whose commit fails, has not recovered: no watch.recovered is
+// committed (to be followed by a new watch.failing, on and on), and its
+// failures go on adding up from the outage's.
+func TestPoll_NoRecoveryUntilCommitted(t *testing.T) {
+	t.Parallel()
+	api := &switchAPI{}
+	api.body.Store(`[{"id":1}]`)
+	srv := httptest.NewServer(api)
+	defer srv.Close()
+	st := &brokenStore{DB: openStore(t)}
+	w := parseConfig(t, watchTables(1, srv.URL, `key = "id"`), nil).Watches[0]
+	p := pollerWith(t, st, nil)
+	ctx := context.Background()
+	mustPoll(t, p, w) // baseline
+	api.down.Store(true)
+	for range 3 {
+		_, _ = p.Poll(ctx, w, false)
+	}
+	if s := p.State(w.Name); !s.Alerted || s.Failures != 3 {
+		t.Fatalf("after the outage: %+v, want alerted with 3 failures", s)
+	}
+	api.down.Store(false)
+	st.big.Store(true) // room for a health event, not for a snapshot
+	for i := 1; i <= 3; i++ {
+		api.body.Store(fmt.Sprintf(`[{"id":1,"v":%d}]`, i))
+		out, err := p.Poll(ctx, w, false)
+		if !errors.Is(err, errNoSpace) {
+			t.Fatalf("poll %d: %v, want the store's error", i, err)
+		}
+		if out != nil && out.Health != nil {
+			t.Errorf("poll %d committed %s", i, out.Health.Type)
+		}
+		if s := p.State(w.Name); !s.Alerted || s.Failures != 3+i {
+			t.Errorf("after failed commit %d: %+v, want alerted with %d failures", i, s, 3+i)
+		}
+	}
+	if evs := queued(t, st.DB, "hook", w.Name); len(evs) != 1 || evs[0].Type != event.TypeFailing {
+		t.Fatalf("queued %d events while the commits failed, want the one watch.failing", len(evs))
+	}
+	st.big.Store(false)
+	out := mustPoll(t, p, w)
+	if out.Health == nil || out.Health.Type != event.TypeRecovered || out.Event == nil {
+		t.Fatalf("poll once the disk has room: %+v, want recovered and changed", out)
+	}
+	evs := queued(t, st.DB, "hook", w.Name)
+	if len(evs) != 3 || evs[1].Type != event.TypeRecovered || evs[1].Data.Seq != 2 || evs[1].Data.Failures != 6 ||
+		evs[2].Type != event.TypeChanged || evs[2].Data.Seq != 3 {
+		t.Errorf("queued after the recovery: %d events %+v", len(evs), evs)
+	}
+	if s := storedState(t, st.DB, w.Name); s.Alerted || s.Failures != 0 || s.Seq != 3 {
+		t.Errorf("stored state = %+v", s)
 	}
 }

@@ -24,9 +24,9 @@ func (c *countingStore) SaveState(ctx context.Context, watch string, s store.Wat
 	return c.DB.SaveState(ctx, watch, s, snapshot)
 }
 
-func (c *countingStore) CommitEvent(ctx context.Context, cm store.Commit) error {
+func (c *countingStore) CommitEvents(ctx context.Context, cms ...store.Commit) error {
 	c.commits.Add(1)
-	return c.DB.CommitEvent(ctx, cm)
+	return c.DB.CommitEvents(ctx, cms...)
 }
 
 func (c *countingStore) writes() int64 { return c.saves.Load() + c.commits.Load() }

@@ -35,7 +35,7 @@ type Store interface {
 	WatchStates(ctx context.Context) (map[string]store.WatchState, error)
 	Snapshot(ctx context.Context, watch string) ([]byte, error)
 	SaveState(ctx context.Context, watch string, s store.WatchState, snapshot []byte) error
-	CommitEvent(ctx context.Context, c store.Commit) error
+	CommitEvents(ctx context.Context, cs ...store.Commit) error
 }
 
 var _ Store = (*store.DB)(nil)
@@ -700,20 +700,17 @@ func (p *Poller) apply(ctx context.Context, w *config.Watch, d *decision, err er
 	}
 	next, failFrom := d.next, d.failFrom
 	var recoveredEv *event.Event
-	if r := d.recovery; r != nil {
-		r.note.say(ctx, log)
-		if r.event != nil && !dryRun {
-			s, cerr := p.commitHealth(ctx, w, r, log)
-			if cerr != nil {
-				err, failFrom = cerr, s
-			} else {
-				// The recovery is committed: a later failure of this poll
-				// starts a new outage.
-				next.Seq, failFrom, recoveredEv = s.Seq, s, r.event
-			}
-		}
-	}
 	if err == nil {
+		// A poll counts as succeeded only once it is committed: its
+		// watch.recovered event goes in the same transaction as the rest
+		// of it, numbered before its change event, and a failure to
+		// commit still counts from the failures before it (failFrom).
+		var recovery *event.Event
+		if r := d.recovery; r != nil && r.event != nil && !dryRun {
+			next.Seq++
+			recovery = r.event
+			recovery.Data.Seq = next.Seq
+		}
 		if ev := d.change; ev != nil {
 			next.Seq++
 			ev.Data.Seq = next.Seq
@@ -721,8 +718,14 @@ func (p *Poller) apply(ctx context.Context, w *config.Watch, d *decision, err er
 		d.note.say(ctx, log)
 		if dryRun {
 			d.dryNote.say(ctx, log)
-		} else {
-			err = p.write(ctx, w, d, next, log)
+		} else if err = p.write(ctx, w, d, recovery, next, log); err == nil {
+			recoveredEv = recovery
+		}
+		if err == nil && d.recovery != nil {
+			d.recovery.note.say(ctx, log)
+			if recoveredEv != nil {
+				log.Info(recoveredEv.Type+" event committed", "event_id", recoveredEv.ID, "seq", recoveredEv.Data.Seq)
+			}
 		}
 	}
 	if err != nil {
@@ -762,15 +765,38 @@ func (p *Poller) apply(ctx context.Context, w *config.Watch, d *decision, err er
 // write stores the poll's own part of its decision: the change event with
 // the state and snapshot, or the state (and snapshot) alone when d says
 // so, and says it is done.
-func (p *Poller) write(ctx context.Context, w *config.Watch, d *decision, next store.WatchState, log *slog.Logger) error {
-	switch {
-	case d.change != nil:
-		if err := p.commit(ctx, w, next, d.snapshot, d.change, w.Notify); err != nil {
+func (p *Poller) write(ctx context.Context, w *config.Watch, d *decision, recovery *event.Event, next store.WatchState, log *slog.Logger) error {
+	var commits []store.Commit
+	if recovery != nil {
+		// The watch's state as of its recovery; a change event committed
+		// with it stores the state after both.
+		state := next
+		state.Seq = recovery.Data.Seq
+		c, err := commitOf(w, state, nil, recovery, d.recovery.targets)
+		if err != nil {
 			return err
 		}
-		c := d.change.Data.Counts
+		if d.change == nil {
+			c.State, c.Snapshot = next, d.snapshot
+		}
+		commits = append(commits, c)
+	}
+	switch {
+	case d.change != nil:
+		c, err := commitOf(w, next, d.snapshot, d.change, w.Notify)
+		if err != nil {
+			return err
+		}
+		if err := p.commitAll(ctx, append(commits, c)...); err != nil {
+			return err
+		}
+		n := d.change.Data.Counts
 		log.Info("change detected", "event_id", d.change.ID, "seq", d.change.Data.Seq,
-			"added", c.Added, "removed", c.Removed, "changed", c.Changed)
+			"added", n.Added, "removed", n.Removed, "changed", n.Changed)
+	case len(commits) > 0:
+		if err := p.commitAll(ctx, commits...); err != nil {
+			return err
+		}
 	case d.save:
 		if err := p.store.SaveState(ctx, w.Name, next, d.snapshot); err != nil {
 			return err
@@ -818,19 +844,33 @@ func (p *Poller) commitHealth(ctx context.Context, w *config.Watch, h *health, l
 // commit stores an event with the watch's state (and snapshot, when not
 // nil) and queues it for targets.
 func (p *Poller) commit(ctx context.Context, w *config.Watch, state store.WatchState, snapshot []byte, ev *event.Event, targets []string) error {
-	payload, err := json.Marshal(ev)
+	c, err := commitOf(w, state, snapshot, ev, targets)
 	if err != nil {
-		return fmt.Errorf("encode event: %w", err)
+		return err
 	}
-	err = p.store.CommitEvent(ctx, store.Commit{
-		Watch: w.Name, State: state, Snapshot: snapshot,
-		EventID: ev.ID, Payload: payload, Time: ev.Timestamp, Targets: targets,
-	})
-	if err != nil {
+	return p.commitAll(ctx, c)
+}
+
+// commitAll stores events in one transaction, all or none.
+func (p *Poller) commitAll(ctx context.Context, cs ...store.Commit) error {
+	if err := p.store.CommitEvents(ctx, cs...); err != nil {
 		return err
 	}
 	p.committed()
 	return nil
+}
+
+// commitOf is the store's record of an event, with the watch's state (and
+// snapshot, when not nil) and one delivery per target.
+func commitOf(w *config.Watch, state store.WatchState, snapshot []byte, ev *event.Event, targets []string) (store.Commit, error) {
+	payload, err := json.Marshal(ev)
+	if err != nil {
+		return store.Commit{}, fmt.Errorf("encode event: %w", err)
+	}
+	return store.Commit{
+		Watch: w.Name, State: state, Snapshot: snapshot,
+		EventID: ev.ID, Payload: payload, Time: ev.Timestamp, Targets: targets,
+	}, nil
 }
 
 // Identity fingerprints the settings that decide what a watch's snapshot
