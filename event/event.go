@@ -8,10 +8,12 @@ import (
 	"crypto/rand"
 	"encoding/json"
 	"fmt"
+	"strconv"
 	"strings"
 	"time"
 
 	"github.com/pollhook/pollhook/diff"
+	"github.com/pollhook/pollhook/internal/human"
 )
 
 // Event types.
@@ -164,7 +166,9 @@ func NewID(now time.Time) string {
 }
 
 // Title is the one-line summary chat messages start with:
-// "releases changed: 1 added, 2 changed".
+// "releases changed: 1 added, 2 changed". When the listed changes have
+// labels, it names their elements (see names):
+// "releases changed: 1 added, 2 changed (hub 2.13.0, hub 2.12.1)".
 func (e *Event) Title() string { return e.title(e.Data.Watch) }
 
 // title is Title with watch for the watch's name.
@@ -180,21 +184,72 @@ func (e *Event) title(watch string) string {
 	case TypeTest:
 		return "pollhook test message"
 	}
-	if e.Data.Counts == nil {
-		return watch + " changed"
-	}
-	c := *e.Data.Counts
-	var parts []string
-	for _, p := range []struct {
-		n    int
-		what string
-	}{{c.Added, "added"}, {c.Removed, "removed"}, {c.Changed, "changed"}} {
-		if p.n > 0 {
-			parts = append(parts, fmt.Sprintf("%d %s", p.n, p.what))
+	t := watch + " changed"
+	if c := e.Data.Counts; c != nil {
+		var parts []string
+		for _, p := range []struct {
+			n    int
+			what string
+		}{{c.Added, "added"}, {c.Removed, "removed"}, {c.Changed, "changed"}} {
+			if p.n > 0 {
+				parts = append(parts, fmt.Sprintf("%d %s", p.n, p.what))
+			}
+		}
+		if len(parts) > 0 {
+			t += ": " + strings.Join(parts, ", ")
 		}
 	}
-	if len(parts) == 0 {
-		return watch + " changed"
+	if n := e.names(); n != "" {
+		t += " (" + n + ")"
 	}
-	return watch + " changed: " + strings.Join(parts, ", ")
+	return t
+}
+
+// How many element labels a title names, and how long they may get
+// together (with their commas), in characters. With the watch name cut to
+// 100 characters and the counts, a title stays under the 256 characters
+// that chat tools allow a title.
+const (
+	maxTitleLabels = 3
+	maxTitleNames  = 80
+)
+
+// names names the elements of the listed changes for the title, by their
+// labels: each label once, in the order of the changes, as many of the
+// first three as fit in maxTitleNames characters, then "and N more" for
+// the other labels, or "and more" when the event lists fewer changes than
+// it counts (the changes it leaves out may name other elements). Changes
+// without a label are not named. "" when no change has a label.
+func (e *Event) names() string {
+	var shown []string
+	seen := map[string]bool{}
+	size, rest := 0, 0
+	for _, c := range e.Data.Changes {
+		l := elementLabel(e.Data.Format, c)
+		if l == "" || seen[l] {
+			continue
+		}
+		seen[l] = true
+		w := human.Len(l)
+		if len(shown) > 0 {
+			w += len(", ")
+		}
+		if rest == 0 && len(shown) < maxTitleLabels && size+w <= maxTitleNames {
+			shown = append(shown, l)
+			size += w
+			continue
+		}
+		rest++
+	}
+	if len(shown) == 0 {
+		return ""
+	}
+	n := strings.Join(shown, ", ")
+	switch d := &e.Data; {
+	case d.Truncated && d.Counts != nil && d.Counts.Total() > len(d.Changes):
+		n += " and more"
+	case rest > 0:
+		n += " and " + strconv.Itoa(rest) + " more"
+	}
+	return n
 }

@@ -35,6 +35,14 @@ type Text struct {
 	Intro []string
 	// Changes has one line per listed change, starting with its sign.
 	Changes []string
+	// Links has one entry per line of Changes: the URL of the element the
+	// change belongs to (the watch's link option), as the API gave it, or
+	// "" when there is none or it is not an http or https URL. A chat kind
+	// percent-encodes it for its format, and drops one too long for it.
+	Links []string
+	// Link is the first of Links that is not "": what the kinds that link
+	// a message rather than each of its lines link.
+	Link string
 	// Unlisted counts the changes the event counts but does not list (a
 	// truncated event).
 	Unlisted int
@@ -65,6 +73,11 @@ func (e *Event) Text() Text {
 	}
 	for _, c := range d.Changes {
 		t.Changes = append(t.Changes, changeLine(d.Format, c))
+		link := elementLink(c)
+		t.Links = append(t.Links, link)
+		if t.Link == "" {
+			t.Link = link
+		}
 	}
 	if d.Truncated && d.Counts != nil {
 		t.Unlisted = max(d.Counts.Total()-len(d.Changes), 0)
@@ -77,12 +90,36 @@ func (e *Event) Text() Text {
 // example), one line per change, and "…and N more changes" when the event
 // counts more changes than it lists. Templates reach it as {{lines .}}.
 func (e *Event) Lines() []string {
-	t := e.Text()
-	out := make([]string, 0, len(t.Intro)+len(t.Changes)+1)
-	out = append(out, t.Intro...)
-	out = append(out, t.Changes...)
+	lines := e.Text().Lines()
+	out := make([]string, len(lines))
+	for i, l := range lines {
+		out[i] = l.Text
+	}
+	return out
+}
+
+// Line is one of an event's readable lines, with the link of the element
+// it is about ("" when it has none; see Text.Links).
+type Line struct {
+	Text, Link string
+}
+
+// Lines returns the readable lines of Event.Lines, each with its link: a
+// change line has its element's, the others none.
+func (t Text) Lines() []Line {
+	out := make([]Line, 0, len(t.Intro)+len(t.Changes)+1)
+	for _, l := range t.Intro {
+		out = append(out, Line{Text: l})
+	}
+	for i, l := range t.Changes {
+		line := Line{Text: l}
+		if i < len(t.Links) { // a Text made by hand may have no links
+			line.Link = t.Links[i]
+		}
+		out = append(out, line)
+	}
 	if t.Unlisted > 0 {
-		out = append(out, MoreLine(t.Unlisted))
+		out = append(out, Line{Text: MoreLine(t.Unlisted)})
 	}
 	return out
 }
@@ -96,6 +133,28 @@ func MoreLine(n int) string {
 	return "…and " + strconv.Itoa(n) + " more changes"
 }
 
+// elementLink is the link of the element a change belongs to, when it is
+// an http or https URL: any other scheme (javascript:, data:) is no link
+// that a message should carry.
+func elementLink(c diff.Change) string {
+	lower := strings.ToLower(c.Link)
+	if strings.HasPrefix(lower, "https://") || strings.HasPrefix(lower, "http://") {
+		return c.Link
+	}
+	return ""
+}
+
+// elementLabel is the label of the element a change belongs to as lines
+// and titles show it: one line without the spaces around it, cut to
+// maxLabel characters; "" when it has none, or a blank one, and for text
+// watches, which have no elements.
+func elementLabel(f diff.Format, c diff.Change) string {
+	if f == diff.Text {
+		return ""
+	}
+	return human.Cut(strings.TrimSpace(human.Clean(c.Label)), maxLabel)
+}
+
 // changeLine renders one change as a line that starts with its sign:
 //
 //	added element, with its title:       + v1.3.0 "Big release"
@@ -103,6 +162,10 @@ func MoreLine(n int) string {
 //	changed field of a keyed element:    ~ v1.2.0 name: "a" → "b"
 //	changed value at an unkeyed path:    ~ 2.price: 10 → 12
 //	text watches:                        + line 12: the text
+//
+// An element with a label is named by it instead of its key
+// (+ hub 2.13.0, ~ Bridge Fire AcresBurned: 300 → 411); the key still finds
+// the element in the path, so the field after the label is the same.
 func changeLine(f diff.Format, c diff.Change) string {
 	sign := "~"
 	switch c.Op {
@@ -129,12 +192,20 @@ func changeLine(f diff.Format, c diff.Change) string {
 		label = "(root)"
 	}
 	label = human.Cut(human.Clean(label), maxLabel)
+	field := relativeField(c.Path, c.Key)
+	if l := elementLabel(f, c); l != "" {
+		label = l
+		if c.Key == "" && c.Path != "@this" {
+			// Without a key, the path was the name: keep it.
+			field = c.Path
+		}
+	}
 	line := sign + " " + label
 	switch c.Op {
 	case diff.Added, diff.Removed:
 		// A part of a keyed element (a new asset of a release) says where
 		// it is; a set member's own query is left out, its value shows it.
-		field := dropSetMember(relativeField(c.Path, c.Key))
+		field := dropSetMember(field)
 		if field != "" {
 			line += " " + human.Cut(human.Clean(field), maxLabel)
 		}
@@ -144,7 +215,7 @@ func changeLine(f diff.Format, c diff.Change) string {
 		}
 		return line + summary(v, label, field != "")
 	}
-	if field := relativeField(c.Path, c.Key); field != "" {
+	if field != "" {
 		line += " " + human.Cut(human.Clean(field), maxLabel)
 	}
 	return line + ": " + value(c.Old) + " → " + value(c.New)

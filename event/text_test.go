@@ -201,3 +201,236 @@ func TestText_watchName(t *testing.T) {
 		t.Errorf("Text() = %q, %q", got.Watch, got.Title)
 	}
 }
+
+// TestChangeLine_label: a change whose element has a label shows the label
+// where the key was; the key still finds the element in the path, so the
+// field after it is the same.
+func TestChangeLine_label(t *testing.T) {
+	long := strings.Repeat("é", 100)
+	tests := []struct {
+		name   string
+		change diff.Change
+		want   string
+	}{
+		{"added, title differs from the label",
+			diff.Change{Op: diff.Added, Path: `#(id==20500000)`, Key: "20500000", Label: "v2.13.0",
+				New: rawJSON(`{"id":20500000,"tag_name":"v2.13.0","name":"hub 2.13.0"}`)},
+			`+ v2.13.0 "hub 2.13.0"`},
+		{"added, title repeats the label",
+			diff.Change{Op: diff.Added, Path: `#(id==20500000)`, Key: "20500000", Label: "hub 2.13.0",
+				New: rawJSON(`{"id":20500000,"name":"hub 2.13.0"}`)},
+			`+ hub 2.13.0`},
+		{"added, title repeats the key but not the label",
+			diff.Change{Op: diff.Added, Path: `#(tag_name=="v2.13.0")`, Key: "v2.13.0", Label: "hub 2.13.0",
+				New: rawJSON(`{"tag_name":"v2.13.0","name":"v2.13.0"}`)},
+			`+ hub 2.13.0 "v2.13.0"`},
+		{"changed field",
+			diff.Change{Op: diff.Changed, Path: `#(UniqueId=="ff71cd3b-2261-4248-92fa-f24733cfdcfe").AcresBurned`,
+				Key: "ff71cd3b-2261-4248-92fa-f24733cfdcfe", Label: "Bridge Fire", Old: rawJSON(`300`), New: rawJSON(`411`)},
+			`~ Bridge Fire AcresBurned: 300 → 411`},
+		{"changed whole element",
+			diff.Change{Op: diff.Changed, Path: `#(id==3)`, Key: "3", Label: "three", Old: rawJSON(`1`), New: rawJSON(`2`)},
+			`~ three: 1 → 2`},
+		{"removed",
+			diff.Change{Op: diff.Removed, Path: `#(id==19000000)`, Key: "19000000", Label: "v2.11.0",
+				Old: rawJSON(`{"id":19000000,"tag_name":"v2.11.0"}`)},
+			`- v2.11.0`},
+		{"part of a labeled element",
+			diff.Change{Op: diff.Added, Path: `#(id==1).assets.#(id==7)`, Key: "7", Label: "hub-linux.tgz",
+				New: rawJSON(`{"id":7,"name":"hub-linux.tgz"}`)},
+			`+ hub-linux.tgz`},
+		{"set member inside a labeled element",
+			diff.Change{Op: diff.Added, Path: `#(id==1).tags.#(=="beta")`, Key: "1", Label: "Widget", New: rawJSON(`"beta"`)},
+			`+ Widget tags "beta"`},
+		{"composite key",
+			diff.Change{Op: diff.Changed, Path: `#(region=="eu")#|#(sku=="a1").price`, Key: "eu,a1", Label: "Blue XL",
+				Old: rawJSON(`1`), New: rawJSON(`2`)},
+			`~ Blue XL price: 1 → 2`},
+		{"scalar summary equal to the label",
+			diff.Change{Op: diff.Added, Path: `#(=="beta")`, Key: "beta", Label: "beta", New: rawJSON(`"beta"`)},
+			`+ beta`},
+		{"label without a key keeps the path",
+			diff.Change{Op: diff.Changed, Path: `2.price`, Label: "Widget", Old: rawJSON(`1`), New: rawJSON(`2`)},
+			`~ Widget 2.price: 1 → 2`},
+		{"label with control characters and spaces",
+			diff.Change{Op: diff.Changed, Path: `#(id==3).x`, Key: "3", Label: "  a\nb\x1b[2J  ", Old: rawJSON(`1`), New: rawJSON(`2`)},
+			`~ a b [2J x: 1 → 2`},
+		{"blank label falls back to the key",
+			diff.Change{Op: diff.Changed, Path: `#(id==3).x`, Key: "3", Label: " \n\t", Old: rawJSON(`1`), New: rawJSON(`2`)},
+			`~ 3 x: 1 → 2`},
+		{"long label cut",
+			diff.Change{Op: diff.Removed, Path: `#(id==3)`, Key: "3", Label: long},
+			`- ` + strings.Repeat("é", 79) + `…`},
+		{"label counts in UTF-16 units",
+			diff.Change{Op: diff.Removed, Path: `#(id==3)`, Key: "3", Label: strings.Repeat("🎉", 50)},
+			`- ` + strings.Repeat("🎉", 39) + `…`},
+		{"a link changes nothing in the line",
+			diff.Change{Op: diff.Removed, Path: `#(id==3)`, Key: "3", Link: "https://example.com/3"},
+			`- 3`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := changeLine(diff.JSON, tt.change); got != tt.want {
+				t.Errorf("changeLine() =\n%q\nwant\n%q", got, tt.want)
+			}
+		})
+	}
+}
+
+// TestEvent_Title: the title of a change event names the labeled elements
+// of its listed changes, each label once and in order: as many of the
+// first three as fit in 80 characters, then "and N more" for the other
+// labels, or "and more" when the event lists fewer changes than it counts.
+// Without labels the title is what it always was.
+func TestEvent_Title(t *testing.T) {
+	labeled := func(op diff.Op, label string) diff.Change {
+		return diff.Change{Op: op, Path: `#(id==1)`, Key: "1", Label: label}
+	}
+	counts := func(a, r, c int) *diff.Counts { return &diff.Counts{Added: a, Removed: r, Changed: c} }
+	long := strings.Repeat("x", 50)
+	tests := []struct {
+		name string
+		ev   Event
+		want string
+	}{
+		{"no labels", Event{Type: TypeChanged, Data: Data{Watch: "releases",
+			Changes: []diff.Change{{Op: diff.Added, Key: "1"}, {Op: diff.Changed, Key: "2"}}, Counts: counts(1, 0, 1)}},
+			"releases changed: 1 added, 1 changed"},
+		{"no counts, no labels", Event{Type: TypeChanged, Data: Data{Watch: "releases"}}, "releases changed"},
+		{"two labels", Event{Type: TypeChanged, Data: Data{Watch: "releases",
+			Changes: []diff.Change{labeled(diff.Added, "hub 2.13.0"), labeled(diff.Changed, "hub 2.12.1"), labeled(diff.Changed, "hub 2.12.1")},
+			Counts:  counts(1, 0, 2)}},
+			"releases changed: 1 added, 2 changed (hub 2.13.0, hub 2.12.1)"},
+		{"three labels", Event{Type: TypeChanged, Data: Data{Watch: "w",
+			Changes: []diff.Change{labeled(diff.Added, "a"), labeled(diff.Added, "b"), labeled(diff.Added, "c")}, Counts: counts(3, 0, 0)}},
+			"w changed: 3 added (a, b, c)"},
+		{"five labels", Event{Type: TypeChanged, Data: Data{Watch: "w",
+			Changes: []diff.Change{labeled(diff.Added, "a"), labeled(diff.Added, "b"), labeled(diff.Added, "a"),
+				labeled(diff.Added, "c"), labeled(diff.Added, "d"), labeled(diff.Added, "e")}, Counts: counts(6, 0, 0)}},
+			"w changed: 6 added (a, b, c and 2 more)"},
+		{"some changes without a label", Event{Type: TypeChanged, Data: Data{Watch: "status",
+			Changes: []diff.Change{{Op: diff.Changed, Path: "status.indicator"}, labeled(diff.Changed, "Git Operations")}, Counts: counts(0, 0, 2)}},
+			"status changed: 2 changed (Git Operations)"},
+		{"long labels: as many as fit", Event{Type: TypeChanged, Data: Data{Watch: "w",
+			Changes: []diff.Change{labeled(diff.Added, long), labeled(diff.Added, long+"y"), labeled(diff.Added, "z")}, Counts: counts(3, 0, 0)}},
+			"w changed: 3 added (" + long + " and 2 more)"},
+		{"truncated event", Event{Type: TypeChanged, Data: Data{Watch: "w",
+			Changes: []diff.Change{labeled(diff.Added, "a"), labeled(diff.Added, "b")}, Counts: counts(40, 0, 0), Truncated: true}},
+			"w changed: 40 added (a, b and more)"},
+		{"truncated event, more than three labels", Event{Type: TypeChanged, Data: Data{Watch: "w",
+			Changes: []diff.Change{labeled(diff.Added, "a"), labeled(diff.Added, "b"), labeled(diff.Added, "c"), labeled(diff.Added, "d")},
+			Counts:  counts(40, 0, 0), Truncated: true}},
+			"w changed: 40 added (a, b, c and more)"},
+		{"labels cleaned", Event{Type: TypeChanged, Data: Data{Watch: "w",
+			Changes: []diff.Change{labeled(diff.Added, " a\nb "), labeled(diff.Added, "a b"), labeled(diff.Added, "\t")}, Counts: counts(3, 0, 0)}},
+			"w changed: 3 added (a b)"},
+		{"no counts, labels", Event{Type: TypeChanged, Data: Data{Watch: "w", Changes: []diff.Change{labeled(diff.Added, "a")}}},
+			"w changed (a)"},
+		{"text watch ignores labels", Event{Type: TypeChanged, Data: Data{Watch: "w", Format: diff.Text,
+			Changes: []diff.Change{{Op: diff.Added, Path: "3", Label: "x", New: rawJSON(`"l"`)}}, Counts: counts(1, 0, 0)}},
+			"w changed: 1 added"},
+		{"test event keeps its title", Event{Type: TypeTest, Data: Data{Watch: "w",
+			Changes: []diff.Change{labeled(diff.Added, "a")}, Counts: counts(1, 0, 0)}},
+			"pollhook test message"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := tt.ev.Title(); got != tt.want {
+				t.Errorf("Title() = %q, want %q", got, tt.want)
+			}
+			if got := tt.ev.Text().Title; got != tt.want {
+				t.Errorf("Text().Title = %q, want %q", got, tt.want)
+			}
+		})
+	}
+}
+
+// TestText_titleBounded: however long and many the labels, a message's
+// title stays within what every chat kind allows for it (256 characters),
+// with the longest watch name a message shows.
+func TestText_titleBounded(t *testing.T) {
+	ev := &Event{Type: TypeChanged, Data: Data{Watch: strings.Repeat("w", 1000),
+		Counts: &diff.Counts{Added: 1_000_000, Removed: 1_000_000, Changed: 1_000_000}, Truncated: true}}
+	for i := range 100 {
+		ev.Data.Changes = append(ev.Data.Changes, diff.Change{Op: diff.Added, Key: "k",
+			Label: strings.Repeat("🎉", 30+i)})
+	}
+	if n := human.Len(ev.Text().Title); n > 256 {
+		t.Errorf("title is %d characters: %q", n, ev.Text().Title)
+	}
+}
+
+// TestText_Links: Links has one entry per change line, the element's link
+// when it is an http or https URL; Link is the first of them.
+func TestText_Links(t *testing.T) {
+	ev := &Event{Type: TypeChanged, Data: Data{Watch: "w", Format: diff.JSON, Changes: []diff.Change{
+		{Op: diff.Added, Key: "1"},
+		{Op: diff.Added, Key: "2", Link: "javascript:alert(1)"},
+		{Op: diff.Added, Key: "3", Link: "HTTPS://example.com/3"},
+		{Op: diff.Added, Key: "4", Link: "http://example.com/4?a=1&b=<2>"},
+		{Op: diff.Added, Key: "5", Link: "ftp://example.com/5"},
+		{Op: diff.Added, Key: "6", Link: " https://example.com/6"},
+		{Op: diff.Added, Key: "7", Link: "data:text/html,<script>alert(1)</script>"},
+	}}}
+	text := ev.Text()
+	want := []string{"", "", "HTTPS://example.com/3", "http://example.com/4?a=1&b=<2>", "", "", ""}
+	if !reflect.DeepEqual(text.Links, want) {
+		t.Errorf("Links = %q, want %q", text.Links, want)
+	}
+	if text.Link != "HTTPS://example.com/3" {
+		t.Errorf("Link = %q", text.Link)
+	}
+	if len(text.Links) != len(text.Changes) {
+		t.Errorf("%d links for %d lines", len(text.Links), len(text.Changes))
+	}
+	plain := (&Event{Type: TypeChanged, Data: Data{Changes: []diff.Change{{Op: diff.Added, Key: "1"}}}}).Text()
+	if !reflect.DeepEqual(plain.Links, []string{""}) || plain.Link != "" {
+		t.Errorf("unlinked event: Links %q, Link %q", plain.Links, plain.Link)
+	}
+}
+
+// TestText_Lines: the lines of Event.Lines, in order, each change line with
+// its element's link and the others with none.
+func TestText_Lines(t *testing.T) {
+	since := time.Date(2026, 3, 1, 11, 0, 0, 0, time.UTC)
+	tests := []struct {
+		name string
+		ev   *Event
+		want []Line
+	}{
+		{"changes, truncated", &Event{Type: TypeChanged, Data: Data{Watch: "w", Format: diff.JSON,
+			Changes: []diff.Change{
+				{Op: diff.Added, Path: "#(id==1)", Key: "1", Label: "one", Link: "https://example.com/1"},
+				{Op: diff.Removed, Path: "#(id==2)", Key: "2"},
+			},
+			Counts: &diff.Counts{Added: 3, Removed: 1}, Truncated: true}},
+			[]Line{{"+ one", "https://example.com/1"}, {"- 2", ""}, {"…and 2 more changes", ""}}},
+		{"failing", &Event{Type: TypeFailing, Data: Data{Watch: "w", Error: "boom", Failures: 2, Since: &since}},
+			[]Line{{"Error: boom", ""}, {"Failing since " + human.Time(since), ""}}},
+		{"a Text made by hand has no links", nil, []Line{{"+ x", ""}}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			text := Text{Changes: []string{"+ x"}}
+			if tt.ev != nil {
+				text = tt.ev.Text()
+			}
+			got := text.Lines()
+			if !reflect.DeepEqual(got, tt.want) {
+				t.Errorf("Lines() = %q, want %q", got, tt.want)
+			}
+			if tt.ev == nil {
+				return
+			}
+			plain := tt.ev.Lines()
+			if len(plain) != len(got) {
+				t.Fatalf("Event.Lines() = %q", plain)
+			}
+			for i := range plain {
+				if plain[i] != got[i].Text {
+					t.Errorf("Event.Lines()[%d] = %q, Text.Lines()[%d] = %q", i, plain[i], i, got[i].Text)
+				}
+			}
+		})
+	}
+}

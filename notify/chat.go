@@ -33,6 +33,24 @@ import (
 // no limit for it and it is longer than 2,048 characters (Discord, Telegram:
 // both refuse a whole message over one bad field), and when it would take
 // more than half of a message's room, which is the changes'.
+//
+// A watch with a link option gives its elements their own URLs
+// (event.Text.Links), and a message links them instead of sending people
+// to the API's JSON. The kinds whose messages can link a line link every
+// change line to its element, and keep the watch URL's link: Slack
+// (<url|line> in mrkdwn), Discord and Mattermost (a Markdown link after
+// the line), Teams (text runs), Google Chat, Telegram and Matrix (HTML).
+// Slack, Discord and Mattermost show the lines in a code block, which
+// links nothing, so a message that links a line shows its lines as
+// formatted text instead; without links they stay as they were. The kinds
+// that carry one link (ntfy and gotify, whose notifications open one click
+// URL) link the first element's instead of the watch URL (firstElement).
+// An element's link goes through linkTarget like the watch URL: one that
+// is not http or https, or too long, is dropped and never cut, and the
+// line is shown unlinked. The links of the lines take at most half of the
+// room for the lines (linkRoom): where they would take more, the lines
+// after are shown unlinked rather than left out, since the changes are
+// what a message is for.
 
 const (
 	// maxURLText is how long the watch URL may get where it is shown as
@@ -135,6 +153,20 @@ func linkTarget(u string) string {
 	return b.String()
 }
 
+// firstElement is c for the kinds that link one thing: the first element
+// link of the changes (event.Text.Link) in place of the watch URL, as the
+// link and as its text. When no change has a link, or the first one cannot
+// be a link target, c links the watch URL as before.
+func (c *chatText) firstElement() *chatText {
+	link := linkTarget(c.Text.Link)
+	if link == "" {
+		return c
+	}
+	e := *c
+	e.urlText, e.link = human.Cut(human.Clean(c.Text.Link), maxURLText), link
+	return &e
+}
+
 // linkUpTo is the link when it is at most n bytes long, and "" otherwise.
 func (c *chatText) linkUpTo(n int) string {
 	if len(c.link) > n {
@@ -170,6 +202,9 @@ func changeTone(changes []diff.Change) tone {
 type fitted struct {
 	// lines are the kept change lines, escaped.
 	lines []string
+	// links are, for each kept line, the target of its link (see
+	// linkTarget), or "" when it has none.
+	links []string
 	// more is how many changes the message does not show: those cut here
 	// and those the event does not list. The message ends with
 	// event.MoreLine(more) when it is positive.
@@ -182,26 +217,136 @@ type fitted struct {
 // escaped before they are measured, and only whole lines are dropped, so a
 // cut never splits a character or an escape.
 func (c *chatText) fit(esc func(string) string, cost func(string) int, budget int) fitted {
-	lines := make([]string, 0, len(c.Changes))
-	used := 0
-	for _, l := range c.Changes {
-		e := esc(l)
-		w := cost(e)
+	return c.fitLinked(func(l, _ string) string { return esc(l) },
+		func(e, _ string) int { return cost(e) }, budget, linkRoom{})
+}
+
+// linkRoom is how much of a message the links of its change lines may
+// take: at most lines linked lines, each target at most each bytes long
+// (0: any that linkTarget allows), each linked line costing at most line
+// (0: no limit; what one text object holds, for Slack), and all the links
+// together at most bytes. What a link takes is what it adds to the cost of
+// its line, escaping and markup included, and never less than the length
+// of its target: Telegram's cost counts only the text people see, and its
+// limit is on the targets.
+type linkRoom struct {
+	lines, each, line, bytes int
+}
+
+// fitLinked is fit for the kinds that link each line to its element:
+// render escapes a line with its link target ("" for none), and cost
+// measures a rendered line with its separator. A line is linked when its
+// link is a valid target, the room has space for it and the line fits
+// linked; otherwise it is shown unlinked. Lines are never left out for
+// their links: the links take at most room.bytes, and the lines keep the
+// rest of the budget.
+func (c *chatText) fitLinked(render func(line, link string) string, cost func(rendered, link string) int, budget int, room linkRoom) fitted {
+	var f fitted
+	var costs []int
+	used, linked, linkBytes := 0, 0, 0
+	for i, l := range c.Changes {
+		e, link := render(l, ""), ""
+		w := cost(e, "")
+		if linked < room.lines && i < len(c.Links) && c.Links[i] != "" {
+			// Targets are made here, for the lines a message may show,
+			// not for every line of a huge event.
+			if t := linkTarget(c.Links[i]); t != "" && (room.each == 0 || len(t) <= room.each) {
+				le := render(l, t)
+				lw := cost(le, t)
+				extra := max(lw-w, len(t))
+				if linkBytes+extra <= room.bytes && (room.line == 0 || lw <= room.line) && used+lw <= budget {
+					e, w, link = le, lw, t
+					linked++
+					linkBytes += extra
+				}
+			}
+		}
 		if used+w > budget {
 			break
 		}
-		lines = append(lines, e)
+		f.lines = append(f.lines, e)
+		f.links = append(f.links, link)
+		costs = append(costs, w)
 		used += w
 	}
 	for {
-		more := len(c.Changes) - len(lines) + c.Unlisted
-		if more == 0 || used+cost(esc(event.MoreLine(more))) <= budget || len(lines) == 0 {
-			return fitted{lines: lines, more: more}
+		f.more = len(c.Changes) - len(f.lines) + c.Unlisted
+		if f.more == 0 || used+cost(render(event.MoreLine(f.more), ""), "") <= budget || len(f.lines) == 0 {
+			return f
 		}
-		last := lines[len(lines)-1]
-		lines = lines[:len(lines)-1]
-		used -= cost(last)
+		n := len(f.lines) - 1
+		used -= costs[n]
+		f.lines, f.links, costs = f.lines[:n], f.links[:n], costs[:n]
 	}
+}
+
+// linked reports whether any kept line is linked.
+func (f fitted) linked() bool {
+	for _, l := range f.links {
+		if l != "" {
+			return true
+		}
+	}
+	return false
+}
+
+// htmlLine is an escaped change line, wrapped in a link to its element
+// when it has one (Telegram, Matrix, Google Chat: linkTarget leaves no "
+// or < in a target, escapeAttr makes sure).
+func htmlLine(l, link string) string {
+	e := escapeHTML(l)
+	if link == "" {
+		return e
+	}
+	return `<a href="` + escapeAttr(link) + `">` + e + "</a>"
+}
+
+// fitFormatted is fit for the kinds that show unlinked lines in a code
+// block (Slack, Discord, Mattermost), where nothing can be linked: it fits
+// the lines both as the code block's (block escapes a line for it) and as
+// formatted text, each line linked while room allows (line renders it),
+// and returns the formatted lines, and true, when they link a line and
+// show at least half as many lines as the code block would. Linking costs
+// the links and the escaping that a code block does not need, and it may
+// not cost more than half of the changes shown. cost measures a rendered
+// line with its separator.
+func (c *chatText) fitFormatted(line func(l, link string) string, block func(string) string, cost func(string) int, budget int, room linkRoom) (fitted, bool) {
+	plain := c.fit(block, cost, budget)
+	if c.Link == "" {
+		return plain, false
+	}
+	f := c.fitLinked(line, func(e, _ string) int { return cost(e) }, budget, room)
+	if !f.linked() || 2*len(f.lines) < len(plain.lines) {
+		return plain, false
+	}
+	return f, true
+}
+
+// markdownChanges are the change lines of a Markdown message (Discord,
+// Mattermost) within budget characters, and how many changes it leaves
+// out: Markdown lines (markdownLine) when they link their elements (see
+// fitFormatted), and otherwise a code block in lang, as they always were.
+func (c *chatText) markdownChanges(lang string, budget int) (string, int) {
+	room := linkRoom{lines: len(c.Changes), each: maxUndocumentedLink, bytes: budget / 2}
+	f, linked := c.fitFormatted(markdownLine, guardFence, func(e string) int { return human.Len(e) + 1 }, budget, room)
+	if linked {
+		return strings.Join(f.lines, "\n"), f.more
+	}
+	return fence(lang, f.lines), f.more
+}
+
+// markdownLine is a change line as a line of Markdown: escaped, and when
+// it has a link followed by " [↗](<target>)". The line itself is no link
+// text: Discord's parser takes no link whose text holds an unmatched [ or
+// looks like a URL, both common in values, so the link has a text of its
+// own. In the target, linkTarget leaves nothing that ends <…>, and ( and )
+// are percent-encoded, since Discord ends a target at the first ).
+func markdownLine(l, link string) string {
+	e := event.EscapeMarkdown(l)
+	if link == "" {
+		return e
+	}
+	return e + " [↗](<" + strings.NewReplacer("(", "%28", ")", "%29").Replace(link) + ">)"
 }
 
 // renderer is one chat kind: where its requests go and its default body.

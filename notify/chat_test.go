@@ -115,3 +115,143 @@ func TestCutEscaped(t *testing.T) {
 		})
 	}
 }
+
+func TestChatText_fitLinked(t *testing.T) {
+	t.Parallel()
+	// Lines cost 21 unlinked; a link adds its target and "<>" (22 with
+	// the 20-byte targets below), so a linked line costs 43.
+	c := &chatText{}
+	for i, r := range "abcd" {
+		c.Changes = append(c.Changes, "+ "+strings.Repeat(string(r), 18))
+		c.Links = append(c.Links, "https://x.example/"+string(rune('0'+i))+"/")
+	}
+	render := func(l, link string) string {
+		if link == "" {
+			return l
+		}
+		return "<" + link + ">" + l
+	}
+	cost := func(e, _ string) int { return len(e) + 1 }
+	// invisible is a cost that does not see links, like Telegram's.
+	invisible := func(e, _ string) int { return len(e[strings.Index(e, "+"):]) + 1 }
+	all := linkRoom{lines: 4, bytes: 1000}
+	tests := []struct {
+		name       string
+		links      []string
+		cost       func(string, string) int
+		budget     int
+		room       linkRoom
+		wantLinked string // per kept line: L linked, - unlinked
+		wantMore   int
+	}{
+		{"room for every link", nil, cost, 1000, all, "LLLL", 0},
+		{"no room", nil, cost, 1000, linkRoom{}, "----", 0},
+		{"at most two lines linked", nil, cost, 1000, linkRoom{lines: 2, bytes: 1000}, "LL--", 0},
+		{"links' bytes used up: the next lines unlinked, not left out", nil, cost, 1000, linkRoom{lines: 4, bytes: 44}, "LL--", 0},
+		{"links too long", nil, cost, 1000, linkRoom{lines: 4, each: 19, bytes: 1000}, "----", 0},
+		{"linked lines too long", nil, cost, 1000, linkRoom{lines: 4, line: 42, bytes: 1000}, "----", 0},
+		{"a line that fits only unlinked is shown unlinked", nil, cost, 3*43 + 21, all, "LLL-", 0},
+		{"the cut keeps the tail", nil, cost, 2*43 + 21 + 22, all, "LL", 2},
+		{"links that are no targets", []string{"", "javascript:alert(1)", "ftp://x.example/", "https://x.example/3/"}, cost, 1000, all, "---L", 0},
+		{"invisible links count their targets", nil, invisible, 1000, linkRoom{lines: 4, bytes: 40}, "LL--", 0},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			c := *c
+			if tt.links != nil {
+				c.Links = tt.links
+			}
+			f := c.fitLinked(render, tt.cost, tt.budget, tt.room)
+			var got strings.Builder
+			for i, l := range f.lines {
+				switch {
+				case f.links[i] == "" && l == c.Changes[i]:
+					got.WriteByte('-')
+				case f.links[i] == linkTarget(c.Links[i]) && l == render(c.Changes[i], f.links[i]):
+					got.WriteByte('L')
+				default:
+					t.Errorf("line %d = %q with link %q", i, l, f.links[i])
+				}
+			}
+			if got.String() != tt.wantLinked || f.more != tt.wantMore {
+				t.Errorf("fitLinked = %s and %d more; want %s and %d", got.String(), f.more, tt.wantLinked, tt.wantMore)
+			}
+		})
+	}
+}
+
+func TestChatText_fitFormatted(t *testing.T) {
+	t.Parallel()
+	// Code block lines cost 21, formatted ones 31 (escaped), 53 linked;
+	// the tail costs 22 in the code block, 32 formatted.
+	line := func(l, link string) string {
+		e := "**" + l + "********"
+		if link == "" {
+			return e
+		}
+		return e + "<" + link + ">"
+	}
+	block := func(l string) string { return l }
+	cost := func(e string) int { return len(e) + 1 }
+	newText := func(n int, link string) *chatText {
+		c := &chatText{}
+		for i := range n {
+			c.Changes = append(c.Changes, "+ "+strings.Repeat("x", 17)+string(rune('a'+i)))
+			c.Links = append(c.Links, link)
+		}
+		c.Link = link
+		return c
+	}
+	const link = "https://x.example/1/"
+	room := linkRoom{lines: 100, bytes: 1000}
+	tests := []struct {
+		name       string
+		c          *chatText
+		budget     int
+		wantLinked bool
+		wantLines  int
+	}{
+		{"no links: the code block", newText(4, ""), 1000, false, 4},
+		{"everything fits linked", newText(4, link), 1000, true, 4},
+		{"linked shows half the lines", newText(10, link), 5*53 + 32, true, 5},
+		{"linked would show less than half: the code block", newText(20, link), 5*53 + 32, false, 13},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			f, linked := tt.c.fitFormatted(line, block, cost, tt.budget, room)
+			if linked != tt.wantLinked || len(f.lines) != tt.wantLines {
+				t.Errorf("fitFormatted = %d lines, linked %v; want %d, %v", len(f.lines), linked, tt.wantLines, tt.wantLinked)
+			}
+			if linked != f.linked() {
+				t.Errorf("linked %v, but the lines' links are %q", linked, f.links)
+			}
+		})
+	}
+}
+
+func TestMarkupLines(t *testing.T) {
+	t.Parallel()
+	const link = "https://x.example/a(b)?c=1&d=2"
+	tests := []struct {
+		name       string
+		render     func(l, link string) string
+		line, link string
+		want       string
+	}{
+		{"slack", slackLine, `+ a|b>c]d<e[f & "g"`, link, `<https://x.example/a(b)?c=1&amp;d=2|+ a|b&gt;c]d&lt;e[f &amp; "g">`},
+		{"slack, a fence", slackLine, "~ x: \"```\" → 1", link, "<https://x.example/a(b)?c=1&amp;d=2|~ x: \"`\u200b`\u200b`\" → 1>"},
+		{"slack unlinked", slackLine, `- a<b>`, "", `- a&lt;b&gt;`},
+		{"markdown", markdownLine, `+ a|b>c]d<e[f`, link, `\+ a\|b\>c\]d\<e\[f [↗](<https://x.example/a%28b%29?c=1&d=2>)`},
+		{"markdown, a link in the text", markdownLine, `+ [x](https://evil.example/)`, link,
+			`\+ \[x\]\(https://evil\.example/\) [↗](<https://x.example/a%28b%29?c=1&d=2>)`},
+		{"markdown unlinked", markdownLine, `- *a*`, "", `\- \*a\*`},
+		{"html", htmlLine, `+ a<b>&"c"`, link, `<a href="https://x.example/a(b)?c=1&amp;d=2">+ a&lt;b&gt;&amp;"c"</a>`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := tt.render(tt.line, tt.link); got != tt.want {
+				t.Errorf("got  %s\nwant %s", got, tt.want)
+			}
+		})
+	}
+}

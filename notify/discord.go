@@ -16,7 +16,10 @@ import (
 // (https://discord.com/developers/docs/resources/message#embed-object-embed-limits):
 // title 256 characters, description 4096, 25 fields of 256 (name) and 1024
 // (value), footer 2048, and 6000 for all of an embed's text together. The
-// embed's url has no documented limit: it is kept to maxUndocumentedLink.
+// embed's url has no documented limit: it is kept to maxUndocumentedLink,
+// and so is each line's link. The embed's url stays the watch URL; the
+// description's masked links ([text](url), "Markdown Text 101",
+// https://support.discord.com/hc/en-us/articles/210298617) link the lines.
 const (
 	discordMaxTitle       = 256
 	discordMaxDescription = 4096
@@ -92,9 +95,9 @@ func discordPayload(_ *config.Target, ev *event.Event, c *chatText) (any, error)
 	intro := escapedIntro(c, event.EscapeMarkdown)
 	budget := min(discordMaxDescription, discordMaxTotal-used) -
 		human.Len(intro) - len("\n\n```diff\n\n```\n\n**")
-	// Lines go in a diff code block, which Discord colours by their
-	// leading + and -; inside it only ``` needs guarding.
-	f := c.fit(guardFence, func(l string) int { return human.Len(l) + 1 }, budget)
-	e.Description = joinParts(intro, fence("diff", f.lines), moreItalic(f.more))
+	// Unlinked lines go in a diff code block, which Discord colours by
+	// their leading + and -; inside it only ``` needs guarding.
+	changes, more := c.markdownChanges("diff", budget)
+	e.Description = joinParts(intro, changes, moreItalic(more))
 	return discordMessage{Embeds: []discordEmbed{e}}, nil
 }

@@ -117,14 +117,23 @@ func newHarness(t *testing.T, targets ...*config.Target) *harness {
 // commit queues one change event of watch for targets, as the poller does.
 func (h *harness) commit(watch string, targets ...string) *event.Event {
 	h.t.Helper()
-	h.seq[watch]++
 	now := h.clock.Now()
 	ev := &event.Event{
 		ID: event.NewID(now), Type: event.TypeChanged, Timestamp: now.UTC(),
-		Data: event.Data{Watch: watch, URL: "https://api.example/" + watch, Seq: h.seq[watch], Format: diff.JSON,
+		Data: event.Data{Watch: watch, URL: "https://api.example/" + watch, Format: diff.JSON,
 			Changes: []diff.Change{{Op: diff.Added, Path: "#(id==1)", Key: "1", New: json.RawMessage(`{"id":1}`)}},
 			Counts:  &diff.Counts{Added: 1}},
 	}
+	h.commitEvent(ev, targets...)
+	return ev
+}
+
+// commitEvent queues ev for targets as the next event of its watch.
+func (h *harness) commitEvent(ev *event.Event, targets ...string) {
+	h.t.Helper()
+	watch, now := ev.Data.Watch, h.clock.Now()
+	h.seq[watch]++
+	ev.Data.Seq = h.seq[watch]
 	payload, err := json.Marshal(ev)
 	if err != nil {
 		h.t.Fatal(err)
@@ -137,7 +146,6 @@ func (h *harness) commit(watch string, targets ...string) *event.Event {
 		h.t.Fatal(err)
 	}
 	h.disp.Wake()
-	return ev
 }
 
 func (h *harness) delivery(ev *event.Event, target string) store.Delivery {
@@ -185,6 +193,61 @@ func TestDispatcher_DeliversSignedWebhook(t *testing.T) {
 	}
 	if got.ID != ev.ID || got.Data.Watch != "releases" || got.Data.Seq != 1 || len(got.Data.Changes) != 1 {
 		t.Errorf("payload = %s", req.body)
+	}
+}
+
+// TestDispatcher_WebhookKeepsKeysAndAddsLabels: a labeled event goes out
+// with each change's key as it was, its label and link beside it, and a
+// signature that verifies; an unlabeled one has no label or link fields.
+func TestDispatcher_WebhookKeepsKeysAndAddsLabels(t *testing.T) {
+	t.Parallel()
+	rc := &receiver{}
+	srv := httptest.NewServer(rc)
+	defer srv.Close()
+	h := newHarness(t, webhookTarget(t, "hook", srv.URL+"/hook", ""))
+	labeled := goldenLabeledEvent()
+	labeled.ID = event.NewID(h.clock.Now())
+	h.commitEvent(labeled, "hook")
+	plain := h.commit("releases", "hook")
+	testkit.WaitUntil(t, 10*time.Second, "delivered", func() bool {
+		return h.delivery(labeled, "hook").State == store.StateDelivered && h.delivery(plain, "hook").State == store.StateDelivered
+	})
+
+	wh, err := standardwebhooks.NewWebhook(testkit.Secret)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, want := range []*event.Event{labeled, plain} {
+		req := rc.get(i)
+		if err := wh.VerifyIgnoringTimestamp(req.body, req.header); err != nil {
+			t.Errorf("signature rejected by standard-webhooks: %v", err)
+		}
+		var got struct {
+			ID   string
+			Data struct{ Changes []map[string]json.RawMessage }
+		}
+		if err := json.Unmarshal(req.body, &got); err != nil {
+			t.Fatal(err)
+		}
+		if got.ID != want.ID || len(got.Data.Changes) != len(want.Data.Changes) {
+			t.Fatalf("payload = %s", req.body)
+		}
+		for j, c := range got.Data.Changes {
+			w := want.Data.Changes[j]
+			for field, v := range map[string]string{"key": w.Key, "label": w.Label, "link": w.Link} {
+				raw, ok := c[field]
+				if v == "" {
+					if ok {
+						t.Errorf("change %d of %s has %s %s, want none", j, want.ID, field, raw)
+					}
+					continue
+				}
+				var s string
+				if err := json.Unmarshal(raw, &s); err != nil || s != v {
+					t.Errorf("change %d of %s: %s = %s, want %q", j, want.ID, field, raw, v)
+				}
+			}
+		}
 	}
 }
 

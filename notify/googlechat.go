@@ -12,7 +12,11 @@ import (
 // (https://developers.google.com/workspace/chat/api/reference/rest/v1/spaces.messages/create);
 // pollhook keeps 2,000 in reserve, and the button's link takes at most
 // half of the rest. Card text takes a small HTML subset (<b>, <i>, <br>,
-// <a>, <font>), so lines are HTML-escaped.
+// <a>, <font>), so lines are HTML-escaped, and each change line links its
+// element with <a href> ("Format a card message",
+// https://developers.google.com/workspace/chat/format-messages); the Open
+// button keeps the watch URL. The lines' links take at most half of the
+// room left for the lines.
 const googleChatMaxBytes = 30000
 
 type googleChatMessage struct {
@@ -96,7 +100,8 @@ func googleChatPayload(_ *config.Target, _ *event.Event, c *chatText) (any, erro
 	// Reserve what the paragraph widget adds when the intro is empty, and
 	// the italics around the last line.
 	budget := googleChatMaxBytes - len(skeleton) - len(`{"textParagraph":{"text":""}},`) - len("<i></i>")
-	f := c.fit(escapeHTML, cost, budget)
+	room := linkRoom{lines: len(c.Changes), bytes: budget / 2}
+	f := c.fitLinked(htmlLine, func(e, _ string) int { return cost(e) }, budget, room)
 	lines := append(intro, f.lines...)
 	if f.more > 0 {
 		lines = append(lines, "<i>"+event.MoreLine(f.more)+"</i>")

@@ -64,6 +64,11 @@ func markdownLink(c *chatText) string {
 }
 
 func gotifyPayload(t *config.Target, _ *event.Event, c *chatText) (any, error) {
+	// The lines are a code block, and a notification has one click URL
+	// (client::notification, https://gotify.net/docs/msgextras): both the
+	// message's link and the click go to the first element instead of the
+	// watch URL.
+	c = c.firstElement()
 	intro := escapedIntro(c, event.EscapeMarkdown)
 	link := markdownLink(c)
 	budget := gotifyMaxMessage - len(intro) - len(link) - len("\n\n```\n\n```\n\n**\n\n")

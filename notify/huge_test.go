@@ -45,17 +45,17 @@ func TestRender_hugeEventIsCutToTheLimit(t *testing.T) {
 	}{
 		{"5000 changes", 5000, 5000},
 		{"5000 listed of 7500", 5000, 7500},
+		{"5000 linked changes", 5000, 5000},
 	}
 	for _, tt := range tests {
 		ev := hugeEvent(tt.n, tt.counted)
+		if strings.Contains(tt.name, "linked") {
+			ev = linkedHugeEvent(tt.n, tt.counted, 0)
+		}
 		want := ev.Lines() // the plain lines, in order
 		for _, target := range testTargets() {
 			t.Run(tt.name+"/"+target.Kind, func(t *testing.T) {
-				m, err := Render(target, ev, testNow, "test")
-				if err != nil {
-					t.Fatal(err)
-				}
-				got := inspectBody(t, target.Kind, m.Body) // valid JSON, UTF-8, HTML; within limits
+				got := shown(t, target, ev) // valid JSON, UTF-8, HTML; within limits
 				if len(got.changes) == 0 || len(got.changes) >= tt.n {
 					t.Fatalf("kept %d of %d changes: not cut", len(got.changes), tt.n)
 				}
@@ -99,11 +99,7 @@ func TestRender_truncatedEventFits(t *testing.T) {
 	ev := hugeEvent(3, 250)
 	for _, target := range testTargets() {
 		t.Run(target.Kind, func(t *testing.T) {
-			m, err := Render(target, ev, testNow, "test")
-			if err != nil {
-				t.Fatal(err)
-			}
-			got := inspectBody(t, target.Kind, m.Body)
+			got := shown(t, target, ev)
 			if len(got.changes) != 3 || got.more != 247 {
 				t.Errorf("got %d changes and %d more, want 3 and 247", len(got.changes), got.more)
 			}

@@ -20,6 +20,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/pollhook/pollhook/config"
+	"github.com/pollhook/pollhook/diff"
 	"github.com/pollhook/pollhook/event"
 	"github.com/pollhook/pollhook/internal/human"
 )
@@ -78,6 +79,37 @@ func goldenEvent() *event.Event {
 	return ev
 }
 
+// goldenLabeledEvent is a GitHub releases event of a watch with key = "id",
+// label = "tag_name" and link = "html_url": its changes name their
+// releases by tag and link to their pages. Its last change has a label but
+// no link.
+func goldenLabeledEvent() *event.Event {
+	const releases = "https://github.com/github/hub/releases/tag/"
+	ev := goldenEvent()
+	ev.Data.URL = "https://api.github.com/repos/github/hub/releases?per_page=100"
+	ev.Data.Changes = []diff.Change{
+		{Op: diff.Added, Path: `#(id==20500000)`, Key: "20500000", Label: "v2.13.0", Link: releases + "v2.13.0",
+			New: json.RawMessage(`{"id":20500000,"tag_name":"v2.13.0","name":"hub 2.13.0: faster & <safer>","html_url":"` + releases + `v2.13.0"}`)},
+		{Op: diff.Changed, Path: `#(id==20157427).name`, Key: "20157427", Label: "v2.12.6", Link: releases + "v2.12.6",
+			Old: json.RawMessage(`"hub 2.12.6"`), New: json.RawMessage(`"hub 2.12.6 (edited)"`)},
+		{Op: diff.Changed, Path: `#(id==20157427).prerelease`, Key: "20157427", Label: "v2.12.6", Link: releases + "v2.12.6",
+			Old: json.RawMessage(`true`), New: json.RawMessage(`false`)},
+		{Op: diff.Changed, Path: `#(id==19988012).body`, Key: "19988012", Label: "v2.12.1", Link: releases + "v2.12.1",
+			Old: json.RawMessage(`"Fixes"`), New: json.RawMessage(`"Fixes & more"`)},
+		{Op: diff.Removed, Path: `#(id==19000000)`, Key: "19000000", Label: "v2.11.0",
+			Old: json.RawMessage(`{"id":19000000,"tag_name":"v2.11.0","name":"hub 2.11.0"}`)},
+	}
+	ev.Data.Counts = &diff.Counts{Added: 1, Removed: 1, Changed: 3}
+	return ev
+}
+
+// goldenEvents are the events of the golden files: kind.json and
+// kind-labeled.json.
+var goldenEvents = []struct {
+	suffix string
+	ev     func() *event.Event
+}{{"", goldenEvent}, {"-labeled", goldenLabeledEvent}}
+
 // goldenRequest is a rendered request as the golden files show it.
 type goldenRequest struct {
 	Method string            `json:"method"`
@@ -88,54 +120,63 @@ type goldenRequest struct {
 
 func TestRender_golden(t *testing.T) {
 	t.Parallel()
-	for _, target := range testTargets() {
-		t.Run(target.Kind, func(t *testing.T) {
-			m, err := Render(target, goldenEvent(), testNow, "test")
-			if err != nil {
-				t.Fatal(err)
-			}
-			inspectBody(t, target.Kind, m.Body)
+	for _, golden := range goldenEvents {
+		for _, target := range testTargets() {
+			t.Run(target.Kind+golden.suffix, func(t *testing.T) {
+				renderGolden(t, target, golden.ev(), target.Kind+golden.suffix+".json")
+			})
+		}
+	}
+}
 
-			g := goldenRequest{Method: m.Method, URL: RedactURL(target, m.URL), Header: map[string]string{}}
-			for k := range m.Header {
-				switch k {
-				case "Webhook-Timestamp", "Webhook-Signature": // change with the time of sending
-					continue
-				}
-				g.Header[k] = Redact(target, m.Header.Get(k))
-			}
-			var pretty bytes.Buffer
-			if err := json.Indent(&pretty, m.Body, "  ", "  "); err != nil {
-				t.Fatalf("body is not JSON: %v\n%s", err, m.Body)
-			}
-			g.Body = pretty.Bytes()
-			got, err := marshalIndent(g)
-			if err != nil {
-				t.Fatal(err)
-			}
-			for _, s := range testSecrets {
-				if bytes.Contains(got, []byte(s)) {
-					t.Errorf("golden output contains the secret %q", s)
-				}
-			}
+// renderGolden renders ev for target and compares the request with the
+// golden file name (or writes it, with -update).
+func renderGolden(t *testing.T, target *config.Target, ev *event.Event, name string) {
+	t.Helper()
+	m, err := Render(target, ev, testNow, "test")
+	if err != nil {
+		t.Fatal(err)
+	}
+	inspectBody(t, target.Kind, m.Body)
 
-			path := filepath.Join("testdata", "golden", target.Kind+".json")
-			if *updateGolden {
-				if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
-					t.Fatal(err)
-				}
-				if err := os.WriteFile(path, got, 0o644); err != nil {
-					t.Fatal(err)
-				}
-			}
-			want, err := os.ReadFile(path)
-			if err != nil {
-				t.Fatalf("%v (run go test -update to create it)", err)
-			}
-			if !bytes.Equal(got, want) {
-				t.Errorf("%s differs from the rendered request (run go test -update after checking):\n%s", path, got)
-			}
-		})
+	g := goldenRequest{Method: m.Method, URL: RedactURL(target, m.URL), Header: map[string]string{}}
+	for k := range m.Header {
+		switch k {
+		case "Webhook-Timestamp", "Webhook-Signature": // change with the time of sending
+			continue
+		}
+		g.Header[k] = Redact(target, m.Header.Get(k))
+	}
+	var pretty bytes.Buffer
+	if err := json.Indent(&pretty, m.Body, "  ", "  "); err != nil {
+		t.Fatalf("body is not JSON: %v\n%s", err, m.Body)
+	}
+	g.Body = pretty.Bytes()
+	got, err := marshalIndent(g)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, s := range testSecrets {
+		if bytes.Contains(got, []byte(s)) {
+			t.Errorf("golden output contains the secret %q", s)
+		}
+	}
+
+	path := filepath.Join("testdata", "golden", name)
+	if *updateGolden {
+		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(path, got, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	want, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatalf("%v (run go test -update to create it)", err)
+	}
+	if !bytes.Equal(got, want) {
+		t.Errorf("%s differs from the rendered request (run go test -update after checking):\n%s", path, got)
 	}
 }
 
@@ -216,11 +257,7 @@ func TestRender_eventTypes(t *testing.T) {
 	for name, ev := range events {
 		for _, target := range testTargets() {
 			t.Run(name+"/"+target.Kind, func(t *testing.T) {
-				m, err := Render(target, ev, testNow, "test")
-				if err != nil {
-					t.Fatal(err)
-				}
-				text := inspectBody(t, target.Kind, m.Body).text
+				text := shown(t, target, ev).text
 				for _, want := range ev.Lines() {
 					if !strings.Contains(text, want) {
 						t.Errorf("message lacks %q:\n%s", want, text)
@@ -241,7 +278,33 @@ type shownText struct {
 	more    int
 	// links are the targets of its links, unescaped.
 	links []string
+	// linked are its change lines that link somewhere (the kinds that
+	// link each line), with their link.
+	linked []linkedLine
 }
+
+// linkedLine is a change line and the target of its link, unescaped.
+type linkedLine struct{ line, href string }
+
+// anchorRE is an HTML line that is one link.
+var anchorRE = regexp.MustCompile(`^<a href="([^"]*)">(.*)</a>$`)
+
+// linkedLines reads the linked change lines of HTML lines.
+func linkedLines(lines []string) []linkedLine {
+	var out []linkedLine
+	for _, l := range lines {
+		if m := anchorRE.FindStringSubmatch(l); m != nil {
+			text := html.UnescapeString(m[2])
+			if strings.HasPrefix(text, "+ ") || strings.HasPrefix(text, "- ") || strings.HasPrefix(text, "~ ") {
+				out = append(out, linkedLine{line: text, href: html.UnescapeString(m[1])})
+			}
+		}
+	}
+	return out
+}
+
+// tagRE is an HTML tag.
+var tagRE = regexp.MustCompile(`<[^>]*>`)
 
 var moreRE = regexp.MustCompile(`…and (\d+) more changes?`)
 
@@ -277,8 +340,13 @@ const (
 
 var (
 	slackLinkRE = regexp.MustCompile(`<([^|<>]*)\|([^<>]*)>`)
-	hrefRE      = regexp.MustCompile(`href="([^"]*)"`)
+	hrefRE      = regexp.MustCompile(`<a href="([^"]*)">`)
 	mdLinkRE    = regexp.MustCompile(`\]\(<([^>]*)>\)|^<([^>]*)>$`)
+	// slackLineRE is a linked change line of a Slack section.
+	slackLineRE = regexp.MustCompile(`^<([^|<>]*)\|([^<>]*)>$`)
+	// mdLineRE is a linked change line of Markdown: the line, then its
+	// link.
+	mdLineRE = regexp.MustCompile(`^(.*) \[↗\]\(<([^<>]*)>\)$`)
 )
 
 // inspectBody checks a rendered body against its kind's documented schema and
@@ -334,6 +402,7 @@ func inspectBody(t *testing.T, kind string, body []byte) shownText {
 		atMost("text", human.Len(m.Text), 40000)
 		atMost("text (a title)", human.Len(html.UnescapeString(m.Text)), ownMaxTitle)
 		var text, hrefs []string
+		var linked []linkedLine
 		object := func(what string, o *slackText) {
 			t.Helper()
 			inRange(what+" text", human.Len(o.Text), 1, 3000)
@@ -352,7 +421,16 @@ func inspectBody(t *testing.T, kind string, body []byte) shownText {
 				text = append(text, b.Text.Text)
 			case "section":
 				object("section", b.Text)
-				text = append(text, html.UnescapeString(b.Text.Text))
+				text = append(text, html.UnescapeString(slackLinkRE.ReplaceAllString(b.Text.Text, "$2")))
+				for _, l := range strings.Split(b.Text.Text, "\n") {
+					if m := slackLineRE.FindStringSubmatch(l); m != nil {
+						if !b.Text.Verbatim {
+							t.Errorf("slack: linked lines in a section that is not verbatim: %q", human.Cut(b.Text.Text, 200))
+						}
+						linked = append(linked, linkedLine{
+							line: strings.ReplaceAll(html.UnescapeString(m[2]), "\u200b", ""), href: html.UnescapeString(m[1])})
+					}
+				}
 			case "context":
 				inRange("context elements", len(b.Elements), 1, 10)
 				for _, e := range b.Elements {
@@ -364,7 +442,9 @@ func inspectBody(t *testing.T, kind string, body []byte) shownText {
 			}
 		}
 		links("link target", hrefs, ownMaxLink)
-		return readText(strings.Join(text, "\n"), hrefs...)
+		in := readText(strings.Join(text, "\n"), hrefs...)
+		in.linked = linked
+		return in
 	case config.KindMattermost:
 		// A post's message holds 16,383 runes, its props (the attachments)
 		// 800,000 less 40,000 kept for the server (PostMessageMaxRunesV2,
@@ -383,7 +463,15 @@ func inspectBody(t *testing.T, kind string, body []byte) shownText {
 		atMost("attachment fallback", human.Len(a.Fallback), ownMaxTitle)
 		atMost("attachment title", human.Len(a.Title), ownMaxURLText)
 		links("title_link", []string{a.TitleLink}, ownMaxLink)
-		return readText(unescapeMarkdown(m.Text)+"\n"+unescapeMarkdown(a.Text)+"\n"+a.Title, a.TitleLink)
+		body, linked := markdownLinked(a.Text)
+		hrefs := []string{a.TitleLink}
+		for _, l := range linked {
+			hrefs = append(hrefs, l.href)
+		}
+		links("line link", hrefs[1:], 2048)
+		in := readText(unescapeMarkdown(m.Text)+"\n"+body+"\n"+a.Title, hrefs...)
+		in.linked = linked
+		return in
 	case config.KindDiscord:
 		// https://discord.com/developers/docs/resources/message#embed-object-embed-limits;
 		// 10 embeds a message (.../resources/webhook#execute-webhook). The
@@ -410,10 +498,18 @@ func inspectBody(t *testing.T, kind string, body []byte) shownText {
 		}
 		atMost("embed total", total, 6000)
 		links("url", []string{e.URL}, 2048)
+		body, linked := markdownLinked(e.Description)
+		hrefs := []string{e.URL}
+		for _, l := range linked {
+			hrefs = append(hrefs, l.href)
+		}
+		links("line link", hrefs[1:], 2048)
 		if _, err := time.Parse(time.RFC3339, e.Timestamp); err != nil {
 			t.Errorf("discord: timestamp: %v", err)
 		}
-		return readText(e.Title+"\n"+unescapeMarkdown(e.Description)+"\n"+e.URL, e.URL)
+		in := readText(e.Title+"\n"+body+"\n"+e.URL, hrefs...)
+		in.linked = linked
+		return in
 	case config.KindTeams:
 		// https://learn.microsoft.com/microsoftteams/platform/webhooks-and-connectors/how-to/add-incoming-webhook:
 		// "The message size limit is 28 KB"; measured as UTF-16 (two bytes
@@ -436,6 +532,7 @@ func inspectBody(t *testing.T, kind string, body []byte) shownText {
 		}
 		inRange("title", human.Len(c.Body[0].Text), 1, ownMaxTitle)
 		var text, hrefs []string
+		var linked []linkedLine
 		for _, el := range c.Body {
 			switch el.Type {
 			case "TextBlock":
@@ -446,6 +543,15 @@ func inspectBody(t *testing.T, kind string, body []byte) shownText {
 						t.Errorf("teams: inline %q", in.Type)
 					}
 					text = append(text, in.Text)
+					// https://learn.microsoft.com/adaptive-cards/schema-explorer/text-run:
+					// selectAction (1.2) is any action but Action.ShowCard.
+					if a := in.SelectAction; a != nil {
+						if a.Type != "Action.OpenUrl" || a.URL == "" {
+							t.Errorf("teams: select action %+v", a)
+						}
+						hrefs = append(hrefs, a.URL)
+						linked = append(linked, linkedLine{line: in.Text, href: a.URL})
+					}
 				}
 			default:
 				t.Errorf("teams: element %q", el.Type)
@@ -459,7 +565,9 @@ func inspectBody(t *testing.T, kind string, body []byte) shownText {
 			hrefs = append(hrefs, act.URL)
 		}
 		links("action url", hrefs, ownMaxLink)
-		return readText(strings.Join(text, "\n"), hrefs...)
+		in := readText(strings.Join(text, "\n"), hrefs...)
+		in.linked = linked
+		return in
 	case config.KindGoogleChat:
 		// https://developers.google.com/workspace/chat/api/reference/rest/v1/spaces.messages/create:
 		// "The maximum message size, including the message contents, is
@@ -477,15 +585,19 @@ func inspectBody(t *testing.T, kind string, body []byte) shownText {
 		atMost("card id", human.Len(card.CardID), ownMaxTitle)
 		text := []string{card.Card.Header.Title, card.Card.Header.Subtitle}
 		var hrefs []string
+		var linked []linkedLine
 		widgets := 0
 		for _, s := range card.Card.Sections {
 			widgets += len(s.Widgets)
 			for _, w := range s.Widgets {
 				if w.TextParagraph != nil {
 					p := w.TextParagraph.Text
-					checkHTML(t, strings.ReplaceAll(p, "<br>", "<br/>"), "i", "br")
-					text = append(text, html.UnescapeString(strings.ReplaceAll(strings.ReplaceAll(
-						strings.ReplaceAll(p, "<br>", "\n"), "<i>", ""), "</i>", "")))
+					checkHTML(t, strings.ReplaceAll(p, "<br>", "<br/>"), "i", "br", "a")
+					text = append(text, html.UnescapeString(tagRE.ReplaceAllString(strings.ReplaceAll(p, "<br>", "\n"), "")))
+					linked = append(linked, linkedLines(strings.Split(p, "<br>"))...)
+					for _, h := range hrefRE.FindAllStringSubmatch(p, -1) {
+						hrefs = append(hrefs, html.UnescapeString(h[1]))
+					}
 				}
 				if w.ButtonList != nil {
 					for _, b := range w.ButtonList.Buttons {
@@ -496,8 +608,10 @@ func inspectBody(t *testing.T, kind string, body []byte) shownText {
 			}
 		}
 		atMost("widgets", widgets, 100)
-		links("button url", hrefs, ownMaxLink)
-		return readText(strings.Join(text, "\n"), hrefs...)
+		links("button url and link", hrefs, ownMaxLink)
+		in := readText(strings.Join(text, "\n"), hrefs...)
+		in.linked = linked
+		return in
 	case config.KindTelegram:
 		// https://core.telegram.org/bots/api#sendmessage: text of 1-4096
 		// characters after entity parsing. A link's URL has no documented
@@ -512,11 +626,22 @@ func inspectBody(t *testing.T, kind string, body []byte) shownText {
 		title, _, _ := strings.Cut(visible, "\n")
 		atMost("title", human.Len(title), ownMaxTitle)
 		var hrefs []string
+		hrefBytes := 0
 		for _, h := range hrefRE.FindAllStringSubmatch(m.Text, -1) {
 			hrefs = append(hrefs, html.UnescapeString(h[1]))
+			hrefBytes += len(hrefs[len(hrefs)-1])
 		}
 		links("link", hrefs, 2048)
-		return readText(visible, hrefs...)
+		// Undocumented, as reported by Telegram's developers: entities
+		// past the 100th of a message are ignored
+		// (tdlib/telegram-bot-api#820), and a message whose text and
+		// entities together pass about 9,500 characters is refused with
+		// ENTITIES_TOO_LONG (tdlib/telegram-bot-api#165).
+		atMost("entities", len(tagRE.FindAllString(m.Text, -1))/2, 100)
+		atMost("text and link targets", human.Len(visible)+hrefBytes, 9500)
+		in := readText(visible, hrefs...)
+		in.linked = linkedLines(strings.Split(m.Text, "\n"))
+		return in
 	case config.KindNtfy:
 		// https://docs.ntfy.sh/publish/#limitations: messages over 4,096
 		// bytes become attachments; ntfy reads a JSON publish body with
@@ -551,7 +676,8 @@ func inspectBody(t *testing.T, kind string, body []byte) shownText {
 		}
 		links("link", hrefs, ownMaxLink)
 		plain := readText(m.Body, hrefs...)
-		rich := readText(strings.ReplaceAll(m.FormattedBody, "<br/>", "\n"))
+		plain.linked = linkedLines(strings.Split(m.FormattedBody, "<br/>"))
+		rich := readText(html.UnescapeString(tagRE.ReplaceAllString(strings.ReplaceAll(m.FormattedBody, "<br/>", "\n"), "")))
 		if len(rich.changes) != len(plain.changes) || rich.more != plain.more {
 			t.Errorf("matrix: body shows %d changes and %d more, formatted_body %d and %d",
 				len(plain.changes), plain.more, len(rich.changes), rich.more)
@@ -571,7 +697,14 @@ func inspectBody(t *testing.T, kind string, body []byte) shownText {
 		if n := m.Extras.Notification; n != nil {
 			hrefs = append(hrefs, n.Click.URL)
 		}
+		inBlock := false
 		for _, l := range strings.Split(m.Message, "\n") {
+			if strings.HasPrefix(l, "```") {
+				inBlock = !inBlock
+			}
+			if inBlock {
+				continue // a code block links nothing
+			}
 			for _, h := range mdLinkRE.FindAllStringSubmatch(l, -1) {
 				hrefs = append(hrefs, h[1]+h[2])
 			}
@@ -667,6 +800,22 @@ func checkHTML(t *testing.T, fragment string, allowed ...string) string {
 
 // unescapeMarkdown undoes event.EscapeMarkdown on the lines that are not
 // change lines: those are shown in code blocks, unescaped.
+// markdownLinked reads Markdown text whose change lines may be linked
+// (Discord, Mattermost): the text unescaped without the lines' links, and
+// the linked lines. A link is read before unescaping, so that no text that
+// only looks like one counts.
+func markdownLinked(s string) (string, []linkedLine) {
+	var linked []linkedLine
+	lines := strings.Split(s, "\n")
+	for i, l := range lines {
+		if m := mdLineRE.FindStringSubmatch(l); m != nil {
+			lines[i] = unescapeMarkdown(m[1])
+			linked = append(linked, linkedLine{line: lines[i], href: m[2]})
+		}
+	}
+	return unescapeMarkdown(strings.Join(lines, "\n")), linked
+}
+
 func unescapeMarkdown(s string) string {
 	re := regexp.MustCompile("\\\\([\\\\`*_{}\\[\\]()<>#+\\-.!|~])")
 	lines := strings.Split(s, "\n")
@@ -691,4 +840,15 @@ func TestInspectors_cover_every_kind(t *testing.T) {
 	if strings.Join(kinds, ",") != strings.Join(want, ",") {
 		t.Errorf("test targets cover %v, want %v", kinds, want)
 	}
+}
+
+// shown renders ev for target and returns what the body shows, checked by
+// inspectBody.
+func shown(t *testing.T, target *config.Target, ev *event.Event) shownText {
+	t.Helper()
+	m, err := Render(target, ev, testNow, "test")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return inspectBody(t, target.Kind, m.Body)
 }

@@ -15,6 +15,13 @@ import (
 // its envelope (https://spec.matrix.org/latest/client-server-api/#size-limits);
 // pollhook keeps the content under 60,000, and the link, in both bodies,
 // takes at most half of that.
+//
+// In formatted_body each change line links its element: <a href> is among
+// the tags the spec suggests clients permit, with http and https among its
+// schemes (https://spec.matrix.org/latest/client-server-api/#mroommessage-msgtypes).
+// The plain body, for clients without HTML, keeps the lines and the watch
+// URL as they were. The lines' links take at most half of the room left
+// for the lines.
 const matrixMaxBytes = 60000
 
 type matrixMessage struct {
@@ -52,11 +59,11 @@ func matrixPayload(_ *config.Target, _ *event.Event, c *chatText) (any, error) {
 		plainLink, richLink = c.link, `<a href="`+href+`">`+richLink+"</a>"
 	}
 	msg := matrixMessage{MsgType: "m.notice", Format: "org.matrix.custom.html"}
-	build := func(lines []string, more int) {
+	build := func(lines, links []string, more int) {
 		p := append(append([]string(nil), plain...), lines...)
 		r := append([]string(nil), rich...)
-		for _, l := range lines {
-			r = append(r, escapeHTML(l))
+		for i, l := range lines {
+			r = append(r, htmlLine(l, links[i]))
 		}
 		if more > 0 {
 			p = append(p, event.MoreLine(more))
@@ -70,16 +77,19 @@ func matrixPayload(_ *config.Target, _ *event.Event, c *chatText) (any, error) {
 		msg.FormattedBody = strings.Join(r, "<br/>")
 	}
 
-	build(nil, 0)
+	build(nil, nil, 0)
 	skeleton, err := marshalJSON(msg)
 	if err != nil {
 		return nil, err
 	}
 	// A line is in both bodies: plain with a \n (two bytes in JSON), and
-	// escaped with a <br/>.
-	cost := func(l string) int { return jsonLen(l) + len(`\n`) + jsonLen(escapeHTML(l)) + len("<br/>") }
+	// escaped, with its link, and a <br/>.
+	cost := func(l, link string) int {
+		return jsonLen(l) + len(`\n`) + jsonLen(htmlLine(l, link)) + len("<br/>")
+	}
 	budget := matrixMaxBytes - len(skeleton) - len("<em></em>")
-	f := c.fit(func(l string) string { return l }, cost, budget)
-	build(f.lines, f.more)
+	room := linkRoom{lines: len(c.Changes), bytes: budget / 2}
+	f := c.fitLinked(func(l, _ string) string { return l }, cost, budget, room)
+	build(f.lines, f.links, f.more)
 	return msg, nil
 }

@@ -38,6 +38,10 @@ func ntfyRoute(t *config.Target, _ *event.Event) (*Message, error) {
 }
 
 func ntfyPayload(t *config.Target, _ *event.Event, c *chatText) (any, error) {
+	// A notification has one click action
+	// (https://docs.ntfy.sh/publish/#click-action): the first element's
+	// link instead of the watch URL, which the message shows too.
+	c = c.firstElement()
 	head := strings.Join(c.Intro, "\n")
 	m := ntfyMessage{
 		Topic:    t.Topic,

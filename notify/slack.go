@@ -13,7 +13,9 @@ import (
 // Block Kit limits (https://docs.slack.dev/reference/block-kit/): 50 blocks
 // a message, 150 characters of header text, 1-3000 characters in every
 // text object (a section's text, each element of a context block, which
-// holds at most 10).
+// holds at most 10). Lines link their elements with mrkdwn's <url|text>
+// (https://api.slack.com/reference/surfaces/formatting#linking-urls);
+// the context line keeps the watch URL.
 const (
 	slackMaxBlocks  = 50
 	slackMaxHeader  = 150
@@ -48,19 +50,36 @@ func escapeSlack(s string) string {
 	return strings.NewReplacer("&", "&amp;", "<", "&lt;", ">", "&gt;").Replace(s)
 }
 
-// slackLink is the context line: <link|text>, the link target with its &
-// escaped (linkTarget has encoded < > and |). When that is over a text
-// object's 3,000 characters the link is dropped and the cut text shown
-// verbatim, so that Slack does not link the cut URL itself.
+// slackLink is the context line: the watch URL linked (slackAnchor).
+// When that is over a text object's 3,000 characters the link is dropped
+// and the cut text shown verbatim, so that Slack does not link the cut URL
+// itself.
 func slackLink(c *chatText) slackText {
 	text := escapeSlack(c.urlText)
 	if c.link != "" {
-		l := "<" + strings.ReplaceAll(c.link, "&", "&amp;") + "|" + text + ">"
-		if human.Len(l) <= slackMaxSection {
+		if l := slackAnchor(c.link, text); human.Len(l) <= slackMaxSection {
 			return *mrkdwn(l)
 		}
 	}
 	return slackText{Type: "mrkdwn", Text: text, Verbatim: true}
+}
+
+// slackAnchor is mrkdwn's <link|text>: the link target with its &
+// escaped (linkTarget has encoded < > and |, so the first | is the one
+// that ends the target), and text already escaped.
+func slackAnchor(link, text string) string {
+	return "<" + strings.ReplaceAll(link, "&", "&amp;") + "|" + text + ">"
+}
+
+// slackLine is a change line as mrkdwn outside a code block: escaped,
+// guarded against opening one, and linked to its element when it has a
+// link.
+func slackLine(l, link string) string {
+	e := guardFence(escapeSlack(l))
+	if link == "" {
+		return e
+	}
+	return slackAnchor(link, e)
 }
 
 func mrkdwn(s string) *slackText { return &slackText{Type: "mrkdwn", Text: s} }
@@ -77,17 +96,31 @@ func slackPayload(_ *config.Target, _ *event.Event, c *chatText) (any, error) {
 		m.Blocks = append(m.Blocks, slackBlock{Type: "section", Text: mrkdwn(intro)})
 	}
 
-	esc := func(l string) string { return guardFence(escapeSlack(l)) }
-	f := c.fit(esc, func(e string) int { return human.Len(e) + 1 }, slackMaxChanges)
+	// A message whose lines link their elements shows them as mrkdwn
+	// lines, verbatim (no URL or name in a value becomes a link or a
+	// mention), since a code block links nothing (see fitFormatted);
+	// otherwise each section is a code block. A linked line fits one text
+	// object, and the links take at most half of the room.
+	room := linkRoom{lines: len(c.Changes), line: slackMaxSection + 1, bytes: slackMaxChanges / 2}
+	f, linked := c.fitFormatted(slackLine, func(l string) string { return guardFence(escapeSlack(l)) },
+		func(e string) int { return human.Len(e) + 1 }, slackMaxChanges, room)
 	// Pack the lines into sections of at most 3000 characters, each its own
-	// code block. A line is at most a few hundred characters even escaped,
-	// so every section holds several, and slackMaxChanges keeps the
-	// sections far below the 50-block limit.
-	const fenceLen = len("```\n\n```")
+	// code block when unlinked. A line is at most a few hundred characters
+	// even escaped, and a linked one at most a text object, so
+	// slackMaxChanges keeps the sections far below the 50-block limit.
+	fenceLen := len("```\n\n```")
+	if linked {
+		fenceLen = 0
+	}
 	var section []string
 	size := 0
 	flush := func() {
-		if len(section) > 0 {
+		switch {
+		case len(section) == 0:
+		case linked:
+			m.Blocks = append(m.Blocks, slackBlock{Type: "section",
+				Text: &slackText{Type: "mrkdwn", Text: strings.Join(section, "\n"), Verbatim: true}})
+		default:
 			m.Blocks = append(m.Blocks, slackBlock{Type: "section", Text: mrkdwn(fence("", section))})
 		}
 		section, size = nil, 0
@@ -145,11 +178,11 @@ func mattermostPayload(t *config.Target, _ *event.Event, c *chatText) (any, erro
 	// Fixed parts: the intro, the code fence, the blank lines between them
 	// and the italics around the last line.
 	budget := mattermostMaxText - human.Len(intro) - len("\n\n```diff\n\n```\n\n**")
-	f := c.fit(guardFence, func(e string) int { return human.Len(e) + 1 }, budget)
+	changes, more := c.markdownChanges("diff", budget)
 	a := mattermostAttachment{
 		Fallback: c.Title,
 		Color:    c.tone.hex(),
-		Text:     joinParts(intro, fence("diff", f.lines), moreItalic(f.more)),
+		Text:     joinParts(intro, changes, moreItalic(more)),
 	}
 	// The title link fits in the props whatever it is (maxLink).
 	a.Title, a.TitleLink = c.urlText, c.link

@@ -13,6 +13,15 @@ import (
 // units (https://learn.microsoft.com/microsoftteams/platform/webhooks-and-connectors/how-to/add-incoming-webhook:
 // "The message size limit is 28 KB"). The link of the card's action takes
 // at most half of that.
+//
+// Each change line links its element by its text run's selectAction, an
+// Action.OpenUrl (TextRun, Adaptive Cards 1.2:
+// https://learn.microsoft.com/adaptive-cards/schema-explorer/text-run),
+// and the card's action keeps the watch URL. Teams clients have rendered
+// such runs unevenly (github.com/microsoft/AdaptiveCards issues 5804 and
+// 9100: not clickable, or not shown as links, in some versions); a run
+// keeps its text either way, so a line reads the same linked or not. The
+// lines' links take at most half of the room left for the lines.
 const teamsMaxUnits = 14000
 
 type teamsMessage struct {
@@ -51,9 +60,17 @@ type cardElement struct {
 // cardText is a TextRun: plain text, never read as Markdown, so a line
 // starting with "- " stays a line and does not become a bullet.
 type cardText struct {
-	Type     string `json:"type"`
-	Text     string `json:"text"`
-	FontType string `json:"fontType,omitempty"`
+	Type         string       `json:"type"`
+	Text         string       `json:"text"`
+	FontType     string       `json:"fontType,omitempty"`
+	SelectAction *cardOpenURL `json:"selectAction,omitempty"`
+}
+
+// cardOpenURL is an Action.OpenUrl as a select action: what a text run
+// opens when it is clicked.
+type cardOpenURL struct {
+	Type string `json:"type"`
+	URL  string `json:"url"`
 }
 
 type cardAction struct {
@@ -83,6 +100,16 @@ func teamsColour(t tone) string {
 func runLine(text, font string) cardElement {
 	return cardElement{Type: "RichTextBlock", Spacing: "None",
 		Inlines: []cardText{{Type: "TextRun", Text: text, FontType: font}}}
+}
+
+// runLinked is a change line as a RichTextBlock whose run opens link, or
+// a plain one when link is "".
+func runLinked(text, link string) cardElement {
+	e := runLine(text, "Monospace")
+	if link != "" {
+		e.Inlines[0].SelectAction = &cardOpenURL{Type: "Action.OpenUrl", URL: link}
+	}
+	return e
 }
 
 func teamsPayload(_ *config.Target, _ *event.Event, c *chatText) (any, error) {
@@ -115,15 +142,27 @@ func teamsPayload(_ *config.Target, _ *event.Event, c *chatText) (any, error) {
 	if err != nil {
 		return nil, err
 	}
+	action, err := marshalJSON(cardOpenURL{Type: "Action.OpenUrl"})
+	if err != nil {
+		return nil, err
+	}
 	perLine := human.Len(string(empty)) + len(",")
-	cost := func(l string) int {
+	// A link adds ,"selectAction":{…} with the target, which linkTarget
+	// made ASCII: one UTF-16 unit a byte, and nothing for JSON to escape.
+	perLink := len(`,"selectAction":`) + len(action)
+	cost := func(l, link string) int {
 		b, _ := marshalJSON(l) // a string always marshals
-		return human.Len(string(b)) - 2 + perLine
+		w := human.Len(string(b)) - 2 + perLine
+		if link != "" {
+			w += perLink + len(link)
+		}
+		return w
 	}
 	budget := teamsMaxUnits - human.Len(string(skeleton)) - len(`,"isSubtle":true,"wrap":true`)
-	f := c.fit(func(l string) string { return l }, cost, budget)
-	for _, l := range f.lines {
-		card.Body = append(card.Body, runLine(l, "Monospace"))
+	room := linkRoom{lines: len(c.Changes), bytes: budget / 2}
+	f := c.fitLinked(func(l, _ string) string { return l }, cost, budget, room)
+	for i, l := range f.lines {
+		card.Body = append(card.Body, runLinked(l, f.links[i]))
 	}
 	if f.more > 0 {
 		card.Body = append(card.Body, cardElement{Type: "TextBlock", Text: event.MoreLine(f.more), IsSubtle: true, Wrap: true})

@@ -15,9 +15,22 @@ import (
 // counts what the reader sees, not the HTML. Lines are HTML-escaped (< > &
 // as entities) for parse_mode HTML. A link's URL has no documented limit:
 // it is kept to maxUndocumentedLink.
+//
+// Each change line links its element, as an <a href> of the HTML style
+// (https://core.telegram.org/bots/api#html-style), the watch URL's link
+// staying at the end. Telegram documents no limit on a message's entities,
+// but its developers report two: entities past the 100th are ignored
+// (https://github.com/tdlib/telegram-bot-api/issues/820), and a message
+// whose text and entities pass about 9,500 characters is refused with
+// ENTITIES_TOO_LONG (https://github.com/tdlib/telegram-bot-api/issues/165).
+// So at most 50 lines are linked, and the link targets of a message, the
+// watch URL's with the lines', take at most 4,096 bytes: with the 4,096
+// characters of text, under 9,500.
 const (
-	telegramMaxText  = 4096
-	telegramMaxTitle = 256
+	telegramMaxText        = 4096
+	telegramMaxTitle       = 256
+	telegramMaxLinkedLines = 50
+	telegramMaxLinkBytes   = 4096
 )
 
 type telegramMessage struct {
@@ -65,11 +78,13 @@ func telegramPayload(t *config.Target, _ *event.Event, c *chatText) (any, error)
 		head = append(head, escapeHTML(l))
 	}
 	link := escapeHTML(c.urlText)
-	if href := c.linkUpTo(maxUndocumentedLink); href != "" {
+	href := c.linkUpTo(maxUndocumentedLink)
+	if href != "" {
 		link = `<a href="` + escapeAttr(href) + `">` + link + "</a>"
 	}
 	fixed := visibleLen(strings.Join(head, "\n")) + len("\n\n") + visibleLen(link)
-	f := c.fit(escapeHTML, func(e string) int { return visibleLen(e) + 1 }, telegramMaxText-fixed)
+	room := linkRoom{lines: telegramMaxLinkedLines, each: maxUndocumentedLink, bytes: telegramMaxLinkBytes - len(href)}
+	f := c.fitLinked(htmlLine, func(e, _ string) int { return visibleLen(e) + 1 }, telegramMaxText-fixed, room)
 	body := append(head, f.lines...)
 	if f.more > 0 {
 		body = append(body, "<i>"+event.MoreLine(f.more)+"</i>")

@@ -42,6 +42,9 @@ type fakeSource struct {
 	cfg  *config.Config
 	now  time.Time
 	fail error // when set, every outbox read fails with it
+	// changes, when set, are the change event's changes instead of its
+	// three unlabeled ones.
+	changes []diff.Change
 
 	mu          sync.Mutex
 	deliveries  []store.Delivery
@@ -137,6 +140,9 @@ func (f *fakeSource) History(_ context.Context, watch string, _ int) ([][]byte, 
 				{Op: diff.Changed, Path: "#(id==1).name", Key: "1", Old: json.RawMessage(`"a"`), New: json.RawMessage(`"a2"`)},
 				{Op: diff.Removed, Path: "#(id==2)", Key: "2", Old: json.RawMessage(`{"id":2,"name":"b"}`)},
 			}}}
+	if f.changes != nil {
+		ev.Data.Changes = f.changes
+	}
 	data, err := json.Marshal(ev)
 	return [][]byte{data}, err
 }

@@ -181,8 +181,10 @@ type eventView struct {
 }
 
 // diffLine is one line of an event's Lines; Class is add, del, chg or note.
+// Link is the page of the element the line is about, an http or https URL,
+// or "".
 type diffLine struct {
-	Class, Sign, Text string
+	Class, Sign, Text, Link string
 }
 
 type deliveryBadge struct {
@@ -351,7 +353,7 @@ func (p *Page) recentEvents(ctx context.Context, cfg *config.Config, watch strin
 		default:
 			e.Kind = "change"
 		}
-		for _, line := range ev.Lines() {
+		for _, line := range ev.Text().Lines() {
 			e.Lines = append(e.Lines, newDiffLine(line))
 		}
 		ds, err := p.src.Deliveries(ctx, store.Filter{EventID: ev.ID})
@@ -367,8 +369,9 @@ func (p *Page) recentEvents(ctx context.Context, cfg *config.Config, watch strin
 	return out, errors.Join(errs...)
 }
 
-// newDiffLine splits a line of Event.Lines into its sign and text.
-func newDiffLine(line string) diffLine {
+// newDiffLine splits a line of an event into its sign and text.
+func newDiffLine(l event.Line) diffLine {
+	line := l.Text
 	class := ""
 	switch {
 	case strings.HasPrefix(line, "+ "):
@@ -379,9 +382,9 @@ func newDiffLine(line string) diffLine {
 		class = "chg"
 	}
 	if class == "" {
-		return diffLine{Class: "note", Text: line}
+		return diffLine{Class: "note", Text: line, Link: l.Link}
 	}
-	return diffLine{Class: class, Sign: line[:1], Text: line[2:]}
+	return diffLine{Class: class, Sign: line[:1], Text: line[2:], Link: l.Link}
 }
 
 // targetViews is the outbox by target: every configured target, and any

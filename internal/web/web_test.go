@@ -1,6 +1,7 @@
 package web
 
 import (
+	"encoding/json"
 	"errors"
 	"html"
 	"net/http"
@@ -9,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/pollhook/pollhook/diff"
 	"github.com/pollhook/pollhook/internal/testkit"
 	"github.com/pollhook/pollhook/store"
 )
@@ -164,6 +166,34 @@ func TestPage_Token(t *testing.T) {
 	want := "/?" + url.Values{"queued": {"1"}, "token": {token}}.Encode() + "#outbox"
 	if resp.StatusCode != http.StatusSeeOther || resp.Header.Get("Location") != want {
 		t.Errorf("redeliver with the token: %d to %q, want 303 to %q", resp.StatusCode, resp.Header.Get("Location"), want)
+	}
+}
+
+// TestPage_LabelsAndLinks: an event's lines and title name elements by
+// their labels, and a line links its element's page when it has an http
+// or https one; the page's escaping holds for both.
+func TestPage_LabelsAndLinks(t *testing.T) {
+	src := newFakeSource(t, htmlWatch, "", 1)
+	src.changes = []diff.Change{
+		{Op: diff.Added, Path: "#(id==3)", Key: "3", Label: "v3 <b>", Link: `https://example.com/r/3?a=1&b="2"`,
+			New: json.RawMessage(`{"id":3,"name":"c"}`)},
+		{Op: diff.Changed, Path: "#(id==1).name", Key: "1", Label: "v1", Link: "javascript:alert(1)",
+			Old: json.RawMessage(`"a"`), New: json.RawMessage(`"a2"`)},
+		{Op: diff.Removed, Path: "#(id==2)", Key: "2", Old: json.RawMessage(`{"id":2,"name":"b"}`)},
+	}
+	_, page := get(t, serve(t, src).URL+"/")
+	for _, want := range []string{
+		`<h3>releases changed: 1 added, 1 removed, 1 changed (v3 &lt;b&gt;, v1)</h3>`,
+		`<li class="diff-line diff-add"><span class="sign" aria-hidden="true">&#43;</span><a class="text" href="https://example.com/r/3?a=1&amp;b=%222%22">v3 &lt;b&gt; &#34;c&#34;</a></li>`,
+		`<li class="diff-line diff-chg"><span class="sign" aria-hidden="true">~</span><span class="text">v1 name: &#34;a&#34; → &#34;a2&#34;</span></li>`,
+		`<li class="diff-line diff-del"><span class="sign" aria-hidden="true">-</span><span class="text">2 &#34;b&#34;</span></li>`,
+	} {
+		if !strings.Contains(page, want) {
+			t.Errorf("the page lacks %s", want)
+		}
+	}
+	if strings.Contains(page, "javascript:") {
+		t.Error("the page links a javascript: URL")
 	}
 }
 
