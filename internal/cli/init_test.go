@@ -587,7 +587,7 @@ func TestInit_binary(t *testing.T) {
 		}
 	}
 	api.Set(readAPI(t, "calfire_incidents_2021-09-06T2321Z.json"))
-	if out, errOut, code := run("once", "--config", cfg, "--pretty"); code != 0 || !strings.Contains(out, "1 added, 4 changed") || !strings.Contains(out, `"Caballo Fire"`) {
+	if out, errOut, code := run("once", "--config", cfg, "--pretty"); code != 0 || !strings.Contains(out, "1 added, 4 changed") || !strings.Contains(out, "+ Caballo Fire") {
 		t.Errorf("once on the later data: exit %d\n%s%s", code, out, errOut)
 	}
 
