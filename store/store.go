@@ -67,9 +67,11 @@ type Options struct {
 	// shared lock.
 	ReadOnly bool
 	// Verify checks every page before anything is written (the first half
-	// of Check: about half a second for 350 MiB). pollhook run does, once
-	// at start, so that a daemon never writes to a damaged file; the other
-	// commands rely on the cheap checks every Open makes.
+	// of Check: about half a second for 350 MiB). Every command that may
+	// write does (run, once, demo, redeliver, target enable), and db
+	// backup on its copy, so that pollhook never writes to a damaged file
+	// nor calls a damaged copy a backup; the commands that only read rely
+	// on the cheap checks every Open makes.
 	Verify bool
 }
 

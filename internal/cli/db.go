@@ -181,11 +181,12 @@ func (c *cli) dbBackup(ctx context.Context, cfgPath, dest string, force bool) (e
 	if err := f.Close(); err != nil {
 		return err
 	}
-	// The copy is opened as the daemon would open it: a copy cut short
-	// on the way is never renamed into place.
-	check, err := store.Open(tmp, store.Options{ReadOnly: true})
+	// The copy is opened as the daemon would open it, every page checked:
+	// a copy cut short on the way, or of a damaged file, is never renamed
+	// into place.
+	check, err := store.Open(tmp, store.Options{ReadOnly: true, Verify: true})
 	if err != nil {
-		return fmt.Errorf("the copy does not open: %w", err)
+		return fmt.Errorf("the copy is not sound, so %s was not written: %w", dest, err)
 	}
 	if err := check.Close(); err != nil {
 		return err

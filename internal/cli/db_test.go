@@ -182,6 +182,31 @@ func TestDB_CheckAndBackup(t *testing.T) {
 	if code != 1 || !strings.Contains(errOut, "database "+db+" is damaged: ") {
 		t.Errorf("run on a damaged file: exit %d\n%s", code, errOut)
 	}
+	// Nor does any other command write to it, and a backup of it is no
+	// backup.
+	damaged, err := os.ReadFile(db)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, args := range [][]string{{"once"}, {"redeliver", "--failed"}, {"target", "enable", "hook"}} {
+		_, errOut, code := tryCLI(t, append(args, "--config", cfg)...)
+		if code != 1 || !strings.Contains(errOut, "database "+db+" is damaged: ") {
+			t.Errorf("%s on a damaged file: exit %d\n%s", args[0], code, errOut)
+		}
+	}
+	if got, _ := os.ReadFile(db); !bytes.Equal(got, damaged) {
+		t.Error("a command wrote to the damaged file")
+	}
+	bad := filepath.Join(t.TempDir(), "bad.db")
+	_, errOut, code = tryCLI(t, "db", "backup", bad, "--config", cfg)
+	if code != 1 || !strings.Contains(errOut, "the copy is not sound, so "+bad+" was not written") {
+		t.Errorf("db backup of a damaged file: exit %d\n%s", code, errOut)
+	}
+	for _, f := range []string{bad, bad + ".tmp"} {
+		if _, err := os.Stat(f); err == nil {
+			t.Errorf("db backup of a damaged file left %s", f)
+		}
+	}
 }
 
 // damagePages zeroes every page of the file but the meta pages, the root

@@ -39,10 +39,19 @@ var (
 	_ backend = (*inspect.Outbox)(nil)
 )
 
+// access says whether a command only reads the database or also writes
+// to it: pollhook writes to no file before it has checked every page.
+type access bool
+
+const (
+	reads  access = false
+	writes access = true
+)
+
 // openBackend returns what an inspection command reads from: the running
 // daemon's local API when one runs this configuration, else the database
 // file itself, with the function that closes it.
-func openBackend(ctx context.Context, cfg *config.Config) (backend, func() error, error) {
+func openBackend(ctx context.Context, cfg *config.Config, a access) (backend, func() error, error) {
 	remote, err := api.Find(ctx, cfg)
 	if err != nil {
 		return nil, nil, err
@@ -53,7 +62,7 @@ func openBackend(ctx context.Context, cfg *config.Config) (backend, func() error
 	if !store.Exists(cfg.DB) {
 		return nil, nil, fmt.Errorf("no database at %s yet (it is created by pollhook run or once), and no daemon answers on listen", cfg.DB)
 	}
-	db, err := store.Open(cfg.DB, store.Options{LockTimeout: cliLockTimeout})
+	db, err := store.Open(cfg.DB, store.Options{LockTimeout: cliLockTimeout, Verify: a == writes})
 	if errors.Is(err, store.ErrLocked) {
 		return nil, nil, fmt.Errorf("%w, and no daemon for %s answers on listen %q", err, cfg.File, cfg.Listen)
 	}
@@ -65,7 +74,7 @@ func openBackend(ctx context.Context, cfg *config.Config) (backend, func() error
 
 // withBackend loads the configuration (top-level keys only) and runs fn
 // with a backend for it, closing the database afterwards.
-func (c *cli) withBackend(ctx context.Context, cfgPath string, fn func(backend, *config.Config) error) (err error) {
+func (c *cli) withBackend(ctx context.Context, cfgPath string, a access, fn func(backend, *config.Config) error) (err error) {
 	cfg, problems, err := c.loadConfig(cfgPath, topLevel)
 	if err != nil {
 		return err
@@ -73,7 +82,7 @@ func (c *cli) withBackend(ctx context.Context, cfgPath string, fn func(backend, 
 	if err := c.requireTopLevel(cfgPath, problems); err != nil {
 		return err
 	}
-	b, closeDB, err := openBackend(ctx, cfg)
+	b, closeDB, err := openBackend(ctx, cfg, a)
 	if err != nil {
 		return err
 	}
@@ -123,7 +132,7 @@ func (c *cli) deliveries(ctx context.Context, args []string) error {
 	default:
 		return usageError{fmt.Sprintf("--state must be pending, failed, delivered or disabled, not %q", f.State)}
 	}
-	return c.withBackend(ctx, common.config, func(b backend, _ *config.Config) error {
+	return c.withBackend(ctx, common.config, reads, func(b backend, _ *config.Config) error {
 		ds, err := b.Deliveries(ctx, f)
 		if err != nil {
 			return err
@@ -189,7 +198,7 @@ func (c *cli) delivery(ctx context.Context, args []string) error {
 	if len(pos) != 1 {
 		return usageError{"delivery takes one event id (see pollhook deliveries)"}
 	}
-	return c.withBackend(ctx, common.config, func(b backend, _ *config.Config) error {
+	return c.withBackend(ctx, common.config, reads, func(b backend, _ *config.Config) error {
 		details, err := b.Delivery(ctx, pos[0])
 		if err != nil {
 			return err
@@ -248,7 +257,7 @@ func (c *cli) redeliver(ctx context.Context, args []string) error {
 	default:
 		return usageError{"redeliver takes one event id, or --failed"}
 	}
-	return c.withBackend(ctx, common.config, func(b backend, _ *config.Config) error {
+	return c.withBackend(ctx, common.config, writes, func(b backend, _ *config.Config) error {
 		queued, err := b.Redeliver(ctx, f)
 		if err != nil {
 			return err
@@ -289,7 +298,7 @@ func (c *cli) history(ctx context.Context, args []string) error {
 	if len(pos) > 1 {
 		return usageError{"history takes at most one watch name"}
 	}
-	return c.withBackend(ctx, common.config, func(b backend, cfg *config.Config) error {
+	return c.withBackend(ctx, common.config, reads, func(b backend, cfg *config.Config) error {
 		var events []json.RawMessage
 		var err error
 		if len(pos) == 1 {
@@ -413,7 +422,7 @@ func (c *cli) target(ctx context.Context, args []string) error {
 	if len(pos) != 2 || pos[0] != "enable" {
 		return usageError{"usage: pollhook target enable NAME"}
 	}
-	return c.withBackend(ctx, common.config, func(b backend, _ *config.Config) error {
+	return c.withBackend(ctx, common.config, writes, func(b backend, _ *config.Config) error {
 		if err := b.EnableTarget(ctx, pos[1]); err != nil {
 			return err
 		}

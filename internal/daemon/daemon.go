@@ -93,9 +93,9 @@ func Open(ctx context.Context, cfg *config.Config, o Options) (*Daemon, error) {
 	if o.Getenv == nil {
 		o.Getenv = os.Getenv
 	}
-	// The service checks every page before it writes anything; once and
-	// demo rely on the cheap checks of every Open.
-	db, err := store.Open(cfg.DB, store.Options{LockTimeout: o.LockTimeout, Verify: o.Service})
+	// Every page is checked before anything is written: a daemon, once
+	// or demo never writes to a damaged file.
+	db, err := store.Open(cfg.DB, store.Options{LockTimeout: o.LockTimeout, Verify: true})
 	if err != nil {
 		return nil, err
 	}
