@@ -292,8 +292,11 @@ func value(raw json.RawMessage) string {
 	if raw[0] == '"' {
 		var s string
 		if json.Unmarshal(raw, &s) == nil {
-			if q, err := quoteJSON(human.Cut(human.Clean(s), maxValue-2)); err == nil {
-				return q
+			// Quoted as JSON, so control characters show as the escapes
+			// they are in the API's answer (and the C1 ones, which JSON
+			// leaves raw, as escapes that mean the same).
+			if q, err := quoteJSON(human.Cut(strings.ToValidUTF8(s, "\uFFFD"), maxValue-2)); err == nil {
+				return human.Printable(q)
 			}
 		}
 	}
@@ -304,13 +307,15 @@ func value(raw json.RawMessage) string {
 	return human.Cut(human.Clean(string(raw)), maxValue)
 }
 
-// textValue is a line of a text watch: a JSON string, shown as is.
+// textValue is a line of a text watch: a JSON string, shown as is but for
+// tabs (spaces) and other control characters, shown as \uXXXX escapes
+// (Printable).
 func textValue(raw json.RawMessage) string {
 	var s string
 	if json.Unmarshal(raw, &s) != nil {
 		s = string(raw)
 	}
-	return human.Clean(s)
+	return human.Printable(strings.NewReplacer("\t", " ", "\n", " ").Replace(s))
 }
 
 // relativeField is the part of a change's path below the element its key

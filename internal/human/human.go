@@ -245,8 +245,8 @@ func stripTags(s string) string {
 }
 
 // OneLine squeezes s (an error, a response snippet) into one short line:
-// runs of white space become one space, control characters spaces, and
-// the result is cut to n characters (CutRunes).
+// runs of white space become one space, other control characters \uXXXX
+// escapes (Printable), and the result is cut to n characters (CutRunes).
 func OneLine(s string, n int) string {
-	return CutRunes(Clean(strings.Join(strings.Fields(s), " ")), n)
+	return CutRunes(Printable(strings.Join(strings.Fields(s), " ")), n)
 }

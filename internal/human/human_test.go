@@ -99,7 +99,8 @@ func TestOneLine(t *testing.T) {
 		want string
 	}{
 		{"HTTP 500:\n  {\"error\": \"boom\"}\n", 60, `HTTP 500: {"error": "boom"}`},
-		{"a\tb\x00c", 60, "a b c"},
+		{"a\tb\x00c", 60, `a b\u0000c`},
+		{"oops \x1b]52;c;SGVsbG8=\x07 \u009b31m", 60, `oops \u001b]52;c;SGVsbG8=\u0007 \u009b31m`},
 		{"bad \xff byte", 60, "bad \uFFFD byte"},
 		{"0123456789", 5, "0123…"},
 		{"😀😀😀😀😀😀", 4, "😀😀😀…"},
