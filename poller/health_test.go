@@ -337,3 +337,31 @@ func TestPoll_NoRecoveryUntilCommitted(t *testing.T) {
 		t.Errorf("stored state = %+v", s)
 	}
 }
+
+// TestPoll_MarkupInsteadOfJSON: a JSON watch that gets a login page with
+// status 200 fails the poll, saying what the page is (its title), not
+// showing its markup; the snapshot stays.
+func TestPoll_MarkupInsteadOfJSON(t *testing.T) {
+	t.Parallel()
+	api := &switchAPI{}
+	api.body.Store(`[{"id":1}]`)
+	srv := httptest.NewServer(api)
+	defer srv.Close()
+	db := openStore(t)
+	w := parseConfig(t, watchTables(1, srv.URL, `key = "id"`), nil).Watches[0]
+	p := pollerWith(t, db, nil)
+	mustPoll(t, p, w) // baseline
+	api.body.Store("\n<!DOCTYPE html><html><head><script>" + strings.Repeat("x", 2000) +
+		"</script><title>Login required &ndash; Example</title></head><body><form></form></body></html>")
+	_, err := p.Poll(context.Background(), w, false)
+	if err == nil {
+		t.Fatal("a JSON watch took an HTML page")
+	}
+	msg := err.Error()
+	if !strings.Contains(msg, "not valid JSON (the answer is a page of markup: Login required – Example)") || strings.Contains(msg, "<title") || strings.Contains(msg, "script") {
+		t.Errorf("error = %q", msg)
+	}
+	if snap, err := db.Snapshot(context.Background(), w.Name); err != nil || !strings.Contains(string(snap), `"id":1`) {
+		t.Errorf("snapshot after the page = %q, %v", snap, err)
+	}
+}

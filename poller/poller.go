@@ -7,6 +7,7 @@
 package poller
 
 import (
+	"bytes"
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
@@ -26,6 +27,7 @@ import (
 	"github.com/pollhook/pollhook/event"
 	"github.com/pollhook/pollhook/internal/clock"
 	"github.com/pollhook/pollhook/internal/httpclient"
+	"github.com/pollhook/pollhook/internal/human"
 	"github.com/pollhook/pollhook/internal/redact"
 	"github.com/pollhook/pollhook/store"
 )
@@ -513,9 +515,25 @@ func prepare(w *config.Watch, state store.WatchState, identity string, res *fetc
 	}
 	val, err := w.Differ.Prepare(format, res.pages...)
 	if err != nil {
-		return format, val, fmt.Errorf("%s response: %w", format, err)
+		return format, val, fmt.Errorf("%s response: %w%s", format, err, markupSummary(format, res.pages))
 	}
 	return format, val, nil
+}
+
+// markupSummary says what a page of markup that a JSON watch got instead
+// of JSON is (a login or error page served with status 200): its <title>,
+// or first line of text (human.Summary), never the markup.
+func markupSummary(format diff.Format, pages [][]byte) string {
+	for _, page := range pages {
+		page = bytes.TrimSpace(page)
+		if format != diff.JSON || !bytes.HasPrefix(page, []byte("<")) {
+			continue
+		}
+		if s := human.Summary(page[:min(len(page), maxErrorBody)], maxSnippet); s != "" {
+			return fmt.Sprintf(" (the answer is a page of markup: %s)", s)
+		}
+	}
+	return ""
 }
 
 // usable starts the decision of a poll whose answer is usable: the watch
