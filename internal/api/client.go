@@ -32,7 +32,9 @@ type Client struct {
 // Find returns a client for the daemon that runs cfg's configuration
 // file on its listen address, once that daemon has proved who it is (GET
 // /api/hello, with no token): nil when nothing answers there, or a daemon
-// of another file does; an ErrNotDaemon when something else answers.
+// of another file does; a *NoAnswerError when something accepts the
+// connection but does not answer in time; an ErrNotDaemon when something
+// else answers.
 // Nothing secret is sent before the proof, and the client's requests go
 // to the address that gave it.
 func Find(ctx context.Context, cfg *config.Config) (*Client, error) {
@@ -53,6 +55,10 @@ func find(ctx context.Context, cfg *config.Config, euid int) (*Client, error) {
 	h, challenge, addr, err := c.hello(probe)
 	var unreachable *url.Error
 	switch {
+	case errors.As(err, &unreachable) && unreachable.Timeout():
+		// Something holds the address but did not answer: a daemon too
+		// busy (or flooded with connections), or something else.
+		return nil, &NoAnswerError{Listen: cfg.Listen, After: 2 * time.Second}
 	case errors.As(err, &unreachable):
 		return nil, nil // nothing listens there: no daemon
 	case err != nil:
@@ -70,6 +76,18 @@ func find(ctx context.Context, cfg *config.Config, euid int) (*Client, error) {
 		return nil, fmt.Errorf("the daemon on %s: %w", cfg.Listen, err)
 	}
 	return c, nil
+}
+
+// NoAnswerError is Find's error when something accepted a connection on
+// listen but did not answer the daemon's hello in time. The CLI may still
+// read the database itself when no daemon holds it.
+type NoAnswerError struct {
+	Listen string
+	After  time.Duration
+}
+
+func (e *NoAnswerError) Error() string {
+	return fmt.Sprintf("what listens on %s did not answer within %s (a daemon too busy, or flooded with connections?)", e.Listen, e.After)
 }
 
 // sameFile reports whether two paths name the same file.

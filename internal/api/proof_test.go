@@ -16,6 +16,7 @@ import (
 	"syscall"
 	"testing"
 
+	"github.com/pollhook/pollhook/config"
 	"github.com/pollhook/pollhook/store"
 )
 
@@ -407,5 +408,36 @@ func TestReadNonce(t *testing.T) {
 				t.Errorf("readNonce = %x, %v; want an error with %q", key, err, tt.err)
 			}
 		})
+	}
+}
+
+// TestFind_NoAnswer: something that takes the connection but never
+// answers (a daemon flooded with connections, whose new ones wait in the
+// kernel's queue) is told apart from nothing listening, so the CLI can
+// say so rather than "no daemon answers".
+func TestFind_NoAnswer(t *testing.T) {
+	t.Parallel()
+	ln := listenOn(t, "127.0.0.1:0")
+	defer ln.Close()
+	go func() {
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			defer c.Close() // held open, never answered
+		}
+	}()
+	cfg := &config.Config{File: filepath.Join(t.TempDir(), "pollhook.toml"), Listen: ln.Addr().String()}
+	c, err := Find(context.Background(), cfg)
+	var silent *NoAnswerError
+	if c != nil || !errors.As(err, &silent) || !strings.Contains(err.Error(), "did not answer within 2s") {
+		t.Errorf("Find = %v, %v; want a NoAnswerError", c, err)
+	}
+	closed := listenOn(t, "127.0.0.1:0")
+	cfg.Listen = closed.Addr().String()
+	closed.Close()
+	if c, err := Find(context.Background(), cfg); c != nil || err != nil {
+		t.Errorf("Find with nothing listening = %v, %v; want nil, nil", c, err)
 	}
 }

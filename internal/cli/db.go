@@ -58,13 +58,13 @@ func (c *cli) dbSource(ctx context.Context, cfgPath string) (*config.Config, *ap
 	if err := c.requireTopLevel(cfgPath, problems); err != nil {
 		return nil, nil, nil, err
 	}
-	remote, err := api.Find(ctx, cfg)
+	remote, whyNot, err := findDaemon(ctx, cfg)
 	if err != nil || remote != nil {
 		return cfg, remote, nil, err
 	}
 	db, err := openReadOnly(cfg.DB)
 	if errors.Is(err, store.ErrLocked) {
-		err = fmt.Errorf("%w, and no daemon for %s answers on listen %q: stop it, or give it a listen address to ask it through", err, cfg.File, cfg.Listen)
+		err = fmt.Errorf("%w, and %s: stop it, or give it a listen address to ask it through", err, whyNot)
 	}
 	return cfg, nil, db, err
 }

@@ -52,7 +52,7 @@ const (
 // daemon's local API when one runs this configuration, else the database
 // file itself, with the function that closes it.
 func openBackend(ctx context.Context, cfg *config.Config, a access) (backend, func() error, error) {
-	remote, err := api.Find(ctx, cfg)
+	remote, whyNot, err := findDaemon(ctx, cfg)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -64,12 +64,26 @@ func openBackend(ctx context.Context, cfg *config.Config, a access) (backend, fu
 	}
 	db, err := store.Open(cfg.DB, store.Options{LockTimeout: cliLockTimeout, Verify: a == writes})
 	if errors.Is(err, store.ErrLocked) {
-		return nil, nil, fmt.Errorf("%w, and no daemon for %s answers on listen %q", err, cfg.File, cfg.Listen)
+		return nil, nil, fmt.Errorf("%w, and %s", err, whyNot)
 	}
 	if err != nil {
 		return nil, nil, err
 	}
 	return inspect.New(db, func() *config.Config { return cfg }), db.Close, nil
+}
+
+// findDaemon is api.Find, and when no daemon answers, why not: what an
+// error about the database being in use adds.
+func findDaemon(ctx context.Context, cfg *config.Config) (remote *api.Client, whyNot string, err error) {
+	remote, err = api.Find(ctx, cfg)
+	var silent *api.NoAnswerError
+	switch {
+	case errors.As(err, &silent):
+		return nil, silent.Error(), nil
+	case err != nil || remote != nil:
+		return remote, "", err
+	}
+	return nil, fmt.Sprintf("no daemon for %s answers on listen %q", cfg.File, cfg.Listen), nil
 }
 
 // withBackend loads the configuration (top-level keys only) and runs fn

@@ -54,7 +54,7 @@ func (c *cli) once(ctx context.Context, args []string) (err error) {
 	if err != nil {
 		return err
 	}
-	remote, err := api.Find(ctx, cfg)
+	remote, whyNot, err := findDaemon(ctx, cfg)
 	if err != nil {
 		return err
 	}
@@ -92,7 +92,7 @@ func (c *cli) once(ctx context.Context, args []string) (err error) {
 	}
 	d, err := daemon.Open(ctx, cfg, daemon.Options{Logger: log, Version: c.version, LockTimeout: cliLockTimeout})
 	if errors.Is(err, store.ErrLocked) {
-		return fmt.Errorf("%w, and no daemon for %s answers on listen %q", err, cfg.File, cfg.Listen)
+		return fmt.Errorf("%w, and %s", err, whyNot)
 	}
 	if err != nil {
 		return err
