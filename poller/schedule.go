@@ -109,7 +109,7 @@ func (p *Poller) loop(ctx, work context.Context, l *watchLoop) {
 			log.Error("the schedule never fires again", "schedule", w.ScheduleSpec)
 			return
 		}
-		if st := p.State(w.Name); st.Baseline || !st.LastPoll.IsZero() {
+		if !needsBaseline(w, p.State(w.Name)) {
 			next = next.Add(jitter(w.Jitter)) // the first poll is spread already
 		}
 		p.sched.Lock()
@@ -129,8 +129,8 @@ func (p *Poller) loop(ctx, work context.Context, l *watchLoop) {
 }
 
 // startSpread is how long after the daemon starts (or a reload adds
-// them) the watches never polled yet are all polled once, each at its own
-// moment in it.
+// them) the watches that need a baseline are all polled once, each at its
+// own moment in it.
 const startSpread = 5 * time.Second
 
 // startOffset is a watch's moment in startSpread: fixed by its name, so
@@ -144,16 +144,16 @@ func startOffset(name string) time.Duration {
 // nextRun is when a watch polls next, before jitter: the schedule's next
 // time after now, but no earlier than the failure backoff allows
 // (LastPoll + backoff) nor before the time the API asked to wait until
-// (PausedUntil). A watch never polled is polled within startSpread of
-// now, whatever its schedule: `*/10 * * * *` must not mean nothing for
-// ten minutes and the first change after twenty. The zero time means
-// never.
+// (PausedUntil). A watch that needs a baseline (never polled, or whose
+// url, select, key… changed) is polled within startSpread of now,
+// whatever its schedule: `*/10 * * * *` must not mean nothing for ten
+// minutes and the first change after twenty. The zero time means never.
 func (p *Poller) nextRun(w *config.Watch, now time.Time, state store.WatchState) time.Time {
 	next := w.Schedule.Next(now)
 	if next.IsZero() {
 		return next
 	}
-	if !state.Baseline && state.LastPoll.IsZero() {
+	if needsBaseline(w, state) {
 		if first := now.Add(startOffset(w.Name)); first.Before(next) {
 			next = first
 		}
@@ -200,4 +200,15 @@ func jitter(limit time.Duration) time.Duration {
 		return 0
 	}
 	return rand.N(limit + 1)
+}
+
+// needsBaseline reports whether a watch's next successful poll stores a
+// baseline without having failed since it was set up: it was never polled,
+// or its snapshot was taken with settings that changed (Identity). A watch
+// whose polls fail keeps its backoff instead.
+func needsBaseline(w *config.Watch, state store.WatchState) bool {
+	if state.Baseline {
+		return state.Identity != Identity(w) && state.Failures == 0
+	}
+	return state.LastPoll.IsZero()
 }

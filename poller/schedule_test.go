@@ -74,7 +74,7 @@ func TestPoller_loopBackoff(t *testing.T) {
 	defer srv.Close()
 	db := openStore(t)
 	w := newTestWatch(t, srv.URL, `schedule = "@every 1m"`)
-	hasBaseline(t, db, w.Name) // else its first poll comes at start
+	hasBaseline(t, db, w, Identity(w)) // else its first poll comes at start
 	p := pollerWith(t, db, func(o *Options) { o.Clock = clock })
 
 	ctx, cancel := context.WithCancel(context.Background())
@@ -153,7 +153,7 @@ jitter = "30s"
 `+watchTables(20, "https://api.example/"), nil)
 	db := openStore(t)
 	for _, w := range cfg.Watches {
-		hasBaseline(t, db, w.Name)
+		hasBaseline(t, db, w, Identity(w))
 	}
 	p := pollerWith(t, db, func(o *Options) { o.Clock = clock })
 	ctx, cancel := context.WithCancel(context.Background())
@@ -179,16 +179,20 @@ jitter = "30s"
 }
 
 // hasBaseline stores a baseline for a watch, as an earlier poll would.
-func hasBaseline(t *testing.T, db *store.DB, watch string) {
+// hasBaseline stores a baseline for w, taken an hour before t0 with the
+// settings identity (Identity(w): w's own).
+func hasBaseline(t *testing.T, db *store.DB, w *config.Watch, identity string) {
 	t.Helper()
-	if err := db.SaveState(context.Background(), watch, store.WatchState{Baseline: true, LastPoll: t0.Add(-time.Hour)}, []byte(`{}`)); err != nil {
+	s := store.WatchState{Baseline: true, LastPoll: t0.Add(-time.Hour), Identity: identity}
+	if err := db.SaveState(context.Background(), w.Name, s, []byte(`{}`)); err != nil {
 		t.Fatal(err)
 	}
 }
 
 // TestPoller_firstPollAtStart: watches never polled are polled within the
-// first seconds, each at its own moment, whatever their schedule; a watch
-// with a baseline keeps its schedule.
+// first seconds, each at its own moment, whatever their schedule, and so
+// is one whose baseline was taken with other settings (its url changed):
+// a watch with a baseline keeps its schedule.
 func TestPoller_firstPollAtStart(t *testing.T) {
 	t.Parallel()
 	clock := testkit.NewFakeClock(t0)
@@ -197,7 +201,8 @@ func TestPoller_firstPollAtStart(t *testing.T) {
 schedule = "*/10 * * * *"
 `+watchTables(20, "https://api.example/"), nil)
 	db := openStore(t)
-	hasBaseline(t, db, "w0")
+	hasBaseline(t, db, cfg.Watches[0], Identity(cfg.Watches[0]))
+	hasBaseline(t, db, cfg.Watches[1], "the settings before the url changed")
 	p := pollerWith(t, db, func(o *Options) { o.Clock = clock })
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan struct{})
@@ -223,6 +228,6 @@ schedule = "*/10 * * * *"
 	cancel()
 	<-done
 	if len(distinct) < 15 {
-		t.Errorf("19 new watches start at only %d distinct times", len(distinct))
+		t.Errorf("19 watches that need a baseline start at only %d distinct times", len(distinct))
 	}
 }
