@@ -125,6 +125,9 @@ func (c *cli) dispatch(ctx context.Context, args []string) error {
 	case "db":
 		return c.db(ctx, rest)
 	case "version", "--version", "-version":
+		if err := noArgs("version", rest); err != nil {
+			return err
+		}
 		fmt.Fprintln(c.stdout, "pollhook", c.version)
 		return nil
 	case "help", "-h", "--help", "-help":
@@ -167,6 +170,14 @@ func (c *cli) flags(name string) *flag.FlagSet {
 func noArgs(cmd string, pos []string) error {
 	if len(pos) > 0 {
 		return usageError{fmt.Sprintf("%s takes no arguments, got %q", cmd, strings.Join(pos, " "))}
+	}
+	return nil
+}
+
+// noLessThanZero refuses a negative --limit (0 means all).
+func noLessThanZero(limit int) error {
+	if limit < 0 {
+		return usageError{fmt.Sprintf("--limit must be 0 (all) or more, not %d", limit)}
 	}
 	return nil
 }

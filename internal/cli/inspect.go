@@ -141,6 +141,9 @@ func (c *cli) deliveries(ctx context.Context, args []string) error {
 	if err := noArgs("deliveries", pos); err != nil {
 		return err
 	}
+	if err := noLessThanZero(f.Limit); err != nil {
+		return err
+	}
 	switch f.State {
 	case "", store.StatePending, store.StateFailed, store.StateDelivered, inspect.StateDisabled:
 	default:
@@ -311,6 +314,9 @@ func (c *cli) history(ctx context.Context, args []string) error {
 	}
 	if len(pos) > 1 {
 		return usageError{"history takes at most one watch name"}
+	}
+	if err := noLessThanZero(*limit); err != nil {
+		return err
 	}
 	return c.withBackend(ctx, common.config, reads, func(b backend, cfg *config.Config) error {
 		var events []json.RawMessage

@@ -175,6 +175,10 @@ func TestRun_ExitCodes(t *testing.T) {
 		{[]string{"history", "--limit", "x", "releases"}, 2},
 		{[]string{"check", "--help"}, 0},
 		{[]string{"version"}, 0},
+		{[]string{"version", "--bogus"}, 2},
+		{[]string{"version", "extra"}, 2},
+		{[]string{"history", "--limit", "-1"}, 2},
+		{[]string{"deliveries", "--limit=-1"}, 2},
 		{[]string{"check", "--config", "/nonexistent/pollhook.toml"}, 1},
 	}
 	for _, tt := range tests {

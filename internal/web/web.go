@@ -581,6 +581,9 @@ func postedState(cfg *config.Config, r *http.Request) pageState {
 // [minRefresh, maxRefresh]; 0 (none) for anything but a positive number.
 func parseRefresh(s string) int {
 	n, err := strconv.Atoi(s)
+	if errors.Is(err, strconv.ErrRange) && n > 0 {
+		return maxRefresh // a number past int's range is past an hour too
+	}
 	if err != nil || n <= 0 {
 		return 0
 	}

@@ -337,7 +337,9 @@ func TestPage_AutoRefresh(t *testing.T) {
 		{"refresh=30", `<meta http-equiv="refresh" content="30; url=/?refresh=30&amp;token=refresh-t0ken">`},
 		{"refresh=1&watch=releases&queued=1", `<meta http-equiv="refresh" content="5; url=/?refresh=5&amp;token=refresh-t0ken&amp;watch=releases">`},
 		{"refresh=99999", `<meta http-equiv="refresh" content="3600; url=/?refresh=3600&amp;token=refresh-t0ken">`},
+		{"refresh=9223372036854775808", `<meta http-equiv="refresh" content="3600; url=/?refresh=3600&amp;token=refresh-t0ken">`},
 		{"refresh=0", ""},
+		{"refresh=-5", ""},
 		{"refresh=x", ""},
 		{"", ""},
 	} {
