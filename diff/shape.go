@@ -298,12 +298,16 @@ func escapeChars(s, chars string) string {
 }
 
 // String describes the shape in a few words: "array of 30 objects keyed
-// by id", "set of 3 strings", "object of 6 members", "text of 12 lines".
+// by id" (or "…, none with key idd"), "set of 3 strings", "object of 6
+// members", "text of 12 lines".
 func (s Shape) String() string {
 	switch s.Type {
 	case "array":
 		keyed := ", not keyed"
-		if s.Key != "" {
+		switch {
+		case s.Key != "" && s.Key != "." && s.Len > 0 && s.Unkeyed == s.Len:
+			keyed = ", none with key " + s.Key // a typo of the key, most likely
+		case s.Key != "":
 			keyed = " keyed by " + s.Key
 		}
 		if s.Len == 0 {

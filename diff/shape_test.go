@@ -36,6 +36,14 @@ func TestDiffer_Describe(t *testing.T) {
 			str: "array of 5 objects keyed by id",
 		},
 		{
+			name: "no element has the key: a typo",
+			o:    Options{Key: "idd"},
+			body: `[{"id":1},{"id":2}]`,
+			want: Shape{Format: JSON, Type: "array", Len: 2, Of: "objects", Key: "idd", Unkeyed: 2,
+				Keys: []PathMatches{{Path: "", Matches: 1}}},
+			str: "array of 2 objects, none with key idd",
+		},
+		{
 			name: "preview is cut",
 			o:    Options{Key: "n"},
 			body: `[{"n":1},{"n":2},{"n":3},{"n":4},{"n":5},{"n":6},{"n":7}]`,
