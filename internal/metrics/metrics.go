@@ -1,15 +1,22 @@
 // Package metrics counts what the poller and the dispatcher report and
 // serves it, with gauges of the present, in the Prometheus text format.
-// Counters and histograms live in the Metrics' own set; gauges that
+// Counters and histograms live in the Metrics' own sets; gauges that
 // describe the present (watch health, the outbox) are computed at each
 // scrape from the configuration in force, so a watch a reload removes
 // leaves them.
+//
+// How much is per watch follows the configuration's metrics_per_watch:
+// with config.MetricsMinimal, only the series alerting needs keep the
+// watch label (failed polls, changes, and the gauges); the other polls
+// and the poll durations are counted over all watches. That keeps
+// /metrics to a few series per watch instead of about twenty.
 package metrics
 
 import (
 	"context"
 	"net/http"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	vm "github.com/VictoriaMetrics/metrics"
@@ -35,10 +42,25 @@ type Source interface {
 // delivery duration histograms: from a fast local API to a timeout.
 var durationBuckets = []float64{.005, .01, .025, .05, .1, .25, .5, 1, 2.5, 5, 10, 30, 60}
 
+// lagBuckets are the upper bounds, in seconds, of the schedule lag
+// histogram: from on time to a scheduler that falls minutes behind.
+var lagBuckets = []float64{.001, .005, .01, .025, .05, .1, .25, .5, 1, 2.5, 5, 10, 30, 60}
+
 // Metrics is the daemon's metrics.
 type Metrics struct {
+	// set holds what does not depend on metrics_per_watch: deliveries,
+	// the schedule lag and the build.
 	set *vm.Set
-	src Source
+	// polls holds the poll series, in the layout of one
+	// metrics_per_watch; a reload that changes it starts a new set.
+	polls atomic.Pointer[pollSet]
+	src   Source
+}
+
+// pollSet is the poll counters and histograms of one metrics_per_watch.
+type pollSet struct {
+	set  *vm.Set
+	full bool
 }
 
 // New returns the metrics of a daemon running version, with gauges read
@@ -49,23 +71,66 @@ func New(version string, src Source) *Metrics {
 	vm.ExposeMetadata(true)
 	m := &Metrics{set: vm.NewSet(), src: src}
 	m.set.NewGauge(Name("pollhook_build_info", "version", version), func() float64 { return 1 })
+	m.pollSet()
 	return m
+}
+
+// pollSet returns the poll series of the metrics_per_watch in force. When
+// a reload has changed it, the series of the other layout leave at once
+// and the new ones start from zero (a counter reset, which rate() and
+// increase() handle), rather than two layouts being summed together.
+func (m *Metrics) pollSet() *pollSet {
+	full := m.src.Config().MetricsPerWatch == config.MetricsFull
+	cur := m.polls.Load()
+	if cur != nil && cur.full == full {
+		return cur
+	}
+	next := &pollSet{set: vm.NewSet(), full: full}
+	if !m.polls.CompareAndSwap(cur, next) {
+		// Another poll or scrape switched it first.
+		return m.polls.Load()
+	}
+	return next
 }
 
 // Poll hears about every finished poll (poller.Options.Observe).
 func (m *Metrics) Poll(r poller.PollReport) {
-	watch := r.Watch
-	m.set.GetOrCreateCounter(Name("pollhook_polls_total", "watch", watch, "result", r.Result)).Inc()
-	m.set.GetOrCreatePrometheusHistogramExt(Name("pollhook_poll_duration_seconds", "watch", watch), durationBuckets).
-		Update(r.Duration.Seconds())
-	for _, c := range []struct {
-		kind string
-		n    int
-	}{{"added", r.Counts.Added}, {"removed", r.Counts.Removed}, {"changed", r.Counts.Changed}} {
-		if c.n > 0 {
-			m.set.GetOrCreateCounter(Name("pollhook_changes_total", "watch", watch, "kind", c.kind)).Add(c.n)
+	ps := m.pollSet()
+	if ps.full {
+		ps.set.GetOrCreateCounter(Name("pollhook_polls_total", "watch", r.Watch, "result", r.Result)).Inc()
+		ps.set.GetOrCreatePrometheusHistogramExt(Name("pollhook_poll_duration_seconds", "watch", r.Watch), durationBuckets).
+			Update(r.Duration.Seconds())
+		for _, c := range []struct {
+			kind string
+			n    int
+		}{{"added", r.Counts.Added}, {"removed", r.Counts.Removed}, {"changed", r.Counts.Changed}} {
+			if c.n > 0 {
+				ps.set.GetOrCreateCounter(Name("pollhook_changes_total", "watch", r.Watch, "kind", c.kind)).Add(c.n)
+			}
 		}
+		return
 	}
+	// Failed polls keep the watch label, so that a watch that fails now
+	// and then (never enough in a row to alert) still shows; the other
+	// results are counted over all watches. Either way sum by (result)
+	// and {result="failed"} by (watch) read the same in both layouts.
+	polls := Name("pollhook_polls_total", "result", r.Result)
+	if r.Result == poller.ResultFailed {
+		polls = Name("pollhook_polls_total", "watch", r.Watch, "result", r.Result)
+	}
+	ps.set.GetOrCreateCounter(polls).Inc()
+	ps.set.GetOrCreatePrometheusHistogramExt("pollhook_poll_duration_seconds", durationBuckets).Update(r.Duration.Seconds())
+	if n := r.Counts.Added + r.Counts.Removed + r.Counts.Changed; n > 0 {
+		ps.set.GetOrCreateCounter(Name("pollhook_changes_total", "watch", r.Watch)).Add(n)
+	}
+}
+
+// ScheduleLag hears how late a scheduled poll started: when it started
+// minus when it was due (its schedule's time plus its jitter, a delay
+// meant as such); early counts as on time. Polls run by hand (once, the
+// status page) have no schedule to be late for and are not heard.
+func (m *Metrics) ScheduleLag(late time.Duration) {
+	m.set.GetOrCreatePrometheusHistogramExt("pollhook_schedule_lag_seconds", lagBuckets).Update(max(late, 0).Seconds())
 }
 
 // Attempt hears about every delivery attempt (notify.DispatcherOptions.Observe).
@@ -90,6 +155,7 @@ func (m *Metrics) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("Content-Type", "text/plain; version=0.0.4; charset=utf-8")
 	w.Header().Set("Cache-Control", "no-store")
 	m.set.WritePrometheus(w)
+	m.pollSet().set.WritePrometheus(w)
 	gauges.WritePrometheus(w)
 }
 
