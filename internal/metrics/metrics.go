@@ -15,6 +15,7 @@ package metrics
 import (
 	"context"
 	"net/http"
+	"strconv"
 	"strings"
 	"sync/atomic"
 	"time"
@@ -156,26 +157,28 @@ func (m *Metrics) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("Cache-Control", "no-store")
 	m.set.WritePrometheus(w)
 	m.pollSet().set.WritePrometheus(w)
-	gauges.WritePrometheus(w)
+	_, _ = w.Write(gauges)
 }
 
-// gauges builds a set, for one scrape, of the gauges that describe the
-// present: per watch of the configuration in force (a watch removed by a
-// reload leaves them) and per target.
-func (m *Metrics) gauges(ctx context.Context) (*vm.Set, error) {
+// gauges writes, for one scrape, the gauges that describe the present:
+// per watch of the configuration in force (a watch removed by a reload
+// leaves them) and per target. They go straight into the text rather
+// than into a set: registering 20,000 gauges (each name validated, then
+// sorted) took most of a scrape at 10,000 watches.
+func (m *Metrics) gauges(ctx context.Context) ([]byte, error) {
 	cfg := m.src.Config()
-	s := vm.NewSet()
-	for _, wt := range cfg.Watches {
-		st := m.src.WatchState(wt.Name)
-		s.NewGauge(Name("pollhook_watch_consecutive_failures", "watch", wt.Name), nil).Set(float64(st.Failures))
-		if !st.LastSuccess.IsZero() {
-			s.NewGauge(Name("pollhook_last_success_timestamp_seconds", "watch", wt.Name), nil).
-				Set(float64(st.LastSuccess.UnixMilli()) / 1000)
-		}
-	}
 	counts, err := m.src.OutboxCounts(ctx)
 	if err != nil {
 		return nil, err
+	}
+	failures := gauge{name: "pollhook_watch_consecutive_failures"}
+	success := gauge{name: "pollhook_last_success_timestamp_seconds"}
+	for _, wt := range cfg.Watches {
+		st := m.src.WatchState(wt.Name)
+		failures.add(float64(st.Failures), "watch", wt.Name)
+		if !st.LastSuccess.IsZero() {
+			success.add(float64(st.LastSuccess.UnixMilli())/1000, "watch", wt.Name)
+		}
 	}
 	// Every configured target, and any other the outbox still holds
 	// deliveries for (a target removed while its dead letters remain).
@@ -183,12 +186,47 @@ func (m *Metrics) gauges(ctx context.Context) (*vm.Set, error) {
 	for _, t := range cfg.Targets {
 		targets = append(targets, t.Name)
 	}
+	pending := gauge{name: "pollhook_outbox_pending"}
+	failed := gauge{name: "pollhook_outbox_failed"}
 	for _, name := range targets {
 		c := counts[name]
-		s.NewGauge(Name("pollhook_outbox_pending", "target", name), nil).Set(float64(c.Pending))
-		s.NewGauge(Name("pollhook_outbox_failed", "target", name), nil).Set(float64(c.Failed))
+		pending.add(float64(c.Pending), "target", name)
+		failed.add(float64(c.Failed), "target", name)
 	}
-	return s, nil
+	var out []byte
+	for _, g := range []*gauge{&failures, &success, &pending, &failed} {
+		out = g.append(out)
+	}
+	return out, nil
+}
+
+// gauge is the lines of one gauge family, in the text format.
+type gauge struct {
+	name  string
+	lines []byte
+}
+
+// add is a line of the gauge: its labels, given as Name takes them, and
+// its value, written as the library writes a gauge's.
+func (g *gauge) add(value float64, labels ...string) {
+	g.lines = append(g.lines, Name(g.name, labels...)...)
+	g.lines = append(g.lines, ' ')
+	if value == float64(int64(value)) {
+		g.lines = strconv.AppendInt(g.lines, int64(value), 10)
+	} else {
+		g.lines = strconv.AppendFloat(g.lines, value, 'g', -1, 64)
+	}
+	g.lines = append(g.lines, '\n')
+}
+
+// append appends the gauge's # HELP and # TYPE lines and its lines to b,
+// or nothing when it has no line.
+func (g *gauge) append(b []byte) []byte {
+	if len(g.lines) == 0 {
+		return b
+	}
+	b = append(b, "# HELP "+g.name+"\n# TYPE "+g.name+" gauge\n"...)
+	return append(b, g.lines...)
 }
 
 // labelEscaper escapes a label value for the Prometheus text format.
