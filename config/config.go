@@ -66,6 +66,10 @@ type Config struct {
 	MaxPerHost    int
 	MaxConcurrent int
 
+	// MetricsPerWatch is how much of /metrics is per watch: MetricsMinimal
+	// or MetricsFull.
+	MetricsPerWatch string
+
 	// Warnings are what loads but is likely not what was meant (no
 	// watches, a watch that notifies nobody, a target no watch uses),
 	// each placed like an error, in the order of the file. They stop
@@ -80,6 +84,16 @@ const (
 	// DefaultMaxChanges caps the changes listed in one event, so that no
 	// event, outbox entry or chat message is unbounded; counts stay exact.
 	DefaultMaxChanges = 1000
+)
+
+// What metrics_per_watch may be.
+const (
+	// MetricsMinimal keeps per watch only what alerting needs (failed
+	// polls, changes, consecutive failures, last success) and counts the
+	// rest over all watches, so that /metrics stays small with many.
+	MetricsMinimal = "minimal"
+	// MetricsFull keeps every poll counter and histogram per watch.
+	MetricsFull = "full"
 )
 
 // Upper bounds of the bounded keys.
@@ -328,7 +342,8 @@ type defaults struct {
 func (r *reader) config(tree map[string]any) *Config {
 	top := r.section(tree, "", "")
 	cfg := &Config{File: r.file, DB: DefaultDB, Listen: DefaultListen,
-		Retention: DefaultRetention, History: DefaultHistory, LogLevel: "info", LogFormat: "text"}
+		Retention: DefaultRetention, History: DefaultHistory, LogLevel: "info", LogFormat: "text",
+		MetricsPerWatch: MetricsMinimal}
 	top.str("db", &cfg.DB)
 	r.globals(top, cfg)
 	if !filepath.IsAbs(cfg.DB) {
@@ -362,6 +377,9 @@ func (r *reader) config(tree map[string]any) *Config {
 	}
 	if top.str("log_format", &cfg.LogFormat) && cfg.LogFormat != "text" && cfg.LogFormat != "json" {
 		top.errorf("log_format", "want text or json, got %q", cfg.LogFormat)
+	}
+	if top.str("metrics_per_watch", &cfg.MetricsPerWatch) && cfg.MetricsPerWatch != MetricsMinimal && cfg.MetricsPerWatch != MetricsFull {
+		top.errorf("metrics_per_watch", "want minimal or full, got %q", cfg.MetricsPerWatch)
 	}
 
 	def := defaults{schedule: DefaultSchedule, timeout: DefaultTimeout, maxBody: DefaultMaxBody,

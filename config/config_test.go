@@ -262,6 +262,16 @@ func TestParse_Errors(t *testing.T) {
 			want: []string{`c.toml:4: target "n": url: want the ntfy server`},
 		},
 		{
+			name: "metrics_per_watch neither minimal nor full",
+			src:  "log_level = \"warn\"\nmetrics_per_watch = \"detailed\"\n",
+			want: []string{`c.toml:2: metrics_per_watch: want minimal or full, got "detailed"`},
+		},
+		{
+			name: "metrics_per_watch not a string",
+			src:  "metrics_per_watch = true\n",
+			want: []string{`c.toml:1: metrics_per_watch: want a string, got a boolean`},
+		},
+		{
 			name: "every problem at once",
 			src:  "[[watch]]\nname = \"a\"\nurl = \"nope\"\nschedule = \"bad\"\nnotify = [\"x\"]\nschedul = 1\n",
 			want: []string{`c.toml:3: watch "a": url:`, `c.toml:4: watch "a": schedule:`,
@@ -282,6 +292,28 @@ func TestParse_Errors(t *testing.T) {
 				if !strings.Contains(err.Error(), w) {
 					t.Errorf("error does not contain %q:\n%v", w, err)
 				}
+			}
+		})
+	}
+}
+
+func TestParse_MetricsPerWatch(t *testing.T) {
+	tests := []struct {
+		name, src, want string
+	}{
+		{"default", "", MetricsMinimal},
+		{"minimal", "metrics_per_watch = \"minimal\"\n", MetricsMinimal},
+		{"full", "metrics_per_watch = \"full\"\n", MetricsFull},
+		{"from the environment", "metrics_per_watch = \"${DETAIL:-full}\"\n", MetricsFull},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			cfg, err := Parse("c.toml", []byte(tt.src), env(nil))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if cfg.MetricsPerWatch != tt.want {
+				t.Errorf("MetricsPerWatch = %q, want %q", cfg.MetricsPerWatch, tt.want)
 			}
 		})
 	}

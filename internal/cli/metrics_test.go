@@ -23,8 +23,9 @@ func failingAPI(t *testing.T) *httptest.Server {
 
 // TestMetrics_ScriptedRun drives the real daemon through a baseline, a
 // change delivered to one target and dead-lettered at another, and a
-// failing watch whose name needs escaping; then a reload removes the
-// failing watch.
+// failing watch whose name needs escaping, with every poll series per
+// watch (metrics_per_watch = "full"); then a reload removes the failing
+// watch and goes back to the default layout.
 func TestMetrics_ScriptedRun(t *testing.T) {
 	t.Parallel()
 	api := testkit.NewAPI(testkit.ReleasesV1)
@@ -43,6 +44,7 @@ func TestMetrics_ScriptedRun(t *testing.T) {
 	listen := testkit.FreeAddr(t)
 	targets := fmt.Sprintf(`db = "state.db"
 listen = %q
+metrics_per_watch = "full"
 
 [[target]]
 name = "hook"
@@ -165,8 +167,9 @@ notify = ["hook"]
 		t.Error("a watch that never succeeded has a last success time")
 	}
 
-	// A reload that removes the failing watch removes its gauges.
-	testkit.WriteFile(t, cfg, targets)
+	// A reload that removes the failing watch removes its gauges; back to
+	// minimal, the per-watch poll counters leave at once.
+	testkit.WriteFile(t, cfg, strings.Replace(targets, "metrics_per_watch = \"full\"\n", "", 1))
 	req, _ := http.NewRequest(http.MethodPost, env.Base+"/-/reload", nil)
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
@@ -183,5 +186,8 @@ notify = ["hook"]
 	}
 	if _, ok := testkit.Find(samples, "pollhook_watch_consecutive_failures", "watch", "releases"); !ok {
 		t.Error("the remaining watch lost its gauge")
+	}
+	if _, ok := testkit.Find(samples, "pollhook_polls_total", "watch", "releases", "result", "baseline"); ok {
+		t.Error("back to minimal, a per-watch counter of unfailed polls stays")
 	}
 }

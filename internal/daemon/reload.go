@@ -15,8 +15,9 @@ import (
 // problem and returns them (config.Errors). Otherwise it logs the new
 // file's warnings and applies it
 // without a restart: new watches start (with a silent baseline), removed
-// ones stop (their history is kept), changed ones are rescheduled, and
-// targets are replaced. Pending deliveries stay in the outbox throughout.
+// ones stop (their history is kept), changed ones are rescheduled,
+// targets are replaced, and a new metrics_per_watch applies to /metrics.
+// Pending deliveries stay in the outbox throughout.
 // What needs the process itself (db, listen, log_format, max_per_host,
 // max_concurrent) changes at the next restart.
 func (d *Daemon) Reload(ctx context.Context) (api.ReloadReport, error) {
@@ -57,6 +58,10 @@ func (d *Daemon) Reload(ctx context.Context) (api.ReloadReport, error) {
 	}
 	if cfg.LogFormat != old.LogFormat {
 		d.log.Warn("reload: log_format changed; it takes effect when pollhook restarts")
+	}
+	if cfg.MetricsPerWatch != old.MetricsPerWatch {
+		d.log.Info("reload: metrics_per_watch changed; the poll metrics start again from zero",
+			"metrics_per_watch", cfg.MetricsPerWatch)
 	}
 
 	rep := compareConfigs(old, cfg)

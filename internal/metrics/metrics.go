@@ -1,15 +1,23 @@
 // Package metrics counts what the poller and the dispatcher report and
 // serves it, with gauges of the present, in the Prometheus text format.
-// Counters and histograms live in the Metrics' own set; gauges that
+// Counters and histograms live in the Metrics' own sets; gauges that
 // describe the present (watch health, the outbox) are computed at each
 // scrape from the configuration in force, so a watch a reload removes
 // leaves them.
+//
+// How much is per watch follows the configuration's metrics_per_watch:
+// with config.MetricsMinimal, only the series alerting needs keep the
+// watch label (failed polls, changes, and the gauges); the other polls
+// and the poll durations are counted over all watches. That keeps
+// /metrics to a few series per watch instead of about twenty.
 package metrics
 
 import (
 	"context"
 	"net/http"
+	"strconv"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	vm "github.com/VictoriaMetrics/metrics"
@@ -35,10 +43,25 @@ type Source interface {
 // delivery duration histograms: from a fast local API to a timeout.
 var durationBuckets = []float64{.005, .01, .025, .05, .1, .25, .5, 1, 2.5, 5, 10, 30, 60}
 
+// lagBuckets are the upper bounds, in seconds, of the schedule lag
+// histogram: from on time to a scheduler that falls minutes behind.
+var lagBuckets = []float64{.001, .005, .01, .025, .05, .1, .25, .5, 1, 2.5, 5, 10, 30, 60}
+
 // Metrics is the daemon's metrics.
 type Metrics struct {
+	// set holds what does not depend on metrics_per_watch: deliveries,
+	// the schedule lag and the build.
 	set *vm.Set
-	src Source
+	// polls holds the poll series, in the layout of one
+	// metrics_per_watch; a reload that changes it starts a new set.
+	polls atomic.Pointer[pollSet]
+	src   Source
+}
+
+// pollSet is the poll counters and histograms of one metrics_per_watch.
+type pollSet struct {
+	set  *vm.Set
+	full bool
 }
 
 // New returns the metrics of a daemon running version, with gauges read
@@ -49,23 +72,66 @@ func New(version string, src Source) *Metrics {
 	vm.ExposeMetadata(true)
 	m := &Metrics{set: vm.NewSet(), src: src}
 	m.set.NewGauge(Name("pollhook_build_info", "version", version), func() float64 { return 1 })
+	m.pollSet()
 	return m
+}
+
+// pollSet returns the poll series of the metrics_per_watch in force. When
+// a reload has changed it, the series of the other layout leave at once
+// and the new ones start from zero (a counter reset, which rate() and
+// increase() handle), rather than two layouts being summed together.
+func (m *Metrics) pollSet() *pollSet {
+	full := m.src.Config().MetricsPerWatch == config.MetricsFull
+	cur := m.polls.Load()
+	if cur != nil && cur.full == full {
+		return cur
+	}
+	next := &pollSet{set: vm.NewSet(), full: full}
+	if !m.polls.CompareAndSwap(cur, next) {
+		// Another poll or scrape switched it first.
+		return m.polls.Load()
+	}
+	return next
 }
 
 // Poll hears about every finished poll (poller.Options.Observe).
 func (m *Metrics) Poll(r poller.PollReport) {
-	watch := r.Watch
-	m.set.GetOrCreateCounter(Name("pollhook_polls_total", "watch", watch, "result", r.Result)).Inc()
-	m.set.GetOrCreatePrometheusHistogramExt(Name("pollhook_poll_duration_seconds", "watch", watch), durationBuckets).
-		Update(r.Duration.Seconds())
-	for _, c := range []struct {
-		kind string
-		n    int
-	}{{"added", r.Counts.Added}, {"removed", r.Counts.Removed}, {"changed", r.Counts.Changed}} {
-		if c.n > 0 {
-			m.set.GetOrCreateCounter(Name("pollhook_changes_total", "watch", watch, "kind", c.kind)).Add(c.n)
+	ps := m.pollSet()
+	if ps.full {
+		ps.set.GetOrCreateCounter(Name("pollhook_polls_total", "watch", r.Watch, "result", r.Result)).Inc()
+		ps.set.GetOrCreatePrometheusHistogramExt(Name("pollhook_poll_duration_seconds", "watch", r.Watch), durationBuckets).
+			Update(r.Duration.Seconds())
+		for _, c := range []struct {
+			kind string
+			n    int
+		}{{"added", r.Counts.Added}, {"removed", r.Counts.Removed}, {"changed", r.Counts.Changed}} {
+			if c.n > 0 {
+				ps.set.GetOrCreateCounter(Name("pollhook_changes_total", "watch", r.Watch, "kind", c.kind)).Add(c.n)
+			}
 		}
+		return
 	}
+	// Failed polls keep the watch label, so that a watch that fails now
+	// and then (never enough in a row to alert) still shows; the other
+	// results are counted over all watches. Either way sum by (result)
+	// and {result="failed"} by (watch) read the same in both layouts.
+	polls := Name("pollhook_polls_total", "result", r.Result)
+	if r.Result == poller.ResultFailed {
+		polls = Name("pollhook_polls_total", "watch", r.Watch, "result", r.Result)
+	}
+	ps.set.GetOrCreateCounter(polls).Inc()
+	ps.set.GetOrCreatePrometheusHistogramExt("pollhook_poll_duration_seconds", durationBuckets).Update(r.Duration.Seconds())
+	if n := r.Counts.Added + r.Counts.Removed + r.Counts.Changed; n > 0 {
+		ps.set.GetOrCreateCounter(Name("pollhook_changes_total", "watch", r.Watch)).Add(n)
+	}
+}
+
+// ScheduleLag hears how late a scheduled poll started: when it started
+// minus when it was due (its schedule's time plus its jitter, a delay
+// meant as such); early counts as on time. Polls run by hand (once, the
+// status page) have no schedule to be late for and are not heard.
+func (m *Metrics) ScheduleLag(late time.Duration) {
+	m.set.GetOrCreatePrometheusHistogramExt("pollhook_schedule_lag_seconds", lagBuckets).Update(max(late, 0).Seconds())
 }
 
 // Attempt hears about every delivery attempt (notify.DispatcherOptions.Observe).
@@ -90,26 +156,29 @@ func (m *Metrics) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("Content-Type", "text/plain; version=0.0.4; charset=utf-8")
 	w.Header().Set("Cache-Control", "no-store")
 	m.set.WritePrometheus(w)
-	gauges.WritePrometheus(w)
+	m.pollSet().set.WritePrometheus(w)
+	_, _ = w.Write(gauges)
 }
 
-// gauges builds a set, for one scrape, of the gauges that describe the
-// present: per watch of the configuration in force (a watch removed by a
-// reload leaves them) and per target.
-func (m *Metrics) gauges(ctx context.Context) (*vm.Set, error) {
+// gauges writes, for one scrape, the gauges that describe the present:
+// per watch of the configuration in force (a watch removed by a reload
+// leaves them) and per target. They go straight into the text rather
+// than into a set: registering 20,000 gauges (each name validated, then
+// sorted) took most of a scrape at 10,000 watches.
+func (m *Metrics) gauges(ctx context.Context) ([]byte, error) {
 	cfg := m.src.Config()
-	s := vm.NewSet()
-	for _, wt := range cfg.Watches {
-		st := m.src.WatchState(wt.Name)
-		s.NewGauge(Name("pollhook_watch_consecutive_failures", "watch", wt.Name), nil).Set(float64(st.Failures))
-		if !st.LastSuccess.IsZero() {
-			s.NewGauge(Name("pollhook_last_success_timestamp_seconds", "watch", wt.Name), nil).
-				Set(float64(st.LastSuccess.UnixMilli()) / 1000)
-		}
-	}
 	counts, err := m.src.OutboxCounts(ctx)
 	if err != nil {
 		return nil, err
+	}
+	failures := gauge{name: "pollhook_watch_consecutive_failures"}
+	success := gauge{name: "pollhook_last_success_timestamp_seconds"}
+	for _, wt := range cfg.Watches {
+		st := m.src.WatchState(wt.Name)
+		failures.add(float64(st.Failures), "watch", wt.Name)
+		if !st.LastSuccess.IsZero() {
+			success.add(float64(st.LastSuccess.UnixMilli())/1000, "watch", wt.Name)
+		}
 	}
 	// Every configured target, and any other the outbox still holds
 	// deliveries for (a target removed while its dead letters remain).
@@ -117,12 +186,47 @@ func (m *Metrics) gauges(ctx context.Context) (*vm.Set, error) {
 	for _, t := range cfg.Targets {
 		targets = append(targets, t.Name)
 	}
+	pending := gauge{name: "pollhook_outbox_pending"}
+	failed := gauge{name: "pollhook_outbox_failed"}
 	for _, name := range targets {
 		c := counts[name]
-		s.NewGauge(Name("pollhook_outbox_pending", "target", name), nil).Set(float64(c.Pending))
-		s.NewGauge(Name("pollhook_outbox_failed", "target", name), nil).Set(float64(c.Failed))
+		pending.add(float64(c.Pending), "target", name)
+		failed.add(float64(c.Failed), "target", name)
 	}
-	return s, nil
+	var out []byte
+	for _, g := range []*gauge{&failures, &success, &pending, &failed} {
+		out = g.append(out)
+	}
+	return out, nil
+}
+
+// gauge is the lines of one gauge family, in the text format.
+type gauge struct {
+	name  string
+	lines []byte
+}
+
+// add is a line of the gauge: its labels, given as Name takes them, and
+// its value, written as the library writes a gauge's.
+func (g *gauge) add(value float64, labels ...string) {
+	g.lines = append(g.lines, Name(g.name, labels...)...)
+	g.lines = append(g.lines, ' ')
+	if value == float64(int64(value)) {
+		g.lines = strconv.AppendInt(g.lines, int64(value), 10)
+	} else {
+		g.lines = strconv.AppendFloat(g.lines, value, 'g', -1, 64)
+	}
+	g.lines = append(g.lines, '\n')
+}
+
+// append appends the gauge's # HELP and # TYPE lines and its lines to b,
+// or nothing when it has no line.
+func (g *gauge) append(b []byte) []byte {
+	if len(g.lines) == 0 {
+		return b
+	}
+	b = append(b, "# HELP "+g.name+"\n# TYPE "+g.name+" gauge\n"...)
+	return append(b, g.lines...)
 }
 
 // labelEscaper escapes a label value for the Prometheus text format.
