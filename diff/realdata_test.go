@@ -13,7 +13,7 @@ import (
 
 func readTestdata(t testing.TB, name string) []byte {
 	t.Helper()
-	b, err := os.ReadFile(filepath.Join("testdata", name))
+	b, err := os.ReadFile(filepath.Join("..", "testdata", "api", name))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -114,7 +114,7 @@ func resolveIncident(v any) any {
 	return v
 }
 
-// recorded are the recorded responses of testdata.
+// recorded are the recorded responses of the project's testdata/api.
 type recorded struct {
 	releases, status, issues, fire0, fire1, runs0, runs1 []byte
 }

@@ -146,7 +146,7 @@ func TestDiffer_Describe(t *testing.T) {
 // TestDiffer_Describe_RealData: the shape of a recorded GitHub releases
 // answer, as pollhook once --dry-run shows it.
 func TestDiffer_Describe_RealData(t *testing.T) {
-	body, err := os.ReadFile("testdata/github_releases_github-hub_2019-10-03.json")
+	body, err := os.ReadFile("../testdata/api/github_releases_github-hub_2019-10-03.json")
 	if err != nil {
 		t.Fatal(err)
 	}

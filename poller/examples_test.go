@@ -112,7 +112,7 @@ func (a *githubAPI) edit(f func(rs []map[string]any) []map[string]any) {
 
 func TestExamples_GitHubReleases(t *testing.T) {
 	t.Parallel()
-	data, err := os.ReadFile(filepath.Join("testdata", "github_releases_github-hub_2019-10-03.json"))
+	data, err := os.ReadFile(filepath.Join("..", "testdata", "api", "github_releases_github-hub_2019-10-03.json"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -209,7 +209,7 @@ func TestExamples_GitHubGraphQL(t *testing.T) {
 
 func TestExamples_Statuspage(t *testing.T) {
 	t.Parallel()
-	data, err := os.ReadFile(filepath.Join("testdata", "statuspage_githubstatus_summary_2022-11-25.json"))
+	data, err := os.ReadFile(filepath.Join("..", "testdata", "api", "statuspage_githubstatus_summary_2022-11-25.json"))
 	if err != nil {
 		t.Fatal(err)
 	}

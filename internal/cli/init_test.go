@@ -19,9 +19,9 @@ import (
 	"github.com/pollhook/pollhook/internal/testkit"
 )
 
-// recordings is where the recorded API answers are: those internal/suggest
-// was worked out on (testdata/README.md there says where each comes from).
-var recordings = filepath.Join("..", "suggest", "testdata")
+// recordings is where the recorded API answers are, the project's one copy
+// (testdata/api/README.md says where each comes from).
+var recordings = filepath.Join("..", "..", "testdata", "api")
 
 func readAPI(t *testing.T, name string) string {
 	t.Helper()

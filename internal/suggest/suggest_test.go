@@ -15,7 +15,7 @@ import (
 
 func readTestdata(t testing.TB, name string) []byte {
 	t.Helper()
-	b, err := os.ReadFile(filepath.Join("testdata", name))
+	b, err := os.ReadFile(filepath.Join("..", "..", "testdata", "api", name))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -166,7 +166,7 @@ func TestAnalyze_recorded(t *testing.T) {
 			ignore: []string{"#.Updated"},
 			keep:   []string{"#.Started", "#.AcresBurned", "#.PercentContained", "#.ConditionStatement"},
 			later: []later{{name: "23:21", file: "calfire_incidents_2021-09-06T2321Z.json",
-				// Caballo Fire; Bridge, Lawrence and Caldor Fire (see testdata/README.md).
+				// Caballo Fire; Bridge, Lawrence and Caldor Fire (see testdata/api/README.md).
 				added:   []string{"6a36efca-0cb1-465f-be4d-06b3e3b528c1"},
 				changed: []string{"ff71cd3b-2261-4248-92fa-f24733cfdcfe", "5ddee2f6-f32b-4664-a416-5cf4996290a5", "a21c4d1f-87ed-4db1-85ea-eae41c90a0ac"}}},
 		},
