@@ -8,6 +8,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/pollhook/pollhook/internal/testkit"
 )
 
 func env(vars map[string]string) func(string) (string, bool) {
@@ -533,8 +535,9 @@ func TestParse_Limits(t *testing.T) {
 			}
 		})
 	}
-	if DefaultMaxChanges != 1000 {
-		t.Errorf("DefaultMaxChanges = %d, the README says 1000", DefaultMaxChanges)
+	options := testkit.DocSection(t, "docs/configuration.md", "### Options")
+	if row := fmt.Sprintf("| `max_changes` | %d |", DefaultMaxChanges); !strings.Contains(options, row) {
+		t.Errorf("docs/configuration.md's options do not say the default max_changes, %d", DefaultMaxChanges)
 	}
 }
 

@@ -58,7 +58,7 @@ commands, once and db ask the running daemon over its local API (listen)
 when one runs this configuration, and read the database otherwise.
 
 The configuration defaults to pollhook.toml. Flags may come before or after
-positional arguments. See README.md for the configuration reference.
+positional arguments. See docs/configuration.md for the configuration reference.
 `
 
 // cli is one invocation: where it prints, and the version it reports.

@@ -265,7 +265,7 @@ func writeAtomically(path string, src []byte, perm fs.FileMode) error {
 
 // newConfigHead starts a configuration file init creates.
 const newConfigHead = `# pollhook configuration, started by pollhook init. Check it with
-# pollhook check; every key is in README.md's configuration reference.
+# pollhook check; every key is in docs/configuration.md.
 
 # Where change events go: uncomment a target, set its url, and name it in
 # each watch's notify. Any number of [[target]] sections may follow.

@@ -7,10 +7,11 @@ import (
 	"testing"
 )
 
-// ReadmeSection is the text of the project's README.md under heading (a
-// whole line, like "## Metrics"), up to the next heading of its level or
-// higher. Lines in fenced code blocks are not headings.
-func ReadmeSection(t testing.TB, heading string) string {
+// DocSection is the text of one of the project's Markdown files (file,
+// from the root: "README.md", "docs/metrics.md") under heading (a whole
+// line, like "## Metrics"), up to the next heading of its level or higher.
+// Lines in fenced code blocks are not headings.
+func DocSection(t testing.TB, file, heading string) string {
 	t.Helper()
 	dir, err := os.Getwd()
 	if err != nil {
@@ -26,13 +27,13 @@ func ReadmeSection(t testing.TB, heading string) string {
 		}
 		dir = parent
 	}
-	src, err := os.ReadFile(filepath.Join(dir, "README.md"))
+	src, err := os.ReadFile(filepath.Join(dir, filepath.FromSlash(file)))
 	if err != nil {
 		t.Fatal(err)
 	}
 	_, rest, ok := strings.Cut(string(src), "\n"+heading+"\n")
 	if !ok {
-		t.Fatalf("README.md has no heading %q", heading)
+		t.Fatalf("%s has no heading %q", file, heading)
 	}
 	level := len(heading) - len(strings.TrimLeft(heading, "#"))
 	lines := strings.Split(rest, "\n")

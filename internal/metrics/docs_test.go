@@ -36,15 +36,15 @@ var (
 	byRE       = regexp.MustCompile(`\bby\s*\(([^)]*)\)`)
 )
 
-// TestREADME_QueriesWorkWithTheDefault checks every PromQL example of the
-// README's Metrics section against the series the default
+// TestDocs_QueriesWorkWithTheDefault checks every PromQL example of the
+// Metrics section of docs/metrics.md against the series the default
 // metrics_per_watch exposes: each series it selects exists, with the
 // labels its matchers and its by () name. It fails when a change drops a
-// series or a label the README relies on.
-func TestREADME_QueriesWorkWithTheDefault(t *testing.T) {
-	queries := readmeQueries(testkit.ReadmeSection(t, "## Metrics"))
+// series or a label the reference relies on.
+func TestDocs_QueriesWorkWithTheDefault(t *testing.T) {
+	queries := readmeQueries(testkit.DocSection(t, "docs/metrics.md", "## Metrics"))
 	if len(queries) < 5 {
-		t.Fatalf("found %d queries in the README's Metrics section, want the alert rules and the promql block: %q", len(queries), queries)
+		t.Fatalf("found %d queries in the Metrics section of docs/metrics.md, want the alert rules and the promql block: %q", len(queries), queries)
 	}
 	_, body := scrapeFleet(t, 3, config.MetricsMinimal)
 	samples := testkit.ParseExposition(t, body)
@@ -60,12 +60,12 @@ func TestREADME_QueriesWorkWithTheDefault(t *testing.T) {
 		for _, sel := range selectorRE.FindAllStringSubmatch(q, -1) {
 			selectors++
 			if !selects(t, samples, sel[1], sel[2], by) {
-				t.Errorf("README query %q: no series %s%s with labels %q in the default /metrics", q, sel[1], sel[2], by)
+				t.Errorf("docs/metrics.md query %q: no series %s%s with labels %q in the default /metrics", q, sel[1], sel[2], by)
 			}
 		}
 	}
 	if selectors == 0 {
-		t.Error("no pollhook_ series in the README's queries")
+		t.Error("no pollhook_ series in the queries of docs/metrics.md")
 	}
 }
 
@@ -99,11 +99,11 @@ next:
 	return false
 }
 
-// TestREADME_MetricsTable checks that the README's table of metrics names
+// TestDocs_MetricsTable checks that the table of metrics of docs/metrics.md names
 // every metric either layout exposes, and nothing else.
-func TestREADME_MetricsTable(t *testing.T) {
+func TestDocs_MetricsTable(t *testing.T) {
 	documented := map[string]bool{}
-	for _, line := range strings.Split(testkit.ReadmeSection(t, "## Metrics"), "\n") {
+	for _, line := range strings.Split(testkit.DocSection(t, "docs/metrics.md", "## Metrics"), "\n") {
 		if name, ok := strings.CutPrefix(line, "| `pollhook_"); ok {
 			name, _, _ = strings.Cut(name, "`")
 			documented["pollhook_"+name] = true
@@ -121,12 +121,12 @@ func TestREADME_MetricsTable(t *testing.T) {
 	}
 	for name := range exposed {
 		if !documented[name] {
-			t.Errorf("%s is exposed but not in the README's table", name)
+			t.Errorf("%s is exposed but not in the table of docs/metrics.md", name)
 		}
 	}
 	for name := range documented {
 		if !exposed[name] {
-			t.Errorf("the README's table has %s, which /metrics does not expose", name)
+			t.Errorf("the table of docs/metrics.md has %s, which /metrics does not expose", name)
 		}
 	}
 }
