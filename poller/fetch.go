@@ -73,21 +73,24 @@ type request struct {
 // the watch's timeout and max_body. The poll holds a request slot of the
 // watch's own host; a page on another host waits for a slot of that host
 // too, within the timeout.
-func (p *Poller) fetch(ctx context.Context, w *config.Watch, rq request) (*response, error) {
-	u, err := url.Parse(rq.url)
-	if err != nil {
-		return nil, &FetchError{Err: fmt.Errorf("bad URL %s", redact.URL(rq.url))}
+func (p *Poller) fetch(ctx context.Context, w *config.Watch, in *watchInfo, rq request) (*response, error) {
+	u := in.url // the first page's, parsed once
+	if u == nil || rq.url != w.RequestURL {
+		var err error
+		if u, err = url.Parse(rq.url); err != nil {
+			return nil, &FetchError{Err: fmt.Errorf("bad URL %s", redact.URL(rq.url))}
+		}
 	}
 	ctx, cancel := context.WithTimeout(ctx, w.Timeout)
 	defer cancel()
-	if !strings.EqualFold(u.Host, hostOf(w.RequestURL)) {
+	if !strings.EqualFold(u.Host, in.host) {
 		release, err := p.limits.host(ctx, u.Host)
 		if err != nil {
 			return nil, &FetchError{Err: fmt.Errorf("no request slot for %s within %s", u.Host, w.Timeout)}
 		}
 		defer release()
 	}
-	req, err := p.newRequest(ctx, w, u, rq)
+	req, err := p.newRequest(ctx, w, in, u, rq)
 	if err != nil {
 		return nil, &FetchError{Err: err}
 	}
@@ -140,15 +143,20 @@ func (p *Poller) fetch(ctx context.Context, w *config.Watch, rq request) (*respo
 // its credentials (only to the watch's own origin: a next-page link to
 // another host gets no bearer, basic or credential-looking header, like
 // net/http does on redirects), and the validators of a conditional request.
-func (p *Poller) newRequest(ctx context.Context, w *config.Watch, u *url.URL, rq request) (*http.Request, error) {
+func (p *Poller) newRequest(ctx context.Context, w *config.Watch, in *watchInfo, u *url.URL, rq request) (*http.Request, error) {
 	var body io.Reader
 	if rq.body != "" {
 		body = strings.NewReader(rq.body)
 	}
-	req, err := http.NewRequestWithContext(ctx, w.Method, u.String(), body)
+	// u is parsed already: the request gets a copy of it rather than
+	// parsing its text again, with the host normalized as NewRequest does.
+	req, err := http.NewRequestWithContext(ctx, w.Method, "", body)
 	if err != nil {
 		return nil, fmt.Errorf("build request: %w", cleanURLError(err))
 	}
+	target := *u
+	target.Host = strings.TrimSuffix(target.Host, ":")
+	req.URL, req.Host = &target, target.Host
 	req.Header.Set("User-Agent", "pollhook/"+p.version)
 	req.Header.Set("Accept", "application/json, text/*;q=0.9, */*;q=0.5")
 	if rq.body != "" {
@@ -158,7 +166,7 @@ func (p *Poller) newRequest(ctx context.Context, w *config.Watch, u *url.URL, rq
 		}
 		req.Header.Set("Content-Type", ct)
 	}
-	creds := sameOrigin(u, w.RequestURL)
+	creds := in.url != nil && sameOrigin(u, in.url)
 	for k, v := range w.Headers {
 		if !creds && (redact.IsSecretName(k) || http.CanonicalHeaderKey(k) == "Authorization") {
 			continue
@@ -194,7 +202,7 @@ func redirectPolicy(req *http.Request, via []*http.Request) error {
 		return fmt.Errorf("stopped after %d redirects", maxRedirects)
 	}
 	req.Header.Del("Referer")
-	if !sameOrigin(req.URL, via[0].URL.String()) {
+	if !sameOrigin(req.URL, via[0].URL) {
 		for k := range req.Header {
 			if redact.IsSecretName(k) || http.CanonicalHeaderKey(k) == "Authorization" {
 				req.Header.Del(k)
@@ -204,19 +212,9 @@ func redirectPolicy(req *http.Request, via []*http.Request) error {
 	return nil
 }
 
-// hostOf is the host:port of a URL, the key of its request slots.
-func hostOf(raw string) string {
-	u, err := url.Parse(raw)
-	if err != nil {
-		return ""
-	}
-	return strings.ToLower(u.Host)
-}
-
-// sameOrigin reports whether u has the scheme and host of the URL base.
-func sameOrigin(u *url.URL, base string) bool {
-	b, err := url.Parse(base)
-	return err == nil && strings.EqualFold(u.Scheme, b.Scheme) && strings.EqualFold(u.Host, b.Host)
+// sameOrigin reports whether u has the scheme and host of base.
+func sameOrigin(u, base *url.URL) bool {
+	return strings.EqualFold(u.Scheme, base.Scheme) && strings.EqualFold(u.Host, base.Host)
 }
 
 // pause is an API's request not to be called before until.

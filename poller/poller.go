@@ -91,6 +91,9 @@ type Poller struct {
 	tmu     sync.Mutex
 	clients map[string]*http.Client // by config.TLS.Key
 	warned  map[string]bool         // watches warned about insecure_skip_verify
+
+	imu   sync.Mutex
+	infos map[*config.Watch]*watchInfo
 }
 
 // New returns a Poller. Load must be called before polling.
@@ -118,6 +121,7 @@ func New(o Options) *Poller {
 		limits: newLimits(o.MaxConcurrent, o.MaxPerHost), budget: newBudget(o.DiffBudget),
 		states: map[string]*store.WatchState{}, running: map[string]bool{}, savedSuccess: map[string]time.Time{},
 		clients: map[string]*http.Client{}, warned: map[string]bool{},
+		infos: map[*config.Watch]*watchInfo{},
 	}
 }
 
@@ -232,7 +236,8 @@ func (p *Poller) Poll(ctx context.Context, w *config.Watch, dryRun bool) (*Outco
 		p.mu.Unlock()
 	}()
 
-	log := p.log.With("watch", w.Name)
+	in := p.info(w)
+	log := in.log
 	if now := p.clock.Now(); now.Before(state.PausedUntil) {
 		err := &PausedError{Until: state.PausedUntil}
 		log.Info("not polled: the API asked to wait", "until", state.PausedUntil.UTC().Format(time.RFC3339))
@@ -241,7 +246,7 @@ func (p *Poller) Poll(ctx context.Context, w *config.Watch, dryRun bool) (*Outco
 	// The slot of the watch's host first, then a poll slot: polls queued
 	// behind a slow host hold no poll slot, so they cannot starve the
 	// watches of other hosts.
-	releaseHost, err := p.limits.host(ctx, hostOf(w.RequestURL))
+	releaseHost, err := p.limits.host(ctx, in.host)
 	if err != nil {
 		return nil, fmt.Errorf("waiting for a request slot: %w", err)
 	}
@@ -254,7 +259,7 @@ func (p *Poller) Poll(ctx context.Context, w *config.Watch, dryRun bool) (*Outco
 
 	start := p.clock.Now()
 	state.LastPoll = start
-	d, err := p.safePoll(ctx, w, state, start, log)
+	d, err := p.safePoll(ctx, w, in, state, start)
 	return p.apply(ctx, w, d, err, start, dryRun, log)
 }
 
@@ -286,14 +291,14 @@ func (p *Poller) persistTimes(ctx context.Context, name string, state store.Watc
 // triggered by one API's answer must not end the daemon. Nothing is
 // written before apply, so a panic leaves nothing half done: the failure
 // counts from the state the poll began with.
-func (p *Poller) safePoll(ctx context.Context, w *config.Watch, state store.WatchState, now time.Time, log *slog.Logger) (d *decision, err error) {
+func (p *Poller) safePoll(ctx context.Context, w *config.Watch, in *watchInfo, state store.WatchState, now time.Time) (d *decision, err error) {
 	defer func() {
 		if r := recover(); r != nil {
-			log.Error("internal error while polling (please report it)", "panic", fmt.Sprint(r), "stack", string(debug.Stack()))
+			in.log.Error("internal error while polling (please report it)", "panic", fmt.Sprint(r), "stack", string(debug.Stack()))
 			d, err = undecided(state), fmt.Errorf("internal error: %v", r)
 		}
 	}()
-	return p.poll(ctx, w, state, now, log)
+	return p.poll(ctx, w, in, state, now)
 }
 
 // Poll results, as PollReport.Result names them.
@@ -389,11 +394,11 @@ func (l logLine) say(ctx context.Context, log *slog.Logger) {
 // changed. It writes nothing; it reads the snapshot only when the data
 // changed. On an error the decision holds what the poll had got to: the
 // state its failure counts from, and any recovery to commit first.
-func (p *Poller) poll(ctx context.Context, w *config.Watch, state store.WatchState, now time.Time, log *slog.Logger) (*decision, error) {
-	identity := Identity(w)
+func (p *Poller) poll(ctx context.Context, w *config.Watch, in *watchInfo, state store.WatchState, now time.Time) (*decision, error) {
+	identity := in.identity
 	stored := state // the persisted fields, as stored
-	res, err := p.fetchAll(ctx, w, validators(w, state, identity), log)
-	state = paused(state, res.pause, log)
+	res, err := p.fetchAll(ctx, w, in, validators(w, state, identity))
+	state = paused(state, res.pause, in.log)
 	if res.refused {
 		// Whatever comes of this poll, the validators are not to be sent
 		// again.
