@@ -100,7 +100,7 @@ func watchTables(n int, url string, extra ...string) string {
 
 func mustPoll(t *testing.T, p *Poller, w *config.Watch) *Outcome {
 	t.Helper()
-	out, err := p.Poll(context.Background(), w, false)
+	out, err := p.Poll(context.Background(), w, PollOptions{})
 	if err != nil {
 		t.Fatalf("poll: %v", err)
 	}

@@ -22,6 +22,8 @@ type watchInfo struct {
 	// lower case, the key of its request slots.
 	url  *url.URL
 	host string
+	// settings fingerprints the watch's diff settings (settingsSum).
+	settings [32]byte
 }
 
 // info returns w's watchInfo, working it out on the first call.
@@ -31,7 +33,7 @@ func (p *Poller) info(w *config.Watch) *watchInfo {
 	if in := p.infos[w]; in != nil {
 		return in
 	}
-	in := &watchInfo{log: p.log.With("watch", w.Name), identity: Identity(w)}
+	in := &watchInfo{log: p.log.With("watch", w.Name), identity: Identity(w), settings: settingsSum(w)}
 	if u, err := url.Parse(w.RequestURL); err == nil {
 		in.url, in.host = u, strings.ToLower(u.Host)
 	}

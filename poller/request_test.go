@@ -42,7 +42,7 @@ func pollAll(t *testing.T, p *Poller, src string) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			if _, err := p.Poll(context.Background(), w, false); err != nil {
+			if _, err := p.Poll(context.Background(), w, PollOptions{}); err != nil {
 				t.Errorf("poll %s: %v", w.Name, err)
 			}
 		}()
@@ -263,7 +263,7 @@ query($owner: String!, $name: String!, $n: Int!) {
 	mu.Lock()
 	answer = `{"data":null,"errors":[{"message":"Could not resolve to a Repository with the name 'cli/nope'.","type":"NOT_FOUND"},{"message":"second"}]}`
 	mu.Unlock()
-	_, err := p.Poll(context.Background(), w, false)
+	_, err := p.Poll(context.Background(), w, PollOptions{})
 	if err == nil || !strings.Contains(err.Error(), "Could not resolve to a Repository") || !strings.Contains(err.Error(), "and 1 more") {
 		t.Fatalf("poll with errors = %v, want a failure quoting the first error", err)
 	}
@@ -274,7 +274,7 @@ query($owner: String!, $name: String!, $n: Int!) {
 	mu.Lock()
 	answer = `{"data":{"repository":{"releases":{"nodes":[{"id":"R1","name":"v1"}]}}},"errors":[]}`
 	mu.Unlock()
-	if _, err := p.Poll(context.Background(), w, false); err != nil {
+	if _, err := p.Poll(context.Background(), w, PollOptions{}); err != nil {
 		t.Errorf("poll with errors = []: %v", err)
 	}
 }
@@ -336,13 +336,13 @@ func TestPoll_SlowHostStarvesNoOne(t *testing.T) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			_, _ = p.Poll(ctx, w, false)
+			_, _ = p.Poll(ctx, w, PollOptions{})
 		}()
 	}
 	time.Sleep(50 * time.Millisecond) // let the slow watches queue up
 	done := make(chan error, 1)
 	go func() {
-		_, err := p.Poll(context.Background(), cfg.Watch("fast"), false)
+		_, err := p.Poll(context.Background(), cfg.Watch("fast"), PollOptions{})
 		done <- err
 	}()
 	select {

@@ -281,7 +281,7 @@ func (d *Daemon) Poll(ctx context.Context, watches []*config.Watch, o api.PollOp
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			out, err := d.poller.Poll(ctx, w, o.DryRun)
+			out, err := d.poller.Poll(ctx, w, poller.PollOptions{DryRun: o.DryRun, Value: o.Show})
 			// Described at once, so that the value is not held longer.
 			results[i] = result{out, err, describe(w, out, err, o)}
 			if out != nil {
@@ -358,6 +358,11 @@ func describe(w *config.Watch, out *poller.Outcome, err error, o api.PollOptions
 		p.Result, p.Seen, p.Confirm = inspect.PollConfirming, out.Seen, w.Confirm
 	default:
 		p.Result = inspect.PollQuiet
+	}
+	if out.Same {
+		// Not prepared: the answer was the last one's, whose type and
+		// length the poll tells.
+		p.Shape = out.Shape
 	}
 	if out.Value == nil {
 		return p
