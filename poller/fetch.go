@@ -120,7 +120,7 @@ func (p *Poller) fetch(ctx context.Context, w *config.Watch, in *watchInfo, rq r
 
 	// Read at most max_body+1 bytes: one more than allowed proves the body
 	// is too large without reading it whole.
-	data, err := io.ReadAll(io.LimitReader(resp.Body, w.MaxBody+1))
+	data, err := readBody(io.LimitReader(resp.Body, w.MaxBody+1), resp.ContentLength, p.bodyBuffer())
 	if err != nil {
 		if ctx.Err() != nil {
 			return nil, &FetchError{Status: resp.StatusCode, Err: fmt.Errorf("body not complete within %s", w.Timeout), pause: pause}
@@ -137,6 +137,56 @@ func (p *Poller) fetch(ctx context.Context, w *config.Watch, in *watchInfo, rq r
 		body:        data,
 		pause:       pause,
 	}, nil
+}
+
+// maxSizeHint bounds the room readBody makes before reading: a
+// Content-Length is only a hint, which a server could make as large as
+// max_body.
+const maxSizeHint = 1 << 20
+
+// readBody reads r to its end, into buf when it has room for it. hint is
+// the answer's Content-Length (-1 when unknown): a buffer of that size is
+// read into, where io.ReadAll would start at 512 bytes and copy what it
+// read at each growth.
+func readBody(r io.Reader, hint int64, buf []byte) ([]byte, error) {
+	size := 512
+	if hint >= 0 {
+		size = int(min(hint, maxSizeHint)) + 1 // +1: room to read the end
+	}
+	b := buf[:0]
+	if cap(b) < size {
+		b = make([]byte, 0, size)
+	}
+	for {
+		n, err := r.Read(b[len(b):cap(b)])
+		b = b[:len(b)+n]
+		if err == io.EOF {
+			return b, nil
+		}
+		if err != nil {
+			return b, err
+		}
+		if len(b) == cap(b) {
+			b = append(b, 0)[:len(b)]
+		}
+	}
+}
+
+// bodyBuffer returns a buffer an earlier answer was read into, or nil.
+func (p *Poller) bodyBuffer() []byte {
+	if b, ok := p.bodies.Get().(*[]byte); ok {
+		return *b
+	}
+	return nil
+}
+
+// recycle hands the pages of an answer nothing holds any more to the
+// next answers to read into.
+func (p *Poller) recycle(pages [][]byte) {
+	for _, page := range pages {
+		page = page[:0]
+		p.bodies.Put(&page)
+	}
 }
 
 // newRequest builds a request of the watch: its method, body and headers,
@@ -244,11 +294,16 @@ func pauseFrom(status int, h http.Header, now time.Time) pause {
 		}
 	}
 	if p.until.IsZero() {
-		for _, prefix := range []string{"X-RateLimit-", "RateLimit-"} {
-			if !exhausted(h.Get(prefix + "Remaining")) {
+		// The names in canonical form, as http.Header keeps them: Get
+		// would make each anew on every answer.
+		for _, rl := range [...]struct {
+			remaining, reset string
+			unix             bool
+		}{{"X-Ratelimit-Remaining", "X-Ratelimit-Reset", true}, {"Ratelimit-Remaining", "Ratelimit-Reset", false}} {
+			if !exhausted(h.Get(rl.remaining)) {
 				continue
 			}
-			if t, ok := resetTime(h.Get(prefix+"Reset"), prefix == "X-RateLimit-", now); ok {
+			if t, ok := resetTime(h.Get(rl.reset), rl.unix, now); ok {
 				p = pause{until: t}
 				break
 			}
@@ -265,6 +320,9 @@ func pauseFrom(status int, h http.Header, now time.Time) pause {
 }
 
 func exhausted(v string) bool {
+	if v == "" {
+		return false // most answers: spare ParseFloat's error
+	}
 	n, err := strconv.ParseFloat(strings.TrimSpace(v), 64)
 	return err == nil && n <= 0
 }

@@ -32,7 +32,7 @@ func (c *countingStore) CommitEvent(ctx context.Context, cm store.Commit) error 
 func (c *countingStore) writes() int64 { return c.saves.Load() + c.commits.Load() }
 
 // pollerWith builds a loaded Poller on db with options adjusted by opt.
-func pollerWith(t *testing.T, st Store, opt func(*Options)) *Poller {
+func pollerWith(t testing.TB, st Store, opt func(*Options)) *Poller {
 	t.Helper()
 	o := Options{Store: st, Version: "test"}
 	if opt != nil {
@@ -46,7 +46,7 @@ func pollerWith(t *testing.T, st Store, opt func(*Options)) *Poller {
 }
 
 // parseWatches parses a configuration and returns it.
-func parseConfig(t *testing.T, src string, env map[string]string) *config.Config {
+func parseConfig(t testing.TB, src string, env map[string]string) *config.Config {
 	t.Helper()
 	cfg, err := config.Parse("test.toml", []byte(src), func(k string) (string, bool) {
 		v, ok := env[k]

@@ -68,7 +68,8 @@ func (p *Poller) fetchAll(ctx context.Context, w *config.Watch, in *watchInfo, c
 		res.pause = later(res.pause, resp.pause)
 		if page == 1 {
 			res.contentType = resp.contentType
-			res.etag, res.lastModified = validator(resp.header.Get("ETag")), validator(resp.header.Get("Last-Modified"))
+			// "Etag": ETag in the canonical form Get would make anew.
+			res.etag, res.lastModified = validator(resp.header.Get("Etag")), validator(resp.header.Get("Last-Modified"))
 			if resp.status == http.StatusNotModified {
 				// Validators go with the first page only: if it did not
 				// change, the poll saw no change.

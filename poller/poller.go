@@ -82,6 +82,8 @@ type Poller struct {
 	// plain describes values with no settings of a watch's: their type
 	// and length (AnswerSum's ValueType and ValueLen).
 	plain *diff.Differ
+	// bodies are buffers to read answers into (bodyBuffer, recycle).
+	bodies sync.Pool
 
 	sched scheduler
 
@@ -441,8 +443,10 @@ func (p *Poller) poll(ctx context.Context, w *config.Watch, in *watchInfo, state
 	same := sameAnswer(state, identity, sum) && !o.DryRun && !o.Value
 	if same {
 		// The value is the snapshot's, as it was when this answer last
-		// came: preparing it again would find the same sum.
+		// came: preparing it again would find the same sum. Nothing is
+		// to hold the answer: the next ones can be read into it.
 		val.Sum = state.Sum
+		defer p.recycle(res.pages)
 	} else {
 		// The answer and the snapshot it may be diffed with, in memory at
 		// once with the diff's own: wait for them to fit in the budget.

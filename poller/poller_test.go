@@ -65,7 +65,7 @@ max_body = "1KiB"
 	return cfg.Watches[0]
 }
 
-func openStore(t *testing.T) *store.DB {
+func openStore(t testing.TB) *store.DB {
 	t.Helper()
 	db, err := store.Open(filepath.Join(t.TempDir(), "test.db"), store.Options{})
 	if err != nil {
