@@ -46,7 +46,7 @@ type Options struct {
 	// Client makes the requests. Watches with their own TLS settings get
 	// a copy of it with a clone of its *http.Transport (of
 	// http.DefaultTransport if it has another RoundTripper), one per
-	// distinct setting. nil: NewClient.
+	// distinct setting. nil: NewClient(MaxPerHost).
 	Client *http.Client
 	Logger *slog.Logger
 	Clock  clock.Clock
@@ -109,8 +109,9 @@ func New(o Options) *Poller {
 	if o.Logger == nil {
 		o.Logger = slog.New(slog.DiscardHandler)
 	}
+	limits := newLimits(o.MaxConcurrent, o.MaxPerHost)
 	if o.Client == nil {
-		o.Client = NewClient()
+		o.Client = NewClient(limits.perHost)
 	}
 	client := *o.Client // ours to change: the redirect policy below
 	if client.CheckRedirect == nil {
@@ -127,7 +128,7 @@ func New(o Options) *Poller {
 		plain: plain,
 		store: o.Store, client: o.Client, log: o.Logger, clock: o.Clock,
 		version: o.Version, committed: o.Committed, observe: o.Observe,
-		limits: newLimits(o.MaxConcurrent, o.MaxPerHost), budget: newBudget(o.DiffBudget),
+		limits: limits, budget: newBudget(o.DiffBudget),
 		states: map[string]*store.WatchState{}, running: map[string]bool{}, savedSuccess: map[string]time.Time{},
 		clients: map[string]*http.Client{}, warned: map[string]bool{},
 		infos: map[*config.Watch]*watchInfo{},
@@ -136,9 +137,11 @@ func New(o Options) *Poller {
 
 // NewClient returns the client polls use: redirects are followed (APIs
 // move; see redirectPolicy for what crosses to another host), proxies come
-// from the environment.
-func NewClient() *http.Client {
-	return httpclient.New(httpclient.Options{MaxIdleConnsPerHost: 8})
+// from the environment, and up to perHost connections to each host are
+// kept alive: as many as the requests max_per_host lets run at once, so
+// that none of them dials anew.
+func NewClient(perHost int) *http.Client {
+	return httpclient.New(httpclient.Options{MaxIdleConnsPerHost: perHost})
 }
 
 // Load reads every watch's state from the store.

@@ -2,6 +2,7 @@ package poller
 
 import (
 	"context"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"slices"
@@ -115,5 +116,37 @@ func TestHostQueues_Next(t *testing.T) {
 	take()
 	if want := []int{2}; !slices.Equal(got, want) {
 		t.Fatalf("after a's slot freed: %v, want %v", got, want)
+	}
+}
+
+// TestPoll_KeepsConnectionsAlive: as many connections to a host are kept
+// alive as max_per_host lets requests run at once, so that the next
+// round of polls dials none.
+func TestPoll_KeepsConnectionsAlive(t *testing.T) {
+	t.Parallel()
+	var f inFlight
+	var dials atomic.Int64
+	srv := httptest.NewUnstartedServer(f.wrap(50 * time.Millisecond))
+	srv.Config.ConnState = func(_ net.Conn, s http.ConnState) {
+		if s == http.StateNew {
+			dials.Add(1)
+		}
+	}
+	srv.Start()
+	defer srv.Close()
+	cfg := parseConfig(t, watchTables(16, srv.URL), nil)
+	p := pollerWith(t, openStore(t), func(o *Options) { o.MaxPerHost, o.MaxConcurrent = 16, 16 })
+	for round := 1; round <= 2; round++ {
+		p.PollAll(context.Background(), cfg.Watches, PollOptions{}, func(i int, _ *Outcome, err error) {
+			if err != nil {
+				t.Errorf("round %d: poll %s: %v", round, cfg.Watches[i].Name, err)
+			}
+		})
+	}
+	if got := f.peak.Load(); got != 16 {
+		t.Fatalf("at most %d requests at once, want 16: the test measures nothing", got)
+	}
+	if got := dials.Load(); got != 16 {
+		t.Errorf("%d connections made over two rounds of 16 polls at once, want 16", got)
 	}
 }
