@@ -86,7 +86,7 @@ func TestPoll_DiffBudget(t *testing.T) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			if out, err := p.Poll(context.Background(), w, false); err != nil || !out.Baseline {
+			if out, err := p.Poll(context.Background(), w, PollOptions{}); err != nil || !out.Baseline {
 				t.Errorf("%s: %+v, %v", w.Name, out, err)
 			}
 		}()

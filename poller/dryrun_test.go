@@ -157,7 +157,7 @@ func TestPoll_DryRunWritesNothing(t *testing.T) {
 			for _, s := range tt.setup {
 				clock.Advance(time.Minute)
 				api.set(s.down, s.body, s.etag)
-				_, _ = p.Poll(ctx, w, false)
+				_, _ = p.Poll(ctx, w, PollOptions{})
 			}
 
 			mem, stored := p.State(w.Name), storedState(t, db, w.Name)
@@ -172,7 +172,7 @@ func TestPoll_DryRunWritesNothing(t *testing.T) {
 			// Two hours on: a real poll would also store the poll times.
 			clock.Advance(2 * time.Hour)
 			api.set(tt.dry.down, tt.dry.body, tt.dry.etag)
-			out, err := p.Poll(ctx, w, true)
+			out, err := p.Poll(ctx, w, PollOptions{DryRun: true})
 			tt.check(t, out, err)
 
 			if n := st.writes() - writes; n != 0 {

@@ -73,21 +73,24 @@ type request struct {
 // the watch's timeout and max_body. The poll holds a request slot of the
 // watch's own host; a page on another host waits for a slot of that host
 // too, within the timeout.
-func (p *Poller) fetch(ctx context.Context, w *config.Watch, rq request) (*response, error) {
-	u, err := url.Parse(rq.url)
-	if err != nil {
-		return nil, &FetchError{Err: fmt.Errorf("bad URL %s", redact.URL(rq.url))}
+func (p *Poller) fetch(ctx context.Context, w *config.Watch, in *watchInfo, rq request) (*response, error) {
+	u := in.url // the first page's, parsed once
+	if u == nil || rq.url != w.RequestURL {
+		var err error
+		if u, err = url.Parse(rq.url); err != nil {
+			return nil, &FetchError{Err: fmt.Errorf("bad URL %s", redact.URL(rq.url))}
+		}
 	}
 	ctx, cancel := context.WithTimeout(ctx, w.Timeout)
 	defer cancel()
-	if !strings.EqualFold(u.Host, hostOf(w.RequestURL)) {
+	if !strings.EqualFold(u.Host, in.host) {
 		release, err := p.limits.host(ctx, u.Host)
 		if err != nil {
 			return nil, &FetchError{Err: fmt.Errorf("no request slot for %s within %s", u.Host, w.Timeout)}
 		}
 		defer release()
 	}
-	req, err := p.newRequest(ctx, w, u, rq)
+	req, err := p.newRequest(ctx, w, in, u, rq)
 	if err != nil {
 		return nil, &FetchError{Err: err}
 	}
@@ -117,7 +120,7 @@ func (p *Poller) fetch(ctx context.Context, w *config.Watch, rq request) (*respo
 
 	// Read at most max_body+1 bytes: one more than allowed proves the body
 	// is too large without reading it whole.
-	data, err := io.ReadAll(io.LimitReader(resp.Body, w.MaxBody+1))
+	data, err := readBody(io.LimitReader(resp.Body, w.MaxBody+1), resp.ContentLength, p.bodyBuffer())
 	if err != nil {
 		if ctx.Err() != nil {
 			return nil, &FetchError{Status: resp.StatusCode, Err: fmt.Errorf("body not complete within %s", w.Timeout), pause: pause}
@@ -136,19 +139,74 @@ func (p *Poller) fetch(ctx context.Context, w *config.Watch, rq request) (*respo
 	}, nil
 }
 
+// maxSizeHint bounds the room readBody makes before reading: a
+// Content-Length is only a hint, which a server could make as large as
+// max_body.
+const maxSizeHint = 1 << 20
+
+// readBody reads r to its end, into buf when it has room for it. hint is
+// the answer's Content-Length (-1 when unknown): a buffer of that size is
+// read into, where io.ReadAll would start at 512 bytes and copy what it
+// read at each growth.
+func readBody(r io.Reader, hint int64, buf []byte) ([]byte, error) {
+	size := 512
+	if hint >= 0 {
+		size = int(min(hint, maxSizeHint)) + 1 // +1: room to read the end
+	}
+	b := buf[:0]
+	if cap(b) < size {
+		b = make([]byte, 0, size)
+	}
+	for {
+		n, err := r.Read(b[len(b):cap(b)])
+		b = b[:len(b)+n]
+		if err == io.EOF {
+			return b, nil
+		}
+		if err != nil {
+			return b, err
+		}
+		if len(b) == cap(b) {
+			b = append(b, 0)[:len(b)]
+		}
+	}
+}
+
+// bodyBuffer returns a buffer an earlier answer was read into, or nil.
+func (p *Poller) bodyBuffer() []byte {
+	if b, ok := p.bodies.Get().(*[]byte); ok {
+		return *b
+	}
+	return nil
+}
+
+// recycle hands the pages of an answer nothing holds any more to the
+// next answers to read into.
+func (p *Poller) recycle(pages [][]byte) {
+	for _, page := range pages {
+		page = page[:0]
+		p.bodies.Put(&page)
+	}
+}
+
 // newRequest builds a request of the watch: its method, body and headers,
 // its credentials (only to the watch's own origin: a next-page link to
 // another host gets no bearer, basic or credential-looking header, like
 // net/http does on redirects), and the validators of a conditional request.
-func (p *Poller) newRequest(ctx context.Context, w *config.Watch, u *url.URL, rq request) (*http.Request, error) {
+func (p *Poller) newRequest(ctx context.Context, w *config.Watch, in *watchInfo, u *url.URL, rq request) (*http.Request, error) {
 	var body io.Reader
 	if rq.body != "" {
 		body = strings.NewReader(rq.body)
 	}
-	req, err := http.NewRequestWithContext(ctx, w.Method, u.String(), body)
+	// u is parsed already: the request gets a copy of it rather than
+	// parsing its text again, with the host normalized as NewRequest does.
+	req, err := http.NewRequestWithContext(ctx, w.Method, "", body)
 	if err != nil {
 		return nil, fmt.Errorf("build request: %w", cleanURLError(err))
 	}
+	target := *u
+	target.Host = strings.TrimSuffix(target.Host, ":")
+	req.URL, req.Host = &target, target.Host
 	req.Header.Set("User-Agent", "pollhook/"+p.version)
 	req.Header.Set("Accept", "application/json, text/*;q=0.9, */*;q=0.5")
 	if rq.body != "" {
@@ -158,7 +216,7 @@ func (p *Poller) newRequest(ctx context.Context, w *config.Watch, u *url.URL, rq
 		}
 		req.Header.Set("Content-Type", ct)
 	}
-	creds := sameOrigin(u, w.RequestURL)
+	creds := in.url != nil && sameOrigin(u, in.url)
 	for k, v := range w.Headers {
 		if !creds && (redact.IsSecretName(k) || http.CanonicalHeaderKey(k) == "Authorization") {
 			continue
@@ -194,7 +252,7 @@ func redirectPolicy(req *http.Request, via []*http.Request) error {
 		return fmt.Errorf("stopped after %d redirects", maxRedirects)
 	}
 	req.Header.Del("Referer")
-	if !sameOrigin(req.URL, via[0].URL.String()) {
+	if !sameOrigin(req.URL, via[0].URL) {
 		for k := range req.Header {
 			if redact.IsSecretName(k) || http.CanonicalHeaderKey(k) == "Authorization" {
 				req.Header.Del(k)
@@ -204,19 +262,9 @@ func redirectPolicy(req *http.Request, via []*http.Request) error {
 	return nil
 }
 
-// hostOf is the host:port of a URL, the key of its request slots.
-func hostOf(raw string) string {
-	u, err := url.Parse(raw)
-	if err != nil {
-		return ""
-	}
-	return strings.ToLower(u.Host)
-}
-
-// sameOrigin reports whether u has the scheme and host of the URL base.
-func sameOrigin(u *url.URL, base string) bool {
-	b, err := url.Parse(base)
-	return err == nil && strings.EqualFold(u.Scheme, b.Scheme) && strings.EqualFold(u.Host, b.Host)
+// sameOrigin reports whether u has the scheme and host of base.
+func sameOrigin(u, base *url.URL) bool {
+	return strings.EqualFold(u.Scheme, base.Scheme) && strings.EqualFold(u.Host, base.Host)
 }
 
 // pause is an API's request not to be called before until.
@@ -246,11 +294,16 @@ func pauseFrom(status int, h http.Header, now time.Time) pause {
 		}
 	}
 	if p.until.IsZero() {
-		for _, prefix := range []string{"X-RateLimit-", "RateLimit-"} {
-			if !exhausted(h.Get(prefix + "Remaining")) {
+		// The names in canonical form, as http.Header keeps them: Get
+		// would make each anew on every answer.
+		for _, rl := range [...]struct {
+			remaining, reset string
+			unix             bool
+		}{{"X-Ratelimit-Remaining", "X-Ratelimit-Reset", true}, {"Ratelimit-Remaining", "Ratelimit-Reset", false}} {
+			if !exhausted(h.Get(rl.remaining)) {
 				continue
 			}
-			if t, ok := resetTime(h.Get(prefix+"Reset"), prefix == "X-RateLimit-", now); ok {
+			if t, ok := resetTime(h.Get(rl.reset), rl.unix, now); ok {
 				p = pause{until: t}
 				break
 			}
@@ -267,6 +320,9 @@ func pauseFrom(status int, h http.Header, now time.Time) pause {
 }
 
 func exhausted(v string) bool {
+	if v == "" {
+		return false // most answers: spare ParseFloat's error
+	}
 	n, err := strconv.ParseFloat(strings.TrimSpace(v), 64)
 	return err == nil && n <= 0
 }

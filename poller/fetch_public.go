@@ -18,12 +18,13 @@ func (p *Poller) Fetch(ctx context.Context, w *config.Watch) (pages [][]byte, co
 	if err := ctx.Err(); err != nil {
 		return nil, "", err
 	}
-	release, err := p.limits.host(ctx, hostOf(w.RequestURL))
+	in := p.info(w)
+	release, err := p.limits.host(ctx, in.host)
 	if err != nil {
 		return nil, "", fmt.Errorf("waiting for a request slot: %w", err)
 	}
 	defer release()
-	res, err := p.fetchAll(ctx, w, request{}, p.log.With("watch", w.Name))
+	res, err := p.fetchAll(ctx, w, in, request{})
 	if err != nil {
 		if msg := watchSecrets(w).Replace(err.Error()); msg != err.Error() {
 			err = &pollError{msg: msg, err: err}

@@ -51,7 +51,7 @@ func TestPoll_HealthEvents(t *testing.T) {
 	var failing *event.Event
 	for i := 1; i <= 5; i++ {
 		clock.AdvanceTo(t0.Add(time.Duration(i) * time.Minute))
-		out, err := p.Poll(ctx, w, false)
+		out, err := p.Poll(ctx, w, PollOptions{})
 		if err == nil {
 			t.Fatal("poll succeeded against a failing API")
 		}
@@ -107,7 +107,7 @@ func TestPoll_HealthEvents(t *testing.T) {
 	// A second outage is a second pair.
 	api.down.Store(true)
 	for range 3 {
-		_, _ = p.Poll(ctx, w, false)
+		_, _ = p.Poll(ctx, w, PollOptions{})
 	}
 	api.down.Store(false)
 	mustPoll(t, p, w)
@@ -129,10 +129,10 @@ func TestPoll_HealthRestartBeforeAlert(t *testing.T) {
 	w := parseConfig(t, watchTables(1, srv.URL), nil).Watches[0]
 	p := pollerWith(t, db, nil)
 	for range 2 {
-		_, _ = p.Poll(context.Background(), w, false)
+		_, _ = p.Poll(context.Background(), w, PollOptions{})
 	}
 	p = pollerWith(t, db, nil)
-	out, _ := p.Poll(context.Background(), w, false)
+	out, _ := p.Poll(context.Background(), w, PollOptions{})
 	if out == nil || out.Health == nil || out.Health.Data.Failures != 3 {
 		t.Fatalf("third failure, after a restart = %+v, want watch.failing", out)
 	}
@@ -180,7 +180,7 @@ url = "https://ops.example/hook"
 				polls = 1
 			}
 			for range polls {
-				_, _ = p.Poll(context.Background(), w, false)
+				_, _ = p.Poll(context.Background(), w, PollOptions{})
 			}
 			for target, n := range tt.queue {
 				if got := len(queued(t, db, target, "w")); got != n {
@@ -212,7 +212,7 @@ func TestPoll_NoFailureOnShutdown(t *testing.T) {
 	p := pollerWith(t, openStore(t), nil)
 	ctx, cancel := context.WithTimeout(context.Background(), 50*time.Millisecond)
 	defer cancel()
-	if _, err := p.Poll(ctx, w, false); err == nil {
+	if _, err := p.Poll(ctx, w, PollOptions{}); err == nil {
 		t.Fatal("cancelled poll succeeded")
 	}
 	if f := p.State("w0").Failures; f != 0 {
@@ -266,7 +266,7 @@ func TestPoll_FailuresCountWhenTheStoreFails(t *testing.T) {
 	st.broken.Store(true)
 	for i := 1; i <= 4; i++ {
 		api.body.Store(fmt.Sprintf(`[{"id":1,"v":%d}]`, i)) // a change every time
-		if _, err := p.Poll(context.Background(), w, false); !errors.Is(err, errNoSpace) {
+		if _, err := p.Poll(context.Background(), w, PollOptions{}); !errors.Is(err, errNoSpace) {
 			t.Fatalf("poll %d: %v, want the store's error", i, err)
 		}
 		if s := p.State(w.Name); s.Failures != i {
@@ -300,7 +300,7 @@ func TestPoll_NoRecoveryUntilCommitted(t *testing.T) {
 	mustPoll(t, p, w) // baseline
 	api.down.Store(true)
 	for range 3 {
-		_, _ = p.Poll(ctx, w, false)
+		_, _ = p.Poll(ctx, w, PollOptions{})
 	}
 	if s := p.State(w.Name); !s.Alerted || s.Failures != 3 {
 		t.Fatalf("after the outage: %+v, want alerted with 3 failures", s)
@@ -309,7 +309,7 @@ func TestPoll_NoRecoveryUntilCommitted(t *testing.T) {
 	st.big.Store(true) // room for a health event, not for a snapshot
 	for i := 1; i <= 3; i++ {
 		api.body.Store(fmt.Sprintf(`[{"id":1,"v":%d}]`, i))
-		out, err := p.Poll(ctx, w, false)
+		out, err := p.Poll(ctx, w, PollOptions{})
 		if !errors.Is(err, errNoSpace) {
 			t.Fatalf("poll %d: %v, want the store's error", i, err)
 		}
@@ -353,7 +353,7 @@ func TestPoll_MarkupInsteadOfJSON(t *testing.T) {
 	mustPoll(t, p, w) // baseline
 	api.body.Store("\n<!DOCTYPE html><html><head><script>" + strings.Repeat("x", 2000) +
 		"</script><title>Login required &ndash; Example</title></head><body><form></form></body></html>")
-	_, err := p.Poll(context.Background(), w, false)
+	_, err := p.Poll(context.Background(), w, PollOptions{})
 	if err == nil {
 		t.Fatal("a JSON watch took an HTML page")
 	}

@@ -32,7 +32,7 @@ func (c *countingStore) CommitEvents(ctx context.Context, cms ...store.Commit) e
 func (c *countingStore) writes() int64 { return c.saves.Load() + c.commits.Load() }
 
 // pollerWith builds a loaded Poller on db with options adjusted by opt.
-func pollerWith(t *testing.T, st Store, opt func(*Options)) *Poller {
+func pollerWith(t testing.TB, st Store, opt func(*Options)) *Poller {
 	t.Helper()
 	o := Options{Store: st, Version: "test"}
 	if opt != nil {
@@ -46,7 +46,7 @@ func pollerWith(t *testing.T, st Store, opt func(*Options)) *Poller {
 }
 
 // parseWatches parses a configuration and returns it.
-func parseConfig(t *testing.T, src string, env map[string]string) *config.Config {
+func parseConfig(t testing.TB, src string, env map[string]string) *config.Config {
 	t.Helper()
 	cfg, err := config.Parse("test.toml", []byte(src), func(k string) (string, bool) {
 		v, ok := env[k]
@@ -100,7 +100,7 @@ func watchTables(n int, url string, extra ...string) string {
 
 func mustPoll(t *testing.T, p *Poller, w *config.Watch) *Outcome {
 	t.Helper()
-	out, err := p.Poll(context.Background(), w, false)
+	out, err := p.Poll(context.Background(), w, PollOptions{})
 	if err != nil {
 		t.Fatalf("poll: %v", err)
 	}

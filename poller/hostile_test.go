@@ -104,7 +104,7 @@ func TestPoll_HostileAPI(t *testing.T) {
 				t.Fatal(err)
 			}
 			hostile.Store(true)
-			out, err := p.Poll(context.Background(), w, false)
+			out, err := p.Poll(context.Background(), w, PollOptions{})
 			switch {
 			case tt.err != "":
 				if err == nil || !strings.Contains(err.Error(), tt.err) {
@@ -125,7 +125,7 @@ func TestPoll_HostileAPI(t *testing.T) {
 				t.Errorf("the snapshot changed: %q", after)
 			}
 			hostile.Store(false)
-			out, err = p.Poll(context.Background(), w, false)
+			out, err = p.Poll(context.Background(), w, PollOptions{})
 			if err != nil || out.Event != nil && tt.check == nil {
 				t.Errorf("the good answer after it: %+v, %v; want no change", out, err)
 			}
@@ -152,7 +152,7 @@ func TestPoll_HTMLErrorSummary(t *testing.T) {
 	defer srv.Close()
 	p := pollerWith(t, openStore(t), nil)
 	w := newTestWatch(t, srv.URL, "alert_after = 1")
-	out, err := p.Poll(context.Background(), w, false)
+	out, err := p.Poll(context.Background(), w, PollOptions{})
 	if err == nil || err.Error() != "HTTP 503: Unicorn! · GitHub" {
 		t.Fatalf("poll error %q, want the page's title", err)
 	}

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"log/slog"
 	"maps"
 	"net/http"
 	"net/url"
@@ -39,7 +38,8 @@ type fetched struct {
 // was already fetched (a loop). Any failed page fails the whole poll:
 // there are no partial snapshots. The returned fetched is never nil: it
 // carries the pause an API asked for even when the poll failed.
-func (p *Poller) fetchAll(ctx context.Context, w *config.Watch, cond request, log *slog.Logger) (*fetched, error) {
+func (p *Poller) fetchAll(ctx context.Context, w *config.Watch, in *watchInfo, cond request) (*fetched, error) {
+	log := in.log
 	res := &fetched{}
 	rq := request{url: w.RequestURL, body: w.Body, etag: cond.etag, lastModified: cond.lastModified}
 	seen := map[string]bool{pageKey(rq): true}
@@ -48,7 +48,7 @@ func (p *Poller) fetchAll(ctx context.Context, w *config.Watch, cond request, lo
 		maxPages = w.Paginate.MaxPages
 	}
 	for page := 1; ; page++ {
-		resp, err := p.fetch(ctx, w, rq)
+		resp, err := p.fetch(ctx, w, in, rq)
 		if status, ok := refusedConditional(rq, err); ok && page == 1 {
 			// Validators the API will not take (too large, or an API that
 			// chokes on them) would fail every poll: forget them and ask
@@ -56,7 +56,7 @@ func (p *Poller) fetchAll(ctx context.Context, w *config.Watch, cond request, lo
 			log.Info("the API refused the conditional request: asking again without validators", "status", status)
 			res.refused = true
 			rq.etag, rq.lastModified = "", ""
-			resp, err = p.fetch(ctx, w, rq)
+			resp, err = p.fetch(ctx, w, in, rq)
 		}
 		if err != nil {
 			var fe *FetchError
@@ -68,7 +68,8 @@ func (p *Poller) fetchAll(ctx context.Context, w *config.Watch, cond request, lo
 		res.pause = later(res.pause, resp.pause)
 		if page == 1 {
 			res.contentType = resp.contentType
-			res.etag, res.lastModified = validator(resp.header.Get("ETag")), validator(resp.header.Get("Last-Modified"))
+			// "Etag": ETag in the canonical form Get would make anew.
+			res.etag, res.lastModified = validator(resp.header.Get("Etag")), validator(resp.header.Get("Last-Modified"))
 			if resp.status == http.StatusNotModified {
 				// Validators go with the first page only: if it did not
 				// change, the poll saw no change.

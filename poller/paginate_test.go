@@ -162,7 +162,7 @@ func TestPoll_Paginate(t *testing.T) {
 				api.failOn = 2
 				api.mu.Unlock()
 				api.setPages(`[{"id":1,"v":"NEW"}]`, `[{"id":3}]`, `[{"id":4}]`)
-				_, err := p.Poll(ctx, w, false)
+				_, err := p.Poll(ctx, w, PollOptions{})
 				if err == nil || !strings.Contains(err.Error(), "page 2: HTTP 500: page broke") {
 					t.Fatalf("poll = %v, want the failure of page 2", err)
 				}
@@ -263,7 +263,7 @@ func TestPoll_PaginateRateLimited(t *testing.T) {
 	srvURL = srv.URL
 	cfg := parseConfig(t, watchTables(1, srv.URL, `paginate = { link_header = true }`), nil)
 	p := pollerWith(t, openStore(t), nil)
-	_, err := p.Poll(context.Background(), cfg.Watches[0], false)
+	_, err := p.Poll(context.Background(), cfg.Watches[0], PollOptions{})
 	if err == nil || !strings.Contains(err.Error(), "rate limit exhausted") {
 		t.Fatalf("poll = %v, want a rate limit failure", err)
 	}

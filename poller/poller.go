@@ -48,7 +48,7 @@ type Options struct {
 	// Client makes the requests. Watches with their own TLS settings get
 	// a copy of it with a clone of its *http.Transport (of
 	// http.DefaultTransport if it has another RoundTripper), one per
-	// distinct setting. nil: NewClient.
+	// distinct setting. nil: NewClient(MaxPerHost).
 	Client *http.Client
 	Logger *slog.Logger
 	Clock  clock.Clock
@@ -81,6 +81,11 @@ type Poller struct {
 	observe   func(PollReport)
 	limits    *limits
 	budget    *budget
+	// plain describes values with no settings of a watch's: their type
+	// and length (AnswerSum's ValueType and ValueLen).
+	plain *diff.Differ
+	// bodies are buffers to read answers into (bodyBuffer, recycle).
+	bodies sync.Pool
 
 	sched scheduler
 
@@ -93,6 +98,9 @@ type Poller struct {
 	tmu     sync.Mutex
 	clients map[string]*http.Client // by config.TLS.Key
 	warned  map[string]bool         // watches warned about insecure_skip_verify
+
+	imu   sync.Mutex
+	infos map[*config.Watch]*watchInfo
 }
 
 // New returns a Poller. Load must be called before polling.
@@ -103,8 +111,9 @@ func New(o Options) *Poller {
 	if o.Logger == nil {
 		o.Logger = slog.New(slog.DiscardHandler)
 	}
+	limits := newLimits(o.MaxConcurrent, o.MaxPerHost)
 	if o.Client == nil {
-		o.Client = NewClient()
+		o.Client = NewClient(limits.perHost)
 	}
 	client := *o.Client // ours to change: the redirect policy below
 	if client.CheckRedirect == nil {
@@ -114,20 +123,27 @@ func New(o Options) *Poller {
 	if o.Committed == nil {
 		o.Committed = func() {}
 	}
+	// No settings: nothing to reject. Were it ever nil, values would be
+	// described without their type and length.
+	plain, _ := diff.Compile(diff.Options{})
 	return &Poller{
+		plain: plain,
 		store: o.Store, client: o.Client, log: o.Logger, clock: o.Clock,
 		version: o.Version, committed: o.Committed, observe: o.Observe,
-		limits: newLimits(o.MaxConcurrent, o.MaxPerHost), budget: newBudget(o.DiffBudget),
+		limits: limits, budget: newBudget(o.DiffBudget),
 		states: map[string]*store.WatchState{}, running: map[string]bool{}, savedSuccess: map[string]time.Time{},
 		clients: map[string]*http.Client{}, warned: map[string]bool{},
+		infos: map[*config.Watch]*watchInfo{},
 	}
 }
 
 // NewClient returns the client polls use: redirects are followed (APIs
 // move; see redirectPolicy for what crosses to another host), proxies come
-// from the environment.
-func NewClient() *http.Client {
-	return httpclient.New(httpclient.Options{MaxIdleConnsPerHost: 8})
+// from the environment, and up to perHost connections to each host are
+// kept alive: as many as the requests max_per_host lets run at once, so
+// that none of them dials anew.
+func NewClient(perHost int) *http.Client {
+	return httpclient.New(httpclient.Options{MaxIdleConnsPerHost: perHost})
 }
 
 // Load reads every watch's state from the store.
@@ -173,10 +189,17 @@ type Outcome struct {
 	// Skipped: the watch was already being polled.
 	Skipped bool
 	// Value is the value the poll prepared (selected, in Format), nil
-	// when the API answered 304: what `pollhook once` describes. It may
-	// share memory with the answer; nobody changes either.
+	// when the API answered 304 or the answer was not prepared (Same):
+	// what `pollhook once` describes. It may share memory with the
+	// answer; nobody changes either.
 	Value  []byte
 	Format diff.Format
+	// Same: the answer was, byte for byte and under the same settings, one
+	// whose value was the snapshot's, so it was not prepared again: the
+	// poll is unchanged, Value is nil, and Shape has the type and length
+	// of the value (and nothing else of a diff.Shape).
+	Same  bool
+	Shape *diff.Shape
 	// Unchanged: the value was the snapshot's. Seen: the change found
 	// waits for confirm, and has been seen on this many polls in a row.
 	// A poll that prepared a value and is neither a baseline, nor
@@ -211,12 +234,22 @@ func (e *pollError) Error() string { return e.msg }
 // Unwrap returns the original error.
 func (e *pollError) Unwrap() error { return e.err }
 
-// Poll polls a watch once. With dryRun nothing is stored. A failed poll
+// PollOptions say what a poll is for.
+type PollOptions struct {
+	// DryRun: nothing is stored, and the value is prepared whatever the
+	// answer (a preview describes it).
+	DryRun bool
+	// Value: the caller needs the prepared value (pollhook once --show),
+	// so an answer the same as the last one's is prepared too.
+	Value bool
+}
+
+// Poll polls a watch once. With o.DryRun nothing is stored. A failed poll
 // leaves the snapshot as it was, counts a failure, and after the watch's
 // alert_after failures in a row commits one watch.failing event; the next
 // success commits watch.recovered. A watch the API asked to wait is not
 // polled before the time it gave (PausedError).
-func (p *Poller) Poll(ctx context.Context, w *config.Watch, dryRun bool) (*Outcome, error) {
+func (p *Poller) Poll(ctx context.Context, w *config.Watch, o PollOptions) (*Outcome, error) {
 	p.mu.Lock()
 	if p.running[w.Name] {
 		p.mu.Unlock()
@@ -234,7 +267,8 @@ func (p *Poller) Poll(ctx context.Context, w *config.Watch, dryRun bool) (*Outco
 		p.mu.Unlock()
 	}()
 
-	log := p.log.With("watch", w.Name)
+	in := p.info(w)
+	log := in.log
 	if now := p.clock.Now(); now.Before(state.PausedUntil) {
 		err := &PausedError{Until: state.PausedUntil}
 		log.Info("not polled: the API asked to wait", "until", state.PausedUntil.UTC().Format(time.RFC3339))
@@ -243,7 +277,7 @@ func (p *Poller) Poll(ctx context.Context, w *config.Watch, dryRun bool) (*Outco
 	// The slot of the watch's host first, then a poll slot: polls queued
 	// behind a slow host hold no poll slot, so they cannot starve the
 	// watches of other hosts.
-	releaseHost, err := p.limits.host(ctx, hostOf(w.RequestURL))
+	releaseHost, err := p.limits.host(ctx, in.host)
 	if err != nil {
 		return nil, fmt.Errorf("waiting for a request slot: %w", err)
 	}
@@ -256,8 +290,8 @@ func (p *Poller) Poll(ctx context.Context, w *config.Watch, dryRun bool) (*Outco
 
 	start := p.clock.Now()
 	state.LastPoll = start
-	d, err := p.safePoll(ctx, w, state, start, log)
-	return p.apply(ctx, w, d, err, start, dryRun, log)
+	d, err := p.safePoll(ctx, w, in, state, start, o)
+	return p.apply(ctx, w, d, err, start, o.DryRun, log)
 }
 
 // timesSavedEvery is how stale the stored last poll and last success of
@@ -288,14 +322,14 @@ func (p *Poller) persistTimes(ctx context.Context, name string, state store.Watc
 // triggered by one API's answer must not end the daemon. Nothing is
 // written before apply, so a panic leaves nothing half done: the failure
 // counts from the state the poll began with.
-func (p *Poller) safePoll(ctx context.Context, w *config.Watch, state store.WatchState, now time.Time, log *slog.Logger) (d *decision, err error) {
+func (p *Poller) safePoll(ctx context.Context, w *config.Watch, in *watchInfo, state store.WatchState, now time.Time, o PollOptions) (d *decision, err error) {
 	defer func() {
 		if r := recover(); r != nil {
-			log.Error("internal error while polling (please report it)", "panic", fmt.Sprint(r), "stack", string(debug.Stack()))
+			in.log.Error("internal error while polling (please report it)", "panic", fmt.Sprint(r), "stack", string(debug.Stack()))
 			d, err = undecided(state), fmt.Errorf("internal error: %v", r)
 		}
 	}()
-	return p.poll(ctx, w, state, now, log)
+	return p.poll(ctx, w, in, state, now, o)
 }
 
 // Poll results, as PollReport.Result names them.
@@ -386,16 +420,17 @@ func (l logLine) say(ctx context.Context, log *slog.Logger) {
 }
 
 // poll works out what one poll of a watch should do, in steps that each
-// decide the poll or hand it on: not modified, prepare, recovered (usable),
-// baseline, unchanged, confirm, compare (the diff), nothing fires,
-// changed. It writes nothing; it reads the snapshot only when the data
-// changed. On an error the decision holds what the poll had got to: the
-// state its failure counts from, and any recovery to commit first.
-func (p *Poller) poll(ctx context.Context, w *config.Watch, state store.WatchState, now time.Time, log *slog.Logger) (*decision, error) {
-	identity := Identity(w)
+// decide the poll or hand it on: not modified, the same answer, prepare,
+// recovered (usable), baseline, unchanged, confirm, compare (the diff),
+// nothing fires, changed. It writes nothing; it reads the snapshot only
+// when the data changed. On an error the decision holds what the poll had
+// got to: the state its failure counts from, and any recovery to commit
+// first.
+func (p *Poller) poll(ctx context.Context, w *config.Watch, in *watchInfo, state store.WatchState, now time.Time, o PollOptions) (*decision, error) {
+	identity := in.identity
 	stored := state // the persisted fields, as stored
-	res, err := p.fetchAll(ctx, w, validators(w, state, identity), log)
-	state = paused(state, res.pause, log)
+	res, err := p.fetchAll(ctx, w, in, validators(w, state, identity))
+	state = paused(state, res.pause, in.log)
 	if res.refused {
 		// Whatever comes of this poll, the validators are not to be sent
 		// again.
@@ -407,16 +442,27 @@ func (p *Poller) poll(ctx context.Context, w *config.Watch, state store.WatchSta
 	if res.notModified {
 		return notModified(w, state, stored, now), nil
 	}
-	// The answer and the snapshot it may be diffed with, in memory at once
-	// with the diff's own: wait for them to fit in the budget.
-	release, err := p.budget.acquire(ctx, 2*pagesSize(res.pages))
-	if err != nil {
-		return undecided(state), fmt.Errorf("waiting to diff %d bytes: %w", pagesSize(res.pages), err)
-	}
-	defer release()
-	format, val, err := prepare(w, state, identity, res)
-	if err != nil {
-		return undecided(state), err
+	format := answerFormat(w, state, identity, res)
+	sum := answerSum(in, format, res.pages)
+	var val diff.Value
+	same := sameAnswer(state, identity, sum) && !o.DryRun && !o.Value
+	if same {
+		// The value is the snapshot's, as it was when this answer last
+		// came: preparing it again would find the same sum. Nothing is
+		// to hold the answer: the next ones can be read into it.
+		val.Sum = state.Sum
+		defer p.recycle(res.pages)
+	} else {
+		// The answer and the snapshot it may be diffed with, in memory at
+		// once with the diff's own: wait for them to fit in the budget.
+		release, err := p.budget.acquire(ctx, 2*pagesSize(res.pages))
+		if err != nil {
+			return undecided(state), fmt.Errorf("waiting to diff %d bytes: %w", pagesSize(res.pages), err)
+		}
+		defer release()
+		if val, err = w.Differ.Prepare(format, res.pages...); err != nil {
+			return undecided(state), fmt.Errorf("%s response: %w%s", format, err, markupSummary(format, res.pages))
+		}
 	}
 	d := usable(w, state, now)
 	if w.Conditional {
@@ -424,6 +470,25 @@ func (p *Poller) poll(ctx context.Context, w *config.Watch, state store.WatchSta
 	}
 	d.out.Pages = len(res.pages)
 	d.out.Value, d.out.Format = val.Data, format
+	if same {
+		d.out.Same, d.out.Shape = true, &diff.Shape{Format: format, Type: state.ValueType, Len: state.ValueLen}
+	}
+	d, err = p.decide(ctx, w, d, state, stored, identity, format, val, now)
+	if err == nil && d.next.Sum == val.Sum && !same {
+		// The snapshot's value is this answer's (not a change waiting for
+		// confirm): the next answer like it need not be prepared.
+		var shape diff.Shape
+		if p.plain != nil {
+			shape = p.plain.Describe(format, val.Data)
+		}
+		d.next.AnswerSum, d.next.ValueType, d.next.ValueLen = sum, shape.Type, shape.Len
+	}
+	return d, err
+}
+
+// decide is the part of poll that follows a usable answer's value: the
+// baseline, unchanged, confirm, compare, nothing fires and changed steps.
+func (p *Poller) decide(ctx context.Context, w *config.Watch, d *decision, state, stored store.WatchState, identity string, format diff.Format, val diff.Value, now time.Time) (*decision, error) {
 	if !state.Baseline || state.Identity != identity {
 		return baseline(d, identity, format, val), nil
 	}
@@ -501,11 +566,11 @@ func notModified(w *config.Watch, state, stored store.WatchState, now time.Time)
 	return d
 }
 
-// prepare makes an answer's pages the value to compare, in the watch's
-// format: the stored one, or for a first poll or a new shape the
-// configured one (detected from the first page when auto). An answer
-// that does not parse fails the poll: it never replaces the snapshot.
-func prepare(w *config.Watch, state store.WatchState, identity string, res *fetched) (diff.Format, diff.Value, error) {
+// answerFormat is the format an answer's pages are read in: the stored
+// one, or for a first poll or a new shape the configured one (detected
+// from the first page when auto). An answer that does not parse in it
+// fails the poll: it never replaces the snapshot.
+func answerFormat(w *config.Watch, state store.WatchState, identity string, res *fetched) diff.Format {
 	format := diff.Format(state.Format)
 	if state.Identity != identity || format == diff.Auto {
 		format = w.Diff.Format
@@ -513,11 +578,7 @@ func prepare(w *config.Watch, state store.WatchState, identity string, res *fetc
 			format = diff.Detect(res.contentType, res.pages[0])
 		}
 	}
-	val, err := w.Differ.Prepare(format, res.pages...)
-	if err != nil {
-		return format, val, fmt.Errorf("%s response: %w%s", format, err, markupSummary(format, res.pages))
-	}
-	return format, val, nil
+	return format
 }
 
 // markupSummary says what a page of markup that a JSON watch got instead

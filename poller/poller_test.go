@@ -65,7 +65,7 @@ max_body = "1KiB"
 	return cfg.Watches[0]
 }
 
-func openStore(t *testing.T) *store.DB {
+func openStore(t testing.TB) *store.DB {
 	t.Helper()
 	db, err := store.Open(filepath.Join(t.TempDir(), "test.db"), store.Options{})
 	if err != nil {
@@ -96,20 +96,20 @@ func TestPoll_BaselineThenChange(t *testing.T) {
 	ctx := context.Background()
 
 	api.json(`[{"id":1,"name":"a","updated_at":"t1"},{"id":2,"name":"b","updated_at":"t1"}]`)
-	out, err := p.Poll(ctx, w, false)
+	out, err := p.Poll(ctx, w, PollOptions{})
 	if err != nil || !out.Baseline || out.Event != nil {
 		t.Fatalf("first poll = %+v, %v; want a silent baseline", out, err)
 	}
 
 	// Reordered, reformatted, and only an ignored field moved: no change.
 	api.json(`[ {"updated_at":"t2","name":"b","id":2}, {"id":1.0,"name":"a","updated_at":"t2"} ]`)
-	out, err = p.Poll(ctx, w, false)
+	out, err = p.Poll(ctx, w, PollOptions{})
 	if err != nil || out.Event != nil || out.Baseline {
 		t.Fatalf("no-change poll = %+v, %v; want nothing", out, err)
 	}
 
 	api.json(`[{"id":1,"name":"a2","updated_at":"t3"},{"id":3,"name":"c","updated_at":"t3"}]`)
-	out, err = p.Poll(ctx, w, false)
+	out, err = p.Poll(ctx, w, PollOptions{})
 	if err != nil || out.Event == nil {
 		t.Fatalf("change poll = %+v, %v; want an event", out, err)
 	}
@@ -153,7 +153,7 @@ func TestPoll_BaselineThenChange(t *testing.T) {
 	}
 
 	// Same data again: nothing more.
-	out, err = p.Poll(ctx, w, false)
+	out, err = p.Poll(ctx, w, PollOptions{})
 	if err != nil || out.Event != nil {
 		t.Fatalf("repeat poll = %+v, %v; want nothing", out, err)
 	}
@@ -173,7 +173,7 @@ func TestPoll_FailuresKeepSnapshot(t *testing.T) {
 
 	good := `[{"id":1,"name":"a"}]`
 	api.json(good)
-	if _, err := p.Poll(ctx, w, false); err != nil {
+	if _, err := p.Poll(ctx, w, PollOptions{}); err != nil {
 		t.Fatal(err)
 	}
 	failures := []struct {
@@ -211,7 +211,7 @@ func TestPoll_FailuresKeepSnapshot(t *testing.T) {
 	for _, f := range failures {
 		t.Run(f.name, func(t *testing.T) {
 			api.set(f.handler)
-			out, err := p.Poll(ctx, w, false)
+			out, err := p.Poll(ctx, w, PollOptions{})
 			if err == nil {
 				t.Fatalf("poll succeeded: %+v", out)
 			}
@@ -228,7 +228,7 @@ func TestPoll_FailuresKeepSnapshot(t *testing.T) {
 		t.Errorf("failures counted = %d, want %d", got, len(failures))
 	}
 	api.json(good)
-	out, err := p.Poll(ctx, w, false)
+	out, err := p.Poll(ctx, w, PollOptions{})
 	if err != nil || out.Event != nil {
 		t.Fatalf("API back with the same data: %+v, %v; want no change", out, err)
 	}
@@ -250,7 +250,7 @@ func TestPoll_JSONWatchNeverFlipsToText(t *testing.T) {
 	ctx := context.Background()
 
 	api.json(`{"status":"ok"}`)
-	if _, err := p.Poll(ctx, w, false); err != nil {
+	if _, err := p.Poll(ctx, w, PollOptions{}); err != nil {
 		t.Fatal(err)
 	}
 	if f := p.State("w").Format; f != "json" {
@@ -260,7 +260,7 @@ func TestPoll_JSONWatchNeverFlipsToText(t *testing.T) {
 		w.Header().Set("Content-Type", "text/plain")
 		_, _ = w.Write([]byte("status: ok\n"))
 	})
-	if _, err := p.Poll(ctx, w, false); err == nil {
+	if _, err := p.Poll(ctx, w, PollOptions{}); err == nil {
 		t.Fatal("a JSON watch accepted a text body")
 	}
 	if f := p.State("w").Format; f != "json" {
@@ -278,11 +278,11 @@ func TestPoll_DryRunStoresNothing(t *testing.T) {
 	w := newTestWatch(t, srv.URL, `key = "id"`)
 	ctx := context.Background()
 	api.json(`[{"id":1}]`)
-	if _, err := p.Poll(ctx, w, false); err != nil {
+	if _, err := p.Poll(ctx, w, PollOptions{}); err != nil {
 		t.Fatal(err)
 	}
 	api.json(`[{"id":1},{"id":2}]`)
-	out, err := p.Poll(ctx, w, true)
+	out, err := p.Poll(ctx, w, PollOptions{DryRun: true})
 	if err != nil || out.Event == nil {
 		t.Fatalf("dry run = %+v, %v; want the event", out, err)
 	}
@@ -292,7 +292,7 @@ func TestPoll_DryRunStoresNothing(t *testing.T) {
 	if snap, _ := db.Snapshot(ctx, "w"); string(snap) != `[{"id":1}]` {
 		t.Errorf("dry run replaced the snapshot: %s", snap)
 	}
-	out, err = p.Poll(ctx, w, false)
+	out, err = p.Poll(ctx, w, PollOptions{})
 	if err != nil || out.Event == nil || out.Event.Data.Seq != 1 {
 		t.Fatalf("real poll after dry run = %+v, %v; want the event with seq 1", out, err)
 	}
@@ -311,7 +311,7 @@ func TestPoll_Confirm(t *testing.T) {
 	api.json(`{"v":1}`)
 	mustPoll := func(wantEvent bool) {
 		t.Helper()
-		out, err := p.Poll(ctx, w, false)
+		out, err := p.Poll(ctx, w, PollOptions{})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -339,11 +339,11 @@ func TestPoll_ShapeChangeTakesNewBaseline(t *testing.T) {
 	ctx := context.Background()
 	api.json(`{"a":[{"id":1}],"b":[{"id":9}]}`)
 	w := newTestWatch(t, srv.URL, `select = "a"`)
-	if _, err := p.Poll(ctx, w, false); err != nil {
+	if _, err := p.Poll(ctx, w, PollOptions{}); err != nil {
 		t.Fatal(err)
 	}
 	w2 := newTestWatch(t, srv.URL, `select = "b"`)
-	out, err := p.Poll(ctx, w2, false)
+	out, err := p.Poll(ctx, w2, PollOptions{})
 	if err != nil || !out.Baseline || out.Event != nil {
 		t.Fatalf("after select changed: %+v, %v; want a silent new baseline", out, err)
 	}
@@ -365,12 +365,12 @@ func TestPoll_OverlappingIsSkipped(t *testing.T) {
 	done := make(chan struct{})
 	go func() {
 		defer close(done)
-		_, _ = p.Poll(context.Background(), w, false)
+		_, _ = p.Poll(context.Background(), w, PollOptions{})
 	}()
 	for api.hits.Load() == 0 {
 		time.Sleep(time.Millisecond)
 	}
-	out, err := p.Poll(context.Background(), w, false)
+	out, err := p.Poll(context.Background(), w, PollOptions{})
 	close(release)
 	<-done
 	if err != nil || !out.Skipped {
@@ -391,12 +391,12 @@ func TestPoll_EventCarriesDiffOptions(t *testing.T) {
 	w := newTestWatch(t, srv.URL, "key = \"id\"\ninclude = [\"patch\", \"document\", \"previous\"]\nmax_changes = 1\non = [\"added\", \"changed\"]\nwhen = 'price<100'")
 	ctx := context.Background()
 	api.json(`[{"id":1,"price":50},{"id":2,"price":500}]`)
-	if _, err := p.Poll(ctx, w, false); err != nil {
+	if _, err := p.Poll(ctx, w, PollOptions{}); err != nil {
 		t.Fatal(err)
 	}
 	// id 1 changes (fires), id 2 changes (price 600: when fails), id 3 added (fires), none removed.
 	api.json(`[{"id":1,"price":60},{"id":2,"price":600},{"id":3,"price":10}]`)
-	out, err := p.Poll(ctx, w, false)
+	out, err := p.Poll(ctx, w, PollOptions{})
 	if err != nil || out.Event == nil {
 		t.Fatalf("poll = %+v, %v", out, err)
 	}
@@ -413,7 +413,7 @@ func TestPoll_EventCarriesDiffOptions(t *testing.T) {
 	}
 	// Every change filtered out: the snapshot moves on, nothing fires.
 	api.json(`[{"id":1,"price":60},{"id":2,"price":700},{"id":3,"price":10}]`)
-	out, err = p.Poll(ctx, w, false)
+	out, err = p.Poll(ctx, w, PollOptions{})
 	if err != nil || out.Event != nil {
 		t.Fatalf("a change that does not fire: %+v, %v", out, err)
 	}

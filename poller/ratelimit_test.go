@@ -63,7 +63,7 @@ func TestPoll_RateLimits(t *testing.T) {
 			})
 			w := newTestWatch(t, srv.URL, `schedule = "@every 10s"`)
 
-			_, err := p.Poll(context.Background(), w, false)
+			_, err := p.Poll(context.Background(), w, PollOptions{})
 			if (err != nil) != tt.fails {
 				t.Fatalf("poll error = %v, want failure %v", err, tt.fails)
 			}
@@ -89,7 +89,7 @@ func TestPoll_RateLimits(t *testing.T) {
 			}
 			// ... and so does a poll asked for before then, without a request.
 			clock.Advance(tt.pause - time.Second)
-			_, err = p.Poll(context.Background(), w, false)
+			_, err = p.Poll(context.Background(), w, PollOptions{})
 			var pe *PausedError
 			if !errors.As(err, &pe) || !pe.Until.Equal(want) {
 				t.Errorf("poll during the pause = %v, want PausedError until %v", err, want)
@@ -101,7 +101,7 @@ func TestPoll_RateLimits(t *testing.T) {
 				t.Errorf("failures = %d: a paused poll must not count", failures)
 			}
 			clock.Advance(time.Second)
-			_, _ = p.Poll(context.Background(), w, false)
+			_, _ = p.Poll(context.Background(), w, PollOptions{})
 			if api.hits.Load() != 2 {
 				t.Errorf("API hit %d times after the pause, want 2", api.hits.Load())
 			}
@@ -123,7 +123,7 @@ func TestPoll_RateLimitAcrossRestart(t *testing.T) {
 	clock := testkit.NewFakeClock(t0)
 	w := newTestWatch(t, srv.URL, `schedule = "@every 10s"`)
 	p := pollerWith(t, db, func(o *Options) { o.Clock = clock })
-	_, _ = p.Poll(context.Background(), w, false)
+	_, _ = p.Poll(context.Background(), w, PollOptions{})
 
 	p2 := pollerWith(t, db, func(o *Options) { o.Clock = clock })
 	if next := p2.nextRun(w, clock.Now(), p2.State("w")); !next.Equal(t0.Add(10 * time.Minute)) {

@@ -41,7 +41,7 @@ func TestPoll_RedirectKeepsSecretsHome(t *testing.T) {
 
 	db := openStore(t)
 	p, _ := newTestPoller(t, db)
-	if _, err := p.Poll(context.Background(), newTestWatch(t, api.URL+"/moved-away", secrets), false); err != nil {
+	if _, err := p.Poll(context.Background(), newTestWatch(t, api.URL+"/moved-away", secrets), PollOptions{}); err != nil {
 		t.Fatal(err)
 	}
 	mu.Lock()
@@ -56,7 +56,7 @@ func TestPoll_RedirectKeepsSecretsHome(t *testing.T) {
 	mu.Unlock()
 
 	p2, _ := newTestPoller(t, openStore(t))
-	if _, err := p2.Poll(context.Background(), newTestWatch(t, api.URL+"/moved-here", secrets), false); err != nil {
+	if _, err := p2.Poll(context.Background(), newTestWatch(t, api.URL+"/moved-here", secrets), PollOptions{}); err != nil {
 		t.Fatal(err)
 	}
 	mu.Lock()

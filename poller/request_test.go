@@ -33,16 +33,25 @@ func (f *inFlight) wrap(delay time.Duration) http.HandlerFunc {
 	}
 }
 
-// pollAll polls every watch of src at once and waits.
-func pollAll(t *testing.T, p *Poller, src string) {
+// pollAll polls every watch of src at once and waits: with PollAll, or
+// with a goroutine per watch (as the schedule does).
+func pollAll(t *testing.T, p *Poller, src string, withPollAll bool) {
 	t.Helper()
 	cfg := parseConfig(t, src, nil)
+	if withPollAll {
+		p.PollAll(context.Background(), cfg.Watches, PollOptions{}, func(i int, _ *Outcome, err error) {
+			if err != nil {
+				t.Errorf("poll %s: %v", cfg.Watches[i].Name, err)
+			}
+		})
+		return
+	}
 	var wg sync.WaitGroup
 	for _, w := range cfg.Watches {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			if _, err := p.Poll(context.Background(), w, false); err != nil {
+			if _, err := p.Poll(context.Background(), w, PollOptions{}); err != nil {
 				t.Errorf("poll %s: %v", w.Name, err)
 			}
 		}()
@@ -66,28 +75,34 @@ func TestPoll_Limits(t *testing.T) {
 		{"max_concurrent 5 over two hosts", 4, 5, 2, 5},
 	}
 	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			var f inFlight
-			var src strings.Builder
-			for i := range tt.servers {
-				srv := httptest.NewServer(f.wrap(40 * time.Millisecond))
-				defer srv.Close()
-				body := watchTables(20, srv.URL)
-				if i > 0 {
-					// Second server: rename the watches, drop the target.
-					body = strings.ReplaceAll(body, `name = "w`, `name = "x`)
-					body = body[strings.Index(body, "\n[[watch]]"):]
+		for _, withPollAll := range []bool{false, true} {
+			name := tt.name
+			if withPollAll {
+				name += ", PollAll"
+			}
+			t.Run(name, func(t *testing.T) {
+				var f inFlight
+				var src strings.Builder
+				for i := range tt.servers {
+					srv := httptest.NewServer(f.wrap(40 * time.Millisecond))
+					defer srv.Close()
+					body := watchTables(20, srv.URL)
+					if i > 0 {
+						// Second server: rename the watches, drop the target.
+						body = strings.ReplaceAll(body, `name = "w`, `name = "x`)
+						body = body[strings.Index(body, "\n[[watch]]"):]
+					}
+					src.WriteString(body)
 				}
-				src.WriteString(body)
-			}
-			p := pollerWith(t, openStore(t), func(o *Options) {
-				o.MaxPerHost, o.MaxConcurrent = tt.maxPerHost, tt.maxConcurrent
+				p := pollerWith(t, openStore(t), func(o *Options) {
+					o.MaxPerHost, o.MaxConcurrent = tt.maxPerHost, tt.maxConcurrent
+				})
+				pollAll(t, p, src.String(), withPollAll)
+				if got := f.peak.Load(); got != tt.want {
+					t.Errorf("at most %d requests in flight, want %d", got, tt.want)
+				}
 			})
-			pollAll(t, p, src.String())
-			if got := f.peak.Load(); got != tt.want {
-				t.Errorf("at most %d requests in flight, want %d", got, tt.want)
-			}
-		})
+		}
 	}
 }
 
@@ -263,7 +278,7 @@ query($owner: String!, $name: String!, $n: Int!) {
 	mu.Lock()
 	answer = `{"data":null,"errors":[{"message":"Could not resolve to a Repository with the name 'cli/nope'.","type":"NOT_FOUND"},{"message":"second"}]}`
 	mu.Unlock()
-	_, err := p.Poll(context.Background(), w, false)
+	_, err := p.Poll(context.Background(), w, PollOptions{})
 	if err == nil || !strings.Contains(err.Error(), "Could not resolve to a Repository") || !strings.Contains(err.Error(), "and 1 more") {
 		t.Fatalf("poll with errors = %v, want a failure quoting the first error", err)
 	}
@@ -274,7 +289,7 @@ query($owner: String!, $name: String!, $n: Int!) {
 	mu.Lock()
 	answer = `{"data":{"repository":{"releases":{"nodes":[{"id":"R1","name":"v1"}]}}},"errors":[]}`
 	mu.Unlock()
-	if _, err := p.Poll(context.Background(), w, false); err != nil {
+	if _, err := p.Poll(context.Background(), w, PollOptions{}); err != nil {
 		t.Errorf("poll with errors = []: %v", err)
 	}
 }
@@ -336,13 +351,13 @@ func TestPoll_SlowHostStarvesNoOne(t *testing.T) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			_, _ = p.Poll(ctx, w, false)
+			_, _ = p.Poll(ctx, w, PollOptions{})
 		}()
 	}
 	time.Sleep(50 * time.Millisecond) // let the slow watches queue up
 	done := make(chan error, 1)
 	go func() {
-		_, err := p.Poll(context.Background(), cfg.Watch("fast"), false)
+		_, err := p.Poll(context.Background(), cfg.Watch("fast"), PollOptions{})
 		done <- err
 	}()
 	select {

@@ -48,6 +48,7 @@ type watchLoop struct {
 // started with. Before Run, Apply does nothing.
 func (p *Poller) Apply(watches []*config.Watch) {
 	p.dropClients() // TLS files are read again on every load: use what was read now
+	p.dropInfos()   // the watches of the old configuration are gone
 	for _, w := range watches {
 		p.clientFor(w) // build TLS transports now, and warn about insecure ones at once
 	}
@@ -124,7 +125,7 @@ func (p *Poller) loop(ctx, work context.Context, l *watchLoop) {
 		if ctx.Err() != nil {
 			return
 		}
-		_, _ = p.Poll(work, w, false) // Poll logged any failure
+		_, _ = p.Poll(work, w, PollOptions{}) // Poll logged any failure
 	}
 }
 

@@ -92,7 +92,7 @@ func TestPoll_NoSecretsLeak(t *testing.T) {
 				p := pollerWith(t, db, func(o *Options) {
 					o.Logger = slog.New(slog.NewTextHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
 				})
-				out, err := p.Poll(context.Background(), w, false)
+				out, err := p.Poll(context.Background(), w, PollOptions{})
 				if err == nil {
 					t.Fatal("poll succeeded")
 				}
@@ -159,7 +159,7 @@ func TestPoll_ShortCredentialsDoNotGarbleErrors(t *testing.T) {
 	defer srv.Close()
 	cfg := parseConfig(t, watchTables(1, srv.URL+"/x?sig=abc", `query = { page_token = "0" }`), nil)
 	p := pollerWith(t, openStore(t), nil)
-	_, err := p.Poll(context.Background(), cfg.Watches[0], false)
+	_, err := p.Poll(context.Background(), cfg.Watches[0], PollOptions{})
 	if err == nil || err.Error() != "HTTP 500: upstream timeout after 30s" {
 		t.Errorf("poll error %q, want the API's words unchanged", err)
 	}

@@ -106,7 +106,7 @@ func TestPoll_TLS(t *testing.T) {
 			if got := strings.Contains(logs.String(), "insecure_skip_verify"); got != tt.warn {
 				t.Errorf("warning logged = %v, want %v:\n%s", got, tt.warn, logs.String())
 			}
-			_, err := p.Poll(context.Background(), w, false)
+			_, err := p.Poll(context.Background(), w, PollOptions{})
 			switch {
 			case tt.fail == "" && err != nil:
 				t.Errorf("poll: %v", err)

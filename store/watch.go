@@ -24,6 +24,16 @@ type WatchState struct {
 	// Seq is the seq of the watch's last event.
 	Seq uint64 `json:"seq"`
 
+	// AnswerSum fingerprints, raw, an answer whose value was the
+	// snapshot's (Sum), with the settings that read it: an answer with
+	// the same AnswerSum is that value again, and is not prepared again.
+	// 0: none known. ValueType and ValueLen are that value's type and
+	// length (as diff.Shape has them), for saying what a poll that
+	// prepared nothing found.
+	AnswerSum uint64 `json:"answer_sum,omitempty"`
+	ValueType string `json:"value_type,omitempty"`
+	ValueLen  int    `json:"value_len,omitempty"`
+
 	// Confirm: a candidate new state seen PendingCount polls in a row.
 	PendingSum   uint64 `json:"pending_sum,omitempty"`
 	PendingCount int    `json:"pending_count,omitempty"`

@@ -266,9 +266,10 @@ func (d *Daemon) ready(ctx context.Context) error {
 // stay well within what the CLI reads of it.
 const maxShown = 4 << 20
 
-// Poll polls watches now, concurrently. Unless o.DryRun, what changed is
-// committed and woken in the dispatcher (Run delivers it; without Run,
-// Drain does). Events come back in watch order, with what each poll did.
+// Poll polls watches now, concurrently (poller.PollAll). Unless o.DryRun,
+// what changed is committed and woken in the dispatcher (Run delivers it;
+// without Run, Drain does). Events come back in watch order, with what
+// each poll did.
 func (d *Daemon) Poll(ctx context.Context, watches []*config.Watch, o api.PollOptions) api.OnceResponse {
 	type result struct {
 		out    *poller.Outcome
@@ -276,20 +277,13 @@ func (d *Daemon) Poll(ctx context.Context, watches []*config.Watch, o api.PollOp
 		polled inspect.Polled
 	}
 	results := make([]result, len(watches))
-	var wg sync.WaitGroup
-	for i, w := range watches {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			out, err := d.poller.Poll(ctx, w, o.DryRun)
-			// Described at once, so that the value is not held longer.
-			results[i] = result{out, err, describe(w, out, err, o)}
-			if out != nil {
-				out.Value = nil
-			}
-		}()
-	}
-	wg.Wait()
+	d.poller.PollAll(ctx, watches, poller.PollOptions{DryRun: o.DryRun, Value: o.Show}, func(i int, out *poller.Outcome, err error) {
+		// Described at once, so that the value is not held longer.
+		results[i] = result{out, err, describe(watches[i], out, err, o)}
+		if out != nil {
+			out.Value = nil
+		}
+	})
 	res := api.OnceResponse{Events: []json.RawMessage{}, Watches: make([]inspect.Polled, 0, len(watches))}
 	for i, r := range results {
 		name := watches[i].Name
@@ -358,6 +352,11 @@ func describe(w *config.Watch, out *poller.Outcome, err error, o api.PollOptions
 		p.Result, p.Seen, p.Confirm = inspect.PollConfirming, out.Seen, w.Confirm
 	default:
 		p.Result = inspect.PollQuiet
+	}
+	if out.Same {
+		// Not prepared: the answer was the last one's, whose type and
+		// length the poll tells.
+		p.Shape = out.Shape
 	}
 	if out.Value == nil {
 		return p

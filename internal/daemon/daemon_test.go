@@ -322,6 +322,12 @@ ignore = ["#.at", "#.typo"]
 	if p := res.Watches[0]; p.Summary() != "no change (2 elements)" {
 		t.Errorf("unchanged = %+v: %s", p, p.Summary())
 	}
+	// The same answer again, shown: it is prepared for showing.
+	res = d.Poll(ctx, w, api.PollOptions{Show: true})
+	if p := res.Watches[0]; p.Summary() != "no change (2 elements)" || p.Shape == nil || p.Shape.Key != "id" ||
+		string(p.Value) != `[{"id":1,"n":"a","at":1},{"id":2,"n":"b","at":2}]` {
+		t.Errorf("unchanged, shown = %+v (shape %+v): %s", p, p.Shape, p.Summary())
+	}
 	set(`{"data":{"items":[{"id":1,"n":"a2","at":1},{"id":2,"n":"b","at":3}]}}`, false)
 	res = d.Poll(ctx, w, api.PollOptions{})
 	if p := res.Watches[0]; p.Result != inspect.PollChanged || len(p.Events) != 1 || len(res.Events) != 1 ||

@@ -33,7 +33,9 @@ type Polled struct {
 	Events []string `json:"events,omitempty"`
 	// Counts are the change event's.
 	Counts *diff.Counts `json:"counts,omitempty"`
-	// Shape describes the value the poll prepared (none for a 304).
+	// Shape describes the value the poll prepared (none for a 304). Of an
+	// answer the same as one whose value was the snapshot's, which is not
+	// prepared again, it has the format, type and length only.
 	Shape *diff.Shape `json:"shape,omitempty"`
 	// Seen of Confirm polls in a row saw the change that waits.
 	Seen    int `json:"seen,omitempty"`

@@ -1,0 +1,95 @@
+package poller
+
+import (
+	"context"
+	"log/slog"
+	"net/url"
+	"strings"
+	"sync"
+
+	"github.com/pollhook/pollhook/config"
+)
+
+// watchInfo is what a poll needs of a watch's settings that is the same on
+// every poll: worked out once per watch instead of once per poll. A
+// *config.Watch does not change once loaded (a reload makes new ones), so
+// its info is kept by pointer.
+type watchInfo struct {
+	// log is the poller's logger scoped to the watch.
+	log *slog.Logger
+	// identity is Identity(w).
+	identity string
+	// url is the watch's RequestURL parsed, nil when it does not parse
+	// (the request then fails as a bad URL); host is its host:port in
+	// lower case, the key of its request slots.
+	url  *url.URL
+	host string
+	// settings fingerprints the watch's diff settings (settingsSum).
+	settings [32]byte
+}
+
+// info returns w's watchInfo, working it out on the first call.
+func (p *Poller) info(w *config.Watch) *watchInfo {
+	p.imu.Lock()
+	defer p.imu.Unlock()
+	if in := p.infos[w]; in != nil {
+		return in
+	}
+	in := &watchInfo{log: withLazy(p.log, slog.String("watch", w.Name)), identity: Identity(w), settings: settingsSum(w)}
+	if u, err := url.Parse(w.RequestURL); err == nil {
+		in.url, in.host = u, strings.ToLower(u.Host)
+	}
+	p.infos[w] = in
+	return in
+}
+
+// dropInfos forgets the info of every watch, so that the watches of an
+// old configuration are not kept: Apply calls it with each new one. Polls
+// in flight keep the info they hold.
+func (p *Poller) dropInfos() {
+	p.imu.Lock()
+	defer p.imu.Unlock()
+	clear(p.infos)
+}
+
+// withLazy is log.With(attrs...), except that the attributes are handed to
+// the handler only when the logger first logs. Most polls log nothing,
+// and the text and JSON handlers format attributes as they get them: for
+// every watch, that cost as much CPU as a poll's own bookkeeping, and kept
+// a copy of the handler.
+func withLazy(log *slog.Logger, attrs ...slog.Attr) *slog.Logger {
+	return slog.New(&lazyHandler{parent: log.Handler(), attrs: attrs})
+}
+
+// lazyHandler is its parent with attrs, made on first use.
+type lazyHandler struct {
+	parent slog.Handler
+	attrs  []slog.Attr
+	once   sync.Once
+	h      slog.Handler
+}
+
+func (l *lazyHandler) handler() slog.Handler {
+	l.once.Do(func() { l.h = l.parent.WithAttrs(l.attrs) })
+	return l.h
+}
+
+// Enabled asks the parent: attributes do not change what is enabled.
+func (l *lazyHandler) Enabled(ctx context.Context, level slog.Level) bool {
+	return l.parent.Enabled(ctx, level)
+}
+
+// Handle logs r with the attributes.
+func (l *lazyHandler) Handle(ctx context.Context, r slog.Record) error {
+	return l.handler().Handle(ctx, r)
+}
+
+// WithAttrs adds attrs after the lazy ones.
+func (l *lazyHandler) WithAttrs(attrs []slog.Attr) slog.Handler {
+	return l.handler().WithAttrs(attrs)
+}
+
+// WithGroup opens a group after the lazy attributes.
+func (l *lazyHandler) WithGroup(name string) slog.Handler {
+	return l.handler().WithGroup(name)
+}

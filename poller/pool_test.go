@@ -1,0 +1,152 @@
+package poller
+
+import (
+	"context"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"slices"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+)
+
+func TestPoller_PollAll(t *testing.T) {
+	t.Parallel()
+	api := &fakeAPI{}
+	api.json(`[{"id":1}]`)
+	srv := httptest.NewServer(api)
+	defer srv.Close()
+	cfg := parseConfig(t, watchTables(50, srv.URL, `key = "id"`), nil)
+	p := pollerWith(t, openStore(t), func(o *Options) { o.MaxConcurrent = 4 })
+	var mu sync.Mutex
+	calls := make([]int, len(cfg.Watches))
+	p.PollAll(context.Background(), cfg.Watches, PollOptions{}, func(i int, out *Outcome, err error) {
+		mu.Lock()
+		defer mu.Unlock()
+		calls[i]++
+		if err != nil || !out.Baseline {
+			t.Errorf("poll %d = %+v, %v; want a baseline", i, out, err)
+		}
+	})
+	for i, n := range calls {
+		if n != 1 {
+			t.Errorf("watch %d: done called %d times, want once", i, n)
+		}
+	}
+	if got := api.hits.Load(); got != 50 {
+		t.Errorf("%d requests, want 50", got)
+	}
+	p.PollAll(context.Background(), nil, PollOptions{}, func(int, *Outcome, error) { t.Error("done called without watches") })
+}
+
+// TestPoller_PollAllSlowHost: the watches of a host that does not answer
+// wait for its request slots without holding up those of another host,
+// though they come first and outnumber the goroutines.
+func TestPoller_PollAllSlowHost(t *testing.T) {
+	t.Parallel()
+	release := make(chan struct{})
+	slow := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+		<-release
+		_, _ = w.Write([]byte(`[]`))
+	}))
+	defer slow.Close()
+	unblock := sync.OnceFunc(func() { close(release) })
+	defer unblock() // before the server closes: it waits for its handlers
+	fast := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+		_, _ = w.Write([]byte(`[]`))
+	}))
+	defer fast.Close()
+	src := watchTables(20, slow.URL) + strings.ReplaceAll(
+		watchTables(20, fast.URL)[strings.Index(watchTables(20, fast.URL), "\n[[watch]]"):], `name = "w`, `name = "x`)
+	cfg := parseConfig(t, src, nil)
+	p := pollerWith(t, openStore(t), func(o *Options) { o.MaxPerHost, o.MaxConcurrent = 2, 4 })
+	var fastDone atomic.Int64
+	allFast := make(chan struct{})
+	ended := make(chan struct{})
+	go func() {
+		defer close(ended)
+		p.PollAll(context.Background(), cfg.Watches, PollOptions{}, func(i int, _ *Outcome, err error) {
+			if strings.HasPrefix(cfg.Watches[i].Name, "x") {
+				if err != nil {
+					t.Errorf("poll %s: %v", cfg.Watches[i].Name, err)
+				}
+				if fastDone.Add(1) == 20 {
+					close(allFast)
+				}
+			}
+		})
+	}()
+	select {
+	case <-allFast:
+	case <-time.After(5 * time.Second):
+		t.Fatalf("%d of the fast host's 20 watches polled while the slow host hangs", fastDone.Load())
+	}
+	unblock()
+	<-ended
+}
+
+func TestHostQueues_Next(t *testing.T) {
+	t.Parallel()
+	q := newHostQueues(2, []string{"a", "a", "a", "b", "b", "c"})
+	var got []int
+	take := func() {
+		for {
+			i, ok := q.next()
+			if !ok {
+				return
+			}
+			got = append(got, i)
+		}
+	}
+	take()
+	// Hosts in turn, each up to 2 at once: a0 b3 c5 a1 b4, then a waits.
+	if want := []int{0, 3, 5, 1, 4}; !slices.Equal(got, want) {
+		t.Fatalf("first turns %v, want %v", got, want)
+	}
+	q.done(3)
+	got = nil
+	take()
+	if len(got) != 0 {
+		t.Fatalf("b's slot freed, b has nothing left, yet %v was taken", got)
+	}
+	q.done(0)
+	take()
+	if want := []int{2}; !slices.Equal(got, want) {
+		t.Fatalf("after a's slot freed: %v, want %v", got, want)
+	}
+}
+
+// TestPoll_KeepsConnectionsAlive: as many connections to a host are kept
+// alive as max_per_host lets requests run at once, so that the next
+// round of polls dials none.
+func TestPoll_KeepsConnectionsAlive(t *testing.T) {
+	t.Parallel()
+	var f inFlight
+	var dials atomic.Int64
+	srv := httptest.NewUnstartedServer(f.wrap(50 * time.Millisecond))
+	srv.Config.ConnState = func(_ net.Conn, s http.ConnState) {
+		if s == http.StateNew {
+			dials.Add(1)
+		}
+	}
+	srv.Start()
+	defer srv.Close()
+	cfg := parseConfig(t, watchTables(16, srv.URL), nil)
+	p := pollerWith(t, openStore(t), func(o *Options) { o.MaxPerHost, o.MaxConcurrent = 16, 16 })
+	for round := 1; round <= 2; round++ {
+		p.PollAll(context.Background(), cfg.Watches, PollOptions{}, func(i int, _ *Outcome, err error) {
+			if err != nil {
+				t.Errorf("round %d: poll %s: %v", round, cfg.Watches[i].Name, err)
+			}
+		})
+	}
+	if got := f.peak.Load(); got != 16 {
+		t.Fatalf("at most %d requests at once, want 16: the test measures nothing", got)
+	}
+	if got := dials.Load(); got != 16 {
+		t.Errorf("%d connections made over two rounds of 16 polls at once, want 16", got)
+	}
+}
