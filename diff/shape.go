@@ -100,7 +100,7 @@ func (d *Differ) Describe(f Format, data []byte) Shape {
 			return true
 		})
 	default:
-		s.Type = jsonType(root)
+		s.Type = JSONType(root)
 	}
 	d.count(&s, root, 0, d.ign.all(), d.keys.all())
 	return s
@@ -121,7 +121,7 @@ func (d *Differ) describeArray(s *Shape, arr gjson.Result, spec int) {
 	seen := map[string]bool{}
 	arr.ForEach(func(_, e gjson.Result) bool {
 		s.Len++
-		switch t := jsonType(e) + "s"; {
+		switch t := JSONType(e) + "s"; {
 		case s.Of == "":
 			s.Of = t
 		case s.Of != t:
@@ -235,7 +235,9 @@ func scalarKey(v gjson.Result) (tagged, text string, ok bool) {
 	return "", "", false
 }
 
-func jsonType(v gjson.Result) string {
+// JSONType is the JSON type of a value, as the shape of a watch names it:
+// object, array, string, number, boolean or null.
+func JSONType(v gjson.Result) string {
 	switch {
 	case v.IsArray():
 		return "array"

@@ -154,12 +154,12 @@ func Analyze(first, second []byte, contentType string) (*Suggestion, error) {
 	if len(sel) > 0 {
 		v1, v2 = r1.Get(sel.String()), r2.Get(sel.String())
 	}
-	if !v2.Exists() || jsonKind(v1) != jsonKind(v2) {
+	if !v2.Exists() || diff.JSONType(v1) != diff.JSONType(v2) {
 		what := "the whole body"
 		if len(sel) > 0 {
 			what = fmt.Sprintf("%q", sel.String())
 		}
-		return nil, fmt.Errorf("the second fetch answered another shape: %s is %s, then %s", what, jsonKind(v1), describeKind(v2))
+		return nil, fmt.Errorf("the second fetch answered another shape: %s is %s, then %s", what, diff.JSONType(v1), describeKind(v2))
 	}
 	s := &Suggestion{Format: diff.JSON, Select: sel.String(), Shape: shapeOf(v1, kind), Identical: identical,
 		Keys: map[string]string{}, Labels: map[string]string{}, Links: map[string]string{}}
@@ -200,7 +200,7 @@ func shapeOf(v gjson.Result, kind Kind) Shape {
 func elementsKind(vs []gjson.Result) string {
 	of := ""
 	for _, v := range vs {
-		k := jsonKind(v) + "s"
+		k := diff.JSONType(v) + "s"
 		if of != "" && k != of {
 			return "values"
 		}
@@ -209,29 +209,10 @@ func elementsKind(vs []gjson.Result) string {
 	return of
 }
 
-// jsonKind is the JSON type of a value: object, array, string, number,
-// boolean or null.
-func jsonKind(v gjson.Result) string {
-	switch v.Type {
-	case gjson.JSON:
-		if v.IsArray() {
-			return "array"
-		}
-		return "object"
-	case gjson.String:
-		return "string"
-	case gjson.Number:
-		return "number"
-	case gjson.True, gjson.False:
-		return "boolean"
-	}
-	return "null"
-}
-
-// describeKind is jsonKind, or "missing".
+// describeKind is diff.JSONType, or "missing".
 func describeKind(v gjson.Result) string {
 	if !v.Exists() {
 		return "missing"
 	}
-	return jsonKind(v)
+	return diff.JSONType(v)
 }

@@ -7,6 +7,8 @@ import (
 	"strings"
 
 	"github.com/tidwall/gjson"
+
+	"github.com/pollhook/pollhook/diff"
 )
 
 // ignores suggests what to leave out of the comparison: the members named
@@ -175,8 +177,8 @@ func (c *comparison) compare(x, y gjson.Result, p path, depth int) {
 	if depth > maxDepth {
 		return
 	}
-	kind := jsonKind(x)
-	if kind != jsonKind(y) {
+	kind := diff.JSONType(x)
+	if kind != diff.JSONType(y) {
 		c.record(p, true)
 		return
 	}
