@@ -1,40 +1,25 @@
 package diff
 
 import (
-	"bytes"
 	"encoding/json"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 
 	"github.com/tidwall/gjson"
+
+	"github.com/pollhook/pollhook/internal/testkit"
 )
 
+// readTestdata and mutate are testkit's Recording and Mutate, by the
+// names this package's tests use.
 func readTestdata(t testing.TB, name string) []byte {
 	t.Helper()
-	b, err := os.ReadFile(filepath.Join("..", "testdata", "api", name))
-	if err != nil {
-		t.Fatal(err)
-	}
-	return b
+	return testkit.Recording(t, name)
 }
 
-// mutate decodes a recorded response, lets f edit it and encodes it again
-// (which also reorders every object's keys: that alone must not count).
 func mutate(t testing.TB, raw []byte, f func(v any) any) []byte {
 	t.Helper()
-	dec := json.NewDecoder(bytes.NewReader(raw))
-	dec.UseNumber()
-	var v any
-	if err := dec.Decode(&v); err != nil {
-		t.Fatal(err)
-	}
-	b, err := json.MarshalIndent(f(v), "", " ")
-	if err != nil {
-		t.Fatal(err)
-	}
-	return b
+	return testkit.Mutate(t, raw, f)
 }
 
 func obj(v any) map[string]any { return v.(map[string]any) }

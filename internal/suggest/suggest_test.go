@@ -1,43 +1,15 @@
 package suggest
 
 import (
-	"bytes"
 	"encoding/json"
 	"maps"
-	"os"
-	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
 
 	"github.com/pollhook/pollhook/diff"
+	"github.com/pollhook/pollhook/internal/testkit"
 )
-
-func readTestdata(t testing.TB, name string) []byte {
-	t.Helper()
-	b, err := os.ReadFile(filepath.Join("..", "..", "testdata", "api", name))
-	if err != nil {
-		t.Fatal(err)
-	}
-	return b
-}
-
-// mutate decodes a recorded response, lets f edit it and encodes it again
-// (which also reorders every object's members: that alone is no change).
-func mutate(t testing.TB, raw []byte, f func(v any) any) []byte {
-	t.Helper()
-	dec := json.NewDecoder(bytes.NewReader(raw))
-	dec.UseNumber()
-	var v any
-	if err := dec.Decode(&v); err != nil {
-		t.Fatal(err)
-	}
-	b, err := json.Marshal(f(v))
-	if err != nil {
-		t.Fatal(err)
-	}
-	return b
-}
 
 func obj(v any) map[string]any { return v.(map[string]any) }
 func arr(v any) []any          { return v.([]any) }
@@ -219,7 +191,7 @@ func TestAnalyze_recorded(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(strings.TrimSuffix(tt.file, ".json"), func(t *testing.T) {
 			t.Parallel()
-			body := readTestdata(t, tt.file)
+			body := testkit.Recording(t, tt.file)
 			s, err := Analyze(body, body, "application/json; charset=utf-8")
 			if err != nil {
 				t.Fatal(err)
@@ -265,16 +237,16 @@ func TestAnalyze_recorded(t *testing.T) {
 			if v := prepare(t, d, body); v.Sum != v1.Sum {
 				t.Error("the same answer twice is a change")
 			}
-			if v := prepare(t, d, mutate(t, body, func(v any) any { return v })); v.Sum != v1.Sum {
+			if v := prepare(t, d, testkit.Mutate(t, body, func(v any) any { return v })); v.Sum != v1.Sum {
 				t.Error("the same answer re-encoded is a change")
 			}
 			for _, l := range tt.later {
 				t.Run(l.name, func(t *testing.T) {
 					var next []byte
 					if l.file != "" {
-						next = readTestdata(t, l.file)
+						next = testkit.Recording(t, l.file)
 					} else {
-						next = mutate(t, body, func(v any) any { return l.edit(t, v) })
+						next = testkit.Mutate(t, body, func(v any) any { return l.edit(t, v) })
 					}
 					v2 := prepare(t, d, next)
 					res, err := d.Diff(diff.JSON, v1.Data, v2.Data)
@@ -314,7 +286,7 @@ func issueIDs(t *testing.T, file string) []string {
 	var issues []struct {
 		ID json.Number `json:"id"`
 	}
-	if err := json.Unmarshal(readTestdata(t, file), &issues); err != nil {
+	if err := json.Unmarshal(testkit.Recording(t, file), &issues); err != nil {
 		t.Fatal(err)
 	}
 	ids := make([]string, len(issues))

@@ -1,6 +1,8 @@
 package testkit
 
 import (
+	"bytes"
+	"encoding/json"
 	"os"
 	"path/filepath"
 	"strings"
@@ -13,21 +15,7 @@ import (
 // Lines in fenced code blocks are not headings.
 func DocSection(t testing.TB, file, heading string) string {
 	t.Helper()
-	dir, err := os.Getwd()
-	if err != nil {
-		t.Fatal(err)
-	}
-	for {
-		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-			break
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			t.Fatal("no go.mod above the test's folder")
-		}
-		dir = parent
-	}
-	src, err := os.ReadFile(filepath.Join(dir, filepath.FromSlash(file)))
+	src, err := os.ReadFile(filepath.Join(Root(t), filepath.FromSlash(file)))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -47,4 +35,52 @@ func DocSection(t testing.TB, file, heading string) string {
 		}
 	}
 	return rest
+}
+
+// Root is the project's root folder: the one above the test's with go.mod.
+func Root(t testing.TB) string {
+	t.Helper()
+	dir, err := os.Getwd()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for {
+		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
+			return dir
+		}
+		parent := filepath.Dir(dir)
+		if parent == dir {
+			t.Fatal("no go.mod above the test's folder")
+		}
+		dir = parent
+	}
+}
+
+// Recording is a recorded real API answer of testdata/api (its README says
+// where each comes from).
+func Recording(t testing.TB, name string) []byte {
+	t.Helper()
+	b, err := os.ReadFile(filepath.Join(Root(t), "testdata", "api", name))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
+
+// Mutate decodes a recorded answer, lets f edit it and encodes it again,
+// indented (which also reorders every object's members: that alone is no
+// change).
+func Mutate(t testing.TB, raw []byte, f func(v any) any) []byte {
+	t.Helper()
+	dec := json.NewDecoder(bytes.NewReader(raw))
+	dec.UseNumber()
+	var v any
+	if err := dec.Decode(&v); err != nil {
+		t.Fatal(err)
+	}
+	b, err := json.MarshalIndent(f(v), "", " ")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
 }
