@@ -15,14 +15,14 @@ config "$work/p.toml" "$n" "@every 1h" notify
 "$work/pollhook" run --config "$work/p.toml" 2>"$work/run.log" &
 pids+=($!)
 baselines() {
-	curl -s http://127.0.0.1:18090/metrics |
+	curl -s http://127.0.0.1:$listen_port/metrics |
 		awk '/^pollhook_polls_total\{.*result="baseline"/ { s += $NF } END { print s + 0 }'
 }
 until [ "$(baselines)" -ge "$n" ]; do sleep 1; done
 start=$(date +%s.%N)
-curl -s -X POST http://127.0.0.1:18080/-/change
+curl -s -X POST http://127.0.0.1:$api_port/-/change
 "$work/pollhook" once --json --config "$work/p.toml" >/dev/null 2>&1 &
-until [ "$(curl -s http://127.0.0.1:18081/stats | sed -E 's/.*"count":([0-9]+).*/\1/')" -ge "$n" ]; do sleep 0.2; done
+until [ "$(curl -s http://127.0.0.1:$receiver_port/stats | sed -E 's/.*"count":([0-9]+).*/\1/')" -ge "$n" ]; do sleep 0.2; done
 end=$(date +%s.%N)
 secs=$(echo "$end - $start" | bc)
 echo "storm: N=$n: every webhook in ${secs}s, $(echo "scale=0; $n / $secs" | bc) changes/s"
