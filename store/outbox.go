@@ -211,12 +211,53 @@ func record(tx *bolt.Tx, r Result) error {
 	return putDelivery(tx, &d)
 }
 
+// unqueue takes a delivery out of its queue, and removes the queue's
+// bucket with its last entry: listing the queues at start, and counting
+// them for every metrics scrape, then reads the queues that have work
+// only, not one bucket for every (target, watch) that ever had some.
+// Appends are write transactions too, and bbolt runs one at a time, so
+// none comes between the delete and the check that the queue is empty.
 func unqueue(tx *bolt.Tx, d *Delivery) error {
-	qb, err := nested(tx.Bucket(bucketQueue), false, d.Target, d.Watch)
-	if err != nil || qb == nil {
+	tb := tx.Bucket(bucketQueue).Bucket([]byte(d.Target))
+	if tb == nil {
+		return nil
+	}
+	qb := tb.Bucket([]byte(d.Watch))
+	if qb == nil {
+		return nil
+	}
+	if err := qb.Delete(u64(d.Seq)); err != nil {
 		return err
 	}
-	return qb.Delete(u64(d.Seq))
+	if k, _ := qb.Cursor().First(); k != nil {
+		return nil
+	}
+	return tb.DeleteBucket([]byte(d.Watch))
+}
+
+// dropEmptyQueues removes the queue buckets that hold nothing, as
+// pollhook kept them before unqueue removed them, and returns how many.
+func dropEmptyQueues(tx *bolt.Tx) (int, error) {
+	root := tx.Bucket(bucketQueue)
+	var empty []Queue
+	err := root.ForEachBucket(func(target []byte) error {
+		tb := root.Bucket(target)
+		return tb.ForEachBucket(func(watch []byte) error {
+			if k, _ := tb.Bucket(watch).Cursor().First(); k == nil {
+				empty = append(empty, Queue{Target: string(target), Watch: string(watch)})
+			}
+			return nil
+		})
+	})
+	if err != nil {
+		return 0, err
+	}
+	for _, q := range empty {
+		if err := root.Bucket([]byte(q.Target)).DeleteBucket([]byte(q.Watch)); err != nil {
+			return 0, err
+		}
+	}
+	return len(empty), nil
 }
 
 // Delivery returns one delivery and its attempts.
