@@ -144,8 +144,8 @@ type Result struct {
 	NextAt time.Time
 }
 
-// Record stores attempt results. Concurrent calls are coalesced into few
-// transactions (bbolt's Batch), so many fast deliveries cost few fsyncs.
+// Record stores attempt results. Concurrent calls (and commits) share
+// transactions, so many fast deliveries cost few fsyncs.
 func (db *DB) Record(ctx context.Context, results ...Result) error {
 	if err := ctxErr(ctx); err != nil {
 		return err
@@ -164,7 +164,7 @@ func (db *DB) Record(ctx context.Context, results ...Result) error {
 	return nil
 }
 
-// record applies one result. Batch may run it twice, so it must be
+// record applies one result. batch may run it twice, so it must be
 // idempotent: it is keyed by the attempt time.
 func record(tx *bolt.Tx, r Result) error {
 	key := deliveryKey(r.EventID, r.Target)
@@ -182,7 +182,7 @@ func record(tx *bolt.Tx, r Result) error {
 		return err
 	}
 	if n := len(attempts); n > 0 && attempts[n-1].At.Equal(r.Attempt.At) {
-		return nil // already recorded (Batch retried this function)
+		return nil // already recorded (batch ran this function again)
 	}
 	attempts = append(attempts, r.Attempt)
 	if len(attempts) > maxAttemptsKept {
