@@ -6,6 +6,7 @@ import (
 	"encoding/binary"
 	"encoding/json"
 	"fmt"
+	"slices"
 	"time"
 
 	bolt "go.etcd.io/bbolt"
@@ -324,7 +325,8 @@ func (db *DB) Deliveries(ctx context.Context, f Filter) ([]Delivery, error) {
 
 // matching returns the deliveries f selects, newest event first, reading
 // the smallest index that holds them: an event's own keys for an event
-// id, the failed index for dead letters, else every delivery.
+// id, the failed index for dead letters, the queues for pending ones, a
+// watch's history for a watch, else every delivery.
 func matching(tx *bolt.Tx, f Filter) ([]Delivery, error) {
 	var out []Delivery
 	deliveries := tx.Bucket(bucketDeliveries)
@@ -357,6 +359,20 @@ func matching(tx *bolt.Tx, f Filter) ([]Delivery, error) {
 				return out, err
 			}
 		}
+	case f.State == StatePending || f.Watch != "":
+		var keys [][]byte
+		if f.State == StatePending {
+			keys = queuedKeys(tx, f)
+		} else {
+			keys = watchKeys(tx, f.Watch)
+		}
+		// Newest event first, as the keys of every delivery go.
+		slices.SortFunc(keys, func(a, b []byte) int { return bytes.Compare(b, a) })
+		for _, k := range keys {
+			if done, err := add(k, deliveries.Get(k)); done || err != nil {
+				return out, err
+			}
+		}
 	default:
 		c := deliveries.Cursor()
 		for k, v := c.Last(); k != nil; k, v = c.Prev() {
@@ -366,6 +382,58 @@ func matching(tx *bolt.Tx, f Filter) ([]Delivery, error) {
 		}
 	}
 	return out, nil
+}
+
+// queuedKeys returns the keys of the deliveries queued (the pending ones),
+// to f's target and of f's watch when they are set.
+func queuedKeys(tx *bolt.Tx, f Filter) [][]byte {
+	var keys [][]byte
+	root := tx.Bucket(bucketQueue)
+	targets := root.Cursor()
+	for target, v := targets.First(); target != nil; target, v = targets.Next() {
+		if v != nil || f.Target != "" && f.Target != string(target) || f.Targets != nil && !f.Targets[string(target)] {
+			continue
+		}
+		tb := root.Bucket(target)
+		watches := tb.Cursor()
+		first, _ := watches.First()
+		if f.Watch != "" {
+			first, _ = watches.Seek([]byte(f.Watch))
+		}
+		for watch := first; watch != nil; watch, _ = watches.Next() {
+			if f.Watch != "" && string(watch) != f.Watch {
+				break
+			}
+			qb := tb.Bucket(watch)
+			if qb == nil {
+				continue
+			}
+			queue := qb.Cursor()
+			for seq, id := queue.First(); seq != nil; seq, id = queue.Next() {
+				keys = append(keys, deliveryKey(string(id), string(target)))
+			}
+		}
+	}
+	return keys
+}
+
+// watchKeys returns the keys of the deliveries of watch's events, found
+// through its history.
+func watchKeys(tx *bolt.Tx, watch string) [][]byte {
+	hb := tx.Bucket(bucketHistory).Bucket([]byte(watch))
+	if hb == nil {
+		return nil
+	}
+	var keys [][]byte
+	deliveries := tx.Bucket(bucketDeliveries).Cursor()
+	events := hb.Cursor()
+	for seq, id := events.First(); seq != nil; seq, id = events.Next() {
+		prefix := append(bytes.Clone(id), 0)
+		for k, _ := deliveries.Seek(prefix); k != nil && bytes.HasPrefix(k, prefix); k, _ = deliveries.Next() {
+			keys = append(keys, bytes.Clone(k))
+		}
+	}
+	return keys
 }
 
 // Redeliver queues deliveries again: the same event and webhook-id, a new
