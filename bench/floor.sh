@@ -15,7 +15,7 @@ for n in 2000 10000; do
 	"$work/pollhook" once --json --config "$work/p.toml" >/dev/null 2>&1 # baselines
 	for r in $(seq "$rounds"); do
 		"$work/measure" -label "pollhook once N=$n round $r" -- "$work/pollhook" once --json --config "$work/p.toml" 2>&1 >/dev/null | grep '^measure:'
-		"$work/measure" -label "floor N=$n round $r" -- "$work/floor" -n "$n" -c 64 2>&1 >/dev/null | grep '^measure:'
+		"$work/measure" -label "floor N=$n round $r" -- "$work/floor" -base "http://127.0.0.1:$api_port" -n "$n" -c 64 2>&1 >/dev/null | grep '^measure:'
 	done
 	kill "${pids[-1]}"
 	unset 'pids[-1]'

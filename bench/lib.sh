@@ -4,6 +4,12 @@ set -euo pipefail
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 work=$(mktemp -d)
 pids=()
+# BENCH_PORT moves the ports (the API on it, the receiver on the next one,
+# pollhook's listen ten above), so that two runs on one machine do not
+# meet.
+api_port=${BENCH_PORT:-18080}
+receiver_port=$((api_port + 1))
+listen_port=$((api_port + 10))
 cleanup() {
 	for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
 	wait 2>/dev/null || true
@@ -16,17 +22,17 @@ build() {
 		for t in apiserver floor receiver measure; do go build -o "$work/$t" "./bench/cmd/$t"; done)
 }
 
-# start_api N: the API on 127.0.0.1:18080 with N documents.
+# start_api N: the API on 127.0.0.1:$api_port with N documents.
 start_api() {
-	"$work/apiserver" -n "$1" >"$work/api.log" 2>&1 &
+	"$work/apiserver" -addr "127.0.0.1:$api_port" -n "$1" >"$work/api.log" 2>&1 &
 	pids+=($!)
-	wait_port 18080
+	wait_port "$api_port"
 }
 
 start_receiver() {
-	"$work/receiver" >"$work/receiver.log" 2>&1 &
+	"$work/receiver" -addr "127.0.0.1:$receiver_port" >"$work/receiver.log" 2>&1 &
 	pids+=($!)
-	wait_port 18081
+	wait_port "$receiver_port"
 }
 
 wait_port() {
@@ -43,12 +49,12 @@ wait_port() {
 config() {
 	local file=$1 n=$2 schedule=$3 notify=${4:-}
 	{
-		printf 'db = "%s/state.db"\nlisten = "127.0.0.1:18090"\nlog_level = "warn"\nmax_per_host = 64\nmax_concurrent = 64\n' "$work"
+		printf 'db = "%s/state.db"\nlisten = "127.0.0.1:%d"\nlog_level = "warn"\nmax_per_host = 64\nmax_concurrent = 64\n' "$work" "$listen_port"
 		if [ -n "$notify" ]; then
-			printf '\n[[target]]\nname = "hook"\nurl = "http://127.0.0.1:18081/hook"\n'
+			printf '\n[[target]]\nname = "hook"\nurl = "http://127.0.0.1:%d/hook"\n' "$receiver_port"
 		fi
 		for i in $(seq 0 $((n - 1))); do
-			printf '\n[[watch]]\nname = "w%d"\nurl = "http://127.0.0.1:18080/w/%d"\nschedule = "%s"\nkey = "id"\n' "$i" "$i" "$schedule"
+			printf '\n[[watch]]\nname = "w%d"\nurl = "http://127.0.0.1:%d/w/%d"\nschedule = "%s"\nkey = "id"\n' "$i" "$api_port" "$i" "$schedule"
 			if [ -n "$notify" ]; then printf 'notify = ["hook"]\n'; else printf 'errors_to = []\n'; fi
 		done
 	} >"$file"

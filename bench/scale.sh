@@ -31,7 +31,7 @@ for n in "${sizes[@]}"; do
 	t1=$(ticks)
 	cpu=$(echo "scale=2; ($t1 - $t0) / $hz / $minutes" | bc)
 	echo "scale: N=$n: cpu ${cpu}s per minute, rss now $((rss / 1024)) MiB, peak $((peak / 1024)) MiB"
-	curl -s http://127.0.0.1:18090/metrics | awk -v n="$n" '
+	curl -s http://127.0.0.1:$listen_port/metrics | awk -v n="$n" '
 		/^pollhook_schedule_lag_seconds_bucket/ { match($0, /le="[^"]+"/); le = substr($0, RSTART + 4, RLENGTH - 5); c[le] += $NF; order[++k] = le }
 		/^pollhook_schedule_lag_seconds_count/ { total += $NF }
 		END {

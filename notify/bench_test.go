@@ -31,7 +31,7 @@ func plainTarget(tb testing.TB, url string) *config.Target {
 // receiver: every delivery's outcome is committed (fsync on) before the
 // benchmark counts it, results batched into few transactions.
 func BenchmarkDispatchThroughput(b *testing.B) {
-	for _, watches := range []int{1, 8} {
+	for _, watches := range []int{1, 8, 1000} {
 		b.Run(fmt.Sprintf("watches=%d", watches), func(b *testing.B) {
 			const events = 2000
 			var got atomic.Int64

@@ -49,7 +49,15 @@ type DispatcherOptions struct {
 	Jitter func() float64
 	// Observe, when set, hears about every attempt (metrics).
 	Observe func(AttemptReport)
+	// PerTarget bounds how many of a target's queues deliver at once;
+	// 0 means DefaultPerTarget.
+	PerTarget int
 }
+
+// DefaultPerTarget is how many of a target's queues deliver at once, each
+// in its own order: as many as the connections to one host that NewClient
+// keeps open, so that a storm of changes reuses them.
+const DefaultPerTarget = 16
 
 // Attempt results, as AttemptReport.Result names them.
 const (
@@ -66,28 +74,35 @@ type AttemptReport struct {
 	Latency time.Duration
 }
 
-// Dispatcher delivers the outbox: one worker per queue (target, watch),
-// strictly in seq order within a queue, independently across queues, so
-// a slow or dead target never holds up another.
+// Dispatcher delivers the outbox: strictly in seq order within a queue
+// (target, watch), independently across queues, so a slow or dead target
+// never holds up another. Each target has up to PerTarget workers, each
+// delivering from another of its queues; a queue waiting for a retry
+// holds none.
 type Dispatcher struct {
-	outbox  Outbox
-	log     *slog.Logger
-	clock   clock.Clock
-	client  *http.Client
-	version string
-	jitter  func() float64
-	observe func(AttemptReport)
+	outbox    Outbox
+	log       *slog.Logger
+	clock     clock.Clock
+	client    *http.Client
+	version   string
+	jitter    func() float64
+	observe   func(AttemptReport)
+	perTarget int
+	// wake asks for a scan of the outbox (Wake); kicked, for a look at
+	// the queues in memory (see queues.go).
 	wake    chan struct{}
-	// poke is closed (and replaced) by Wake, so that workers sleeping
-	// until a retry re-read their queue: a redelivered or newly enabled
-	// delivery must not wait for an old retry time.
-	poke    chan struct{}
+	kicked  chan struct{}
 	results chan recordReq
+	workers sync.WaitGroup
 
 	mu       sync.Mutex
 	targets  map[string]*config.Target
 	disabled map[string]store.TargetState
-	workers  map[store.Queue]bool
+	queues   map[store.Queue]*tracked
+	lines    map[string]*line // by target
+	parked   parkHeap
+	// stopped: Run or Drain is ending; no worker starts or takes a queue.
+	stopped bool
 }
 
 // NewClient returns the HTTP client deliveries use: redirects are not
@@ -110,11 +125,14 @@ func NewDispatcher(o DispatcherOptions) *Dispatcher {
 	if o.Jitter == nil {
 		o.Jitter = func() float64 { return 0.9 + 0.1*rand.Float64() }
 	}
+	if o.PerTarget <= 0 {
+		o.PerTarget = DefaultPerTarget
+	}
 	d := &Dispatcher{
 		outbox: o.Outbox, log: o.Logger, clock: o.Clock, client: o.Client,
-		version: o.Version, jitter: o.Jitter, observe: o.Observe,
-		wake: make(chan struct{}, 1), poke: make(chan struct{}), results: make(chan recordReq, 256),
-		workers: map[store.Queue]bool{},
+		version: o.Version, jitter: o.Jitter, observe: o.Observe, perTarget: o.PerTarget,
+		wake: make(chan struct{}, 1), kicked: make(chan struct{}, 1), results: make(chan recordReq, 256),
+		queues: map[store.Queue]*tracked{}, lines: map[string]*line{},
 	}
 	d.SetTargets(o.Targets)
 	return d
@@ -133,20 +151,30 @@ func (d *Dispatcher) SetTargets(targets []*config.Target) {
 	d.Wake()
 }
 
-// Wake tells the dispatcher that the outbox has new deliveries.
+// Wake tells the dispatcher to scan the outbox: it has deliveries the
+// dispatcher was not told of (a redelivery), or a target can be sent to
+// again. Queues waiting for a retry are read again too: a redelivered
+// delivery must not wait for an old retry time.
 func (d *Dispatcher) Wake() {
-	d.mu.Lock()
-	close(d.poke)
-	d.poke = make(chan struct{})
-	d.mu.Unlock()
 	select {
 	case d.wake <- struct{}{}:
 	default:
 	}
 }
 
-// rescan is how often the dispatcher looks at the outbox without being
-// woken: a safety net, since every commit wakes it.
+// Committed tells the dispatcher that deliveries of watch to targets were
+// committed: it reads their queues, and no others.
+func (d *Dispatcher) Committed(watch string, targets []string) {
+	d.mu.Lock()
+	for _, t := range targets {
+		d.announce(store.Queue{Target: t, Watch: watch}, false)
+	}
+	d.mu.Unlock()
+	d.kick()
+}
+
+// rescan is how often the dispatcher scans the outbox without being woken:
+// a safety net, since every commit announces its queues.
 const rescan = 30 * time.Second
 
 // Run delivers until ctx ends. Attempts in flight then finish under work
@@ -160,41 +188,117 @@ func (d *Dispatcher) Run(ctx, work context.Context) error {
 		}
 		return err
 	}
-	var wg sync.WaitGroup
-	for {
-		queues, err := d.outbox.Queues(ctx)
-		if err != nil && ctx.Err() == nil {
-			d.log.Error("read outbox", "err", err)
+	d.logScan(ctx, d.firstScan(ctx))
+	d.loop(ctx, work, false)
+	stopRecorder()
+	return nil
+}
+
+// loop starts workers for the ready queues, makes parked queues ready when
+// they are due, and scans the outbox when woken and every rescan, until
+// ctx ends or, with once, until no queue has work left. Then it waits for
+// the workers.
+func (d *Dispatcher) loop(ctx, work context.Context, once bool) {
+	var due time.Time // of the parked queue dueC waits for
+	var dueC <-chan time.Time
+	rescanC := d.clock.After(rescan)
+	for ctx.Err() == nil {
+		d.mu.Lock()
+		next := d.unpark(d.clock.Now())
+		d.spawn(ctx, work, once)
+		idle := len(d.queues) == 0
+		d.mu.Unlock()
+		if once && idle {
+			break
 		}
-		d.startWorkers(ctx, work, queues, false, &wg)
+		if !next.Equal(due) {
+			due, dueC = next, nil
+			if !next.IsZero() {
+				dueC = d.clock.After(next.Sub(d.clock.Now()))
+			}
+		}
 		select {
 		case <-ctx.Done():
-			wg.Wait()
-			stopRecorder()
-			return nil
+		case <-d.kicked:
+		case <-dueC:
+			due = time.Time{}
 		case <-d.wake:
-		case <-d.clock.After(rescan):
+			d.logScan(ctx, d.scan(ctx, true))
+		case <-rescanC:
+			d.logScan(ctx, d.scan(ctx, false))
+			rescanC = d.clock.After(rescan)
+		}
+	}
+	d.mu.Lock()
+	d.stopped = true
+	d.mu.Unlock()
+	d.workers.Wait()
+}
+
+// firstScan is the scan at the start of Run or Drain: everything queued
+// before, a crash's leftovers included, is in it, and a Wake from before
+// asks for no other.
+func (d *Dispatcher) firstScan(ctx context.Context) error {
+	select {
+	case <-d.wake:
+	default:
+	}
+	return d.scan(ctx, true)
+}
+
+// logScan logs a scan's failure, unless ctx ended; the next scan tries
+// again.
+func (d *Dispatcher) logScan(ctx context.Context, err error) {
+	if err != nil && ctx.Err() == nil {
+		d.log.Error("read outbox", "err", err)
+	}
+}
+
+// scan announces every queue the outbox holds deliveries in; with poke,
+// parked ones are read now.
+func (d *Dispatcher) scan(ctx context.Context, poke bool) error {
+	queues, err := d.outbox.Queues(ctx)
+	if err != nil {
+		return err
+	}
+	d.mu.Lock()
+	for _, q := range queues {
+		d.announce(q, poke)
+	}
+	d.mu.Unlock()
+	return nil
+}
+
+// spawn starts workers for targets with ready queues, up to perTarget
+// each. d.mu must be held.
+func (d *Dispatcher) spawn(ctx, work context.Context, once bool) {
+	if d.stopped {
+		return
+	}
+	for target, l := range d.lines {
+		for n := 0; n < len(l.ready) && l.workers < d.perTarget; n++ {
+			l.workers++
+			d.workers.Add(1)
+			go func() {
+				defer d.workers.Done()
+				d.worker(ctx, work, target, once)
+			}()
 		}
 	}
 }
 
-// claim marks a queue as having a worker, unless it has one or its
-// target cannot be sent to now.
-func (d *Dispatcher) claim(q store.Queue) bool {
-	d.mu.Lock()
-	defer d.mu.Unlock()
-	t := d.targets[q.Target]
-	if d.workers[q] || t == nil || d.isDisabled(t) {
-		return false
+// worker delivers from target's ready queues, one pass over one queue at
+// a time, until none is ready. A pass's results, and then its outcome,
+// go to the recorder: the queue is read again only once they are stored.
+func (d *Dispatcher) worker(ctx, work context.Context, target string, once bool) {
+	for {
+		q, ok := d.take(ctx, target)
+		if !ok {
+			return
+		}
+		o := d.pass(ctx, work, q, once)
+		d.results <- recordReq{settle: &settlement{queue: q, outcome: o}}
 	}
-	d.workers[q] = true
-	return true
-}
-
-func (d *Dispatcher) release(q store.Queue) {
-	d.mu.Lock()
-	delete(d.workers, q)
-	d.mu.Unlock()
 }
 
 // isDisabled reports whether a 410 disabled the target. Editing the
@@ -232,28 +336,10 @@ func (d *Dispatcher) Drain(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	queues, err := d.outbox.Queues(ctx)
-	var wg sync.WaitGroup
-	d.startWorkers(ctx, ctx, queues, true, &wg)
-	wg.Wait()
+	err = d.firstScan(ctx)
+	d.loop(ctx, ctx, true)
 	stopRecorder()
 	return err
-}
-
-// startWorkers starts a worker for each queue that has none and whose
-// target can be sent to.
-func (d *Dispatcher) startWorkers(ctx, work context.Context, queues []store.Queue, once bool, wg *sync.WaitGroup) {
-	for _, q := range queues {
-		if !d.claim(q) {
-			continue
-		}
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			defer d.release(q)
-			d.work(ctx, work, q, once)
-		}()
-	}
 }
 
 // start loads which targets a 410 disabled and starts the recorder; the
@@ -278,35 +364,28 @@ func (d *Dispatcher) start(ctx, work context.Context) (func(), error) {
 	}, nil
 }
 
-// work delivers one queue in order until it is empty, its target is
-// disabled, or ctx ends. With once, it stops at the first delivery that
-// is not due or fails.
-func (d *Dispatcher) work(ctx, work context.Context, q store.Queue, once bool) {
+// pass delivers a batch of q's deliveries in order, and says what is left
+// to do: read on after a full batch, wait for the head's retry, or
+// nothing (the queue is done, or cannot go on now). With once, it stops
+// at the first delivery that is not due or fails.
+func (d *Dispatcher) pass(ctx, work context.Context, q store.Queue, once bool) outcome {
 	log := d.log.With("target", q.Target, "watch", q.Watch)
-	for ctx.Err() == nil {
-		batch, err := d.outbox.Pending(ctx, q, batchSize)
-		if err != nil {
-			if ctx.Err() == nil {
-				log.Error("read outbox", "err", err)
-			}
-			return
+	batch, err := d.outbox.Pending(ctx, q, batchSize)
+	if err != nil {
+		if ctx.Err() == nil {
+			log.Error("read outbox", "err", err)
 		}
-		if len(batch) == 0 {
-			return
-		}
-	batch:
-		for i := range batch {
-			switch d.deliver(ctx, work, log, &batch[i], once) {
-			case stop:
-				d.flush()
-				return
-			case reload:
-				break batch
-			}
-		}
-		// The next read must see this batch's results.
-		d.flush()
+		return outcome{} // the next scan finds it
 	}
+	for i := range batch {
+		switch n, until := d.deliver(ctx, work, log, &batch[i], once); n {
+		case stop:
+			return outcome{}
+		case wait:
+			return outcome{until: until}
+		}
+	}
+	return outcome{more: len(batch) == batchSize}
 }
 
 // next is what a queue's worker does after a delivery.
@@ -315,11 +394,12 @@ type next int
 const (
 	proceed next = iota // delivered or failed for good: on to the next one
 	stop                // the queue cannot go on now
-	reload              // the outbox changed: read the queue again
+	wait                // the delivery is due later: the queue waits till then
 )
 
-// deliver tries one delivery until it is delivered or failed for good.
-func (d *Dispatcher) deliver(ctx, work context.Context, log *slog.Logger, p *store.Pending, once bool) next {
+// deliver makes one attempt at a delivery, when it is due, and says what
+// its queue does next; with wait, the time the delivery is due.
+func (d *Dispatcher) deliver(ctx, work context.Context, log *slog.Logger, p *store.Pending, once bool) (next, time.Time) {
 	log = log.With("event_id", p.EventID)
 	ev, err := event.Decode(p.Payload)
 	if err != nil {
@@ -327,76 +407,65 @@ func (d *Dispatcher) deliver(ctx, work context.Context, log *slog.Logger, p *sto
 		log.Error("undecodable event, marking failed", "err", err)
 		d.record(store.Result{EventID: p.EventID, Target: p.Target, State: store.StateFailed,
 			Attempt: store.Attempt{At: d.clock.Now(), Error: "undecodable event: " + err.Error()}})
-		return proceed
+		return proceed, time.Time{}
 	}
-	for {
-		if wait := p.NextAt.Sub(d.clock.Now()); wait > 0 {
-			if once {
-				return stop
-			}
-			d.mu.Lock()
-			poke := d.poke
-			d.mu.Unlock()
-			select {
-			case <-ctx.Done():
-				return stop
-			case <-poke:
-				return reload
-			case <-d.clock.After(wait):
-			}
-		}
-		if ctx.Err() != nil {
-			return stop
-		}
-		t, ok := d.target(p.Target)
-		if !ok {
-			return stop
-		}
-		at := d.clock.Now()
-		attempt, v := d.attempt(work, t, ev, at)
-		if work.Err() != nil {
-			// Cut short by shutdown: not the target's failure, and it
-			// must not use up a retry. The delivery stays as it was.
-			return stop
-		}
-		p.Attempts++
-		res := store.Result{EventID: p.EventID, Target: p.Target, Attempt: attempt, State: store.StatePending}
-		switch {
-		case v.OK:
-			res.State = store.StateDelivered
-			d.record(res)
-			d.report(p, ResultDelivered, attempt)
-			log.Debug("delivered", "status", attempt.Status, "attempts", p.Attempts)
-			return proceed
-		case v.Disable:
-			res.NextAt = at
-			d.record(res)
-			d.report(p, ResultDisabled, attempt)
-			d.disable(ctx, t, v.Reason, at)
-			log.Warn("target disabled; deliveries stay queued until `pollhook target enable "+t.Name+"`",
-				"reason", v.Reason)
-			return stop
-		}
-		retry := t.RetrySchedule()
-		if p.Attempts > len(retry) {
-			res.State = store.StateFailed
-			d.record(res)
-			d.report(p, ResultFailed, attempt)
-			log.Warn("delivery failed for good (dead letter)", "attempts", p.Attempts, "err", v.Reason)
-			return proceed
-		}
-		delay := time.Duration(float64(retry[p.Attempts-1]) * d.jitter())
-		delay = max(delay, v.RetryAfter)
-		res.NextAt = at.Add(delay)
-		p.NextAt = res.NextAt
-		d.record(res)
-		d.report(p, ResultRetry, attempt)
-		log.Warn("delivery failed, will retry", "attempt", p.Attempts, "err", v.Reason,
-			"retry_in", delay.Round(time.Millisecond).String())
+	if p.NextAt.After(d.clock.Now()) {
 		if once {
-			return stop
+			return stop, time.Time{}
 		}
+		return wait, p.NextAt
 	}
+	if ctx.Err() != nil {
+		return stop, time.Time{}
+	}
+	t, ok := d.target(p.Target)
+	if !ok {
+		return stop, time.Time{}
+	}
+	at := d.clock.Now()
+	attempt, v := d.attempt(work, t, ev, at)
+	if work.Err() != nil {
+		// Cut short by shutdown: not the target's failure, and it
+		// must not use up a retry. The delivery stays as it was.
+		return stop, time.Time{}
+	}
+	p.Attempts++
+	res := store.Result{EventID: p.EventID, Target: p.Target, Attempt: attempt, State: store.StatePending}
+	switch {
+	case v.OK:
+		res.State = store.StateDelivered
+		d.record(res)
+		d.report(p, ResultDelivered, attempt)
+		log.Debug("delivered", "status", attempt.Status, "attempts", p.Attempts)
+		return proceed, time.Time{}
+	case v.Disable:
+		res.NextAt = at
+		d.record(res)
+		d.report(p, ResultDisabled, attempt)
+		d.disable(ctx, t, v.Reason, at)
+		log.Warn("target disabled; deliveries stay queued until `pollhook target enable "+t.Name+"`",
+			"reason", v.Reason)
+		return stop, time.Time{}
+	}
+	retry := t.RetrySchedule()
+	if p.Attempts > len(retry) {
+		res.State = store.StateFailed
+		d.record(res)
+		d.report(p, ResultFailed, attempt)
+		log.Warn("delivery failed for good (dead letter)", "attempts", p.Attempts, "err", v.Reason)
+		return proceed, time.Time{}
+	}
+	delay := time.Duration(float64(retry[p.Attempts-1]) * d.jitter())
+	delay = max(delay, v.RetryAfter)
+	res.NextAt = at.Add(delay)
+	d.record(res)
+	d.report(p, ResultRetry, attempt)
+	log.Warn("delivery failed, will retry", "attempt", p.Attempts, "err", v.Reason,
+		"retry_in", delay.Round(time.Millisecond).String())
+	if once {
+		return stop, time.Time{}
+	}
+	return wait, res.NextAt
 }
 
 func (d *Dispatcher) disable(ctx context.Context, t *config.Target, reason string, at time.Time) {
@@ -505,10 +574,17 @@ func clip(b []byte, n int) string {
 	return string(bytes.ToValidUTF8(b, []byte("\uFFFD")))
 }
 
-// recordReq is a result to store, or (with done set) a flush barrier.
+// recordReq is a result to store, or (with settle set) the outcome of a
+// pass, to apply once the results before it are stored.
 type recordReq struct {
-	res  store.Result
-	done chan struct{}
+	res    store.Result
+	settle *settlement
+}
+
+// settlement is a pass's outcome for its queue.
+type settlement struct {
+	queue   store.Queue
+	outcome outcome
 }
 
 func (d *Dispatcher) record(r store.Result) {
@@ -521,35 +597,36 @@ func (d *Dispatcher) report(p *store.Pending, result string, a store.Attempt) {
 	}
 }
 
-// flush waits until every result sent so far is stored.
-func (d *Dispatcher) flush() {
-	done := make(chan struct{})
-	d.results <- recordReq{done: done}
-	<-done
-}
-
 // recorder stores results in batches: one transaction (one fsync) for
-// everything that queued up while the previous one was written.
+// everything that queued up while the previous one was written, then
+// settles the passes whose results those were. When a batch cannot be
+// stored, their queues are forgotten rather than read again at once (what
+// was delivered would be sent again, and again): the next scan finds them.
 func (d *Dispatcher) recorder(ctx context.Context) {
 	var (
 		batch   []store.Result
-		waiters []chan struct{}
+		settles []settlement
 	)
 	commit := func() {
+		stored := true
 		if len(batch) > 0 {
 			if err := d.outbox.Record(context.WithoutCancel(ctx), batch...); err != nil {
 				d.log.Error("record deliveries", "err", err)
+				stored = false
 			}
 		}
-		for _, w := range waiters {
-			close(w)
+		for _, s := range settles {
+			if !stored {
+				s.outcome = outcome{forget: true}
+			}
+			d.settle(s.queue, s.outcome)
 		}
-		batch, waiters = batch[:0], waiters[:0]
+		batch, settles = batch[:0], settles[:0]
 	}
 	for r := range d.results {
 		add := func(r recordReq) {
-			if r.done != nil {
-				waiters = append(waiters, r.done)
+			if r.settle != nil {
+				settles = append(settles, *r.settle)
 			} else {
 				batch = append(batch, r.res)
 			}

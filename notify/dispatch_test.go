@@ -87,15 +87,40 @@ type harness struct {
 
 func newHarness(t *testing.T, targets ...*config.Target) *harness {
 	t.Helper()
+	return startHarness(t, harnessOptions{dispatcher: DispatcherOptions{Targets: targets}})
+}
+
+// harnessOptions shape what startHarness builds.
+type harnessOptions struct {
+	// dispatcher's Targets, PerTarget and Clock (the fake clock when nil)
+	// are the dispatcher's; the rest is the harness's.
+	dispatcher DispatcherOptions
+	// outbox, when set, wraps the store the dispatcher reads.
+	outbox func(*store.DB) Outbox
+	// before, when set, fills the outbox before the dispatcher starts.
+	before func(*harness)
+}
+
+// startHarness runs a dispatcher on a new outbox.
+func startHarness(t *testing.T, ho harnessOptions) *harness {
+	t.Helper()
 	db, err := store.Open(filepath.Join(t.TempDir(), "outbox.db"), store.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
 	h := &harness{t: t, db: db, clock: testkit.NewFakeClock(time.Now().Truncate(time.Second)), seq: map[string]uint64{}}
-	h.disp = NewDispatcher(DispatcherOptions{
-		Outbox: db, Targets: targets, Clock: h.clock, Version: "test",
-		Jitter: func() float64 { return 1 },
-	})
+	if ho.before != nil {
+		ho.before(h)
+	}
+	o := ho.dispatcher
+	o.Outbox, o.Version, o.Jitter = db, "test", func() float64 { return 1 }
+	if ho.outbox != nil {
+		o.Outbox = ho.outbox(db)
+	}
+	if o.Clock == nil {
+		o.Clock = h.clock
+	}
+	h.disp = NewDispatcher(o)
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
 	go func() { done <- h.disp.Run(ctx, ctx) }()
@@ -114,8 +139,18 @@ func newHarness(t *testing.T, targets ...*config.Target) *harness {
 	return h
 }
 
-// commit queues one change event of watch for targets, as the poller does.
+// commit queues one change event of watch for targets and wakes the
+// dispatcher.
 func (h *harness) commit(watch string, targets ...string) *event.Event {
+	h.t.Helper()
+	ev := h.queue(watch, targets...)
+	h.disp.Wake()
+	return ev
+}
+
+// queue commits one change event of watch for targets, as the poller
+// does, and tells the dispatcher nothing.
+func (h *harness) queue(watch string, targets ...string) *event.Event {
 	h.t.Helper()
 	now := h.clock.Now()
 	ev := &event.Event{
@@ -124,12 +159,21 @@ func (h *harness) commit(watch string, targets ...string) *event.Event {
 			Changes: []diff.Change{{Op: diff.Added, Path: "#(id==1)", Key: "1", New: json.RawMessage(`{"id":1}`)}},
 			Counts:  &diff.Counts{Added: 1}},
 	}
-	h.commitEvent(ev, targets...)
+	h.queueEvent(ev, targets...)
 	return ev
 }
 
-// commitEvent queues ev for targets as the next event of its watch.
+// commitEvent queues ev for targets as the next event of its watch and
+// wakes the dispatcher.
 func (h *harness) commitEvent(ev *event.Event, targets ...string) {
+	h.t.Helper()
+	h.queueEvent(ev, targets...)
+	h.disp.Wake()
+}
+
+// queueEvent commits ev for targets as the next event of its watch, and
+// tells the dispatcher nothing.
+func (h *harness) queueEvent(ev *event.Event, targets ...string) {
 	h.t.Helper()
 	watch, now := ev.Data.Watch, h.clock.Now()
 	h.seq[watch]++
@@ -145,7 +189,6 @@ func (h *harness) commitEvent(ev *event.Event, targets ...string) {
 	if err != nil {
 		h.t.Fatal(err)
 	}
-	h.disp.Wake()
 }
 
 func (h *harness) delivery(ev *event.Event, target string) store.Delivery {

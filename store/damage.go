@@ -381,23 +381,6 @@ func (db *DB) update(fn func(*bolt.Tx) error) error {
 	return db.guard("write", func() error { return db.bolt.Update(fn) })
 }
 
-// batch is update through bbolt's Batch, which may run fn on a goroutine
-// of its own: fn sets SetPanicOnFault there too, and a panic in fn is
-// caught by Batch, which runs fn again alone, in our goroutine, in guard.
-// (A fault while Batch commits on its goroutine is beyond reach; checkFile
-// keeps it from happening for every truncated file.)
-func (db *DB) batch(fn func(*bolt.Tx) error) error {
-	if err := db.damage(); err != nil {
-		return err
-	}
-	return db.guard("write", func() error {
-		return db.bolt.Batch(func(tx *bolt.Tx) error {
-			defer debug.SetPanicOnFault(debug.SetPanicOnFault(true))
-			return fn(tx)
-		})
-	})
-}
-
 // openBolt is bolt.Open of f, already opened and locked by openFile (bbolt
 // takes the same lock again on it, at once), guarded: a file checkFile
 // passed may still have a damaged freelist, or a fault in store for bbolt.

@@ -6,6 +6,7 @@ import (
 	"encoding/binary"
 	"encoding/json"
 	"fmt"
+	"slices"
 	"time"
 
 	bolt "go.etcd.io/bbolt"
@@ -144,8 +145,8 @@ type Result struct {
 	NextAt time.Time
 }
 
-// Record stores attempt results. Concurrent calls are coalesced into few
-// transactions (bbolt's Batch), so many fast deliveries cost few fsyncs.
+// Record stores attempt results. Concurrent calls (and commits) share
+// transactions, so many fast deliveries cost few fsyncs.
 func (db *DB) Record(ctx context.Context, results ...Result) error {
 	if err := ctxErr(ctx); err != nil {
 		return err
@@ -164,7 +165,7 @@ func (db *DB) Record(ctx context.Context, results ...Result) error {
 	return nil
 }
 
-// record applies one result. Batch may run it twice, so it must be
+// record applies one result. batch may run it twice, so it must be
 // idempotent: it is keyed by the attempt time.
 func record(tx *bolt.Tx, r Result) error {
 	key := deliveryKey(r.EventID, r.Target)
@@ -182,7 +183,7 @@ func record(tx *bolt.Tx, r Result) error {
 		return err
 	}
 	if n := len(attempts); n > 0 && attempts[n-1].At.Equal(r.Attempt.At) {
-		return nil // already recorded (Batch retried this function)
+		return nil // already recorded (batch ran this function again)
 	}
 	attempts = append(attempts, r.Attempt)
 	if len(attempts) > maxAttemptsKept {
@@ -211,12 +212,53 @@ func record(tx *bolt.Tx, r Result) error {
 	return putDelivery(tx, &d)
 }
 
+// unqueue takes a delivery out of its queue, and removes the queue's
+// bucket with its last entry: listing the queues at start, and counting
+// them for every metrics scrape, then reads the queues that have work
+// only, not one bucket for every (target, watch) that ever had some.
+// Appends are write transactions too, and bbolt runs one at a time, so
+// none comes between the delete and the check that the queue is empty.
 func unqueue(tx *bolt.Tx, d *Delivery) error {
-	qb, err := nested(tx.Bucket(bucketQueue), false, d.Target, d.Watch)
-	if err != nil || qb == nil {
+	tb := tx.Bucket(bucketQueue).Bucket([]byte(d.Target))
+	if tb == nil {
+		return nil
+	}
+	qb := tb.Bucket([]byte(d.Watch))
+	if qb == nil {
+		return nil
+	}
+	if err := qb.Delete(u64(d.Seq)); err != nil {
 		return err
 	}
-	return qb.Delete(u64(d.Seq))
+	if k, _ := qb.Cursor().First(); k != nil {
+		return nil
+	}
+	return tb.DeleteBucket([]byte(d.Watch))
+}
+
+// dropEmptyQueues removes the queue buckets that hold nothing, as
+// pollhook kept them before unqueue removed them, and returns how many.
+func dropEmptyQueues(tx *bolt.Tx) (int, error) {
+	root := tx.Bucket(bucketQueue)
+	var empty []Queue
+	err := root.ForEachBucket(func(target []byte) error {
+		tb := root.Bucket(target)
+		return tb.ForEachBucket(func(watch []byte) error {
+			if k, _ := tb.Bucket(watch).Cursor().First(); k == nil {
+				empty = append(empty, Queue{Target: string(target), Watch: string(watch)})
+			}
+			return nil
+		})
+	})
+	if err != nil {
+		return 0, err
+	}
+	for _, q := range empty {
+		if err := root.Bucket([]byte(q.Target)).DeleteBucket([]byte(q.Watch)); err != nil {
+			return 0, err
+		}
+	}
+	return len(empty), nil
 }
 
 // Delivery returns one delivery and its attempts.
@@ -283,7 +325,8 @@ func (db *DB) Deliveries(ctx context.Context, f Filter) ([]Delivery, error) {
 
 // matching returns the deliveries f selects, newest event first, reading
 // the smallest index that holds them: an event's own keys for an event
-// id, the failed index for dead letters, else every delivery.
+// id, the failed index for dead letters, the queues for pending ones, a
+// watch's history for a watch, else every delivery.
 func matching(tx *bolt.Tx, f Filter) ([]Delivery, error) {
 	var out []Delivery
 	deliveries := tx.Bucket(bucketDeliveries)
@@ -316,6 +359,20 @@ func matching(tx *bolt.Tx, f Filter) ([]Delivery, error) {
 				return out, err
 			}
 		}
+	case f.State == StatePending || f.Watch != "":
+		var keys [][]byte
+		if f.State == StatePending {
+			keys = queuedKeys(tx, f)
+		} else {
+			keys = watchKeys(tx, f.Watch)
+		}
+		// Newest event first, as the keys of every delivery go.
+		slices.SortFunc(keys, func(a, b []byte) int { return bytes.Compare(b, a) })
+		for _, k := range keys {
+			if done, err := add(k, deliveries.Get(k)); done || err != nil {
+				return out, err
+			}
+		}
 	default:
 		c := deliveries.Cursor()
 		for k, v := c.Last(); k != nil; k, v = c.Prev() {
@@ -325,6 +382,58 @@ func matching(tx *bolt.Tx, f Filter) ([]Delivery, error) {
 		}
 	}
 	return out, nil
+}
+
+// queuedKeys returns the keys of the deliveries queued (the pending ones),
+// to f's target and of f's watch when they are set.
+func queuedKeys(tx *bolt.Tx, f Filter) [][]byte {
+	var keys [][]byte
+	root := tx.Bucket(bucketQueue)
+	targets := root.Cursor()
+	for target, v := targets.First(); target != nil; target, v = targets.Next() {
+		if v != nil || f.Target != "" && f.Target != string(target) || f.Targets != nil && !f.Targets[string(target)] {
+			continue
+		}
+		tb := root.Bucket(target)
+		watches := tb.Cursor()
+		first, _ := watches.First()
+		if f.Watch != "" {
+			first, _ = watches.Seek([]byte(f.Watch))
+		}
+		for watch := first; watch != nil; watch, _ = watches.Next() {
+			if f.Watch != "" && string(watch) != f.Watch {
+				break
+			}
+			qb := tb.Bucket(watch)
+			if qb == nil {
+				continue
+			}
+			queue := qb.Cursor()
+			for seq, id := queue.First(); seq != nil; seq, id = queue.Next() {
+				keys = append(keys, deliveryKey(string(id), string(target)))
+			}
+		}
+	}
+	return keys
+}
+
+// watchKeys returns the keys of the deliveries of watch's events, found
+// through its history.
+func watchKeys(tx *bolt.Tx, watch string) [][]byte {
+	hb := tx.Bucket(bucketHistory).Bucket([]byte(watch))
+	if hb == nil {
+		return nil
+	}
+	var keys [][]byte
+	deliveries := tx.Bucket(bucketDeliveries).Cursor()
+	events := hb.Cursor()
+	for seq, id := events.First(); seq != nil; seq, id = events.Next() {
+		prefix := append(bytes.Clone(id), 0)
+		for k, _ := deliveries.Seek(prefix); k != nil && bytes.HasPrefix(k, prefix); k, _ = deliveries.Next() {
+			keys = append(keys, bytes.Clone(k))
+		}
+	}
+	return keys
 }
 
 // Redeliver queues deliveries again: the same event and webhook-id, a new

@@ -14,12 +14,15 @@ import (
 type PruneStats struct {
 	Events     int
 	Deliveries int
+	// Queues counts empty queue buckets an older pollhook left.
+	Queues int
 }
 
 // Prune removes events older than retention, and the oldest events beyond
 // keep per watch, with their deliveries and attempts. An event with a
 // pending or failed delivery is never removed: the outbox and its dead
-// letters are kept until delivered or redelivered.
+// letters are kept until delivered or redelivered. Queue buckets left
+// empty (by versions that kept them after their last delivery) go too.
 func (db *DB) Prune(ctx context.Context, now time.Time, retention time.Duration, keep int) (PruneStats, error) {
 	var stats PruneStats
 	if err := ctxErr(ctx); err != nil {
@@ -70,7 +73,9 @@ func (db *DB) Prune(ctx context.Context, now time.Time, retention time.Duration,
 				stats.Deliveries += n
 			}
 		}
-		return nil
+		var err error
+		stats.Queues, err = dropEmptyQueues(tx)
+		return err
 	})
 	if err != nil {
 		return PruneStats{}, fmt.Errorf("prune: %w", err)

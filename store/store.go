@@ -2,7 +2,8 @@
 // snapshot and poll state, the change events, and the outbox of deliveries.
 // A detected change is committed in one transaction with the new snapshot,
 // the event and one delivery per target, so nothing is ever "sent, then
-// saved" or "saved, then maybe sent".
+// saved" or "saved, then maybe sent". Changes committed at the same time
+// share a transaction, each complete in it.
 package store
 
 import (
@@ -56,6 +57,8 @@ type DB struct {
 	// broken is set when a transaction found the file damaged: writes
 	// are refused from then on.
 	broken atomic.Pointer[DamagedError]
+	// group coalesces concurrent commits and records (batch).
+	group group
 }
 
 // Options tune Open.

@@ -1,0 +1,121 @@
+package store
+
+import (
+	"errors"
+	"fmt"
+	"sync"
+	"testing"
+	"time"
+
+	bolt "go.etcd.io/bbolt"
+)
+
+// holdWrite runs a write that blocks until release, which first waits (a
+// while) for n more writes to queue behind it; done waits for its end.
+func holdWrite(t *testing.T, db *DB, n int) (release, done func()) {
+	t.Helper()
+	held, free := make(chan struct{}), make(chan struct{})
+	ended := make(chan struct{})
+	go func() {
+		defer close(ended)
+		_ = db.batch(func(*bolt.Tx) error {
+			close(held)
+			<-free
+			return nil
+		})
+	}()
+	<-held
+	release = func() {
+		defer close(free)
+		for deadline := time.Now().Add(5 * time.Second); time.Now().Before(deadline); time.Sleep(time.Millisecond) {
+			db.group.mu.Lock()
+			queued := len(db.group.queued)
+			db.group.mu.Unlock()
+			if queued >= n {
+				return
+			}
+		}
+		t.Errorf("fewer than %d writes queued behind a running one", n)
+	}
+	return release, func() { <-ended }
+}
+
+// TestBatch_QueuedWritesShareOneTransaction: the writes that queue up while
+// a transaction runs go in the next one, all of them.
+func TestBatch_QueuedWritesShareOneTransaction(t *testing.T) {
+	db := openTest(t)
+	const n = 20
+	release, done := holdWrite(t, db, n)
+	var (
+		mu  sync.Mutex
+		txs = map[*bolt.Tx]bool{}
+		wg  sync.WaitGroup
+	)
+	for i := range n {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			err := db.batch(func(tx *bolt.Tx) error {
+				mu.Lock()
+				txs[tx] = true
+				mu.Unlock()
+				return tx.Bucket(bucketMeta).Put(fmt.Appendf(nil, "k%d", i), []byte("v"))
+			})
+			if err != nil {
+				t.Error(err)
+			}
+		}()
+	}
+	release()
+	wg.Wait()
+	done()
+	if len(txs) != 1 {
+		t.Errorf("%d writes queued together ran in %d transactions, want 1", n, len(txs))
+	}
+}
+
+// TestBatch_FailingWriteFailsAlone: a write that fails in a shared
+// transaction leaves nothing of itself, and the others are stored.
+func TestBatch_FailingWriteFailsAlone(t *testing.T) {
+	db := openTest(t)
+	release, done := holdWrite(t, db, 3)
+	bad := errors.New("bad write")
+	errs := make([]error, 3)
+	var wg sync.WaitGroup
+	for i := range 3 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			errs[i] = db.batch(func(tx *bolt.Tx) error {
+				if err := tx.Bucket(bucketMeta).Put(fmt.Appendf(nil, "k%d", i), []byte("v")); err != nil {
+					return err
+				}
+				if i == 1 {
+					return bad
+				}
+				return nil
+			})
+		}()
+	}
+	release()
+	wg.Wait()
+	done()
+	if !errors.Is(errs[1], bad) {
+		t.Errorf("write 1 = %v, want its own error", errs[1])
+	}
+	for _, i := range []int{0, 2} {
+		if errs[i] != nil {
+			t.Errorf("write %d = %v, want nil", i, errs[i])
+		}
+	}
+	if err := db.bolt.View(func(tx *bolt.Tx) error {
+		for i, want := range []bool{true, false, true} {
+			if got := tx.Bucket(bucketMeta).Get(fmt.Appendf(nil, "k%d", i)) != nil; got != want {
+				t.Errorf("key of write %d stored = %v, want %v", i, got, want)
+			}
+		}
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+}
