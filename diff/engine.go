@@ -47,6 +47,10 @@ type Differ struct {
 	jsonOpt bool // select, ignore, key, keys or when set (Auto + text check)
 	wide    int  // objects spanning more bytes take objectsWide (tests set 0)
 	named   bool // a keyed array has a label or link path
+	// Arrays spanning more bytes than wideArr take arraysWide (tests set
+	// 0); it keeps the fingerprints of unkeyed elements averaging at least
+	// arrKeep bytes, and notes where every arrChunk-th one starts.
+	wideArr, arrKeep, arrChunk int
 }
 
 // elementPaths checks a label or link option (name, with one for Key and
@@ -98,7 +102,8 @@ type keySpec struct {
 }
 
 func compile(o Options) (*Differ, error) {
-	d := &Differ{format: o.Format, max: o.MaxChanges, wide: wideObject}
+	d := &Differ{format: o.Format, max: o.MaxChanges, wide: wideObject,
+		wideArr: wideArray, arrKeep: arrayKeep, arrChunk: arrayChunk}
 	var errs []error
 	fail := func(opt string, err error) {
 		errs = append(errs, &OptionError{Option: opt, Err: err})

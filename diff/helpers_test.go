@@ -89,28 +89,38 @@ func canonSum(t testing.TB, raw []byte) uint64 {
 	return v.Sum
 }
 
-// bothWays compiles o twice: one Differ compares every object by listing
-// its members (objects, the way of small objects), the other every object
-// with objectsWide (the way of wide ones).
-func bothWays(t testing.TB, o Options) (list, wide *Differ) {
+// bothWays compiles o three times: one Differ compares every object and
+// array by listing its members or elements (objects and arrays, the way
+// of small ones), the others every object with objectsWide and every
+// array with arraysWide (the way of wide ones), one keeping the
+// fingerprints of unkeyed elements, the other reading them again, both
+// with notes every few elements so that reading from them is exercised.
+func bothWays(t testing.TB, o Options) (list, wide, stream *Differ) {
 	t.Helper()
-	list, wide = mustCompile(t, o), mustCompile(t, o)
-	list.wide, wide.wide = math.MaxInt, 0
-	return list, wide
+	list, wide, stream = mustCompile(t, o), mustCompile(t, o), mustCompile(t, o)
+	list.wide, list.wideArr = math.MaxInt, math.MaxInt
+	wide.wide, wide.wideArr, wide.arrKeep, wide.arrChunk = 0, 0, 0, 3
+	stream.wide, stream.wideArr, stream.arrKeep, stream.arrChunk = 0, 0, math.MaxInt, 2
+	return list, wide, stream
 }
 
 // sameBothWays diffs a and b (any bytes) both ways and fails unless the
 // results, or the errors, are the same.
 func sameBothWays(t testing.TB, o Options, a, b []byte) {
 	t.Helper()
-	list, wide := bothWays(t, o)
+	list, wide, stream := bothWays(t, o)
 	r1, err1 := list.Diff(JSON, a, b)
-	r2, err2 := wide.Diff(JSON, a, b)
-	if fmt.Sprint(err1) != fmt.Sprint(err2) {
-		t.Fatalf("options %+v: errors differ: listing %v, wide %v\na = %q\nb = %q", o, err1, err2, a, b)
-	}
-	if !reflect.DeepEqual(r1, r2) {
-		t.Fatalf("options %+v: results differ\nlisting %+v\nwide    %+v\na = %q\nb = %q", o, r1, r2, a, b)
+	for _, w := range []struct {
+		name string
+		d    *Differ
+	}{{"wide", wide}, {"wide, read again", stream}} {
+		r2, err2 := w.d.Diff(JSON, a, b)
+		if fmt.Sprint(err1) != fmt.Sprint(err2) {
+			t.Fatalf("options %+v: errors differ: listing %v, %s %v\na = %q\nb = %q", o, err1, w.name, err2, a, b)
+		}
+		if !reflect.DeepEqual(r1, r2) {
+			t.Fatalf("options %+v: results differ\nlisting %+v\n%s %+v\na = %q\nb = %q", o, r1, w.name, r2, a, b)
+		}
 	}
 }
 

@@ -56,9 +56,10 @@ type loc struct {
 	oldPath, newPath string
 	root             bool
 	ptr              string
-	nopatch          bool   // ops are covered by an enclosing add
-	up               *loc   // while not built: the parent object's loc
-	name             []byte // and the member's name (unescaped)
+	nopatch          bool     // ops are covered by an enclosing add
+	up               *loc     // while not built: the parent object's or array's loc
+	name             []byte   // and the member's name (unescaped)
+	el               *elemRef // or the element's (arraysWide; ptr is set already)
 }
 
 // build sets the paths and pointer of a member's loc from its parent's.
@@ -67,6 +68,12 @@ func (l *loc) build() {
 		return
 	}
 	p := l.up
+	if l.el != nil {
+		co, cn := l.el.comps()
+		l.oldPath, l.newPath = joinPath(p, co, cn)
+		l.up, l.el = nil, nil
+		return
+	}
 	p.build()
 	esc := gjson.Escape(string(l.name))
 	l.oldPath, l.newPath = joinPath(p, esc, esc)
@@ -126,7 +133,9 @@ type owner struct {
 	level    int // 0 whole value, 1 indexed element, 2 keyed element
 	key      string
 	old, new *node
-	when     [2]int8 // cached when results (old, new): 0 unknown, 1 yes, 2 no
+	when     [2]int8  // cached when results (old, new): 0 unknown, 1 yes, 2 no
+	kref     *elemRef // arraysWide: key is read from this element when needed
+	kold     bool     // from its old version
 	// A keyed element's label and link (old, new version) are read by
 	// the paths of spec, its array's key spec; up is the nearest keyed
 	// element around the owner, whose label and link stand in for missing
@@ -134,6 +143,24 @@ type owner struct {
 	spec  int
 	up    *owner
 	names *[2]names // read when a listed change first needs them
+}
+
+// keyed is the nearest keyed element at or around ow: ow itself if it
+// is one, else ow.up.
+func (ow *owner) keyed() *owner {
+	if ow.level == 2 {
+		return ow
+	}
+	return ow.up
+}
+
+// ownerKey is ow's key, read from its element if that was left for later.
+func ownerKey(ow *owner) string {
+	if ow.kref != nil {
+		ow.key = ow.kref.keyText(ow.kold)
+		ow.kref = nil
+	}
+	return ow.key
 }
 
 type jdiff struct {
@@ -157,6 +184,7 @@ type jdiff struct {
 	wn     int          // entries in wtab
 	key    []byte       // copy of an escaped name being looked up
 	levels []*level
+	trace  []int32 // myersWide's, kept for the next array
 	// The changes listed, Result.Changes at the end (copied, if more than
 	// one segment): appended there, a large list would be allocated
 	// several times over.
@@ -169,6 +197,10 @@ type jdiff struct {
 type level struct {
 	cl   loc
 	o, n mem
+	// arraysWide: the owner, values and path of the elements compared
+	ow     owner
+	eo, en node
+	el     elemRef
 }
 
 func (j *jdiff) level(depth int32) *level {
@@ -478,51 +510,25 @@ func (j *jdiff) objects(o, n *node, l *loc, ow *owner) error {
 	return nil
 }
 
-// elements lists the elements of the array at nd (ignored ones left out,
-// but counted) and sets nd.end. spec is the array's key spec or -1.
-func (j *jdiff) elements(sd *side, nd *node, spec int) ([]elem, int, error) {
+// eachElem calls f for every element of the array at nd, ignored ones
+// included (skip), with its index, where it starts and ends, its scan
+// state and its fingerprint, then sets nd.end. spec is the array's key
+// spec or -1. It stops at f's error or at one in the array.
+func (j *jdiff) eachElem(sd *side, nd *node, spec int, f func(idx, pos, end int, st scanState, h uint64, skip bool) error) error {
 	data, s := sd.data, sd.s
 	pos := skipWS(data, nd.start+1)
-	base := len(j.estack)
-	ignored := 0
 	if pos < len(data) && data[pos] == ']' {
 		nd.end = pos + 1
-		return nil, 0, nil
+		return nil
 	}
-	set := spec >= 0 && j.d.specs[spec].set
-	first, abase := pos, len(j.arena)
 	for idx := 0; ; idx++ {
-		if idx == 16 && nd.st.depth == 0 {
-			j.reserve(sd, pos-first, pos, len(j.arena)-abase)
-		}
-		child, skip := scanState{depth: nd.st.depth + 1, arrSpec: -1, elemSpec: -1}, false
-		if nd.st.ign|nd.st.keys != 0 {
-			child, skip = j.d.childOf(nd.st.ign, nd.st.keys, int(nd.st.depth), nil, idx, true)
-		}
-		if spec >= 0 && !set {
-			child.elemSpec = int16(spec)
-		}
-		h, vend, err := s.value(pos, child)
+		st, skip := j.elemState(nd, spec, idx)
+		h, vend, err := s.value(pos, st)
 		if err != nil {
-			return nil, 0, err
+			return err
 		}
-		if skip {
-			ignored++
-		} else {
-			e := elem{node: node{start: pos, end: vend, hash: h, st: child}, idx: int32(idx)}
-			switch {
-			case set:
-				e.keyed, e.kh = true, h
-			case spec >= 0 && s.keyed:
-				e.keyed = true
-				e.koff = int32(len(j.arena))
-				for f := range j.d.specs[spec].fields {
-					j.arena = appendKeyPart(j.arena, data, s.keyAt[f])
-				}
-				e.klen = int32(len(j.arena)) - e.koff
-				e.kh = hashBytes(seedKey, j.arena[e.koff:])
-			}
-			j.estack = append(j.estack, e)
+		if err := f(idx, pos, vend, st, h, skip); err != nil {
+			return err
 		}
 		pos = skipWS(data, vend)
 		if pos < len(data) && data[pos] == ',' {
@@ -531,10 +537,61 @@ func (j *jdiff) elements(sd *side, nd *node, spec int) ([]elem, int, error) {
 		}
 		if pos < len(data) && data[pos] == ']' {
 			nd.end = pos + 1
-			return j.estack[base:len(j.estack):len(j.estack)], ignored, nil
+			return nil
 		}
-		return nil, 0, errAt(pos, `expected "," or "]"`)
+		return errAt(pos, `expected "," or "]"`)
 	}
+}
+
+// elemState is the scan state of element idx of the array at nd (key
+// spec spec, or -1), and whether the element is ignored.
+func (j *jdiff) elemState(nd *node, spec, idx int) (scanState, bool) {
+	child, skip := scanState{depth: nd.st.depth + 1, arrSpec: -1, elemSpec: -1}, false
+	if nd.st.ign|nd.st.keys != 0 {
+		child, skip = j.d.childOf(nd.st.ign, nd.st.keys, int(nd.st.depth), nil, idx, true)
+	}
+	if spec >= 0 && !j.d.specs[spec].set {
+		child.elemSpec = int16(spec)
+	}
+	return child, skip
+}
+
+// elements lists the elements of the array at nd (ignored ones left out,
+// but counted) and sets nd.end. spec is the array's key spec or -1.
+func (j *jdiff) elements(sd *side, nd *node, spec int) ([]elem, int, error) {
+	data, s := sd.data, sd.s
+	base := len(j.estack)
+	ignored := 0
+	set := spec >= 0 && j.d.specs[spec].set
+	first, abase := skipWS(data, nd.start+1), len(j.arena)
+	err := j.eachElem(sd, nd, spec, func(idx, pos, vend int, st scanState, h uint64, skip bool) error {
+		if idx == 16 && nd.st.depth == 0 {
+			j.reserve(sd, pos-first, pos, len(j.arena)-abase)
+		}
+		if skip {
+			ignored++
+			return nil
+		}
+		e := elem{node: node{start: pos, end: vend, hash: h, st: st}, idx: int32(idx)}
+		switch {
+		case set:
+			e.keyed, e.kh = true, h
+		case spec >= 0 && s.keyed:
+			e.keyed = true
+			e.koff = int32(len(j.arena))
+			for f := range j.d.specs[spec].fields {
+				j.arena = appendKeyPart(j.arena, data, s.keyAt[f])
+			}
+			e.klen = int32(len(j.arena)) - e.koff
+			e.kh = hashBytes(seedKey, j.arena[e.koff:])
+		}
+		j.estack = append(j.estack, e)
+		return nil
+	})
+	if err != nil {
+		return nil, 0, err
+	}
+	return j.estack[base:len(j.estack):len(j.estack)], ignored, nil
 }
 
 // reserve sizes the element stack and the key arena for a large root
@@ -628,6 +685,9 @@ func scalarText(raw []byte) string {
 }
 
 func (j *jdiff) arrays(o, n *node, l *loc, ow *owner) error {
+	if j.wideArray(o, n) {
+		return j.arraysWide(o, n, l, ow)
+	}
 	l.build()
 	base := len(j.estack)
 	defer func() { j.estack = j.estack[:base] }()
@@ -712,10 +772,7 @@ func (j *jdiff) arrays(o, n *node, l *loc, ow *owner) error {
 		if e == nil {
 			e, sd = oel, &j.o
 		}
-		c := &owner{level: 1, spec: spec, up: ow.up}
-		if ow.level == 2 {
-			c.up = ow
-		}
+		c := &owner{level: 1, spec: spec, up: ow.keyed()}
 		if oel != nil {
 			c.old = &oel.node
 		}
@@ -913,7 +970,7 @@ func (j *jdiff) fires(op Op, ow *owner) bool {
 
 // record lists a change.
 func (j *jdiff) record(op Op, path string, ow *owner, o, n *node) {
-	c := Change{Op: op, Path: path, Key: ow.key}
+	c := Change{Op: op, Path: path, Key: ownerKey(ow)}
 	if j.d.named {
 		c.Label, c.Link = j.elemNames(ow, op == Removed)
 	}
@@ -957,7 +1014,9 @@ func (j *jdiff) op(kind string, l *loc, n *node) {
 	if !j.d.patch || l.nopatch {
 		return
 	}
-	l.build()
+	if l.el == nil { // an element's pointer is set already: its paths may cost a query
+		l.build()
+	}
 	p := j.patch
 	if j.nops > 0 {
 		p = append(p, ',')

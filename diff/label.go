@@ -29,11 +29,7 @@ type names struct {
 // nearest keyed element around it that has it. Only listed changes ask,
 // so the elements compared beyond max_changes cost nothing.
 func (j *jdiff) elemNames(ow *owner, old bool) (label, link string) {
-	e := ow
-	if e.level != 2 {
-		e = e.up
-	}
-	for ; e != nil && (label == "" || link == ""); e = e.up {
+	for e := ow.keyed(); e != nil && (label == "" || link == ""); e = e.up {
 		n := j.ownNames(e, old)
 		if label == "" {
 			label = n.label

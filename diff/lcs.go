@@ -35,12 +35,10 @@ func lcs(a, b []uint64) []pair {
 	return pairs
 }
 
-// myers matches the middle parts; off is added to every index.
-func myers(a, b []uint64, off int) []pair {
-	n, m := len(a), len(b)
-	if n == 0 || m == 0 {
-		return nil
-	}
+// editLimit is how many edits myers looks for between n and m elements
+// before giving up: maxEdits, or fewer for long inputs, so that its trace
+// stays within editsBudget.
+func editLimit(n, m int) int {
 	limit := n + m
 	if limit > maxEdits {
 		limit = maxEdits
@@ -48,6 +46,16 @@ func myers(a, b []uint64, off int) []pair {
 	if budget := editsBudget / (n + m); limit > budget {
 		limit = budget
 	}
+	return limit
+}
+
+// myers matches the middle parts; off is added to every index.
+func myers(a, b []uint64, off int) []pair {
+	n, m := len(a), len(b)
+	if n == 0 || m == 0 {
+		return nil
+	}
+	limit := editLimit(n, m)
 	vo := limit + 1
 	v := make([]int32, 2*limit+3)
 	var trace [][]int32

@@ -87,34 +87,9 @@ func gjsonEq(tag byte, text, rpv []byte) bool {
 func (j *jdiff) query(sd *side, es []elem, k int, spec int, q *qindex) (string, bool) {
 	sp := &j.d.specs[spec]
 	e := &es[k]
-	var vals [][]byte // gjson's unquoted query values (rpv)
-	var tags []byte
-	if sp.set {
-		tag, text, ok := j.keyValue(sd, e, true)
-		if !ok {
-			return "", false
-		}
-		if tag == 'n' {
-			text = formatNumber(nil, text)
-		}
-		vals, tags = [][]byte{text}, []byte{tag}
-	} else {
-		j.parts = keyParts(j.parts, j.arena[e.koff:e.koff+e.klen])
-		for _, p := range j.parts {
-			tag, text := partText(p)
-			vals = append(vals, text)
-			tags = append(tags, tag)
-		}
-		for _, f := range sp.fields {
-			if f[0] <= ' ' || f[len(f)-1] <= ' ' {
-				return "", false // gjson trims the query's path
-			}
-		}
-	}
-	for i, v := range vals {
-		if tags[i] == 's' && (string(v) == "true" || string(v) == "false") {
-			return "", false // would also match booleans
-		}
+	vals, tags, ok := j.queryValues(sd, sp, e, j.arena[e.koff:e.koff+e.klen])
+	if !ok {
+		return "", false
 	}
 	if len(vals) == 1 {
 		first := int32(k)
@@ -147,6 +122,51 @@ func (j *jdiff) query(sd *side, es []elem, k int, spec int, q *qindex) (string, 
 			}
 		}
 	}
+	return queryText(sp, vals, tags), true
+}
+
+// queryValues returns the values a query for an element must match
+// (gjson's unquoted query values, rpv) and their kinds ('s' string, 'n'
+// number): for a set the element e's own value, else the parts of key,
+// its canonical key. It is false when no query finds the element: a key
+// field gjson would trim, a string "true" or "false" that would also
+// match booleans.
+func (j *jdiff) queryValues(sd *side, sp *keySpec, e *elem, key []byte) ([][]byte, []byte, bool) {
+	var vals [][]byte
+	var tags []byte
+	if sp.set {
+		tag, text, ok := j.keyValue(sd, e, true)
+		if !ok {
+			return nil, nil, false
+		}
+		if tag == 'n' {
+			text = formatNumber(nil, text)
+		}
+		vals, tags = [][]byte{text}, []byte{tag}
+	} else {
+		j.parts = keyParts(j.parts, key)
+		for _, p := range j.parts {
+			tag, text := partText(p)
+			vals = append(vals, text)
+			tags = append(tags, tag)
+		}
+		for _, f := range sp.fields {
+			if f[0] <= ' ' || f[len(f)-1] <= ' ' {
+				return nil, nil, false // gjson trims the query's path
+			}
+		}
+	}
+	for i, v := range vals {
+		if tags[i] == 's' && (string(v) == "true" || string(v) == "false") {
+			return nil, nil, false // would also match booleans
+		}
+	}
+	return vals, tags, true
+}
+
+// queryText is the gjson query that finds an element by its key values
+// (vals, of the kinds tags: 's' string, 'n' number) under sp.
+func queryText(sp *keySpec, vals [][]byte, tags []byte) string {
 	var b []byte
 	for i, v := range vals {
 		if i > 0 {
@@ -164,5 +184,5 @@ func (j *jdiff) query(sd *side, es []elem, k int, spec int, q *qindex) (string, 
 		}
 		b = append(b, ')')
 	}
-	return string(b), true
+	return string(b)
 }

@@ -13,25 +13,54 @@ import (
 // the members does, on the cases where the two differ most in how they
 // work: duplicate and escaped names, values equal by their bytes or only
 // by their fingerprints, and scan states that differ between the sides.
+// bothWaysCase is a pair of documents to diff both ways (sameBothWays).
+type bothWaysCase struct {
+	name     string
+	opts     Options
+	old, new string
+}
+
+// runBothWays diffs each case both ways, old to new and new to old.
+func runBothWays(t *testing.T, tests []bothWaysCase) {
+	t.Helper()
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			sameBothWays(t, tt.opts, []byte(tt.old), []byte(tt.new))
+			sameBothWays(t, tt.opts, []byte(tt.new), []byte(tt.old))
+		})
+	}
+}
+
+// runs is how many random cases a test tries: n, a tenth of it with
+// -short.
+func runs(n int) int {
+	if testing.Short() {
+		return n / 10
+	}
+	return n
+}
+
+// joinN joins n items, item(0) to item(n-1), with commas between open
+// and close.
+func joinN(open, close string, n int, item func(i int) string) string {
+	var b strings.Builder
+	b.WriteString(open)
+	for i := range n {
+		if i > 0 {
+			b.WriteByte(',')
+		}
+		b.WriteString(item(i))
+	}
+	b.WriteString(close)
+	return b.String()
+}
+
 func TestDiffer_Diff_wideSame(t *testing.T) {
 	t.Parallel()
 	many := func(prefix string, n int) string {
-		var b strings.Builder
-		b.WriteByte('{')
-		for i := range n {
-			if i > 0 {
-				b.WriteByte(',')
-			}
-			fmt.Fprintf(&b, `"%s%d":%d`, prefix, i, i)
-		}
-		b.WriteByte('}')
-		return b.String()
+		return joinN("{", "}", n, func(i int) string { return fmt.Sprintf(`"%s%d":%d`, prefix, i, i) })
 	}
-	tests := []struct {
-		name     string
-		opts     Options
-		old, new string
-	}{
+	tests := []bothWaysCase{
 		{"duplicates in old", Options{}, `{"a":1,"a":2,"b":1,"a":3}`, `{"a":1,"b":2}`},
 		{"duplicates in new", Options{}, `{"a":1,"b":1}`, `{"b":1,"c":1,"a":2,"c":2,"a":1}`},
 		{"duplicates of a new name", Options{}, `{}`, `{"x":1,"x":2,"y":[],"x":3}`},
@@ -63,12 +92,7 @@ func TestDiffer_Diff_wideSame(t *testing.T) {
 		{"data after the value", Options{}, `{"a":1}`, `{"a":2}x`},
 		{"bad name", Options{}, `{"a":1}`, `{"a":1,2:3}`},
 	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			sameBothWays(t, tt.opts, []byte(tt.old), []byte(tt.new))
-			sameBothWays(t, tt.opts, []byte(tt.new), []byte(tt.old))
-		})
-	}
+	runBothWays(t, tests)
 }
 
 // TestDiffer_Diff_wideRandom compares both ways on random documents with
@@ -76,10 +100,7 @@ func TestDiffer_Diff_wideSame(t *testing.T) {
 // JSON Patch read duplicates differently).
 func TestDiffer_Diff_wideRandom(t *testing.T) {
 	t.Parallel()
-	n := 1000
-	if testing.Short() {
-		n = 100
-	}
+	n := runs(1000)
 	g := gen{rand.New(rand.NewSource(3))}
 	var dupes func(v any) any
 	dupes = func(v any) any {
