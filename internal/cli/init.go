@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"io/fs"
 	"maps"
-	"net/http"
 	"net/url"
 	"os"
 	"path"
@@ -308,16 +307,12 @@ func (h headerFlags) table(value func(header) string) string {
 	return "{ " + strings.Join(parts, ", ") + " }"
 }
 
-// isCredential reports whether a header carries a credential.
-func isCredential(name string) bool {
-	return http.CanonicalHeaderKey(name) == "Authorization" || redact.IsSecretName(name)
-}
-
 // writtenAsVariable reports whether a header's value is left out of the
 // stanza, which reads it from a variable instead (envName): a credential
-// given as it is, not as ${VAR}.
+// given as it is, not as ${VAR}. A credential header is one the poller
+// scrubs from what it shows (redact.IsSecretName: Authorization too).
 func writtenAsVariable(h header) bool {
-	return isCredential(h.name) && !strings.Contains(h.value, "${")
+	return redact.IsSecretName(h.name) && !strings.Contains(h.value, "${")
 }
 
 // stanza is the [[watch]] init writes.
