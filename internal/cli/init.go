@@ -192,7 +192,8 @@ func canAppend(path, watchName string, headers headerFlags) error {
 // says of the result. The file is validated as check validates it before
 // it is written, and replaced whole (a temporary file renamed over it):
 // a file that would not pass is left as it was, and no reader ever sees
-// half of one.
+// half of one. The file is read again here, not kept from before the
+// fetches (watchNames): an edit made in the meantime is not lost.
 func (c *cli) appendWatch(path, watchName, text string) error {
 	target := path
 	if real, err := filepath.EvalSymlinks(path); err == nil {
