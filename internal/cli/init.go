@@ -402,10 +402,7 @@ func (st *stanza) String() string {
 		line("links = "+inlineTable(s.Links), "")
 	}
 	if len(s.Ignore) > 0 {
-		unit := "values"
-		if s.Format == diff.Text {
-			unit = "lines"
-		}
+		unit := compared(s.Format)
 		entries := make([]string, len(s.Ignore))
 		width := 0
 		for i, ig := range s.Ignore {
@@ -478,10 +475,7 @@ func (c *cli) initSummary(s *suggest.Suggestion, n1, n2 int) {
 	for _, p := range slices.Sorted(maps.Keys(s.Keys)) {
 		say("`%s` keyed by `%s`", p, s.Keys[p])
 	}
-	unit := "values"
-	if s.Format == diff.Text {
-		unit = "lines"
-	}
+	unit := compared(s.Format)
 	for _, ig := range s.Ignore {
 		var why []string
 		if ig.Why != "" && s.Format == diff.JSON {
@@ -509,6 +503,15 @@ func (c *cli) initSummary(s *suggest.Suggestion, n1, n2 int) {
 	for _, n := range s.Notes {
 		say("note: %s", n)
 	}
+}
+
+// compared is what Ignore.Differed and Compared count in a watch of
+// format f: values, or lines of a text.
+func compared(f diff.Format) string {
+	if f == diff.Text {
+		return "lines"
+	}
+	return "values"
 }
 
 // labelLink is the summary's line of the label and link of the elements
