@@ -35,7 +35,7 @@ const usage = `pollhook turns pull-based REST APIs into push events.
 Usage:
   pollhook run     [--config FILE]                    run the daemon
   pollhook check   [--config FILE]                    validate the configuration
-  pollhook init URL [--name N] [--header K=V]... [--append] [--wait D]
+  pollhook init URL [--name N] [--header K=V]... [--append] [--wait D] [--config FILE]
                                                       fetch URL twice (--wait apart, 2s), print a
                                                       [[watch]] for it; --append adds it to the file
   pollhook once    [--config FILE] [--watch NAME] [--dry-run] [--show] [--json|--pretty]

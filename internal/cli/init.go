@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"io/fs"
 	"maps"
-	"net/http"
 	"net/url"
 	"os"
 	"path"
@@ -193,7 +192,8 @@ func canAppend(path, watchName string, headers headerFlags) error {
 // says of the result. The file is validated as check validates it before
 // it is written, and replaced whole (a temporary file renamed over it):
 // a file that would not pass is left as it was, and no reader ever sees
-// half of one.
+// half of one. The file is read again here, not kept from before the
+// fetches (watchNames): an edit made in the meantime is not lost.
 func (c *cli) appendWatch(path, watchName, text string) error {
 	target := path
 	if real, err := filepath.EvalSymlinks(path); err == nil {
@@ -308,16 +308,12 @@ func (h headerFlags) table(value func(header) string) string {
 	return "{ " + strings.Join(parts, ", ") + " }"
 }
 
-// isCredential reports whether a header carries a credential.
-func isCredential(name string) bool {
-	return http.CanonicalHeaderKey(name) == "Authorization" || redact.IsSecretName(name)
-}
-
 // writtenAsVariable reports whether a header's value is left out of the
 // stanza, which reads it from a variable instead (envName): a credential
-// given as it is, not as ${VAR}.
+// given as it is, not as ${VAR}. A credential header is one the poller
+// scrubs from what it shows (redact.IsSecretName: Authorization too).
 func writtenAsVariable(h header) bool {
-	return isCredential(h.name) && !strings.Contains(h.value, "${")
+	return redact.IsSecretName(h.name) && !strings.Contains(h.value, "${")
 }
 
 // stanza is the [[watch]] init writes.
@@ -406,10 +402,7 @@ func (st *stanza) String() string {
 		line("links = "+inlineTable(s.Links), "")
 	}
 	if len(s.Ignore) > 0 {
-		unit := "values"
-		if s.Format == diff.Text {
-			unit = "lines"
-		}
+		unit := compared(s.Format)
 		entries := make([]string, len(s.Ignore))
 		width := 0
 		for i, ig := range s.Ignore {
@@ -482,10 +475,7 @@ func (c *cli) initSummary(s *suggest.Suggestion, n1, n2 int) {
 	for _, p := range slices.Sorted(maps.Keys(s.Keys)) {
 		say("`%s` keyed by `%s`", p, s.Keys[p])
 	}
-	unit := "values"
-	if s.Format == diff.Text {
-		unit = "lines"
-	}
+	unit := compared(s.Format)
 	for _, ig := range s.Ignore {
 		var why []string
 		if ig.Why != "" && s.Format == diff.JSON {
@@ -513,6 +503,15 @@ func (c *cli) initSummary(s *suggest.Suggestion, n1, n2 int) {
 	for _, n := range s.Notes {
 		say("note: %s", n)
 	}
+}
+
+// compared is what Ignore.Differed and Compared count in a watch of
+// format f: values, or lines of a text.
+func compared(f diff.Format) string {
+	if f == diff.Text {
+		return "lines"
+	}
+	return "values"
 }
 
 // labelLink is the summary's line of the label and link of the elements

@@ -188,13 +188,11 @@ func (c *collection) key() string {
 		rank    int
 		overlap float64
 	}
-	var cands []cand
-	var first gjson.Result
-	for _, elems := range c.inst[0] {
-		first = elems[0]
-		break
+	if len(c.inst[0]) == 0 {
+		return "" // in the second fetch only
 	}
-	first.ForEach(func(k, _ gjson.Result) bool {
+	var cands []cand
+	c.inst[0][0][0].ForEach(func(k, _ gjson.Result) bool {
 		name := k.Str
 		if r := keyRank(name); r >= 0 && strings.TrimSpace(name) == name && name != "" {
 			if ov, ok := c.unique(name); ok {

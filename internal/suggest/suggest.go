@@ -137,9 +137,7 @@ const maxPaths = 64
 func Analyze(first, second []byte, contentType string) (*Suggestion, error) {
 	identical := bytes.Equal(first, second)
 	if diff.Detect(contentType, first) == diff.Text {
-		s := analyzeText(first, second)
-		s.Identical = identical
-		return s, nil
+		return analyzeText(first, second, identical), nil
 	}
 	if !gjson.ValidBytes(first) {
 		return nil, errors.New("the answer says it is JSON but is not valid JSON")

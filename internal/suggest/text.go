@@ -26,11 +26,11 @@ var textPatterns = []struct {
 
 // analyzeText suggests a text watch: the whole answer, line by line, and
 // the timestamps that made the two answers differ, if that is all that
-// did.
-func analyzeText(first, second []byte) *Suggestion {
+// did; identical says whether the two are the same bytes.
+func analyzeText(first, second []byte, identical bool) *Suggestion {
 	l1, l2 := textLines(first), textLines(second)
-	s := &Suggestion{Format: diff.Text, Shape: Shape{Kind: Text, Len: len(l1)}}
-	if bytes.Equal(first, second) {
+	s := &Suggestion{Format: diff.Text, Shape: Shape{Kind: Text, Len: len(l1)}, Identical: identical}
+	if identical {
 		return s
 	}
 	differ := 0
