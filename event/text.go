@@ -315,8 +315,12 @@ func textValue(raw json.RawMessage) string {
 	if json.Unmarshal(raw, &s) != nil {
 		s = string(raw)
 	}
-	return human.Printable(strings.NewReplacer("\t", " ", "\n", " ").Replace(s))
+	return human.Printable(blanks.Replace(s))
 }
+
+// blanks turns tabs and newlines into spaces (textValue); built once, as
+// a Replacer is safe for concurrent use.
+var blanks = strings.NewReplacer("\t", " ", "\n", " ")
 
 // relativeField is the part of a change's path below the element its key
 // names: "name" for "#(id==1).name" with key "1". Without a key the label
