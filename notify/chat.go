@@ -158,12 +158,12 @@ func linkTarget(u string) string {
 // link and as its text. When no change has a link, or the first one cannot
 // be a link target, c links the watch URL as before.
 func (c *chatText) firstElement() *chatText {
-	link := linkTarget(c.Text.Link)
+	link := linkTarget(c.Link())
 	if link == "" {
 		return c
 	}
 	e := *c
-	e.urlText, e.link = human.Cut(human.Clean(c.Text.Link), maxURLText), link
+	e.urlText, e.link = human.Cut(human.Clean(c.Link()), maxURLText), link
 	return &e
 }
 
@@ -312,7 +312,7 @@ func htmlLine(l, link string) string {
 // line with its separator.
 func (c *chatText) fitFormatted(line func(l, link string) string, block func(string) string, cost func(string) int, budget int, room linkRoom) (fitted, bool) {
 	plain := c.fit(block, cost, budget)
-	if c.Link == "" {
+	if c.Link() == "" {
 		return plain, false
 	}
 	f := c.fitLinked(line, func(e, _ string) int { return cost(e) }, budget, room)
