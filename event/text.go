@@ -40,9 +40,6 @@ type Text struct {
 	// "" when there is none or it is not an http or https URL. A chat kind
 	// percent-encodes it for its format, and drops one too long for it.
 	Links []string
-	// Link is the first of Links that is not "": what the kinds that link
-	// a message rather than each of its lines link.
-	Link string
 	// Unlisted counts the changes the event counts but does not list (a
 	// truncated event).
 	Unlisted int
@@ -73,11 +70,7 @@ func (e *Event) Text() Text {
 	}
 	for _, c := range d.Changes {
 		t.Changes = append(t.Changes, changeLine(d.Format, c))
-		link := elementLink(c)
-		t.Links = append(t.Links, link)
-		if t.Link == "" {
-			t.Link = link
-		}
+		t.Links = append(t.Links, elementLink(c))
 	}
 	if d.Truncated && d.Counts != nil {
 		t.Unlisted = max(d.Counts.Total()-len(d.Changes), 0)
@@ -102,6 +95,17 @@ func (e *Event) Lines() []string {
 // it is about ("" when it has none; see Text.Links).
 type Line struct {
 	Text, Link string
+}
+
+// Link is the first of Links that is not "": what the kinds that link a
+// message rather than each of its lines link.
+func (t Text) Link() string {
+	for _, l := range t.Links {
+		if l != "" {
+			return l
+		}
+	}
+	return ""
 }
 
 // Lines returns the readable lines of Event.Lines, each with its link: a
@@ -315,8 +319,12 @@ func textValue(raw json.RawMessage) string {
 	if json.Unmarshal(raw, &s) != nil {
 		s = string(raw)
 	}
-	return human.Printable(strings.NewReplacer("\t", " ", "\n", " ").Replace(s))
+	return human.Printable(blanks.Replace(s))
 }
+
+// blanks turns tabs and newlines into spaces (textValue); built once, as
+// a Replacer is safe for concurrent use.
+var blanks = strings.NewReplacer("\t", " ", "\n", " ")
 
 // relativeField is the part of a change's path below the element its key
 // names: "name" for "#(id==1).name" with key "1". Without a key the label

@@ -380,15 +380,15 @@ func TestText_Links(t *testing.T) {
 	if !reflect.DeepEqual(text.Links, want) {
 		t.Errorf("Links = %q, want %q", text.Links, want)
 	}
-	if text.Link != "HTTPS://example.com/3" {
-		t.Errorf("Link = %q", text.Link)
+	if text.Link() != "HTTPS://example.com/3" {
+		t.Errorf("Link = %q", text.Link())
 	}
 	if len(text.Links) != len(text.Changes) {
 		t.Errorf("%d links for %d lines", len(text.Links), len(text.Changes))
 	}
 	plain := (&Event{Type: TypeChanged, Data: Data{Changes: []diff.Change{{Op: diff.Added, Key: "1"}}}}).Text()
-	if !reflect.DeepEqual(plain.Links, []string{""}) || plain.Link != "" {
-		t.Errorf("unlinked event: Links %q, Link %q", plain.Links, plain.Link)
+	if !reflect.DeepEqual(plain.Links, []string{""}) || plain.Link() != "" {
+		t.Errorf("unlinked event: Links %q, Link %q", plain.Links, plain.Link())
 	}
 }
 

@@ -158,12 +158,12 @@ func linkTarget(u string) string {
 // link and as its text. When no change has a link, or the first one cannot
 // be a link target, c links the watch URL as before.
 func (c *chatText) firstElement() *chatText {
-	link := linkTarget(c.Text.Link)
+	link := linkTarget(c.Link())
 	if link == "" {
 		return c
 	}
 	e := *c
-	e.urlText, e.link = human.Cut(human.Clean(c.Text.Link), maxURLText), link
+	e.urlText, e.link = human.Cut(human.Clean(c.Link()), maxURLText), link
 	return &e
 }
 
@@ -298,7 +298,7 @@ func htmlLine(l, link string) string {
 	if link == "" {
 		return e
 	}
-	return `<a href="` + escapeAttr(link) + `">` + e + "</a>"
+	return anchorHTML(link, e)
 }
 
 // fitFormatted is fit for the kinds that show unlinked lines in a code
@@ -312,7 +312,7 @@ func htmlLine(l, link string) string {
 // line with its separator.
 func (c *chatText) fitFormatted(line func(l, link string) string, block func(string) string, cost func(string) int, budget int, room linkRoom) (fitted, bool) {
 	plain := c.fit(block, cost, budget)
-	if c.Link == "" {
+	if c.Link() == "" {
 		return plain, false
 	}
 	f := c.fitLinked(line, func(e, _ string) int { return cost(e) }, budget, room)
@@ -346,7 +346,7 @@ func markdownLine(l, link string) string {
 	if link == "" {
 		return e
 	}
-	return e + " [↗](<" + strings.NewReplacer("(", "%28", ")", "%29").Replace(link) + ">)"
+	return e + " [↗](<" + parens.Replace(link) + ">)"
 }
 
 // renderer is one chat kind: where its requests go and its default body.
@@ -437,14 +437,27 @@ func jsonLen(s string) int {
 	return len(b) - 2
 }
 
+// The escapers, built once: a Replacer is safe for concurrent use, and
+// building one costs more than most of the lines it escapes (cutEscaped
+// escapes rune by rune).
+var (
+	// ampLtGt escapes the three characters both HTML content and Slack's
+	// mrkdwn reserve.
+	ampLtGt  = strings.NewReplacer("&", "&amp;", "<", "&lt;", ">", "&gt;")
+	attrRepl = strings.NewReplacer("&", "&amp;", "<", "&lt;", ">", "&gt;", `"`, "&quot;")
+	// parens are what Discord ends a Markdown link target at.
+	parens = strings.NewReplacer("(", "%28", ")", "%29")
+)
+
 // escapeHTML escapes text for HTML content (Telegram, Matrix, Google Chat).
-func escapeHTML(s string) string {
-	return strings.NewReplacer("&", "&amp;", "<", "&lt;", ">", "&gt;").Replace(s)
-}
+func escapeHTML(s string) string { return ampLtGt.Replace(s) }
 
 // escapeAttr escapes text for a double-quoted HTML attribute.
-func escapeAttr(s string) string {
-	return strings.NewReplacer("&", "&amp;", "<", "&lt;", ">", "&gt;", `"`, "&quot;").Replace(s)
+func escapeAttr(s string) string { return attrRepl.Replace(s) }
+
+// anchorHTML is an HTML link to link around text, already escaped.
+func anchorHTML(link, text string) string {
+	return `<a href="` + escapeAttr(link) + `">` + text + "</a>"
 }
 
 // cutEscaped escapes s with esc, cut so that the escaped text is at most n

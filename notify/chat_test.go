@@ -199,7 +199,6 @@ func TestChatText_fitFormatted(t *testing.T) {
 			c.Changes = append(c.Changes, "+ "+strings.Repeat("x", 17)+string(rune('a'+i)))
 			c.Links = append(c.Links, link)
 		}
-		c.Link = link
 		return c
 	}
 	const link = "https://x.example/1/"

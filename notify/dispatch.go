@@ -400,15 +400,8 @@ const (
 // deliver makes one attempt at a delivery, when it is due, and says what
 // its queue does next; with wait, the time the delivery is due.
 func (d *Dispatcher) deliver(ctx, work context.Context, log *slog.Logger, p *store.Pending, once bool) (next, time.Time) {
-	log = log.With("event_id", p.EventID)
-	ev, err := event.Decode(p.Payload)
-	if err != nil {
-		// Cannot happen for events pollhook wrote; keep it as a dead letter.
-		log.Error("undecodable event, marking failed", "err", err)
-		d.record(store.Result{EventID: p.EventID, Target: p.Target, State: store.StateFailed,
-			Attempt: store.Attempt{At: d.clock.Now(), Error: "undecodable event: " + err.Error()}})
-		return proceed, time.Time{}
-	}
+	// A head not due yet is only looked at: its payload, which may be
+	// large, is decoded when it is sent.
 	if p.NextAt.After(d.clock.Now()) {
 		if once {
 			return stop, time.Time{}
@@ -417,6 +410,15 @@ func (d *Dispatcher) deliver(ctx, work context.Context, log *slog.Logger, p *sto
 	}
 	if ctx.Err() != nil {
 		return stop, time.Time{}
+	}
+	log = log.With("event_id", p.EventID)
+	ev, err := event.Decode(p.Payload)
+	if err != nil {
+		// Cannot happen for events pollhook wrote; keep it as a dead letter.
+		log.Error("undecodable event, marking failed", "err", err)
+		d.record(store.Result{EventID: p.EventID, Target: p.Target, State: store.StateFailed,
+			Attempt: store.Attempt{At: d.clock.Now(), Error: "undecodable event: " + err.Error()}})
+		return proceed, time.Time{}
 	}
 	t, ok := d.target(p.Target)
 	if !ok {

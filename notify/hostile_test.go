@@ -284,14 +284,14 @@ func TestRender_elementLinks(t *testing.T) {
 					t.Errorf("linked lines %q in a kind with one link", got.linked)
 				}
 				for _, l := range got.links {
-					if l != text.Link {
-						t.Errorf("link %q, want only the first element's %q", l, text.Link)
+					if l != text.Link() {
+						t.Errorf("link %q, want only the first element's %q", l, text.Link())
 					}
 				}
 				if len(got.links) == 0 {
-					t.Errorf("no link, want the first element's %q", text.Link)
+					t.Errorf("no link, want the first element's %q", text.Link())
 				}
-				if !strings.Contains(got.text, text.Link) && target.Kind != "discord" {
+				if !strings.Contains(got.text, text.Link()) && target.Kind != "discord" {
 					t.Errorf("the link's text is not the element's URL:\n%s", got.text)
 				}
 				return

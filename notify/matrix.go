@@ -55,8 +55,8 @@ func matrixPayload(_ *config.Target, _ *event.Event, c *chatText) (any, error) {
 		rich = append(rich, escapeHTML(l))
 	}
 	plainLink, richLink := c.urlText, escapeHTML(c.urlText)
-	if href := escapeAttr(c.link); c.link != "" && len(c.link)+len(href) <= matrixMaxBytes/2 {
-		plainLink, richLink = c.link, `<a href="`+href+`">`+richLink+"</a>"
+	if c.link != "" && len(c.link)+len(escapeAttr(c.link)) <= matrixMaxBytes/2 {
+		plainLink, richLink = c.link, anchorHTML(c.link, richLink)
 	}
 	msg := matrixMessage{MsgType: "m.notice", Format: "org.matrix.custom.html"}
 	build := func(lines, links []string, more int) {

@@ -45,10 +45,9 @@ type slackMessage struct {
 	Blocks []slackBlock `json:"blocks"`
 }
 
-// escapeSlack escapes the three characters Slack's mrkdwn reserves.
-func escapeSlack(s string) string {
-	return strings.NewReplacer("&", "&amp;", "<", "&lt;", ">", "&gt;").Replace(s)
-}
+// escapeSlack escapes the three characters Slack's mrkdwn reserves: the
+// same as HTML's.
+func escapeSlack(s string) string { return ampLtGt.Replace(s) }
 
 // slackLink is the context line: the watch URL linked (slackAnchor).
 // When that is over a text object's 3,000 characters the link is dropped

@@ -80,7 +80,7 @@ func telegramPayload(t *config.Target, _ *event.Event, c *chatText) (any, error)
 	link := escapeHTML(c.urlText)
 	href := c.linkUpTo(maxUndocumentedLink)
 	if href != "" {
-		link = `<a href="` + escapeAttr(href) + `">` + link + "</a>"
+		link = anchorHTML(href, link)
 	}
 	fixed := visibleLen(strings.Join(head, "\n")) + len("\n\n") + visibleLen(link)
 	room := linkRoom{lines: telegramMaxLinkedLines, each: maxUndocumentedLink, bytes: telegramMaxLinkBytes - len(href)}

@@ -10,18 +10,36 @@ import (
 
 // committer is the store as the poller sees it, with each commit telling
 // the dispatcher which queues it gave work: the dispatcher reads those,
-// not every queue, after every commit.
+// not every queue, after every commit. It forwards only what poller.Store
+// needs, so no other way to commit (a *store.DB method that an embedded
+// DB would promote) can bypass the announcement.
 type committer struct {
-	*store.DB
+	db   *store.DB
 	disp *notify.Dispatcher
 }
 
 var _ poller.Store = committer{}
 
+// WatchStates is store.DB.WatchStates.
+func (c committer) WatchStates(ctx context.Context) (map[string]store.WatchState, error) {
+	return c.db.WatchStates(ctx)
+}
+
+// Snapshot is store.DB.Snapshot.
+func (c committer) Snapshot(ctx context.Context, watch string) ([]byte, error) {
+	return c.db.Snapshot(ctx, watch)
+}
+
+// SaveState is store.DB.SaveState: it commits no event, so there is
+// nothing to announce.
+func (c committer) SaveState(ctx context.Context, watch string, s store.WatchState, snapshot []byte) error {
+	return c.db.SaveState(ctx, watch, s, snapshot)
+}
+
 // CommitEvents commits cs in one transaction, then tells the dispatcher
 // of their deliveries.
 func (c committer) CommitEvents(ctx context.Context, cs ...store.Commit) error {
-	if err := c.DB.CommitEvents(ctx, cs...); err != nil {
+	if err := c.db.CommitEvents(ctx, cs...); err != nil {
 		return err
 	}
 	for _, cm := range cs {

@@ -119,7 +119,7 @@ func Open(ctx context.Context, cfg *config.Config, o Options) (*Daemon, error) {
 		Outbox: db, Targets: cfg.Targets, Logger: d.log, Version: o.Version, Observe: observeAttempt,
 	})
 	d.poller = poller.New(poller.Options{
-		Store: committer{DB: db, disp: d.disp}, Logger: d.log, Version: o.Version,
+		Store: committer{db: db, disp: d.disp}, Logger: d.log, Version: o.Version,
 		MaxPerHost: cfg.MaxPerHost, MaxConcurrent: cfg.MaxConcurrent, Observe: observePoll,
 	})
 	d.outbox = inspect.New(db, d.Config).WithDispatcher(d.disp.Wake, d.disp.Enable)
