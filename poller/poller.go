@@ -54,9 +54,6 @@ type Options struct {
 	Clock  clock.Clock
 	// Version goes into the User-Agent.
 	Version string
-	// Committed is called after an event was committed to the outbox, so
-	// the dispatcher can pick it up at once.
-	Committed func()
 	// Observe, when set, hears about every finished poll (metrics).
 	Observe func(PollReport)
 	// MaxPerHost bounds the requests in flight to one host (host:port);
@@ -72,15 +69,14 @@ type Options struct {
 
 // Poller polls watches and commits what changed.
 type Poller struct {
-	store     Store
-	client    *http.Client
-	log       *slog.Logger
-	clock     clock.Clock
-	version   string
-	committed func()
-	observe   func(PollReport)
-	limits    *limits
-	budget    *budget
+	store   Store
+	client  *http.Client
+	log     *slog.Logger
+	clock   clock.Clock
+	version string
+	observe func(PollReport)
+	limits  *limits
+	budget  *budget
 	// plain describes values with no settings of a watch's: their type
 	// and length (AnswerSum's ValueType and ValueLen).
 	plain *diff.Differ
@@ -120,16 +116,13 @@ func New(o Options) *Poller {
 		client.CheckRedirect = redirectPolicy
 	}
 	o.Client = &client
-	if o.Committed == nil {
-		o.Committed = func() {}
-	}
 	// No settings: nothing to reject. Were it ever nil, values would be
 	// described without their type and length.
 	plain, _ := diff.Compile(diff.Options{})
 	return &Poller{
 		plain: plain,
 		store: o.Store, client: o.Client, log: o.Logger, clock: o.Clock,
-		version: o.Version, committed: o.Committed, observe: o.Observe,
+		version: o.Version, observe: o.Observe,
 		limits: limits, budget: newBudget(o.DiffBudget),
 		states: map[string]*store.WatchState{}, running: map[string]bool{}, savedSuccess: map[string]time.Time{},
 		clients: map[string]*http.Client{}, warned: map[string]bool{},
@@ -866,14 +859,14 @@ func (p *Poller) write(ctx context.Context, w *config.Watch, d *decision, recove
 		if err != nil {
 			return err
 		}
-		if err := p.commitAll(ctx, append(commits, c)...); err != nil {
+		if err := p.store.CommitEvents(ctx, append(commits, c)...); err != nil {
 			return err
 		}
 		n := d.change.Data.Counts
 		log.Info("change detected", "event_id", d.change.ID, "seq", d.change.Data.Seq,
 			"added", n.Added, "removed", n.Removed, "changed", n.Changed)
 	case len(commits) > 0:
-		if err := p.commitAll(ctx, commits...); err != nil {
+		if err := p.store.CommitEvents(ctx, commits...); err != nil {
 			return err
 		}
 	case d.save:
@@ -927,16 +920,7 @@ func (p *Poller) commit(ctx context.Context, w *config.Watch, state store.WatchS
 	if err != nil {
 		return err
 	}
-	return p.commitAll(ctx, c)
-}
-
-// commitAll stores events in one transaction, all or none.
-func (p *Poller) commitAll(ctx context.Context, cs ...store.Commit) error {
-	if err := p.store.CommitEvents(ctx, cs...); err != nil {
-		return err
-	}
-	p.committed()
-	return nil
+	return p.store.CommitEvents(ctx, c)
 }
 
 // commitOf is the store's record of an event, with the watch's state (and
