@@ -235,6 +235,10 @@ type PollOptions struct {
 	// Value: the caller needs the prepared value (pollhook once --show),
 	// so an answer the same as the last one's is prepared too.
 	Value bool
+	// Due is when the scheduler meant the poll to start (its schedule's
+	// time plus its jitter); zero for a poll run by hand. The report of
+	// the poll says how late it started (PollReport.Late).
+	Due time.Time
 }
 
 // Poll polls a watch once. With o.DryRun nothing is stored. A failed poll
@@ -284,7 +288,7 @@ func (p *Poller) Poll(ctx context.Context, w *config.Watch, o PollOptions) (*Out
 	start := p.clock.Now()
 	state.LastPoll = start
 	d, err := p.safePoll(ctx, w, in, state, start, o)
-	return p.apply(ctx, w, d, err, start, o.DryRun, log)
+	return p.apply(ctx, w, d, err, start, o, log)
 }
 
 // timesSavedEvery is how stale the stored last poll and last success of
@@ -341,14 +345,22 @@ type PollReport struct {
 	Duration time.Duration
 	// Counts are the changes of the event the poll committed, if any.
 	Counts diff.Counts
+	// Scheduled: the scheduler ran the poll, Late after it was due
+	// (PollOptions.Due; negative when early). Late includes the wait for
+	// a request slot and a poll slot (max_per_host, max_concurrent).
+	Scheduled bool
+	Late      time.Duration
 }
 
 // report tells the Observer, if there is one, how a poll went.
-func (p *Poller) report(watch string, start time.Time, out *Outcome, err error) {
+func (p *Poller) report(watch string, start, due time.Time, out *Outcome, err error) {
 	if p.observe == nil {
 		return
 	}
 	r := PollReport{Watch: watch, Duration: p.clock.Now().Sub(start), Result: ResultUnchanged}
+	if !due.IsZero() {
+		r.Scheduled, r.Late = true, start.Sub(due)
+	}
 	switch {
 	case err != nil:
 		r.Result = ResultFailed
@@ -765,10 +777,11 @@ func moved(saved, next store.WatchState) bool {
 // before it is still committed, then the failure. Events are numbered as
 // they are committed, so a dry run's change event takes the number after
 // the stored state's.
-func (p *Poller) apply(ctx context.Context, w *config.Watch, d *decision, err error, start time.Time, dryRun bool, log *slog.Logger) (*Outcome, error) {
+func (p *Poller) apply(ctx context.Context, w *config.Watch, d *decision, err error, start time.Time, o PollOptions, log *slog.Logger) (*Outcome, error) {
 	var out *Outcome
+	dryRun := o.DryRun
 	if !dryRun { // a dry run is not a poll the metrics should count
-		defer func() { p.report(w.Name, start, out, err) }()
+		defer func() { p.report(w.Name, start, o.Due, out, err) }()
 	}
 	next, failFrom := d.next, d.failFrom
 	var recoveredEv *event.Event

@@ -126,7 +126,7 @@ func (p *Poller) loop(ctx, work context.Context, l *watchLoop) {
 		if ctx.Err() != nil {
 			return
 		}
-		_, _ = p.Poll(work, w, PollOptions{}) // Poll logged any failure
+		_, _ = p.Poll(work, w, PollOptions{Due: next}) // Poll logged any failure
 	}
 }
 
