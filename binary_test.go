@@ -82,10 +82,7 @@ func TestBinary_KillDashNine(t *testing.T) {
 // within seconds with a clear message instead of hanging.
 func TestBinary_SecondInstance(t *testing.T) {
 	bin := testkit.Binary(t)
-	api := testkit.NewAPI(testkit.ReleasesV1)
-	apiSrv := httptest.NewServer(api)
-	defer apiSrv.Close()
-	cfg := testkit.WriteConfig(t, t.TempDir(), apiSrv.URL, "http://127.0.0.1:1/")
+	_, cfg := releasesConfig(t, t.TempDir())
 	_, stderr := testkit.StartBinary(t, bin, "run", "--config", cfg)
 	testkit.WaitUntil(t, 10*time.Second, "first daemon up", func() bool { return strings.Contains(stderr.String(), "pollhook running") })
 
@@ -106,11 +103,7 @@ func TestBinary_SecondInstance(t *testing.T) {
 func TestBinary_SIGHUP(t *testing.T) {
 	t.Parallel()
 	bin := testkit.Binary(t)
-	api := testkit.NewAPI(testkit.ReleasesV1)
-	apiSrv := httptest.NewServer(api)
-	defer apiSrv.Close()
-	dir := t.TempDir()
-	cfg := testkit.WriteConfig(t, dir, apiSrv.URL, "http://127.0.0.1:1/")
+	_, cfg := releasesConfig(t, t.TempDir())
 	cmd, stderr := testkit.StartBinary(t, bin, "run", "--config", cfg)
 	testkit.WaitUntil(t, 10*time.Second, "running", func() bool { return strings.Contains(stderr.String(), "pollhook running") })
 	if err := cmd.Process.Signal(syscall.SIGHUP); err != nil {
@@ -130,11 +123,7 @@ func TestBinary_SIGHUP(t *testing.T) {
 func TestBinary_FirstPollAtStart(t *testing.T) {
 	t.Parallel()
 	bin := testkit.Binary(t)
-	api := testkit.NewAPI(testkit.ReleasesV1)
-	apiSrv := httptest.NewServer(api)
-	defer apiSrv.Close()
-	dir := t.TempDir()
-	cfg := testkit.WriteConfig(t, dir, apiSrv.URL, "http://127.0.0.1:1/")
+	api, cfg := releasesConfig(t, t.TempDir())
 	src, err := os.ReadFile(cfg)
 	if err != nil {
 		t.Fatal(err)
@@ -155,11 +144,8 @@ func TestBinary_FirstPollAtStart(t *testing.T) {
 func TestBinary_RelativeConfig(t *testing.T) {
 	t.Parallel()
 	bin := testkit.Binary(t)
-	api := testkit.NewAPI(testkit.ReleasesV1)
-	apiSrv := httptest.NewServer(api)
-	defer apiSrv.Close()
 	dir := t.TempDir()
-	cfg := testkit.WriteConfig(t, dir, apiSrv.URL, "http://127.0.0.1:1/")
+	_, cfg := releasesConfig(t, dir)
 	withListen(t, cfg, testkit.FreeAddr(t))
 	cmd, stderr := testkit.StartBinaryIn(t, dir, bin, "run")
 	testkit.WaitUntil(t, 10*time.Second, "running", func() bool { return strings.Contains(stderr.String(), "pollhook running") })
@@ -176,4 +162,14 @@ func TestBinary_RelativeConfig(t *testing.T) {
 	}
 	_ = cmd.Process.Signal(syscall.SIGTERM)
 	_ = cmd.Wait()
+}
+
+// releasesConfig writes in dir the configuration of a daemon that watches
+// a fake releases API (returned) and delivers to nothing that answers.
+func releasesConfig(t *testing.T, dir string) (*testkit.API, string) {
+	t.Helper()
+	api := testkit.NewAPI(testkit.ReleasesV1)
+	srv := httptest.NewServer(api)
+	t.Cleanup(srv.Close)
+	return api, testkit.WriteConfig(t, dir, srv.URL, "http://127.0.0.1:1/")
 }

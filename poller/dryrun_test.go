@@ -6,7 +6,6 @@ import (
 	"net/http/httptest"
 	"reflect"
 	"sync"
-	"sync/atomic"
 	"testing"
 	"time"
 
@@ -147,11 +146,7 @@ func TestPoll_DryRunWritesNothing(t *testing.T) {
 			db := openStore(t)
 			st := &countingStore{DB: db}
 			clock := testkit.NewFakeClock(t0)
-			var commits atomic.Int64
-			p := pollerWith(t, st, func(o *Options) {
-				o.Clock = clock
-				o.Committed = func() { commits.Add(1) }
-			})
+			p := pollerWith(t, st, func(o *Options) { o.Clock = clock })
 			w := newTestWatch(t, srv.URL, `key = "id"`+"\n"+tt.extra)
 			ctx := context.Background()
 			for _, s := range tt.setup {
@@ -167,7 +162,7 @@ func TestPoll_DryRunWritesNothing(t *testing.T) {
 			}
 			snap, _ := db.Snapshot(ctx, w.Name)
 			events := len(queued(t, db, "hook", w.Name))
-			writes, woken := st.writes(), commits.Load()
+			writes, woken := st.writes(), st.commits.Load()
 
 			// Two hours on: a real poll would also store the poll times.
 			clock.Advance(2 * time.Hour)
@@ -178,7 +173,7 @@ func TestPoll_DryRunWritesNothing(t *testing.T) {
 			if n := st.writes() - writes; n != 0 {
 				t.Errorf("dry run made %d database writes, want 0", n)
 			}
-			if n := commits.Load() - woken; n != 0 {
+			if n := st.commits.Load() - woken; n != 0 {
 				t.Errorf("dry run woke the dispatcher %d times", n)
 			}
 			if got := p.State(w.Name); !reflect.DeepEqual(got, mem) {

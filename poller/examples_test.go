@@ -14,6 +14,7 @@ import (
 
 	"github.com/pollhook/pollhook/config"
 	"github.com/pollhook/pollhook/diff"
+	"github.com/pollhook/pollhook/internal/testkit"
 )
 
 var exampleEnv = map[string]string{"GITHUB_TOKEN": "ghp_exampletoken"}
@@ -112,10 +113,7 @@ func (a *githubAPI) edit(f func(rs []map[string]any) []map[string]any) {
 
 func TestExamples_GitHubReleases(t *testing.T) {
 	t.Parallel()
-	data, err := os.ReadFile(filepath.Join("..", "testdata", "api", "github_releases_github-hub_2019-10-03.json"))
-	if err != nil {
-		t.Fatal(err)
-	}
+	data := testkit.Recording(t, "github_releases_github-hub_2019-10-03.json")
 	api := &githubAPI{t: t}
 	if err := json.Unmarshal(data, &api.releases); err != nil {
 		t.Fatal(err)
@@ -209,10 +207,7 @@ func TestExamples_GitHubGraphQL(t *testing.T) {
 
 func TestExamples_Statuspage(t *testing.T) {
 	t.Parallel()
-	data, err := os.ReadFile(filepath.Join("..", "testdata", "api", "statuspage_githubstatus_summary_2022-11-25.json"))
-	if err != nil {
-		t.Fatal(err)
-	}
+	data := testkit.Recording(t, "statuspage_githubstatus_summary_2022-11-25.json")
 	var mu sync.Mutex
 	body := string(data)
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {

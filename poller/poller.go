@@ -54,9 +54,6 @@ type Options struct {
 	Clock  clock.Clock
 	// Version goes into the User-Agent.
 	Version string
-	// Committed is called after an event was committed to the outbox, so
-	// the dispatcher can pick it up at once.
-	Committed func()
 	// Observe, when set, hears about every finished poll (metrics).
 	Observe func(PollReport)
 	// MaxPerHost bounds the requests in flight to one host (host:port);
@@ -72,15 +69,14 @@ type Options struct {
 
 // Poller polls watches and commits what changed.
 type Poller struct {
-	store     Store
-	client    *http.Client
-	log       *slog.Logger
-	clock     clock.Clock
-	version   string
-	committed func()
-	observe   func(PollReport)
-	limits    *limits
-	budget    *budget
+	store   Store
+	client  *http.Client
+	log     *slog.Logger
+	clock   clock.Clock
+	version string
+	observe func(PollReport)
+	limits  *limits
+	budget  *budget
 	// plain describes values with no settings of a watch's: their type
 	// and length (AnswerSum's ValueType and ValueLen).
 	plain *diff.Differ
@@ -120,16 +116,13 @@ func New(o Options) *Poller {
 		client.CheckRedirect = redirectPolicy
 	}
 	o.Client = &client
-	if o.Committed == nil {
-		o.Committed = func() {}
-	}
 	// No settings: nothing to reject. Were it ever nil, values would be
 	// described without their type and length.
 	plain, _ := diff.Compile(diff.Options{})
 	return &Poller{
 		plain: plain,
 		store: o.Store, client: o.Client, log: o.Logger, clock: o.Clock,
-		version: o.Version, committed: o.Committed, observe: o.Observe,
+		version: o.Version, observe: o.Observe,
 		limits: limits, budget: newBudget(o.DiffBudget),
 		states: map[string]*store.WatchState{}, running: map[string]bool{}, savedSuccess: map[string]time.Time{},
 		clients: map[string]*http.Client{}, warned: map[string]bool{},
@@ -242,6 +235,10 @@ type PollOptions struct {
 	// Value: the caller needs the prepared value (pollhook once --show),
 	// so an answer the same as the last one's is prepared too.
 	Value bool
+	// Due is when the scheduler meant the poll to start (its schedule's
+	// time plus its jitter); zero for a poll run by hand. The report of
+	// the poll says how late it started (PollReport.Late).
+	Due time.Time
 }
 
 // Poll polls a watch once. With o.DryRun nothing is stored. A failed poll
@@ -291,7 +288,7 @@ func (p *Poller) Poll(ctx context.Context, w *config.Watch, o PollOptions) (*Out
 	start := p.clock.Now()
 	state.LastPoll = start
 	d, err := p.safePoll(ctx, w, in, state, start, o)
-	return p.apply(ctx, w, d, err, start, o.DryRun, log)
+	return p.apply(ctx, w, d, err, start, o, log)
 }
 
 // timesSavedEvery is how stale the stored last poll and last success of
@@ -348,14 +345,22 @@ type PollReport struct {
 	Duration time.Duration
 	// Counts are the changes of the event the poll committed, if any.
 	Counts diff.Counts
+	// Scheduled: the scheduler ran the poll, Late after it was due
+	// (PollOptions.Due; negative when early). Late includes the wait for
+	// a request slot and a poll slot (max_per_host, max_concurrent).
+	Scheduled bool
+	Late      time.Duration
 }
 
 // report tells the Observer, if there is one, how a poll went.
-func (p *Poller) report(watch string, start time.Time, out *Outcome, err error) {
+func (p *Poller) report(watch string, start, due time.Time, out *Outcome, err error) {
 	if p.observe == nil {
 		return
 	}
 	r := PollReport{Watch: watch, Duration: p.clock.Now().Sub(start), Result: ResultUnchanged}
+	if !due.IsZero() {
+		r.Scheduled, r.Late = true, start.Sub(due)
+	}
 	switch {
 	case err != nil:
 		r.Result = ResultFailed
@@ -772,10 +777,11 @@ func moved(saved, next store.WatchState) bool {
 // before it is still committed, then the failure. Events are numbered as
 // they are committed, so a dry run's change event takes the number after
 // the stored state's.
-func (p *Poller) apply(ctx context.Context, w *config.Watch, d *decision, err error, start time.Time, dryRun bool, log *slog.Logger) (*Outcome, error) {
+func (p *Poller) apply(ctx context.Context, w *config.Watch, d *decision, err error, start time.Time, o PollOptions, log *slog.Logger) (*Outcome, error) {
 	var out *Outcome
+	dryRun := o.DryRun
 	if !dryRun { // a dry run is not a poll the metrics should count
-		defer func() { p.report(w.Name, start, out, err) }()
+		defer func() { p.report(w.Name, start, o.Due, out, err) }()
 	}
 	next, failFrom := d.next, d.failFrom
 	var recoveredEv *event.Event
@@ -866,14 +872,14 @@ func (p *Poller) write(ctx context.Context, w *config.Watch, d *decision, recove
 		if err != nil {
 			return err
 		}
-		if err := p.commitAll(ctx, append(commits, c)...); err != nil {
+		if err := p.store.CommitEvents(ctx, append(commits, c)...); err != nil {
 			return err
 		}
 		n := d.change.Data.Counts
 		log.Info("change detected", "event_id", d.change.ID, "seq", d.change.Data.Seq,
 			"added", n.Added, "removed", n.Removed, "changed", n.Changed)
 	case len(commits) > 0:
-		if err := p.commitAll(ctx, commits...); err != nil {
+		if err := p.store.CommitEvents(ctx, commits...); err != nil {
 			return err
 		}
 	case d.save:
@@ -927,16 +933,7 @@ func (p *Poller) commit(ctx context.Context, w *config.Watch, state store.WatchS
 	if err != nil {
 		return err
 	}
-	return p.commitAll(ctx, c)
-}
-
-// commitAll stores events in one transaction, all or none.
-func (p *Poller) commitAll(ctx context.Context, cs ...store.Commit) error {
-	if err := p.store.CommitEvents(ctx, cs...); err != nil {
-		return err
-	}
-	p.committed()
-	return nil
+	return p.store.CommitEvents(ctx, c)
 }
 
 // commitOf is the store's record of an event, with the watch's state (and

@@ -75,14 +75,11 @@ func openStore(t testing.TB) *store.DB {
 	return db
 }
 
+// newTestPoller is a loaded Poller on db, with the count of its commits.
 func newTestPoller(t *testing.T, db *store.DB) (*Poller, *atomic.Int64) {
 	t.Helper()
-	var commits atomic.Int64
-	p := New(Options{Store: db, Version: "test", Committed: func() { commits.Add(1) }})
-	if err := p.Load(context.Background()); err != nil {
-		t.Fatal(err)
-	}
-	return p, &commits
+	st := &countingStore{DB: db}
+	return pollerWith(t, st, nil), &st.commits
 }
 
 func TestPoll_BaselineThenChange(t *testing.T) {

@@ -105,12 +105,13 @@ func (p *Poller) loop(ctx, work context.Context, l *watchLoop) {
 	log := p.log.With("watch", w.Name)
 	for {
 		now := p.clock.Now()
-		next := p.nextRun(w, now, p.State(w.Name))
+		state := p.State(w.Name)
+		next := p.nextRun(w, now, state)
 		if next.IsZero() {
 			log.Error("the schedule never fires again", "schedule", w.ScheduleSpec)
 			return
 		}
-		if !needsBaseline(w, p.State(w.Name)) {
+		if !p.needsBaseline(w, state) {
 			next = next.Add(jitter(w.Jitter)) // the first poll is spread already
 		}
 		p.sched.Lock()
@@ -125,7 +126,7 @@ func (p *Poller) loop(ctx, work context.Context, l *watchLoop) {
 		if ctx.Err() != nil {
 			return
 		}
-		_, _ = p.Poll(work, w, PollOptions{}) // Poll logged any failure
+		_, _ = p.Poll(work, w, PollOptions{Due: next}) // Poll logged any failure
 	}
 }
 
@@ -154,7 +155,7 @@ func (p *Poller) nextRun(w *config.Watch, now time.Time, state store.WatchState)
 	if next.IsZero() {
 		return next
 	}
-	if needsBaseline(w, state) {
+	if p.needsBaseline(w, state) {
 		if first := now.Add(startOffset(w.Name)); first.Before(next) {
 			next = first
 		}
@@ -207,9 +208,9 @@ func jitter(limit time.Duration) time.Duration {
 // baseline without having failed since it was set up: it was never polled,
 // or its snapshot was taken with settings that changed (Identity). A watch
 // whose polls fail keeps its backoff instead.
-func needsBaseline(w *config.Watch, state store.WatchState) bool {
+func (p *Poller) needsBaseline(w *config.Watch, state store.WatchState) bool {
 	if state.Baseline {
-		return state.Identity != Identity(w) && state.Failures == 0
+		return state.Identity != p.info(w).identity && state.Failures == 0
 	}
 	return state.LastPoll.IsZero()
 }

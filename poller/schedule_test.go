@@ -122,6 +122,43 @@ func TestPoller_loopBackoff(t *testing.T) {
 	}
 }
 
+// TestPoller_loopReportsLag: a scheduled poll's report says how long
+// after it was due it started; a poll by hand's says it was not scheduled.
+func TestPoller_loopReportsLag(t *testing.T) {
+	t.Parallel()
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+		_, _ = w.Write([]byte(`{"ok":true}`))
+	}))
+	defer srv.Close()
+	db := openStore(t)
+	w := newTestWatch(t, srv.URL, `schedule = "@every 1m"`)
+	hasBaseline(t, db, w, Identity(w))
+	clock := testkit.NewFakeClock(t0)
+	reports := make(chan PollReport, 10)
+	p := pollerWith(t, db, func(o *Options) {
+		o.Clock = clock
+		o.Observe = func(r PollReport) { reports <- r }
+	})
+
+	mustPoll(t, p, w)
+	if r := <-reports; r.Scheduled || r.Late != 0 {
+		t.Errorf("a poll by hand reported %+v, want no schedule", r)
+	}
+
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		p.Run(ctx, ctx, []*config.Watch{w})
+	}()
+	defer func() { cancel(); <-done }()
+	due := clock.WaitWaiters(t, 1)[0]
+	clock.AdvanceTo(due.Add(5 * time.Second))
+	if r := <-reports; !r.Scheduled || r.Late != 5*time.Second {
+		t.Errorf("a scheduled poll started 5s late reported %+v", r)
+	}
+}
+
 func TestJitter(t *testing.T) {
 	t.Parallel()
 	const limit = 30 * time.Second

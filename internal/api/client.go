@@ -22,6 +22,9 @@ import (
 // maxAnswer bounds how much of the daemon's answer the client reads.
 const maxAnswer = 64 << 20
 
+// helloTimeout bounds Find's wait for the daemon: its proof and its info.
+const helloTimeout = 2 * time.Second
+
 // Client asks a running daemon over its local API.
 type Client struct {
 	base  string // http://127.0.0.1:9180
@@ -50,7 +53,7 @@ func find(ctx context.Context, cfg *config.Config, euid int) (*Client, error) {
 	c := &Client{base: "http://" + cfg.Listen, http: httpclient.New(httpclient.Options{
 		Timeout: 2 * time.Minute, NoRedirects: true, NoProxy: true, DialContext: dial.DialContext,
 	})}
-	probe, cancel := context.WithTimeout(ctx, 2*time.Second)
+	probe, cancel := context.WithTimeout(ctx, helloTimeout)
 	defer cancel()
 	h, challenge, addr, err := c.hello(probe)
 	var unreachable *url.Error
@@ -58,7 +61,7 @@ func find(ctx context.Context, cfg *config.Config, euid int) (*Client, error) {
 	case errors.As(err, &unreachable) && unreachable.Timeout():
 		// Something holds the address but did not answer: a daemon too
 		// busy (or flooded with connections), or something else.
-		return nil, &NoAnswerError{Listen: cfg.Listen, After: 2 * time.Second}
+		return nil, &NoAnswerError{Listen: cfg.Listen, After: helloTimeout}
 	case errors.As(err, &unreachable):
 		return nil, nil // nothing listens there: no daemon
 	case err != nil:

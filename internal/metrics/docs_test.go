@@ -7,6 +7,7 @@ import (
 
 	"github.com/pollhook/pollhook/config"
 	"github.com/pollhook/pollhook/internal/testkit"
+	"github.com/pollhook/pollhook/poller"
 )
 
 // readmeQueries are the PromQL expressions of the Metrics section: each
@@ -110,8 +111,14 @@ func TestDocs_MetricsTable(t *testing.T) {
 		}
 	}
 	exposed := map[string]bool{}
+	// A scheduled poll, for the schedule lag, which the fleet's polls (by
+	// hand) do not have.
+	lag := New("v1", fleet(0, 1, config.MetricsMinimal))
+	lag.Poll(poller.PollReport{Watch: "w0", Result: poller.ResultUnchanged, Scheduled: true})
+	_, lagBody := scrape(t, lag)
 	for _, perWatch := range []string{config.MetricsMinimal, config.MetricsFull} {
 		_, body := scrapeFleet(t, 2, perWatch)
+		body += lagBody
 		for _, line := range strings.Split(body, "\n") {
 			if family, ok := strings.CutPrefix(line, "# TYPE "); ok {
 				family, _, _ = strings.Cut(family, " ")

@@ -96,6 +96,9 @@ func (m *Metrics) pollSet() *pollSet {
 
 // Poll hears about every finished poll (poller.Options.Observe).
 func (m *Metrics) Poll(r poller.PollReport) {
+	if r.Scheduled {
+		m.scheduleLag(r.Late)
+	}
 	ps := m.pollSet()
 	if ps.full {
 		ps.set.GetOrCreateCounter(Name("pollhook_polls_total", "watch", r.Watch, "result", r.Result)).Inc()
@@ -126,11 +129,11 @@ func (m *Metrics) Poll(r poller.PollReport) {
 	}
 }
 
-// ScheduleLag hears how late a scheduled poll started: when it started
+// scheduleLag counts how late a scheduled poll started: when it started
 // minus when it was due (its schedule's time plus its jitter, a delay
 // meant as such); early counts as on time. Polls run by hand (once, the
-// status page) have no schedule to be late for and are not heard.
-func (m *Metrics) ScheduleLag(late time.Duration) {
+// status page) have no schedule to be late for: Poll does not call it.
+func (m *Metrics) scheduleLag(late time.Duration) {
 	m.set.GetOrCreatePrometheusHistogramExt("pollhook_schedule_lag_seconds", lagBuckets).Update(max(late, 0).Seconds())
 }
 

@@ -203,15 +203,17 @@ func TestMetrics_ReloadChangesLayout(t *testing.T) {
 }
 
 // TestMetrics_ScheduleLag checks the lateness histogram: absent until a
-// scheduled poll is heard of, early counted as on time, no watch label.
+// scheduled poll is heard of, early counted as on time, polls by hand not
+// counted, no watch label.
 func TestMetrics_ScheduleLag(t *testing.T) {
 	m := New("v1", fleet(0, 1, ""))
 	_, body := scrape(t, m)
 	if strings.Contains(body, "pollhook_schedule_lag_seconds") {
 		t.Error("a schedule lag histogram before any scheduled poll")
 	}
+	m.Poll(poller.PollReport{Watch: "w0", Result: poller.ResultUnchanged}) // by hand: no lag
 	for _, late := range []time.Duration{-time.Second, 200 * time.Millisecond, 3 * time.Second} {
-		m.ScheduleLag(late)
+		m.Poll(poller.PollReport{Watch: "w0", Result: poller.ResultUnchanged, Scheduled: true, Late: late})
 	}
 	_, body = scrape(t, m)
 	checkSamples(t, testkit.ParseExposition(t, body), []want{
