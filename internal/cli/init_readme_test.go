@@ -25,11 +25,7 @@ const readmeWalkthrough = "## Your first real watch"
 // the command. On a difference the test prints the block as it should be.
 func TestInit_readme(t *testing.T) {
 	t.Parallel()
-	readme, err := os.ReadFile(filepath.Join("..", "..", "README.md"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	block, err := consoleBlock(string(readme), readmeWalkthrough)
+	block, err := consoleBlock(testkit.DocSection(t, "README.md", readmeWalkthrough), readmeWalkthrough)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -94,16 +90,9 @@ func quiet(t *testing.T, cfg string) {
 	testkit.WriteFile(t, cfg, "listen = \"\"\n"+rest)
 }
 
-// consoleBlock is the text of the first ```console block after the
-// heading, up to the next heading of its level or higher.
-func consoleBlock(doc, heading string) (string, error) {
-	_, section, ok := strings.Cut(doc, "\n"+heading+"\n")
-	if !ok {
-		return "", fmt.Errorf("README.md: no section %q", heading)
-	}
-	if i := strings.Index(section, "\n## "); i >= 0 {
-		section = section[:i]
-	}
+// consoleBlock is the text of the first ```console block of the section
+// under heading.
+func consoleBlock(section, heading string) (string, error) {
 	_, block, ok := strings.Cut(section, "```console\n")
 	if !ok {
 		return "", fmt.Errorf("README.md: %q has no console block", heading)
