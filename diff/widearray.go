@@ -126,7 +126,6 @@ type wside struct {
 	sd    *side
 	nd    *node
 	spec  int
-	set   bool
 	n     int     // elements listed (not ignored)
 	ign   int     // elements ignored
 	skips []int32 // their indices, in order
@@ -1105,9 +1104,9 @@ func (w *wkeyed) removed() bool {
 	return false
 }
 
-// oldInNew reports whether a new element has the key of old element k,
-// whose fingerprint (a set's key) is h: then the first old element of the
-// key was matched.
+// oldInNew reports whether a new element of a set has the value whose
+// fingerprint (its key) is h: then the first old element of the value
+// was matched.
 func (w *wkeyed) oldInNew(h uint64) bool {
 	i, found := w.find(h)
 	return found && w.off.at(int(uint32(w.tab[i]))-1)&aUsed != 0
