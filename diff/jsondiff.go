@@ -579,9 +579,7 @@ func (j *jdiff) elements(sd *side, nd *node, spec int) ([]elem, int, error) {
 		case spec >= 0 && s.keyed:
 			e.keyed = true
 			e.koff = int32(len(j.arena))
-			for f := range j.d.specs[spec].fields {
-				j.arena = appendKeyPart(j.arena, data, s.keyAt[f])
-			}
+			j.arena = appendKey(j.arena, sd, &j.d.specs[spec])
 			e.klen = int32(len(j.arena)) - e.koff
 			e.kh = hashBytes(seedKey, j.arena[e.koff:])
 		}
@@ -636,6 +634,15 @@ func appendKeyPart(dst, data []byte, pos int) []byte {
 	return append(dst, text...)
 }
 
+// appendKey appends the canonical key of the element sd's scanner has
+// just read, the parts of sp's fields in order.
+func appendKey(dst []byte, sd *side, sp *keySpec) []byte {
+	for f := range sp.fields {
+		dst = appendKeyPart(dst, sd.data, sd.s.keyAt[f])
+	}
+	return dst
+}
+
 // keyParts splits a canonical key into its (tag, text) parts.
 func keyParts(dst [][]byte, key []byte) [][]byte {
 	dst = dst[:0]
@@ -658,8 +665,14 @@ func (j *jdiff) keyText(sd *side, e *elem, set bool) string {
 	if set {
 		return scalarText(sd.data[e.start:e.end])
 	}
+	return j.joinKey(j.arena[e.koff : e.koff+e.klen])
+}
+
+// joinKey is a canonical key as Change.Key shows it: its texts joined
+// with ",".
+func (j *jdiff) joinKey(key []byte) string {
 	var b strings.Builder
-	j.parts = keyParts(j.parts, j.arena[e.koff:e.koff+e.klen])
+	j.parts = keyParts(j.parts, key)
 	for i, p := range j.parts {
 		if i > 0 {
 			b.WriteByte(',')
@@ -772,21 +785,19 @@ func (j *jdiff) arrays(o, n *node, l *loc, ow *owner) error {
 		if e == nil {
 			e, sd = oel, &j.o
 		}
-		c := &owner{level: 1, spec: spec, up: ow.keyed()}
+		level := elemLevel(ow, e.keyed, set)
+		if level == 0 {
+			return ow
+		}
+		c := &owner{level: level, spec: spec, up: ow.keyed()}
 		if oel != nil {
 			c.old = &oel.node
 		}
 		if nel != nil {
 			c.new = &nel.node
 		}
-		switch {
-		case e.keyed && (!set || ow.level == 0):
-			c.level = 2
+		if level == 2 {
 			c.key = j.keyText(sd, e, set)
-		case ow.level > 0 && (set || ow.level == 2):
-			// Set members and unkeyed elements belong to the enclosing
-			// keyed element; set members also to any enclosing element.
-			return ow
 		}
 		return c
 	}
@@ -867,6 +878,21 @@ func (j *jdiff) arrays(o, n *node, l *loc, ow *owner) error {
 		passOld(oi)
 	}
 	return nil
+}
+
+// elemLevel is the level of the owner of an element of an array inside
+// ow (keyed, a member of a set if set): 2 for a keyed element, 1 for
+// another one, or 0 when it belongs to ow. Set members and unkeyed
+// elements belong to the enclosing keyed element; set members also to
+// any enclosing element.
+func elemLevel(ow *owner, keyed, set bool) int {
+	switch {
+	case keyed && (!set || ow.level == 0):
+		return 2
+	case ow.level > 0 && (set || ow.level == 2):
+		return 0
+	}
+	return 1
 }
 
 // alignUnkeyed matches the elements that are not matched by key: a longest
