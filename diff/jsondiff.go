@@ -81,6 +81,15 @@ func (l *loc) build() {
 	l.up, l.name = nil, nil
 }
 
+// pointer is l's JSON Pointer. An element of a wide array has it from the
+// start: its paths, which may cost a query, wait until a change needs them.
+func (l *loc) pointer() string {
+	if l.el == nil {
+		l.build()
+	}
+	return l.ptr
+}
+
 func (l *loc) path(old bool) string {
 	l.build()
 	if l.root {
@@ -701,7 +710,7 @@ func (j *jdiff) arrays(o, n *node, l *loc, ow *owner) error {
 	if j.wideArray(o, n) {
 		return j.arraysWide(o, n, l, ow)
 	}
-	l.build()
+	ptr := l.pointer()
 	base := len(j.estack)
 	defer func() { j.estack = j.estack[:base] }()
 	spec := int(n.st.arrSpec)
@@ -810,7 +819,7 @@ func (j *jdiff) arrays(o, n *node, l *loc, ow *owner) error {
 	passOld := func(k int) {
 		e := &oe[k]
 		passTo(e.idx)
-		cl := loc{ptr: l.ptr + "/" + strconv.Itoa(cur), nopatch: l.nopatch}
+		cl := loc{ptr: ptr + "/" + strconv.Itoa(cur), nopatch: l.nopatch}
 		j.op("remove", &cl, nil)
 		if used[k] {
 			return // moved: reported with its new position
@@ -837,7 +846,7 @@ func (j *jdiff) arrays(o, n *node, l *loc, ow *owner) error {
 			passTo(oe[k].idx)
 			if oe[k].hash != e.hash {
 				co, cn := comp(&j.o, oe, k, oign, &oq), comp(&j.n, ne, i, nign, &nq)
-				cl := loc{ptr: l.ptr + "/" + strconv.Itoa(cur), nopatch: l.nopatch}
+				cl := loc{ptr: ptr + "/" + strconv.Itoa(cur), nopatch: l.nopatch}
 				cl.oldPath, cl.newPath = joinPath(l, co, cn)
 				if err := j.compare(&oe[k].node, &e.node, &cl, childOwner(&oe[k], e), false); err != nil {
 					return err
@@ -849,7 +858,7 @@ func (j *jdiff) arrays(o, n *node, l *loc, ow *owner) error {
 				oi++
 			}
 		case k >= 0: // moved: the patch adds it here and removes the old one
-			cl := loc{ptr: l.ptr + "/" + strconv.Itoa(cur), nopatch: l.nopatch}
+			cl := loc{ptr: ptr + "/" + strconv.Itoa(cur), nopatch: l.nopatch}
 			j.op("add", &cl, &e.node)
 			cur++
 			if oe[k].hash != e.hash {
@@ -861,7 +870,7 @@ func (j *jdiff) arrays(o, n *node, l *loc, ow *owner) error {
 				}
 			}
 		default:
-			cl := loc{ptr: l.ptr + "/" + strconv.Itoa(cur), nopatch: l.nopatch}
+			cl := loc{ptr: ptr + "/" + strconv.Itoa(cur), nopatch: l.nopatch}
 			j.op("add", &cl, &e.node)
 			cur++
 			if set {
@@ -1040,9 +1049,6 @@ func (j *jdiff) op(kind string, l *loc, n *node) {
 	if !j.d.patch || l.nopatch {
 		return
 	}
-	if l.el == nil { // an element's pointer is set already: its paths may cost a query
-		l.build()
-	}
 	p := j.patch
 	if j.nops > 0 {
 		p = append(p, ',')
@@ -1051,7 +1057,7 @@ func (j *jdiff) op(kind string, l *loc, n *node) {
 	p = append(p, `{"op":"`...)
 	p = append(p, kind...)
 	p = append(p, `","path":`...)
-	p = appendJSONString(p, []byte(l.ptr))
+	p = appendJSONString(p, []byte(l.pointer()))
 	if n != nil {
 		p = append(p, `,"value":`...)
 		p = appendCompact(p, j.n.data[n.start:n.end])

@@ -85,9 +85,6 @@ func (a *wside) each(f func(idx, pos, end int, st scanState, h uint64) error) er
 
 // arraysWide is arrays for wide arrays, with the same results.
 func (j *jdiff) arraysWide(o, n *node, l *loc, ow *owner) error {
-	if l.el == nil {
-		l.build() // an element's paths wait until a change needs them
-	}
 	spec := int(n.st.arrSpec)
 	if spec < 0 {
 		return j.arraysUnkeyed(o, n, l, ow)
@@ -417,7 +414,7 @@ func (j *jdiff) arraysUnkeyed(o, n *node, l *loc, ow *owner) error {
 	}
 	patch := j.d.patch && !l.nopatch
 	lv := j.level(n.st.depth)
-	ptr := func() string { return l.ptr + "/" + strconv.Itoa(cur) }
+	ptr := func() string { return l.pointer() + "/" + strconv.Itoa(cur) }
 	owned := func(on, nn *node) *owner {
 		if elemLevel(ow, false, false) == 0 {
 			return ow
@@ -1091,7 +1088,7 @@ func (w *wkeyed) report(l *loc, ow *owner) error {
 		cur += r - oraw
 		oraw = r + 1
 	}
-	ptr := func() string { return l.ptr + "/" + strconv.Itoa(cur) }
+	ptr := func() string { return l.pointer() + "/" + strconv.Itoa(cur) }
 	// owned is arrays' childOwner, the key read when needed: lv.el must
 	// be set.
 	owned := func(on, nn *node) *owner {
