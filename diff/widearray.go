@@ -3,7 +3,6 @@ package diff
 import (
 	"bytes"
 	"fmt"
-	"slices"
 	"sort"
 	"strconv"
 )
@@ -274,9 +273,6 @@ func (r *wback) at(x int) uint64 {
 	return r.buf[x-r.lo]
 }
 
-// run is a run of matched pairs: old o+t with new n+t for t < len.
-type run struct{ o, n, len int }
-
 // alignWide matches a's and b's elements as lcs matches their fingerprints
 // (the same pairs, as runs), and returns alignment cursors at the end of
 // the common prefix.
@@ -323,9 +319,7 @@ func (j *jdiff) myersWide(a, b *wside, ca, cb wcur, n, m int, runs []run) []run 
 	tr := j.trace[:0]
 	found := -1
 	for d := 0; d <= limit && found < 0; d++ {
-		for k := -d + 1; k <= d-1; k += 2 {
-			tr = append(tr, v[vo+k])
-		}
+		tr = traceStep(tr, v, vo, d)
 		for k := -d; k <= d; k += 2 {
 			var x int
 			var co, cn wcur
@@ -360,28 +354,7 @@ func (j *jdiff) myersWide(a, b *wside, ca, cb wcur, n, m int, runs []run) []run 
 	if found < 0 {
 		return runs
 	}
-	at := func(d, k int) int { return int(tr[d*(d-1)/2+(k+d-1)/2]) }
-	off := ca.x
-	base := len(runs)
-	x, y := n, m
-	for d := found; d > 0; d-- {
-		k := x - y
-		pk := k - 1
-		if k == -d || (k != d && at(d, k-1) < at(d, k+1)) {
-			pk = k + 1
-		}
-		px := at(d, pk)
-		py := px - pk
-		if t := min(x-px, y-py); t > 0 {
-			runs = append(runs, run{off + x - t, off + y - t, t})
-		}
-		x, y = px, py
-	}
-	if t := min(x, y); t > 0 {
-		runs = append(runs, run{off + x - t, off + y - t, t})
-	}
-	slices.Reverse(runs[base:])
-	return runs
+	return backtrack(tr, found, n, m, ca.x, runs)
 }
 
 // arraysUnkeyed is arraysWide for arrays that are not keyed: listed
