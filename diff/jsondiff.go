@@ -81,6 +81,15 @@ func (l *loc) build() {
 	l.up, l.name = nil, nil
 }
 
+// pointer is l's JSON Pointer. An element of a wide array has it from the
+// start: its paths, which may cost a query, wait until a change needs them.
+func (l *loc) pointer() string {
+	if l.el == nil {
+		l.build()
+	}
+	return l.ptr
+}
+
 func (l *loc) path(old bool) string {
 	l.build()
 	if l.root {
@@ -579,9 +588,7 @@ func (j *jdiff) elements(sd *side, nd *node, spec int) ([]elem, int, error) {
 		case spec >= 0 && s.keyed:
 			e.keyed = true
 			e.koff = int32(len(j.arena))
-			for f := range j.d.specs[spec].fields {
-				j.arena = appendKeyPart(j.arena, data, s.keyAt[f])
-			}
+			j.arena = appendKey(j.arena, sd, &j.d.specs[spec])
 			e.klen = int32(len(j.arena)) - e.koff
 			e.kh = hashBytes(seedKey, j.arena[e.koff:])
 		}
@@ -636,6 +643,15 @@ func appendKeyPart(dst, data []byte, pos int) []byte {
 	return append(dst, text...)
 }
 
+// appendKey appends the canonical key of the element sd's scanner has
+// just read, the parts of sp's fields in order.
+func appendKey(dst []byte, sd *side, sp *keySpec) []byte {
+	for f := range sp.fields {
+		dst = appendKeyPart(dst, sd.data, sd.s.keyAt[f])
+	}
+	return dst
+}
+
 // keyParts splits a canonical key into its (tag, text) parts.
 func keyParts(dst [][]byte, key []byte) [][]byte {
 	dst = dst[:0]
@@ -658,8 +674,14 @@ func (j *jdiff) keyText(sd *side, e *elem, set bool) string {
 	if set {
 		return scalarText(sd.data[e.start:e.end])
 	}
+	return j.joinKey(j.arena[e.koff : e.koff+e.klen])
+}
+
+// joinKey is a canonical key as Change.Key shows it: its texts joined
+// with ",".
+func (j *jdiff) joinKey(key []byte) string {
 	var b strings.Builder
-	j.parts = keyParts(j.parts, j.arena[e.koff:e.koff+e.klen])
+	j.parts = keyParts(j.parts, key)
 	for i, p := range j.parts {
 		if i > 0 {
 			b.WriteByte(',')
@@ -688,7 +710,7 @@ func (j *jdiff) arrays(o, n *node, l *loc, ow *owner) error {
 	if j.wideArray(o, n) {
 		return j.arraysWide(o, n, l, ow)
 	}
-	l.build()
+	ptr := l.pointer()
 	base := len(j.estack)
 	defer func() { j.estack = j.estack[:base] }()
 	spec := int(n.st.arrSpec)
@@ -772,21 +794,19 @@ func (j *jdiff) arrays(o, n *node, l *loc, ow *owner) error {
 		if e == nil {
 			e, sd = oel, &j.o
 		}
-		c := &owner{level: 1, spec: spec, up: ow.keyed()}
+		level := elemLevel(ow, e.keyed, set)
+		if level == 0 {
+			return ow
+		}
+		c := &owner{level: level, spec: spec, up: ow.keyed()}
 		if oel != nil {
 			c.old = &oel.node
 		}
 		if nel != nil {
 			c.new = &nel.node
 		}
-		switch {
-		case e.keyed && (!set || ow.level == 0):
-			c.level = 2
+		if level == 2 {
 			c.key = j.keyText(sd, e, set)
-		case ow.level > 0 && (set || ow.level == 2):
-			// Set members and unkeyed elements belong to the enclosing
-			// keyed element; set members also to any enclosing element.
-			return ow
 		}
 		return c
 	}
@@ -799,7 +819,7 @@ func (j *jdiff) arrays(o, n *node, l *loc, ow *owner) error {
 	passOld := func(k int) {
 		e := &oe[k]
 		passTo(e.idx)
-		cl := loc{ptr: l.ptr + "/" + strconv.Itoa(cur), nopatch: l.nopatch}
+		cl := loc{ptr: ptr + "/" + strconv.Itoa(cur), nopatch: l.nopatch}
 		j.op("remove", &cl, nil)
 		if used[k] {
 			return // moved: reported with its new position
@@ -826,7 +846,7 @@ func (j *jdiff) arrays(o, n *node, l *loc, ow *owner) error {
 			passTo(oe[k].idx)
 			if oe[k].hash != e.hash {
 				co, cn := comp(&j.o, oe, k, oign, &oq), comp(&j.n, ne, i, nign, &nq)
-				cl := loc{ptr: l.ptr + "/" + strconv.Itoa(cur), nopatch: l.nopatch}
+				cl := loc{ptr: ptr + "/" + strconv.Itoa(cur), nopatch: l.nopatch}
 				cl.oldPath, cl.newPath = joinPath(l, co, cn)
 				if err := j.compare(&oe[k].node, &e.node, &cl, childOwner(&oe[k], e), false); err != nil {
 					return err
@@ -838,7 +858,7 @@ func (j *jdiff) arrays(o, n *node, l *loc, ow *owner) error {
 				oi++
 			}
 		case k >= 0: // moved: the patch adds it here and removes the old one
-			cl := loc{ptr: l.ptr + "/" + strconv.Itoa(cur), nopatch: l.nopatch}
+			cl := loc{ptr: ptr + "/" + strconv.Itoa(cur), nopatch: l.nopatch}
 			j.op("add", &cl, &e.node)
 			cur++
 			if oe[k].hash != e.hash {
@@ -850,7 +870,7 @@ func (j *jdiff) arrays(o, n *node, l *loc, ow *owner) error {
 				}
 			}
 		default:
-			cl := loc{ptr: l.ptr + "/" + strconv.Itoa(cur), nopatch: l.nopatch}
+			cl := loc{ptr: ptr + "/" + strconv.Itoa(cur), nopatch: l.nopatch}
 			j.op("add", &cl, &e.node)
 			cur++
 			if set {
@@ -867,6 +887,21 @@ func (j *jdiff) arrays(o, n *node, l *loc, ow *owner) error {
 		passOld(oi)
 	}
 	return nil
+}
+
+// elemLevel is the level of the owner of an element of an array inside
+// ow (keyed, a member of a set if set): 2 for a keyed element, 1 for
+// another one, or 0 when it belongs to ow. Set members and unkeyed
+// elements belong to the enclosing keyed element; set members also to
+// any enclosing element.
+func elemLevel(ow *owner, keyed, set bool) int {
+	switch {
+	case keyed && (!set || ow.level == 0):
+		return 2
+	case ow.level > 0 && (set || ow.level == 2):
+		return 0
+	}
+	return 1
 }
 
 // alignUnkeyed matches the elements that are not matched by key: a longest
@@ -1014,9 +1049,6 @@ func (j *jdiff) op(kind string, l *loc, n *node) {
 	if !j.d.patch || l.nopatch {
 		return
 	}
-	if l.el == nil { // an element's pointer is set already: its paths may cost a query
-		l.build()
-	}
 	p := j.patch
 	if j.nops > 0 {
 		p = append(p, ',')
@@ -1025,7 +1057,7 @@ func (j *jdiff) op(kind string, l *loc, n *node) {
 	p = append(p, `{"op":"`...)
 	p = append(p, kind...)
 	p = append(p, `","path":`...)
-	p = appendJSONString(p, []byte(l.ptr))
+	p = appendJSONString(p, []byte(l.pointer()))
 	if n != nil {
 		p = append(p, `,"value":`...)
 		p = appendCompact(p, j.n.data[n.start:n.end])

@@ -1,5 +1,7 @@
 package diff
 
+import "slices"
+
 // Bounds on Myers' algorithm: it costs O((N+M)·D) time and, with the
 // trace kept for backtracking, O(D²) memory. Beyond these many edits the
 // middle (after trimming the common prefix and suffix) is left unmatched
@@ -58,12 +60,10 @@ func myers(a, b []uint64, off int) []pair {
 	limit := editLimit(n, m)
 	vo := limit + 1
 	v := make([]int32, 2*limit+3)
-	var trace [][]int32
+	var tr []int32
 	found := -1
 	for d := 0; d <= limit && found < 0; d++ {
-		snap := make([]int32, 2*d+1)
-		copy(snap, v[vo-d:vo+d+1])
-		trace = append(trace, snap)
+		tr = traceStep(tr, v, vo, d)
 		for k := -d; k <= d; k += 2 {
 			var x int
 			if k == -d || (k != d && v[vo+k-1] < v[vo+k+1]) {
@@ -86,35 +86,52 @@ func myers(a, b []uint64, off int) []pair {
 	if found < 0 {
 		return nil
 	}
-	var rev []pair
+	var pairs []pair
+	for _, r := range backtrack(tr, found, n, m, off, nil) {
+		for t := range r.len {
+			pairs = append(pairs, pair{int32(r.o + t), int32(r.n + t)})
+		}
+	}
+	return pairs
+}
+
+// run is a run of matched pairs: old o+t with new n+t for t < len.
+type run struct{ o, n, len int }
+
+// traceStep appends to the trace what backtracking reads of step d: the
+// d values of v (offset vo) it starts from, on the diagonals -d+1 to d-1.
+func traceStep(tr, v []int32, vo, d int) []int32 {
+	for k := -d + 1; k <= d-1; k += 2 {
+		tr = append(tr, v[vo+k])
+	}
+	return tr
+}
+
+// backtrack appends to runs, in order, the runs of the path that myers
+// found to take found steps between n and m elements, from the trace
+// traceStep kept; off is added to every index.
+func backtrack(tr []int32, found, n, m, off int, runs []run) []run {
+	at := func(d, k int) int { return int(tr[d*(d-1)/2+(k+d-1)/2]) }
+	base := len(runs)
 	x, y := n, m
 	for d := found; d > 0; d-- {
-		prev := trace[d] // v before step d, for k in [-d, d]
 		k := x - y
-		var pk int
-		if k == -d || (k != d && prev[k-1+d] < prev[k+1+d]) {
+		pk := k - 1
+		if k == -d || (k != d && at(d, k-1) < at(d, k+1)) {
 			pk = k + 1
-		} else {
-			pk = k - 1
 		}
-		px := int(prev[pk+d])
+		px := at(d, pk)
 		py := px - pk
-		for x > px && y > py {
-			rev = append(rev, pair{int32(x - 1 + off), int32(y - 1 + off)})
-			x--
-			y--
+		if t := min(x-px, y-py); t > 0 {
+			runs = append(runs, run{off + x - t, off + y - t, t})
 		}
 		x, y = px, py
 	}
-	for x > 0 && y > 0 {
-		rev = append(rev, pair{int32(x - 1 + off), int32(y - 1 + off)})
-		x--
-		y--
+	if t := min(x, y); t > 0 {
+		runs = append(runs, run{off + x - t, off + y - t, t})
 	}
-	for i, j := 0, len(rev)-1; i < j; i, j = i+1, j-1 {
-		rev[i], rev[j] = rev[j], rev[i]
-	}
-	return rev
+	slices.Reverse(runs[base:])
+	return runs
 }
 
 // increasing marks the longest strictly increasing subsequence of the

@@ -33,18 +33,21 @@ const (
 // members), listing the members is as fast, and its memory is bounded.
 const wideObject = 512
 
+// spanOf is how many bytes a value spans; the root, not scanned yet, spans
+// the rest of its document.
+func spanOf(sd *side, nd *node) int {
+	if nd.end < 0 {
+		return len(sd.data) - nd.start
+	}
+	return nd.end - nd.start
+}
+
 // wide reports whether two objects take the wide comparison.
 func (j *jdiff) wide(o, n *node) bool {
 	if uint64(len(j.o.data)) >= wUsed || uint64(len(j.n.data)) >= wUsed {
 		return false // offsets are kept in 31 bits
 	}
-	span := func(sd *side, nd *node) int {
-		if nd.end < 0 { // the root: not scanned yet
-			return len(sd.data) - nd.start
-		}
-		return nd.end - nd.start
-	}
-	return span(&j.o, o)+span(&j.n, n) > j.d.wide
+	return spanOf(&j.o, o)+spanOf(&j.n, n) > j.d.wide
 }
 
 // objectsWide is objects for wide objects, with the same results.

@@ -3,10 +3,8 @@ package diff
 import (
 	"bytes"
 	"fmt"
-	"slices"
 	"sort"
 	"strconv"
-	"strings"
 )
 
 // The wide comparison of arrays. Listing an array's elements (elements)
@@ -59,15 +57,6 @@ const (
 	aOff   = aKeyed - 1 // off: where the old element starts
 )
 
-// spanOf is how many bytes a value spans; the root, not scanned yet, spans
-// the rest of its document.
-func spanOf(sd *side, nd *node) int {
-	if nd.end < 0 {
-		return len(sd.data) - nd.start
-	}
-	return nd.end - nd.start
-}
-
 // wideArray reports whether two arrays take the wide comparison.
 func (j *jdiff) wideArray(o, n *node) bool {
 	if len(j.o.data) > aOff || len(j.n.data) > aOff {
@@ -95,9 +84,6 @@ func (a *wside) each(f func(idx, pos, end int, st scanState, h uint64) error) er
 
 // arraysWide is arrays for wide arrays, with the same results.
 func (j *jdiff) arraysWide(o, n *node, l *loc, ow *owner) error {
-	if l.el == nil {
-		l.build() // an element's paths wait until a change needs them
-	}
 	spec := int(n.st.arrSpec)
 	if spec < 0 {
 		return j.arraysUnkeyed(o, n, l, ow)
@@ -126,7 +112,6 @@ type wside struct {
 	sd    *side
 	nd    *node
 	spec  int
-	set   bool
 	n     int     // elements listed (not ignored)
 	ign   int     // elements ignored
 	skips []int32 // their indices, in order
@@ -195,11 +180,13 @@ func (a *wside) decide(size int) {
 	a.hs.truncate(0)
 }
 
-// read reads element c.idx of the document, which starts at pos.
-func (a *wside) read(c *wcur, pos int) {
-	st, _ := a.state(c.idx)
-	h, end, _ := a.sd.s.value(pos, st) // read before: valid
-	c.node = node{start: pos, end: end, hash: h, st: st}
+// nodeAt reads again element raw of the document, which starts at pos
+// (read before: valid). The side's scanner then holds where the
+// element's key fields start.
+func (a *wside) nodeAt(pos, raw int) node {
+	st, _ := a.state(raw)
+	h, end, _ := a.sd.s.value(pos, st)
+	return node{start: pos, end: end, hash: h, st: st}
 }
 
 // at returns a cursor on element x of the document, read from the note
@@ -211,7 +198,7 @@ func (a *wside) at(x int) wcur {
 	q := x / a.chunk
 	cp := a.cps[q]
 	c := wcur{x: q * a.chunk, idx: int(cp.idx)}
-	a.read(&c, int(cp.pos))
+	c.node = a.nodeAt(int(cp.pos), c.idx)
 	for c.x < x {
 		a.next(&c)
 	}
@@ -286,9 +273,6 @@ func (r *wback) at(x int) uint64 {
 	return r.buf[x-r.lo]
 }
 
-// run is a run of matched pairs: old o+t with new n+t for t < len.
-type run struct{ o, n, len int }
-
 // alignWide matches a's and b's elements as lcs matches their fingerprints
 // (the same pairs, as runs), and returns alignment cursors at the end of
 // the common prefix.
@@ -335,9 +319,7 @@ func (j *jdiff) myersWide(a, b *wside, ca, cb wcur, n, m int, runs []run) []run 
 	tr := j.trace[:0]
 	found := -1
 	for d := 0; d <= limit && found < 0; d++ {
-		for k := -d + 1; k <= d-1; k += 2 {
-			tr = append(tr, v[vo+k])
-		}
+		tr = traceStep(tr, v, vo, d)
 		for k := -d; k <= d; k += 2 {
 			var x int
 			var co, cn wcur
@@ -372,28 +354,7 @@ func (j *jdiff) myersWide(a, b *wside, ca, cb wcur, n, m int, runs []run) []run 
 	if found < 0 {
 		return runs
 	}
-	at := func(d, k int) int { return int(tr[d*(d-1)/2+(k+d-1)/2]) }
-	off := ca.x
-	base := len(runs)
-	x, y := n, m
-	for d := found; d > 0; d-- {
-		k := x - y
-		pk := k - 1
-		if k == -d || (k != d && at(d, k-1) < at(d, k+1)) {
-			pk = k + 1
-		}
-		px := at(d, pk)
-		py := px - pk
-		if t := min(x-px, y-py); t > 0 {
-			runs = append(runs, run{off + x - t, off + y - t, t})
-		}
-		x, y = px, py
-	}
-	if t := min(x, y); t > 0 {
-		runs = append(runs, run{off + x - t, off + y - t, t})
-	}
-	slices.Reverse(runs[base:])
-	return runs
+	return backtrack(tr, found, n, m, ca.x, runs)
 }
 
 // arraysUnkeyed is arraysWide for arrays that are not keyed: listed
@@ -426,9 +387,9 @@ func (j *jdiff) arraysUnkeyed(o, n *node, l *loc, ow *owner) error {
 	}
 	patch := j.d.patch && !l.nopatch
 	lv := j.level(n.st.depth)
-	ptr := func() string { return l.ptr + "/" + strconv.Itoa(cur) }
+	ptr := func() string { return l.pointer() + "/" + strconv.Itoa(cur) }
 	owned := func(on, nn *node) *owner {
-		if ow.level == 2 { // unkeyed elements belong to the enclosing keyed one
+		if elemLevel(ow, false, false) == 0 {
 			return ow
 		}
 		lv.ow = owner{level: 1, old: on, new: nn, up: ow.keyed()}
@@ -577,21 +538,12 @@ func (e *elemRef) keyText(old bool) string {
 	if old {
 		a, pos, raw = &w.o, e.opos, e.oraw
 	}
-	sd := a.sd
-	end := w.readElem(a, pos, raw)
+	nd := a.nodeAt(pos, raw)
 	if w.set {
-		return scalarText(sd.data[pos:end])
+		return scalarText(a.sd.data[pos:nd.end])
 	}
-	var b strings.Builder
-	for f := range w.j.d.specs[w.spec].fields {
-		w.rk = appendKeyPart(w.rk[:0], sd.data, sd.s.keyAt[f])
-		if f > 0 {
-			b.WriteByte(',')
-		}
-		_, t := partText(w.rk)
-		b.Write(t)
-	}
-	return b.String()
+	w.rk = appendKey(w.rk[:0], a.sd, &w.j.d.specs[w.spec])
+	return w.j.joinKey(w.rk)
 }
 
 // Flags of the new elements of a keyed array.
@@ -749,31 +701,16 @@ func (w *wkeyed) sameKey(e, kh uint64) bool {
 			pos = int(w.kpos.at(ref))
 		}
 	}
-	sd := a.sd
 	switch {
 	case w.set:
-		st, _ := a.state(raw)
-		h, _, _ := sd.s.value(pos, st)
-		return h == kh
+		return a.nodeAt(pos, raw).hash == kh
 	case w.single:
-		w.rk = appendKeyPart(w.rk[:0], sd.data, pos)
+		w.rk = appendKeyPart(w.rk[:0], a.sd.data, pos)
 	default:
-		w.readElem(a, pos, raw)
-		w.rk = w.rk[:0]
-		for f := range w.j.d.specs[w.spec].fields {
-			w.rk = appendKeyPart(w.rk, sd.data, sd.s.keyAt[f])
-		}
+		a.nodeAt(pos, raw)
+		w.rk = appendKey(w.rk[:0], a.sd, &w.j.d.specs[w.spec])
 	}
 	return bytes.Equal(w.rk, w.pk)
-}
-
-// readElem reads again the element at pos (index raw) of a side with its
-// scanner, which then holds where its key fields start, and returns its
-// end.
-func (w *wkeyed) readElem(a *wside, pos, raw int) int {
-	st, _ := a.state(raw)
-	_, end, _ := a.sd.s.value(pos, st)
-	return end
 }
 
 // insert puts entry e in the empty slot i, growing the table if needed:
@@ -1105,9 +1042,9 @@ func (w *wkeyed) removed() bool {
 	return false
 }
 
-// oldInNew reports whether a new element has the key of old element k,
-// whose fingerprint (a set's key) is h: then the first old element of the
-// key was matched.
+// oldInNew reports whether a new element of a set has the value whose
+// fingerprint (its key) is h: then the first old element of the value
+// was matched.
 func (w *wkeyed) oldInNew(h uint64) bool {
 	i, found := w.find(h)
 	return found && w.off.at(int(uint32(w.tab[i]))-1)&aUsed != 0
@@ -1124,26 +1061,22 @@ func (w *wkeyed) report(l *loc, ow *owner) error {
 		cur += r - oraw
 		oraw = r + 1
 	}
-	ptr := func() string { return l.ptr + "/" + strconv.Itoa(cur) }
-	read := func(s *wside, pos, raw int) node {
-		st, _ := s.state(raw)
-		h, end, _ := s.sd.s.value(pos, st)
-		return node{start: pos, end: end, hash: h, st: st}
-	}
-	// owned is childOwner: lv.el must be set.
+	ptr := func() string { return l.pointer() + "/" + strconv.Itoa(cur) }
+	// owned is arrays' childOwner, the key read when needed: lv.el must
+	// be set.
 	owned := func(on, nn *node) *owner {
 		keyed, kold := lv.el.nkeyed, nn == nil
 		if kold {
 			keyed = lv.el.okeyed
 		}
-		switch {
-		case keyed && (!w.set || ow.level == 0):
-			lv.ow = owner{level: 2, old: on, new: nn, kref: &lv.el, kold: kold, spec: w.spec, up: ow.keyed()}
-			return &lv.ow
-		case ow.level > 0 && (w.set || ow.level == 2):
+		level := elemLevel(ow, keyed, w.set)
+		if level == 0 {
 			return ow
 		}
-		lv.ow = owner{level: 1, old: on, new: nn, up: ow.keyed()}
+		lv.ow = owner{level: level, old: on, new: nn, spec: w.spec, up: ow.keyed()}
+		if level == 2 {
+			lv.ow.kref, lv.ow.kold = &lv.el, kold
+		}
 		return &lv.ow
 	}
 	passOld := func(k int) {
@@ -1157,7 +1090,7 @@ func (w *wkeyed) report(l *loc, ow *owner) error {
 		if e&aUsed != 0 {
 			return // moved: reported with its new position
 		}
-		lv.eo = read(a, int(e&aOff), r)
+		lv.eo = a.nodeAt(int(e&aOff), r)
 		if w.set && w.oldInNew(lv.eo.hash) {
 			return
 		}
@@ -1171,8 +1104,8 @@ func (w *wkeyed) report(l *loc, ow *owner) error {
 		r := a.raw(k)
 		lv.el = elemRef{w: w, ok: k, ni: i, oraw: r, nraw: nraw, opos: int(e & aOff), npos: npos,
 			okeyed: e&aKeyed != 0, nkeyed: f&fKeyed != 0}
-		lv.eo = read(a, int(e&aOff), r)
-		lv.en = read(b, npos, nraw)
+		lv.eo = a.nodeAt(int(e&aOff), r)
+		lv.en = b.nodeAt(npos, nraw)
 	}
 	oi, si, nraw, skip := 0, 0, -1, 0
 	for i := 0; i < b.n; i++ {
@@ -1206,7 +1139,7 @@ func (w *wkeyed) report(l *loc, ow *owner) error {
 			}
 		case m > 0: // moved: the patch adds it here and removes the old one
 			if patch {
-				lv.en = read(b, npos, nraw)
+				lv.en = b.nodeAt(npos, nraw)
 				cl := loc{ptr: ptr()}
 				j.op("add", &cl, &lv.en)
 			}
@@ -1218,7 +1151,7 @@ func (w *wkeyed) report(l *loc, ow *owner) error {
 				}
 			}
 		default:
-			lv.en = read(b, npos, nraw)
+			lv.en = b.nodeAt(npos, nraw)
 			if patch {
 				cl := loc{ptr: ptr()}
 				j.op("add", &cl, &lv.en)
@@ -1260,16 +1193,14 @@ func (w *wkeyed) query(old bool, x, pos, raw int) (string, bool) {
 		return j.query(sd, w.legacy[side], x, w.spec, w.lq[side])
 	}
 	sp := &j.d.specs[w.spec]
-	st, _ := a.state(raw)
-	h, end, _ := sd.s.value(pos, st)
+	v := a.nodeAt(pos, raw)
+	h := v.hash
 	w.pk = w.pk[:0]
 	if !sp.set {
-		for f := range sp.fields {
-			w.pk = appendKeyPart(w.pk, sd.data, sd.s.keyAt[f])
-		}
+		w.pk = appendKey(w.pk, sd, sp)
 		h = hashBytes(seedKey, w.pk)
 	}
-	e := elem{node: node{start: pos, end: end}, keyed: true}
+	e := elem{node: v, keyed: true}
 	vals, tags, ok := j.queryValues(sd, sp, &e, w.pk)
 	if !ok {
 		return "", false
