@@ -7,22 +7,34 @@ import (
 )
 
 // group coalesces concurrent writes into few transactions, and so few
-// fsyncs: a write that finds another's transaction running waits for it,
-// and the next transaction runs every write that queued up meanwhile. No
-// write waits for others to come (bbolt's Batch waits up to 10 ms for a
-// batch to fill): alone, a write is a transaction of its own at once.
+// fsyncs: a write that finds another's transaction running queues up, and
+// the next transaction runs every write that queued meanwhile. No write
+// waits for others to come (bbolt's Batch waits up to 10 ms for a batch to
+// fill): alone, a write is a transaction of its own at once.
+//
+// One write at a time leads: it runs the queued writes in a transaction,
+// tells each its result, and hands the lead to the first write queued
+// since, if any. A write returns as soon as its transaction is committed,
+// not after the ones that follow it: with a lock that every write took in
+// turn, a write stored early still waited for its place in the lock's
+// line, a transaction or more later, and a storm's writes each waited for
+// several transactions.
 type group struct {
 	mu     sync.Mutex
 	queued []*groupWrite
-	// writing is held by the goroutine whose transaction runs.
-	writing sync.Mutex
+	// leading is set while a write leads (runs a transaction, or has been
+	// handed the lead and not yet taken it).
+	leading bool
 }
 
 // groupWrite is one write waiting for a transaction.
 type groupWrite struct {
-	fn   func(*bolt.Tx) error
-	err  error
+	fn  func(*bolt.Tx) error
+	err error
+	// done is closed once the write's transaction is over (err set);
+	// lead, when the write is handed the lead before that.
 	done chan struct{}
+	lead chan struct{}
 }
 
 // batch runs fn in a write transaction, guarded, which writes of other
@@ -33,30 +45,39 @@ func (db *DB) batch(fn func(*bolt.Tx) error) error {
 	if err := db.damage(); err != nil {
 		return err
 	}
-	w := &groupWrite{fn: fn, done: make(chan struct{})}
+	w := &groupWrite{fn: fn, done: make(chan struct{}), lead: make(chan struct{}, 1)}
 	g := &db.group
 	g.mu.Lock()
 	g.queued = append(g.queued, w)
-	g.mu.Unlock()
-
-	g.writing.Lock()
-	g.mu.Lock()
+	if g.leading {
+		g.mu.Unlock()
+		select {
+		case <-w.done:
+			return w.err
+		case <-w.lead:
+		}
+		g.mu.Lock()
+	}
+	g.leading = true
 	writes := g.queued
 	g.queued = nil
 	g.mu.Unlock()
+
 	db.write(writes)
-	g.writing.Unlock()
-	// Written now, by this goroutine or by one that held writing before.
-	<-w.done
+
+	g.mu.Lock()
+	if len(g.queued) > 0 {
+		g.queued[0].lead <- struct{}{}
+	} else {
+		g.leading = false
+	}
+	g.mu.Unlock()
 	return w.err
 }
 
 // write runs writes in one transaction, or each in its own when that
 // fails, and tells each its result.
 func (db *DB) write(writes []*groupWrite) {
-	if len(writes) == 0 {
-		return
-	}
 	err := db.update(func(tx *bolt.Tx) error {
 		for _, w := range writes {
 			if err := w.fn(tx); err != nil {

@@ -119,3 +119,74 @@ func TestBatch_FailingWriteFailsAlone(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+// waitQueued waits (a while) until n writes are queued for the next
+// transaction.
+func waitQueued(t *testing.T, db *DB, n int) {
+	t.Helper()
+	for deadline := time.Now().Add(5 * time.Second); time.Now().Before(deadline); time.Sleep(time.Millisecond) {
+		db.group.mu.Lock()
+		queued := len(db.group.queued)
+		db.group.mu.Unlock()
+		if queued >= n {
+			return
+		}
+	}
+	t.Fatalf("fewer than %d writes queued", n)
+}
+
+// TestBatch_StoredWriteReturnsBeforeTheNextTransaction: a write returns
+// once its own transaction is committed, while the transaction of the
+// writes queued after it still runs. (Each write waiting in a lock's line
+// for its turn waited for the transactions of the writes ahead of it in
+// the line, its own long done.)
+func TestBatch_StoredWriteReturnsBeforeTheNextTransaction(t *testing.T) {
+	db := openTest(t)
+	release, done := holdWrite(t, db, 2)
+	// a and b share the second transaction, which holds until c queues
+	// behind it; c's transaction holds until a and b have returned.
+	var once sync.Once
+	returned := make(chan int, 2)
+	running, cQueued := make(chan struct{}), make(chan struct{})
+	for i := range 2 {
+		go func() {
+			err := db.batch(func(tx *bolt.Tx) error {
+				once.Do(func() {
+					close(running)
+					<-cQueued
+				})
+				return tx.Bucket(bucketMeta).Put(fmt.Appendf(nil, "k%d", i), []byte("v"))
+			})
+			if err != nil {
+				t.Error(err)
+			}
+			returned <- i
+		}()
+	}
+	release()
+	done()
+	<-running
+	cDone := make(chan struct{})
+	bothBack := make(chan struct{})
+	go func() {
+		defer close(cDone)
+		err := db.batch(func(tx *bolt.Tx) error {
+			<-bothBack
+			return tx.Bucket(bucketMeta).Put([]byte("c"), []byte("v"))
+		})
+		if err != nil {
+			t.Error(err)
+		}
+	}()
+	waitQueued(t, db, 1)
+	close(cQueued)
+	for range 2 {
+		select {
+		case <-returned:
+		case <-time.After(5 * time.Second):
+			t.Error("a stored write is still waiting while the next transaction runs")
+		}
+	}
+	close(bothBack)
+	<-cDone
+}
