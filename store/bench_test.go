@@ -9,6 +9,8 @@ import (
 	"time"
 
 	bolt "go.etcd.io/bbolt"
+
+	"github.com/pollhook/pollhook/internal/testkit"
 )
 
 // BenchmarkCommitEvent measures commits of change events, each to its own
@@ -155,6 +157,7 @@ func BenchmarkStorm(b *testing.B) {
 	var n atomic.Int64
 	b.SetParallelism(32)
 	b.ReportAllocs()
+	cpu := testkit.ProcessCPU(b)
 	b.ResetTimer()
 	b.RunParallel(func(pb *testing.PB) {
 		for pb.Next() {
@@ -181,4 +184,5 @@ func BenchmarkStorm(b *testing.B) {
 			}
 		}
 	})
+	b.ReportMetric(float64(testkit.ProcessCPU(b)-cpu)/float64(b.N), "cpu-ns/op")
 }

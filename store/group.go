@@ -2,15 +2,17 @@ package store
 
 import (
 	"sync"
+	"time"
 
 	bolt "go.etcd.io/bbolt"
 )
 
 // group coalesces concurrent writes into few transactions, and so few
 // fsyncs: a write that finds another's transaction running queues up, and
-// the next transaction runs every write that queued meanwhile. No write
-// waits for others to come (bbolt's Batch waits up to 10 ms for a batch to
-// fill): alone, a write is a transaction of its own at once.
+// the next transaction runs every write that queued meanwhile. A write
+// that comes alone does not wait for others to come (bbolt's Batch waits
+// up to 10 ms for a batch to fill): it is a transaction of its own at
+// once. In a storm, a transaction waits a little for company (gather).
 //
 // One write at a time leads: it runs the queued writes in a transaction,
 // tells each its result, and hands the lead to the first write queued
@@ -25,7 +27,27 @@ type group struct {
 	// leading is set while a write leads (runs a transaction, or has been
 	// handed the lead and not yet taken it).
 	leading bool
+	// shared: the last transaction ran more than one write. Writes come
+	// in a storm then, and a leader waits for company (see gather).
+	shared bool
+	// filled, when not nil, is closed once company writes have queued.
+	filled chan struct{}
+	// company and linger: a leader waits until that many writes are
+	// queued, or for linger at most (groupCompany and groupLinger).
+	company int
+	linger  time.Duration
 }
+
+// A leader in a storm waits for up to groupCompany writes to share its
+// transaction, and for groupLinger at most: each transaction costs two
+// fsyncs and a rewrite of every page it touches (the branch pages of every
+// bucket), whatever it carries. A storm's writes come faster than that,
+// and several watches' commits in one transaction cost each a fraction of
+// one of their own.
+const (
+	groupCompany = 64
+	groupLinger  = 3 * time.Millisecond
+)
 
 // groupWrite is one write waiting for a transaction.
 type groupWrite struct {
@@ -49,6 +71,10 @@ func (db *DB) batch(fn func(*bolt.Tx) error) error {
 	g := &db.group
 	g.mu.Lock()
 	g.queued = append(g.queued, w)
+	if n, _ := g.wanted(); g.filled != nil && len(g.queued) >= n {
+		close(g.filled)
+		g.filled = nil
+	}
 	if g.leading {
 		g.mu.Unlock()
 		select {
@@ -59,8 +85,10 @@ func (db *DB) batch(fn func(*bolt.Tx) error) error {
 		g.mu.Lock()
 	}
 	g.leading = true
+	g.gather()
 	writes := g.queued
 	g.queued = nil
+	g.shared = len(writes) > 1
 	g.mu.Unlock()
 
 	db.write(writes)
@@ -73,6 +101,36 @@ func (db *DB) batch(fn func(*bolt.Tx) error) error {
 	}
 	g.mu.Unlock()
 	return w.err
+}
+
+// gather waits, as the leader, for company: in a storm (the last
+// transaction was shared) until enough writes are queued, or linger has
+// passed. A write that comes alone is never held up: it finds no storm.
+// g.mu must be held; it is released while waiting.
+func (g *group) gather() {
+	company, linger := g.wanted()
+	if !g.shared || len(g.queued) >= company {
+		return
+	}
+	filled := make(chan struct{})
+	g.filled = filled
+	g.mu.Unlock()
+	t := time.NewTimer(linger)
+	select {
+	case <-filled:
+	case <-t.C:
+	}
+	t.Stop()
+	g.mu.Lock()
+	g.filled = nil
+}
+
+// wanted is the company a leader waits for, and for how long at most.
+func (g *group) wanted() (int, time.Duration) {
+	if g.company == 0 {
+		return groupCompany, groupLinger
+	}
+	return g.company, g.linger
 }
 
 // write runs writes in one transaction, or each in its own when that

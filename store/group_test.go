@@ -3,6 +3,7 @@ package store
 import (
 	"errors"
 	"fmt"
+	"slices"
 	"sync"
 	"testing"
 	"time"
@@ -189,4 +190,66 @@ func TestBatch_StoredWriteReturnsBeforeTheNextTransaction(t *testing.T) {
 	}
 	close(bothBack)
 	<-cDone
+}
+
+// TestBatch_StormWritesWaitForCompany: once writes come in a storm (the
+// last transaction was shared), a leader waits for company before it
+// writes, so writes that come one after the other still share a
+// transaction; a write that comes alone after a transaction of its own
+// waits for nobody.
+func TestBatch_StormWritesWaitForCompany(t *testing.T) {
+	db := openTest(t)
+	const company = 4
+	db.group.company, db.group.linger = company, time.Hour
+	var (
+		mu  sync.Mutex
+		txs = map[*bolt.Tx]int{}
+	)
+	write := func(i int) error {
+		return db.batch(func(tx *bolt.Tx) error {
+			mu.Lock()
+			txs[tx]++
+			mu.Unlock()
+			return tx.Bucket(bucketMeta).Put(fmt.Appendf(nil, "k%d", i), []byte("v"))
+		})
+	}
+	// Alone: no storm, no wait (with an hour's linger, a wait would
+	// not end).
+	if err := write(0); err != nil {
+		t.Fatal(err)
+	}
+	// Two writes share a transaction: a storm.
+	release, done := holdWrite(t, db, 2)
+	var wg sync.WaitGroup
+	for i := 1; i <= 2; i++ {
+		wg.Go(func() {
+			if err := write(i); err != nil {
+				t.Error(err)
+			}
+		})
+	}
+	release()
+	done()
+	wg.Wait()
+	// The next writes come one after the other, each once the one before
+	// is queued; they go in one transaction, once company are queued.
+	for i := 3; i < 3+company; i++ {
+		wg.Go(func() {
+			if err := write(i); err != nil {
+				t.Error(err)
+			}
+		})
+		if i < 3+company-1 {
+			waitQueued(t, db, i-2)
+		}
+	}
+	wg.Wait()
+	var sizes []int
+	for _, n := range txs {
+		sizes = append(sizes, n)
+	}
+	slices.Sort(sizes)
+	if want := []int{1, 2, company}; !slices.Equal(sizes, want) {
+		t.Errorf("transactions of %v writes, want %v", sizes, want)
+	}
 }
