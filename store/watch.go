@@ -109,7 +109,7 @@ func (db *DB) SaveState(ctx context.Context, watch string, s WatchState, snapsho
 				return err
 			}
 		}
-		return putJSON(tx.Bucket(bucketWatches), []byte(watch), s)
+		return putRecord(tx.Bucket(bucketWatches), []byte(watch), &s)
 	})
 	if err != nil {
 		return fmt.Errorf("save state of %s: %w", watch, err)
@@ -173,7 +173,7 @@ func commit(tx *bolt.Tx, c *Commit) error {
 			return err
 		}
 	}
-	if err := putJSON(tx.Bucket(bucketWatches), []byte(c.Watch), c.State); err != nil {
+	if err := putRecord(tx.Bucket(bucketWatches), []byte(c.Watch), &c.State); err != nil {
 		return err
 	}
 	if err := tx.Bucket(bucketEvents).Put([]byte(c.EventID), c.Payload); err != nil {
