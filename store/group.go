@@ -30,23 +30,28 @@ type group struct {
 	// shared: the last transaction ran more than one write. Writes come
 	// in a storm then, and a leader waits for company (see gather).
 	shared bool
+	// began is when the last transaction began.
+	began time.Time
 	// filled, when not nil, is closed once company writes have queued.
 	filled chan struct{}
 	// company and linger: a leader waits until that many writes are
-	// queued, or for linger at most (groupCompany and groupLinger).
+	// queued, or until linger after the last transaction began at most
+	// (groupCompany and groupLinger).
 	company int
 	linger  time.Duration
 }
 
 // A leader in a storm waits for up to groupCompany writes to share its
-// transaction, and for groupLinger at most: each transaction costs two
-// fsyncs and a rewrite of every page it touches (the branch pages of every
-// bucket), whatever it carries. A storm's writes come faster than that,
-// and several watches' commits in one transaction cost each a fraction of
-// one of their own.
+// transaction, until groupLinger after the last one began at most: each
+// transaction costs two fsyncs and a rewrite of every page it touches
+// (the branch pages of every bucket), whatever it carries. A storm's
+// writes come faster than that, and several watches' commits in one
+// transaction cost each a fraction of one of their own. A transaction that
+// took longer than groupLinger waits for nothing: its writes queued up
+// meanwhile, and waiting longer would only slow the storm down.
 const (
 	groupCompany = 64
-	groupLinger  = 3 * time.Millisecond
+	groupLinger  = 5 * time.Millisecond
 )
 
 // groupWrite is one write waiting for a transaction.
@@ -89,6 +94,7 @@ func (db *DB) batch(fn func(*bolt.Tx) error) error {
 	writes := g.queued
 	g.queued = nil
 	g.shared = len(writes) > 1
+	g.began = time.Now()
 	g.mu.Unlock()
 
 	db.write(writes)
@@ -104,18 +110,20 @@ func (db *DB) batch(fn func(*bolt.Tx) error) error {
 }
 
 // gather waits, as the leader, for company: in a storm (the last
-// transaction was shared) until enough writes are queued, or linger has
-// passed. A write that comes alone is never held up: it finds no storm.
-// g.mu must be held; it is released while waiting.
+// transaction was shared) until enough writes are queued, or until linger
+// after the last transaction began. A write that comes alone is never
+// held up: it finds no storm. g.mu must be held; it is released while
+// waiting.
 func (g *group) gather() {
 	company, linger := g.wanted()
-	if !g.shared || len(g.queued) >= company {
+	wait := time.Until(g.began.Add(linger))
+	if !g.shared || len(g.queued) >= company || wait <= 0 {
 		return
 	}
 	filled := make(chan struct{})
 	g.filled = filled
 	g.mu.Unlock()
-	t := time.NewTimer(linger)
+	t := time.NewTimer(wait)
 	select {
 	case <-filled:
 	case <-t.C:
