@@ -28,15 +28,7 @@ func holdWrite(t *testing.T, db *DB, n int) (release, done func()) {
 	<-held
 	release = func() {
 		defer close(free)
-		for deadline := time.Now().Add(5 * time.Second); time.Now().Before(deadline); time.Sleep(time.Millisecond) {
-			db.group.mu.Lock()
-			queued := len(db.group.queued)
-			db.group.mu.Unlock()
-			if queued >= n {
-				return
-			}
-		}
-		t.Errorf("fewer than %d writes queued behind a running one", n)
+		waitQueued(t, db, n)
 	}
 	return release, func() { <-ended }
 }
