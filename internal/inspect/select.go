@@ -108,22 +108,59 @@ type SelectedWatch struct {
 }
 
 // SelectWatches picks the page q asks for among cfg's watches, whose
-// states state gives. It keeps each state's watches apart in the
-// configuration's order, so that failing first needs no sort, and reads
-// in full only the states of the page's watches.
+// states state gives; it reads in full only the states of the page's
+// watches.
 func SelectWatches(cfg *config.Config, state func(string) store.WatchState, now time.Time, q WatchQuery) WatchSelection {
+	page, sel := pageOf(cfg.Watches, q,
+		func(w *config.Watch) string { return w.Name },
+		func(w *config.Watch) string { h, _ := Health(state(w.Name), now); return h })
+	for _, w := range page {
+		st := state(w.Name)
+		h, detail := Health(st, now)
+		sel.Watches = append(sel.Watches, SelectedWatch{Watch: w, State: h, Detail: detail, Stored: st})
+	}
+	return sel
+}
+
+// WatchPage is a page of the rows of Watches, as GET /api/watches gives
+// it when asked for one.
+type WatchPage struct {
+	Watches  []Watch `json:"watches"`
+	Matching int     `json:"matching"`
+	Page     int     `json:"page"`
+	Pages    int     `json:"pages"`
+	PerPage  int     `json:"per_page"`
+	// Found counts by state the watches whose name the search matches,
+	// Counts every watch.
+	Found  map[string]int `json:"found"`
+	Counts map[string]int `json:"counts"`
+}
+
+// PageWatches picks the page q asks for among rows, as SelectWatches does
+// among a configuration's watches.
+func PageWatches(rows []Watch, q WatchQuery) WatchPage {
+	page, sel := pageOf(rows, q, func(w Watch) string { return w.Name }, func(w Watch) string { return w.State })
+	return WatchPage{Watches: append([]Watch{}, page...), Matching: sel.Matching, Page: sel.Page, Pages: sel.Pages,
+		PerPage: q.PerPage, Found: sel.Found, Counts: sel.Counts}
+}
+
+// pageOf is the page q asks for among items, whose names and states name
+// and state give: it keeps each state's items apart in their order, so
+// that failing first needs no sort. The selection it returns has no
+// Watches.
+func pageOf[T any](items []T, q WatchQuery, name, state func(T) string) ([]T, WatchSelection) {
 	sel := WatchSelection{Found: map[string]int{}, Counts: map[string]int{}}
 	search := strings.ToLower(q.Search)
-	var byState [4][]*config.Watch // by stateRank
-	for _, w := range cfg.Watches {
-		h, _ := Health(state(w.Name), now)
+	var byState [4][]T // by stateRank
+	for _, it := range items {
+		h := state(it)
 		sel.Counts[h]++
-		if search != "" && !strings.Contains(strings.ToLower(w.Name), search) {
+		if search != "" && !strings.Contains(strings.ToLower(name(it)), search) {
 			continue
 		}
 		sel.Found[h]++
-		if q.State == "" || q.State == h {
-			byState[stateRank(h)] = append(byState[stateRank(h)], w)
+		if r := stateRank(h); r >= 0 && (q.State == "" || q.State == h) {
+			byState[r] = append(byState[r], it)
 		}
 	}
 	match := slices.Concat(byState[:]...)
@@ -135,10 +172,5 @@ func SelectWatches(cfg *config.Config, state func(string) store.WatchState, now 
 	sel.Pages = max((len(match)+per-1)/per, 1)
 	sel.Page = min(max(q.Page, 1), sel.Pages)
 	sel.Offset = (sel.Page - 1) * per
-	for _, w := range match[sel.Offset:min(sel.Offset+per, len(match))] {
-		st := state(w.Name)
-		h, detail := Health(st, now)
-		sel.Watches = append(sel.Watches, SelectedWatch{Watch: w, State: h, Detail: detail, Stored: st})
-	}
-	return sel
+	return match[sel.Offset:min(sel.Offset+per, len(match))], sel
 }
