@@ -4,9 +4,9 @@
 // time (failing first, filtered by state or by a part of their name, each
 // with a poll now button and a link to its events), the recent changes
 // and the outbox, with Redeliver buttons for dead letters, optionally
-// refreshing itself. It is fed by a Source, so it can be tested without a daemon;
-// the local API mounts it behind its authentication and same-origin
-// checks.
+// refreshing itself. It is fed by a Source, so it can be tested without a
+// daemon; the local API mounts it behind its authentication and
+// same-origin checks.
 package web
 
 import (
