@@ -35,7 +35,7 @@ func setup(t *testing.T, n int) (*Outbox, *store.DB, *config.Config, []string) {
 		id := fmt.Sprintf("msg_%03d", i)
 		ids = append(ids, id)
 		if err := db.CommitEvent(context.Background(), store.Commit{Watch: "w", State: store.WatchState{Baseline: true, Seq: uint64(i)},
-			EventID: id, Payload: []byte(`{"id":"` + id + `"}`), Time: time.Now(), Targets: []string{"hook", "gone"}}); err != nil {
+			EventID: id, Payload: []byte(`{"id":"` + id + `","data":{"watch":"w"}}`), Time: time.Now(), Targets: []string{"hook", "gone"}}); err != nil {
 			t.Fatal(err)
 		}
 	}
