@@ -8,6 +8,7 @@ import (
 	"crypto/rand"
 	"encoding/json"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -182,6 +183,18 @@ func NewID(now time.Time) string {
 		hi >>= 5
 	}
 	return "msg_" + string(out[:])
+}
+
+// NewIDs returns n new event ids (NewID) for events made at once, in
+// ascending order, so that they sort in the order they are given out:
+// ids of one millisecond sort by their random bits otherwise.
+func NewIDs(now time.Time, n int) []string {
+	ids := make([]string, n)
+	for i := range ids {
+		ids[i] = NewID(now)
+	}
+	slices.Sort(ids)
+	return ids
 }
 
 // Title is the one-line summary chat messages start with:

@@ -150,3 +150,16 @@ func TestSampleOf(t *testing.T) {
 		t.Errorf("SampleOf an unknown type = %v, %v", ev, ok)
 	}
 }
+
+// TestNewIDs: the ids of events made at once sort in the order given.
+func TestNewIDs(t *testing.T) {
+	now := time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)
+	ids := NewIDs(now, 50)
+	seen := map[string]bool{}
+	for i, id := range ids {
+		if i > 0 && id <= ids[i-1] || seen[id] || !strings.HasPrefix(id, "msg_") || len(id) != 30 {
+			t.Fatalf("ids %q", ids)
+		}
+		seen[id] = true
+	}
+}

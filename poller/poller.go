@@ -750,6 +750,10 @@ func changed(w *config.Watch, d *decision, format diff.Format, val diff.Value, r
 	base := event.Data{Watch: w.Name, URL: redact.PublicURL(w.URL), Format: format}
 	if w.Split && format == diff.JSON {
 		d.changes = splitEvents(w, base, res, newEvent)
+		// Their ids sort as they are numbered, as history lists them.
+		for i, id := range event.NewIDs(now, len(d.changes)) {
+			d.changes[i].ID = id
+		}
 	} else {
 		data := base
 		data.Changes, data.Counts, data.Truncated = res.Changes, &counts, res.Truncated

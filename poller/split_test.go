@@ -115,6 +115,9 @@ func TestPoll_Split(t *testing.T) {
 				i, ev.Type, ev.Data.Seq, ev.Data.Key, ev.Data.Label, ev.Title(), *ev.Data.Counts, paths, i+1, wt)
 		}
 		ids[ev.ID] = true
+		if i > 0 && ev.ID <= out.Events[i-1].ID {
+			t.Errorf("event %d's id %s sorts before the one before it, %s", i, ev.ID, out.Events[i-1].ID)
+		}
 	}
 	if len(ids) != len(wants) {
 		t.Errorf("%d distinct ids for %d events", len(ids), len(wants))
