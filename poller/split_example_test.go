@@ -4,6 +4,8 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http/httptest"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -18,10 +20,12 @@ import (
 func TestExamples_SplitTickets(t *testing.T) {
 	t.Parallel()
 	section := testkit.DocSection(t, "docs/configuration.md", "#### `split`")
-	_, rest, _ := strings.Cut(section, "```toml\n")
-	src, _, ok := strings.Cut(rest, "```")
-	if !ok {
-		t.Fatal("the split section has no TOML example")
+	src, err := os.ReadFile(filepath.Join("testdata", "examples", "github-tickets.toml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(section, "```toml\n"+string(src)+"```") {
+		t.Error("docs/configuration.md's split section does not show testdata/examples/github-tickets.toml as it is")
 	}
 	api := &githubAPI{t: t}
 	if err := json.Unmarshal(testkit.Recording(t, "github_releases_github-hub_2019-10-03.json"), &api.releases); err != nil {
@@ -30,7 +34,7 @@ func TestExamples_SplitTickets(t *testing.T) {
 	srv := httptest.NewServer(api)
 	defer srv.Close()
 	api.url = srv.URL
-	cfg := parseConfig(t, strings.ReplaceAll(src, "https://api.github.com/repos/github", srv.URL+"/repos/github"), exampleEnv)
+	cfg := loadExample(t, "github-tickets.toml", "https://api.github.com/repos/github", srv.URL+"/repos/github")
 	w := cfg.Watches[0]
 	db := openStore(t)
 	p := pollerWith(t, db, nil)
