@@ -1,6 +1,10 @@
 package config
 
-import "github.com/pollhook/pollhook/diff"
+import (
+	"fmt"
+
+	"github.com/pollhook/pollhook/diff"
+)
 
 // diffDefaults are the diff settings [defaults] may give every watch: the
 // ones about noise and size. What to select, how to key and what to ignore
@@ -108,39 +112,34 @@ func listed(w *Watch) diff.Options {
 	return o
 }
 
-// maxEvents reads max_events: 1 to MaxEventsLimit.
-func maxEvents(s *section, dst *int) {
-	v, ok := s.raw("max_events")
-	if !ok {
-		return
-	}
-	n, ok := v.(int64)
-	switch {
-	case !ok:
-		s.errorf("max_events", "want an integer, got %s", typeName(v))
-	case n < 1 || n > MaxEventsLimit:
-		s.errorf("max_events", "must be 1 to %d, got %d", MaxEventsLimit, n)
-	default:
-		*dst = int(n)
-	}
-}
-
 // maxChanges reads max_changes: 1 to MaxChangesLimit. The diff takes 0 for
 // no cap, but no event may be unbounded, so 0 is an error here rather than
 // a way around the default.
 func maxChanges(s *section, dst *int) {
-	v, ok := s.raw("max_changes")
+	bounded(s, "max_changes", 1, MaxChangesLimit, fmt.Sprintf(" (0 does not mean unbounded: the default is %d)", DefaultMaxChanges), dst)
+}
+
+// maxEvents reads max_events: 1 to MaxEventsLimit.
+func maxEvents(s *section, dst *int) {
+	bounded(s, "max_events", 1, MaxEventsLimit, "", dst)
+}
+
+// bounded reads an integer key that must be lo to hi; zero is what the
+// error says besides about a 0.
+func bounded(s *section, key string, lo, hi int64, zero string, dst *int) {
+	v, ok := s.raw(key)
 	if !ok {
 		return
 	}
 	n, ok := v.(int64)
 	switch {
 	case !ok:
-		s.errorf("max_changes", "want an integer, got %s", typeName(v))
-	case n == 0:
-		s.errorf("max_changes", "must be 1 to %d, got 0 (0 does not mean unbounded: the default is %d)", MaxChangesLimit, DefaultMaxChanges)
-	case n < 1 || n > MaxChangesLimit:
-		s.errorf("max_changes", "must be 1 to %d, got %d", MaxChangesLimit, n)
+		s.errorf(key, "want an integer, got %s", typeName(v))
+	case n < lo || n > hi:
+		if n != 0 {
+			zero = ""
+		}
+		s.errorf(key, "must be %d to %d, got %d%s", lo, hi, n, zero)
 	default:
 		*dst = int(n)
 	}

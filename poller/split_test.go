@@ -65,6 +65,27 @@ split = true
 	return parseConfig(t, src, nil).Watches[0]
 }
 
+// splitRig is a split watch (splitWatch, with extra) of a fake API,
+// polled by a Poller on a real database through a recordingStore.
+type splitRig struct {
+	api *fakeAPI
+	db  *store.DB
+	st  *recordingStore
+	p   *Poller
+	w   *config.Watch
+}
+
+func newSplitRig(t *testing.T, extra string) *splitRig {
+	t.Helper()
+	r := &splitRig{api: &fakeAPI{}, db: openStore(t)}
+	srv := httptest.NewServer(r.api)
+	t.Cleanup(srv.Close)
+	r.st = &recordingStore{DB: r.db}
+	r.p = pollerWith(t, r.st, nil)
+	r.w = splitWatch(t, srv.URL, extra)
+	return r
+}
+
 // TestPoll_Split: three elements change (one added, one changed, one
 // removed): three events, one per element, in document order, numbered
 // one after another, each with its own id, its element's changes, counts,
@@ -72,13 +93,8 @@ split = true
 // with the new snapshot in one CommitEvents call.
 func TestPoll_Split(t *testing.T) {
 	t.Parallel()
-	api := &fakeAPI{}
-	srv := httptest.NewServer(api)
-	defer srv.Close()
-	db := openStore(t)
-	st := &recordingStore{DB: db}
-	p := pollerWith(t, st, nil)
-	w := splitWatch(t, srv.URL, "")
+	r := newSplitRig(t, "")
+	api, db, st, p, w := r.api, r.db, r.st, r.p, r.w
 
 	api.json(`[{"id":1,"tag":"v1","name":"a"},{"id":2,"tag":"v2","name":"b"},{"id":3,"tag":"v3","name":"c"}]`)
 	mustPoll(t, p, w)
@@ -165,13 +181,8 @@ func TestPoll_Split(t *testing.T) {
 // next poll sends all of them.
 func TestPoll_Split_OneTransaction(t *testing.T) {
 	t.Parallel()
-	api := &fakeAPI{}
-	srv := httptest.NewServer(api)
-	defer srv.Close()
-	db := openStore(t)
-	st := &recordingStore{DB: db}
-	p := pollerWith(t, st, nil)
-	w := splitWatch(t, srv.URL, "")
+	r := newSplitRig(t, "")
+	api, db, st, p, w := r.api, r.db, r.st, r.p, r.w
 
 	const before = `[{"id":1,"tag":"v1"}]`
 	api.json(before)
@@ -217,12 +228,8 @@ func TestPoll_Split_OneTransaction(t *testing.T) {
 // each element's event.
 func TestPoll_Split_MaxEvents(t *testing.T) {
 	t.Parallel()
-	api := &fakeAPI{}
-	srv := httptest.NewServer(api)
-	defer srv.Close()
-	db := openStore(t)
-	p := pollerWith(t, db, nil)
-	w := splitWatch(t, srv.URL, "max_events = 2\nmax_changes = 2")
+	r := newSplitRig(t, "max_events = 2\nmax_changes = 2")
+	api, db, _, p, w := r.api, r.db, r.st, r.p, r.w
 
 	api.json(`[{"id":1,"a":1,"b":1,"c":1}]`)
 	mustPoll(t, p, w)
@@ -290,12 +297,8 @@ func TestPoll_Split_Listing(t *testing.T) {
 // event counts the changes of its element that fire.
 func TestPoll_Split_WhenOn(t *testing.T) {
 	t.Parallel()
-	api := &fakeAPI{}
-	srv := httptest.NewServer(api)
-	defer srv.Close()
-	db := openStore(t)
-	p := pollerWith(t, db, nil)
-	w := splitWatch(t, srv.URL, `on = ["added", "changed"]`+"\n"+`when = "draft==false"`)
+	r := newSplitRig(t, `on = ["added", "changed"]`+"\n"+`when = "draft==false"`)
+	api, _, _, p, w := r.api, r.db, r.st, r.p, r.w
 
 	api.json(`[{"id":1,"tag":"v1","draft":false,"a":1,"b":1},{"id":2,"tag":"v2","draft":true,"a":1},{"id":3,"tag":"v3","draft":false}]`)
 	mustPoll(t, p, w)
@@ -360,12 +363,8 @@ split = true
 // commit, numbered after the stored seq, and stores none.
 func TestPoll_Split_DryRun(t *testing.T) {
 	t.Parallel()
-	api := &fakeAPI{}
-	srv := httptest.NewServer(api)
-	defer srv.Close()
-	db := openStore(t)
-	p := pollerWith(t, db, nil)
-	w := splitWatch(t, srv.URL, "")
+	r := newSplitRig(t, "")
+	api, db, _, p, w := r.api, r.db, r.st, r.p, r.w
 	api.json(`[{"id":1}]`)
 	mustPoll(t, p, w)
 	api.json(`[{"id":1},{"id":2},{"id":3}]`)
