@@ -18,13 +18,16 @@ type element struct {
 // document (the order the elements' first changes come in).
 func elements(changes []diff.Change) []*element {
 	var out []*element
-	byPath := map[string]*element{}
+	type id struct{ path, key string }
+	byID := map[id]*element{}
 	for _, c := range changes {
 		path, key := event.Element(c)
-		el := byPath[path]
+		// The key too: an element named by its index is at another
+		// index in the old value (removed) than in the new one.
+		el := byID[id{path, key}]
 		if el == nil {
 			el = &element{key: key}
-			byPath[path] = el
+			byID[id{path, key}] = el
 			out = append(out, el)
 		}
 		el.changes = append(el.changes, c)

@@ -383,3 +383,23 @@ func TestPoll_Split_DryRun(t *testing.T) {
 		t.Errorf("payload %s %v", raw, err)
 	}
 }
+
+// TestElements: changes group by element in the order of their first
+// change; elements named by index (duplicate keys) group by key too, as
+// a removed one's index is of the old value.
+func TestElements(t *testing.T) {
+	els := elements([]diff.Change{
+		{Op: diff.Changed, Path: "#(id==1).a", Key: "1"},
+		{Op: diff.Removed, Path: "3", Key: "7"},
+		{Op: diff.Added, Path: "3", Key: "8"},
+		{Op: diff.Changed, Path: "total"},
+		{Op: diff.Changed, Path: "#(id==1).b", Key: "1"},
+	})
+	var got []string
+	for _, el := range els {
+		got = append(got, fmt.Sprintf("%s:%d", el.key, len(el.changes)))
+	}
+	if want := []string{"1:2", "7:1", "8:1", ":1"}; !slices.Equal(got, want) {
+		t.Errorf("elements %q, want %q", got, want)
+	}
+}
