@@ -84,6 +84,9 @@ const (
 	// DefaultMaxChanges caps the changes listed in one event, so that no
 	// event, outbox entry or chat message is unbounded; counts stay exact.
 	DefaultMaxChanges = 1000
+	// DefaultMaxEvents caps the element events of one poll of a split
+	// watch; the rest are summed up in one watch.truncated event.
+	DefaultMaxEvents = 100
 )
 
 // What metrics_per_watch may be.
@@ -107,6 +110,15 @@ const (
 	// smallest change, an event of 100,000 changes is already 4 MB, past
 	// what most receivers accept. include = ["patch"] lists every change.
 	MaxChangesLimit = 100_000
+	// MaxEventsLimit bounds max_events: each event is a transaction's
+	// worth of writes (the event, its history entry, one delivery per
+	// target), all of a poll's in one transaction, and each is a message.
+	MaxEventsLimit = 10_000
+	// SplitListed bounds the changes a poll of a split watch lists over
+	// all its events: the most an unsplit event may list, so that
+	// splitting a poll costs no more memory than max_changes allows one
+	// event.
+	SplitListed = MaxChangesLimit
 )
 
 // Watch is one API to poll.
@@ -125,8 +137,15 @@ type Watch struct {
 	// Confirm is how many polls in a row must see a change before it fires.
 	Confirm int
 	// Diff holds the diff options as written; Differ is them compiled.
+	// For a split watch, Differ lists up to SplitListed changes a poll
+	// (Diff.MaxChanges bounds each of its events instead).
 	Diff   diff.Options
 	Differ *diff.Differ
+	// Split: one event per added, removed or changed element of a keyed
+	// watch instead of one per poll, at most MaxEvents of them a poll
+	// (then one watch.truncated event says how many were not sent).
+	Split     bool
+	MaxEvents int
 
 	// Polling (see polling.go). RequestURL is URL with Query merged in:
 	// what the first page requests. For a graphql watch, Method, Body and
@@ -664,7 +683,7 @@ func (r *reader) watch(i int, m map[string]any, def defaults) *Watch {
 	s.strings("notify", false, &w.Notify)
 
 	watchDiffKeys(s, w, def.diff)
-	differ, err := diff.Compile(w.Diff)
+	differ, err := diff.Compile(listed(w))
 	if err != nil {
 		reportOptionErrors(s, err)
 	}

@@ -25,10 +25,12 @@ func (w *Watch) Fingerprint() string {
 		Variables                                                                        map[string]any
 		Paginate                                                                         *Paginate
 		Conditional                                                                      bool
+		Split                                                                            bool
+		MaxEvents                                                                        int
 	}{
 		w.Name, w.URL, w.RequestURL, w.ScheduleSpec, w.Method, w.Body, w.ContentType, w.Bearer, w.GraphQL, w.TLS.Key(),
 		w.Timeout, w.Jitter, w.MaxBody, w.Headers, w.Query, w.Notify, w.ErrorsTo, w.Confirm, w.AlertAfter,
-		w.Diff, w.Basic, w.Variables, w.Paginate, w.Conditional,
+		w.Diff, w.Basic, w.Variables, w.Paginate, w.Conditional, w.Split, w.MaxEvents,
 	}
 	data, err := json.Marshal(view)
 	if err != nil {

@@ -20,6 +20,7 @@ import (
 func (c *cli) testTarget(ctx context.Context, args []string) error {
 	fs := c.flags("test-target")
 	cfgPath := fs.String("config", config.DefaultFile, "configuration `file`")
+	typ := fs.String("event", event.TypeTest, "the `type` of sample event to send: "+strings.Join(event.Types(), ", "))
 	pos, err := parseFlags(fs, args)
 	if err != nil {
 		return err
@@ -35,16 +36,19 @@ func (c *cli) testTarget(ctx context.Context, args []string) error {
 	if t == nil {
 		return fmt.Errorf("no target named %q in %s", pos[0], *cfgPath)
 	}
-	watch, url := "releases", "https://api.example.com/v1/releases"
+	watch, url, split := "releases", "https://api.example.com/v1/releases", false
 	for _, w := range cfg.Watches {
 		for _, n := range w.Notify {
 			if n == t.Name {
-				watch, url = w.Name, redact.PublicURL(w.URL)
+				watch, url, split = w.Name, redact.PublicURL(w.URL), w.Split
 			}
 		}
 	}
 	now := time.Now()
-	ev := event.Sample(watch, url, now)
+	ev, ok := event.SampleOf(*typ, watch, url, split, now)
+	if !ok {
+		return usageError{fmt.Sprintf("--event: no event type %q (want one of %s)", *typ, strings.Join(event.Types(), ", "))}
+	}
 	msg, err := notify.Render(t, ev, now, c.version)
 	if err != nil {
 		return err

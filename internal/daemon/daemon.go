@@ -303,7 +303,7 @@ func (d *Daemon) Poll(ctx context.Context, watches []*config.Watch, o api.PollOp
 			res.Errors = append(res.Errors, fmt.Sprintf("watch %q: not polled: a poll of it is already running (its changes are delivered as usual)", name))
 			continue
 		}
-		for _, ev := range []*event.Event{r.out.Health, r.out.Event} {
+		for _, ev := range append([]*event.Event{r.out.Health}, r.out.Events...) {
 			if ev == nil {
 				continue
 			}
@@ -334,14 +334,14 @@ func describe(w *config.Watch, out *poller.Outcome, err error, o api.PollOptions
 		p.Result = inspect.PollSkipped
 		return p
 	}
-	for _, ev := range []*event.Event{out.Health, out.Event} {
+	for _, ev := range append([]*event.Event{out.Health}, out.Events...) {
 		if ev != nil {
 			p.Events = append(p.Events, ev.ID)
 		}
 	}
 	switch {
 	case out.Event != nil:
-		p.Result, p.Counts = inspect.PollChanged, out.Event.Data.Counts
+		p.Result, p.Counts = inspect.PollChanged, out.Counts
 	case out.Baseline:
 		p.Result = inspect.PollBaseline
 	case out.NotModified:

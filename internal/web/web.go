@@ -221,7 +221,7 @@ type watchRow struct {
 
 type eventView struct {
 	ID, Watch, Title string
-	// Kind is change, failing, recovered or test.
+	// Kind is change, failing, recovered, truncated or test.
 	Kind       string
 	Seq        uint64
 	At         timeView
@@ -414,6 +414,8 @@ func (p *Page) recentEvents(ctx context.Context, cfg *config.Config, watch strin
 			e.Kind = "recovered"
 		case event.TypeTest:
 			e.Kind = "test"
+		case event.TypeTruncated:
+			e.Kind = "truncated"
 		default:
 			e.Kind = "change"
 		}
