@@ -174,6 +174,10 @@ type Target struct {
 	Homeserver string // matrix
 	Room       string // matrix room id
 
+	// Email is the settings of an email target (see email.go); its URL
+	// is the smtp key's URL.
+	Email *Email
+
 	// Template, when set, replaces the kind's body: a text/template over
 	// the event (see event.Funcs), checked at load time by rendering it
 	// with a sample of each event type. ContentType is sent with it.
@@ -228,6 +232,7 @@ const (
 	KindNtfy       = "ntfy"
 	KindMatrix     = "matrix"
 	KindGotify     = "gotify"
+	KindEmail      = "email"
 )
 
 // DefaultTelegramURL is the Bot API server telegram targets use by default.
@@ -246,6 +251,7 @@ var kindKeys = map[string]struct{ required, optional []string }{
 	KindNtfy:       {[]string{"url", "topic"}, []string{"priority", "tags", "token"}},
 	KindMatrix:     {[]string{"homeserver", "room", "token"}, nil},
 	KindGotify:     {[]string{"url", "token"}, []string{"priority"}},
+	KindEmail:      {[]string{"smtp", "from", "to"}, []string{"tls", "starttls", "subject"}},
 }
 
 // Watch returns the watch with that name, or nil.
@@ -527,9 +533,13 @@ func (r *reader) target(i int, m map[string]any) *Target {
 		// unknown would bury the one mistake.
 		return t
 	}
+	article := "a"
+	if strings.ContainsRune("aeiou", rune(t.Kind[0])) {
+		article = "an" // an email target
+	}
 	for _, k := range keys.required {
 		if !s.has(k) {
-			s.errorf(k, "missing (a %s target needs %s)", t.Kind, strings.Join(keys.required, ", "))
+			s.errorf(k, "missing (%s %s target needs %s)", article, t.Kind, strings.Join(keys.required, ", "))
 		}
 	}
 	allowed := map[string]bool{}
@@ -537,7 +547,8 @@ func (r *reader) target(i int, m map[string]any) *Target {
 		allowed[k] = true
 	}
 	for _, k := range []string{"url", "secret", "channel", "username", "icon_url", "token",
-		"chat_id", "topic", "priority", "tags", "homeserver", "room"} {
+		"chat_id", "topic", "priority", "tags", "homeserver", "room",
+		"smtp", "from", "to", "tls", "starttls", "subject"} {
 		if s.has(k) && !allowed[k] {
 			s.raw(k)
 			s.errorf(k, "not a key of %s targets", t.Kind)
@@ -545,6 +556,9 @@ func (r *reader) target(i int, m map[string]any) *Target {
 	}
 	if t.Kind == KindTelegram {
 		t.URL = DefaultTelegramURL
+	}
+	if t.Kind == KindEmail {
+		r.emailTarget(s, t)
 	}
 	if s.str("url", &t.URL) {
 		if err := checkURL(t.URL); err != nil {
