@@ -557,9 +557,6 @@ func (r *reader) target(i int, m map[string]any) *Target {
 	if t.Kind == KindTelegram {
 		t.URL = DefaultTelegramURL
 	}
-	if t.Kind == KindEmail {
-		r.emailTarget(s, t)
-	}
 	if s.str("url", &t.URL) {
 		if err := checkURL(t.URL); err != nil {
 			s.errorf("url", "%v", err)
@@ -601,6 +598,9 @@ func (r *reader) target(i int, m map[string]any) *Target {
 		t.Template, t.TemplateText = parsed, tmpl
 	}
 	s.str("content_type", &t.ContentType)
+	if t.Kind == KindEmail {
+		r.emailTarget(s, t)
+	}
 	if t.Kind == KindNtfy && t.Template == nil {
 		// ntfy takes JSON publishes at the server's root only; posted to
 		// a topic URL the JSON would arrive as the message text.

@@ -3,6 +3,7 @@ package config
 import (
 	"errors"
 	"fmt"
+	"mime"
 	"net/mail"
 	"net/url"
 	"strconv"
@@ -72,7 +73,8 @@ func (e *Email) key() string {
 		e.StartTLS, e.TLS.Key(), e.From, strings.Join(e.To, "\x00"), e.SubjectText)
 }
 
-// emailTarget reads the keys of an email target. The smtp URL goes into
+// emailTarget reads the keys of an email target, after the common ones
+// (template, content_type). The smtp URL goes into
 // t.URL too: the target's redaction and display already know a URL's
 // password.
 func (r *reader) emailTarget(s *section, t *Target) {
@@ -121,6 +123,11 @@ func (r *reader) emailTarget(s *section, t *Target) {
 	}
 	if e.Password != "" && !e.AuthAllowed() {
 		s.errorf("smtp", "a password, but starttls = false: pollhook never sends credentials over a connection that is not TLS, except to this machine (localhost, 127.0.0.1, ::1)")
+	}
+	if t.ContentType != "" {
+		if mt, _, err := mime.ParseMediaType(t.ContentType); err != nil || mt != "text/plain" && mt != "text/html" {
+			s.errorf("content_type", "an email template writes text/plain or text/html, got %q", t.ContentType)
+		}
 	}
 	if s.str("subject", &e.SubjectText) {
 		parsed, err := event.ParseTemplate(t.Name+" subject", e.SubjectText)

@@ -115,6 +115,8 @@ func TestParse_emailTargetErrors(t *testing.T) {
 				`t.toml:4: target "mail": tls.ca_file: stat nope.pem: no such file`, `t.toml:4: target "mail": tls.verify: unknown key`}},
 		{"a key of another kind, and headers", "smtp = \"smtp://mail.example.com\"\ntoken = \"x\"\nheaders = { X = \"y\" }\n" + ok,
 			[]string{`t.toml:5: target "mail": token: not a key of email targets`, `t.toml:6: target "mail": headers: not a key of email targets`}},
+		{"a content type mail cannot carry", "smtp = \"smtp://mail.example.com\"\ntemplate = \"{}\"\ncontent_type = \"application/json\"\n" + ok,
+			[]string{`t.toml:6: target "mail": content_type: an email template writes text/plain or text/html, got "application/json"`}},
 		{"bad subject template", "smtp = \"smtp://mail.example.com\"\nsubject = \"{{.Nope}}\"\n" + ok,
 			[]string{`t.toml:5: target "mail": subject: cannot render`}},
 	}
