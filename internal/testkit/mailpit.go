@@ -173,6 +173,16 @@ func (m *Mailpit) Messages(t testing.TB) []MailpitMessage {
 	return list.Messages
 }
 
+// Count is how many messages Mailpit holds.
+func (m *Mailpit) Count(t testing.TB) int {
+	t.Helper()
+	var list struct {
+		Total int `json:"total"`
+	}
+	m.get(t, "/api/v1/messages?limit=1", &list)
+	return list.Total
+}
+
 // Message returns one message with its text and HTML parts, the text's
 // CRLF line ends as \n.
 func (m *Mailpit) Message(t testing.TB, id string) MailpitMessage {
