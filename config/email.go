@@ -178,11 +178,15 @@ func (e *Email) parseSMTP(raw string) error {
 }
 
 // parseAddress checks one email address, with or without a display name,
-// and returns it as net/mail formats it.
+// and returns it as net/mail formats it, or the bare address when it has
+// no name.
 func parseAddress(s string) (string, error) {
 	a, err := mail.ParseAddress(s)
 	if err != nil {
 		return "", fmt.Errorf("bad address %q: %v", s, err)
+	}
+	if a.Name == "" {
+		return a.Address, nil
 	}
 	return a.String(), nil
 }

@@ -48,8 +48,8 @@ subject = "[pollhook] {{title .}}"`, func(t *testing.T, tg *Target) {
 			if !e.ImplicitTLS || e.StartTLS || e.Port != 2465 || e.Password != "s3cr3t-from-file" {
 				t.Errorf("server = %+v, want smtps on 2465 with the file's password", e)
 			}
-			if e.TLS == nil || !e.TLS.InsecureSkipVerify || len(e.To) != 1 || e.Subject == nil {
-				t.Errorf("tls %+v, to %q, subject %v", e.TLS, e.To, e.Subject)
+			if e.From != "pollhook@example.com" || e.TLS == nil || !e.TLS.InsecureSkipVerify || len(e.To) != 1 || e.Subject == nil {
+				t.Errorf("from %q, tls %+v, to %q, subject %v", e.From, e.TLS, e.To, e.Subject)
 			}
 		}},
 		{"no TLS to a relay on this machine, with a password", `smtp = "smtp://u:p4ss@127.0.0.1:1025"
