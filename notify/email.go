@@ -9,7 +9,9 @@ import (
 	"errors"
 	"fmt"
 	"mime"
+	"net"
 	"net/textproto"
+	"os"
 	"strings"
 	"time"
 
@@ -257,9 +259,11 @@ func listPhrase(s string) string {
 // timeout, and returns the server's final reply ("250 2.0.0 Ok: queued
 // as …"). smtps:// is TLS from the start; smtp:// requires STARTTLS
 // unless the target turned it off. The password is sent only over TLS,
-// or to a loopback host. Errors are go-mail's (SendError with the
-// server's reply, dial and TLS errors); they may echo the target's
-// credentials: pass them through Redact.
+// or to a loopback host. The connection is closed when ctx ends or the
+// timeout passes, whatever command it is in. Errors are go-mail's
+// (SendError with the server's reply, dial and TLS errors), or ctx's
+// when it ended; they may echo the target's credentials: pass them
+// through Redact.
 func SendEmail(ctx context.Context, t *config.Target, m *mail.Msg) (string, error) {
 	e := t.Email
 	if e == nil {
@@ -270,44 +274,73 @@ func SendEmail(ctx context.Context, t *config.Target, m *mail.Msg) (string, erro
 		tlsConfig = e.TLS.Config.Clone()
 	}
 	tlsConfig.ServerName = e.Host
-	opts := []mail.Option{mail.WithTimeout(t.AttemptTimeout()), mail.WithTLSConfig(tlsConfig)}
+	ctx, cancel := context.WithTimeout(ctx, t.AttemptTimeout())
+	defer cancel()
+	dial, release := attemptDialer(ctx, e, tlsConfig)
+	defer release()
+	opts := []mail.Option{mail.WithTimeout(t.AttemptTimeout()), mail.WithTLSConfig(tlsConfig),
+		mail.WithDialContextFunc(dial), mail.WithPort(e.Port)}
 	switch {
 	case e.ImplicitTLS:
-		opts = append(opts, mail.WithSSL())
+		opts = append(opts, mail.WithSSL()) // the dialer does the TLS
 	case e.StartTLS:
 		opts = append(opts, mail.WithTLSPolicy(mail.TLSMandatory))
 	default:
 		opts = append(opts, mail.WithTLSPolicy(mail.NoTLS))
 	}
-	opts = append(opts, mail.WithPort(e.Port))
 	if e.Password != "" {
 		if !e.AuthAllowed() {
 			return "", errAuthWithoutTLS
 		}
-		// The strongest mechanism the server offers: SCRAM, CRAM-MD5,
-		// then PLAIN and LOGIN, which go-mail offers only over TLS, and
-		// pollhook too over a loopback connection, where nothing on the
-		// network reads them.
-		auth := mail.WithSMTPAuth(mail.SMTPAuthAutoDiscover)
+		// The strongest mechanism the server offers. PLAIN and LOGIN
+		// send the password as it is: over TLS, or over a loopback
+		// connection, where nothing on the network reads it (go-mail's
+		// PLAIN checks again that the connection is TLS or to localhost).
+		plain, login := mail.SMTPAuthPlain, mail.SMTPAuthLogin
 		if !e.Secure() {
-			auth = mail.WithOpportunisticSMTPAuth(mail.SMTPAuthSCRAMSHA256, mail.SMTPAuthSCRAMSHA1,
-				mail.SMTPAuthCramMD5, mail.SMTPAuthPlainNoEnc, mail.SMTPAuthLoginNoEnc)
+			plain, login = mail.SMTPAuthPlainNoEnc, mail.SMTPAuthLoginNoEnc
 		}
-		opts = append(opts, auth, mail.WithUsername(e.Username), mail.WithPassword(e.Password))
+		opts = append(opts, mail.WithOpportunisticSMTPAuth(mail.SMTPAuthSCRAMSHA256, mail.SMTPAuthSCRAMSHA1,
+			mail.SMTPAuthCramMD5, plain, login), mail.WithUsername(e.Username), mail.WithPassword(e.Password))
 	}
 	client, err := mail.NewClient(e.Host, opts...)
 	if err != nil {
 		return "", fmt.Errorf("smtp client: %w", err)
 	}
-	ctx, cancel := context.WithTimeout(ctx, t.AttemptTimeout())
-	defer cancel()
 	if err := client.DialAndSendWithContext(ctx, m); err != nil {
-		if errors.Is(err, context.DeadlineExceeded) {
+		switch {
+		case errors.Is(ctx.Err(), context.DeadlineExceeded), errors.Is(err, os.ErrDeadlineExceeded):
 			return "", fmt.Errorf("no answer within %s", t.AttemptTimeout())
+		case ctx.Err() != nil:
+			return "", ctx.Err()
 		}
 		return "", err
 	}
 	return "250 " + m.ServerResponse(), nil
+}
+
+// attemptDialer returns the dial function of one attempt, which connects
+// (with TLS for smtps://) and closes the connection when ctx ends: go-mail
+// bounds each command by its timeout, but heeds ctx only while it dials.
+// release stops the watch once the attempt is over.
+func attemptDialer(ctx context.Context, e *config.Email, tlsConfig *tls.Config) (mail.DialContextFunc, func()) {
+	stop := func() bool { return false }
+	dial := func(dctx context.Context, network, addr string) (net.Conn, error) {
+		var d net.Dialer
+		var conn net.Conn
+		var err error
+		if e.ImplicitTLS {
+			conn, err = (&tls.Dialer{NetDialer: &d, Config: tlsConfig}).DialContext(dctx, network, addr)
+		} else {
+			conn, err = d.DialContext(dctx, network, addr)
+		}
+		if err != nil {
+			return nil, err
+		}
+		stop = context.AfterFunc(ctx, func() { conn.Close() })
+		return conn, nil
+	}
+	return dial, func() { stop() }
 }
 
 // smtpReply is the code of the server's reply an error carries, 0 for

@@ -2,6 +2,7 @@ package notify
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net"
 	"path/filepath"
@@ -258,8 +259,8 @@ func TestEmail_STARTTLS(t *testing.T) {
 	h := newHarness(t, trusted, untrusted, plain)
 	ev := h.commit("releases", "mail", "untrusted", "plain")
 	waitState(t, h, ev, "mail", store.StateDelivered)
-	if msgs := m.WaitMessages(t, 1); msgs[0].Subject != ev.Title() {
-		t.Errorf("subject %q", msgs[0].Subject)
+	if msgs := m.WaitMessages(t, 1); msgs[0].Subject != ev.Title() || msgs[0].Username != "ops" {
+		t.Errorf("subject %q, authenticated as %q: want the title, as ops", msgs[0].Subject, msgs[0].Username)
 	}
 	var d store.Delivery
 	testkit.WaitUntil(t, 30*time.Second, "failed attempts", func() bool {
@@ -382,5 +383,63 @@ func TestWatchLabel(t *testing.T) {
 	}
 	if got := watchLabel("releases"); got != "releases" {
 		t.Errorf("watchLabel(releases) = %q, want it as it is", got)
+	}
+}
+
+// TestEmail_implicitTLS: smtps:// speaks TLS from the first byte, and
+// authenticates over it.
+func TestEmail_implicitTLS(t *testing.T) {
+	t.Parallel()
+	m := testkit.StartMailpit(t, testkit.MailpitOptions{ImplicitTLS: true})
+	_, port, _ := net.SplitHostPort(m.SMTP)
+	tg := emailTarget(t, fmt.Sprintf("from = \"pollhook@example.com\"\nto = [\"ops@example.com\"]\n"+
+		"smtp = \"smtps://ops:${SMTP_PASSWORD}@127.0.0.1:%s\"\ntls = { ca_file = %q }\n", port, m.CA))
+	h := newHarness(t, tg)
+	ev := h.commit("releases", "mail")
+	waitState(t, h, ev, "mail", store.StateDelivered)
+	if msgs := m.WaitMessages(t, 1); msgs[0].Username != "ops" {
+		t.Errorf("authenticated as %q, want ops", msgs[0].Username)
+	}
+}
+
+// TestSendEmail_stopsWithItsContext: a server that never answers holds
+// an attempt until its timeout, or until its context ends (shutdown),
+// not longer, in whatever command it waits.
+func TestSendEmail_stopsWithItsContext(t *testing.T) {
+	t.Parallel()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	accepted := make(chan struct{}, 2)
+	go func() {
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			defer c.Close() // silent: no greeting, ever
+			accepted <- struct{}{}
+		}
+	}()
+	_, port, _ := net.SplitHostPort(ln.Addr().String())
+	tg := emailTarget(t, fmt.Sprintf("from = \"a@example.com\"\nto = [\"b@example.com\"]\nsmtp = \"smtp://127.0.0.1:%s\"\nstarttls = false\ntimeout = \"1h\"\n", port))
+	msg, err := RenderEmail(tg, goldenEvent(), "test")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	go func() {
+		<-accepted // the attempt is connected, and waits for the greeting
+		cancel()
+	}()
+	if _, err := SendEmail(ctx, tg, msg); !errors.Is(err, context.Canceled) {
+		t.Errorf("SendEmail = %v, want it cancelled", err)
+	}
+
+	tg.Timeout = 100 * time.Millisecond
+	if _, err := SendEmail(context.Background(), tg, msg); err == nil || !strings.Contains(err.Error(), "no answer within 100ms") {
+		t.Errorf("SendEmail = %v, want no answer within the timeout", err)
 	}
 }

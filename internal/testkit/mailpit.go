@@ -57,15 +57,17 @@ type Mailpit struct {
 	// SMTP is its SMTP address (host:port); API is its HTTP root.
 	SMTP string
 	API  string
-	// CA is the PEM file of the certificate its STARTTLS presents (for
-	// localhost and 127.0.0.1), when started WithTLS.
+	// CA is the PEM file of the certificate its TLS presents (for
+	// localhost and 127.0.0.1), when started with TLS or ImplicitTLS.
 	CA string
 }
 
 // MailpitOptions shape a Mailpit.
 type MailpitOptions struct {
-	// TLS gives it a test certificate and requires STARTTLS.
-	TLS bool
+	// TLS gives it a test certificate and requires STARTTLS;
+	// ImplicitTLS gives it one and requires TLS from the first byte
+	// (smtps://).
+	TLS, ImplicitTLS bool
 	// AuthFile, when set, is a password file (user:password lines) it
 	// checks AUTH against; otherwise it accepts any AUTH, and none.
 	AuthFile string
@@ -88,11 +90,16 @@ func StartMailpit(t testing.TB, o MailpitOptions) *Mailpit {
 		} else {
 			args = append(args, "--smtp-auth-accept-any")
 		}
-		if o.TLS {
+		if o.TLS || o.ImplicitTLS {
 			m.CA = filepath.Join(dir, "mailpit-cert.pem")
 			key := filepath.Join(dir, "mailpit-key.pem")
 			writeTestCert(t, m.CA, key)
-			args = append(args, "--smtp-tls-cert", m.CA, "--smtp-tls-key", key, "--smtp-require-starttls")
+			args = append(args, "--smtp-tls-cert", m.CA, "--smtp-tls-key", key)
+			if o.ImplicitTLS {
+				args = append(args, "--smtp-require-tls")
+			} else {
+				args = append(args, "--smtp-require-starttls")
+			}
 		} else {
 			args = append(args, "--smtp-auth-allow-insecure")
 		}
@@ -158,9 +165,11 @@ type MailpitMessage struct {
 	From      *MailpitAddress
 	To        []MailpitAddress
 	Subject   string
-	Text      string
-	HTML      string
-	Size      int
+	// Username is the user the client authenticated as, "" for none.
+	Username string
+	Text     string
+	HTML     string
+	Size     int
 }
 
 // Messages returns the messages Mailpit holds, newest first.
