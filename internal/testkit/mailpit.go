@@ -235,39 +235,42 @@ func (m *Mailpit) SetChaos(t testing.TB, code int) {
 	} else {
 		code = 451
 	}
-	body := fmt.Sprintf(`{"Recipient":{"ErrorCode":%d,"Probability":%d}}`, code, p)
-	req, err := http.NewRequestWithContext(context.Background(), http.MethodPut, m.API+"/api/v1/chaos", strings.NewReader(body))
+	m.call(t, http.MethodPut, "/api/v1/chaos", fmt.Sprintf(`{"Recipient":{"ErrorCode":%d,"Probability":%d}}`, code, p), nil)
+}
+
+func (m *Mailpit) get(t testing.TB, path string, v any) {
+	t.Helper()
+	m.call(t, http.MethodGet, path, "", v)
+}
+
+// call makes a request of Mailpit's API, with body as JSON when it is
+// not "", and decodes the answer into v when v is not nil.
+func (m *Mailpit) call(t testing.TB, method, path, body string, v any) {
+	t.Helper()
+	req, err := http.NewRequestWithContext(context.Background(), method, m.API+path, strings.NewReader(body))
 	if err != nil {
 		t.Fatal(err)
 	}
-	req.Header.Set("Content-Type", "application/json")
+	if body != "" {
+		req.Header.Set("Content-Type", "application/json")
+	}
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer resp.Body.Close()
-	if resp.StatusCode != http.StatusOK {
-		b, _ := io.ReadAll(resp.Body)
-		t.Fatalf("PUT /api/v1/chaos: %d %s", resp.StatusCode, b)
-	}
-}
-
-func (m *Mailpit) get(t testing.TB, path string, v any) {
-	t.Helper()
-	resp, err := http.Get(m.API + path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	body, err := io.ReadAll(resp.Body)
+	answer, err := io.ReadAll(resp.Body)
 	if err != nil {
 		t.Fatal(err)
 	}
 	if resp.StatusCode != http.StatusOK {
-		t.Fatalf("GET %s: %d %s", path, resp.StatusCode, body)
+		t.Fatalf("%s %s: %d %s", method, path, resp.StatusCode, answer)
 	}
-	if err := json.Unmarshal(body, v); err != nil {
-		t.Fatalf("GET %s: %v in %s", path, err, body)
+	if v == nil {
+		return
+	}
+	if err := json.Unmarshal(answer, v); err != nil {
+		t.Fatalf("%s %s: %v in %s", method, path, err, answer)
 	}
 }
 
