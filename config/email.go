@@ -143,7 +143,8 @@ func (r *reader) emailTarget(s *section, t *Target) {
 func (e *Email) parseSMTP(raw string) error {
 	u, err := url.Parse(raw)
 	if err != nil {
-		return fmt.Errorf("bad URL: %v", errors.Unwrap(err))
+		// url's own words quote the part it stumbled on: the password.
+		return errors.New("bad URL: the user and password must be URL-encoded (% as %25, / as %2F, ? as %3F, # as %23, @ as %40)")
 	}
 	switch u.Scheme {
 	case "smtp":

@@ -102,6 +102,8 @@ func TestParse_emailTargetErrors(t *testing.T) {
 			[]string{`t.toml:6: target "mail": to: empty list`}},
 		{"http URL", "smtp = \"https://mail.example.com\"\n" + ok,
 			[]string{`t.toml:4: target "mail": smtp: want smtp://HOST[:PORT] (STARTTLS) or smtps://HOST[:PORT] (TLS), got scheme "https"`}},
+		{"a password that is not URL-encoded", "smtp = \"smtp://u:pa55word%zz@mail.example.com\"\n" + ok,
+			[]string{`t.toml:4: target "mail": smtp: bad URL: the user and password must be URL-encoded`}},
 		{"user without a password", "smtp = \"smtp://ops@mail.example.com\"\n" + ok,
 			[]string{`t.toml:4: target "mail": smtp: a user without a password`}},
 		{"a path", "smtp = \"smtp://mail.example.com:587/x?y=1\"\n" + ok,
@@ -132,7 +134,7 @@ func TestParse_emailTargetErrors(t *testing.T) {
 					t.Errorf("errors lack %q:\n%v", want, err)
 				}
 			}
-			if strings.Contains(err.Error(), "pa55word") {
+			if strings.Contains(err.Error(), "pa55word") || strings.Contains(err.Error(), "%zz") {
 				t.Errorf("an error shows the password:\n%v", err)
 			}
 		})
