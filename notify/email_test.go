@@ -443,3 +443,84 @@ func TestSendEmail_stopsWithItsContext(t *testing.T) {
 		t.Errorf("SendEmail = %v, want no answer within the timeout", err)
 	}
 }
+
+// TestEmailBodies_hostileInput: for every hostile event (huge URLs and
+// names, a 1 MiB error, control characters, links everywhere), the HTML
+// part stays within its limit, holds no markup but pollhook's own (all
+// of the event's text escaped), and the text part is no longer; the
+// subject and the List-Id stay one short line.
+//
+// Not parallel: its events hold megabytes, which must not be live while
+// TestDispatcher_PendingHeapBound measures the heap.
+func TestEmailBodies_hostileInput(t *testing.T) {
+	ours := regexp.MustCompile(`<!DOCTYPE html>|<meta charset="utf-8">|</?(html|head|body|title|h1|p|em|div|a)( (style|href)="[^"<>]*")*>`)
+	for _, h := range append(hostileEvents(), struct {
+		name string
+		ev   *event.Event
+	}{"5,000 linked changes", linkedHugeEvent(5000, 5000, 0)}) {
+		t.Run(h.name, func(t *testing.T) {
+			text, html := emailBodies(newChatText(h.ev))
+			if len(html) > emailMaxHTML || len(text) > len(html) {
+				t.Errorf("HTML %d bytes (limit %d), text %d", len(html), emailMaxHTML, len(text))
+			}
+			if rest := ours.ReplaceAllString(html, ""); strings.ContainsAny(rest, "<>") {
+				i := strings.IndexAny(rest, "<>")
+				t.Errorf("markup that is not pollhook's: …%s…", rest[max(0, i-80):min(len(rest), i+80)])
+			}
+			if !strings.Contains(text, h.ev.Text().Title) {
+				t.Errorf("the text part lacks the title")
+			}
+			tg := emailTarget(t, "smtp = \"smtp://mail.example.com\"\nfrom = \"a@example.com\"\nto = [\"b@example.com\"]\n")
+			msg, err := RenderEmail(tg, h.ev, "test")
+			if err != nil {
+				t.Fatal(err)
+			}
+			var raw strings.Builder
+			if _, err := msg.WriteTo(&raw); err != nil {
+				t.Fatal(err)
+			}
+			head, _, _ := strings.Cut(raw.String(), "\r\n\r\n")
+			for _, line := range strings.Split(head, "\r\n") {
+				if len(line) > 998 || strings.ContainsAny(line, "\x00\r\n") {
+					t.Errorf("a header line of %d bytes: %.120q", len(line), line)
+				}
+			}
+		})
+	}
+}
+
+// TestEmailBodies_healthEvents: a failing watch's message says why and
+// since when; a recovered one says it is back.
+func TestEmailBodies_healthEvents(t *testing.T) {
+	t.Parallel()
+	since := testNow.Add(-3 * time.Hour)
+	failing := &event.Event{ID: "msg_01JNE3Q4Z8N5V7W9Y1A3C5E7G9", Type: event.TypeFailing, Timestamp: testNow,
+		Data: event.Data{Watch: "releases", URL: "https://api.example.com/r", Seq: 4, Error: "HTTP 502: <bad gateway>", Failures: 3, Since: &since}}
+	recovered := &event.Event{ID: "msg_01JNE3Q4Z8N5V7W9Y1A3C5E7GA", Type: event.TypeRecovered, Timestamp: testNow,
+		Data: event.Data{Watch: "releases", URL: "https://api.example.com/r", Seq: 5, Since: &since}}
+	for _, tt := range []struct {
+		ev         *event.Event
+		title      string
+		text, html []string
+	}{
+		{failing, "releases is failing (3 polls in a row)",
+			[]string{"Error: HTTP 502: <bad gateway>\nFailing since "},
+			[]string{"<p style=\"margin:0 0 8px\">Error: HTTP 502: &lt;bad gateway&gt;</p>", `<a href="https://api.example.com/r">`}},
+		{recovered, "releases recovered", []string{"Back after failing for 3h"}, []string{"Back after failing for 3h"}},
+	} {
+		text, html := emailBodies(newChatText(tt.ev))
+		if !strings.HasPrefix(text, tt.title+"\n\n") || !strings.Contains(html, "<h1 style=\"font-size:18px;margin:0 0 12px\">"+tt.title+"</h1>") {
+			t.Errorf("%s: title missing:\n%s\n%s", tt.ev.Type, text, html)
+		}
+		for _, w := range tt.text {
+			if !strings.Contains(text, w) {
+				t.Errorf("%s: text part lacks %q:\n%s", tt.ev.Type, w, text)
+			}
+		}
+		for _, w := range tt.html {
+			if !strings.Contains(html, w) {
+				t.Errorf("%s: HTML part lacks %q:\n%s", tt.ev.Type, w, html)
+			}
+		}
+	}
+}
