@@ -193,6 +193,10 @@ type Target struct {
 	Homeserver string // matrix
 	Room       string // matrix room id
 
+	// Email is the settings of an email target (see email.go); its URL
+	// is the smtp key's URL.
+	Email *Email
+
 	// Template, when set, replaces the kind's body: a text/template over
 	// the event (see event.Funcs), checked at load time by rendering it
 	// with a sample of each event type. ContentType is sent with it.
@@ -247,6 +251,7 @@ const (
 	KindNtfy       = "ntfy"
 	KindMatrix     = "matrix"
 	KindGotify     = "gotify"
+	KindEmail      = "email"
 )
 
 // DefaultTelegramURL is the Bot API server telegram targets use by default.
@@ -265,6 +270,7 @@ var kindKeys = map[string]struct{ required, optional []string }{
 	KindNtfy:       {[]string{"url", "topic"}, []string{"priority", "tags", "token"}},
 	KindMatrix:     {[]string{"homeserver", "room", "token"}, nil},
 	KindGotify:     {[]string{"url", "token"}, []string{"priority"}},
+	KindEmail:      {[]string{"smtp", "from", "to"}, []string{"tls", "starttls", "subject"}},
 }
 
 // Watch returns the watch with that name, or nil.
@@ -546,9 +552,13 @@ func (r *reader) target(i int, m map[string]any) *Target {
 		// unknown would bury the one mistake.
 		return t
 	}
+	article := "a"
+	if strings.ContainsRune("aeiou", rune(t.Kind[0])) {
+		article = "an" // an email target
+	}
 	for _, k := range keys.required {
 		if !s.has(k) {
-			s.errorf(k, "missing (a %s target needs %s)", t.Kind, strings.Join(keys.required, ", "))
+			s.errorf(k, "missing (%s %s target needs %s)", article, t.Kind, strings.Join(keys.required, ", "))
 		}
 	}
 	allowed := map[string]bool{}
@@ -556,7 +566,8 @@ func (r *reader) target(i int, m map[string]any) *Target {
 		allowed[k] = true
 	}
 	for _, k := range []string{"url", "secret", "channel", "username", "icon_url", "token",
-		"chat_id", "topic", "priority", "tags", "homeserver", "room"} {
+		"chat_id", "topic", "priority", "tags", "homeserver", "room",
+		"smtp", "from", "to", "tls", "starttls", "subject"} {
 		if s.has(k) && !allowed[k] {
 			s.raw(k)
 			s.errorf(k, "not a key of %s targets", t.Kind)
@@ -606,6 +617,9 @@ func (r *reader) target(i int, m map[string]any) *Target {
 		t.Template, t.TemplateText = parsed, tmpl
 	}
 	s.str("content_type", &t.ContentType)
+	if t.Kind == KindEmail {
+		r.emailTarget(s, t)
+	}
 	if t.Kind == KindNtfy && t.Template == nil {
 		// ntfy takes JSON publishes at the server's root only; posted to
 		// a topic URL the JSON would arrive as the message text.

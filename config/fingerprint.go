@@ -48,7 +48,7 @@ func (w *Watch) Fingerprint() string {
 func (t *Target) Fingerprint() string {
 	view := struct {
 		Name, Kind, URL, Channel, Username, IconURL, Token, ChatID, Topic string
-		Homeserver, Room, TemplateText, ContentType                       string
+		Homeserver, Room, TemplateText, ContentType, Email                string
 		Secrets                                                           [][]byte
 		Headers                                                           map[string]string
 		Priority                                                          int
@@ -58,7 +58,7 @@ func (t *Target) Fingerprint() string {
 		Disabled                                                          bool
 	}{
 		t.Name, t.Kind, t.URL, t.Channel, t.Username, t.IconURL, t.Token, t.ChatID, t.Topic,
-		t.Homeserver, t.Room, t.TemplateText, t.ContentType, t.Secrets, t.Headers, t.Priority, t.Tags,
+		t.Homeserver, t.Room, t.TemplateText, t.ContentType, t.Email.key(), t.Secrets, t.Headers, t.Priority, t.Tags,
 		t.Retry, t.Timeout, t.Disabled,
 	}
 	data, err := json.Marshal(view)

@@ -501,7 +501,7 @@ func (p *Page) targetViews(ctx context.Context, cfg *config.Config, states map[s
 			}
 			t.FailedList = append(t.FailedList, failedRow{
 				EventID: d.EventID, Watch: d.Watch, Attempts: d.Attempts,
-				Last: inspect.LastOutcome(d), Done: at(d.Done, now),
+				Last: inspect.LastOutcome(d, t.Kind), Done: at(d.Done, now),
 			})
 		}
 	}
