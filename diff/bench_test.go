@@ -443,3 +443,58 @@ func TestDiffWideArray_memory(t *testing.T) {
 		}
 	}
 }
+
+// whenDocs returns two versions of a product list of n keyed elements in
+// which every price changed: it fell by 15%, from 50.00 to 249.99, so
+// about a third of them cross below 100.
+func whenDocs(n int) (old, new []byte) {
+	var a, b bytes.Buffer
+	a.WriteByte('[')
+	b.WriteByte('[')
+	for i := 0; i < n; i++ {
+		price := 5000 + (i*7919)%20000
+		if i > 0 {
+			a.WriteByte(',')
+			b.WriteByte(',')
+		}
+		for _, x := range []struct {
+			b *bytes.Buffer
+			p int
+		}{{&a, price}, {&b, price * 85 / 100}} {
+			fmt.Fprintf(x.b, `{"id":%d,"sku":"SKU-%07d","name":"Product %d","price":%d.%02d,"stock":%d,"status":"active","tags":["tools","sale"]}`,
+				i, i, i, x.p/100, x.p%100, i%97)
+		}
+	}
+	a.WriteByte(']')
+	b.WriteByte(']')
+	return a.Bytes(), b.Bytes()
+}
+
+// BenchmarkDiffWhen diffs two lists of 10,000 products whose prices all
+// changed, with no when, with a gjson condition on the new element, and
+// with expressions over both versions: every change runs the condition.
+func BenchmarkDiffWhen(b *testing.B) {
+	old, new := whenDocs(10000)
+	for _, c := range []struct{ name, when string }{
+		{"none", ""},
+		{"query", "price<100"},
+		{"cross", "old.price >= 100 && new.price < 100"},
+		{"drop10pct", "new.price <= old.price * 0.9"},
+	} {
+		b.Run(c.name, func(b *testing.B) {
+			d, err := Compile(Options{Key: "id", When: c.when})
+			if err != nil {
+				b.Skip(err) // an expression, before when took them
+			}
+			b.SetBytes(int64(len(old) + len(new)))
+			b.ReportAllocs()
+			b.ResetTimer()
+			for b.Loop() {
+				r, err := d.Diff(JSON, old, new)
+				if err != nil || r.Found.Changed != 10000 {
+					b.Fatal(err, r.Found)
+				}
+			}
+		})
+	}
+}
