@@ -49,7 +49,8 @@ type whenExpr struct {
 	// members are the members of old and new the expression reads, by
 	// name (old.price, new["status"], old?.x), when it reads them only so:
 	// only those are decoded. Nil when it reads a version whole.
-	members map[string]bool
+	members []whenMember
+	names   map[string]bool
 	whole   bool
 	// seen are the uses of old and new, ok those that read a member.
 	seen, ok []*ast.IdentifierNode
@@ -110,7 +111,7 @@ func compileWhen(src string) (*whenExpr, error) {
 		}
 		return nil, fmt.Errorf("%q: %s", src, msg)
 	}
-	w := &whenExpr{prog: prog, members: map[string]bool{}}
+	w := &whenExpr{prog: prog, names: map[string]bool{}}
 	root := prog.Node()
 	ast.Walk(&root, w)
 	for _, id := range w.seen {
@@ -118,12 +119,23 @@ func compileWhen(src string) (*whenExpr, error) {
 			w.whole = true
 		}
 	}
+	if !w.whole {
+		for name := range w.names {
+			// gjson finds a member by its escaped name, except "".
+			w.whole = w.whole || name == ""
+			w.members = append(w.members, whenMember{name, gjson.Escape(name)})
+		}
+	}
 	if w.whole {
 		w.members = nil
 	}
-	w.seen, w.ok = nil, nil
+	w.seen, w.ok, w.names = nil, nil, nil
 	return w, nil
 }
+
+// whenMember is a member an expression reads: its name, and the gjson
+// path that finds it.
+type whenMember struct{ name, path string }
 
 // Visit notes the names of whenEnv an expression reads, and the members
 // of old and new. Walk visits a member access after its object.
@@ -134,7 +146,7 @@ func (w *whenExpr) Visit(n *ast.Node) {
 		name, named := x.Property.(*ast.StringNode)
 		if ok && named && (id.Value == "old" || id.Value == "new") {
 			w.ok = append(w.ok, id)
-			w.members[name.Value] = true
+			w.names[name.Value] = true
 		}
 	case *ast.IdentifierNode:
 		switch x.Value {
@@ -231,20 +243,18 @@ func (e *evaluator) run(key func() string) bool {
 }
 
 // decode returns a JSON value as expr sees it: of an object, only the
-// members named in members when that is not nil (the first of
-// duplicates, as for the whole object).
-func decode(raw []byte, members map[string]bool) any {
-	v := gjson.ParseBytes(raw)
-	if members == nil || !v.IsObject() {
-		return v.Value()
+// members given when there are some (the first of duplicates, as for
+// the whole object). gjson finds them without decoding the others.
+func decode(raw []byte, members []whenMember) any {
+	if members == nil || raw[0] != '{' {
+		return gjson.ParseBytes(raw).Value()
 	}
 	m := make(map[string]any, len(members))
-	v.ForEach(func(k, v gjson.Result) bool {
-		if _, dup := m[k.Str]; members[k.Str] && !dup {
-			m[k.Str] = v.Value()
+	for _, mb := range members {
+		if v := gjson.GetBytes(raw, mb.path); v.Exists() {
+			m[mb.name] = v.Value()
 		}
-		return true
-	})
+	}
 	return m
 }
 

@@ -384,19 +384,28 @@ func TestWhen_concurrent(t *testing.T) {
 // TestWhen_members checks that decoding only the members an expression
 // reads gives the results of decoding the whole versions.
 func TestWhen_members(t *testing.T) {
-	old := `[{"id":1,"p":1,"p":2,"a":{"b":[1]}},{"id":2,"p":"x"},{"id":3,"p":[1]},{"id":4,"q":1}]`
-	new := `[{"id":1,"p":3,"a":{"b":[2]}},{"id":2,"p":"y"},{"id":3,"p":[2]},{"id":4,"q":2},{"id":5}]`
+	old := `[{"id":1,"p":1,"p":2,"a":{"b":[1]}},{"id":2,"p":"x"},{"id":3,"p":[1]},{"id":4,"q":1},` +
+		`{"id":6,"a.b":1,"*":1,"@this":1,"#":1,"0":1,"\u00e9":1,"":1},[{"p":1}]]`
+	new := `[{"id":1,"p":3,"a":{"b":[2]}},{"id":2,"p":"y"},{"id":3,"p":[2]},{"id":4,"q":2},{"id":5},` +
+		`{"id":6,"a.b":2,"*":2,"@this":2,"#":2,"0":2,"é":2,"":2},[{"p":2}]]`
 	for _, when := range []string{
 		"new.p > old.p",
 		`new?.a?.b?.[0] > old?.a?.b?.[0]`,
 		`old["p"] != new["p"]`,
 		"old?.q == nil",
 		`new.p == "y" || old.p == 2`,
+		`new["a.b"] > old["a.b"]`,
+		`new["*"] > old["*"] || new["@this"] > old["@this"]`,
+		`new["#"] > old["#"] && new["0"] > old["0"]`,
+		`new["é"] > old["é"]`,
 	} {
 		t.Run(when, func(t *testing.T) {
 			pruned := mustCompile(t, Options{Key: "id", When: when})
 			if pruned.expr.members == nil {
 				t.Fatal("reads the versions whole")
+			}
+			if r, err := pruned.Diff(JSON, []byte(old), []byte(new)); err != nil || r.Counts.Total() == 0 {
+				t.Errorf("nothing fires: %+v %v", r, err)
 			}
 			whole := mustCompile(t, Options{Key: "id", When: when})
 			whole.expr = &whenExpr{prog: whole.expr.prog, old: true, new: true, whole: true}
@@ -412,5 +421,18 @@ func TestWhen_members(t *testing.T) {
 				t.Errorf("members only:\n%+v\nwhole:\n%+v", a, b)
 			}
 		})
+	}
+}
+
+// TestWhen_emptyName checks that a member called "" is read, by decoding
+// the versions whole (gjson has no path to it).
+func TestWhen_emptyName(t *testing.T) {
+	d := mustCompile(t, Options{Key: "id", When: `new[""] > old[""]`})
+	if d.expr.members != nil {
+		t.Errorf("members %v", d.expr.members)
+	}
+	r, err := d.Diff(JSON, []byte(`[{"id":1,"":1}]`), []byte(`[{"id":1,"":2}]`))
+	if err != nil || r.Counts.Changed != 1 {
+		t.Errorf("%+v %v", r, err)
 	}
 }
