@@ -43,6 +43,21 @@ func releasesDoc(tb testing.TB, size int) []byte {
 // (10 MiB for n = 50,000): in the second, 1% of the elements differ
 // (0.5% have a new price, 0.5% are replaced by new ones).
 func productsDocs(n int) (old, new []byte) {
+	return productLists(n, func(i, price int) (int, int) {
+		switch i % 200 {
+		case 10: // gone: replaced by a new product
+			return n + i, price
+		case 110:
+			return i, price + 1
+		}
+		return i, price
+	})
+}
+
+// productLists returns two versions of a list of n products, prices from
+// 1.00 to 1000.99: next gives the id and price that product i, of price
+// price in the first, has in the second.
+func productLists(n int, next func(i, price int) (id, newPrice int)) (old, new []byte) {
 	elem := func(b *bytes.Buffer, id, price int) {
 		fmt.Fprintf(b, `{"id":%d,"sku":"SKU-%07d","name":"Product %d","price":%d.%02d,"stock":%d,`+
 			`"tags":["tools","garden","sale"],"updated_at":"2024-05-%02dT10:%02d:00Z",`+
@@ -59,14 +74,8 @@ func productsDocs(n int) (old, new []byte) {
 			b.WriteByte(',')
 		}
 		elem(&a, i, price)
-		switch i % 200 {
-		case 10: // gone: replaced by a new product
-			elem(&b, n+i, price)
-		case 110:
-			elem(&b, i, price+1)
-		default:
-			elem(&b, i, price)
-		}
+		id, p := next(i, price)
+		elem(&b, id, p)
 	}
 	a.WriteByte(']')
 	b.WriteByte(']')
@@ -444,37 +453,12 @@ func TestDiffWideArray_memory(t *testing.T) {
 	}
 }
 
-// whenDocs returns two versions of a product list of n keyed elements in
-// which every price changed: it fell by 15%, from 50.00 to 249.99, so
-// about a third of them cross below 100.
-func whenDocs(n int) (old, new []byte) {
-	var a, b bytes.Buffer
-	a.WriteByte('[')
-	b.WriteByte('[')
-	for i := 0; i < n; i++ {
-		price := 5000 + (i*7919)%20000
-		if i > 0 {
-			a.WriteByte(',')
-			b.WriteByte(',')
-		}
-		for _, x := range []struct {
-			b *bytes.Buffer
-			p int
-		}{{&a, price}, {&b, price * 85 / 100}} {
-			fmt.Fprintf(x.b, `{"id":%d,"sku":"SKU-%07d","name":"Product %d","price":%d.%02d,"stock":%d,"status":"active","tags":["tools","sale"]}`,
-				i, i, i, x.p/100, x.p%100, i%97)
-		}
-	}
-	a.WriteByte(']')
-	b.WriteByte(']')
-	return a.Bytes(), b.Bytes()
-}
-
 // BenchmarkDiffWhen diffs two lists of 10,000 products whose prices all
-// changed, with no when, with a gjson condition on the new element, and
-// with expressions over both versions: every change runs the condition.
+// fell by 15%, with no when, with a gjson condition on the new element,
+// and with expressions over both versions: every change runs the
+// condition.
 func BenchmarkDiffWhen(b *testing.B) {
-	old, new := whenDocs(10000)
+	old, new := productLists(10000, func(i, price int) (int, int) { return i, price * 85 / 100 })
 	for _, c := range []struct{ name, when string }{
 		{"none", ""},
 		{"query", "price<100"},

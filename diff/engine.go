@@ -502,7 +502,8 @@ func (d *Differ) fingerprint(s *scanner, v []byte) (Value, error) {
 // (or is it), else the innermost array element, else the whole value: Key
 // is that element's key (set members are keyed by their own value but
 // belong to an enclosing element when there is one), and When is tested
-// against it (its old version for Removed, its new version otherwise).
+// against it: a gjson condition against its old version for Removed, its
+// new version otherwise; an expression against both (when.go).
 //
 // For text, lines are compared; a changed line is a Removed and an Added
 // change whose Path is the 1-based line number. There is no patch for text.
