@@ -84,6 +84,11 @@ var whenForms = map[string][]whenCase{
 		{"added", "", `{"id":1,"status":"a"}`, true},
 		{"removed", `{"id":1,"status":"a"}`, "", true},
 	},
+	`\new==true`: { // a gjson condition on a member called new
+		{"new member true", `{"id":1,"new":true,"n":1}`, `{"id":1,"new":true,"n":2}`, true},
+		{"new member false", `{"id":1,"new":false,"n":1}`, `{"id":1,"new":false,"n":2}`, false},
+		{"added", "", `{"id":1,"new":true}`, true},
+	},
 	`name%"*Fire"`: {
 		{"matches", `{"id":1,"name":"Campfire","v":1}`, `{"id":1,"name":"CampFire","v":2}`, true},
 		{"does not match", `{"id":1,"name":"Water","v":1}`, `{"id":1,"name":"Water","v":2}`, false},
