@@ -689,6 +689,9 @@ func (p *Poller) compare(ctx context.Context, w *config.Watch, format diff.Forma
 	if err != nil {
 		return nil, fmt.Errorf("diff: %w", err)
 	}
+	if res.WhenErr != nil {
+		p.info(w).whenFailed(res)
+	}
 	return res, nil
 }
 
