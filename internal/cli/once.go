@@ -50,7 +50,7 @@ func (c *cli) once(ctx context.Context, args []string) (err error) {
 	out := onceOutput{pretty: *pretty || !*asJSON && isTerminal(c.stdout)}
 	// A daemon running this configuration polls for us: it holds the
 	// database, and it has the service's environment and credentials.
-	cfg, problems, err := c.loadConfig(*cfgPath, topLevel)
+	cfg, problems, err := c.loadConfig(*cfgPath, partial)
 	if err != nil {
 		return err
 	}
