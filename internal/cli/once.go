@@ -90,7 +90,7 @@ func (c *cli) once(ctx context.Context, args []string) (err error) {
 		copied.DB = filepath.Join(dir, "dry-run.db")
 		cfg = &copied
 	}
-	d, err := daemon.Open(ctx, cfg, daemon.Options{Logger: log, Version: c.version, LockTimeout: cliLockTimeout})
+	d, err := daemon.Open(ctx, cfg, daemon.Options{Logger: log, Version: c.version, LockTimeout: cliLockTimeout, VerifyAtFirstWrite: true})
 	if errors.Is(err, store.ErrLocked) {
 		return fmt.Errorf("%w, and %s", err, whyNot)
 	}
