@@ -561,11 +561,12 @@ func (r *reader) tables(top *section, kind string) []map[string]any {
 // named starts a [[kind]] section, reading its name first so that every
 // later error can say which one it is about.
 func (r *reader) named(kind string, i int, m map[string]any) (*section, string) {
-	path := fmt.Sprintf("%s[%d]", kind, i)
-	s := r.section(m, path, fmt.Sprintf("%s #%d", kind, i+1))
+	// Concatenated, not Sprintf'd: this is done for every watch.
+	path := kind + "[" + strconv.Itoa(i) + "]"
+	s := r.section(m, path, kind+" #"+strconv.Itoa(i+1))
 	var name string
 	if s.str("name", &name) && name != "" {
-		s.label = fmt.Sprintf("%s %q", kind, name)
+		s.label = kind + " " + strconv.Quote(name)
 	} else if !s.has("name") {
 		s.errorf("name", "missing (every %s needs a name)", kind)
 	}
