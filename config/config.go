@@ -316,6 +316,20 @@ func LoadPartial(path string) (*Config, error) {
 	return parse(path, src, os.LookupEnv)
 }
 
+// LoadTopLevel is LoadPartial for the commands that read a database and
+// need of the configuration only its top-level keys (db, listen,
+// auth_token, ...), its targets and the names of its watches: the rest of
+// each watch, and [defaults], are not read, so neither checked. Its
+// Watches have their Name only: they are not for polling. Its Errors are
+// those of what it read; Load finds them all.
+func LoadTopLevel(path string) (*Config, error) {
+	src, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("read config: %w", err)
+	}
+	return parseTopLevel(path, src, os.LookupEnv)
+}
+
 // Parse decodes and validates configuration text. file names it in errors
 // and anchors relative paths; lookup resolves ${VAR}. A returned error is
 // Errors listing every problem, or a single TOML syntax error.
@@ -328,15 +342,24 @@ func Parse(file string, src []byte, lookup func(string) (string, bool)) (*Config
 }
 
 func parse(file string, src []byte, lookup func(string) (string, bool)) (*Config, error) {
+	return read(&reader{file: file, src: src, vars: vars{lookup: lookup, dir: filepath.Dir(file)}})
+}
+
+// parseTopLevel is parse reading of each watch only its name.
+func parseTopLevel(file string, src []byte, lookup func(string) (string, bool)) (*Config, error) {
+	return read(&reader{file: file, src: src, vars: vars{lookup: lookup, dir: filepath.Dir(file)}, namesOnly: true})
+}
+
+// read decodes r's source and reads the configuration out of it.
+func read(r *reader) (*Config, error) {
 	var tree map[string]any
-	if _, err := toml.Decode(string(src), &tree); err != nil {
+	if _, err := toml.Decode(string(r.src), &tree); err != nil {
 		var pe toml.ParseError
 		if errors.As(err, &pe) {
-			return nil, Errors{{File: file, Line: pe.Position.Line, Err: errors.New(pe.Message)}}
+			return nil, Errors{{File: r.file, Line: pe.Position.Line, Err: errors.New(pe.Message)}}
 		}
-		return nil, Errors{{File: file, Err: err}}
+		return nil, Errors{{File: r.file, Err: err}}
 	}
-	r := &reader{file: file, lines: indexLines(string(src)), vars: vars{lookup: lookup, dir: filepath.Dir(file)}}
 	cfg := r.config(tree)
 	// Validation goes by kind of check (tables, then names, then
 	// references): the reader of the list goes down the file.
@@ -409,7 +432,9 @@ func (r *reader) config(tree map[string]any) *Config {
 
 	def := defaults{schedule: DefaultSchedule, timeout: DefaultTimeout, maxBody: DefaultMaxBody,
 		diff: diffDefaults{maxChanges: DefaultMaxChanges}}
-	if d := top.table("defaults"); d != nil {
+	if r.namesOnly {
+		top.raw("defaults") // what only watches inherit
+	} else if d := top.table("defaults"); d != nil {
 		d.label, d.prefix = "defaults", ""
 		if d.str("schedule", &def.schedule) {
 			if _, err := parseSchedule(def.schedule); err != nil {
@@ -427,13 +452,24 @@ func (r *reader) config(tree map[string]any) *Config {
 	for i, m := range r.tables(top, "target") {
 		cfg.Targets = append(cfg.Targets, r.target(i, m))
 	}
-	for i, m := range r.tables(top, "watch") {
+	watches := r.tables(top, "watch")
+	cfg.Watches = make([]*Watch, 0, len(watches))
+	for i, m := range watches {
+		if r.namesOnly {
+			_, name := r.named("watch", i, m)
+			cfg.Watches = append(cfg.Watches, &Watch{Name: name})
+			continue
+		}
 		cfg.Watches = append(cfg.Watches, r.watch(i, m, def))
 	}
 	top.finish()
 
 	r.unique(top, "target", names(cfg.Targets, func(t *Target) string { return t.Name }))
 	r.unique(top, "watch", names(cfg.Watches, func(w *Watch) string { return w.Name }))
+	if r.namesOnly {
+		// The rest needs what a watch notifies, which was not read.
+		return cfg
+	}
 	for i, w := range cfg.Watches {
 		for _, n := range w.Notify {
 			if cfg.Target(n) == nil {
@@ -525,11 +561,12 @@ func (r *reader) tables(top *section, kind string) []map[string]any {
 // named starts a [[kind]] section, reading its name first so that every
 // later error can say which one it is about.
 func (r *reader) named(kind string, i int, m map[string]any) (*section, string) {
-	path := fmt.Sprintf("%s[%d]", kind, i)
-	s := r.section(m, path, fmt.Sprintf("%s #%d", kind, i+1))
+	// Concatenated, not Sprintf'd: this is done for every watch.
+	path := kind + "[" + strconv.Itoa(i) + "]"
+	s := r.section(m, path, kind+" #"+strconv.Itoa(i+1))
 	var name string
 	if s.str("name", &name) && name != "" {
-		s.label = fmt.Sprintf("%s %q", kind, name)
+		s.label = kind + " " + strconv.Quote(name)
 	} else if !s.has("name") {
 		s.errorf("name", "missing (every %s needs a name)", kind)
 	}

@@ -14,6 +14,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"log/slog"
+	"maps"
 	"net/http"
 	"runtime/debug"
 	"sort"
@@ -85,8 +86,10 @@ type Poller struct {
 
 	sched scheduler
 
-	mu      sync.Mutex
-	states  map[string]*store.WatchState
+	mu sync.Mutex
+	// states are the watches' states, by value: a poll's new state is
+	// copied into its entry, not allocated anew.
+	states  map[string]store.WatchState
 	running map[string]bool
 	// savedSuccess is the LastSuccess each watch's stored state holds.
 	savedSuccess map[string]time.Time
@@ -124,7 +127,7 @@ func New(o Options) *Poller {
 		store: o.Store, client: o.Client, log: o.Logger, clock: o.Clock,
 		version: o.Version, observe: o.Observe,
 		limits: limits, budget: newBudget(o.DiffBudget),
-		states: map[string]*store.WatchState{}, running: map[string]bool{}, savedSuccess: map[string]time.Time{},
+		states: map[string]store.WatchState{}, running: map[string]bool{}, savedSuccess: map[string]time.Time{},
 		clients: map[string]*http.Client{}, warned: map[string]bool{},
 		infos: map[*config.Watch]*watchInfo{},
 	}
@@ -147,8 +150,12 @@ func (p *Poller) Load(ctx context.Context) error {
 	}
 	p.mu.Lock()
 	defer p.mu.Unlock()
+	if len(p.states) == 0 {
+		p.states = states // ours: the store made it for us
+	} else {
+		maps.Copy(p.states, states)
+	}
 	for name, s := range states {
-		p.states[name] = &s
 		p.savedSuccess[name] = s.LastSuccess
 	}
 	return nil
@@ -158,10 +165,7 @@ func (p *Poller) Load(ctx context.Context) error {
 func (p *Poller) State(name string) store.WatchState {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	if s := p.states[name]; s != nil {
-		return *s
-	}
-	return store.WatchState{}
+	return p.states[name]
 }
 
 // Outcome is the result of one poll.
@@ -259,10 +263,7 @@ func (p *Poller) Poll(ctx context.Context, w *config.Watch, o PollOptions) (*Out
 		return &Outcome{Skipped: true}, nil
 	}
 	p.running[w.Name] = true
-	state := store.WatchState{}
-	if s := p.states[w.Name]; s != nil {
-		state = *s
-	}
+	state := p.states[w.Name]
 	p.mu.Unlock()
 	defer func() {
 		p.mu.Lock()
@@ -862,7 +863,7 @@ func (p *Poller) apply(ctx context.Context, w *config.Watch, d *decision, err er
 	}
 	if !dryRun {
 		p.mu.Lock()
-		p.states[w.Name] = &next
+		p.states[w.Name] = next
 		p.mu.Unlock()
 	}
 	return out, err

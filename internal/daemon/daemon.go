@@ -46,6 +46,10 @@ type Options struct {
 	// LockTimeout is how long Open waits for the database; 0 means
 	// store.DefaultLockTimeout.
 	LockTimeout time.Duration
+	// VerifyAtFirstWrite checks the database's pages before its first
+	// write rather than in Open (store.Options): for once, which often
+	// writes nothing.
+	VerifyAtFirstWrite bool
 	// Service is pollhook run: Run serves the local API, the status page
 	// and the metrics on listen, and speaks sd_notify. Without it (once,
 	// demo) none of them is built.
@@ -95,7 +99,7 @@ func Open(ctx context.Context, cfg *config.Config, o Options) (*Daemon, error) {
 	}
 	// Every page is checked before anything is written: a daemon, once
 	// or demo never writes to a damaged file.
-	db, err := store.Open(cfg.DB, store.Options{LockTimeout: o.LockTimeout, Verify: true})
+	db, err := store.Open(cfg.DB, store.Options{LockTimeout: o.LockTimeout, Verify: true, VerifyAtFirstWrite: o.VerifyAtFirstWrite})
 	if err != nil {
 		return nil, err
 	}
