@@ -84,6 +84,9 @@ const (
 	// DefaultMaxChanges caps the changes listed in one event, so that no
 	// event, outbox entry or chat message is unbounded; counts stay exact.
 	DefaultMaxChanges = 1000
+	// DefaultMaxEvents caps the element events of one poll of a split
+	// watch; the rest are summed up in one watch.truncated event.
+	DefaultMaxEvents = 100
 )
 
 // What metrics_per_watch may be.
@@ -107,6 +110,15 @@ const (
 	// smallest change, an event of 100,000 changes is already 4 MB, past
 	// what most receivers accept. include = ["patch"] lists every change.
 	MaxChangesLimit = 100_000
+	// MaxEventsLimit bounds max_events: each event is a transaction's
+	// worth of writes (the event, its history entry, one delivery per
+	// target), all of a poll's in one transaction, and each is a message.
+	MaxEventsLimit = 10_000
+	// SplitListed bounds the changes a poll of a split watch lists over
+	// all its events: the most an unsplit event may list, so that
+	// splitting a poll costs no more memory than max_changes allows one
+	// event.
+	SplitListed = MaxChangesLimit
 )
 
 // Watch is one API to poll.
@@ -125,8 +137,15 @@ type Watch struct {
 	// Confirm is how many polls in a row must see a change before it fires.
 	Confirm int
 	// Diff holds the diff options as written; Differ is them compiled.
+	// For a split watch, Differ lists up to SplitListed changes a poll
+	// (Diff.MaxChanges bounds each of its events instead).
 	Diff   diff.Options
 	Differ *diff.Differ
+	// Split: one event per added, removed or changed element of a keyed
+	// watch instead of one per poll, at most MaxEvents of them a poll
+	// (then one watch.truncated event says how many were not sent).
+	Split     bool
+	MaxEvents int
 
 	// Polling (see polling.go). RequestURL is URL with Query merged in:
 	// what the first page requests. For a graphql watch, Method, Body and
@@ -173,6 +192,10 @@ type Target struct {
 	Tags       []string
 	Homeserver string // matrix
 	Room       string // matrix room id
+
+	// Email is the settings of an email target (see email.go); its URL
+	// is the smtp key's URL.
+	Email *Email
 
 	// Template, when set, replaces the kind's body: a text/template over
 	// the event (see event.Funcs), checked at load time by rendering it
@@ -228,6 +251,7 @@ const (
 	KindNtfy       = "ntfy"
 	KindMatrix     = "matrix"
 	KindGotify     = "gotify"
+	KindEmail      = "email"
 )
 
 // DefaultTelegramURL is the Bot API server telegram targets use by default.
@@ -246,6 +270,7 @@ var kindKeys = map[string]struct{ required, optional []string }{
 	KindNtfy:       {[]string{"url", "topic"}, []string{"priority", "tags", "token"}},
 	KindMatrix:     {[]string{"homeserver", "room", "token"}, nil},
 	KindGotify:     {[]string{"url", "token"}, []string{"priority"}},
+	KindEmail:      {[]string{"smtp", "from", "to"}, []string{"tls", "starttls", "subject"}},
 }
 
 // Watch returns the watch with that name, or nil.
@@ -291,6 +316,20 @@ func LoadPartial(path string) (*Config, error) {
 	return parse(path, src, os.LookupEnv)
 }
 
+// LoadTopLevel is LoadPartial for the commands that read a database and
+// need of the configuration only its top-level keys (db, listen,
+// auth_token, ...), its targets and the names of its watches: the rest of
+// each watch, and [defaults], are not read, so neither checked. Its
+// Watches have their Name only: they are not for polling. Its Errors are
+// those of what it read; Load finds them all.
+func LoadTopLevel(path string) (*Config, error) {
+	src, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("read config: %w", err)
+	}
+	return parseTopLevel(path, src, os.LookupEnv)
+}
+
 // Parse decodes and validates configuration text. file names it in errors
 // and anchors relative paths; lookup resolves ${VAR}. A returned error is
 // Errors listing every problem, or a single TOML syntax error.
@@ -303,15 +342,24 @@ func Parse(file string, src []byte, lookup func(string) (string, bool)) (*Config
 }
 
 func parse(file string, src []byte, lookup func(string) (string, bool)) (*Config, error) {
+	return read(&reader{file: file, src: src, vars: vars{lookup: lookup, dir: filepath.Dir(file)}})
+}
+
+// parseTopLevel is parse reading of each watch only its name.
+func parseTopLevel(file string, src []byte, lookup func(string) (string, bool)) (*Config, error) {
+	return read(&reader{file: file, src: src, vars: vars{lookup: lookup, dir: filepath.Dir(file)}, namesOnly: true})
+}
+
+// read decodes r's source and reads the configuration out of it.
+func read(r *reader) (*Config, error) {
 	var tree map[string]any
-	if _, err := toml.Decode(string(src), &tree); err != nil {
+	if _, err := toml.Decode(string(r.src), &tree); err != nil {
 		var pe toml.ParseError
 		if errors.As(err, &pe) {
-			return nil, Errors{{File: file, Line: pe.Position.Line, Err: errors.New(pe.Message)}}
+			return nil, Errors{{File: r.file, Line: pe.Position.Line, Err: errors.New(pe.Message)}}
 		}
-		return nil, Errors{{File: file, Err: err}}
+		return nil, Errors{{File: r.file, Err: err}}
 	}
-	r := &reader{file: file, lines: indexLines(string(src)), vars: vars{lookup: lookup, dir: filepath.Dir(file)}}
 	cfg := r.config(tree)
 	// Validation goes by kind of check (tables, then names, then
 	// references): the reader of the list goes down the file.
@@ -384,7 +432,9 @@ func (r *reader) config(tree map[string]any) *Config {
 
 	def := defaults{schedule: DefaultSchedule, timeout: DefaultTimeout, maxBody: DefaultMaxBody,
 		diff: diffDefaults{maxChanges: DefaultMaxChanges}}
-	if d := top.table("defaults"); d != nil {
+	if r.namesOnly {
+		top.raw("defaults") // what only watches inherit
+	} else if d := top.table("defaults"); d != nil {
 		d.label, d.prefix = "defaults", ""
 		if d.str("schedule", &def.schedule) {
 			if _, err := parseSchedule(def.schedule); err != nil {
@@ -402,13 +452,24 @@ func (r *reader) config(tree map[string]any) *Config {
 	for i, m := range r.tables(top, "target") {
 		cfg.Targets = append(cfg.Targets, r.target(i, m))
 	}
-	for i, m := range r.tables(top, "watch") {
+	watches := r.tables(top, "watch")
+	cfg.Watches = make([]*Watch, 0, len(watches))
+	for i, m := range watches {
+		if r.namesOnly {
+			_, name := r.named("watch", i, m)
+			cfg.Watches = append(cfg.Watches, &Watch{Name: name})
+			continue
+		}
 		cfg.Watches = append(cfg.Watches, r.watch(i, m, def))
 	}
 	top.finish()
 
 	r.unique(top, "target", names(cfg.Targets, func(t *Target) string { return t.Name }))
 	r.unique(top, "watch", names(cfg.Watches, func(w *Watch) string { return w.Name }))
+	if r.namesOnly {
+		// The rest needs what a watch notifies, which was not read.
+		return cfg
+	}
 	for i, w := range cfg.Watches {
 		for _, n := range w.Notify {
 			if cfg.Target(n) == nil {
@@ -500,11 +561,12 @@ func (r *reader) tables(top *section, kind string) []map[string]any {
 // named starts a [[kind]] section, reading its name first so that every
 // later error can say which one it is about.
 func (r *reader) named(kind string, i int, m map[string]any) (*section, string) {
-	path := fmt.Sprintf("%s[%d]", kind, i)
-	s := r.section(m, path, fmt.Sprintf("%s #%d", kind, i+1))
+	// Concatenated, not Sprintf'd: this is done for every watch.
+	path := kind + "[" + strconv.Itoa(i) + "]"
+	s := r.section(m, path, kind+" #"+strconv.Itoa(i+1))
 	var name string
 	if s.str("name", &name) && name != "" {
-		s.label = fmt.Sprintf("%s %q", kind, name)
+		s.label = kind + " " + strconv.Quote(name)
 	} else if !s.has("name") {
 		s.errorf("name", "missing (every %s needs a name)", kind)
 	}
@@ -527,9 +589,13 @@ func (r *reader) target(i int, m map[string]any) *Target {
 		// unknown would bury the one mistake.
 		return t
 	}
+	article := "a"
+	if strings.ContainsRune("aeiou", rune(t.Kind[0])) {
+		article = "an" // an email target
+	}
 	for _, k := range keys.required {
 		if !s.has(k) {
-			s.errorf(k, "missing (a %s target needs %s)", t.Kind, strings.Join(keys.required, ", "))
+			s.errorf(k, "missing (%s %s target needs %s)", article, t.Kind, strings.Join(keys.required, ", "))
 		}
 	}
 	allowed := map[string]bool{}
@@ -537,7 +603,8 @@ func (r *reader) target(i int, m map[string]any) *Target {
 		allowed[k] = true
 	}
 	for _, k := range []string{"url", "secret", "channel", "username", "icon_url", "token",
-		"chat_id", "topic", "priority", "tags", "homeserver", "room"} {
+		"chat_id", "topic", "priority", "tags", "homeserver", "room",
+		"smtp", "from", "to", "tls", "starttls", "subject"} {
 		if s.has(k) && !allowed[k] {
 			s.raw(k)
 			s.errorf(k, "not a key of %s targets", t.Kind)
@@ -587,6 +654,9 @@ func (r *reader) target(i int, m map[string]any) *Target {
 		t.Template, t.TemplateText = parsed, tmpl
 	}
 	s.str("content_type", &t.ContentType)
+	if t.Kind == KindEmail {
+		r.emailTarget(s, t)
+	}
 	if t.Kind == KindNtfy && t.Template == nil {
 		// ntfy takes JSON publishes at the server's root only; posted to
 		// a topic URL the JSON would arrive as the message text.
@@ -664,7 +734,7 @@ func (r *reader) watch(i int, m map[string]any, def defaults) *Watch {
 	s.strings("notify", false, &w.Notify)
 
 	watchDiffKeys(s, w, def.diff)
-	differ, err := diff.Compile(w.Diff)
+	differ, err := diff.Compile(listed(w))
 	if err != nil {
 		reportOptionErrors(s, err)
 	}

@@ -620,3 +620,66 @@ keys = { "#.assets" = "id" }
 		t.Errorf("options %+v", o)
 	}
 }
+
+// The inspection commands read the top-level keys, the targets and the
+// watches' names: what is wrong in the rest of a watch, or in
+// [defaults], does not stop them, while what they read is still checked
+// and placed.
+func TestParseTopLevel(t *testing.T) {
+	const src = `db = "state.db"
+listen = "127.0.0.1:9180"
+
+[defaults]
+schedul = "@every 1m"
+
+[[target]]
+name = "hook"
+url = "https://example.com/hook"
+secret = "${HOOK_SECRET}"
+
+[[watch]]
+name = "releases"
+url = "https://api.example.com/releases"
+schedule = "every day"
+headers = { Authorization = "Bearer ${API_TOKEN}" }
+notify = ["hook", "gone"]
+
+[[watch]]
+name = "status"
+url = "https://status.example.com"
+colour = "blue"
+`
+	lookup := env(map[string]string{"HOOK_SECRET": "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"})
+	_, err := Parse("/etc/p.toml", []byte(src), lookup)
+	var all Errors
+	if !errors.As(err, &all) || len(all) != 5 {
+		t.Fatalf("Parse: %v, want the 5 problems of [defaults] and the watches", err)
+	}
+	cfg, err := parseTopLevel("/etc/p.toml", []byte(src), lookup)
+	if err != nil {
+		t.Fatalf("parseTopLevel: %v, want no problem: it does not read the rest of a watch, nor [defaults]", err)
+	}
+	if cfg.DB != "/etc/state.db" || cfg.Listen != "127.0.0.1:9180" {
+		t.Errorf("db %q listen %q", cfg.DB, cfg.Listen)
+	}
+	if tg := cfg.Target("hook"); tg == nil || len(tg.Secrets) != 1 {
+		t.Errorf("target hook = %+v, want it read with its secret", tg)
+	}
+	if len(cfg.Watches) != 2 || cfg.Watch("releases") == nil || cfg.Watch("status") == nil {
+		t.Errorf("watches %v, want releases and status by name", names(cfg.Watches, func(w *Watch) string { return w.Name }))
+	}
+
+	// What it reads is checked, each problem in its place.
+	bad := strings.Replace(src, `listen = "127.0.0.1:9180"`, `listen = "0.0.0.0:9180"`, 1) + `
+[[watch]]
+name = "releases"
+`
+	_, err = parseTopLevel("/etc/p.toml", []byte(bad), lookup)
+	want := []string{
+		`/etc/p.toml:2: listen: "0.0.0.0:9180" is reachable from other machines: set auth_token too, or listen on 127.0.0.1`,
+		`/etc/p.toml:25: watch "releases": name: duplicate name: another watch is already called "releases"`,
+	}
+	if err == nil || err.Error() != strings.Join(want, "\n") {
+		t.Errorf("parseTopLevel of a bad file:\n%v\nwant:\n%s", err, strings.Join(want, "\n"))
+	}
+}

@@ -1,6 +1,10 @@
 package config
 
-import "github.com/pollhook/pollhook/diff"
+import (
+	"fmt"
+
+	"github.com/pollhook/pollhook/diff"
+)
 
 // diffDefaults are the diff settings [defaults] may give every watch: the
 // ones about noise and size. What to select, how to key and what to ignore
@@ -10,6 +14,7 @@ type diffDefaults struct {
 	confirm    int
 	include    []string
 	maxChanges int
+	maxEvents  int
 }
 
 func diffDefaultKeys(s *section, d *diffDefaults) {
@@ -20,6 +25,7 @@ func diffDefaultKeys(s *section, d *diffDefaults) {
 	s.integer("confirm", 1, &d.confirm)
 	s.strings("include", false, &d.include)
 	maxChanges(s, &d.maxChanges)
+	maxEvents(s, &d.maxEvents)
 	if _, err := diff.Compile(diff.Options{On: d.on, Include: d.include}); err != nil {
 		// Report bad defaults once, here, not again on every watch.
 		reportOptionErrors(s, err)
@@ -61,24 +67,79 @@ func watchDiffKeys(s *section, w *Watch, def diffDefaults) {
 	s.strings("include", false, &o.Include)
 	maxChanges(s, &o.MaxChanges)
 	s.integer("confirm", 1, &w.Confirm)
+	splitKeys(s, w, def)
+}
+
+// splitKeys reads split and max_events. A split watch needs elements to
+// split by (key or keys), and its events hold one element's changes each,
+// so the patch or documents of the whole value (include) have no event
+// to go in.
+func splitKeys(s *section, w *Watch, def diffDefaults) {
+	w.MaxEvents = def.maxEvents
+	if w.MaxEvents == 0 {
+		w.MaxEvents = DefaultMaxEvents
+	}
+	maxEvents(s, &w.MaxEvents)
+	if !s.boolean("split", &w.Split) || !w.Split {
+		if s.has("max_events") {
+			s.warnf("max_events", "has no effect without split = true")
+		}
+		return
+	}
+	o := w.Diff
+	switch {
+	case o.Format == diff.Text:
+		s.errorf("split", "a text watch has no elements to split its changes by: split needs format = \"json\" and key or keys")
+		w.Split = false
+	case o.Key == "" && len(o.Keys) == 0:
+		s.errorf("split", "needs key or keys: the elements of a keyed array are what each event is about")
+		w.Split = false
+	case len(o.Include) > 0:
+		s.errorf("split", "cannot be used with include: each event holds one element's changes, and the patch or documents of the whole value would be repeated in every one")
+		w.Split = false
+	}
+}
+
+// listed is the diff options a watch's Differ is compiled with: its own,
+// but for a split watch, whose events list up to max_changes each, a poll
+// lists up to SplitListed changes over all its elements (whatever each
+// has: an element of many changes must not leave the next ones unlisted).
+func listed(w *Watch) diff.Options {
+	o := w.Diff
+	if w.Split {
+		o.MaxChanges = SplitListed
+	}
+	return o
 }
 
 // maxChanges reads max_changes: 1 to MaxChangesLimit. The diff takes 0 for
 // no cap, but no event may be unbounded, so 0 is an error here rather than
 // a way around the default.
 func maxChanges(s *section, dst *int) {
-	v, ok := s.raw("max_changes")
+	bounded(s, "max_changes", 1, MaxChangesLimit, fmt.Sprintf(" (0 does not mean unbounded: the default is %d)", DefaultMaxChanges), dst)
+}
+
+// maxEvents reads max_events: 1 to MaxEventsLimit.
+func maxEvents(s *section, dst *int) {
+	bounded(s, "max_events", 1, MaxEventsLimit, "", dst)
+}
+
+// bounded reads an integer key that must be lo to hi; zero is what the
+// error says besides about a 0.
+func bounded(s *section, key string, lo, hi int64, zero string, dst *int) {
+	v, ok := s.raw(key)
 	if !ok {
 		return
 	}
 	n, ok := v.(int64)
 	switch {
 	case !ok:
-		s.errorf("max_changes", "want an integer, got %s", typeName(v))
-	case n == 0:
-		s.errorf("max_changes", "must be 1 to %d, got 0 (0 does not mean unbounded: the default is %d)", MaxChangesLimit, DefaultMaxChanges)
-	case n < 1 || n > MaxChangesLimit:
-		s.errorf("max_changes", "must be 1 to %d, got %d", MaxChangesLimit, n)
+		s.errorf(key, "want an integer, got %s", typeName(v))
+	case n < lo || n > hi:
+		if n != 0 {
+			zero = ""
+		}
+		s.errorf(key, "must be %d to %d, got %d%s", lo, hi, n, zero)
 	default:
 		*dst = int(n)
 	}

@@ -25,10 +25,12 @@ func (w *Watch) Fingerprint() string {
 		Variables                                                                        map[string]any
 		Paginate                                                                         *Paginate
 		Conditional                                                                      bool
+		Split                                                                            bool
+		MaxEvents                                                                        int
 	}{
 		w.Name, w.URL, w.RequestURL, w.ScheduleSpec, w.Method, w.Body, w.ContentType, w.Bearer, w.GraphQL, w.TLS.Key(),
 		w.Timeout, w.Jitter, w.MaxBody, w.Headers, w.Query, w.Notify, w.ErrorsTo, w.Confirm, w.AlertAfter,
-		w.Diff, w.Basic, w.Variables, w.Paginate, w.Conditional,
+		w.Diff, w.Basic, w.Variables, w.Paginate, w.Conditional, w.Split, w.MaxEvents,
 	}
 	data, err := json.Marshal(view)
 	if err != nil {
@@ -46,7 +48,7 @@ func (w *Watch) Fingerprint() string {
 func (t *Target) Fingerprint() string {
 	view := struct {
 		Name, Kind, URL, Channel, Username, IconURL, Token, ChatID, Topic string
-		Homeserver, Room, TemplateText, ContentType                       string
+		Homeserver, Room, TemplateText, ContentType, Email                string
 		Secrets                                                           [][]byte
 		Headers                                                           map[string]string
 		Priority                                                          int
@@ -56,7 +58,7 @@ func (t *Target) Fingerprint() string {
 		Disabled                                                          bool
 	}{
 		t.Name, t.Kind, t.URL, t.Channel, t.Username, t.IconURL, t.Token, t.ChatID, t.Topic,
-		t.Homeserver, t.Room, t.TemplateText, t.ContentType, t.Secrets, t.Headers, t.Priority, t.Tags,
+		t.Homeserver, t.Room, t.TemplateText, t.ContentType, t.Email.key(), t.Secrets, t.Headers, t.Priority, t.Tags,
 		t.Retry, t.Timeout, t.Disabled,
 	}
 	data, err := json.Marshal(view)

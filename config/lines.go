@@ -5,14 +5,25 @@ import (
 	"strings"
 )
 
-// lineIndex remembers on which line of the TOML source each key was
-// written, so that validation errors can point at it. BurntSushi/toml keeps
-// positions to itself, so this is a small scanner of its own: it follows
-// table headers ([x], [[x]], [x.y]) and the keys assigned under them. It
-// only needs to be right for well-formed files: a file that does not parse
-// never reaches validation.
+// lineIndex finds on which line of the TOML source a key was written, so
+// that validation errors can point at it. BurntSushi/toml keeps positions
+// to itself, so this is a small scanner of its own: it notes where each
+// table ([x], [[x]], [x.y]) starts and ends, and reads the lines of a table
+// for its keys only when a problem asks for one. It only needs to be right
+// for well-formed files: a file that does not parse never reaches
+// validation.
 type lineIndex struct {
-	lines map[string]int // "watch[2].schedule" -> 14
+	src string
+	// tables are the tables by path ("watch[2]", "defaults",
+	// "watch[2].paginate"; "" is the top level).
+	tables map[string]table
+}
+
+// table is where a table is in the source: its header's line (0 for the
+// top level), and the bytes of its keys, up to the next header.
+type table struct {
+	line       int
+	start, end int
 }
 
 // at returns the line where the key at path was written, or 0.
@@ -20,74 +31,116 @@ func (ix *lineIndex) at(path string) int {
 	if ix == nil {
 		return 0
 	}
-	return ix.lines[path]
+	if t, ok := ix.tables[path]; ok && path != "" {
+		return t.line
+	}
+	// The key is in the table the longest prefix of path names (TOML
+	// defines a table once: by its header, or by dotted keys in its
+	// parent), or at the top level.
+	for i := strings.LastIndexByte(path, '.'); i > 0; i = strings.LastIndexByte(path[:i], '.') {
+		if t, ok := ix.tables[path[:i]]; ok {
+			return ix.key(t, path[i+1:])
+		}
+	}
+	return ix.key(ix.tables[""], path)
 }
 
-func indexLines(src string) *lineIndex {
-	ix := &lineIndex{lines: map[string]int{}}
-	counts := map[string]int{} // array table name -> elements seen
-	section := ""
+// key returns the line of t where key was first assigned, or 0. A key of
+// an inline table (headers = { A = "x" }) has none: its table's line is
+// the one its problems point at.
+func (ix *lineIndex) key(t table, key string) int {
+	found := 0
+	eachLine(ix.src[t.start:t.end], t.line+1, func(no, _, _ int, s string) bool {
+		eq := strings.IndexByte(s, '=')
+		if eq <= 0 {
+			return true
+		}
+		if k := strings.TrimSpace(s[:eq]); k == key || strings.ContainsAny(k, `."'`) && cleanKey(k) == key {
+			found = no
+			return false
+		}
+		return true
+	})
+	return found
+}
+
+// eachLine calls fn with each line of src that is not blank, a comment or
+// inside a multi-line string: its number (the first line's is first), the
+// offsets where it starts and where the next line does, and the line
+// trimmed. It stops when fn returns false.
+func eachLine(src string, first int, fn func(no, start, next int, s string) bool) {
 	inMulti := "" // the closing delimiter of a multi-line string we are in
-	for n, line := range strings.Split(src, "\n") {
-		lineNo := n + 1
+	no := first - 1
+	for rest := src; rest != ""; {
+		start := len(src) - len(rest)
+		var line string
+		line, rest, _ = strings.Cut(rest, "\n")
+		no++
 		if inMulti != "" {
 			if strings.Contains(line, inMulti) {
 				inMulti = ""
 			}
 			continue
 		}
-		t := strings.TrimSpace(line)
-		if t == "" || t[0] == '#' {
+		s := strings.TrimSpace(line)
+		if s == "" || s[0] == '#' {
 			continue
 		}
-		switch {
-		case strings.HasPrefix(t, "[["):
-			name := tableName(strings.TrimPrefix(t, "[["), "]]")
-			section = name + "[" + strconv.Itoa(counts[name]) + "]"
-			counts[name]++
-			ix.lines[section] = lineNo
-			continue
-		case t[0] == '[':
-			name := tableName(t[1:], "]")
-			// [watch.paginate] after [[watch]] belongs to the last watch.
-			if head, rest, ok := strings.Cut(name, "."); ok && counts[head] > 0 {
-				name = head + "[" + strconv.Itoa(counts[head]-1) + "]." + rest
-			}
-			section = name
-			ix.lines[section] = lineNo
-			continue
+		if !fn(no, start, len(src)-len(rest), s) {
+			return
 		}
-		eq := strings.IndexByte(t, '=')
-		if eq <= 0 {
-			continue
-		}
-		key := cleanKey(t[:eq])
-		path := key
-		if section != "" {
-			path = section + "." + key
-		}
-		if _, seen := ix.lines[path]; !seen {
-			ix.lines[path] = lineNo
-		}
-		value := strings.TrimSpace(t[eq+1:])
-		for _, delim := range []string{`"""`, `'''`} {
-			if strings.HasPrefix(value, delim) && !strings.Contains(value[3:], delim) {
-				inMulti = delim
-			}
-		}
-		// Keys of an inline table on the same line: headers = { A = "x" }
-		if strings.HasPrefix(value, "{") {
-			for _, part := range strings.Split(strings.Trim(value, "{} "), ",") {
-				if k, _, ok := strings.Cut(part, "="); ok {
-					sub := path + "." + cleanKey(k)
-					if _, seen := ix.lines[sub]; !seen {
-						ix.lines[sub] = lineNo
-					}
-				}
-			}
+		if eq := strings.IndexByte(s, '='); eq > 0 && s[0] != '[' && (strings.Contains(s, `"""`) || strings.Contains(s, `'''`)) {
+			inMulti = multiLineStart(strings.TrimSpace(s[eq+1:]))
 		}
 	}
+}
+
+// multiLineStart returns the closing delimiter of the multi-line string a
+// value opens and does not close on its line, or "".
+func multiLineStart(value string) string {
+	for _, delim := range []string{`"""`, `'''`} {
+		if strings.HasPrefix(value, delim) && !strings.Contains(value[3:], delim) {
+			return delim
+		}
+	}
+	return ""
+}
+
+func indexLines(src string) *lineIndex {
+	ix := &lineIndex{src: src, tables: map[string]table{}}
+	counts := map[string]int{} // array table name -> elements seen
+	current := ""
+	ix.tables[current] = table{}
+	eachLine(src, 1, func(no, start, next int, s string) bool {
+		if s[0] != '[' {
+			return true
+		}
+		var name string
+		if strings.HasPrefix(s, "[[") {
+			n := tableName(strings.TrimPrefix(s, "[["), "]]")
+			name = n + "[" + strconv.Itoa(counts[n]) + "]"
+			counts[n]++
+		} else {
+			name = tableName(s[1:], "]")
+			// [watch.paginate] after [[watch]] belongs to the last watch.
+			if head, sub, ok := strings.Cut(name, "."); ok && counts[head] > 0 {
+				name = head + "[" + strconv.Itoa(counts[head]-1) + "]." + sub
+			}
+		}
+		ix.end(current, start)
+		current = name
+		ix.tables[current] = table{line: no, start: next, end: len(src)}
+		return true
+	})
+	ix.end(current, len(src))
 	return ix
+}
+
+// end ends the keys of the table at path at offset end of the source.
+func (ix *lineIndex) end(path string, end int) {
+	t := ix.tables[path]
+	t.end = end
+	ix.tables[path] = t
 }
 
 func tableName(s, closing string) string {

@@ -273,17 +273,22 @@ func jsonValue(v any, env vars) (any, error) {
 	return nil, fmt.Errorf("unsupported value %s", typeName(v))
 }
 
-// watchTLS reads insecure_skip_verify, ca_file, client_cert and
-// client_key, and loads the files now, so that a missing or bad file is a
-// configuration error.
+// watchTLS reads a watch's TLS keys (see readTLS).
 func (r *reader) watchTLS(s *section, w *Watch) {
+	w.TLS = r.readTLS(s)
+}
+
+// readTLS reads insecure_skip_verify, ca_file, client_cert and
+// client_key, and loads the files now, so that a missing or bad file is a
+// configuration error. It returns nil when none is set, or one is wrong.
+func (r *reader) readTLS(s *section) *TLS {
 	t := &TLS{}
 	s.boolean("insecure_skip_verify", &t.InsecureSkipVerify)
 	s.str("ca_file", &t.CAFile)
 	s.str("client_cert", &t.ClientCert)
 	s.str("client_key", &t.ClientKey)
 	if !t.InsecureSkipVerify && t.CAFile == "" && t.ClientCert == "" && t.ClientKey == "" {
-		return
+		return nil
 	}
 	cfg := &tls.Config{MinVersion: tls.VersionTLS12, InsecureSkipVerify: t.InsecureSkipVerify}
 	good := true
@@ -323,10 +328,11 @@ func (r *reader) watchTLS(s *section, w *Watch) {
 		}
 		cfg.Certificates = []tls.Certificate{pair}
 	}
-	if good {
-		t.Config, t.sum = cfg, hex.EncodeToString(sum.Sum(nil)[:12])
-		w.TLS = t
+	if !good {
+		return nil
 	}
+	t.Config, t.sum = cfg, hex.EncodeToString(sum.Sum(nil)[:12])
+	return t
 }
 
 // maxPEMFile bounds ca_file, client_cert and client_key. A system's whole

@@ -65,11 +65,24 @@ func (es Errors) Error() string {
 // reader pulls typed values out of the decoded TOML tree, expanding
 // variables and remembering every problem with its line.
 type reader struct {
-	file     string
+	file string
+	src  []byte
+	// lines is the index of src's keys, made when a first problem needs
+	// its line (most files have none).
 	lines    *lineIndex
 	vars     vars // what ${...} expands from
 	errs     Errors
 	warnings Errors
+	// namesOnly reads of each watch its name only (LoadTopLevel).
+	namesOnly bool
+}
+
+// line returns the line where the key at path was written, or 0.
+func (r *reader) line(path string) int {
+	if r.lines == nil {
+		r.lines = indexLines(string(r.src))
+	}
+	return r.lines.at(path)
 }
 
 // section is one TOML table: the top level, [defaults], one [[watch]] ...
@@ -91,13 +104,13 @@ func (s *section) line(key string) int {
 	if s.path != "" {
 		p = s.path + "." + key
 	}
-	if l := s.r.lines.at(p); l > 0 {
+	if l := s.r.line(p); l > 0 {
 		return l
 	}
 	// Dotted keys: report the line of their parent, or of the table.
 	for i := strings.LastIndexByte(p, '.'); i > 0; i = strings.LastIndexByte(p, '.') {
 		p = p[:i]
-		if l := s.r.lines.at(p); l > 0 {
+		if l := s.r.line(p); l > 0 {
 			return l
 		}
 	}

@@ -107,3 +107,20 @@ func TestParse_URLWithoutScheme(t *testing.T) {
 		}
 	}
 }
+
+// TestParse_LinesPastMultiLineStrings: what a multi-line string holds (a
+// line that looks like a header, or like a key) is neither, for the lines
+// problems point at.
+func TestParse_LinesPastMultiLineStrings(t *testing.T) {
+	src := "[[watch]]\nname = \"a\"\nurl = \"https://x.example/\"\nmethod = \"POST\"\n" +
+		"body = \"\"\"\n[[watch]]\ntimeout = \"later\"\n\"\"\"\ntimeout = \"soon\"\n\n" +
+		"[[watch]]\nname = \"b\"\nurl = \"https://y.example/\"\nbody = '''\nschedul = 1\n'''\nschedul = 2\n"
+	_, err := Parse("c.toml", []byte(src), env(nil))
+	want := []string{
+		`c.toml:9: watch "a": timeout: bad duration "soon" (want e.g. "10s", "5m", "2h", "30d")`,
+		`c.toml:17: watch "b": schedul: unknown key`,
+	}
+	if err == nil || err.Error() != strings.Join(want, "\n") {
+		t.Errorf("errors:\n%v\nwant:\n%s", err, strings.Join(want, "\n"))
+	}
+}

@@ -43,6 +43,21 @@ func releasesDoc(tb testing.TB, size int) []byte {
 // (10 MiB for n = 50,000): in the second, 1% of the elements differ
 // (0.5% have a new price, 0.5% are replaced by new ones).
 func productsDocs(n int) (old, new []byte) {
+	return productLists(n, func(i, price int) (int, int) {
+		switch i % 200 {
+		case 10: // gone: replaced by a new product
+			return n + i, price
+		case 110:
+			return i, price + 1
+		}
+		return i, price
+	})
+}
+
+// productLists returns two versions of a list of n products, prices from
+// 1.00 to 1000.99: next gives the id and price that product i, of price
+// price in the first, has in the second.
+func productLists(n int, next func(i, price int) (id, newPrice int)) (old, new []byte) {
 	elem := func(b *bytes.Buffer, id, price int) {
 		fmt.Fprintf(b, `{"id":%d,"sku":"SKU-%07d","name":"Product %d","price":%d.%02d,"stock":%d,`+
 			`"tags":["tools","garden","sale"],"updated_at":"2024-05-%02dT10:%02d:00Z",`+
@@ -59,14 +74,8 @@ func productsDocs(n int) (old, new []byte) {
 			b.WriteByte(',')
 		}
 		elem(&a, i, price)
-		switch i % 200 {
-		case 10: // gone: replaced by a new product
-			elem(&b, n+i, price)
-		case 110:
-			elem(&b, i, price+1)
-		default:
-			elem(&b, i, price)
-		}
+		id, p := next(i, price)
+		elem(&b, id, p)
 	}
 	a.WriteByte(']')
 	b.WriteByte(']')
@@ -441,5 +450,35 @@ func TestDiffWideArray_memory(t *testing.T) {
 		if peak > c.bound {
 			t.Errorf("%s: Diff allocated %d bytes for %d bytes of input: peak heap %.2f×, bound %.1f×", c.name, alloc, in, peak, c.bound)
 		}
+	}
+}
+
+// BenchmarkDiffWhen diffs two lists of 10,000 products whose prices all
+// fell by 15%, with no when, with a gjson condition on the new element,
+// and with expressions over both versions: every change runs the
+// condition.
+func BenchmarkDiffWhen(b *testing.B) {
+	old, new := productLists(10000, func(i, price int) (int, int) { return i, price * 85 / 100 })
+	for _, c := range []struct{ name, when string }{
+		{"none", ""},
+		{"query", "price<100"},
+		{"cross", "old.price >= 100 && new.price < 100"},
+		{"drop10pct", "new.price <= old.price * 0.9"},
+	} {
+		b.Run(c.name, func(b *testing.B) {
+			d, err := Compile(Options{Key: "id", When: c.when})
+			if err != nil {
+				b.Skip(err) // an expression, before when took them
+			}
+			b.SetBytes(int64(len(old) + len(new)))
+			b.ReportAllocs()
+			b.ResetTimer()
+			for b.Loop() {
+				r, err := d.Diff(JSON, old, new)
+				if err != nil || r.Found.Changed != 10000 {
+					b.Fatal(err, r.Found)
+				}
+			}
+		})
 	}
 }

@@ -108,8 +108,10 @@ type Options struct {
 	Ignore []string
 	// On lists the kinds of change that fire; empty means all three.
 	On []Op
-	// When is a gjson query condition (the part inside #(...)) a change's
-	// element must match to fire.
+	// When is a condition a change must meet to fire. One that names old
+	// or new (see isExpression) is an expression over both versions of the
+	// change's element and the change (whenEnv); any other is a gjson
+	// query condition (the part inside #(...)) the element must match.
 	When string
 	// Include adds "patch", "document" and/or "previous" to results.
 	Include []string
@@ -165,6 +167,11 @@ type Result struct {
 	Found   Counts
 	NotOn   int
 	NotWhen int
+	// WhenFailed counts the changes on which a when expression failed at
+	// run time (of NotWhen: they do not fire), WhenErr is the first
+	// failure. The diff does not log: the caller says it once.
+	WhenFailed int
+	WhenErr    *WhenError
 	// Patch (RFC 6902), Document (the new value) and Previous are set when
 	// Include asks for them.
 	Patch    json.RawMessage

@@ -38,8 +38,9 @@ type Differ struct {
 	keys  matcher   // keyed array paths, including "" for Key
 	specs []keySpec // specs[i] is the key of keys.pats[i]
 
-	on      [3]bool // added, removed, changed
-	when    string  // "#(" + When + ")", or ""
+	on      [3]bool   // added, removed, changed
+	when    string    // "#(" + When + ")", or ""
+	expr    *whenExpr // When, an expression (when.go)
 	patch   bool
 	doc     bool
 	prev    bool
@@ -224,9 +225,15 @@ func compile(o Options) (*Differ, error) {
 		d.on = [3]bool{true, true, true}
 	}
 
-	if o.When != "" {
+	if isExpression(o.When) {
+		w, err := compileWhen(o.When)
+		if err != nil {
+			fail("when", err)
+		}
+		d.expr = w
+	} else if o.When != "" {
 		if text {
-			fail("when", errors.New("not supported for text watches"))
+			fail("when", errors.New("a gjson condition is not supported for text watches: write an expression naming old or new"))
 		} else if err := checkQuery(o.When); err != nil {
 			fail("when", err)
 		} else if end, err := checkComponent("#("+o.When+")", 0); err != nil || end != len(o.When)+3 {
@@ -254,7 +261,7 @@ func compile(o Options) (*Differ, error) {
 	if o.MaxChanges < 0 {
 		fail("max_changes", fmt.Errorf("must not be negative, got %d", o.MaxChanges))
 	}
-	d.jsonOpt = o.Select != "" || len(o.Ignore) > 0 || len(keys) > 0 || o.When != ""
+	d.jsonOpt = o.Select != "" || len(o.Ignore) > 0 || len(keys) > 0 || d.when != ""
 	if len(errs) > 0 {
 		return nil, errors.Join(errs...)
 	}
@@ -495,7 +502,8 @@ func (d *Differ) fingerprint(s *scanner, v []byte) (Value, error) {
 // (or is it), else the innermost array element, else the whole value: Key
 // is that element's key (set members are keyed by their own value but
 // belong to an enclosing element when there is one), and When is tested
-// against it (its old version for Removed, its new version otherwise).
+// against it: a gjson condition against its old version for Removed, its
+// new version otherwise; an expression against both (when.go).
 //
 // For text, lines are compared; a changed line is a Removed and an Added
 // change whose Path is the 1-based line number. There is no patch for text.

@@ -142,7 +142,7 @@ type owner struct {
 	level    int // 0 whole value, 1 indexed element, 2 keyed element
 	key      string
 	old, new *node
-	when     [2]int8  // cached when results (old, new): 0 unknown, 1 yes, 2 no
+	when     [3]int8  // cached when results (matches): 0 unknown, 1 yes, 2 no
 	kref     *elemRef // arraysWide: key is read from this element when needed
 	kold     bool     // from its old version
 	// A keyed element's label and link (old, new version) are read by
@@ -198,6 +198,7 @@ type jdiff struct {
 	// one segment): appended there, a large list would be allocated
 	// several times over.
 	changes segs[Change]
+	eval    *evaluator // runs an expression when, made when first needed
 }
 
 // level holds, for the objects compared at one depth, the loc and values of
@@ -950,21 +951,22 @@ func (j *jdiff) alignUnkeyed(oe, ne []elem, m []int32, used []bool) {
 
 // change records one change if it fires.
 func (j *jdiff) change(op Op, path string, ow *owner, o, n *node) {
-	if j.fires(op, ow) {
+	if j.fires(op, ow, nil, path) {
 		j.record(op, path, ow, o, n)
 	}
 }
 
 // changeAt is change at l, whose path is built only if the change is listed.
 func (j *jdiff) changeAt(op Op, l *loc, ow *owner, o, n *node) {
-	if j.fires(op, ow) {
+	if j.fires(op, ow, l, "") {
 		j.record(op, l.path(op == Removed), ow, o, n)
 	}
 }
 
 // fires counts a change if it fires (on, when) and reports whether it is
-// listed (max_changes).
-func (j *jdiff) fires(op Op, ow *owner) bool {
+// listed (max_changes). l or path is where the change is, for a when
+// expression that reads it.
+func (j *jdiff) fires(op Op, ow *owner, l *loc, path string) bool {
 	j.res.Found.add(op)
 	switch op {
 	case Added:
@@ -983,7 +985,7 @@ func (j *jdiff) fires(op Op, ow *owner) bool {
 			return false
 		}
 	}
-	if j.d.when != "" && !j.when(ow, op == Removed) {
+	if (j.d.when != "" || j.d.expr != nil) && !j.matches(op, ow, l, path) {
 		j.res.NotWhen++
 		return false
 	}
@@ -1016,32 +1018,6 @@ func (j *jdiff) record(op Op, path string, ow *owner, o, n *node) {
 		c.New = appendCompact(nil, j.n.data[n.start:n.end])
 	}
 	j.changes.push(c)
-}
-
-// when tests the when condition against the owner's old or new version.
-func (j *jdiff) when(ow *owner, old bool) bool {
-	i := 1
-	nd, data := ow.new, j.n.data
-	if old || nd == nil {
-		i, nd, data = 0, ow.old, j.o.data
-	}
-	if nd == nil {
-		return false
-	}
-	if ow.when[i] == 0 {
-		end := nd.end
-		if end < 0 {
-			return false
-		}
-		j.tmp = append(j.tmp[:0], '[')
-		j.tmp = append(j.tmp, data[nd.start:end]...)
-		j.tmp = append(j.tmp, ']')
-		ow.when[i] = 2
-		if gjson.GetBytes(j.tmp, j.d.when).Exists() {
-			ow.when[i] = 1
-		}
-	}
-	return ow.when[i] == 1
 }
 
 // op appends one JSON Patch operation.

@@ -34,8 +34,11 @@ func fullOpts(v uint8, i int) Options {
 	o.Include = []string{"patch", "document", "previous"}
 	o.MaxChanges = i % 4
 	o.On = [][]Op{nil, {Added}, {Removed, Changed}}[i%3]
-	if i%5 == 0 {
+	switch i % 5 {
+	case 0:
 		o.When = "id>0"
+	case 2:
+		o.When = `op == "removed" || new?.id != old?.id || path contains "a"`
 	}
 	return o
 }

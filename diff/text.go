@@ -68,6 +68,10 @@ func lines(text []byte) [][]byte {
 // diffText compares two texts line by line.
 func (d *Differ) diffText(old, new []byte) (*Result, error) {
 	r := &Result{Changes: []Change{}}
+	var tw *textWhen
+	if d.expr != nil {
+		tw = &textWhen{e: evaluator{w: d.expr, res: r}, old: old, new: new}
+	}
 	ol, nl := lines(old), lines(new)
 	oh := make([]uint64, len(ol))
 	for i, l := range ol {
@@ -81,6 +85,10 @@ func (d *Differ) diffText(old, new []byte) (*Result, error) {
 		r.Found.add(op)
 		if op == Added && !d.on[0] || op == Removed && !d.on[1] {
 			r.NotOn++
+			return
+		}
+		if tw != nil && !tw.matches(op, i) {
+			r.NotWhen++
 			return
 		}
 		if op == Added {

@@ -234,8 +234,10 @@ func (j *jdiff) reportWide(o, n *node, l *loc, ow *owner, ob, nb, sb int) error 
 		if off&wUsed != 0 {
 			return nil
 		}
-		listed := j.fires(Removed, ow)
-		if !listed && !patch {
+		// A when that reads the path needs the member first.
+		early := j.d.expr != nil && j.d.expr.path
+		listed := !early && j.fires(Removed, ow, nil, "")
+		if !early && !listed && !patch {
 			return nil
 		}
 		m, err := j.memberAt(&j.o, o, int(off))
@@ -243,6 +245,9 @@ func (j *jdiff) reportWide(o, n *node, l *loc, ow *owner, ob, nb, sb int) error 
 			return fmt.Errorf("old value: %w", err)
 		}
 		cl := loc{up: l, name: m.name, nopatch: l.nopatch}
+		if early {
+			listed = j.fires(Removed, ow, &cl, "")
+		}
 		if listed {
 			j.record(Removed, cl.path(true), ow, &m.node, nil)
 		}
@@ -256,8 +261,9 @@ func (j *jdiff) reportWide(o, n *node, l *loc, ow *owner, ob, nb, sb int) error 
 		if e == wAdded {
 			off := int(j.wnoff.at(si))
 			si++
-			listed := j.fires(Added, ow)
-			if !listed && !patch {
+			early := j.d.expr != nil && j.d.expr.path
+			listed := !early && j.fires(Added, ow, nil, "")
+			if !early && !listed && !patch {
 				continue
 			}
 			m, err := j.memberAt(&j.n, n, off)
@@ -265,6 +271,9 @@ func (j *jdiff) reportWide(o, n *node, l *loc, ow *owner, ob, nb, sb int) error 
 				return fmt.Errorf("new value: %w", err)
 			}
 			cl := loc{up: l, name: m.name, nopatch: l.nopatch}
+			if early {
+				listed = j.fires(Added, ow, &cl, "")
+			}
 			if listed {
 				j.record(Added, cl.path(false), ow, nil, &m.node)
 			}

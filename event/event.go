@@ -9,6 +9,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -23,7 +24,16 @@ const (
 	TypeFailing   = "watch.failing"
 	TypeRecovered = "watch.recovered"
 	TypeTest      = "pollhook.test"
+	// TypeTruncated ends a poll of a split watch that found more elements
+	// than max_events: it counts the element events not sent.
+	TypeTruncated = "watch.truncated"
 )
+
+// Types are the types of event a target may get, in the order the
+// references list them.
+func Types() []string {
+	return []string{TypeChanged, TypeFailing, TypeRecovered, TypeTruncated, TypeTest}
+}
 
 // Event is what pollhook tells its targets: the webhook payload, and the
 // source every chat message is rendered from.
@@ -50,6 +60,11 @@ type Data struct {
 	Seq uint64 `json:"seq"`
 	// Format is "json" or "text" (change events).
 	Format diff.Format `json:"format,omitempty"`
+	// Key and Label name the element an event of a split watch is about
+	// (its key, and its label when the watch sets one); both are empty
+	// for an event about the whole value.
+	Key   string `json:"key,omitempty"`
+	Label string `json:"label,omitempty"`
 
 	// Change events.
 	Changes   []diff.Change   `json:"changes,omitempty"`
@@ -58,6 +73,11 @@ type Data struct {
 	Patch     json.RawMessage `json:"patch,omitempty"`
 	Document  json.RawMessage `json:"document,omitempty"`
 	Previous  json.RawMessage `json:"previous,omitempty"`
+
+	// watch.truncated: how many element events the poll did not send
+	// (Counts counts their changes), and the max_events that stopped it.
+	Omitted   int `json:"omitted,omitempty"`
+	MaxEvents int `json:"max_events,omitempty"`
 
 	// Health events (watch.failing, watch.recovered).
 	Error    string     `json:"error,omitempty"`
@@ -177,6 +197,18 @@ func NewID(now time.Time) string {
 	return "msg_" + string(out[:])
 }
 
+// NewIDs returns n new event ids (NewID) for events made at once, in
+// ascending order, so that they sort in the order they are given out:
+// ids of one millisecond sort by their random bits otherwise.
+func NewIDs(now time.Time, n int) []string {
+	ids := make([]string, n)
+	for i := range ids {
+		ids[i] = NewID(now)
+	}
+	slices.Sort(ids)
+	return ids
+}
+
 // Title is the one-line summary chat messages start with:
 // "releases changed: 1 added, 2 changed". When the listed changes have
 // labels, it names their elements (see names):
@@ -195,21 +227,15 @@ func (e *Event) title(watch string) string {
 		return fmt.Sprintf("%s recovered", watch)
 	case TypeTest:
 		return "pollhook test message"
+	case TypeTruncated:
+		return e.truncatedTitle(watch)
+	}
+	if e.Data.element() {
+		return e.elementTitle(watch)
 	}
 	t := watch + " changed"
-	if c := e.Data.Counts; c != nil {
-		var parts []string
-		for _, p := range []struct {
-			n    int
-			what string
-		}{{c.Added, "added"}, {c.Removed, "removed"}, {c.Changed, "changed"}} {
-			if p.n > 0 {
-				parts = append(parts, fmt.Sprintf("%d %s", p.n, p.what))
-			}
-		}
-		if len(parts) > 0 {
-			t += ": " + strings.Join(parts, ", ")
-		}
+	if c := e.Data.Counts; c != nil && c.Total() > 0 {
+		t += ": " + countsLine(*c)
 	}
 	if n := e.names(); n != "" {
 		t += " (" + n + ")"

@@ -39,3 +39,45 @@ func Sample(watch, url string, now time.Time) *Event {
 		},
 	}
 }
+
+// ElementSample returns a realistic event of a split watch: the release
+// v1.3.0 added, as the one change of its own event.
+func ElementSample(watch, url string, now time.Time) *Event {
+	ev := Sample(watch, url, now)
+	ev.Type = TypeChanged
+	ev.Data.Key, ev.Data.Label = "v1.3.0", "v1.3.0"
+	ev.Data.Changes = ev.Data.Changes[:1]
+	ev.Data.Counts = &diff.Counts{Added: 1}
+	return ev
+}
+
+// SampleOf returns a realistic event of type typ (one of Types), for
+// `pollhook test-target --event` and the template check: Sample for
+// pollhook.test, Sample as a change event for watch.changed (or, for a
+// split watch, ElementSample), and a failing, recovered or truncated
+// watch. ok is false for a type that is none of Types.
+func SampleOf(typ, watch, url string, split bool, now time.Time) (ev *Event, ok bool) {
+	since := Now(now.Add(-time.Hour))
+	data := Data{Watch: watch, URL: url, Seq: 1}
+	switch typ {
+	case TypeTest:
+		return Sample(watch, url, now), true
+	case TypeChanged:
+		if split {
+			return ElementSample(watch, url, now), true
+		}
+		ev = Sample(watch, url, now)
+		ev.Type = TypeChanged
+		return ev, true
+	case TypeTruncated:
+		data.Format, data.Omitted, data.MaxEvents = diff.JSON, 3, 100
+		data.Counts = &diff.Counts{Added: 2, Changed: 1}
+	case TypeFailing:
+		data.Error, data.Failures, data.Since = "HTTP 502", 3, &since
+	case TypeRecovered:
+		data.Failures, data.Since = 3, &since
+	default:
+		return nil, false
+	}
+	return &Event{ID: NewID(now), Type: typ, Timestamp: Now(now), Data: data}, true
+}

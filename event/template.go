@@ -71,16 +71,22 @@ func ParseTemplate(name, src string) (*template.Template, error) {
 }
 
 // templateSamples are the events ParseTemplate renders a template with:
-// a change, a failing and a recovered watch.
+// one of each type a watch sends (a change, a split watch's element
+// change, a truncated poll, a failing and a recovered watch).
 func templateSamples(now time.Time) []*Event {
-	change := Sample("releases", "https://api.example.com/v1/releases", now)
-	change.Type = TypeChanged
-	since := now.Add(-time.Hour)
-	failing := &Event{ID: NewID(now), Type: TypeFailing, Timestamp: Now(now),
-		Data: Data{Watch: "releases", URL: change.Data.URL, Seq: 2, Error: "HTTP 502", Failures: 3, Since: &since}}
-	recovered := &Event{ID: NewID(now), Type: TypeRecovered, Timestamp: Now(now),
-		Data: Data{Watch: "releases", URL: change.Data.URL, Seq: 3, Failures: 3, Since: &since}}
-	return []*Event{change, failing, recovered}
+	const watch, url = "releases", "https://api.example.com/v1/releases"
+	out := []*Event{}
+	for _, typ := range Types() {
+		if typ == TypeTest {
+			continue
+		}
+		ev, _ := SampleOf(typ, watch, url, false, now)
+		out = append(out, ev)
+		if typ == TypeChanged {
+			out = append(out, ElementSample(watch, url, now))
+		}
+	}
+	return out
 }
 
 // EscapeMarkdown backslash-escapes the ASCII punctuation that Markdown

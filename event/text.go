@@ -43,6 +43,10 @@ type Text struct {
 	// Unlisted counts the changes the event counts but does not list (a
 	// truncated event).
 	Unlisted int
+	// Home is, for an event about one element of a split watch, that
+	// element's own URL (as Links has them), or "": what a message links
+	// in place of the watch URL, the API's JSON.
+	Home string
 }
 
 // Text returns the event's readable content.
@@ -67,12 +71,23 @@ func (e *Event) Text() Text {
 		}
 	case TypeTest:
 		t.Intro = append(t.Intro, "This is a test message from pollhook: if you can read it, this target works.")
+	case TypeTruncated:
+		t.Intro = append(t.Intro, d.truncatedIntro()...)
 	}
-	for _, c := range d.Changes {
-		t.Changes = append(t.Changes, changeLine(d.Format, c))
-		t.Links = append(t.Links, elementLink(c))
+	switch {
+	case d.element():
+		t.Changes = d.elementLines()
+		for _, c := range d.Changes[:len(t.Changes)] {
+			t.Links = append(t.Links, elementLink(c))
+		}
+		_, t.Home = ElementNames(d.Changes, d.Key)
+	default:
+		for _, c := range d.Changes {
+			t.Changes = append(t.Changes, changeLine(d.Format, c))
+			t.Links = append(t.Links, elementLink(c))
+		}
 	}
-	if d.Truncated && d.Counts != nil {
+	if d.Truncated && d.Counts != nil && e.Type != TypeTruncated {
 		t.Unlisted = max(d.Counts.Total()-len(d.Changes), 0)
 	}
 	return t

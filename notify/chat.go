@@ -126,6 +126,11 @@ func newChatText(ev *event.Event) *chatText {
 	default:
 		c.tone = changeTone(ev.Data.Changes)
 	}
+	if c.Home != "" {
+		// An event about one element (split) links the element's page
+		// rather than the API's JSON.
+		return c.linking(c.Home)
+	}
 	return c
 }
 
@@ -157,13 +162,17 @@ func linkTarget(u string) string {
 // link of the changes (event.Text.Link) in place of the watch URL, as the
 // link and as its text. When no change has a link, or the first one cannot
 // be a link target, c links the watch URL as before.
-func (c *chatText) firstElement() *chatText {
-	link := linkTarget(c.Link())
+func (c *chatText) firstElement() *chatText { return c.linking(c.Link()) }
+
+// linking is c with u as its link and its text in place of the watch
+// URL, or c when u cannot be a link target.
+func (c *chatText) linking(u string) *chatText {
+	link := linkTarget(u)
 	if link == "" {
 		return c
 	}
 	e := *c
-	e.urlText, e.link = human.Cut(human.Clean(c.Link()), maxURLText), link
+	e.urlText, e.link = human.Cut(human.Clean(u), maxURLText), link
 	return &e
 }
 

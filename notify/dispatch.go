@@ -513,6 +513,9 @@ const maxResponseRead = 64 << 10
 
 // attempt sends one request and classifies the answer.
 func (d *Dispatcher) attempt(ctx context.Context, t *config.Target, ev *event.Event, at time.Time) (store.Attempt, Verdict) {
+	if t.Kind == config.KindEmail {
+		return d.attemptEmail(ctx, t, ev, at)
+	}
 	a := store.Attempt{At: at}
 	msg, err := d.render(t, ev, at)
 	if err != nil {
@@ -540,14 +543,17 @@ func (d *Dispatcher) attempt(ctx context.Context, t *config.Target, ev *event.Ev
 // render is Render with a panic turned into a failed attempt: a bug in a
 // renderer must not end the daemon.
 func (d *Dispatcher) render(t *config.Target, ev *event.Event, at time.Time) (msg *Message, err error) {
-	defer func() {
-		if r := recover(); r != nil {
-			d.log.Error("internal error while rendering (please report it)", "target", t.Name,
-				"event_id", ev.ID, "panic", fmt.Sprint(r), "stack", string(debug.Stack()))
-			msg, err = nil, fmt.Errorf("internal error rendering for %s: %v", t.Kind, r)
-		}
-	}()
+	defer d.recoverRender(t, ev, &err)
 	return Render(t, ev, at, d.version)
+}
+
+// recoverRender, deferred by a renderer, turns its panic into *err.
+func (d *Dispatcher) recoverRender(t *config.Target, ev *event.Event, err *error) {
+	if r := recover(); r != nil {
+		d.log.Error("internal error while rendering (please report it)", "target", t.Name,
+			"event_id", ev.ID, "panic", fmt.Sprint(r), "stack", string(debug.Stack()))
+		*err = fmt.Errorf("internal error rendering for %s: %v", t.Kind, r)
+	}
 }
 
 // Send performs a rendered request under the target's timeout and returns

@@ -103,12 +103,22 @@ func goldenLabeledEvent() *event.Event {
 	return ev
 }
 
-// goldenEvents are the events of the golden files: kind.json and
-// kind-labeled.json.
+// goldenSplitEvent is an event of a split watch like goldenLabeledEvent's
+// watch: the release added, alone in its event.
+func goldenSplitEvent() *event.Event {
+	ev := goldenLabeledEvent()
+	ev.Data.Changes = ev.Data.Changes[:1]
+	ev.Data.Key, ev.Data.Label = ev.Data.Changes[0].Key, ev.Data.Changes[0].Label
+	ev.Data.Counts = &diff.Counts{Added: 1}
+	return ev
+}
+
+// goldenEvents are the events of the golden files: kind.json,
+// kind-labeled.json and kind-split.json.
 var goldenEvents = []struct {
 	suffix string
 	ev     func() *event.Event
-}{{"", goldenEvent}, {"-labeled", goldenLabeledEvent}}
+}{{"", goldenEvent}, {"-labeled", goldenLabeledEvent}, {"-split", goldenSplitEvent}}
 
 // goldenRequest is a rendered request as the golden files show it.
 type goldenRequest struct {

@@ -125,7 +125,11 @@ func teamsPayload(_ *config.Target, _ *event.Event, c *chatText) (any, error) {
 		card.Body = append(card.Body, runLine(l, ""))
 	}
 	if link := c.linkUpTo(teamsMaxUnits / 2); link != "" {
-		card.Actions = []cardAction{{Type: "Action.OpenUrl", Title: "Open watch URL", URL: link}}
+		title := "Open watch URL"
+		if c.Home != "" && link == linkTarget(c.Home) {
+			title = "Open page" // a split watch's element
+		}
+		card.Actions = []cardAction{{Type: "Action.OpenUrl", Title: title, URL: link}}
 	}
 	msg := teamsMessage{Type: "message", Attachments: []teamsAttachment{{
 		ContentType: "application/vnd.microsoft.card.adaptive",

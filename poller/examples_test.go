@@ -42,8 +42,8 @@ func TestExamples_InReadme(t *testing.T) {
 		t.Fatal(err)
 	}
 	files, _ := filepath.Glob(filepath.Join("testdata", "examples", "*.toml"))
-	if len(files) != 3 {
-		t.Fatalf("%d examples, want 3", len(files))
+	if len(files) != 4 {
+		t.Fatalf("%d examples, want 4", len(files))
 	}
 	for _, f := range files {
 		t.Run(filepath.Base(f), func(t *testing.T) {

@@ -8,6 +8,7 @@ import (
 	"sync"
 
 	"github.com/pollhook/pollhook/config"
+	"github.com/pollhook/pollhook/diff"
 )
 
 // watchInfo is what a poll needs of a watch's settings that is the same on
@@ -26,6 +27,32 @@ type watchInfo struct {
 	host string
 	// settings fingerprints the watch's diff settings (settingsSum).
 	settings [32]byte
+	// whenErrs are the when failures logged (whenFailed), by text.
+	wmu      sync.Mutex
+	whenErrs map[string]bool
+}
+
+// maxWhenErrs bounds the distinct when failures logged for a watch.
+const maxWhenErrs = 8
+
+// whenFailed logs that the watch's when expression failed on changes of
+// a diff, once per distinct failure (the first maxWhenErrs of them) for
+// as long as the watch's configuration is loaded, not on every poll.
+func (in *watchInfo) whenFailed(res *diff.Result) {
+	e := res.WhenErr
+	in.wmu.Lock()
+	seen := in.whenErrs[e.Err.Error()] || len(in.whenErrs) >= maxWhenErrs
+	if !seen {
+		if in.whenErrs == nil {
+			in.whenErrs = map[string]bool{}
+		}
+		in.whenErrs[e.Err.Error()] = true
+	}
+	in.wmu.Unlock()
+	if !seen {
+		in.log.Warn("when failed on a change, which does not fire (logged once)", "err", e,
+			"op", string(e.Op), "key", e.Key, "failed", res.WhenFailed)
+	}
 }
 
 // info returns w's watchInfo, working it out on the first call.

@@ -14,6 +14,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"log/slog"
+	"maps"
 	"net/http"
 	"runtime/debug"
 	"sort"
@@ -85,8 +86,10 @@ type Poller struct {
 
 	sched scheduler
 
-	mu      sync.Mutex
-	states  map[string]*store.WatchState
+	mu sync.Mutex
+	// states are the watches' states, by value: a poll's new state is
+	// copied into its entry, not allocated anew.
+	states  map[string]store.WatchState
 	running map[string]bool
 	// savedSuccess is the LastSuccess each watch's stored state holds.
 	savedSuccess map[string]time.Time
@@ -124,7 +127,7 @@ func New(o Options) *Poller {
 		store: o.Store, client: o.Client, log: o.Logger, clock: o.Clock,
 		version: o.Version, observe: o.Observe,
 		limits: limits, budget: newBudget(o.DiffBudget),
-		states: map[string]*store.WatchState{}, running: map[string]bool{}, savedSuccess: map[string]time.Time{},
+		states: map[string]store.WatchState{}, running: map[string]bool{}, savedSuccess: map[string]time.Time{},
 		clients: map[string]*http.Client{}, warned: map[string]bool{},
 		infos: map[*config.Watch]*watchInfo{},
 	}
@@ -147,8 +150,12 @@ func (p *Poller) Load(ctx context.Context) error {
 	}
 	p.mu.Lock()
 	defer p.mu.Unlock()
+	if len(p.states) == 0 {
+		p.states = states // ours: the store made it for us
+	} else {
+		maps.Copy(p.states, states)
+	}
 	for name, s := range states {
-		p.states[name] = &s
 		p.savedSuccess[name] = s.LastSuccess
 	}
 	return nil
@@ -158,10 +165,7 @@ func (p *Poller) Load(ctx context.Context) error {
 func (p *Poller) State(name string) store.WatchState {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	if s := p.states[name]; s != nil {
-		return *s
-	}
-	return store.WatchState{}
+	return p.states[name]
 }
 
 // Outcome is the result of one poll.
@@ -170,8 +174,14 @@ type Outcome struct {
 	// changed) stored a snapshot and sent nothing.
 	Baseline bool
 	// Event is the change event committed (or, in a dry run, that would
-	// have been), or nil.
+	// have been), or nil. For a split watch it is the first of Events.
 	Event *event.Event
+	// Events are all the change events of the poll, in the order they
+	// were committed: Event alone, or for a split watch one per element
+	// and maybe a watch.truncated one. Counts counts the changes that
+	// fired, over all of them (nil when none did).
+	Events []*event.Event
+	Counts *diff.Counts
 	// Health is the watch.failing or watch.recovered event this poll
 	// committed, or nil.
 	Health *event.Event
@@ -253,10 +263,7 @@ func (p *Poller) Poll(ctx context.Context, w *config.Watch, o PollOptions) (*Out
 		return &Outcome{Skipped: true}, nil
 	}
 	p.running[w.Name] = true
-	state := store.WatchState{}
-	if s := p.states[w.Name]; s != nil {
-		state = *s
-	}
+	state := p.states[w.Name]
 	p.mu.Unlock()
 	defer func() {
 		p.mu.Lock()
@@ -369,7 +376,7 @@ func (p *Poller) report(watch string, start, due time.Time, out *Outcome, err er
 		r.Result = ResultBaseline
 	case out.Event != nil:
 		r.Result = ResultChanged
-		if c := out.Event.Data.Counts; c != nil {
+		if c := out.Counts; c != nil {
 			r.Counts = *c
 		}
 	case out.NotModified:
@@ -393,8 +400,10 @@ type decision struct {
 	// recovery is the watch working again after failures (committed
 	// first, even when a later step fails), or nil.
 	recovery *health
-	// change is the change event to commit with next and snapshot, or nil.
-	change *event.Event
+	// changes are the change events to commit with next and snapshot, in
+	// order: none, one, or a split watch's (one per element, maybe a
+	// watch.truncated one).
+	changes []*event.Event
 	// snapshot is the new snapshot, stored with next; nil keeps the old one.
 	snapshot []byte
 	// save: next (and snapshot) is stored though no change event is
@@ -681,6 +690,9 @@ func (p *Poller) compare(ctx context.Context, w *config.Watch, format diff.Forma
 	if err != nil {
 		return nil, fmt.Errorf("diff: %w", err)
 	}
+	if res.WhenErr != nil {
+		p.info(w).whenFailed(res)
+	}
 	return res, nil
 }
 
@@ -735,15 +747,22 @@ func changed(w *config.Watch, d *decision, format diff.Format, val diff.Value, r
 	d.next.Sum = val.Sum
 	d.next.LastChange = now
 	counts := res.Counts
-	d.change = &event.Event{
-		ID:        event.NewID(now),
-		Type:      event.TypeChanged,
-		Timestamp: event.Now(now),
-		Data: event.Data{
-			Watch: w.Name, URL: redact.PublicURL(w.URL), Format: format,
-			Changes: res.Changes, Counts: &counts, Truncated: res.Truncated,
-			Patch: res.Patch, Document: res.Document, Previous: res.Previous,
-		},
+	d.out.Counts = &counts
+	newEvent := func(typ string, data event.Data) *event.Event {
+		return &event.Event{ID: event.NewID(now), Type: typ, Timestamp: event.Now(now), Data: data}
+	}
+	base := event.Data{Watch: w.Name, URL: redact.PublicURL(w.URL), Format: format}
+	if w.Split && format == diff.JSON {
+		d.changes = splitEvents(w, base, res, newEvent)
+		// Their ids sort as they are numbered, as history lists them.
+		for i, id := range event.NewIDs(now, len(d.changes)) {
+			d.changes[i].ID = id
+		}
+	} else {
+		data := base
+		data.Changes, data.Counts, data.Truncated = res.Changes, &counts, res.Truncated
+		data.Patch, data.Document, data.Previous = res.Patch, res.Document, res.Previous
+		d.changes = []*event.Event{newEvent(event.TypeChanged, data)}
 	}
 	d.snapshot = val.Data
 	return d
@@ -796,7 +815,7 @@ func (p *Poller) apply(ctx context.Context, w *config.Watch, d *decision, err er
 			recovery = r.event
 			recovery.Data.Seq = next.Seq
 		}
-		if ev := d.change; ev != nil {
+		for _, ev := range d.changes {
 			next.Seq++
 			ev.Data.Seq = next.Seq
 		}
@@ -832,7 +851,10 @@ func (p *Poller) apply(ctx context.Context, w *config.Watch, d *decision, err er
 		}
 	} else {
 		o := d.out
-		o.Event, o.Health = d.change, recoveredEv
+		o.Events, o.Health = d.changes, recoveredEv
+		if len(d.changes) > 0 {
+			o.Event = d.changes[0]
+		}
 		out = &o
 		next.LastSuccess = start
 		if !dryRun {
@@ -841,7 +863,7 @@ func (p *Poller) apply(ctx context.Context, w *config.Watch, d *decision, err er
 	}
 	if !dryRun {
 		p.mu.Lock()
-		p.states[w.Name] = &next
+		p.states[w.Name] = next
 		p.mu.Unlock()
 	}
 	return out, err
@@ -861,23 +883,32 @@ func (p *Poller) write(ctx context.Context, w *config.Watch, d *decision, recove
 		if err != nil {
 			return err
 		}
-		if d.change == nil {
+		if len(d.changes) == 0 {
 			c.State, c.Snapshot = next, d.snapshot
 		}
 		commits = append(commits, c)
 	}
 	switch {
-	case d.change != nil:
-		c, err := commitOf(w, next, d.snapshot, d.change, w.Notify)
-		if err != nil {
+	case len(d.changes) > 0:
+		// Every change event of the poll goes in the one transaction,
+		// each with the state as of itself; the last one's is the state
+		// after all of them, and carries the snapshot.
+		last := len(d.changes) - 1
+		for i, ev := range d.changes {
+			state, snapshot := next, d.snapshot
+			if i < last {
+				state.Seq, snapshot = ev.Data.Seq, nil
+			}
+			c, err := commitOf(w, state, snapshot, ev, w.Notify)
+			if err != nil {
+				return err
+			}
+			commits = append(commits, c)
+		}
+		if err := p.store.CommitEvents(ctx, commits...); err != nil {
 			return err
 		}
-		if err := p.store.CommitEvents(ctx, append(commits, c)...); err != nil {
-			return err
-		}
-		n := d.change.Data.Counts
-		log.Info("change detected", "event_id", d.change.ID, "seq", d.change.Data.Seq,
-			"added", n.Added, "removed", n.Removed, "changed", n.Changed)
+		logChanges(log, d.changes, d.out.Counts)
 	case len(commits) > 0:
 		if err := p.store.CommitEvents(ctx, commits...); err != nil {
 			return err
@@ -889,6 +920,29 @@ func (p *Poller) write(ctx context.Context, w *config.Watch, d *decision, recove
 	}
 	d.done.say(ctx, log)
 	return nil
+}
+
+// logChanges says which change events a poll committed: a line for the
+// event of an unsplit watch; for a split watch's, a line for the poll
+// (its events and changes) and, at debug level, one per event.
+func logChanges(log *slog.Logger, evs []*event.Event, total *diff.Counts) {
+	first := evs[0]
+	if len(evs) == 1 && first.Data.Key == "" && first.Type == event.TypeChanged {
+		n := first.Data.Counts
+		log.Info("change detected", "event_id", first.ID, "seq", first.Data.Seq,
+			"added", n.Added, "removed", n.Removed, "changed", n.Changed)
+		return
+	}
+	last := evs[len(evs)-1]
+	args := []any{"events", len(evs), "first_seq", first.Data.Seq, "last_seq", last.Data.Seq,
+		"added", total.Added, "removed", total.Removed, "changed", total.Changed}
+	if last.Type == event.TypeTruncated {
+		args = append(args, "not_sent", last.Data.Omitted, "max_events", last.Data.MaxEvents)
+	}
+	log.Info("changes detected, one event per element", args...)
+	for _, ev := range evs {
+		log.Debug(ev.Type+" event committed", "event_id", ev.ID, "seq", ev.Data.Seq, "key", ev.Data.Key)
+	}
 }
 
 // writeFailure stores a failed poll's state, with its watch.failing event

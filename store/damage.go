@@ -375,6 +375,11 @@ func (db *DB) view(fn func(*bolt.Tx) error) error {
 // update runs fn in a write transaction, guarded; a DB found damaged
 // refuses.
 func (db *DB) update(fn func(*bolt.Tx) error) error {
+	if db.verify != nil {
+		if err := db.verify(); err != nil {
+			return err
+		}
+	}
 	if err := db.damage(); err != nil {
 		return err
 	}

@@ -243,6 +243,17 @@ func TestOpen_DamagedFile(t *testing.T) {
 				// pollhook run checks every page before it writes.
 				_, err := Open(path, Options{Verify: true})
 				checkDamaged(t, err, path, "")
+				// once checks them before its first write: that fails,
+				// and so does the next.
+				db, err := Open(path, Options{Verify: true, VerifyAtFirstWrite: true})
+				if err != nil {
+					t.Fatalf("Open with the check at the first write: %v", err)
+				}
+				for range 2 {
+					err = db.SaveState(context.Background(), "w", WatchState{Seq: 9}, []byte(`"x"`))
+					checkDamaged(t, err, path, "")
+				}
+				db.Close()
 			}
 		})
 	}

@@ -14,6 +14,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -59,6 +60,9 @@ type DB struct {
 	broken atomic.Pointer[DamagedError]
 	// group coalesces concurrent commits and records (batch).
 	group group
+	// verify, when set, is the check of Options.VerifyAtFirstWrite,
+	// made once, before the first write.
+	verify func() error
 }
 
 // Options tune Open.
@@ -76,6 +80,11 @@ type Options struct {
 	// nor calls a damaged copy a backup; the commands that only read rely
 	// on the cheap checks every Open makes.
 	Verify bool
+	// VerifyAtFirstWrite, with Verify, checks the pages just before the
+	// first write instead of in Open: for a command that often writes
+	// nothing (once, when nothing changed), which then reads only the
+	// pages it needs. A damaged file fails that write, and every later one.
+	VerifyAtFirstWrite bool
 }
 
 // DefaultLockTimeout is how long Open waits for another process's lock.
@@ -112,12 +121,10 @@ func Open(path string, opts Options) (*DB, error) {
 		return nil, fmt.Errorf("open %s: %w", path, err)
 	}
 	db := &DB{bolt: b, file: f, path: path, readOnly: opts.ReadOnly}
-	if opts.Verify {
-		problems, err := db.CheckPages()
-		if err == nil && len(problems) > 0 {
-			err = db.damaged(summary(problems))
-		}
-		if err != nil {
+	if opts.Verify && opts.VerifyAtFirstWrite {
+		db.verify = sync.OnceValue(db.verifyPages)
+	} else if opts.Verify {
+		if err := db.verifyPages(); err != nil {
 			b.Close()
 			return nil, err
 		}
@@ -142,6 +149,16 @@ func Open(path string, opts Options) (*DB, error) {
 		return nil, fmt.Errorf("open %s: %w", path, err)
 	}
 	return db, nil
+}
+
+// verifyPages checks every page (CheckPages): a damaged file is a
+// *DamagedError, and refuses writes from then on.
+func (db *DB) verifyPages() error {
+	problems, err := db.CheckPages()
+	if err == nil && len(problems) > 0 {
+		err = db.damaged(summary(problems))
+	}
+	return err
 }
 
 // summary is the first of problems, and how many more there are.

@@ -203,6 +203,12 @@ func TestHandler_Routes(t *testing.T) {
 		{"POST", "/api/once", `{"watch":"b","dry_run":true,"show":true}`, 200, `"watches":[{"watch":"b","result":"failed","error":"HTTP 500"}]`, "poll b {DryRun:true Show:true}"},
 		{"POST", "/api/once", `{}`, 200, `"events":[{"id":"msg_2"}]`, "poll a,b {DryRun:false Show:false}"},
 		{"GET", "/api/watches", "", 200, `{"watches":[{"name":"a","state":"ok","failures":0,"pending":0},{"name":"b","state":"failing","failures":1,"pending":0}]}`, "watches"},
+		// Asked for a page, failing first, with the counts.
+		{"GET", "/api/watches?per_page=1", "", 200, `{"watches":[{"name":"b","state":"failing","failures":1,"pending":0}],"matching":2,"page":1,"pages":2,"per_page":1,"found":{"failing":1,"ok":1},"counts":{"failing":1,"ok":1}}`, "watches"},
+		{"GET", "/api/watches?state=ok&q=A&page=5", "", 200, `{"watches":[{"name":"a","state":"ok","failures":0,"pending":0}],"matching":1,"page":1,"pages":1,"per_page":50,`, "watches"},
+		{"GET", "/api/watches?q=nope", "", 200, `{"watches":[],"matching":0,`, "watches"},
+		{"GET", "/api/watches?state=broken", "", 400, `bad query: state \"broken\"`, ""},
+		{"GET", "/api/watches?per_page=0", "", 400, `per_page \"0\": want a number from 1 up to 1000`, ""},
 		{"GET", "/api/history?limit=2", "", 200, `{"events":[{"id":"msg_3"},{"id":"msg_1"}]}`, "recent 2"},
 		{"GET", "/api/history", "", 200, `"events"`, "recent 0"},
 		{"GET", "/api/history?limit=x", "", 400, `bad limit`, ""},

@@ -370,11 +370,24 @@ func (s *server) recent(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, map[string]any{"events": nonNil(events)})
 }
 
-// watches is GET /api/watches: a row per watch.
+// watches is GET /api/watches: a row per watch, in the configuration's
+// order; or, asked with state, q, page or per_page, a page of them as the
+// status page lists them (inspect.PageWatches).
 func (s *server) watches(w http.ResponseWriter, r *http.Request) {
+	q := r.URL.Query()
+	paged := q.Has("state") || q.Has("q") || q.Has("page") || q.Has("per_page")
+	wq, err := inspect.ParseWatchQuery(q)
+	if paged && err != nil {
+		writeError(w, http.StatusBadRequest, err)
+		return
+	}
 	rows, err := s.src.Watches(r.Context())
 	if err != nil {
 		writeError(w, errorStatus(err), err)
+		return
+	}
+	if paged {
+		writeJSON(w, http.StatusOK, inspect.PageWatches(rows, wq))
 		return
 	}
 	writeJSON(w, http.StatusOK, map[string]any{"watches": nonNil(rows)})

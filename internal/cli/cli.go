@@ -48,7 +48,8 @@ Usage:
   pollhook watches [--json]                           every watch: state, polls, next run, pending
   pollhook history [WATCH] [--limit N] [--json]       change events (of a watch, or all), newest first
   pollhook target enable NAME                         resume a target disabled by 410 Gone
-  pollhook test-target NAME [--config FILE]           send a sample event to a target now
+  pollhook test-target NAME [--event TYPE] [--config FILE]
+                                                      send a sample event to a target now
   pollhook db check [DBFILE]                          check the database (or DBFILE, a backup)
   pollhook db backup FILE [--force]                   write a consistent copy of the database
   pollhook version                                    print the version

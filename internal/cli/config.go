@@ -8,26 +8,31 @@ import (
 	"github.com/pollhook/pollhook/internal/human"
 )
 
-// loadMode says which problems of the configuration stop a command.
+// loadMode says how much of the configuration a command reads, and which
+// of its problems stop it.
 type loadMode int
 
 const (
-	// full: every problem does (run, check, test-target, and once when it
-	// polls itself).
+	// full: everything, and every problem stops the command (run, check,
+	// test-target).
 	full loadMode = iota
-	// topLevel: the configuration with whatever problems it has. The
-	// inspection commands need only the top-level keys (db, listen,
-	// auth_token, ...: requireTopLevel), and once asks a running daemon
-	// before it needs more: a ${VAR} or ${file:…} that only the service's
-	// environment provides does not stop them.
+	// partial: everything, with whatever problems it has: once asks a
+	// running daemon before it needs more than the top-level keys, so a
+	// ${VAR} or ${file:…} that only the service's environment provides
+	// does not stop it then.
+	partial
+	// topLevel: the top-level keys (db, listen, auth_token, ...), the
+	// targets and the watches' names, with their problems: what the
+	// inspection commands and db need (requireTopLevel). The rest of each
+	// watch is not read.
 	topLevel
 )
 
 // loadConfig loads the configuration file, the one way every command
 // does. In full mode every problem is printed, each with its place, and
-// makes the command exit 1. In topLevel mode the configuration comes back
-// with its problems, for the caller to judge: requireTopLevel, or (once)
-// after asking a daemon.
+// makes the command exit 1. In the other modes the configuration comes
+// back with its problems, for the caller to judge: requireTopLevel, or
+// (once) after asking a daemon.
 func (c *cli) loadConfig(path string, mode loadMode) (*config.Config, config.Errors, error) {
 	if mode == full {
 		cfg, err := config.Load(path)
@@ -36,7 +41,11 @@ func (c *cli) loadConfig(path string, mode loadMode) (*config.Config, config.Err
 		}
 		return cfg, nil, nil
 	}
-	cfg, err := config.LoadPartial(path)
+	load := config.LoadPartial
+	if mode == topLevel {
+		load = config.LoadTopLevel
+	}
+	cfg, err := load(path)
 	if cfg == nil {
 		return nil, nil, c.configErrors(err)
 	}
@@ -46,7 +55,8 @@ func (c *cli) loadConfig(path string, mode loadMode) (*config.Config, config.Err
 }
 
 // requireTopLevel fails, printing them, on problems of the top-level keys
-// (db, listen, auth_token, ...), and mentions the others.
+// (db, listen, auth_token, ...), and mentions the others (of the targets
+// and the watches' names: a topLevel load finds no more).
 func (c *cli) requireTopLevel(path string, problems config.Errors) error {
 	var fatal config.Errors
 	for _, e := range problems {
@@ -59,7 +69,7 @@ func (c *cli) requireTopLevel(path string, problems config.Errors) error {
 		return exitError{1}
 	}
 	if n := len(problems); n > 0 {
-		fmt.Fprintf(c.stderr, "note: %s has %d problem(s) outside db, listen and auth_token (pollhook check lists them)\n", path, n)
+		fmt.Fprintf(c.stderr, "note: %s has %d problem(s) outside db, listen and auth_token (pollhook check lists them all)\n", path, n)
 	}
 	return nil
 }

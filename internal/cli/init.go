@@ -401,6 +401,9 @@ func (st *stanza) String() string {
 	if len(s.Links) > 0 {
 		line("links = "+inlineTable(s.Links), "")
 	}
+	if s.Splittable() {
+		line("# split = true", "one event per added, removed or changed element instead of one per poll")
+	}
 	if len(s.Ignore) > 0 {
 		unit := compared(s.Format)
 		entries := make([]string, len(s.Ignore))

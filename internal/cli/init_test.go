@@ -600,3 +600,58 @@ func TestInit_binary(t *testing.T) {
 		t.Errorf("init of a failing API: exit %d\nstdout %q\nstderr %q", code, out, errOut)
 	}
 }
+
+// TestInit_split: a stanza with keyed arrays offers split, commented out;
+// uncommented it passes check, and once then prints one event per element
+// that changed. Text and unkeyed stanzas do not offer it.
+func TestInit_split(t *testing.T) {
+	t.Parallel()
+	api := testkit.NewAPI(readAPI(t, "calfire_incidents_2021-09-06T1705Z.json"))
+	srv := httptest.NewServer(api)
+	defer srv.Close()
+	cfg := quietConfig(t)
+	out, errOut, code := tryCLI(t, "init", srv.URL+"/incidents", "--append", "--wait", "0s", "--config", cfg)
+	const offer = "# split = true  # one event per added, removed or changed element instead of one per poll\n"
+	if code != 0 || !strings.Contains(out, offer) {
+		t.Fatalf("init: exit %d, stanza lacks %q:\n%s\n%s", code, offer, out, errOut)
+	}
+	src, err := os.ReadFile(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	testkit.WriteFile(t, cfg, strings.Replace(string(src), "# split = true", "split = true", 1))
+	mustCLI(t, "check", "--config", cfg)
+	mustCLI(t, "once", "--config", cfg)
+	api.Set(readAPI(t, "calfire_incidents_2021-09-06T2321Z.json"))
+	out, errOut, code = tryCLI(t, "once", "--config", cfg)
+	if code != 0 {
+		t.Fatalf("once: exit %d\n%s", code, errOut)
+	}
+	// Caballo Fire added; Lawrence, Caldor and Bridge Fire changed: in
+	// the order of the new answer.
+	var got []string
+	for i, line := range strings.Split(strings.TrimSpace(out), "\n") {
+		var ev event.Event
+		if err := json.Unmarshal([]byte(line), &ev); err != nil {
+			t.Fatalf("once printed %q: %v", line, err)
+		}
+		if ev.Data.Seq != uint64(i+1) {
+			t.Errorf("event %d has seq %d", i, ev.Data.Seq)
+		}
+		got = append(got, ev.Title())
+	}
+	want := []string{"incidents: Caldor Fire changed", "incidents: Bridge Fire changed", "incidents: Lawrence Fire changed", "incidents: Caballo Fire added"}
+	if strings.Join(got, "\n") != strings.Join(want, "\n") {
+		t.Errorf("events:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+	}
+
+	for _, body := range []string{`[{"a":1},{"a":1}]`, "plain\ntext\n"} {
+		api := testkit.NewAPI(body)
+		srv := httptest.NewServer(api)
+		out, _, _ := tryCLI(t, "init", srv.URL+"/x", "--wait", "0s", "--config", quietConfig(t))
+		srv.Close()
+		if strings.Contains(out, "split") {
+			t.Errorf("a stanza without keys offers split:\n%s", out)
+		}
+	}
+}

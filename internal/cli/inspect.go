@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"strconv"
 	"strings"
 	"text/tabwriter"
 	"time"
@@ -149,7 +148,7 @@ func (c *cli) deliveries(ctx context.Context, args []string) error {
 	default:
 		return usageError{fmt.Sprintf("--state must be pending, failed, delivered or disabled, not %q", f.State)}
 	}
-	return c.withBackend(ctx, common.config, reads, func(b backend, _ *config.Config) error {
+	return c.withBackend(ctx, common.config, reads, func(b backend, cfg *config.Config) error {
 		ds, err := b.Deliveries(ctx, f)
 		if err != nil {
 			return err
@@ -170,7 +169,7 @@ func (c *cli) deliveries(ctx context.Context, args []string) error {
 				next = nextAttempt(d.NextAt, now)
 			}
 			p := human.Printable
-			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%d\t%s\t%s\n", p(d.EventID), p(d.Watch), p(d.Target), p(d.State), d.Attempts, next, p(inspect.LastOutcome(d)))
+			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%d\t%s\t%s\n", p(d.EventID), p(d.Watch), p(d.Target), p(d.State), d.Attempts, next, p(inspect.LastOutcome(d, targetKind(cfg, d.Target))))
 		}
 		return tw.Flush()
 	})
@@ -215,7 +214,7 @@ func (c *cli) delivery(ctx context.Context, args []string) error {
 	if len(pos) != 1 {
 		return usageError{"delivery takes one event id (see pollhook deliveries)"}
 	}
-	return c.withBackend(ctx, common.config, reads, func(b backend, _ *config.Config) error {
+	return c.withBackend(ctx, common.config, reads, func(b backend, cfg *config.Config) error {
 		details, err := b.Delivery(ctx, pos[0])
 		if err != nil {
 			return err
@@ -237,7 +236,7 @@ func (c *cli) delivery(ctx context.Context, args []string) error {
 				fmt.Fprintf(c.stdout, "next attempt %s (%s)\n", d.NextAt.Local().Format(time.RFC3339), nextAttempt(d.NextAt, time.Now()))
 			}
 			for n, a := range dd.Attempts {
-				outcome := "HTTP " + strconv.Itoa(a.Status)
+				outcome := inspect.Reply(targetKind(cfg, d.Target), a.Status)
 				if a.Status == 0 {
 					outcome = "no response"
 				}
@@ -449,4 +448,16 @@ func (c *cli) target(ctx context.Context, args []string) error {
 		fmt.Fprintf(c.stdout, "target %s enabled; its queued deliveries resume\n", pos[1])
 		return nil
 	})
+}
+
+// targetKind is the kind of the configured target name, "" when there is
+// none (a target removed from the configuration).
+func targetKind(cfg *config.Config, name string) string {
+	if cfg == nil {
+		return ""
+	}
+	if t := cfg.Target(name); t != nil {
+		return t.Kind
+	}
+	return ""
 }

@@ -20,6 +20,7 @@ import (
 func (c *cli) testTarget(ctx context.Context, args []string) error {
 	fs := c.flags("test-target")
 	cfgPath := fs.String("config", config.DefaultFile, "configuration `file`")
+	typ := fs.String("event", event.TypeTest, "the `type` of sample event to send: "+strings.Join(event.Types(), ", "))
 	pos, err := parseFlags(fs, args)
 	if err != nil {
 		return err
@@ -35,16 +36,22 @@ func (c *cli) testTarget(ctx context.Context, args []string) error {
 	if t == nil {
 		return fmt.Errorf("no target named %q in %s", pos[0], *cfgPath)
 	}
-	watch, url := "releases", "https://api.example.com/v1/releases"
+	watch, url, split := "releases", "https://api.example.com/v1/releases", false
 	for _, w := range cfg.Watches {
 		for _, n := range w.Notify {
 			if n == t.Name {
-				watch, url = w.Name, redact.PublicURL(w.URL)
+				watch, url, split = w.Name, redact.PublicURL(w.URL), w.Split
 			}
 		}
 	}
 	now := time.Now()
-	ev := event.Sample(watch, url, now)
+	ev, ok := event.SampleOf(*typ, watch, url, split, now)
+	if !ok {
+		return usageError{fmt.Sprintf("--event: no event type %q (want one of %s)", *typ, strings.Join(event.Types(), ", "))}
+	}
+	if t.Kind == config.KindEmail {
+		return c.testEmail(ctx, t, ev)
+	}
 	msg, err := notify.Render(t, ev, now, c.version)
 	if err != nil {
 		return err
@@ -66,6 +73,30 @@ func (c *cli) testTarget(ctx context.Context, args []string) error {
 		}
 		return fmt.Errorf("target %s did not accept the sample event (%s): %s", t.Name, what, v.Reason)
 	}
+	fmt.Fprintf(c.stdout, "ok: target %s accepted the sample event %s\n", t.Name, ev.ID)
+	return nil
+}
+
+// testEmail sends the sample event to an email target and prints the
+// server's final reply.
+func (c *cli) testEmail(ctx context.Context, t *config.Target, ev *event.Event) error {
+	msg, err := notify.RenderEmail(t, ev, c.version)
+	if err != nil {
+		return err
+	}
+	security := "STARTTLS"
+	switch {
+	case t.Email.ImplicitTLS:
+		security = "TLS"
+	case !t.Email.StartTLS:
+		security = "no TLS"
+	}
+	fmt.Fprintf(c.stdout, "SMTP %s (%s), to %s\n", notify.RedactURL(t, t.URL), security, strings.Join(t.Email.To, ", "))
+	reply, err := notify.SendEmail(ctx, t, msg)
+	if _, v := notify.ClassifyEmail(t, err); !v.OK {
+		return fmt.Errorf("target %s did not accept the sample event (would be retried): %s", t.Name, v.Reason)
+	}
+	fmt.Fprintf(c.stdout, "%s\n", human.Printable(human.CutRunes(notify.Redact(t, reply), 1025)))
 	fmt.Fprintf(c.stdout, "ok: target %s accepted the sample event %s\n", t.Name, ev.ID)
 	return nil
 }

@@ -46,6 +46,10 @@ type Options struct {
 	// LockTimeout is how long Open waits for the database; 0 means
 	// store.DefaultLockTimeout.
 	LockTimeout time.Duration
+	// VerifyAtFirstWrite checks the database's pages before its first
+	// write rather than in Open (store.Options): for once, which often
+	// writes nothing.
+	VerifyAtFirstWrite bool
 	// Service is pollhook run: Run serves the local API, the status page
 	// and the metrics on listen, and speaks sd_notify. Without it (once,
 	// demo) none of them is built.
@@ -95,7 +99,7 @@ func Open(ctx context.Context, cfg *config.Config, o Options) (*Daemon, error) {
 	}
 	// Every page is checked before anything is written: a daemon, once
 	// or demo never writes to a damaged file.
-	db, err := store.Open(cfg.DB, store.Options{LockTimeout: o.LockTimeout, Verify: true})
+	db, err := store.Open(cfg.DB, store.Options{LockTimeout: o.LockTimeout, Verify: true, VerifyAtFirstWrite: o.VerifyAtFirstWrite})
 	if err != nil {
 		return nil, err
 	}
@@ -303,7 +307,7 @@ func (d *Daemon) Poll(ctx context.Context, watches []*config.Watch, o api.PollOp
 			res.Errors = append(res.Errors, fmt.Sprintf("watch %q: not polled: a poll of it is already running (its changes are delivered as usual)", name))
 			continue
 		}
-		for _, ev := range []*event.Event{r.out.Health, r.out.Event} {
+		for _, ev := range append([]*event.Event{r.out.Health}, r.out.Events...) {
 			if ev == nil {
 				continue
 			}
@@ -334,14 +338,14 @@ func describe(w *config.Watch, out *poller.Outcome, err error, o api.PollOptions
 		p.Result = inspect.PollSkipped
 		return p
 	}
-	for _, ev := range []*event.Event{out.Health, out.Event} {
+	for _, ev := range append([]*event.Event{out.Health}, out.Events...) {
 		if ev != nil {
 			p.Events = append(p.Events, ev.ID)
 		}
 	}
 	switch {
 	case out.Event != nil:
-		p.Result, p.Counts = inspect.PollChanged, out.Event.Data.Counts
+		p.Result, p.Counts = inspect.PollChanged, out.Counts
 	case out.Baseline:
 		p.Result = inspect.PollBaseline
 	case out.NotModified:

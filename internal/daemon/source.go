@@ -70,6 +70,11 @@ func (s pageSource) History(ctx context.Context, watch string, limit int) ([][]b
 	return s.d.db.History(ctx, watch, limit)
 }
 
+// Recent is the newest events of all watches, as stored.
+func (s pageSource) Recent(ctx context.Context, o store.RecentOptions) ([][]byte, error) {
+	return s.d.db.Recent(ctx, o)
+}
+
 // Deliveries are the stored deliveries f matches.
 func (s pageSource) Deliveries(ctx context.Context, f store.Filter) ([]store.Delivery, error) {
 	return s.d.db.Deliveries(ctx, f)

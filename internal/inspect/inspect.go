@@ -93,15 +93,25 @@ func RemovedTargets(cfg *config.Config, counts map[string]store.OutboxCount) []s
 	return out
 }
 
-// LastOutcome is the last status or error of a delivery, short.
-func LastOutcome(d store.Delivery) string {
+// LastOutcome is the last status or error of a delivery to a target of
+// kind, short.
+func LastOutcome(d store.Delivery, kind string) string {
 	switch {
 	case d.LastError != "":
 		return human.OneLine(d.LastError, 60)
 	case d.LastStatus != 0:
-		return "HTTP " + strconv.Itoa(d.LastStatus)
+		return Reply(kind, d.LastStatus)
 	}
 	return "-"
+}
+
+// Reply names the status of an attempt's answer for a target of kind:
+// "HTTP 503", or the SMTP reply code of an email target, "SMTP 250".
+func Reply(kind string, status int) string {
+	if kind == config.KindEmail {
+		return "SMTP " + strconv.Itoa(status)
+	}
+	return "HTTP " + strconv.Itoa(status)
 }
 
 // Deliveries lists deliveries, newest first, as people see them: f.State

@@ -35,7 +35,7 @@ func setup(t *testing.T, n int) (*Outbox, *store.DB, *config.Config, []string) {
 		id := fmt.Sprintf("msg_%03d", i)
 		ids = append(ids, id)
 		if err := db.CommitEvent(context.Background(), store.Commit{Watch: "w", State: store.WatchState{Baseline: true, Seq: uint64(i)},
-			EventID: id, Payload: []byte(`{"id":"` + id + `"}`), Time: time.Now(), Targets: []string{"hook", "gone"}}); err != nil {
+			EventID: id, Payload: []byte(`{"id":"` + id + `","data":{"watch":"w"}}`), Time: time.Now(), Targets: []string{"hook", "gone"}}); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -133,6 +133,9 @@ func TestRemovedTargets(t *testing.T) {
 }
 
 func TestLastOutcome(t *testing.T) {
+	if got := LastOutcome(store.Delivery{LastStatus: 250}, config.KindEmail); got != "SMTP 250" {
+		t.Errorf("LastOutcome of a delivered email = %q, want SMTP 250", got)
+	}
 	for _, tt := range []struct {
 		d    store.Delivery
 		want string
@@ -142,7 +145,7 @@ func TestLastOutcome(t *testing.T) {
 		{store.Delivery{LastStatus: 500, LastError: "HTTP 500:\n  {\"error\": \"database unavailable\"}"}, `HTTP 500: {"error": "database unavailable"}`},
 		{store.Delivery{LastError: strings.Repeat("x", 100)}, strings.Repeat("x", 59) + "…"},
 	} {
-		if got := LastOutcome(tt.d); got != tt.want {
+		if got := LastOutcome(tt.d, config.KindWebhook); got != tt.want {
 			t.Errorf("LastOutcome(%+v) = %q, want %q", tt.d, got, tt.want)
 		}
 	}

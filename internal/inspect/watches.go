@@ -1,17 +1,12 @@
 package inspect
 
 import (
-	"cmp"
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
-	"slices"
-	"strings"
 	"time"
 
 	"github.com/pollhook/pollhook/config"
-	"github.com/pollhook/pollhook/event"
 	"github.com/pollhook/pollhook/internal/human"
 	"github.com/pollhook/pollhook/store"
 )
@@ -111,58 +106,16 @@ func (o *Outbox) Watches(ctx context.Context) ([]Watch, error) {
 		func(string) time.Time { return time.Time{} }, pending, time.Now()), nil
 }
 
-// HistoryFunc reads a watch's newest events, at most limit (0: all).
-type HistoryFunc func(ctx context.Context, watch string, limit int) ([][]byte, error)
-
-// Newest merges the newest events of watches, newest first (by time, then
-// id), at most limit (0: all). An event that does not decode and a
-// history that cannot be read are left out and reported, joined, beside
-// the events that could be.
-func Newest(ctx context.Context, watches []string, limit int, history HistoryFunc) ([][]byte, error) {
-	type dated struct {
-		raw []byte
-		at  time.Time
-		id  string
-	}
-	var all []dated
-	var errs []error
-	for _, name := range watches {
-		raws, err := history(ctx, name, limit)
-		if err != nil {
-			errs = append(errs, err)
-			continue
-		}
-		for _, raw := range raws {
-			ev, err := event.Decode(raw)
-			if err != nil {
-				errs = append(errs, fmt.Errorf("decode event of %s: %w", name, err))
-				continue
-			}
-			all = append(all, dated{raw, ev.Timestamp, ev.ID})
-		}
-	}
-	slices.SortFunc(all, func(a, b dated) int {
-		return cmp.Or(b.at.Compare(a.at), strings.Compare(b.id, a.id))
-	})
-	if limit > 0 && len(all) > limit {
-		all = all[:limit]
-	}
-	out := make([][]byte, len(all))
-	for i, d := range all {
-		out[i] = d.raw
-	}
-	return out, errors.Join(errs...)
-}
-
 // Recent is the newest events of every configured watch, newest first, at
-// most limit (0: all): pollhook history without a watch.
+// most limit (0: all): pollhook history without a watch. It reads the
+// store's events from the newest, not each watch's history.
 func (o *Outbox) Recent(ctx context.Context, limit int) ([]json.RawMessage, error) {
 	cfg := o.cfg()
-	names := make([]string, len(cfg.Watches))
-	for i, w := range cfg.Watches {
-		names[i] = w.Name
+	configured := make(map[string]bool, len(cfg.Watches))
+	for _, w := range cfg.Watches {
+		configured[w.Name] = true
 	}
-	raws, err := Newest(ctx, names, limit, o.db.History)
+	raws, err := o.db.Recent(ctx, store.RecentOptions{Limit: limit, Watch: func(name string) bool { return configured[name] }})
 	if err != nil {
 		return nil, err
 	}

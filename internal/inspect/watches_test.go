@@ -3,7 +3,6 @@ package inspect
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"strings"
 	"testing"
@@ -85,53 +84,30 @@ func TestWatches(t *testing.T) {
 	}
 }
 
-func TestNewest(t *testing.T) {
-	at := func(m int) string { return time.Date(2026, 1, 1, 0, m, 0, 0, time.UTC).Format(time.RFC3339Nano) }
-	ev := func(id string, m int) []byte {
-		return []byte(fmt.Sprintf(`{"id":%q,"type":"watch.changed","timestamp":%q,"data":{"watch":"x","seq":1}}`, id, at(m)))
-	}
-	hist := map[string][][]byte{
-		"a": {ev("msg_a3", 30), ev("msg_a2", 20), ev("msg_a1", 10)},
-		"b": {ev("msg_b2", 25), ev("msg_b1", 20)},
-		"c": nil,
-		"d": {[]byte(`not json`)},
-	}
-	boom := errors.New("boom")
-	history := func(_ context.Context, watch string, limit int) ([][]byte, error) {
-		if watch == "broken" {
-			return nil, boom
-		}
-		h := hist[watch]
-		if limit > 0 && len(h) > limit {
-			h = h[:limit]
-		}
-		return h, nil
-	}
-	ids := func(raws [][]byte) string {
-		var out []string
-		for _, r := range raws {
-			var e struct{ ID string }
-			_ = json.Unmarshal(r, &e)
-			out = append(out, e.ID)
-		}
-		return strings.Join(out, " ")
-	}
-	got, err := Newest(context.Background(), []string{"a", "b", "c"}, 4, history)
-	// The same time orders by id, newest first.
-	if ids(got) != "msg_a3 msg_b2 msg_b1 msg_a2" || err != nil {
-		t.Errorf("Newest(4) = %s, %v", ids(got), err)
-	}
-	got, err = Newest(context.Background(), []string{"a", "b", "broken", "d"}, 0, history)
-	if ids(got) != "msg_a3 msg_b2 msg_b1 msg_a2 msg_a1" || !errors.Is(err, boom) || !strings.Contains(err.Error(), "decode event of d") {
-		t.Errorf("Newest(0) = %s, %v; want every event that decodes, and both problems", ids(got), err)
-	}
-}
-
+// TestOutbox_Recent: pollhook history without a watch is the newest
+// events of the configured watches, newest first.
 func TestOutbox_Recent(t *testing.T) {
-	o, _, _, ids := setup(t, 3)
-	got, err := o.Recent(context.Background(), 2)
-	if err != nil || len(got) != 2 || !strings.Contains(string(got[0]), ids[2]) {
-		t.Errorf("Recent(2) = %s, %v", got, err)
+	o, db, _, ids := setup(t, 3)
+	ctx := context.Background()
+	// The newest event is of a watch no longer configured.
+	if err := db.CommitEvent(ctx, store.Commit{Watch: "gone", State: store.WatchState{Seq: 1}, EventID: "msg_999",
+		Payload: []byte(`{"id":"msg_999","data":{"watch":"gone"}}`), Time: time.Now()}); err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct {
+		limit int
+		want  []string
+	}{{2, []string{ids[2], ids[1]}}, {0, []string{ids[2], ids[1], ids[0]}}} {
+		got, err := o.Recent(ctx, c.limit)
+		var gotIDs []string
+		for _, raw := range got {
+			var e struct{ ID string }
+			_ = json.Unmarshal(raw, &e)
+			gotIDs = append(gotIDs, e.ID)
+		}
+		if err != nil || strings.Join(gotIDs, " ") != strings.Join(c.want, " ") {
+			t.Errorf("Recent(%d) = %v, %v; want %v", c.limit, gotIDs, err, c.want)
+		}
 	}
 }
 

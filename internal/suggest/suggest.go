@@ -100,6 +100,14 @@ type Suggestion struct {
 	Notes []string
 }
 
+// Splittable reports whether the watch can send one event per element
+// (split = true): it is a JSON watch with keyed arrays. Whether it should
+// is the user's call, as it depends on who receives the events: one
+// ticket or message per element, or one summary per poll.
+func (s *Suggestion) Splittable() bool {
+	return s.Format == diff.JSON && (s.Key != "" || len(s.Keys) > 0)
+}
+
 // IgnorePaths is the ignore list, as the option takes it.
 func (s *Suggestion) IgnorePaths() []string {
 	out := make([]string, 0, len(s.Ignore))

@@ -45,26 +45,13 @@ func chromiumPath(t *testing.T) string {
 	return ""
 }
 
-// diffLineInPage is a line of the rendered diff, as the browser shows it.
-type diffLineInPage struct {
-	Class      string `json:"class"`
-	Text       string `json:"text"`
-	Background string `json:"background"`
-}
-
-// TestPage_Browser loads the status page in headless Chromium with
-// ?token=, checks the watches and the coloured diff, redelivers a failed
-// delivery with the page's button, and saves a screenshot. The page is
-// fed by the fake source; TestStatusPage in internal/cli drives the same
-// page through a real daemon.
-func TestPage_Browser(t *testing.T) {
+// browser starts a headless Chromium for the test, ended with it (within
+// a minute at most).
+func browser(t *testing.T) context.Context {
+	t.Helper()
 	chromium := chromiumPath(t)
-	const token = "browser-token"
-	src := newFakeSource(t, "status-api", token, 2)
-	pageURL := serve(t, src).URL + "/?" + url.Values{"token": {token}}.Encode()
-
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
-	defer cancel()
+	t.Cleanup(cancel)
 	allocCtx, cancelAlloc := chromedp.NewExecAllocator(ctx,
 		chromedp.ExecPath(chromium),
 		chromedp.Headless,
@@ -79,20 +66,46 @@ func TestPage_Browser(t *testing.T) {
 		chromedp.UserDataDir(t.TempDir()),
 		chromedp.WindowSize(1100, 900),
 	)
-	defer cancelAlloc()
+	t.Cleanup(cancelAlloc)
 	bctx, cancelBrowser := chromedp.NewContext(allocCtx)
-	defer cancelBrowser()
+	t.Cleanup(cancelBrowser)
+	return bctx
+}
+
+// textOf is the text of the element sel finds, trimmed.
+func textOf(t *testing.T, bctx context.Context, sel string) string {
+	t.Helper()
+	s, err := chromedp.Run(bctx, chromedp.Text(chromedp.CSS(sel)))
+	if err != nil {
+		t.Fatalf("text of %s: %v", sel, err)
+	}
+	return strings.TrimSpace(s)
+}
+
+// diffLineInPage is a line of the rendered diff, as the browser shows it.
+type diffLineInPage struct {
+	Class      string `json:"class"`
+	Text       string `json:"text"`
+	Background string `json:"background"`
+}
+
+// TestPage_Browser loads the status page in headless Chromium with
+// ?token=, checks the watches and the coloured diff, redelivers a failed
+// delivery with the page's button, and saves a screenshot. The page is
+// fed by the fake source; TestStatusPage in internal/cli drives the same
+// page through a real daemon.
+func TestPage_Browser(t *testing.T) {
+	bctx := browser(t)
+	const token = "browser-token"
+	src := newFakeSource(t, "status-api", token, 2)
+	pageURL := serve(t, src).URL + "/?" + url.Values{"token": {token}}.Encode()
 
 	if err := chromedp.Do(bctx, chromedp.EmulateViewport(1100, 900), chromedp.Navigate(pageURL)); err != nil {
 		t.Fatalf("load the status page: %v", err)
 	}
 	text := func(sel string) string {
 		t.Helper()
-		s, err := chromedp.Run(bctx, chromedp.Text(chromedp.CSS(sel)))
-		if err != nil {
-			t.Fatalf("text of %s: %v", sel, err)
-		}
-		return strings.TrimSpace(s)
+		return textOf(t, bctx, sel)
 	}
 
 	for watch, want := range map[string]string{
@@ -223,5 +236,103 @@ func TestPage_Browser(t *testing.T) {
 	testkit.WaitUntil(t, 15*time.Second, "the page to refresh itself", func() bool { return src.views.Load() > before })
 	if loc, err := chromedp.Run(bctx, chromedp.Location()); err != nil || !strings.Contains(loc, "refresh=5") || !strings.Contains(loc, "token="+token) {
 		t.Errorf("refreshed to %s (%v), want refresh=5 and the token", loc, err)
+	}
+}
+
+// TestPage_BrowserList pages through a fleet of 120 watches in headless
+// Chromium, as a person would with no script: the next link, a state's
+// link, and the search form, each keeping the token; on a phone the list
+// and its pager fit the screen.
+func TestPage_BrowserList(t *testing.T) {
+	bctx := browser(t)
+	src := newFleetSource(t, 120)
+	pageURL := serve(t, src).URL + "/?token=fleet-token"
+	rowsShown := func() []string {
+		t.Helper()
+		got, err := chromedp.Run(bctx, chromedp.Evaluate[[]string](`[...document.querySelectorAll('tr.watch')].map(tr => tr.dataset.watch)`))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return got
+	}
+	click := func(sel string) string {
+		t.Helper()
+		resp, err := chromedp.RunResponse(bctx, chromedp.Click(chromedp.CSS(sel)))
+		if err != nil {
+			t.Fatalf("click %s: %v", sel, err)
+		}
+		if resp.Status != http.StatusOK {
+			t.Fatalf("after clicking %s the page answers %d", sel, resp.Status)
+		}
+		loc, err := chromedp.Run(bctx, chromedp.Location())
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !strings.Contains(loc, "token=fleet-token") {
+			t.Errorf("clicking %s lost the token: %s", sel, loc)
+		}
+		return loc
+	}
+	if err := chromedp.Do(bctx, chromedp.EmulateViewport(1100, 900), chromedp.Navigate(pageURL)); err != nil {
+		t.Fatal(err)
+	}
+	if got := rowsShown(); len(got) != 50 || got[0] != "w003" {
+		t.Fatalf("the first page lists %v, want 50 from w003 (failing first)", got)
+	}
+
+	if loc := click(`.pager a[rel="next"]`); !strings.Contains(loc, "page=2") {
+		t.Errorf("next went to %s", loc)
+	}
+	if got := rowsShown(); len(got) != 50 || got[0] != "w042" {
+		t.Errorf("page 2 lists %v, want 50 from w042", got)
+	}
+	if got := textOf(t, bctx, ".list-count"); got != "Showing 51–100 of 120 watches, failing first" {
+		t.Errorf("page 2 says %q", got)
+	}
+
+	click(`.states a[href*="state=failing"]`)
+	if got := rowsShown(); len(got) != 12 || got[0] != "w003" || got[11] != "w113" {
+		t.Errorf("the failing watches are %v, want the 12 from w003 to w113", got)
+	}
+
+	// The search form is a plain GET: it keeps the state and the token.
+	if err := chromedp.Do(bctx, chromedp.SendKeys(`.search input[name="q"]`, "w11"), chromedp.Submit(`.search input[name="q"]`)); err != nil {
+		t.Fatal(err)
+	}
+	testkit.WaitUntil(t, 10*time.Second, "the search's answer", func() bool {
+		loc, err := chromedp.Run(bctx, chromedp.Location())
+		return err == nil && strings.Contains(loc, "q=w11")
+	})
+	loc, _ := chromedp.Run(bctx, chromedp.Location())
+	if !strings.Contains(loc, "state=failing") || !strings.Contains(loc, "token=fleet-token") {
+		t.Errorf("the search went to %s, want the state and the token kept", loc)
+	}
+	if got := rowsShown(); len(got) != 1 || got[0] != "w113" {
+		t.Errorf("failing watches whose name contains w11: %v, want w113", got)
+	}
+	click(`.search a`) // clear
+	if got := rowsShown(); len(got) != 12 {
+		t.Errorf("after clearing the search %d rows, want the 12 failing", len(got))
+	}
+
+	if err := chromedp.Do(bctx, chromedp.EmulateViewport(390, 800), chromedp.Navigate(pageURL+"&page=2")); err != nil {
+		t.Fatal(err)
+	}
+	if w, err := chromedp.Run(bctx, chromedp.Evaluate[int](`document.documentElement.scrollWidth`)); err != nil || w > 390 {
+		t.Errorf("on a 390 px screen the list is %d px wide (%v)", w, err)
+	}
+	// A picture of the pager on the phone, to look at (not tracked).
+	if err := chromedp.Do(bctx, chromedp.ScrollIntoView(chromedp.CSS(".pager"))); err != nil {
+		t.Fatal(err)
+	}
+	shot, err := chromedp.Run(bctx, chromedp.CaptureScreenshot())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.MkdirAll(filepath.Dir(screenshotOutput), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(filepath.Dir(screenshotOutput), "status-page-pager-phone.png"), shot, 0o644); err != nil {
+		t.Fatal(err)
 	}
 }

@@ -45,6 +45,8 @@ type fakeSource struct {
 	// changes, when set, are the change event's changes instead of its
 	// three unlabeled ones.
 	changes []diff.Change
+	// states, when set, are the watches' states (newFleetSource).
+	states map[string]store.WatchState
 
 	mu          sync.Mutex
 	deliveries  []store.Delivery
@@ -99,6 +101,36 @@ notify = ["hook"]
 	}}}
 }
 
+// newFleetSource is the fake daemon with releases (its one event) and
+// n-1 more watches w001, w002, …: every tenth (from w003) failing, w007
+// paused, the others ok.
+func newFleetSource(t *testing.T, n int) *fakeSource {
+	t.Helper()
+	f := newFakeSource(t, htmlWatch, "fleet-token", 1)
+	var src strings.Builder
+	src.WriteString("auth_token = \"fleet-token\"\n\n[[target]]\nname = \"hook\"\nurl = \"https://hooks.example/hook\"\n\n")
+	src.WriteString("[[watch]]\nname = \"releases\"\nurl = \"https://api.example/releases\"\nnotify = [\"hook\"]\n\n")
+	f.states = map[string]store.WatchState{"releases": {Baseline: true, LastPoll: f.now.Add(-time.Minute)}}
+	for i := 1; i < n; i++ {
+		name := fmt.Sprintf("w%03d", i)
+		fmt.Fprintf(&src, "[[watch]]\nname = %q\nurl = \"https://api.example/%s\"\nnotify = [\"hook\"]\n\n", name, name)
+		st := store.WatchState{Baseline: true, LastPoll: f.now.Add(-time.Minute)}
+		switch {
+		case i%10 == 3:
+			st.Failures, st.LastError = 1, "HTTP 502"
+		case i == 7:
+			st.PausedUntil = f.now.Add(time.Hour)
+		}
+		f.states[name] = st
+	}
+	cfg, err := config.Parse("fleet.toml", []byte(src.String()), func(string) (string, bool) { return "", false })
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.cfg = cfg
+	return f
+}
+
 func (f *fakeSource) Config() *config.Config { return f.cfg }
 
 // polledWatches names the watches polled, in order.
@@ -109,6 +141,9 @@ func (f *fakeSource) polledWatches() string {
 }
 
 func (f *fakeSource) WatchState(name string) store.WatchState {
+	if f.states != nil {
+		return f.states[name]
+	}
 	switch name {
 	case "releases":
 		return store.WatchState{Baseline: true, LastPoll: f.now.Add(-2 * time.Minute), LastChange: f.now.Add(-2 * time.Minute)}
@@ -145,6 +180,26 @@ func (f *fakeSource) History(_ context.Context, watch string, _ int) ([][]byte, 
 	}
 	data, err := json.Marshal(ev)
 	return [][]byte{data}, err
+}
+
+// Recent is the events of the configured watches History has, as the
+// store gives them: newest first, filtered and cut as o says.
+func (f *fakeSource) Recent(ctx context.Context, o store.RecentOptions) ([][]byte, error) {
+	var out [][]byte
+	for _, w := range f.cfg.Watches {
+		if o.Watch != nil && !o.Watch(w.Name) {
+			continue
+		}
+		evs, err := f.History(ctx, w.Name, 0)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, evs...)
+	}
+	if o.Limit > 0 && len(out) > o.Limit {
+		out = out[:o.Limit]
+	}
+	return out, nil
 }
 
 func (f *fakeSource) Deliveries(_ context.Context, flt store.Filter) ([]store.Delivery, error) {

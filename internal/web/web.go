@@ -1,11 +1,12 @@
 // Package web is the status page: one server-rendered HTML page with its
 // stylesheet inlined (no JavaScript, no other requests, so it works behind
-// the auth_token and on a phone alike), showing the watches (each with a
-// poll now button and a link to its events), the recent changes and the
-// outbox, with Redeliver buttons for dead letters, optionally refreshing
-// itself. It is fed by a Source, so it can be tested without a daemon;
-// the local API mounts it behind its authentication and same-origin
-// checks.
+// the auth_token and on a phone alike), showing the watches a page at a
+// time (failing first, filtered by state or by a part of their name, each
+// with a poll now button and a link to its events), the recent changes
+// and the outbox, with Redeliver buttons for dead letters, optionally
+// refreshing itself. It is fed by a Source, so it can be tested without a
+// daemon; the local API mounts it behind its authentication and
+// same-origin checks.
 package web
 
 import (
@@ -50,6 +51,9 @@ type Source interface {
 	NextRun(name string) time.Time
 	// History returns a watch's newest events, as stored.
 	History(ctx context.Context, watch string, limit int) ([][]byte, error)
+	// Recent returns the newest events of all watches, as stored
+	// (store.DB.Recent).
+	Recent(ctx context.Context, o store.RecentOptions) ([][]byte, error)
 	// Deliveries, TargetStates and OutboxCounts read the outbox.
 	Deliveries(ctx context.Context, f store.Filter) ([]store.Delivery, error)
 	TargetStates(ctx context.Context) (map[string]store.TargetState, error)
@@ -63,14 +67,19 @@ type Source interface {
 
 // Limits of the status page.
 const (
-	recentEvents    = 20 // change events shown, across watches
+	recentEvents = 20 // change events shown, across watches
+	// recentScan bounds the events read to find recentEvents of
+	// configured watches.
+	recentScan = 1000
+	// pageLinks is how many page numbers the watches' pager shows on each
+	// side of the current page.
+	pageLinks       = 2
 	failedPerTarget = 25 // failed deliveries listed per target
 	pageTimeout     = 5 * time.Second
 	// pollTimeout bounds a poll now: a poll of every page of a slow API,
 	// as POST /api/once allows.
 	pollTimeout = 5 * time.Minute
-	// minRefresh and maxRefresh bound ?refresh=, in seconds: the page
-	// costs the daemon a read of every watch's history.
+	// minRefresh and maxRefresh bound ?refresh=, in seconds.
 	minRefresh, maxRefresh = 5, 3600
 	// offeredRefresh is the interval the page's auto-refresh link offers.
 	offeredRefresh = 30
@@ -123,7 +132,7 @@ type view struct {
 	// was opened with it.
 	Query string
 	// Back is what the forms carry back to the page after their redirect:
-	// the refresh and the watch shown (pageState.back).
+	// the refresh, the watches' page and the watch shown (pageState.back).
 	Back string
 	// Refresh is the auto-refresh interval in seconds (0: none), with the
 	// URL the page reloads (the page's state, without a notice) and the
@@ -135,8 +144,11 @@ type view struct {
 	Filter, AllEvents string
 	Summary           summary
 	Watches           []watchRow
-	Events            []eventView
-	Targets           []targetView
+	// List is how the watches shown were picked, with the links to the
+	// others.
+	List    listing
+	Events  []eventView
+	Targets []targetView
 	// Problems are parts of the page that could not be read.
 	Problems []string
 }
@@ -148,10 +160,47 @@ type notice struct {
 	Bad         bool
 }
 
-// summary is the page's row of counts.
+// summary is the page's row of counts, of every watch; each watches'
+// tile links to the list of its watches.
 type summary struct {
 	Watches, Failing, Paused int
 	Pending, Failed          int
+	AllURL, FailingURL       string
+	PausedURL                string
+}
+
+// listing is the list of watches: which of them it shows, and the links
+// to the others.
+type listing struct {
+	// States are the links to each state's watches, All first, each with
+	// how many watches the search matches.
+	States []stateLink
+	// Search is the part of a name searched for, ClearSearch the page
+	// without it, and Hidden the parameters the search form carries over.
+	Search, ClearSearch string
+	Hidden              []hiddenInput
+	// Shown says which watches are shown: "Showing 51–100 of 10000
+	// watches, failing first"; "" when none match.
+	Shown string
+	// Pages are the pager's links; Prev and Next "" on the first and last
+	// pages.
+	Pages      []pageLink
+	Prev, Next string
+}
+
+type stateLink struct {
+	Label, URL string
+	Count      int
+	Current    bool
+}
+
+type hiddenInput struct{ Name, Value string }
+
+// pageLink is a page number of the pager, or a gap ("…") when URL is "".
+type pageLink struct {
+	N       int
+	URL     string
+	Current bool
 }
 
 // timeView is a time as the page shows it: relative, with the exact time
@@ -172,7 +221,7 @@ type watchRow struct {
 
 type eventView struct {
 	ID, Watch, Title string
-	// Kind is change, failing, recovered or test.
+	// Kind is change, failing, recovered, truncated or test.
 	Kind       string
 	Seq        uint64
 	At         timeView
@@ -234,6 +283,12 @@ func (p *Page) view(ctx context.Context, r *http.Request) view {
 	now := p.Now()
 	q := r.URL.Query()
 	st := pageState{token: tokenValue(cfg, r), refresh: parseRefresh(q.Get("refresh")), watch: q.Get("watch")}
+	wq, err := inspect.ParseWatchQuery(q)
+	if err != nil {
+		wq = inspect.WatchQuery{}
+	}
+	wq.PerPage = inspect.DefaultPerPage // the page's size is its own
+	st.state, st.search, st.page = wq.State, wq.Search, wq.Page
 	v := view{
 		CSS: p.css, Version: p.version, Now: at(now, now), Query: tokenQuery(cfg, r), Back: st.back(),
 		Refresh: st.refresh, Filter: st.watch,
@@ -267,21 +322,26 @@ func (p *Page) view(ctx context.Context, r *http.Request) view {
 	problem := func(what string, err error) {
 		v.Problems = append(v.Problems, what+": "+err.Error())
 	}
+	if err != nil {
+		problem("the watches' filter", err)
+	}
 
-	for _, wt := range cfg.Watches {
-		row := p.watchRow(wt, now)
+	sel := inspect.SelectWatches(cfg, p.src.WatchState, now, wq)
+	st.page = sel.Page
+	for _, sw := range sel.Watches {
+		row := p.watchRow(sw, now)
 		of := st
-		of.watch = wt.Name
+		of.watch = sw.Name
 		row.Events = of.url(nil, "changes")
-		v.Summary.Watches++
-		switch row.State {
-		case inspect.WatchFailing:
-			v.Summary.Failing++
-		case inspect.WatchPaused:
-			v.Summary.Paused++
-		}
 		v.Watches = append(v.Watches, row)
 	}
+	v.Summary.Watches = len(cfg.Watches)
+	v.Summary.Failing = sel.Counts[inspect.WatchFailing]
+	v.Summary.Paused = sel.Counts[inspect.WatchPaused]
+	v.Summary.AllURL = st.listURL("", "")
+	v.Summary.FailingURL = st.listURL(inspect.WatchFailing, "")
+	v.Summary.PausedURL = st.listURL(inspect.WatchPaused, "")
+	v.List = st.listing(sel)
 
 	// One read of the target states serves both lists.
 	states, err := p.src.TargetStates(ctx)
@@ -307,29 +367,33 @@ func (p *Page) view(ctx context.Context, r *http.Request) view {
 	return v
 }
 
-func (p *Page) watchRow(wt *config.Watch, now time.Time) watchRow {
-	st := p.src.WatchState(wt.Name)
-	row := watchRow{
-		Name: wt.Name, URL: redact.ShortURL(wt.URL), Schedule: wt.ScheduleSpec,
+func (p *Page) watchRow(sw inspect.SelectedWatch, now time.Time) watchRow {
+	st := sw.Stored
+	return watchRow{
+		Name: sw.Name, URL: redact.ShortURL(sw.URL), Schedule: sw.ScheduleSpec,
 		LastPoll: at(st.LastPoll, now), LastChange: at(st.LastChange, now),
-		NextRun: at(p.src.NextRun(wt.Name), now),
+		NextRun: at(p.src.NextRun(sw.Name), now),
+		State:   sw.State, StateLabel: inspect.StateLabel(sw.State), Detail: sw.Detail,
 	}
-	row.State, row.Detail = inspect.Health(st, now)
-	row.StateLabel = inspect.StateLabel(row.State)
-	return row
 }
 
-// recentEvents merges the newest events of every watch, or of the one
-// watch named, newest first.
+// recentEvents is the newest events of the configured watches, or of the
+// one watch named, newest first.
 func (p *Page) recentEvents(ctx context.Context, cfg *config.Config, watch string, disabled map[string]bool, now time.Time) ([]eventView, error) {
-	names := make([]string, len(cfg.Watches))
-	for i, wt := range cfg.Watches {
-		names[i] = wt.Name
-	}
+	var (
+		raws [][]byte
+		err  error
+	)
 	if watch != "" {
-		names = []string{watch}
+		raws, err = p.src.History(ctx, watch, recentEvents)
+	} else {
+		configured := make(map[string]bool, len(cfg.Watches))
+		for _, wt := range cfg.Watches {
+			configured[wt.Name] = true
+		}
+		raws, err = p.src.Recent(ctx, store.RecentOptions{Limit: recentEvents, Scan: recentScan,
+			Watch: func(name string) bool { return configured[name] }})
 	}
-	raws, err := inspect.Newest(ctx, names, recentEvents, p.src.History)
 	errs := []error{err}
 	var evs []*event.Event
 	for _, raw := range raws {
@@ -350,6 +414,8 @@ func (p *Page) recentEvents(ctx context.Context, cfg *config.Config, watch strin
 			e.Kind = "recovered"
 		case event.TypeTest:
 			e.Kind = "test"
+		case event.TypeTruncated:
+			e.Kind = "truncated"
 		default:
 			e.Kind = "change"
 		}
@@ -435,7 +501,7 @@ func (p *Page) targetViews(ctx context.Context, cfg *config.Config, states map[s
 			}
 			t.FailedList = append(t.FailedList, failedRow{
 				EventID: d.EventID, Watch: d.Watch, Attempts: d.Attempts,
-				Last: inspect.LastOutcome(d), Done: at(d.Done, now),
+				Last: inspect.LastOutcome(d, t.Kind), Done: at(d.Done, now),
 			})
 		}
 	}
@@ -521,28 +587,26 @@ func (p *Page) Poll(w http.ResponseWriter, r *http.Request) {
 }
 
 // pageState is what the page's own URLs carry from one view to the next:
-// the auth_token when it came as ?token=, the auto-refresh interval and
-// the watch whose events alone are shown.
+// the auth_token when it came as ?token=, the auto-refresh interval, the
+// watches listed (their state, the search, the page) and the watch whose
+// events alone are shown.
 type pageState struct {
 	token   string
 	refresh int
+	state   string
+	search  string
+	page    int
 	watch   string
 }
 
 // url is the page's URL in state s, with more parameters and a fragment.
 func (s pageState) url(more url.Values, fragment string) string {
-	q := url.Values{}
+	q := s.query()
 	for k, v := range more {
 		q[k] = v
 	}
 	if s.token != "" {
 		q.Set("token", s.token)
-	}
-	if s.refresh > 0 {
-		q.Set("refresh", strconv.Itoa(s.refresh))
-	}
-	if s.watch != "" {
-		q.Set("watch", s.watch)
 	}
 	u := "/"
 	if len(q) > 0 {
@@ -554,27 +618,120 @@ func (s pageState) url(more url.Values, fragment string) string {
 	return u
 }
 
-// back is the state a form carries to its handler in its "back" field,
-// for the redirect: the refresh and the watch shown (the token goes in
-// the form's action, where the API's middleware checks it).
-func (s pageState) back() string {
+// query is s's parameters but the token: the ones left at their default
+// are left out.
+func (s pageState) query() url.Values {
 	q := url.Values{}
 	if s.refresh > 0 {
 		q.Set("refresh", strconv.Itoa(s.refresh))
 	}
+	if s.state != "" {
+		q.Set("state", s.state)
+	}
+	if s.search != "" {
+		q.Set("q", s.search)
+	}
+	if s.page > 1 {
+		q.Set("page", strconv.Itoa(s.page))
+	}
 	if s.watch != "" {
 		q.Set("watch", s.watch)
 	}
-	return q.Encode()
+	return q
 }
+
+// back is the state a form carries to its handler in its "back" field,
+// for the redirect (the token goes in the form's action, where the API's
+// middleware checks it).
+func (s pageState) back() string { return s.query().Encode() }
 
 // postedState is the state a form posted to a button's handler came from.
 func postedState(cfg *config.Config, r *http.Request) pageState {
 	st := pageState{token: tokenValue(cfg, r)}
-	if back, err := url.ParseQuery(r.PostForm.Get("back")); err == nil {
-		st.refresh, st.watch = parseRefresh(back.Get("refresh")), back.Get("watch")
+	back, err := url.ParseQuery(r.PostForm.Get("back"))
+	if err != nil {
+		return st
+	}
+	st.refresh, st.watch = parseRefresh(back.Get("refresh")), back.Get("watch")
+	if wq, err := inspect.ParseWatchQuery(back); err == nil {
+		st.state, st.search, st.page = wq.State, wq.Search, wq.Page
 	}
 	return st
+}
+
+// listURL is the page listing the watches in state (all for "") whose
+// names contain search, from its first page.
+func (s pageState) listURL(state, search string) string {
+	s.state, s.search, s.page = state, search, 1
+	return s.url(nil, "watches")
+}
+
+// listing is the links around the watches sel picked, in state s.
+func (s pageState) listing(sel inspect.WatchSelection) listing {
+	l := listing{Search: s.search}
+	all := 0
+	for _, n := range sel.Found {
+		all += n
+	}
+	l.States = append(l.States, stateLink{Label: "all", URL: s.listURL("", s.search), Count: all, Current: s.state == ""})
+	for _, state := range []string{inspect.WatchFailing, inspect.WatchPaused, inspect.WatchWaiting, inspect.WatchOK} {
+		l.States = append(l.States, stateLink{Label: inspect.StateLabel(state), URL: s.listURL(state, s.search),
+			Count: sel.Found[state], Current: s.state == state})
+	}
+	if s.search != "" {
+		l.ClearSearch = s.listURL(s.state, "")
+	}
+	// The search form's GET replaces the query: it carries the rest.
+	keep := s
+	keep.search, keep.page = "", 1
+	if s.token != "" {
+		l.Hidden = append(l.Hidden, hiddenInput{"token", s.token})
+	}
+	for _, name := range []string{"refresh", "state", "watch"} {
+		if v := keep.query().Get(name); v != "" {
+			l.Hidden = append(l.Hidden, hiddenInput{name, v})
+		}
+	}
+	if n := len(sel.Watches); n > 0 {
+		l.Shown = fmt.Sprintf("Showing %d–%d of %s", sel.Offset+1, sel.Offset+n, human.Count(sel.Matching, "watch", "watches"))
+		if n == 1 {
+			l.Shown = fmt.Sprintf("Showing %d of %s", sel.Offset+1, human.Count(sel.Matching, "watch", "watches"))
+		}
+		if s.search != "" {
+			l.Shown += fmt.Sprintf(" whose name contains “%s”", s.search)
+		}
+		if s.state == "" && n < sel.Matching {
+			l.Shown += ", failing first"
+		}
+	}
+	if sel.Pages == 1 {
+		return l
+	}
+	at := func(n int) string {
+		p := s
+		p.page = n
+		return p.url(nil, "watches")
+	}
+	if sel.Page > 1 {
+		l.Prev = at(sel.Page - 1)
+	}
+	if sel.Page < sel.Pages {
+		l.Next = at(sel.Page + 1)
+	}
+	for n := 1; n <= sel.Pages; n++ {
+		near := n >= sel.Page-pageLinks && n <= sel.Page+pageLinks
+		switch {
+		case n == 1 || n == sel.Pages || near:
+			l.Pages = append(l.Pages, pageLink{N: n, URL: at(n), Current: n == sel.Page})
+		case n < sel.Page:
+			l.Pages = append(l.Pages, pageLink{}) // the gap after page 1
+			n = sel.Page - pageLinks - 1
+		default:
+			l.Pages = append(l.Pages, pageLink{}) // the gap before the last
+			n = sel.Pages - 1
+		}
+	}
+	return l
 }
 
 // parseRefresh reads ?refresh=: seconds between reloads, within
