@@ -51,6 +51,22 @@ func TestDecode_KeepsTheCommittedBytes(t *testing.T) {
 	}
 }
 
+// TestStored_SendsTheCommittedBytes: an event taken as stored gives back
+// its bytes and id, and a broken one is refused as Decode refuses it.
+func TestStored_SendsTheCommittedBytes(t *testing.T) {
+	stored := []byte(`{ "id": "msg_1", "type": "watch.changed", "data": {"seq": 3} }`)
+	ev, err := Stored("msg_1", stored)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, err := ev.JSON(); err != nil || ev.ID != "msg_1" || string(got) != string(stored) {
+		t.Errorf("Stored = %q, %s, %v; want msg_1 and the stored bytes", ev.ID, got, err)
+	}
+	if _, err := Stored("msg_1", []byte(`{"id": "msg_1"`)); err == nil {
+		t.Error("Stored of a broken event succeeded")
+	}
+}
+
 // stampRE is the one form of every event time: RFC 3339 in UTC with
 // exactly three fractional digits.
 var stampRE = regexp.MustCompile(`^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$`)

@@ -369,16 +369,15 @@ func (d *Dispatcher) start(ctx, work context.Context) (func(), error) {
 // nothing (the queue is done, or cannot go on now). With once, it stops
 // at the first delivery that is not due or fails.
 func (d *Dispatcher) pass(ctx, work context.Context, q store.Queue, once bool) outcome {
-	log := d.log.With("target", q.Target, "watch", q.Watch)
 	batch, err := d.outbox.Pending(ctx, q, batchSize)
 	if err != nil {
 		if ctx.Err() == nil {
-			log.Error("read outbox", "err", err)
+			d.log.Error("read outbox", "target", q.Target, "watch", q.Watch, "err", err)
 		}
 		return outcome{} // the next scan finds it
 	}
 	for i := range batch {
-		switch n, until := d.deliver(ctx, work, log, &batch[i], once); n {
+		switch n, until := d.deliver(ctx, work, &batch[i], once); n {
 		case stop:
 			return outcome{}
 		case wait:
@@ -399,7 +398,7 @@ const (
 
 // deliver makes one attempt at a delivery, when it is due, and says what
 // its queue does next; with wait, the time the delivery is due.
-func (d *Dispatcher) deliver(ctx, work context.Context, log *slog.Logger, p *store.Pending, once bool) (next, time.Time) {
+func (d *Dispatcher) deliver(ctx, work context.Context, p *store.Pending, once bool) (next, time.Time) {
 	// A head not due yet is only looked at: its payload, which may be
 	// large, is decoded when it is sent.
 	if p.NextAt.After(d.clock.Now()) {
@@ -411,18 +410,23 @@ func (d *Dispatcher) deliver(ctx, work context.Context, log *slog.Logger, p *sto
 	if ctx.Err() != nil {
 		return stop, time.Time{}
 	}
-	log = log.With("event_id", p.EventID)
-	ev, err := event.Decode(p.Payload)
-	if err != nil {
-		// Cannot happen for events pollhook wrote; keep it as a dead letter.
-		log.Error("undecodable event, marking failed", "err", err)
-		d.record(store.Result{EventID: p.EventID, Target: p.Target, State: store.StateFailed,
-			Attempt: store.Attempt{At: d.clock.Now(), Error: "undecodable event: " + err.Error()}})
-		return proceed, time.Time{}
+	// Built only to log: a delivery that goes well logs nothing but at
+	// debug level, and a logger's With costs more than the rest of its
+	// bookkeeping.
+	log := func() *slog.Logger {
+		return d.log.With("target", p.Target, "watch", p.Watch, "event_id", p.EventID)
 	}
 	t, ok := d.target(p.Target)
 	if !ok {
 		return stop, time.Time{}
+	}
+	ev, err := decode(t, p)
+	if err != nil {
+		// Cannot happen for events pollhook wrote; keep it as a dead letter.
+		log().Error("undecodable event, marking failed", "err", err)
+		d.record(store.Result{EventID: p.EventID, Target: p.Target, State: store.StateFailed,
+			Attempt: store.Attempt{At: d.clock.Now(), Error: "undecodable event: " + err.Error()}})
+		return proceed, time.Time{}
 	}
 	at := d.clock.Now()
 	attempt, v := d.attempt(work, t, ev, at)
@@ -438,14 +442,16 @@ func (d *Dispatcher) deliver(ctx, work context.Context, log *slog.Logger, p *sto
 		res.State = store.StateDelivered
 		d.record(res)
 		d.report(p, ResultDelivered, attempt)
-		log.Debug("delivered", "status", attempt.Status, "attempts", p.Attempts)
+		if d.log.Enabled(ctx, slog.LevelDebug) {
+			log().Debug("delivered", "status", attempt.Status, "attempts", p.Attempts)
+		}
 		return proceed, time.Time{}
 	case v.Disable:
 		res.NextAt = at
 		d.record(res)
 		d.report(p, ResultDisabled, attempt)
 		d.disable(ctx, t, v.Reason, at)
-		log.Warn("target disabled; deliveries stay queued until `pollhook target enable "+t.Name+"`",
+		log().Warn("target disabled; deliveries stay queued until `pollhook target enable "+t.Name+"`",
 			"reason", v.Reason)
 		return stop, time.Time{}
 	}
@@ -454,7 +460,7 @@ func (d *Dispatcher) deliver(ctx, work context.Context, log *slog.Logger, p *sto
 		res.State = store.StateFailed
 		d.record(res)
 		d.report(p, ResultFailed, attempt)
-		log.Warn("delivery failed for good (dead letter)", "attempts", p.Attempts, "err", v.Reason)
+		log().Warn("delivery failed for good (dead letter)", "attempts", p.Attempts, "err", v.Reason)
 		return proceed, time.Time{}
 	}
 	delay := time.Duration(float64(retry[p.Attempts-1]) * d.jitter())
@@ -462,12 +468,22 @@ func (d *Dispatcher) deliver(ctx, work context.Context, log *slog.Logger, p *sto
 	res.NextAt = at.Add(delay)
 	d.record(res)
 	d.report(p, ResultRetry, attempt)
-	log.Warn("delivery failed, will retry", "attempt", p.Attempts, "err", v.Reason,
+	log().Warn("delivery failed, will retry", "attempt", p.Attempts, "err", v.Reason,
 		"retry_in", delay.Round(time.Millisecond).String())
 	if once {
 		return stop, time.Time{}
 	}
 	return wait, res.NextAt
+}
+
+// decode reads a delivery's event for t. A webhook without a template
+// sends the stored bytes as they are, and needs nothing else of the event
+// but its id.
+func decode(t *config.Target, p *store.Pending) (*event.Event, error) {
+	if t.Kind == config.KindWebhook && t.Template == nil {
+		return event.Stored(p.EventID, p.Payload)
+	}
+	return event.Decode(p.Payload)
 }
 
 func (d *Dispatcher) disable(ctx context.Context, t *config.Target, reason string, at time.Time) {
@@ -550,7 +566,7 @@ func Send(ctx context.Context, client *http.Client, t *config.Target, m *Message
 	if err != nil {
 		return 0, nil, nil, fmt.Errorf("build request: %w", stripURL(err))
 	}
-	req.Header = m.Header.Clone()
+	req.Header = m.Header // the client changes copies only
 	resp, err := client.Do(req)
 	if err != nil {
 		if errors.Is(err, context.DeadlineExceeded) {

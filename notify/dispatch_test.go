@@ -200,6 +200,43 @@ func (h *harness) delivery(ev *event.Event, target string) store.Delivery {
 	return d
 }
 
+// TestDispatcher_UndecodableEventIsADeadLetter: an event whose stored
+// JSON is broken is sent to no target, whether the target sends the
+// stored bytes (a webhook) or renders the event (a chat kind), and each
+// delivery of it is failed for good, saying why.
+func TestDispatcher_UndecodableEventIsADeadLetter(t *testing.T) {
+	t.Parallel()
+	rc := &receiver{}
+	srv := httptest.NewServer(rc)
+	defer srv.Close()
+	cfg, err := config.Parse("t.toml", []byte(fmt.Sprintf("[[target]]\nname = \"chat\"\nkind = \"ntfy\"\nurl = %q\ntopic = \"t\"\n", srv.URL)),
+		func(string) (string, bool) { return "", false })
+	if err != nil {
+		t.Fatal(err)
+	}
+	chat := cfg.Targets[0]
+	h := newHarness(t, webhookTarget(t, "hook", srv.URL+"/hook", ""), chat)
+	id := event.NewID(h.clock.Now())
+	err = h.db.CommitEvent(context.Background(), store.Commit{
+		Watch: "w", State: store.WatchState{Baseline: true, Seq: 1},
+		EventID: id, Payload: []byte(`{"id": "` + id + `", "type": `), Time: h.clock.Now(), Targets: []string{"hook", "chat"},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	h.disp.Wake()
+	ev := &event.Event{ID: id}
+	for _, target := range []string{"hook", "chat"} {
+		testkit.WaitUntil(t, 10*time.Second, target+" failed", func() bool { return h.delivery(ev, target).State == store.StateFailed })
+		if d := h.delivery(ev, target); !strings.Contains(d.LastError, "undecodable event") {
+			t.Errorf("%s: last error %q, want it to say the event is undecodable", target, d.LastError)
+		}
+	}
+	if n := rc.count(); n != 0 {
+		t.Errorf("%d requests sent, want none", n)
+	}
+}
+
 func TestDispatcher_DeliversSignedWebhook(t *testing.T) {
 	t.Parallel()
 	rc := &receiver{}

@@ -23,6 +23,9 @@ func RedactURL(t *config.Target, u string) string {
 // Redact replaces t's secrets in text: a target's error message or
 // response body, before it is stored, logged or printed.
 func Redact(t *config.Target, text string) string {
+	if text == "" {
+		return "" // most 2xx answers: no need to list the secrets
+	}
 	return targetSecrets(t).Replace(text)
 }
 

@@ -1,11 +1,16 @@
 package store
 
 import (
+	"bytes"
 	"context"
 	"fmt"
 	"sync/atomic"
 	"testing"
 	"time"
+
+	bolt "go.etcd.io/bbolt"
+
+	"github.com/pollhook/pollhook/internal/testkit"
 )
 
 // BenchmarkCommitEvent measures commits of change events, each to its own
@@ -115,4 +120,69 @@ func BenchmarkDeliveries(b *testing.B) {
 			}
 		})
 	}
+}
+
+// BenchmarkStorm measures what a change storm asks of the store, per
+// change: 10,000 watches with a 5 KB snapshot each, then changes of them
+// in turn committed from 64 goroutines at once (the poller's
+// max_concurrent), each followed by its delivery's read and result, as
+// the dispatcher makes them. ns/op is the store's time per change.
+func BenchmarkStorm(b *testing.B) {
+	const watches = 10000
+	db, err := Open(b.TempDir()+"/bench.db", Options{})
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer db.Close()
+	ctx := context.Background()
+	snapshot := bytes.Repeat([]byte("x"), 5000)
+	payload := bytes.Repeat([]byte("y"), 600)
+	now := time.Now()
+	err = db.update(func(tx *bolt.Tx) error {
+		for w := range watches {
+			name := []byte(fmt.Sprintf("w%d", w))
+			s := WatchState{Baseline: true, Format: "json", Sum: uint64(w), LastPoll: now, LastSuccess: now}
+			if err := tx.Bucket(bucketSnapshots).Put(name, snapshot); err != nil {
+				return err
+			}
+			if err := putJSON(tx.Bucket(bucketWatches), name, s); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		b.Fatal(err)
+	}
+	var n atomic.Int64
+	b.SetParallelism(32)
+	b.ReportAllocs()
+	cpu := testkit.ProcessCPU(b)
+	b.ResetTimer()
+	b.RunParallel(func(pb *testing.PB) {
+		for pb.Next() {
+			i := n.Add(1)
+			watch, id := fmt.Sprintf("w%d", i%watches), fmt.Sprintf("msg_%012d", i)
+			s := WatchState{Baseline: true, Format: "json", Sum: uint64(i), Seq: uint64(i/watches + 1),
+				LastPoll: now, LastSuccess: now, LastChange: now}
+			err := db.CommitEvents(ctx, Commit{Watch: watch, State: s, Snapshot: snapshot,
+				EventID: id, Payload: payload, Time: now, Targets: []string{"hook"}})
+			if err != nil {
+				b.Error(err)
+				return
+			}
+			p, err := db.Pending(ctx, Queue{Target: "hook", Watch: watch}, 64)
+			if err != nil || len(p) != 1 {
+				b.Errorf("pending: %d, %v", len(p), err)
+				return
+			}
+			err = db.Record(ctx, Result{EventID: id, Target: "hook", State: StateDelivered,
+				Attempt: Attempt{At: time.Now(), Status: 204, Latency: time.Millisecond}})
+			if err != nil {
+				b.Error(err)
+				return
+			}
+		}
+	})
+	b.ReportMetric(float64(testkit.ProcessCPU(b)-cpu)/float64(b.N), "cpu-ns/op")
 }

@@ -58,7 +58,7 @@ func deliveryKey(eventID, target string) []byte {
 }
 
 func putDelivery(tx *bolt.Tx, d *Delivery) error {
-	return putJSON(tx.Bucket(bucketDeliveries), deliveryKey(d.EventID, d.Target), d)
+	return putRecord(tx.Bucket(bucketDeliveries), deliveryKey(d.EventID, d.Target), d)
 }
 
 // Queue names one ordered stream of deliveries: one watch's events to one
@@ -178,7 +178,7 @@ func record(tx *bolt.Tx, r Result) error {
 		return nil // pruned meanwhile; nothing to record
 	}
 	ab := tx.Bucket(bucketAttempts)
-	var attempts []Attempt
+	var attempts attemptLog
 	if _, err := getJSON(ab, key, &attempts); err != nil {
 		return err
 	}
@@ -189,7 +189,7 @@ func record(tx *bolt.Tx, r Result) error {
 	if len(attempts) > maxAttemptsKept {
 		attempts = append(attempts[:1], attempts[len(attempts)-maxAttemptsKept+1:]...)
 	}
-	if err := putJSON(ab, key, attempts); err != nil {
+	if err := putRecord(ab, key, attempts); err != nil {
 		return err
 	}
 	d.Attempts++

@@ -87,10 +87,14 @@ func TestRecord_SharedBatchKeepsAppend(t *testing.T) {
 			commitSeqs(t, db, "w", 1, 1, "t")
 			c := Commit{Watch: "w", State: WatchState{Seq: 2}, EventID: "msg_w_2", Payload: []byte(`{}`),
 				Time: time.Now(), Targets: []string{"t"}}
+			var e encodedCommit
+			if err := e.encode(&c); err != nil {
+				t.Fatal(err)
+			}
 			r := Result{EventID: "msg_w_1", Target: "t", State: StateDelivered, Attempt: Attempt{At: time.Now()}}
 			err := db.update(func(tx *bolt.Tx) error {
 				if tt.commitFirst {
-					if err := commit(tx, &c); err != nil {
+					if err := e.commit(tx); err != nil {
 						return err
 					}
 					return record(tx, r)
@@ -98,7 +102,7 @@ func TestRecord_SharedBatchKeepsAppend(t *testing.T) {
 				if err := record(tx, r); err != nil {
 					return err
 				}
-				return commit(tx, &c)
+				return e.commit(tx)
 			})
 			if err != nil {
 				t.Fatal(err)

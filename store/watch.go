@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"time"
 
@@ -109,7 +110,7 @@ func (db *DB) SaveState(ctx context.Context, watch string, s WatchState, snapsho
 				return err
 			}
 		}
-		return putJSON(tx.Bucket(bucketWatches), []byte(watch), s)
+		return putRecord(tx.Bucket(bucketWatches), []byte(watch), &s)
 	})
 	if err != nil {
 		return fmt.Errorf("save state of %s: %w", watch, err)
@@ -147,58 +148,85 @@ func (db *DB) CommitEvents(ctx context.Context, cs ...Commit) error {
 	if err := ctxErr(ctx); err != nil {
 		return err
 	}
-	for _, c := range cs {
-		if c.EventID == "" || c.State.Seq == 0 {
-			return fmt.Errorf("commit event of %s: missing id or seq", c.Watch)
+	// The records are encoded before the transaction, which every other
+	// write waits for: it only stores them.
+	es := make([]encodedCommit, len(cs))
+	for i := range cs {
+		if err := es[i].encode(&cs[i]); err != nil {
+			return fmt.Errorf("commit event of %s: %w", cs[i].Watch, err)
 		}
 	}
 	// commit only puts: run twice (see batch), it writes the same.
-	err := db.batch(func(tx *bolt.Tx) error {
-		for i := range cs {
-			if err := commit(tx, &cs[i]); err != nil {
+	return db.batch(func(tx *bolt.Tx) error {
+		for i := range es {
+			if err := es[i].commit(tx); err != nil {
 				return fmt.Errorf("commit event of %s: %w", cs[i].Watch, err)
 			}
 		}
 		return nil
 	})
-	if err != nil {
-		return err
+}
+
+// encodedCommit is a commit with its records encoded.
+type encodedCommit struct {
+	c          *Commit
+	watch, id  []byte
+	seq        []byte
+	state      []byte
+	deliveries [][]byte // one per target
+}
+
+func (e *encodedCommit) encode(c *Commit) error {
+	if c.EventID == "" || c.State.Seq == 0 {
+		return errors.New("missing id or seq")
+	}
+	e.c, e.watch, e.id, e.seq = c, []byte(c.Watch), []byte(c.EventID), u64(c.State.Seq)
+	var err error
+	if e.state, err = c.State.appendJSON(nil); err != nil {
+		return fmt.Errorf("encode state: %w", err)
+	}
+	e.deliveries = make([][]byte, len(c.Targets))
+	for i, t := range c.Targets {
+		d := Delivery{
+			EventID: c.EventID, Watch: c.Watch, Target: t, Seq: c.State.Seq,
+			State: StatePending, Created: c.Time, NextAt: c.Time,
+		}
+		if e.deliveries[i], err = d.appendJSON(nil); err != nil {
+			return fmt.Errorf("encode delivery to %s: %w", t, err)
+		}
 	}
 	return nil
 }
 
-func commit(tx *bolt.Tx, c *Commit) error {
+func (e *encodedCommit) commit(tx *bolt.Tx) error {
+	c := e.c
 	if c.Snapshot != nil {
-		if err := tx.Bucket(bucketSnapshots).Put([]byte(c.Watch), c.Snapshot); err != nil {
+		if err := tx.Bucket(bucketSnapshots).Put(e.watch, c.Snapshot); err != nil {
 			return err
 		}
 	}
-	if err := putJSON(tx.Bucket(bucketWatches), []byte(c.Watch), c.State); err != nil {
+	if err := tx.Bucket(bucketWatches).Put(e.watch, e.state); err != nil {
 		return err
 	}
-	if err := tx.Bucket(bucketEvents).Put([]byte(c.EventID), c.Payload); err != nil {
+	if err := tx.Bucket(bucketEvents).Put(e.id, c.Payload); err != nil {
 		return err
 	}
 	hist, err := nested(tx.Bucket(bucketHistory), true, c.Watch)
 	if err != nil {
 		return err
 	}
-	if err := hist.Put(u64(c.State.Seq), []byte(c.EventID)); err != nil {
+	if err := hist.Put(e.seq, e.id); err != nil {
 		return err
 	}
-	for _, t := range c.Targets {
-		d := Delivery{
-			EventID: c.EventID, Watch: c.Watch, Target: t, Seq: c.State.Seq,
-			State: StatePending, Created: c.Time, NextAt: c.Time,
-		}
-		if err := putDelivery(tx, &d); err != nil {
+	for i, t := range c.Targets {
+		if err := tx.Bucket(bucketDeliveries).Put(deliveryKey(c.EventID, t), e.deliveries[i]); err != nil {
 			return err
 		}
 		q, err := nested(tx.Bucket(bucketQueue), true, t, c.Watch)
 		if err != nil {
 			return err
 		}
-		if err := q.Put(u64(c.State.Seq), []byte(c.EventID)); err != nil {
+		if err := q.Put(e.seq, e.id); err != nil {
 			return err
 		}
 	}
