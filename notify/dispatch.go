@@ -456,7 +456,7 @@ func (d *Dispatcher) deliver(ctx, work context.Context, p *store.Pending, once b
 		return stop, time.Time{}
 	}
 	retry := t.RetrySchedule()
-	if p.Attempts > len(retry) {
+	if p.Attempts > len(retry) || v.Permanent {
 		res.State = store.StateFailed
 		d.record(res)
 		d.report(p, ResultFailed, attempt)

@@ -359,11 +359,12 @@ func smtpReply(err error) int {
 
 // ClassifyEmail reads the outcome of SendEmail as the outbox does for
 // every target: nil is delivered; a 4xx reply (421, 450, 451: the server
-// asks to try later), a connection or TLS error, and a 5xx reply (the
-// server refused: a recipient it does not know, a wrong password, a
-// relay it denies) are failed attempts, retried on the target's schedule,
-// with the server's own words, redacted, as the reason. It returns the
-// reply's code too (0 without one).
+// asks to try later) and a connection or TLS error are failed attempts,
+// retried on the target's schedule; a 5xx reply (the server refused: a
+// recipient it does not know, a wrong password, a relay it denies) is a
+// failed attempt that is not retried (Permanent), as SMTP means it. The
+// reason is the server's own words, redacted. It returns the reply's code
+// too (0 without one).
 func ClassifyEmail(t *config.Target, err error) (int, Verdict) {
 	if err == nil {
 		return 250, Verdict{OK: true}
@@ -379,7 +380,7 @@ func ClassifyEmail(t *config.Target, err error) (int, Verdict) {
 	default:
 		reason = detail
 	}
-	return code, Verdict{Reason: Redact(t, reason)}
+	return code, Verdict{Reason: Redact(t, reason), Permanent: code >= 500}
 }
 
 // attemptEmail is attempt for an email target: render, send, classify.

@@ -228,15 +228,18 @@ func TestEmail_temporaryReplyIsRetried(t *testing.T) {
 }
 
 // TestEmail_permanentReplyIsAFailedAttempt: a 5xx is recorded with the
-// server's text, and the delivery becomes a dead letter after the
-// target's schedule, like any failure.
+// server's text, and the delivery becomes a dead letter at once: the
+// target's retries are not spent on a refusal.
 func TestEmail_permanentReplyIsAFailedAttempt(t *testing.T) {
 	t.Parallel()
 	m := testkit.StartMailpit(t, testkit.MailpitOptions{})
 	m.SetChaos(t, 550)
-	h := newHarness(t, mailpitTarget(t, m, `retry = []`))
+	h := newHarness(t, mailpitTarget(t, m, `retry = ["1h", "1h"]`))
 	ev := h.commit("releases", "mail")
 	d := waitState(t, h, ev, "mail", store.StateFailed)
+	if d.Attempts != 1 {
+		t.Errorf("a 550 was attempted %d times, want 1", d.Attempts)
+	}
 	if d.LastStatus != 550 || !strings.Contains(d.LastError, "SMTP 550 (refused)") || !strings.Contains(d.LastError, "Chaos recipient error") {
 		t.Errorf("status %d, error %q", d.LastStatus, d.LastError)
 	}
@@ -245,7 +248,8 @@ func TestEmail_permanentReplyIsAFailedAttempt(t *testing.T) {
 // TestEmail_STARTTLS: against a Mailpit that requires STARTTLS with a test
 // certificate, a target that trusts it (tls.ca_file) delivers, with its
 // password; one that does not trust it fails with a certificate error,
-// retried; one with starttls = false is refused by the server.
+// retried; one with starttls = false is refused by the server (530: a
+// dead letter at once).
 func TestEmail_STARTTLS(t *testing.T) {
 	t.Parallel()
 	m := testkit.StartMailpit(t, testkit.MailpitOptions{TLS: true})
@@ -270,7 +274,7 @@ func TestEmail_STARTTLS(t *testing.T) {
 	if d.State != store.StatePending || d.LastStatus != 0 || !strings.Contains(d.LastError, "certificate") {
 		t.Errorf("untrusted certificate: state %s, status %d, error %q", d.State, d.LastStatus, d.LastError)
 	}
-	if p := h.delivery(ev, "plain"); p.State != store.StatePending || p.LastStatus != 530 {
+	if p := h.delivery(ev, "plain"); p.State != store.StateFailed || p.LastStatus != 530 {
 		t.Errorf("without STARTTLS: state %s, status %d, error %q", p.State, p.LastStatus, p.LastError)
 	}
 	if n := len(m.Messages(t)); n != 1 {

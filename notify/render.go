@@ -123,6 +123,10 @@ type Verdict struct {
 	// Disable: the target is gone (410 Gone and its equivalents); stop
 	// sending to it until it is enabled again.
 	Disable bool
+	// Permanent: the target refused this delivery for good (an SMTP 5xx
+	// reply): no retry, a dead letter at once, for `pollhook redeliver`
+	// once the cause is fixed.
+	Permanent bool
 	// Reason describes a failure for logs and the CLI.
 	Reason string
 }

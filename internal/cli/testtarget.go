@@ -67,11 +67,7 @@ func (c *cli) testTarget(ctx context.Context, args []string) error {
 		fmt.Fprintf(c.stdout, "%s\n", human.Printable(human.CutRunes(b, 1025)))
 	}
 	if !v.OK {
-		what := "would be retried"
-		if v.Disable {
-			what = "would disable the target"
-		}
-		return fmt.Errorf("target %s did not accept the sample event (%s): %s", t.Name, what, v.Reason)
+		return fmt.Errorf("target %s did not accept the sample event (%s): %s", t.Name, refusal(v), v.Reason)
 	}
 	fmt.Fprintf(c.stdout, "ok: target %s accepted the sample event %s\n", t.Name, ev.ID)
 	return nil
@@ -94,9 +90,21 @@ func (c *cli) testEmail(ctx context.Context, t *config.Target, ev *event.Event) 
 	fmt.Fprintf(c.stdout, "SMTP %s (%s), to %s\n", notify.RedactURL(t, t.URL), security, strings.Join(t.Email.To, ", "))
 	reply, err := notify.SendEmail(ctx, t, msg)
 	if _, v := notify.ClassifyEmail(t, err); !v.OK {
-		return fmt.Errorf("target %s did not accept the sample event (would be retried): %s", t.Name, v.Reason)
+		return fmt.Errorf("target %s did not accept the sample event (%s): %s", t.Name, refusal(v), v.Reason)
 	}
 	fmt.Fprintf(c.stdout, "%s\n", human.Printable(human.CutRunes(notify.Redact(t, reply), 1025)))
 	fmt.Fprintf(c.stdout, "ok: target %s accepted the sample event %s\n", t.Name, ev.ID)
 	return nil
+}
+
+// refusal says what the outbox would do with a delivery the target
+// refused as v says.
+func refusal(v notify.Verdict) string {
+	switch {
+	case v.Disable:
+		return "would disable the target"
+	case v.Permanent:
+		return "would not be retried: a dead letter"
+	}
+	return "would be retried"
 }
