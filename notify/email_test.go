@@ -2,9 +2,11 @@ package notify
 
 import (
 	"context"
+	"encoding/base64"
 	"errors"
 	"fmt"
 	"net"
+	"net/textproto"
 	"path/filepath"
 	"regexp"
 	"strings"
@@ -522,5 +524,89 @@ func TestEmailBodies_healthEvents(t *testing.T) {
 				t.Errorf("%s: HTML part lacks %q:\n%s", tt.ev.Type, w, html)
 			}
 		}
+	}
+}
+
+// echoAuthServer is an SMTP server on loopback that offers the one
+// authentication mechanism mech and refuses the credentials by quoting
+// the line that carried them, as a careless server's error may: the
+// base64 of AUTH PLAIN's "\x00user\x00password", or LOGIN's password.
+func echoAuthServer(t *testing.T, mech string) string {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { ln.Close() })
+	serve := func(c net.Conn) {
+		defer c.Close()
+		tp := textproto.NewConn(c)
+		tp.PrintfLine("220 echo ESMTP")
+		step := 0
+		for {
+			l, err := tp.ReadLine()
+			if err != nil {
+				return
+			}
+			switch {
+			case strings.HasPrefix(l, "EHLO"):
+				tp.PrintfLine("250-echo\r\n250 AUTH %s", mech)
+			case l == "AUTH LOGIN":
+				tp.PrintfLine("334 VXNlcm5hbWU6") // Username:
+			case strings.HasPrefix(l, "AUTH "):
+				tp.PrintfLine("535 5.7.8 refused: %s", l)
+			case strings.HasPrefix(l, "QUIT"):
+				tp.PrintfLine("221 bye")
+				return
+			case step == 0:
+				step++
+				tp.PrintfLine("334 UGFzc3dvcmQ6") // Password:
+			default:
+				tp.PrintfLine("535 5.7.8 refused: %s", l)
+			}
+		}
+	}
+	go func() {
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			go serve(c)
+		}
+	}()
+	return ln.Addr().String()
+}
+
+// TestEmail_echoedAuthIsRedacted: a server that quotes the AUTH line in
+// its refusal shows the password base64-encoded; the attempt's reason,
+// which deliveries, the log and test-target show, must not carry it in
+// that form either.
+func TestEmail_echoedAuthIsRedacted(t *testing.T) {
+	t.Parallel()
+	for _, mech := range []string{"PLAIN", "LOGIN"} {
+		t.Run(mech, func(t *testing.T) {
+			t.Parallel()
+			tg := emailTarget(t, fmt.Sprintf(`smtp = "smtp://ops:${SMTP_PASSWORD}@%s"
+starttls = false
+from = "pollhook@example.com"
+to = ["ops@example.com"]`, echoAuthServer(t, mech)))
+			msg, err := RenderEmail(tg, goldenEvent(), "test")
+			if err != nil {
+				t.Fatal(err)
+			}
+			_, err = SendEmail(context.Background(), tg, msg)
+			code, v := ClassifyEmail(tg, err)
+			if code != 535 || !strings.Contains(v.Reason, "refused: ") {
+				t.Fatalf("code %d, reason %q: want the server's 535", code, v.Reason)
+			}
+			for _, form := range []string{testSMTPPassword,
+				base64.StdEncoding.EncodeToString([]byte("\x00ops\x00" + testSMTPPassword)),
+				base64.StdEncoding.EncodeToString([]byte(testSMTPPassword))} {
+				if strings.Contains(v.Reason, form) {
+					t.Errorf("reason %q shows the password as %q", v.Reason, form)
+				}
+			}
+		})
 	}
 }
