@@ -5,10 +5,12 @@ import (
 	"encoding/base64"
 	"errors"
 	"fmt"
+	"mime"
 	"net"
 	"net/textproto"
 	"path/filepath"
 	"regexp"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -385,6 +387,48 @@ func TestWatchLabel(t *testing.T) {
 	}
 	if got := watchLabel("releases"); got != "releases" {
 		t.Errorf("watchLabel(releases) = %q, want it as it is", got)
+	}
+}
+
+// TestEmail_listIdPhrase: the List-Id's phrase names the watch, and is
+// one a strict parser reads as a phrase (RFC 5322, RFC 2047 section 5):
+// a quoted string, or encoded words holding none of the characters that
+// end a phrase (":" "(" "<" "," ...), which every non-ASCII name meets
+// in "pollhook: ".
+func TestEmail_listIdPhrase(t *testing.T) {
+	t.Parallel()
+	word := regexp.MustCompile(`^=\?utf-8\?[bBqQ]\?[A-Za-z0-9!*+/=_-]*\?=$`)
+	tg := emailTarget(t, "smtp = \"smtp://mail.example.com\"\nfrom = \"a@example.com\"\nto = [\"b@example.com\"]\n")
+	for _, name := range []string{"releases", `say "hi"`, "café", "café (prod), <eu>: ü", "ünï/<x>\"watch\r"} {
+		ev := goldenEvent()
+		ev.Data.Watch = name
+		msg, err := RenderEmail(tg, ev, "test")
+		if err != nil {
+			t.Fatal(err)
+		}
+		v := msg.GetGenHeader("List-Id")
+		if len(v) != 1 {
+			t.Fatalf("List-Id %q", v)
+		}
+		phrase, id, ok := strings.Cut(v[0], " <")
+		if !ok || id != watchLabel(name)+".pollhook.localhost>" {
+			t.Errorf("%q: List-Id %q", name, v[0])
+			continue
+		}
+		var got string
+		if strings.HasPrefix(phrase, `"`) {
+			got, err = strconv.Unquote(phrase)
+		} else {
+			for _, w := range strings.Fields(phrase) {
+				if !word.MatchString(w) {
+					t.Errorf("%q: List-Id %q: %q is not an encoded word a phrase may hold", name, v[0], w)
+				}
+			}
+			got, err = new(mime.WordDecoder).DecodeHeader(phrase)
+		}
+		if want := "pollhook: " + strings.ReplaceAll(name, "\r", " "); err != nil || got != want && got != "pollhook: "+name {
+			t.Errorf("%q: List-Id phrase %q reads %q (%v), want %q", name, phrase, got, err, want)
+		}
 	}
 }
 
