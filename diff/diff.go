@@ -168,10 +168,11 @@ type Result struct {
 	NotOn   int
 	NotWhen int
 	// WhenFailed counts the changes on which a when expression failed at
-	// run time (of NotWhen: they do not fire), WhenErr is the first
-	// failure. The diff does not log: the caller says it once.
+	// run time (of NotWhen: they do not fire); WhenErrs are its distinct
+	// failures, the first of each in the order met, at most MaxWhenErrs.
+	// The diff does not log: the caller says each once.
 	WhenFailed int
-	WhenErr    *WhenError
+	WhenErrs   []*WhenError
 	// Patch (RFC 6902), Document (the new value) and Previous are set when
 	// Include asks for them.
 	Patch    json.RawMessage

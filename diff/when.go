@@ -224,8 +224,13 @@ type evaluator struct {
 	res   *Result
 }
 
-// run runs the expression on env. A failure counts in the result, the
-// first one is kept: key gives the key of its change.
+// MaxWhenErrs bounds the distinct failures of a when expression one diff
+// keeps (Result.WhenErrs).
+const MaxWhenErrs = 8
+
+// run runs the expression on env. A failure counts in the result, and
+// the first of each distinct failure is kept: key gives the key of its
+// change.
 func (e *evaluator) run(key func() string) bool {
 	out, err := e.vm.Run(e.w.prog, &e.env)
 	if err == nil {
@@ -235,10 +240,17 @@ func (e *evaluator) run(key func() string) bool {
 		}
 		err = fmt.Errorf("the condition gave %T, not true or false", out)
 	}
-	if e.res.WhenErr == nil {
-		e.res.WhenErr = &WhenError{Op: Op(e.env.Op), Key: key(), Err: errors.New(exprError(err))}
-	}
 	e.res.WhenFailed++
+	if len(e.res.WhenErrs) == MaxWhenErrs {
+		return false
+	}
+	msg := exprError(err)
+	for _, we := range e.res.WhenErrs {
+		if we.Err.Error() == msg {
+			return false
+		}
+	}
+	e.res.WhenErrs = append(e.res.WhenErrs, &WhenError{Op: Op(e.env.Op), Key: key(), Err: errors.New(msg)})
 	return false
 }
 

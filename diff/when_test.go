@@ -2,6 +2,7 @@ package diff
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 	"testing"
 
@@ -182,8 +183,8 @@ func TestWhen_env(t *testing.T) {
 			if g := strings.Join(got, " "); g != tt.want {
 				t.Errorf("fired %q, want %q", g, tt.want)
 			}
-			if r.WhenErr != nil {
-				t.Errorf("run-time error %v", r.WhenErr)
+			if r.WhenErrs != nil {
+				t.Errorf("run-time error %v", r.WhenErrs)
 			}
 		})
 	}
@@ -216,6 +217,9 @@ func TestWhen_runtimeErrors(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			r := diffJSON(t, Options{Key: "id", When: tt.when}, tt.old, tt.new)
+			if tt.err != "" && len(r.WhenErrs) != 1 {
+				t.Errorf("%d distinct failures %v, want 1", len(r.WhenErrs), r.WhenErrs)
+			}
 			if r.Counts.Total() != tt.fired || r.WhenFailed != tt.failed {
 				t.Errorf("fired %d, failed %d; want %d, %d", r.Counts.Total(), r.WhenFailed, tt.fired, tt.failed)
 			}
@@ -223,15 +227,47 @@ func TestWhen_runtimeErrors(t *testing.T) {
 				t.Errorf("found %d, fired %d, not when %d, failed %d", r.Found.Total(), r.Counts.Total(), r.NotWhen, r.WhenFailed)
 			}
 			if tt.err == "" {
-				if r.WhenErr != nil {
-					t.Errorf("error %v", r.WhenErr)
+				if r.WhenErrs != nil {
+					t.Errorf("errors %v", r.WhenErrs)
 				}
 				return
 			}
-			if r.WhenErr == nil || r.WhenErr.Error() != tt.err || r.WhenErr.Op != tt.op || r.WhenErr.Key != tt.key {
-				t.Errorf("error %#v, want %q on %s %s", r.WhenErr, tt.err, tt.op, tt.key)
+			if e := r.WhenErrs[0]; e.Error() != tt.err || e.Op != tt.op || e.Key != tt.key {
+				t.Errorf("error %#v, want %q on %s %s", e, tt.err, tt.op, tt.key)
 			}
 		})
+	}
+}
+
+// TestWhen_distinctErrors: a diff keeps the first change of each distinct
+// failure, in the order met, and at most MaxWhenErrs of them, however
+// many changes fail.
+func TestWhen_distinctErrors(t *testing.T) {
+	old := `[{"id":1,"price":150},{"id":2,"price":150}]`
+	r := diffJSON(t, Options{Key: "id", When: "old.price >= 100 && new.price < 100"}, old,
+		`[{"id":1,"price":"90"},{"id":2,"price":"80"},{"id":3,"price":1},{"id":4,"price":2}]`)
+	var got []string
+	for _, e := range r.WhenErrs {
+		got = append(got, fmt.Sprintf("%s %s: %v", e.Op, e.Key, e))
+	}
+	want := []string{"changed 1: when: invalid operation: string < int (column 31)",
+		"added 3: when: cannot fetch price from <nil> (column 5)"}
+	if r.WhenFailed != 4 || !slices.Equal(got, want) {
+		t.Errorf("failed %d, errors %q; want 4, %q", r.WhenFailed, got, want)
+	}
+
+	var many strings.Builder
+	many.WriteString("[")
+	for i := range 3 * MaxWhenErrs {
+		if i > 0 {
+			many.WriteString(",")
+		}
+		fmt.Fprintf(&many, `{"id":%d,"s":"x%d"}`, i, i)
+	}
+	many.WriteString("]")
+	r = diffJSON(t, Options{Key: "id", When: "int(new.s) > 0"}, `[]`, many.String())
+	if r.WhenFailed != 3*MaxWhenErrs || len(r.WhenErrs) != MaxWhenErrs || r.WhenErrs[1].Key != "1" {
+		t.Errorf("failed %d, errors %v; want %d, the first %d", r.WhenFailed, r.WhenErrs, 3*MaxWhenErrs, MaxWhenErrs)
 	}
 }
 
@@ -270,8 +306,8 @@ func TestWhen_wholeValues(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if r.Counts != tt.fired || r.WhenErr != nil {
-				t.Errorf("fired %+v (found %+v, error %v), want %+v", r.Counts, r.Found, r.WhenErr, tt.fired)
+			if r.Counts != tt.fired || r.WhenErrs != nil {
+				t.Errorf("fired %+v (found %+v, error %v), want %+v", r.Counts, r.Found, r.WhenErrs, tt.fired)
 			}
 		})
 	}
@@ -371,7 +407,7 @@ func TestWhen_concurrent(t *testing.T) {
 			msg := ""
 			for range 200 {
 				r, err := d.Diff(JSON, old, new)
-				if err != nil || r.Counts != (Counts{Added: 1, Changed: 1}) || r.WhenErr != nil {
+				if err != nil || r.Counts != (Counts{Added: 1, Changed: 1}) || r.WhenErrs != nil {
 					msg = fmt.Sprintf("%+v %v", r, err)
 					break
 				}

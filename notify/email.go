@@ -245,11 +245,14 @@ func messageIDLocal(id string) string {
 }
 
 // listPhrase is s as the display phrase of a header: a quoted string when
-// it is printable ASCII, else RFC 2047 encoded words.
+// it is printable ASCII, else RFC 2047 encoded words. They are base64
+// ("B"): a "Q" word keeps ":", "(", "<", "," and quotes as they are,
+// which may not appear in an encoded word of a phrase (RFC 2047 section
+// 5), and a strict parser stops there.
 func listPhrase(s string) string {
 	for _, r := range s {
 		if r < ' ' || r > '~' {
-			return mime.QEncoding.Encode("utf-8", s)
+			return mime.BEncoding.Encode("utf-8", s)
 		}
 	}
 	return `"` + strings.NewReplacer(`\`, `\\`, `"`, `\"`).Replace(s) + `"`

@@ -2,11 +2,15 @@ package notify
 
 import (
 	"context"
+	"encoding/base64"
 	"errors"
 	"fmt"
+	"mime"
 	"net"
+	"net/textproto"
 	"path/filepath"
 	"regexp"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -390,6 +394,48 @@ func TestWatchLabel(t *testing.T) {
 	}
 }
 
+// TestEmail_listIdPhrase: the List-Id's phrase names the watch, and is
+// one a strict parser reads as a phrase (RFC 5322, RFC 2047 section 5):
+// a quoted string, or encoded words holding none of the characters that
+// end a phrase (":" "(" "<" "," ...), which every non-ASCII name meets
+// in "pollhook: ".
+func TestEmail_listIdPhrase(t *testing.T) {
+	t.Parallel()
+	word := regexp.MustCompile(`^=\?utf-8\?[bBqQ]\?[A-Za-z0-9!*+/=_-]*\?=$`)
+	tg := emailTarget(t, "smtp = \"smtp://mail.example.com\"\nfrom = \"a@example.com\"\nto = [\"b@example.com\"]\n")
+	for _, name := range []string{"releases", `say "hi"`, "café", "café (prod), <eu>: ü", "ünï/<x>\"watch\r"} {
+		ev := goldenEvent()
+		ev.Data.Watch = name
+		msg, err := RenderEmail(tg, ev, "test")
+		if err != nil {
+			t.Fatal(err)
+		}
+		v := msg.GetGenHeader("List-Id")
+		if len(v) != 1 {
+			t.Fatalf("List-Id %q", v)
+		}
+		phrase, id, ok := strings.Cut(v[0], " <")
+		if !ok || id != watchLabel(name)+".pollhook.localhost>" {
+			t.Errorf("%q: List-Id %q", name, v[0])
+			continue
+		}
+		var got string
+		if strings.HasPrefix(phrase, `"`) {
+			got, err = strconv.Unquote(phrase)
+		} else {
+			for _, w := range strings.Fields(phrase) {
+				if !word.MatchString(w) {
+					t.Errorf("%q: List-Id %q: %q is not an encoded word a phrase may hold", name, v[0], w)
+				}
+			}
+			got, err = new(mime.WordDecoder).DecodeHeader(phrase)
+		}
+		if want := "pollhook: " + strings.ReplaceAll(name, "\r", " "); err != nil || got != want && got != "pollhook: "+name {
+			t.Errorf("%q: List-Id phrase %q reads %q (%v), want %q", name, phrase, got, err, want)
+		}
+	}
+}
+
 // TestEmail_implicitTLS: smtps:// speaks TLS from the first byte, and
 // authenticates over it.
 func TestEmail_implicitTLS(t *testing.T) {
@@ -526,5 +572,89 @@ func TestEmailBodies_healthEvents(t *testing.T) {
 				t.Errorf("%s: HTML part lacks %q:\n%s", tt.ev.Type, w, html)
 			}
 		}
+	}
+}
+
+// echoAuthServer is an SMTP server on loopback that offers the one
+// authentication mechanism mech and refuses the credentials by quoting
+// the line that carried them, as a careless server's error may: the
+// base64 of AUTH PLAIN's "\x00user\x00password", or LOGIN's password.
+func echoAuthServer(t *testing.T, mech string) string {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { ln.Close() })
+	serve := func(c net.Conn) {
+		defer c.Close()
+		tp := textproto.NewConn(c)
+		tp.PrintfLine("220 echo ESMTP")
+		step := 0
+		for {
+			l, err := tp.ReadLine()
+			if err != nil {
+				return
+			}
+			switch {
+			case strings.HasPrefix(l, "EHLO"):
+				tp.PrintfLine("250-echo\r\n250 AUTH %s", mech)
+			case l == "AUTH LOGIN":
+				tp.PrintfLine("334 VXNlcm5hbWU6") // Username:
+			case strings.HasPrefix(l, "AUTH "):
+				tp.PrintfLine("535 5.7.8 refused: %s", l)
+			case strings.HasPrefix(l, "QUIT"):
+				tp.PrintfLine("221 bye")
+				return
+			case step == 0:
+				step++
+				tp.PrintfLine("334 UGFzc3dvcmQ6") // Password:
+			default:
+				tp.PrintfLine("535 5.7.8 refused: %s", l)
+			}
+		}
+	}
+	go func() {
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			go serve(c)
+		}
+	}()
+	return ln.Addr().String()
+}
+
+// TestEmail_echoedAuthIsRedacted: a server that quotes the AUTH line in
+// its refusal shows the password base64-encoded; the attempt's reason,
+// which deliveries, the log and test-target show, must not carry it in
+// that form either.
+func TestEmail_echoedAuthIsRedacted(t *testing.T) {
+	t.Parallel()
+	for _, mech := range []string{"PLAIN", "LOGIN"} {
+		t.Run(mech, func(t *testing.T) {
+			t.Parallel()
+			tg := emailTarget(t, fmt.Sprintf(`smtp = "smtp://ops:${SMTP_PASSWORD}@%s"
+starttls = false
+from = "pollhook@example.com"
+to = ["ops@example.com"]`, echoAuthServer(t, mech)))
+			msg, err := RenderEmail(tg, goldenEvent(), "test")
+			if err != nil {
+				t.Fatal(err)
+			}
+			_, err = SendEmail(context.Background(), tg, msg)
+			code, v := ClassifyEmail(tg, err)
+			if code != 535 || !strings.Contains(v.Reason, "refused: ") {
+				t.Fatalf("code %d, reason %q: want the server's 535", code, v.Reason)
+			}
+			for _, form := range []string{testSMTPPassword,
+				base64.StdEncoding.EncodeToString([]byte("\x00ops\x00" + testSMTPPassword)),
+				base64.StdEncoding.EncodeToString([]byte(testSMTPPassword))} {
+				if strings.Contains(v.Reason, form) {
+					t.Errorf("reason %q shows the password as %q", v.Reason, form)
+				}
+			}
+		})
 	}
 }

@@ -30,8 +30,9 @@ func Redact(t *config.Target, text string) string {
 }
 
 // targetSecrets lists t's credentials: its token, its header values (a
-// target's headers are usually credentials), its signing secrets and
-// what its URL carries.
+// target's headers are usually credentials), its signing secrets, what
+// its URL carries and, for an email target, its password as SMTP AUTH
+// encodes it.
 func targetSecrets(t *config.Target) *redact.Secrets {
 	var s redact.Secrets
 	s.Add(t.Token)
@@ -43,6 +44,15 @@ func targetSecrets(t *config.Target) *redact.Secrets {
 	}
 	s.AddURL(t.URL)
 	addHookSecrets(&s, t.Kind, t.URL)
+	if e := t.Email; e != nil && e.Password != "" {
+		// What SMTP AUTH sends, which a server's refusal may quote, each
+		// base64-encoded: PLAIN's "\x00user\x00password" (and the form
+		// with the user as authorization identity), LOGIN's password.
+		for _, v := range []string{"\x00" + e.Username + "\x00" + e.Password,
+			e.Username + "\x00" + e.Username + "\x00" + e.Password, e.Password} {
+			s.Add(base64.StdEncoding.EncodeToString([]byte(v)))
+		}
+	}
 	return &s
 }
 

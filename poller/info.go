@@ -39,19 +39,20 @@ const maxWhenErrs = 8
 // a diff, once per distinct failure (the first maxWhenErrs of them) for
 // as long as the watch's configuration is loaded, not on every poll.
 func (in *watchInfo) whenFailed(res *diff.Result) {
-	e := res.WhenErr
-	in.wmu.Lock()
-	seen := in.whenErrs[e.Err.Error()] || len(in.whenErrs) >= maxWhenErrs
-	if !seen {
-		if in.whenErrs == nil {
-			in.whenErrs = map[string]bool{}
+	for _, e := range res.WhenErrs {
+		in.wmu.Lock()
+		seen := in.whenErrs[e.Err.Error()] || len(in.whenErrs) >= maxWhenErrs
+		if !seen {
+			if in.whenErrs == nil {
+				in.whenErrs = map[string]bool{}
+			}
+			in.whenErrs[e.Err.Error()] = true
 		}
-		in.whenErrs[e.Err.Error()] = true
-	}
-	in.wmu.Unlock()
-	if !seen {
-		in.log.Warn("when failed on a change, which does not fire (logged once)", "err", e,
-			"op", string(e.Op), "key", e.Key, "failed", res.WhenFailed)
+		in.wmu.Unlock()
+		if !seen {
+			in.log.Warn("when failed on a change, which does not fire (logged once)", "err", e,
+				"op", string(e.Op), "key", e.Key, "failed", res.WhenFailed)
+		}
 	}
 }
 

@@ -690,7 +690,7 @@ func (p *Poller) compare(ctx context.Context, w *config.Watch, format diff.Forma
 	if err != nil {
 		return nil, fmt.Errorf("diff: %w", err)
 	}
-	if res.WhenErr != nil {
+	if len(res.WhenErrs) > 0 {
 		p.info(w).whenFailed(res)
 	}
 	return res, nil

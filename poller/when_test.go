@@ -66,3 +66,40 @@ func TestPoll_WhenCrossing(t *testing.T) {
 		}
 	}
 }
+
+// TestPoll_WhenFailuresOfOnePoll checks that two distinct failures of the
+// expression met in the same poll are both logged, each once: the one
+// met second is not hidden behind the first on every poll.
+func TestPoll_WhenFailuresOfOnePoll(t *testing.T) {
+	t.Parallel()
+	api := testkit.NewAPI(`[{"id":1,"price":120},{"id":2,"price":300},{"id":5,"price":300}]`)
+	srv := httptest.NewServer(api)
+	defer srv.Close()
+	cfg := parseConfig(t, watchTables(1, srv.URL, `key = "id"`, `when = "old.price >= 100 && new.price < 100"`), nil)
+	w := cfg.Watches[0]
+	var logs bytes.Buffer
+	p := pollerWith(t, openStore(t), func(o *Options) { o.Logger = slog.New(slog.NewTextHandler(&logs, nil)) })
+	mustPoll(t, p, w) // baseline
+	for i, body := range []string{
+		// Product 2's price becomes a string, product 3 is added (old is nil).
+		`[{"id":1,"price":120},{"id":2,"price":"90"},{"id":3,"price":5},{"id":5,"price":300}]`,
+		// The same two failures again: product 5's price, product 4 added.
+		`[{"id":1,"price":120},{"id":2,"price":"90"},{"id":4,"price":6},{"id":5,"price":"80"}]`,
+	} {
+		api.Set(body)
+		if out := mustPoll(t, p, w); out.Event != nil {
+			t.Errorf("poll %d fired: %+v", i+1, out.Event.Data.Changes)
+		}
+	}
+	for _, want := range []string{
+		`err="when: invalid operation: string < int (column 31)" op=changed key=2`,
+		`err="when: cannot fetch price from <nil> (column 5)" op=added key=3`,
+	} {
+		if got := strings.Count(logs.String(), want); got != 1 {
+			t.Errorf("logged %d times, want once: %s\n%s", got, want, logs.String())
+		}
+	}
+	if got := strings.Count(logs.String(), "when failed"); got != 2 {
+		t.Errorf("%d failures logged, want 2\n%s", got, logs.String())
+	}
+}
