@@ -664,7 +664,7 @@ func (r *reader) watch(i int, m map[string]any, def defaults) *Watch {
 	s.strings("notify", false, &w.Notify)
 
 	watchDiffKeys(s, w, def.diff)
-	differ, err := diff.Compile(w.Diff)
+	differ, err := r.compile(w.Diff)
 	if err != nil {
 		reportOptionErrors(s, err)
 	}

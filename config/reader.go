@@ -70,6 +70,7 @@ type reader struct {
 	vars     vars // what ${...} expands from
 	errs     Errors
 	warnings Errors
+	differs  differs // compiled, by their options
 }
 
 // section is one TOML table: the top level, [defaults], one [[watch]] ...
