@@ -4,6 +4,7 @@ import (
 	"context"
 	"flag"
 	"fmt"
+	"io"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -25,19 +26,11 @@ var heapProfile = flag.String("heapprofile", "", "BenchmarkRun_MemoryPerWatch wr
 // goroutine stacks, over what the process held before the configuration
 // was parsed. Run it with -benchtime 1x: each iteration is a daemon.
 func BenchmarkRun_MemoryPerWatch(b *testing.B) {
-	pad := strings.Repeat("x", 480)
+	// Documents of about 5 KB, like bench/cmd/apiserver's.
+	items := `"items":[` + strings.Repeat(`{"name":"item","pad":"`+strings.Repeat("x", 480)+`"},`, 9) + `{}]}`
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "application/json")
-		var s strings.Builder
-		fmt.Fprintf(&s, `{"id":%s,"version":1,"items":[`, strings.TrimPrefix(r.URL.Path, "/w/"))
-		for k := range 10 {
-			if k > 0 {
-				s.WriteByte(',')
-			}
-			fmt.Fprintf(&s, `{"id":%d,"name":"item %d","pad":"%s"}`, k, k, pad)
-		}
-		s.WriteString("]}")
-		_, _ = w.Write([]byte(s.String()))
+		_, _ = io.WriteString(w, `{"id":`+strings.TrimPrefix(r.URL.Path, "/w/")+`,`+items)
 	}))
 	defer srv.Close()
 	for _, n := range []int{1000, 10000} {
