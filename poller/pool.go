@@ -21,13 +21,17 @@ import (
 // polls take, so that once and a running daemon share the limits.
 func (p *Poller) PollAll(ctx context.Context, watches []*config.Watch, o PollOptions, done func(i int, out *Outcome, err error)) {
 	pl := p.newPool(ctx, min(cap(p.limits.polls), len(watches)))
+	var polled sync.WaitGroup
+	polled.Add(len(watches))
+	jobs := make([]*job, len(watches))
 	for i, w := range watches {
-		pl.add(&job{w: w, o: o, done: func(out *Outcome, err error) { done(i, out, err) }})
+		jobs[i] = &job{w: w, o: o, done: func(out *Outcome, err error) {
+			done(i, out, err)
+			polled.Done()
+		}}
 	}
-	for range watches {
-		pl.dispatch()
-		pl.end(<-pl.finished)
-	}
+	pl.add(jobs...)
+	polled.Wait()
 	pl.stop()
 }
 
@@ -36,93 +40,99 @@ type job struct {
 	w    *config.Watch
 	o    PollOptions
 	host string // p.info(w).host: the key of its request slots
-	// done, when set, is called with what Poll returned, from the
-	// goroutine that polled.
+	// done is called with what Poll returned, from the goroutine that
+	// polled, before it takes another job.
 	done func(out *Outcome, err error)
-	// entry is the scheduler's record of the watch, for a scheduled poll.
-	entry *entry
 }
 
 // A pool runs jobs on at most max goroutines, started as the jobs need
 // them, and hands a job to one only when its host has a request slot
-// free. One goroutine owns a pool: it adds jobs, dispatches them, and
-// ends each that comes back on finished.
+// free. A goroutine that ends a poll takes the next job itself: a burst
+// of polls due at once does not wait on the goroutine that adds them.
 type pool struct {
-	p   *Poller
-	ctx context.Context
-	max int
+	p    *Poller
+	ctx  context.Context
+	max  int
+	jobs chan *job // to the idle workers
+	wg   sync.WaitGroup
+
+	mu sync.Mutex
 	// workers are the goroutines started; idle, those waiting for a job.
 	workers, idle int
-	jobs          chan *job
-	// finished gets each job once polled; it never blocks a worker.
-	finished chan *job
-	queues   *hostQueues[*job]
-	wg       sync.WaitGroup
+	queues        *hostQueues[*job]
+	stopped       bool
 }
 
 // newPool returns a pool whose polls run under ctx on up to max
 // goroutines.
 func (p *Poller) newPool(ctx context.Context, max int) *pool {
-	return &pool{
-		p: p, ctx: ctx, max: max,
-		jobs: make(chan *job), finished: make(chan *job, max),
-		queues: newHostQueues[*job](p.limits.perHost),
+	return &pool{p: p, ctx: ctx, max: max, jobs: make(chan *job), queues: newHostQueues[*job](p.limits.perHost)}
+}
+
+// add queues jobs behind those of their hosts, and hands what can run to
+// idle workers, starting new ones up to max.
+func (pl *pool) add(jobs ...*job) {
+	for _, j := range jobs {
+		j.host = pl.p.info(j.w).host
 	}
-}
-
-// add queues j behind the jobs of its host.
-func (pl *pool) add(j *job) {
-	j.host = pl.p.info(j.w).host
-	pl.queues.add(j.host, j)
-}
-
-// dispatch hands queued jobs to idle workers (starting new ones up to
-// max) while one has a host slot free.
-func (pl *pool) dispatch() {
-	for pl.idle > 0 || pl.workers < pl.max {
+	var hand []*job
+	pl.mu.Lock()
+	for _, j := range jobs {
+		pl.queues.add(j.host, j)
+	}
+	for !pl.stopped && (pl.idle > 0 || pl.workers < pl.max) {
 		j, ok := pl.queues.next()
 		if !ok {
-			return
+			break
 		}
-		if pl.idle == 0 {
-			pl.workers++
-			pl.idle++
-			pl.wg.Add(1)
-			go pl.work()
+		if pl.idle > 0 {
+			pl.idle--
+			hand = append(hand, j)
+			continue
 		}
-		pl.idle--
-		pl.jobs <- j
+		pl.workers++
+		pl.wg.Add(1)
+		go pl.work(j)
+	}
+	pl.mu.Unlock()
+	for _, j := range hand {
+		pl.jobs <- j // an idle worker takes it
 	}
 }
 
-// running is how many jobs are being polled.
-func (pl *pool) running() int { return pl.workers - pl.idle }
-
-// end takes back a job that came on finished: its worker and its host's
-// slot are free.
-func (pl *pool) end(j *job) {
-	pl.queues.done(j.host)
-	pl.idle++
-}
-
-// stop waits for the jobs being polled, forgets the queued ones, and ends
+// stop forgets the jobs queued, waits for those being polled, and ends
 // the workers.
 func (pl *pool) stop() {
-	for pl.running() > 0 {
-		pl.end(<-pl.finished)
-	}
+	pl.mu.Lock()
+	pl.stopped = true
+	pl.mu.Unlock()
 	close(pl.jobs)
 	pl.wg.Wait()
 }
 
-func (pl *pool) work() {
+// work polls j, then the next job whose host has a slot free, until none
+// has; then it waits for add to hand it one.
+func (pl *pool) work(j *job) {
 	defer pl.wg.Done()
-	for j := range pl.jobs {
-		out, err := pl.p.Poll(pl.ctx, j.w, j.o)
-		if j.done != nil {
+	for {
+		for j != nil {
+			out, err := pl.p.Poll(pl.ctx, j.w, j.o)
 			j.done(out, err)
+			pl.mu.Lock()
+			pl.queues.done(j.host)
+			j = nil
+			if !pl.stopped {
+				j, _ = pl.queues.next()
+			}
+			if j == nil {
+				pl.idle++
+			}
+			pl.mu.Unlock()
 		}
-		pl.finished <- j
+		var ok bool
+		if j, ok = <-pl.jobs; !ok {
+			return
+		}
 	}
 }
 

@@ -41,7 +41,8 @@ type scheduler struct {
 	ctx     context.Context // Run's; nil before Run
 	entries map[string]*entry
 	heap    entryHeap
-	// wake tells Run's goroutine that the heap changed (Apply).
+	// wake tells Run's goroutine that the heap has an entry due before
+	// the time it sleeps until.
 	wake chan struct{}
 }
 
@@ -142,10 +143,7 @@ func (p *Poller) Apply(watches []*config.Watch) {
 		}
 		p.plan(e, now)
 	}
-	select {
-	case s.wake <- struct{}{}:
-	default: // woken already
-	}
+	s.poke()
 }
 
 // NextRun is when the scheduler polls a watch next; zero when it is not
@@ -180,31 +178,33 @@ func (p *Poller) plan(e *entry, now time.Time) {
 	heap.Push(&p.sched.heap, e)
 }
 
-// schedule is Run's goroutine: it sleeps until the first entry is due,
-// hands the entries due to the pool, and plans each again once its poll
-// has ended. Polls of one watch never overlap: an entry is out of the
-// heap while it is polled, and a poll that outlasts the interval makes
-// the watch skip the runs it missed instead of stacking them (its next
-// run is planned from the time the poll ended).
+// schedule is Run's goroutine: it sleeps until the first entry is due
+// and hands the entries due to the pool, whose goroutines plan each again
+// once its poll has ended. Polls of one watch never overlap: an entry is
+// out of the heap while it is polled, and a poll that outlasts the
+// interval makes the watch skip the runs it missed instead of stacking
+// them (its next run is planned from the time the poll ended).
 func (p *Poller) schedule(ctx, work context.Context) {
 	s := &p.sched
 	pl := p.newPool(work, cap(p.limits.polls))
+	defer pl.stop()
 	var timer <-chan time.Time
 	var timerAt time.Time // when timer fires
 	for {
 		now := p.clock.Now()
+		var due []*job
 		s.mu.Lock()
 		for len(s.heap) > 0 && !s.heap[0].next.After(now) {
 			e := heap.Pop(&s.heap).(*entry)
 			e.polling = true
-			pl.add(&job{w: e.w, o: PollOptions{Due: e.next}, entry: e})
+			due = append(due, &job{w: e.w, o: PollOptions{Due: e.next}, done: func(*Outcome, error) { p.polled(e) }})
 		}
 		var first time.Time
 		if len(s.heap) > 0 {
 			first = s.heap[0].next
 		}
 		s.mu.Unlock()
-		pl.dispatch()
+		pl.add(due...)
 		// A timer set for later than the first entry is left to fire
 		// for nothing: the clock has no way to stop one.
 		if !first.IsZero() && (timer == nil || first.Before(timerAt)) {
@@ -212,25 +212,39 @@ func (p *Poller) schedule(ctx, work context.Context) {
 		}
 		select {
 		case <-ctx.Done():
-			pl.stop()
 			return
 		case <-timer:
 			timer = nil
 		case <-s.wake:
-		case j := <-pl.finished:
-			pl.end(j)
-			s.mu.Lock()
-			e := j.entry
-			e.polling = false
-			if e.gone {
-				e = e.successor
-			}
-			if e != nil && !e.gone {
-				e.behind = nil
-				p.plan(e, p.clock.Now())
-			}
-			s.mu.Unlock()
 		}
+	}
+}
+
+// polled plans an entry again once its poll has ended, or, if Apply
+// replaced it meanwhile, its successor.
+func (p *Poller) polled(e *entry) {
+	s := &p.sched
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	e.polling = false
+	if e.gone {
+		e = e.successor
+	}
+	if e == nil || e.gone {
+		return
+	}
+	e.behind = nil
+	p.plan(e, p.clock.Now())
+	if e.index == 0 {
+		s.poke() // it is due before the timer Run's goroutine sleeps on
+	}
+}
+
+// poke wakes Run's goroutine. s.mu must be held.
+func (s *scheduler) poke() {
+	select {
+	case s.wake <- struct{}{}:
+	default: // woken already
 	}
 }
 
