@@ -734,7 +734,7 @@ func (r *reader) watch(i int, m map[string]any, def defaults) *Watch {
 	s.strings("notify", false, &w.Notify)
 
 	watchDiffKeys(s, w, def.diff)
-	differ, err := diff.Compile(listed(w))
+	differ, err := r.compile(listed(w))
 	if err != nil {
 		reportOptionErrors(s, err)
 	}

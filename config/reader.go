@@ -73,6 +73,7 @@ type reader struct {
 	vars     vars // what ${...} expands from
 	errs     Errors
 	warnings Errors
+	differs  differs // compiled, by their options
 	// namesOnly reads of each watch its name only (LoadTopLevel).
 	namesOnly bool
 }

@@ -12,84 +12,169 @@ import (
 // goroutine that polled it, in the order the polls end. It returns when
 // every poll has ended.
 //
-// The polls run on at most max_concurrent goroutines, not one per watch:
-// those do the work of every poll, and their stacks grow once. A watch is
-// handed to one only when its host has a request slot free (max_per_host),
-// hosts taking turns: the watches of a slow host wait in their queue, not
-// on a goroutine, and cannot hold up the watches of the other hosts.
+// The polls run on a pool of at most max_concurrent goroutines, not one
+// per watch, as the scheduler's do: those do the work of every poll, and
+// their stacks grow once. A watch is handed to one only when its host has
+// a request slot free (max_per_host), hosts taking turns: the watches of a
+// slow host wait in their queue, not on a goroutine, and cannot hold up
+// the watches of the other hosts. The slots are the ones the scheduler's
+// polls take, so that once and a running daemon share the limits.
 func (p *Poller) PollAll(ctx context.Context, watches []*config.Watch, o PollOptions, done func(i int, out *Outcome, err error)) {
-	workers := min(cap(p.limits.polls), len(watches))
-	jobs := make(chan int)
-	finished := make(chan int, workers) // never blocks a worker
-	var wg sync.WaitGroup
-	for range workers {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for i := range jobs {
-				out, err := p.Poll(ctx, watches[i], o)
-				done(i, out, err)
-				finished <- i
-			}
-		}()
-	}
-	hosts := make([]string, len(watches))
+	pl := p.newPool(ctx, min(cap(p.limits.polls), len(watches)))
+	var polled sync.WaitGroup
+	polled.Add(len(watches))
+	jobs := make([]*job, len(watches))
 	for i, w := range watches {
-		hosts[i] = p.info(w).host
+		jobs[i] = &job{w: w, o: o, done: func(out *Outcome, err error) {
+			done(i, out, err)
+			polled.Done()
+		}}
 	}
-	q := newHostQueues(p.limits.perHost, hosts)
-	idle := workers
-	for left := len(watches); left > 0; {
-		if idle > 0 {
-			if i, ok := q.next(); ok {
-				jobs <- i // an idle worker takes it
-				idle--
-				continue
+	pl.add(jobs...)
+	polled.Wait()
+	pl.stop()
+}
+
+// A job is one poll for a pool to run.
+type job struct {
+	w    *config.Watch
+	o    PollOptions
+	host string // p.info(w).host: the key of its request slots
+	// done is called with what Poll returned, from the goroutine that
+	// polled, before it takes another job.
+	done func(out *Outcome, err error)
+}
+
+// A pool runs jobs on at most max goroutines, started as the jobs need
+// them, and hands a job to one only when its host has a request slot
+// free. A goroutine that ends a poll takes the next job itself: a burst
+// of polls due at once does not wait on the goroutine that adds them.
+type pool struct {
+	p    *Poller
+	ctx  context.Context
+	max  int
+	jobs chan *job // to the idle workers
+	wg   sync.WaitGroup
+
+	mu sync.Mutex
+	// workers are the goroutines started; idle, those waiting for a job.
+	workers, idle int
+	queues        *hostQueues[*job]
+	stopped       bool
+}
+
+// newPool returns a pool whose polls run under ctx on up to max
+// goroutines.
+func (p *Poller) newPool(ctx context.Context, max int) *pool {
+	return &pool{p: p, ctx: ctx, max: max, jobs: make(chan *job), queues: newHostQueues[*job](p.limits.perHost)}
+}
+
+// add queues jobs behind those of their hosts, and hands what can run to
+// idle workers, starting new ones up to max.
+func (pl *pool) add(jobs ...*job) {
+	for _, j := range jobs {
+		j.host = pl.p.info(j.w).host
+	}
+	var hand []*job
+	pl.mu.Lock()
+	for _, j := range jobs {
+		pl.queues.add(j.host, j)
+	}
+	for !pl.stopped && (pl.idle > 0 || pl.workers < pl.max) {
+		j, ok := pl.queues.next()
+		if !ok {
+			break
+		}
+		if pl.idle > 0 {
+			pl.idle--
+			hand = append(hand, j)
+			continue
+		}
+		pl.workers++
+		pl.wg.Add(1)
+		go pl.work(j)
+	}
+	pl.mu.Unlock()
+	for _, j := range hand {
+		pl.jobs <- j // an idle worker takes it
+	}
+}
+
+// stop forgets the jobs queued, waits for those being polled, and ends
+// the workers.
+func (pl *pool) stop() {
+	pl.mu.Lock()
+	pl.stopped = true
+	pl.mu.Unlock()
+	close(pl.jobs)
+	pl.wg.Wait()
+}
+
+// work polls j, then the next job whose host has a slot free, until none
+// has; then it waits for add to hand it one.
+func (pl *pool) work(j *job) {
+	defer pl.wg.Done()
+	for {
+		for j != nil {
+			out, err := pl.p.Poll(pl.ctx, j.w, j.o)
+			j.done(out, err)
+			pl.mu.Lock()
+			pl.queues.done(j.host)
+			j = nil
+			if !pl.stopped {
+				j, _ = pl.queues.next()
 			}
+			if j == nil {
+				pl.idle++
+			}
+			pl.mu.Unlock()
 		}
-		q.done(<-finished)
-		idle++
-		left--
+		var ok bool
+		if j, ok = <-pl.jobs; !ok {
+			return
+		}
 	}
-	close(jobs)
-	wg.Wait()
 }
 
-// hostQueues are the watches waiting to be polled by PollAll, one queue
-// per host, and the polls of each host running.
-type hostQueues struct {
+// hostQueues are the items waiting for a request slot of their host, one
+// queue per host, and how many of each host's are running: the hosts with
+// items waiting take turns, each up to perHost running at once.
+type hostQueues[T any] struct {
 	perHost int
-	// waiting are the hosts with watches waiting, taking turns from turn.
-	waiting []*hostQueue
+	hosts   map[string]*hostQueue[T] // with items waiting or running
+	// waiting are the hosts with items waiting, taking turns from turn.
+	waiting []*hostQueue[T]
 	turn    int
-	of      []*hostQueue // by watch
 }
 
-type hostQueue struct {
-	watches []int
+type hostQueue[T any] struct {
+	host    string
+	items   []T
 	running int
+	waiting bool // in hostQueues.waiting
 }
 
-// newHostQueues queues watches by their host, in order.
-func newHostQueues(perHost int, hosts []string) *hostQueues {
-	q := &hostQueues{perHost: perHost, of: make([]*hostQueue, len(hosts))}
-	byHost := map[string]*hostQueue{}
-	for i, host := range hosts {
-		h := byHost[host]
-		if h == nil {
-			h = &hostQueue{}
-			byHost[host] = h
-			q.waiting = append(q.waiting, h)
-		}
-		h.watches = append(h.watches, i)
-		q.of[i] = h
+func newHostQueues[T any](perHost int) *hostQueues[T] {
+	return &hostQueues[T]{perHost: perHost, hosts: map[string]*hostQueue[T]{}}
+}
+
+// add queues x behind the items of host.
+func (q *hostQueues[T]) add(host string, x T) {
+	h := q.hosts[host]
+	if h == nil {
+		h = &hostQueue[T]{host: host}
+		q.hosts[host] = h
 	}
-	return q
+	h.items = append(h.items, x)
+	if !h.waiting {
+		h.waiting = true
+		q.waiting = append(q.waiting, h)
+	}
 }
 
-// next takes the first watch of the next host in turn that has a request
-// slot free; ok is false when none has.
-func (q *hostQueues) next() (i int, ok bool) {
+// next takes the first item of the next host in turn that has a request
+// slot free, and counts it running; ok is false when none has.
+func (q *hostQueues[T]) next() (x T, ok bool) {
 	for range q.waiting {
 		q.turn %= len(q.waiting)
 		h := q.waiting[q.turn]
@@ -97,21 +182,29 @@ func (q *hostQueues) next() (i int, ok bool) {
 			q.turn++
 			continue
 		}
-		i, h.watches = h.watches[0], h.watches[1:]
+		x = h.items[0]
+		var zero T
+		h.items[0], h.items = zero, h.items[1:]
 		h.running++
-		if len(h.watches) == 0 {
+		if len(h.items) == 0 {
 			// Out of the turns: the last host takes its place.
+			h.items, h.waiting = nil, false
 			last := len(q.waiting) - 1
-			q.waiting[q.turn], q.waiting = q.waiting[last], q.waiting[:last]
+			q.waiting[q.turn], q.waiting[last] = q.waiting[last], nil
+			q.waiting = q.waiting[:last]
 		} else {
 			q.turn++
 		}
-		return i, true
+		return x, true
 	}
-	return 0, false
+	return x, false
 }
 
-// done frees the request slot of watch i's host.
-func (q *hostQueues) done(i int) {
-	q.of[i].running--
+// done frees a request slot of host, taken by next.
+func (q *hostQueues[T]) done(host string) {
+	h := q.hosts[host]
+	h.running--
+	if h.running == 0 && !h.waiting {
+		delete(q.hosts, host)
+	}
 }

@@ -90,7 +90,11 @@ func TestPoller_PollAllSlowHost(t *testing.T) {
 
 func TestHostQueues_Next(t *testing.T) {
 	t.Parallel()
-	q := newHostQueues(2, []string{"a", "a", "a", "b", "b", "c"})
+	hosts := []string{"a", "a", "a", "b", "b", "c"}
+	q := newHostQueues[int](2)
+	for i, h := range hosts {
+		q.add(h, i)
+	}
 	var got []int
 	take := func() {
 		for {
@@ -106,13 +110,13 @@ func TestHostQueues_Next(t *testing.T) {
 	if want := []int{0, 3, 5, 1, 4}; !slices.Equal(got, want) {
 		t.Fatalf("first turns %v, want %v", got, want)
 	}
-	q.done(3)
+	q.done(hosts[3])
 	got = nil
 	take()
 	if len(got) != 0 {
 		t.Fatalf("b's slot freed, b has nothing left, yet %v was taken", got)
 	}
-	q.done(0)
+	q.done(hosts[0])
 	take()
 	if want := []int{2}; !slices.Equal(got, want) {
 		t.Fatalf("after a's slot freed: %v, want %v", got, want)

@@ -1,8 +1,10 @@
 package poller
 
 import (
+	"container/heap"
 	"context"
 	"hash/fnv"
+	"log/slog"
 	"math/rand/v2"
 	"sync"
 	"time"
@@ -17,28 +19,78 @@ import (
 // polls in flight. Polls run under work, which the caller cancels to cut
 // them short when shutdown takes too long. Apply changes the watches
 // while Run runs.
+//
+// One goroutine keeps the watches in a heap by their next run and sleeps
+// until the first is due; the polls due are handed, hosts taking turns,
+// to a pool of at most max_concurrent goroutines (as PollAll's are). An
+// idle watch costs an entry in the heap, not a goroutine.
 func (p *Poller) Run(ctx, work context.Context, watches []*config.Watch) {
-	p.sched.Lock()
-	p.sched.ctx, p.sched.work = ctx, work
-	p.sched.Unlock()
+	s := &p.sched
+	s.mu.Lock()
+	s.ctx, s.entries, s.heap = ctx, map[string]*entry{}, nil
+	s.wake = make(chan struct{}, 1)
+	s.mu.Unlock()
 	p.Apply(watches)
-	<-ctx.Done()
-	p.sched.wg.Wait()
+	p.schedule(ctx, work)
 }
 
-// scheduler is the set of watch loops Run started.
+// scheduler is what Run schedules: an entry per watch, and the heap of
+// those waiting for their next run.
 type scheduler struct {
-	sync.Mutex
-	ctx, work context.Context
-	loops     map[string]*watchLoop
-	wg        sync.WaitGroup
+	mu      sync.Mutex
+	ctx     context.Context // Run's; nil before Run
+	entries map[string]*entry
+	heap    entryHeap
+	// wake tells Run's goroutine that the heap has an entry due before
+	// the time it sleeps until.
+	wake chan struct{}
 }
 
-type watchLoop struct {
+// An entry is one watch of the schedule.
+type entry struct {
 	w           *config.Watch
 	fingerprint string
-	cancel      context.CancelFunc
-	next        time.Time
+	// next is when the watch is polled next (or was, while it is
+	// polled); zero when its schedule never fires again.
+	next time.Time
+	// index is the entry's place in the heap; -1 while it is out of it
+	// (being polled, or not scheduled).
+	index   int
+	polling bool
+	// gone: Apply removed or replaced the watch; a poll of it in flight
+	// ends, and the entry is not scheduled again.
+	gone bool
+	// successor replaces a gone entry polled: it is planned once that
+	// poll ends, so that the polls of a watch never overlap. behind is
+	// the gone entry a successor waits for.
+	successor, behind *entry
+}
+
+// entryHeap orders entries by their next run (container/heap).
+type entryHeap []*entry
+
+func (h entryHeap) Len() int           { return len(h) }
+func (h entryHeap) Less(i, j int) bool { return h[i].next.Before(h[j].next) }
+func (h entryHeap) Swap(i, j int) {
+	h[i], h[j] = h[j], h[i]
+	h[i].index, h[j].index = i, j
+}
+
+// Push adds an entry (heap.Push).
+func (h *entryHeap) Push(x any) {
+	e := x.(*entry)
+	e.index = len(*h)
+	*h = append(*h, e)
+}
+
+// Pop takes the last entry (heap.Pop).
+func (h *entryHeap) Pop() any {
+	old := *h
+	e := old[len(old)-1]
+	old[len(old)-1] = nil
+	*h = old[:len(old)-1]
+	e.index = -1
+	return e
 }
 
 // Apply makes the running schedule match watches (a reload): new watches
@@ -52,81 +104,147 @@ func (p *Poller) Apply(watches []*config.Watch) {
 	for _, w := range watches {
 		p.clientFor(w) // build TLS transports now, and warn about insecure ones at once
 	}
-	p.sched.Lock()
-	defer p.sched.Unlock()
-	if p.sched.ctx == nil || p.sched.ctx.Err() != nil {
+	s := &p.sched
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.ctx == nil || s.ctx.Err() != nil {
 		return
-	}
-	if p.sched.loops == nil {
-		p.sched.loops = map[string]*watchLoop{}
 	}
 	want := make(map[string]*config.Watch, len(watches))
 	for _, w := range watches {
 		want[w.Name] = w
 	}
-	for name, l := range p.sched.loops {
-		if w, ok := want[name]; !ok || w.Fingerprint() != l.fingerprint {
-			l.cancel()
-			delete(p.sched.loops, name)
+	polled := map[string]*entry{} // gone, and polled still
+	for name, e := range s.entries {
+		if w, ok := want[name]; !ok || w.Fingerprint() != e.fingerprint {
+			if e.index >= 0 {
+				heap.Remove(&s.heap, e.index)
+			}
+			e.gone = true
+			delete(s.entries, name)
+			switch {
+			case e.polling:
+				polled[name] = e
+			case e.behind != nil:
+				polled[name] = e.behind
+			}
 		}
 	}
+	now := p.clock.Now()
 	for _, w := range watches {
-		if _, ok := p.sched.loops[w.Name]; ok {
+		if _, ok := s.entries[w.Name]; ok {
 			continue
 		}
-		ctx, cancel := context.WithCancel(p.sched.ctx)
-		l := &watchLoop{w: w, fingerprint: w.Fingerprint(), cancel: cancel}
-		p.sched.loops[w.Name] = l
-		p.sched.wg.Add(1)
-		go func() {
-			defer p.sched.wg.Done()
-			defer cancel()
-			p.loop(ctx, p.sched.work, l)
-		}()
+		e := &entry{w: w, fingerprint: w.Fingerprint(), index: -1}
+		s.entries[w.Name] = e
+		if prev := polled[w.Name]; prev != nil {
+			prev.successor, e.behind = e, prev
+			continue
+		}
+		p.plan(e, now)
 	}
+	s.poke()
 }
 
 // NextRun is when the scheduler polls a watch next; zero when it is not
-// scheduled.
+// scheduled (nor while a reload's new settings wait for a poll under the
+// old ones to end).
 func (p *Poller) NextRun(name string) time.Time {
-	p.sched.Lock()
-	defer p.sched.Unlock()
-	if l := p.sched.loops[name]; l != nil {
-		return l.next
+	p.sched.mu.Lock()
+	defer p.sched.mu.Unlock()
+	if e := p.sched.entries[name]; e != nil {
+		return e.next
 	}
 	return time.Time{}
 }
 
-// loop runs one watch: wait for its next time, poll, repeat. Polls of one
-// watch never overlap: a poll that outlasts the interval makes the loop
-// skip the runs it missed instead of stacking them.
-func (p *Poller) loop(ctx, work context.Context, l *watchLoop) {
-	w := l.w
-	log := p.log.With("watch", w.Name)
+// plan works out an entry's next run from the watch's state and puts it
+// in the heap. p.sched.mu must be held.
+func (p *Poller) plan(e *entry, now time.Time) {
+	w := e.w
+	state := p.State(w.Name)
+	log := p.info(w).log
+	e.next = p.nextRun(w, now, state)
+	if e.next.IsZero() {
+		log.Error("the schedule never fires again", "schedule", w.ScheduleSpec)
+		return
+	}
+	if !p.needsBaseline(w, state) {
+		e.next = e.next.Add(jitter(w.Jitter)) // the first poll is spread already
+	}
+	if log.Enabled(context.Background(), slog.LevelDebug) {
+		log.Debug("next poll", "at", e.next.Format(time.RFC3339))
+	}
+	heap.Push(&p.sched.heap, e)
+}
+
+// schedule is Run's goroutine: it sleeps until the first entry is due
+// and hands the entries due to the pool, whose goroutines plan each again
+// once its poll has ended. Polls of one watch never overlap: an entry is
+// out of the heap while it is polled, and a poll that outlasts the
+// interval makes the watch skip the runs it missed instead of stacking
+// them (its next run is planned from the time the poll ended).
+func (p *Poller) schedule(ctx, work context.Context) {
+	s := &p.sched
+	pl := p.newPool(work, cap(p.limits.polls))
+	defer pl.stop()
+	var timer <-chan time.Time
+	var timerAt time.Time // when timer fires
 	for {
 		now := p.clock.Now()
-		state := p.State(w.Name)
-		next := p.nextRun(w, now, state)
-		if next.IsZero() {
-			log.Error("the schedule never fires again", "schedule", w.ScheduleSpec)
-			return
+		var due []*job
+		s.mu.Lock()
+		for len(s.heap) > 0 && !s.heap[0].next.After(now) {
+			e := heap.Pop(&s.heap).(*entry)
+			e.polling = true
+			due = append(due, &job{w: e.w, o: PollOptions{Due: e.next}, done: func(*Outcome, error) { p.polled(e) }})
 		}
-		if !p.needsBaseline(w, state) {
-			next = next.Add(jitter(w.Jitter)) // the first poll is spread already
+		var first time.Time
+		if len(s.heap) > 0 {
+			first = s.heap[0].next
 		}
-		p.sched.Lock()
-		l.next = next
-		p.sched.Unlock()
-		log.Debug("next poll", "at", next.Format(time.RFC3339))
+		s.mu.Unlock()
+		pl.add(due...)
+		// A timer set for later than the first entry is left to fire
+		// for nothing: the clock has no way to stop one.
+		if !first.IsZero() && (timer == nil || first.Before(timerAt)) {
+			timer, timerAt = p.clock.After(first.Sub(now)), first
+		}
 		select {
 		case <-ctx.Done():
 			return
-		case <-p.clock.After(next.Sub(now)):
+		case <-timer:
+			timer = nil
+		case <-s.wake:
 		}
-		if ctx.Err() != nil {
-			return
-		}
-		_, _ = p.Poll(work, w, PollOptions{Due: next}) // Poll logged any failure
+	}
+}
+
+// polled plans an entry again once its poll has ended, or, if Apply
+// replaced it meanwhile, its successor.
+func (p *Poller) polled(e *entry) {
+	s := &p.sched
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	e.polling = false
+	if e.gone {
+		e = e.successor
+	}
+	if e == nil || e.gone {
+		return
+	}
+	e.behind = nil
+	p.plan(e, p.clock.Now())
+	if e.index == 0 {
+		s.poke() // it is due before the timer Run's goroutine sleeps on
+	}
+}
+
+// poke wakes Run's goroutine. s.mu must be held.
+func (s *scheduler) poke() {
+	select {
+	case s.wake <- struct{}{}:
+	default: // woken already
 	}
 }
 

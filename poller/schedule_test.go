@@ -4,6 +4,8 @@ import (
 	"context"
 	"net/http"
 	"net/http/httptest"
+	"runtime"
+	"slices"
 	"sync"
 	"testing"
 	"time"
@@ -199,7 +201,11 @@ jitter = "30s"
 		defer close(done)
 		p.Run(ctx, ctx, cfg.Watches)
 	}()
-	at := clock.WaitWaiters(t, 20)
+	clock.WaitWaiters(t, 1) // scheduled
+	var at []time.Time
+	for _, w := range cfg.Watches {
+		at = append(at, p.NextRun(w.Name))
+	}
 	cancel()
 	<-done
 	tick := t0.Add(5 * time.Minute)
@@ -247,7 +253,7 @@ schedule = "*/10 * * * *"
 		defer close(done)
 		p.Run(ctx, ctx, cfg.Watches)
 	}()
-	clock.WaitWaiters(t, 20)
+	clock.WaitWaiters(t, 1) // scheduled
 	distinct := map[time.Time]bool{}
 	for _, w := range cfg.Watches {
 		next := p.NextRun(w.Name)
@@ -267,4 +273,154 @@ schedule = "*/10 * * * *"
 	if len(distinct) < 15 {
 		t.Errorf("19 watches that need a baseline start at only %d distinct times", len(distinct))
 	}
+}
+
+// TestPoller_RunIdleWatchesHoldNoGoroutine: a thousand watches waiting
+// for their time cost entries in the scheduler's heap, not a goroutine
+// each. Not parallel: it counts the process's goroutines.
+func TestPoller_RunIdleWatchesHoldNoGoroutine(t *testing.T) {
+	clock := testkit.NewFakeClock(t0)
+	cfg := parseConfig(t, watchTables(1000, "https://api.example/", `schedule = "@every 1m"`), nil)
+	p := pollerWith(t, openStore(t), func(o *Options) { o.Clock = clock })
+	before := runtime.NumGoroutine()
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		p.Run(ctx, ctx, cfg.Watches)
+	}()
+	clock.WaitWaiters(t, 1) // scheduled, none due yet
+	for _, w := range cfg.Watches {
+		if p.NextRun(w.Name).IsZero() {
+			t.Fatalf("%s is not scheduled", w.Name)
+		}
+	}
+	if n := runtime.NumGoroutine() - before; n > 10 {
+		t.Errorf("1,000 idle watches hold %d goroutines, want a few", n)
+	}
+	cancel()
+	<-done
+}
+
+// blockingAPI answers each request once release is closed, and sends its
+// path on hits as it arrives.
+func blockingAPI(t *testing.T) (srv *httptest.Server, hits chan string, release func()) {
+	t.Helper()
+	hits = make(chan string, 100)
+	gate := make(chan struct{})
+	srv = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		hits <- r.URL.Path
+		select {
+		case <-gate:
+		case <-r.Context().Done():
+			return
+		}
+		_, _ = w.Write([]byte(`{"ok":true}`))
+	}))
+	release = sync.OnceFunc(func() { close(gate) })
+	t.Cleanup(srv.Close)
+	t.Cleanup(release) // before the server closes: it waits for its handlers
+	return srv, hits, release
+}
+
+// TestPoller_RunShutdown: once ctx ends, Run returns only after the
+// polls in flight have ended (the baseline of the one blocked is
+// stored); cancelling work cuts them short.
+func TestPoller_RunShutdown(t *testing.T) {
+	t.Parallel()
+	for _, cut := range []bool{false, true} {
+		t.Run(map[bool]string{false: "polls in flight end", true: "work cancelled"}[cut], func(t *testing.T) {
+			t.Parallel()
+			srv, hits, release := blockingAPI(t)
+			db := openStore(t)
+			clock := testkit.NewFakeClock(t0)
+			p := pollerWith(t, db, func(o *Options) { o.Clock = clock })
+			w := newTestWatch(t, srv.URL+"/a", "")
+			ctx, cancel := context.WithCancel(context.Background())
+			work, cancelWork := context.WithCancel(context.Background())
+			defer cancelWork()
+			done := make(chan struct{})
+			go func() {
+				defer close(done)
+				p.Run(ctx, work, []*config.Watch{w})
+			}()
+			clock.AdvanceTo(clock.WaitWaiters(t, 1)[0])
+			<-hits // the poll is in flight
+			cancel()
+			if cut {
+				cancelWork()
+				<-done
+				if st := storedState(t, db, "w"); st.Baseline || st.Failures != 0 {
+					t.Errorf("a poll cut short by shutdown stored %+v", st)
+				}
+				return
+			}
+			release()
+			<-done
+			if st := storedState(t, db, "w"); !st.Baseline {
+				t.Errorf("Run returned before its poll in flight ended: stored %+v", st)
+			}
+		})
+	}
+}
+
+// TestPoller_ApplyWhilePolling: a watch changed while it is polled
+// finishes that poll under its old settings, then polls with its new
+// ones; a watch removed is not polled again, and one added is.
+func TestPoller_ApplyWhilePolling(t *testing.T) {
+	t.Parallel()
+	srv, hits, release := blockingAPI(t)
+	db := openStore(t)
+	clock := testkit.NewFakeClock(t0)
+	p := pollerWith(t, db, func(o *Options) { o.Clock = clock })
+	old := newTestWatch(t, srv.URL+"/a", `schedule = "@every 1m"`)
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		p.Run(ctx, ctx, []*config.Watch{old})
+	}()
+	defer func() { cancel(); <-done }()
+	clock.AdvanceTo(clock.WaitWaiters(t, 1)[0])
+	if got := <-hits; got != "/a" {
+		t.Fatalf("first poll of %s", got)
+	}
+	changed := newTestWatch(t, srv.URL+"/b", `schedule = "@every 1m"`)
+	p.Apply([]*config.Watch{changed})
+	release()
+	// The new settings need a baseline: polled within startSpread.
+	if next := advanceToRun(t, clock, p, "w"); next.After(t0.Add(2 * startSpread)) {
+		t.Errorf("the changed watch is polled at +%v, want a baseline at once", next.Sub(t0))
+	}
+	if got := <-hits; got != "/b" {
+		t.Fatalf("after the change, a poll of %s, want /b", got)
+	}
+	added := parseConfig(t, watchTables(1, srv.URL+"/c"), nil).Watches[0]
+	p.Apply([]*config.Watch{added})
+	if !p.NextRun("w").IsZero() {
+		t.Errorf("removed watch still scheduled at %v", p.NextRun("w"))
+	}
+	for range 4 { // w would be due by the third
+		advanceToRun(t, clock, p, "w0")
+		if got := <-hits; got != "/c" {
+			t.Fatalf("removed watch polled (%s)", got)
+		}
+	}
+}
+
+// advanceToRun moves the clock to the next run of a watch, once the
+// scheduler has planned it (after any poll of it in flight) and set its
+// timer for it, and returns that time.
+func advanceToRun(t *testing.T, clock *testkit.FakeClock, p *Poller, name string) time.Time {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for time.Now().Before(deadline) {
+		if next := p.NextRun(name); next.After(clock.Now()) && slices.ContainsFunc(clock.WaitWaiters(t, 1), next.Equal) {
+			clock.AdvanceTo(next)
+			return next
+		}
+		time.Sleep(time.Millisecond)
+	}
+	t.Fatalf("%s: no timer set for its next run", name)
+	return time.Time{}
 }

@@ -164,10 +164,14 @@ func (d *Daemon) Run(ctx context.Context) error {
 
 	var wg sync.WaitGroup
 	var dispErr error
-	wg.Add(3)
+	wg.Add(4)
 	go func() {
 		defer wg.Done()
 		d.pruneLoop(ctx)
+	}()
+	go func() {
+		defer wg.Done()
+		d.releaseLoop(ctx)
 	}()
 	go func() {
 		defer wg.Done()

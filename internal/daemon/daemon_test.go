@@ -20,7 +20,7 @@ import (
 	"github.com/pollhook/pollhook/store"
 )
 
-func parse(t *testing.T, dir, src string) *config.Config {
+func parse(t testing.TB, dir, src string) *config.Config {
 	t.Helper()
 	cfg, err := config.Parse(filepath.Join(dir, "pollhook.toml"), []byte(src), func(string) (string, bool) { return "", false })
 	if err != nil {

@@ -1,0 +1,74 @@
+package store
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"fmt"
+	"os"
+	"strconv"
+	"strings"
+	"testing"
+)
+
+// TestDB_Release: the pages of the file that reading every snapshot
+// mapped leave the process's resident memory, and every snapshot still
+// reads as stored.
+func TestDB_Release(t *testing.T) {
+	db := openTest(t)
+	ctx := context.Background()
+	const n = 500
+	snapshot := func(i int) []byte { return bytes.Repeat([]byte(strconv.Itoa(i)), 1000) }
+	for i := range n {
+		if err := db.SaveState(ctx, fmt.Sprintf("w%d", i), WatchState{Baseline: true}, snapshot(i)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	readAll := func() {
+		t.Helper()
+		for i := range n {
+			got, err := db.Snapshot(ctx, fmt.Sprintf("w%d", i))
+			if err != nil || !bytes.Equal(got, snapshot(i)) {
+				t.Fatalf("w%d: snapshot of %d bytes, %v; want what was stored", i, len(got), err)
+			}
+		}
+	}
+	readAll()
+	before := mappedKiB(t, db.Path())
+	if before < 1000 {
+		t.Fatalf("reading %d snapshots of ~2 KB mapped %d KiB of the file: the test measures nothing", n, before)
+	}
+	if err := db.Release(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if after := mappedKiB(t, db.Path()); after > before/4 {
+		t.Errorf("resident pages of the file: %d KiB before Release, %d KiB after", before, after)
+	}
+	readAll()
+}
+
+// mappedKiB is the resident memory of the process's maps of path.
+func mappedKiB(t *testing.T, path string) int {
+	t.Helper()
+	f, err := os.Open("/proc/self/smaps")
+	if err != nil {
+		t.Skipf("no /proc/self/smaps: %v", err)
+	}
+	defer f.Close()
+	kib, in := 0, false
+	s := bufio.NewScanner(f)
+	for s.Scan() {
+		fields := strings.Fields(s.Text())
+		switch {
+		case len(fields) >= 5 && !strings.HasSuffix(fields[0], ":"): // a map's first line
+			in = len(fields) >= 6 && fields[5] == path
+		case in && len(fields) == 3 && fields[0] == "Rss:":
+			n, _ := strconv.Atoi(fields[1])
+			kib += n
+		}
+	}
+	if err := s.Err(); err != nil {
+		t.Fatal(err)
+	}
+	return kib
+}
