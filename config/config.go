@@ -810,9 +810,17 @@ func checkListen(addr, token string) error {
 	return nil
 }
 
-// IsLoopback reports whether a listen host only accepts local connections.
+// IsLoopback reports whether host (a name or an IP address without
+// brackets) is this machine: the one test of where the API may listen
+// without a token and where an email target may send its password
+// without TLS. It is "localhost" in any case, and an IP address that
+// net.ParseIP reads as a loopback one: 127.0.0.0/8 (127.0.0.2 too), ::1,
+// and IPv4-mapped ones (::ffff:127.0.0.1). Not a name below localhost
+// (RFC 6761 asks resolvers to answer loopback for it, but the system
+// resolver may ask DNS), and not the short forms of inet_aton (127.1),
+// which net.ParseIP does not read and a resolver may or may not.
 func IsLoopback(host string) bool {
-	if host == "localhost" {
+	if strings.EqualFold(host, "localhost") {
 		return true
 	}
 	ip := net.ParseIP(host)
