@@ -356,7 +356,7 @@ func read(r *reader) (*Config, error) {
 	if _, err := toml.Decode(string(r.src), &tree); err != nil {
 		var pe toml.ParseError
 		if errors.As(err, &pe) {
-			return nil, Errors{{File: r.file, Line: pe.Position.Line, Err: errors.New(pe.Message)}}
+			return nil, Errors{r.decodeError(pe)}
 		}
 		return nil, Errors{{File: r.file, Err: err}}
 	}
@@ -370,6 +370,42 @@ func read(r *reader) (*Config, error) {
 		return cfg, r.errs
 	}
 	return cfg, nil
+}
+
+// decodeError is a problem the TOML decoder found (a syntax error, a
+// number out of range, a key given twice) at its line, naming the table
+// and key the line belongs to as validation errors do (watch "shop":
+// max_events), when it is a key's line.
+func (r *reader) decodeError(pe toml.ParseError) *Error {
+	e := &Error{File: r.file, Line: pe.Position.Line, Err: errors.New(pe.Message)}
+	if pe.LastKey == "" || e.Line == 0 {
+		return e
+	}
+	if r.lines == nil {
+		r.lines = indexLines(string(r.src))
+	}
+	path, header := r.lines.tableAt(e.Line)
+	if header {
+		return e
+	}
+	top, _, _ := strings.Cut(path, ".")
+	kind, index, array := strings.Cut(strings.TrimSuffix(top, "]"), "[")
+	key := pe.LastKey
+	if path != "" {
+		var ok bool
+		if key, ok = strings.CutPrefix(pe.LastKey, kind+"."); !ok || key == "" {
+			return e
+		}
+	}
+	e.Key, e.Section = key, kind
+	if array {
+		i, _ := strconv.Atoi(index)
+		e.Section = kind + " #" + strconv.Itoa(i+1)
+		if name, ok := r.lines.value(top, "name").(string); ok && name != "" {
+			e.Section = kind + " " + strconv.Quote(name)
+		}
+	}
+	return e
 }
 
 // byLine sorts problems in the order of the file, those of the whole file
