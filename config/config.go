@@ -356,7 +356,7 @@ func read(r *reader) (*Config, error) {
 	if _, err := toml.Decode(string(r.src), &tree); err != nil {
 		var pe toml.ParseError
 		if errors.As(err, &pe) {
-			return nil, Errors{{File: r.file, Line: pe.Position.Line, Err: errors.New(pe.Message)}}
+			return nil, Errors{r.decodeError(pe)}
 		}
 		return nil, Errors{{File: r.file, Err: err}}
 	}
@@ -370,6 +370,42 @@ func read(r *reader) (*Config, error) {
 		return cfg, r.errs
 	}
 	return cfg, nil
+}
+
+// decodeError is a problem the TOML decoder found (a syntax error, a
+// number out of range, a key given twice) at its line, naming the table
+// and key the line belongs to as validation errors do (watch "shop":
+// max_events), when it is a key's line.
+func (r *reader) decodeError(pe toml.ParseError) *Error {
+	e := &Error{File: r.file, Line: pe.Position.Line, Err: errors.New(pe.Message)}
+	if pe.LastKey == "" || e.Line == 0 {
+		return e
+	}
+	if r.lines == nil {
+		r.lines = indexLines(string(r.src))
+	}
+	path, header := r.lines.tableAt(e.Line)
+	if header {
+		return e
+	}
+	top, _, _ := strings.Cut(path, ".")
+	kind, index, array := strings.Cut(strings.TrimSuffix(top, "]"), "[")
+	key := pe.LastKey
+	if path != "" {
+		var ok bool
+		if key, ok = strings.CutPrefix(pe.LastKey, kind+"."); !ok || key == "" {
+			return e
+		}
+	}
+	e.Key, e.Section = key, kind
+	if array {
+		i, _ := strconv.Atoi(index)
+		e.Section = kind + " #" + strconv.Itoa(i+1)
+		if name, ok := r.lines.value(top, "name").(string); ok && name != "" {
+			e.Section = kind + " " + strconv.Quote(name)
+		}
+	}
+	return e
 }
 
 // byLine sorts problems in the order of the file, those of the whole file
@@ -810,9 +846,17 @@ func checkListen(addr, token string) error {
 	return nil
 }
 
-// IsLoopback reports whether a listen host only accepts local connections.
+// IsLoopback reports whether host (a name or an IP address without
+// brackets) is this machine: the one test of where the API may listen
+// without a token and where an email target may send its password
+// without TLS. It is "localhost" in any case, and an IP address that
+// net.ParseIP reads as a loopback one: 127.0.0.0/8 (127.0.0.2 too), ::1,
+// and IPv4-mapped ones (::ffff:127.0.0.1). Not a name below localhost
+// (RFC 6761 asks resolvers to answer loopback for it, but the system
+// resolver may ask DNS), and not the short forms of inet_aton (127.1),
+// which net.ParseIP does not read and a resolver may or may not.
 func IsLoopback(host string) bool {
-	if host == "localhost" {
+	if strings.EqualFold(host, "localhost") {
 		return true
 	}
 	ip := net.ParseIP(host)

@@ -683,3 +683,48 @@ name = "releases"
 		t.Errorf("parseTopLevel of a bad file:\n%v\nwant:\n%s", err, strings.Join(want, "\n"))
 	}
 }
+
+// TestParse_decodeErrors: a problem the TOML decoder finds (a number out
+// of range, a key given twice, a bad string) names the table and key its
+// line belongs to, as the problems found later do; a broken table header
+// names none.
+func TestParse_decodeErrors(t *testing.T) {
+	t.Parallel()
+	const big = "99999999999999999999"
+	const two = "[[watch]]\nname = \"a\"\nurl = \"https://x.example/\"\n\n[[watch]]\nname = \"b\"\nurl = \"https://x.example/\"\nkey = \"id\"\n"
+	tests := []struct{ name, src, want string }{
+		{"max_events of the second watch", two + "max_events = " + big + "\n",
+			`c.toml:9: watch "b": max_events: ` + big + ` is out of range for int64`},
+		{"a watch before its name", "[[watch]]\nmax_events = " + big + "\nname = \"a\"\n",
+			`c.toml:2: watch "a": max_events: ` + big + ` is out of range for int64`},
+		{"a watch without a name", "[[watch]]\nurl = \"https://x.example/\"\nmax_events = " + big + "\n",
+			`c.toml:3: watch #1: max_events: ` + big + ` is out of range for int64`},
+		{"the name itself", "[[watch]]\nname = " + big + "\n",
+			`c.toml:2: watch #1: name: ` + big + ` is out of range for int64`},
+		{"a sub-table", two + "[watch.paginate]\nmax_pages = " + big + "\n",
+			`c.toml:10: watch "b": paginate.max_pages: ` + big + ` is out of range for int64`},
+		{"an inline table", two + "headers = { A = " + big + " }\n",
+			`c.toml:9: watch "b": headers.A: ` + big + ` is out of range for int64`},
+		{"a key twice", two + "max_events = 1\nmax_events = 2\n",
+			`c.toml:10: watch "b": max_events: Key 'watch.max_events' has already been defined.`},
+		{"a string with a newline", "[[target]]\nname = \"t\"\nurl = \"https://x\n",
+			`c.toml:3: target "t": url: strings cannot contain newlines`},
+		{"a multi-line array", "[[target]]\nname = \"m\"\nkind = \"email\"\nto = [\n  \"a@example.com\",\n  " + big + ",\n]\n",
+			`c.toml:6: target "m": to: ` + big + ` is out of range for int64`},
+		{"defaults", "[defaults]\nmax_events = " + big + "\n",
+			`c.toml:2: defaults: max_events: ` + big + ` is out of range for int64`},
+		{"the top level", "state_dir = \"s\"\nlisten = " + big + "\n",
+			`c.toml:2: listen: ` + big + ` is out of range for int64`},
+		{"a broken header", two + "[[watch]\nname = \"c\"\n",
+			`c.toml:10: expected end of table array name delimiter ']', but got '\n' instead`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			_, err := Parse("c.toml", []byte(tt.src), env(nil))
+			if err == nil || err.Error() != tt.want {
+				t.Errorf("error\n%v\nwant\n%s", err, tt.want)
+			}
+		})
+	}
+}

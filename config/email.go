@@ -122,7 +122,7 @@ func (r *reader) emailTarget(s *section, t *Target) {
 		s.errorf("starttls", "an smtps:// URL is TLS from the start: starttls is for smtp:// URLs")
 	}
 	if e.Password != "" && !e.AuthAllowed() {
-		s.errorf("smtp", "a password, but starttls = false: pollhook never sends credentials over a connection that is not TLS, except to this machine (localhost, 127.0.0.1, ::1)")
+		s.errorf("smtp", "a password, but starttls = false: pollhook never sends credentials over a connection that is not TLS, except to this machine (localhost, or a loopback address such as 127.0.0.1 or ::1)")
 	}
 	if t.ContentType != "" {
 		if mt, _, err := mime.ParseMediaType(t.ContentType); err != nil || mt != "text/plain" && mt != "text/html" {

@@ -173,3 +173,53 @@ func TestTarget_FingerprintOfEmail(t *testing.T) {
 		}
 	}
 }
+
+// TestParse_emailPasswordWithoutTLS: a password may go without TLS only
+// to this machine, decided by IsLoopback for the configuration and the
+// sender alike: localhost in any case, and every IP address net.ParseIP
+// reads as loopback; not names below localhost, nor 127.1, which only
+// some resolvers read as an address.
+func TestParse_emailPasswordWithoutTLS(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		host    string
+		allowed bool
+	}{
+		{"localhost", true},
+		{"LOCALHOST", true},
+		{"LocalHost", true},
+		{"127.0.0.1", true},
+		{"127.0.0.2", true},
+		{"127.255.255.254", true},
+		{"[::1]", true},
+		{"[::ffff:127.0.0.1]", true},
+		{"127.1", false},
+		{"mail.localhost", false},
+		{"localhost.example.com", false},
+		{"0.0.0.0", false},
+		{"[::]", false},
+		{"10.0.0.1", false},
+		{"[::ffff:10.0.0.1]", false},
+		{"mail.example.com", false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.host, func(t *testing.T) {
+			t.Parallel()
+			src := emailConfig("smtp = \"smtp://u:${SMTP_PASSWORD}@" + tt.host + ":1025\"\nstarttls = false\n" +
+				"from = \"pollhook@example.com\"\nto = [\"ops@example.com\"]\n")
+			cfg, err := Parse("t.toml", []byte(src), env(map[string]string{"SMTP_PASSWORD": "pa55word"}))
+			if !tt.allowed {
+				if err == nil || !strings.Contains(err.Error(), "a password, but starttls = false") {
+					t.Errorf("allowed a password without TLS (error %v)", err)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatalf("refused: %v", err)
+			}
+			if e := cfg.Targets[0].Email; !e.AuthAllowed() || !IsLoopback(e.Host) {
+				t.Errorf("host %q: AuthAllowed %t", e.Host, e.AuthAllowed())
+			}
+		})
+	}
+}

@@ -3,6 +3,8 @@ package config
 import (
 	"strconv"
 	"strings"
+
+	"github.com/BurntSushi/toml"
 )
 
 // lineIndex finds on which line of the TOML source a key was written, so
@@ -162,4 +164,44 @@ func cleanKey(k string) string {
 		parts[i] = p
 	}
 	return strings.Join(parts, ".")
+}
+
+// tableAt returns the path of the table line is in ("watch[2]",
+// "watch[2].paginate", "defaults", "" for the top level), and whether
+// line is that table's header.
+func (ix *lineIndex) tableAt(line int) (path string, header bool) {
+	best := 0
+	for p, t := range ix.tables {
+		if p != "" && t.line <= line && t.line > best {
+			path, best = p, t.line
+		}
+	}
+	return path, best == line
+}
+
+// value decodes the value of key in the table at path, as written on its
+// line; nil when the key is not there or its line does not decode alone.
+func (ix *lineIndex) value(path, key string) any {
+	t, ok := ix.tables[path]
+	no := ix.key(t, key)
+	if !ok || no == 0 {
+		return nil
+	}
+	var line string
+	eachLine(ix.src[t.start:t.end], t.line+1, func(n, start, next int, s string) bool {
+		if n == no {
+			line = s
+			return false
+		}
+		return true
+	})
+	eq := strings.IndexByte(line, '=')
+	if eq < 0 {
+		return nil
+	}
+	var m map[string]any
+	if _, err := toml.Decode("v ="+line[eq+1:], &m); err != nil {
+		return nil
+	}
+	return m["v"]
 }

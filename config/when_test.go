@@ -21,6 +21,8 @@ func TestParse_WhenErrors(t *testing.T) {
 			[]string{`c.toml:11: watch "a": when: "new.price < 100 && stock > 0": unknown name stock (column 20)`}},
 		{"not a boolean", head + "[[watch]]\nname = \"a\"\nurl = \"https://x.example/\"\nwhen = 'new != nil ? \"x\" : \"y\"'\n",
 			[]string{`c.toml:10: watch "a": when:`, "expected bool, but got string"}},
+		{"arithmetic", head + "[[watch]]\nname = \"a\"\nurl = \"https://x.example/\"\nwhen = \"new.price + 1\"\n",
+			[]string{`c.toml:10: watch "a": when: "new.price + 1": expected bool, but "+" gives a number, a string or a list`}},
 		{"multi-line expression", head + "[[watch]]\nname = \"a\"\nurl = \"https://x.example/\"\nwhen = '''\nold.price >= 100 &&\n  new.price < \n'''\n",
 			[]string{`c.toml:10: watch "a": when:`, "unexpected token EOF (line 2, column 15)"}},
 		{"gjson query", head + "[[watch]]\nname = \"a\"\nurl = \"https://x.example/\"\nwhen = \"price<\"\n",

@@ -1,7 +1,9 @@
 package diff
 
 import (
+	"math/bits"
 	"net/url"
+	"strconv"
 	"strings"
 
 	"github.com/pollhook/pollhook/internal/human"
@@ -56,15 +58,104 @@ func (j *jdiff) ownNames(e *owner, old bool) *names {
 		return n
 	}
 	n.read = true
-	sp := &j.d.specs[e.spec]
-	raw := data[nd.start:nd.end]
+	n.label, n.link = j.d.specs[e.spec].names(data[nd.start:nd.end])
+	return n
+}
+
+// names reads the label and link of an element (raw, its JSON) by the
+// paths of its array's key spec.
+func (sp *keySpec) names(raw []byte) (label, link string) {
 	if sp.label != "" {
-		n.label = labelText(gjson.GetBytes(raw, sp.label))
+		label = labelText(gjson.GetBytes(raw, sp.label))
 	}
 	if sp.link != "" {
-		n.link = linkText(gjson.GetBytes(raw, sp.link))
+		link = linkText(gjson.GetBytes(raw, sp.link))
 	}
-	return n
+	return label, link
+}
+
+// ElementNames returns the label and link of the keyed element that path
+// finds in value (a selected value, as Diff takes it), read as changes
+// read theirs (Change.Label, Change.Link) but from the element alone:
+// "" for each that it lacks, and for both when path finds no element of
+// a keyed array. path is the path of a change up to and including the
+// element's query or index, with no query before it: the outermost keyed
+// element a change is in ("#(id==1)", "releases.#(tag==\"v1\")", "3").
+// Each call looks the element up in value: a split watch asks once per
+// element event.
+func (d *Differ) ElementNames(value []byte, path string) (label, link string) {
+	if !d.named || path == "" {
+		return "", ""
+	}
+	spec, ok := d.elementSpec(value, path)
+	if !ok {
+		return "", ""
+	}
+	sp := &d.specs[spec]
+	if sp.label == "" && sp.link == "" {
+		return "", ""
+	}
+	el := gjson.GetBytes(value, path)
+	if !el.Exists() {
+		return "", ""
+	}
+	raw := []byte(el.Raw)
+	if el.Index > 0 && el.Index+len(el.Raw) <= len(value) {
+		raw = value[el.Index : el.Index+len(el.Raw)]
+	}
+	return sp.names(raw)
+}
+
+// elementSpec returns the key spec of the array holding the element that
+// path finds in value: the keys patterns are run over the path's
+// components before the element's (member names and indices, read as
+// indices in arrays), as the scanner runs them over a document.
+func (d *Differ) elementSpec(value []byte, path string) (int, bool) {
+	cur := gjson.ParseBytes(value)
+	keys := d.keys.all()
+	depth := 0
+	for i := 0; ; {
+		end, err := checkComponent(path, i)
+		if err != nil {
+			return 0, false
+		}
+		comp := path[i:end]
+		if end == len(path) || strings.HasPrefix(comp, "#(") {
+			e := d.keys.endsAt(keys, depth)
+			if !cur.IsArray() || e == 0 {
+				return 0, false
+			}
+			return bits.TrailingZeros64(e), true
+		}
+		if cur.IsArray() {
+			if !isIndex(comp) {
+				return 0, false
+			}
+			n, _ := strconv.Atoi(comp)
+			keys = d.keys.step(keys, depth, nil, n, true)
+		} else {
+			keys = d.keys.step(keys, depth, unescapeComponent(comp), 0, false)
+		}
+		if keys == 0 {
+			return 0, false
+		}
+		cur = cur.Get(comp)
+		depth++
+		i = end + 1
+	}
+}
+
+// unescapeComponent is a member name as a gjson path component writes it
+// (gjson.Escape), without its escapes.
+func unescapeComponent(comp string) []byte {
+	out := make([]byte, 0, len(comp))
+	for i := 0; i < len(comp); i++ {
+		if comp[i] == '\\' && i+1 < len(comp) {
+			i++
+		}
+		out = append(out, comp[i])
+	}
+	return out
 }
 
 // labelText is the label a value gives an element: a string's text or a

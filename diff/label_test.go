@@ -197,3 +197,47 @@ func TestChange_MarshalJSON_label(t *testing.T) {
 		t.Errorf("without a label: %s, want %s", got, want)
 	}
 }
+
+// TestDiffer_ElementNames: the label and link of the element a path
+// finds, by the paths of the keyed array it is in (the top-level one,
+// one inside an object, a nested one whose outer array is not keyed),
+// its own only: an element without them has none, even inside an
+// element that has them.
+func TestDiffer_ElementNames(t *testing.T) {
+	t.Parallel()
+	d := mustCompile(t, Options{Format: JSON,
+		Keys:   map[string]string{"": "id", "#.variants": "sku", "shop.items": "id", "a\\.b": "id", "pairs": "a,b"},
+		Label:  "name",
+		Labels: map[string]string{"#.variants": "sku", "shop.items": "title", "a\\.b": "name", "pairs": "name"},
+		Link:   "url"})
+	top := []byte(`[{"id":1,"name":"p1","url":"https://shop.example/p1","variants":[{"sku":"x"}]},
+		{"id":2,"variants":[{"sku":"y"}]},{"id":1,"name":"dup","url":"javascript:alert(1)"}]`)
+	obj := []byte(`{"shop":{"items":[{"id":"a","title":"Item A"}]},"a.b":[{"id":7,"name":"dotted"}],
+		"pairs":[{"a":1,"b":"x","name":"one-x"}],"loose":[{"id":1,"name":"not keyed"}]}`)
+	tests := []struct {
+		name        string
+		value       []byte
+		path        string
+		label, link string
+	}{
+		{"top-level element", top, "#(id==1)", "p1", "https://shop.example/p1"},
+		{"without label or link", top, "#(id==2)", "", ""},
+		{"named by its index", top, "2", "dup", ""},
+		{"a nested element in an unkeyed path", top, `0.variants.#(sku=="x")`, "x", ""},
+		{"in an object", obj, `shop.items.#(id=="a")`, "Item A", ""},
+		{"an escaped member name", obj, `a\.b.#(id==7)`, "dotted", ""},
+		{"a composite key", obj, `pairs.#(a==1)#|#(b=="x")`, "one-x", ""},
+		{"not a keyed array", obj, `loose.#(id==1)`, "", ""},
+		{"no such element", top, "#(id==9)", "", ""},
+		{"the whole value", top, "", "", ""},
+		{"not a path", top, "#(id==", "", ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			label, link := d.ElementNames(tt.value, tt.path)
+			if label != tt.label || link != tt.link {
+				t.Errorf("ElementNames(%q) = %q, %q, want %q, %q", tt.path, label, link, tt.label, tt.link)
+			}
+		})
+	}
+}

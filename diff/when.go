@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"reflect"
 	"slices"
 	"strconv"
 	"strings"
@@ -111,8 +112,11 @@ func compileWhen(src string) (*whenExpr, error) {
 		}
 		return nil, fmt.Errorf("%q: %s", src, msg)
 	}
-	w := &whenExpr{prog: prog, names: map[string]bool{}}
 	root := prog.Node()
+	if what := notBool(root); what != "" {
+		return nil, fmt.Errorf("%q: expected bool, but %s", src, what)
+	}
+	w := &whenExpr{prog: prog, names: map[string]bool{}}
 	ast.Walk(&root, w)
 	for _, id := range w.seen {
 		if !slices.Contains(w.ok, id) {
@@ -131,6 +135,40 @@ func compileWhen(src string) (*whenExpr, error) {
 	}
 	w.seen, w.ok, w.names = nil, nil, nil
 	return w, nil
+}
+
+// notBool says what an expression gives when that is never true or false
+// although the type checker (expr.AsBool) cannot tell, since the members
+// of old and new have no type until the expression runs: arithmetic and a
+// sign give a number (a string or a list for "+"), and so does a "??"
+// default or a branch of "?:" that is one. It is "" when the value may be
+// true or false (new.draft, new.a ?? new.b): that is known only when the
+// expression runs on a change.
+func notBool(n ast.Node) string {
+	switch n := n.(type) {
+	case *ast.BinaryNode:
+		switch n.Operator {
+		case "+":
+			return `"+" gives a number, a string or a list`
+		case "-", "*", "/", "%", "**", "^":
+			return fmt.Sprintf("%q gives a number", n.Operator)
+		case "??":
+			return notBool(n.Right)
+		}
+	case *ast.UnaryNode:
+		if n.Operator == "-" || n.Operator == "+" {
+			return fmt.Sprintf("a sign (%q) gives a number", n.Operator)
+		}
+	case *ast.ConditionalNode:
+		if what := notBool(n.Exp1); what != "" {
+			return what
+		}
+		return notBool(n.Exp2)
+	}
+	if t := n.Type(); t != nil && t.Kind() != reflect.Bool && t.Kind() != reflect.Interface {
+		return "got " + t.String()
+	}
+	return ""
 }
 
 // whenMember is a member an expression reads: its name, and the gjson

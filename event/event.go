@@ -60,11 +60,14 @@ type Data struct {
 	Seq uint64 `json:"seq"`
 	// Format is "json" or "text" (change events).
 	Format diff.Format `json:"format,omitempty"`
-	// Key and Label name the element an event of a split watch is about
-	// (its key, and its label when the watch sets one); both are empty
-	// for an event about the whole value.
+	// Key, Label and Link name the element an event of a split watch is
+	// about: its key, and its own label and link when the watch sets them
+	// and it has them (those of the outermost keyed element, never of an
+	// element nested in it); all are empty for an event about the whole
+	// value.
 	Key   string `json:"key,omitempty"`
 	Label string `json:"label,omitempty"`
+	Link  string `json:"link,omitempty"`
 
 	// Change events.
 	Changes   []diff.Change   `json:"changes,omitempty"`

@@ -49,39 +49,6 @@ func Element(c diff.Change) (path, key string) {
 	return "", ""
 }
 
-// ElementNames returns the label and the link (an http or https one) of
-// the element with key whose changes are given: those of its own changes
-// (the changes whose Key is key), else the first of any change (a nested
-// element's, which has them from the nearest element around it that has
-// them, or its own).
-func ElementNames(changes []diff.Change, key string) (label, link string) {
-	var firstLabel, firstLink string
-	for _, c := range changes {
-		l := elementLink(c)
-		if c.Key == key {
-			if label == "" {
-				label = c.Label
-			}
-			if link == "" {
-				link = l
-			}
-		}
-		if firstLabel == "" {
-			firstLabel = c.Label
-		}
-		if firstLink == "" {
-			firstLink = l
-		}
-	}
-	if label == "" {
-		label = firstLabel
-	}
-	if link == "" {
-		link = firstLink
-	}
-	return label, link
-}
-
 // element reports whether the event is about one element of a split watch.
 func (d *Data) element() bool { return d.Key != "" || d.Label != "" }
 

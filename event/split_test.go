@@ -56,7 +56,7 @@ func TestEvent_Text_Element(t *testing.T) {
 		home      string
 		allLinked bool
 	}{
-		{"added", Data{Key: "3", Label: "v1.3.0", Changes: []diff.Change{added}, Counts: &diff.Counts{Added: 1}},
+		{"added", Data{Key: "3", Label: "v1.3.0", Link: page, Changes: []diff.Change{added}, Counts: &diff.Counts{Added: 1}},
 			`releases: v1.3.0 added "Big release"`, nil, page, true},
 		{"removed, no label", Data{Key: "9", Changes: []diff.Change{{Op: diff.Removed, Path: `#(id==9)`, Key: "9",
 			Old: json.RawMessage(`{"id":9}`)}}, Counts: &diff.Counts{Removed: 1}},
@@ -69,8 +69,14 @@ func TestEvent_Text_Element(t *testing.T) {
 		{"the whole value", Data{Counts: &diff.Counts{Changed: 1}, Changes: []diff.Change{
 			{Op: diff.Changed, Path: `total`, Old: json.RawMessage(`1`), New: json.RawMessage(`2`)}}},
 			`releases changed: 1 changed`, []string{`~ total: 1 → 2`}, "", true},
-		{"a hostile label", Data{Key: "3", Label: "v1\n\x1b[31m" + strings.Repeat("x", 500), Changes: []diff.Change{added},
+		{"a hostile label", Data{Key: "3", Label: "v1\n\x1b[31m" + strings.Repeat("x", 500), Link: page, Changes: []diff.Change{added},
 			Counts: &diff.Counts{Added: 1}}, "", nil, page, false},
+		// The element's link is its own: not that of a change, which may
+		// be of an element nested in it, and only an http or https one.
+		{"a change's link is not the element's", Data{Key: "3", Label: "v1.3.0", Changes: []diff.Change{added},
+			Counts: &diff.Counts{Added: 1}}, "", nil, "", false},
+		{"a javascript link", Data{Key: "3", Link: "javascript:alert(1)", Changes: []diff.Change{added},
+			Counts: &diff.Counts{Added: 1}}, "", nil, "", false},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

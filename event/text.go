@@ -78,13 +78,13 @@ func (e *Event) Text() Text {
 	case d.element():
 		t.Changes = d.elementLines()
 		for _, c := range d.Changes[:len(t.Changes)] {
-			t.Links = append(t.Links, elementLink(c))
+			t.Links = append(t.Links, elementLink(c.Link))
 		}
-		_, t.Home = ElementNames(d.Changes, d.Key)
+		t.Home = elementLink(d.Link)
 	default:
 		for _, c := range d.Changes {
 			t.Changes = append(t.Changes, changeLine(d.Format, c))
-			t.Links = append(t.Links, elementLink(c))
+			t.Links = append(t.Links, elementLink(c.Link))
 		}
 	}
 	if d.Truncated && d.Counts != nil && e.Type != TypeTruncated {
@@ -152,13 +152,13 @@ func MoreLine(n int) string {
 	return "…and " + strconv.Itoa(n) + " more changes"
 }
 
-// elementLink is the link of the element a change belongs to, when it is
-// an http or https URL: any other scheme (javascript:, data:) is no link
-// that a message should carry.
-func elementLink(c diff.Change) string {
-	lower := strings.ToLower(c.Link)
+// elementLink is an element's link (a change's or an element event's),
+// when it is an http or https URL: any other scheme (javascript:, data:)
+// is no link that a message should carry.
+func elementLink(link string) string {
+	lower := strings.ToLower(link)
 	if strings.HasPrefix(lower, "https://") || strings.HasPrefix(lower, "http://") {
-		return c.Link
+		return link
 	}
 	return ""
 }

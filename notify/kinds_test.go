@@ -108,7 +108,7 @@ func goldenLabeledEvent() *event.Event {
 func goldenSplitEvent() *event.Event {
 	ev := goldenLabeledEvent()
 	ev.Data.Changes = ev.Data.Changes[:1]
-	ev.Data.Key, ev.Data.Label = ev.Data.Changes[0].Key, ev.Data.Changes[0].Label
+	ev.Data.Key, ev.Data.Label, ev.Data.Link = ev.Data.Changes[0].Key, ev.Data.Changes[0].Label, ev.Data.Changes[0].Link
 	ev.Data.Counts = &diff.Counts{Added: 1}
 	return ev
 }

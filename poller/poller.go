@@ -512,14 +512,14 @@ func (p *Poller) decide(ctx context.Context, w *config.Watch, d *decision, state
 	if waiting := confirm(w, d, val); waiting {
 		return d, nil
 	}
-	changes, err := p.compare(ctx, w, format, val)
+	changes, old, err := p.compare(ctx, w, format, val)
 	if err != nil {
 		return d, err
 	}
 	if changes.Counts.Total() == 0 {
 		return nothingFires(w, d, val, changes), nil
 	}
-	return changed(w, d, format, val, changes, now), nil
+	return changed(w, d, format, old, val, changes, now), nil
 }
 
 // pagesSize is the bytes of an answer's pages.
@@ -681,19 +681,20 @@ func confirm(w *config.Watch, d *decision, val diff.Value) bool {
 
 // compare diffs an answer with the stored snapshot, which it reads: the
 // one read of the store a poll makes, and only when the data changed.
-func (p *Poller) compare(ctx context.Context, w *config.Watch, format diff.Format, val diff.Value) (*diff.Result, error) {
+// It returns the snapshot with the diff.
+func (p *Poller) compare(ctx context.Context, w *config.Watch, format diff.Format, val diff.Value) (*diff.Result, []byte, error) {
 	old, err := p.store.Snapshot(ctx, w.Name)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	res, err := w.Differ.Diff(format, old, val.Data)
 	if err != nil {
-		return nil, fmt.Errorf("diff: %w", err)
+		return nil, nil, fmt.Errorf("diff: %w", err)
 	}
 	if len(res.WhenErrs) > 0 {
 		p.info(w).whenFailed(res)
 	}
-	return res, nil
+	return res, old, nil
 }
 
 // nothingFires decides a change of which nothing fires (on, when, or a
@@ -743,7 +744,7 @@ func countsText(c diff.Counts) string {
 
 // changed decides a change that fires: its event is committed with the
 // new snapshot, for the watch's targets.
-func changed(w *config.Watch, d *decision, format diff.Format, val diff.Value, res *diff.Result, now time.Time) *decision {
+func changed(w *config.Watch, d *decision, format diff.Format, old []byte, val diff.Value, res *diff.Result, now time.Time) *decision {
 	d.next.Sum = val.Sum
 	d.next.LastChange = now
 	counts := res.Counts
@@ -753,7 +754,7 @@ func changed(w *config.Watch, d *decision, format diff.Format, val diff.Value, r
 	}
 	base := event.Data{Watch: w.Name, URL: redact.PublicURL(w.URL), Format: format}
 	if w.Split && format == diff.JSON {
-		d.changes = splitEvents(w, base, res, newEvent)
+		d.changes = splitEvents(w, base, res, old, val.Data, newEvent)
 		// Their ids sort as they are numbered, as history lists them.
 		for i, id := range event.NewIDs(now, len(d.changes)) {
 			d.changes[i].ID = id

@@ -9,9 +9,10 @@ import (
 // An element is the changes a poll of a split watch found in one element
 // (event.Element), and their counts.
 type element struct {
-	key     string
-	changes []diff.Change
-	counts  diff.Counts
+	path, key string
+	changes   []diff.Change
+	counts    diff.Counts
+	removed   bool // removed whole: it is in the old value only
 }
 
 // elements groups the changes of a diff by element, in the order of the
@@ -26,11 +27,12 @@ func elements(changes []diff.Change) []*element {
 		// index in the old value (removed) than in the new one.
 		el := byID[id{path, key}]
 		if el == nil {
-			el = &element{key: key}
+			el = &element{path: path, key: key}
 			byID[id{path, key}] = el
 			out = append(out, el)
 		}
 		el.changes = append(el.changes, c)
+		el.removed = el.removed || (c.Op == diff.Removed && c.Path == path)
 		el.counts = add(el.counts, c.Op, 1)
 	}
 	return out
@@ -51,7 +53,9 @@ func add(c diff.Counts, op diff.Op, n int) diff.Counts {
 
 // splitEvents makes the events of a split watch's poll from its diff: one
 // per element, in document order, each like base with that element's
-// changes (at most max_changes of them), counts, key and label; at most
+// changes (at most max_changes of them), counts, key, and label and link
+// (its own, read from the new value, or the old one for an element
+// removed whole, never those of an element nested in it); at most
 // max_events of them, then, when any element is left out, one
 // watch.truncated event counting the elements and changes not sent.
 //
@@ -60,7 +64,7 @@ func add(c diff.Counts, op diff.Op, n int) diff.Counts {
 // more changes than it shows: it is left out too, so that every element
 // event counts all of its element's changes, and the truncated event
 // counts every change not sent, listed or not.
-func splitEvents(w *config.Watch, base event.Data, res *diff.Result, newEvent func(typ string, d event.Data) *event.Event) []*event.Event {
+func splitEvents(w *config.Watch, base event.Data, res *diff.Result, old, new []byte, newEvent func(typ string, d event.Data) *event.Event) []*event.Event {
 	all := elements(res.Changes)
 	complete := all
 	if res.Truncated && len(all) > 0 {
@@ -72,7 +76,11 @@ func splitEvents(w *config.Watch, base event.Data, res *diff.Result, newEvent fu
 	for _, el := range sent {
 		d := base
 		d.Key = el.key
-		d.Label, _ = event.ElementNames(el.changes, el.key)
+		value := new
+		if el.removed {
+			value = old
+		}
+		d.Label, d.Link = w.Differ.ElementNames(value, el.path)
 		d.Changes = el.changes
 		if n := w.Diff.MaxChanges; n > 0 && len(d.Changes) > n {
 			d.Changes, d.Truncated = d.Changes[:n:n], true

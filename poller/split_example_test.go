@@ -70,7 +70,7 @@ func TestExamples_SplitTickets(t *testing.T) {
 		t.Fatalf("the ticket is not JSON: %v\n%s", err, msg.Body)
 	}
 	shown := strings.Join(strings.Fields(section), " ")
-	for _, want := range []string{ev.Title(), string(msg.Body), fmt.Sprintf(`"data":{"watch":"hub","url":%q,"seq":1,"format":"json","key":"20500000","label":"v2.13.0"`, ev.Data.URL)} {
+	for _, want := range []string{ev.Title(), string(msg.Body), fmt.Sprintf(`"data":{"watch":"hub","url":%q,"seq":1,"format":"json","key":"20500000","label":"v2.13.0","link":"https://github.com/github/hub/releases/tag/v2.13.0"`, ev.Data.URL)} {
 		want = strings.Join(strings.Fields(strings.ReplaceAll(want, srv.URL, "https://api.github.com")), " ")
 		if !strings.Contains(shown, want) {
 			t.Errorf("docs/configuration.md's split section does not show %s", want)

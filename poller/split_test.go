@@ -281,7 +281,7 @@ func TestPoll_Split_Listing(t *testing.T) {
 		Counts:    diff.Counts{Added: 1, Changed: 7},
 		Truncated: true,
 	}
-	evs := splitEvents(w, event.Data{Watch: w.Name}, res, func(typ string, d event.Data) *event.Event {
+	evs := splitEvents(w, event.Data{Watch: w.Name}, res, nil, nil, func(typ string, d event.Data) *event.Event {
 		return &event.Event{Type: typ, Data: d}
 	})
 	if len(evs) != 2 || evs[0].Data.Key != "1" || evs[1].Type != event.TypeTruncated {
@@ -356,6 +356,53 @@ split = true
 	want := []string{"|w changed: 1 changed|1", "1|w: Shirt changed|2", "2|w: Hat added|1"}
 	if !slices.Equal(got, want) {
 		t.Errorf("events %q, want %q", got, want)
+	}
+}
+
+// TestPoll_Split_NestedNames: when a nested keyed array has its own label
+// and link, an element event is still named and linked by its element,
+// the outermost one, not by the nested element its changes are in: from
+// the new value, or the old one for an element removed whole, and with
+// neither when the element has none of its own.
+func TestPoll_Split_NestedNames(t *testing.T) {
+	t.Parallel()
+	api := &fakeAPI{}
+	srv := httptest.NewServer(api)
+	defer srv.Close()
+	db := openStore(t)
+	p := pollerWith(t, db, nil)
+	w := newTestWatch(t, srv.URL, `key = "id"
+keys = { "#.variants" = "sku" }
+label = "name"
+labels = { "#.variants" = "sku" }
+link = "url"
+links = { "#.variants" = "url" }
+split = true`)
+	api.json(`[{"id":1,"name":"p1","url":"https://shop.example/p1","variants":[{"sku":"x","url":"https://shop.example/x","price":1}]},
+		{"id":2,"name":"p2","url":"https://shop.example/p2","variants":[{"sku":"x","url":"https://shop.example/x2","price":1}]},
+		{"id":3,"variants":[{"sku":"y","url":"https://shop.example/y","price":1}]},
+		{"id":4,"name":"p4","url":"https://shop.example/p4","variants":[]}]`)
+	mustPoll(t, p, w)
+	api.json(`[{"id":1,"name":"p1","url":"https://shop.example/p1","variants":[{"sku":"x","url":"https://shop.example/x","price":2}]},
+		{"id":2,"name":"p2","url":"https://shop.example/p2","variants":[{"sku":"x","url":"https://shop.example/x2","price":2}]},
+		{"id":3,"variants":[{"sku":"y","url":"https://shop.example/y","price":2}]}]`)
+	out := mustPoll(t, p, w)
+	var got []string
+	for _, ev := range out.Events {
+		got = append(got, fmt.Sprintf("%s|%s|%s|%s|%s", ev.Data.Key, ev.Data.Label, ev.Data.Link, ev.Text().Home, ev.Title()))
+	}
+	want := []string{
+		"1|p1|https://shop.example/p1|https://shop.example/p1|w: p1 changed",
+		"2|p2|https://shop.example/p2|https://shop.example/p2|w: p2 changed",
+		"3||||w: 3 changed",
+		"4|p4|https://shop.example/p4|https://shop.example/p4|w: p4 removed",
+	}
+	if !slices.Equal(got, want) {
+		t.Errorf("events\n%s\nwant\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+	}
+	// The changes keep their own element's names: the variant's.
+	if c := out.Events[0].Data.Changes; len(c) != 1 || c[0].Label != "x" || c[0].Link != "https://shop.example/x" {
+		t.Errorf("product 1's changes %+v", c)
 	}
 }
 
