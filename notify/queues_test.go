@@ -25,7 +25,10 @@ type countingOutbox struct {
 	*store.DB
 	mu    sync.Mutex
 	scans int
-	reads map[store.Queue]int
+	// scanned counts the scans that returned: a commit after that is
+	// found only by its announcement.
+	scanned int
+	reads   map[store.Queue]int
 }
 
 var _ Outbox = (*countingOutbox)(nil)
@@ -34,7 +37,18 @@ func (c *countingOutbox) Queues(ctx context.Context) ([]store.Queue, error) {
 	c.mu.Lock()
 	c.scans++
 	c.mu.Unlock()
-	return c.DB.Queues(ctx)
+	qs, err := c.DB.Queues(ctx)
+	c.mu.Lock()
+	c.scanned++
+	c.mu.Unlock()
+	return qs, err
+}
+
+// scannedOnce reports whether the dispatcher's scan at start returned.
+func (c *countingOutbox) scannedOnce() bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.scanned >= 1
 }
 
 func (c *countingOutbox) Pending(ctx context.Context, q store.Queue, limit int) ([]store.Pending, error) {
@@ -90,6 +104,9 @@ func TestDispatcher_CommittedReadsThatQueueOnly(t *testing.T) {
 			return outbox
 		},
 	})
+	// A commit during the scan at start is found by it and by its
+	// announcement, both rightly: announce only once the scan is over.
+	testkit.WaitUntil(t, 10*time.Second, "the scan at start", outbox.scannedOnce)
 	var evs []*event.Event
 	for i := range 20 {
 		evs = append(evs, h.announce(fmt.Sprintf("w%02d", i), "hook"))
