@@ -25,20 +25,33 @@ import (
 // to a pool of at most max_concurrent goroutines (as PollAll's are). An
 // idle watch costs an entry in the heap, not a goroutine.
 func (p *Poller) Run(ctx, work context.Context, watches []*config.Watch) {
+	p.Plan(ctx, watches)
+	p.schedule(ctx, work)
+}
+
+// Plan works out every watch's next run under ctx, Run's, without
+// polling: from its return NextRun answers for each and Apply changes
+// them. Run plans as it starts; a caller that answers NextRun before
+// Run's goroutine gets going (the daemon's API) plans first, and Run
+// then keeps that plan: a second Plan under the same ctx does nothing.
+func (p *Poller) Plan(ctx context.Context, watches []*config.Watch) {
 	s := &p.sched
 	s.mu.Lock()
+	if s.ctx == ctx {
+		s.mu.Unlock()
+		return
+	}
 	s.ctx, s.entries, s.heap = ctx, map[string]*entry{}, nil
 	s.wake = make(chan struct{}, 1)
 	s.mu.Unlock()
 	p.Apply(watches)
-	p.schedule(ctx, work)
 }
 
 // scheduler is what Run schedules: an entry per watch, and the heap of
 // those waiting for their next run.
 type scheduler struct {
 	mu      sync.Mutex
-	ctx     context.Context // Run's; nil before Run
+	ctx     context.Context // Plan's (Run plans too); nil before
 	entries map[string]*entry
 	heap    entryHeap
 	// wake tells Run's goroutine that the heap has an entry due before

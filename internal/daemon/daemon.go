@@ -157,6 +157,8 @@ func (d *Daemon) Run(ctx context.Context) error {
 		d.logOpenFiles()
 	}
 
+	// Every watch has its next run before the API can be asked for it.
+	d.poller.Plan(ctx, d.Config().Watches)
 	srv, err := d.serve(ctx)
 	if err != nil {
 		return err

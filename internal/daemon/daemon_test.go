@@ -340,3 +340,30 @@ ignore = ["#.at", "#.typo"]
 		t.Errorf("failed = %+v", p)
 	}
 }
+
+// TestRun_ScheduleKnownWhenStarted: once Run has started, every watch has
+// its next run, as `pollhook watches` and the status page show it: the
+// API answers from the start, so the schedule is planned before.
+func TestRun_ScheduleKnownWhenStarted(t *testing.T) {
+	t.Parallel()
+	for range 20 {
+		cfg := parse(t, t.TempDir(), "db = \"state.db\"\nlisten = \"\"\n\n[[watch]]\nname = \"w\"\nurl = \"http://127.0.0.1:1/\"\nschedule = \"@every 1h\"\n")
+		d, err := Open(context.Background(), cfg, Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		ctx, cancel := context.WithCancel(context.Background())
+		done := make(chan error, 1)
+		go func() { done <- d.Run(ctx) }()
+		<-d.Started()
+		next := d.poller.NextRun("w")
+		cancel()
+		<-done
+		if err := d.Close(); err != nil {
+			t.Fatal(err)
+		}
+		if next.IsZero() {
+			t.Fatal("the daemon had started, and the watch had no next run")
+		}
+	}
+}
