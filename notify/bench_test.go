@@ -42,38 +42,47 @@ func BenchmarkDispatchThroughput(b *testing.B) {
 			defer srv.Close()
 			var elapsed time.Duration
 			for i := 0; i < b.N; i++ {
-				b.StopTimer()
-				path := filepath.Join(b.TempDir(), "bench.db")
-				testkit.FillOutbox(b, path, events, watches, "hook")
-				db, err := store.Open(path, store.Options{})
-				if err != nil {
-					b.Fatal(err)
-				}
-				d := NewDispatcher(DispatcherOptions{Outbox: db, Targets: []*config.Target{plainTarget(b, srv.URL)}})
-				ctx, cancel := context.WithCancel(context.Background())
-				done := make(chan error, 1)
-				b.StartTimer()
-				start := time.Now()
-				go func() { done <- d.Run(ctx, ctx) }()
-				for {
-					queues, err := db.Queues(context.Background())
-					if err != nil {
-						b.Fatal(err)
-					}
-					if len(queues) == 0 {
-						break
-					}
-					time.Sleep(time.Millisecond)
-				}
-				elapsed += time.Since(start)
-				b.StopTimer()
-				cancel()
-				<-done
-				db.Close()
+				elapsed += drainOutbox(b, plainTarget(b, srv.URL), events, watches)
 			}
 			b.ReportMetric(float64(events*b.N)/elapsed.Seconds(), "events/s")
 		})
 	}
+}
+
+// drainOutbox fills an outbox with events deliveries to t from watches
+// watches and runs a dispatcher until every queue is empty: the time
+// that took, the only time the benchmark's timer counts.
+func drainOutbox(b *testing.B, t *config.Target, events, watches int) time.Duration {
+	b.Helper()
+	b.StopTimer()
+	path := filepath.Join(b.TempDir(), "bench.db")
+	testkit.FillOutbox(b, path, events, watches, t.Name)
+	db, err := store.Open(path, store.Options{})
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer db.Close()
+	d := NewDispatcher(DispatcherOptions{Outbox: db, Targets: []*config.Target{t}})
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	b.StartTimer()
+	start := time.Now()
+	go func() { done <- d.Run(ctx, ctx) }()
+	for {
+		queues, err := db.Queues(context.Background())
+		if err != nil {
+			b.Fatal(err)
+		}
+		if len(queues) == 0 {
+			break
+		}
+		time.Sleep(time.Millisecond)
+	}
+	elapsed := time.Since(start)
+	b.StopTimer()
+	cancel()
+	<-done
+	return elapsed
 }
 
 // pendingHeap fills an outbox with n deliveries for a target that keeps

@@ -1,15 +1,12 @@
 package notify
 
 import (
-	"context"
 	"fmt"
-	"path/filepath"
 	"testing"
 	"time"
 
 	"github.com/pollhook/pollhook/config"
 	"github.com/pollhook/pollhook/internal/testkit"
-	"github.com/pollhook/pollhook/store"
 )
 
 // BenchmarkEmailThroughput measures how many emails per second reach a
@@ -33,34 +30,7 @@ func BenchmarkEmailThroughput(b *testing.B) {
 			const events = 500
 			var elapsed time.Duration
 			for i := 0; i < b.N; i++ {
-				b.StopTimer()
-				path := filepath.Join(b.TempDir(), "bench.db")
-				testkit.FillOutbox(b, path, events, watches, "mail")
-				db, err := store.Open(path, store.Options{})
-				if err != nil {
-					b.Fatal(err)
-				}
-				d := NewDispatcher(DispatcherOptions{Outbox: db, Targets: []*config.Target{tg}})
-				ctx, cancel := context.WithCancel(context.Background())
-				done := make(chan error, 1)
-				b.StartTimer()
-				start := time.Now()
-				go func() { done <- d.Run(ctx, ctx) }()
-				for {
-					queues, err := db.Queues(context.Background())
-					if err != nil {
-						b.Fatal(err)
-					}
-					if len(queues) == 0 {
-						break
-					}
-					time.Sleep(time.Millisecond)
-				}
-				elapsed += time.Since(start)
-				b.StopTimer()
-				cancel()
-				<-done
-				db.Close()
+				elapsed += drainOutbox(b, tg, events, watches)
 				total += events
 				if n := m.Count(b); n != total {
 					b.Fatalf("mailpit holds %d messages, want %d", n, total)
