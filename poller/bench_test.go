@@ -8,9 +8,9 @@ import (
 	"net/http"
 	"strings"
 	"sync/atomic"
-	"syscall"
 	"testing"
-	"time"
+
+	"github.com/pollhook/pollhook/internal/testkit"
 )
 
 // answerTransport answers every request with one of docs in turn, from
@@ -63,7 +63,7 @@ func BenchmarkPoll(b *testing.B) {
 			if out, err := p.Poll(ctx, w, PollOptions{}); err != nil || !out.Baseline {
 				b.Fatalf("baseline: %+v, %v", out, err)
 			}
-			cpu := processCPU(b)
+			cpu := testkit.ProcessCPU(b)
 			b.ReportAllocs()
 			b.SetBytes(int64(len(bc.docs[0])))
 			for b.Loop() {
@@ -73,16 +73,7 @@ func BenchmarkPoll(b *testing.B) {
 			}
 			// CPU time (the GC's included) says more than the time per poll
 			// on a machine that runs other work too.
-			b.ReportMetric(float64(processCPU(b)-cpu)/float64(b.N), "cpu-ns/op")
+			b.ReportMetric(float64(testkit.ProcessCPU(b)-cpu)/float64(b.N), "cpu-ns/op")
 		})
 	}
-}
-
-// processCPU is the CPU time the process has used, user and system.
-func processCPU(b *testing.B) time.Duration {
-	var ru syscall.Rusage
-	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
-		b.Fatal(err)
-	}
-	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }
