@@ -93,7 +93,7 @@ func StartMailpit(t testing.TB, o MailpitOptions) *Mailpit {
 		if o.TLS || o.ImplicitTLS {
 			m.CA = filepath.Join(dir, "mailpit-cert.pem")
 			key := filepath.Join(dir, "mailpit-key.pem")
-			writeTestCert(t, m.CA, key)
+			WriteTestCert(t, m.CA, key)
 			args = append(args, "--smtp-tls-cert", m.CA, "--smtp-tls-key", key)
 			if o.ImplicitTLS {
 				args = append(args, "--smtp-require-tls")
@@ -274,9 +274,9 @@ func (m *Mailpit) call(t testing.TB, method, path, body string, v any) {
 	}
 }
 
-// writeTestCert writes a self-signed certificate for localhost and
-// 127.0.0.1, valid for a day, and its key.
-func writeTestCert(t testing.TB, certFile, keyFile string) {
+// WriteTestCert writes a self-signed certificate for localhost and
+// 127.0.0.1, valid for a day, and its key, as PEM files.
+func WriteTestCert(t testing.TB, certFile, keyFile string) {
 	t.Helper()
 	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
 	if err != nil {
