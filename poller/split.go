@@ -82,7 +82,7 @@ func splitEvents(w *config.Watch, base event.Data, res *diff.Result, old, new []
 	if omitted == 0 && !res.Truncated {
 		return out
 	}
-	d := event.Data{Watch: base.Watch, URL: base.URL, Format: base.Format,
-		Counts: &rest, Truncated: res.Truncated, Omitted: omitted, MaxEvents: w.MaxEvents}
+	d := base
+	d.Counts, d.Truncated, d.Omitted, d.MaxEvents = &rest, res.Truncated, omitted, w.MaxEvents
 	return append(out, newEvent(event.TypeTruncated, d))
 }
