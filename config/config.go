@@ -700,25 +700,15 @@ func (r *reader) target(i int, m map[string]any) *Target {
 			s.errorf("url", "want the ntfy server (e.g. \"https://ntfy.sh\"), not a topic URL: put the topic in topic = \"%s\"", strings.Trim(u.Path, "/"))
 		}
 	}
-	var secrets []string
-	if s.strings("secret", true, &secrets) {
-		if len(secrets) == 0 {
-			// Written to sign, it would send unsigned requests without a word.
-			s.errorf("secret", "empty list: give at least one secret, or remove the key to send unsigned requests")
-		}
-		for j, sec := range secrets {
-			key, err := DecodeSecret(sec)
-			if err != nil {
-				if len(secrets) > 1 {
-					s.errorf("secret", "element %d: %v", j, err)
-				} else {
-					s.errorf("secret", "%v", err)
-				}
-				continue
-			}
+	// An empty list, written to sign, would send unsigned requests
+	// without a word.
+	s.list("secret", "empty list: give at least one secret, or remove the key to send unsigned requests", func(sec string) error {
+		key, err := DecodeSecret(sec)
+		if err == nil {
 			t.Secrets = append(t.Secrets, key)
 		}
-	}
+		return err
+	})
 	s.stringMap("headers", &t.Headers)
 	var retry []string
 	if s.strings("retry", false, &retry) {

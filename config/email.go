@@ -96,24 +96,13 @@ func (r *reader) emailTarget(s *section, t *Target) {
 			e.From = a
 		}
 	}
-	var to []string
-	if s.strings("to", true, &to) {
-		if len(to) == 0 {
-			s.errorf("to", "empty list: give at least one recipient")
-		}
-		for i, addr := range to {
-			a, err := parseAddress(addr)
-			if err != nil {
-				if len(to) > 1 {
-					s.errorf("to", "element %d: %v", i, err)
-				} else {
-					s.errorf("to", "%v", err)
-				}
-				continue
-			}
+	s.list("to", "empty list: give at least one recipient", func(addr string) error {
+		a, err := parseAddress(addr)
+		if err == nil {
 			e.To = append(e.To, a)
 		}
-	}
+		return err
+	})
 	if tt := s.table("tls"); tt != nil {
 		e.TLS = r.readTLS(tt)
 		tt.finish()

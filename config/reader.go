@@ -277,6 +277,28 @@ func (s *section) strings(key string, single bool, dst *[]string) bool {
 	return good
 }
 
+// list reads a list of strings as strings does (a single string is a
+// list of one) and hands each to add: an error of add names its element
+// when the list has more than one. empty is the error of an empty list.
+func (s *section) list(key, empty string, add func(string) error) {
+	var items []string
+	if !s.strings(key, true, &items) {
+		return
+	}
+	if len(items) == 0 {
+		s.errorf(key, "%s", empty)
+	}
+	for i, item := range items {
+		if err := add(item); err != nil {
+			if len(items) > 1 {
+				s.errorf(key, "element %d: %v", i, err)
+			} else {
+				s.errorf(key, "%v", err)
+			}
+		}
+	}
+}
+
 // stringMap reads an inline table of strings (headers, query).
 func (s *section) stringMap(key string, dst *map[string]string) bool {
 	v, ok := s.raw(key)

@@ -67,8 +67,8 @@ type Counts struct {
 // Total is the number of changes counted.
 func (c Counts) Total() int { return c.Added + c.Removed + c.Changed }
 
-// add counts one change of kind op.
-func (c *Counts) add(op Op) {
+// Add counts one change of kind op.
+func (c *Counts) Add(op Op) {
 	switch op {
 	case Added:
 		c.Added++

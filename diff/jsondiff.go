@@ -967,7 +967,7 @@ func (j *jdiff) changeAt(op Op, l *loc, ow *owner, o, n *node) {
 // listed (max_changes). l or path is where the change is, for a when
 // expression that reads it.
 func (j *jdiff) fires(op Op, ow *owner, l *loc, path string) bool {
-	j.res.Found.add(op)
+	j.res.Found.Add(op)
 	switch op {
 	case Added:
 		if !j.d.on[0] {

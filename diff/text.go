@@ -82,7 +82,7 @@ func (d *Differ) diffText(old, new []byte) (*Result, error) {
 		nh[i] = hashBytes(seedText, l)
 	}
 	add := func(op Op, i int, line []byte) {
-		r.Found.add(op)
+		r.Found.Add(op)
 		if op == Added && !d.on[0] || op == Removed && !d.on[1] {
 			r.NotOn++
 			return

@@ -45,8 +45,8 @@ const maxWhenNodes = 1000
 
 // whenExpr is a compiled expression and what of whenEnv it reads.
 type whenExpr struct {
-	prog                           *vm.Program
-	old, new, op, key, label, path bool
+	prog                       *vm.Program
+	old, new, key, label, path bool
 	// members are the members of old and new the expression reads, by
 	// name (old.price, new["status"], old?.x), when it reads them only so:
 	// only those are decoded. Nil when it reads a version whole.
@@ -194,8 +194,6 @@ func (w *whenExpr) Visit(n *ast.Node) {
 		case "new":
 			w.new = true
 			w.seen = append(w.seen, x)
-		case "op":
-			w.op = true
 		case "key":
 			w.key = true
 		case "label":
@@ -203,7 +201,7 @@ func (w *whenExpr) Visit(n *ast.Node) {
 		case "path":
 			w.path = true
 		case "$env":
-			w.old, w.new, w.op, w.key, w.label, w.path, w.whole = true, true, true, true, true, true, true
+			w.old, w.new, w.key, w.label, w.path, w.whole = true, true, true, true, true, true
 		}
 	}
 }

@@ -2,7 +2,6 @@ package event
 
 import (
 	"fmt"
-	"strconv"
 	"strings"
 
 	"github.com/pollhook/pollhook/diff"
@@ -123,10 +122,7 @@ func elementLine(f diff.Format, c diff.Change) string {
 // "releases: 3 more elements changed, not sent (max_events = 100)".
 func (e *Event) truncatedTitle(watch string) string {
 	n := e.Data.Omitted
-	what := strconv.Itoa(n) + " more elements changed"
-	if n == 1 {
-		what = "1 more element changed"
-	}
+	what := human.Count(n, "more element", "more elements") + " changed"
 	if e.Data.Truncated {
 		what = "more elements changed"
 		if n > 0 {

@@ -750,20 +750,20 @@ func changed(w *config.Watch, d *decision, format diff.Format, old []byte, val d
 	counts := res.Counts
 	d.out.Counts = &counts
 	newEvent := func(typ string, data event.Data) *event.Event {
-		return &event.Event{ID: event.NewID(now), Type: typ, Timestamp: event.Now(now), Data: data}
+		return &event.Event{Type: typ, Timestamp: event.Now(now), Data: data}
 	}
 	base := event.Data{Watch: w.Name, URL: redact.PublicURL(w.URL), Format: format}
 	if w.Split && format == diff.JSON {
 		d.changes = splitEvents(w, base, res, old, val.Data, newEvent)
-		// Their ids sort as they are numbered, as history lists them.
-		for i, id := range event.NewIDs(now, len(d.changes)) {
-			d.changes[i].ID = id
-		}
 	} else {
 		data := base
 		data.Changes, data.Counts, data.Truncated = res.Changes, &counts, res.Truncated
 		data.Patch, data.Document, data.Previous = res.Patch, res.Document, res.Previous
 		d.changes = []*event.Event{newEvent(event.TypeChanged, data)}
+	}
+	// Their ids sort as they are numbered, as history lists them.
+	for i, id := range event.NewIDs(now, len(d.changes)) {
+		d.changes[i].ID = id
 	}
 	d.snapshot = val.Data
 	return d

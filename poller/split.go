@@ -33,22 +33,9 @@ func elements(changes []diff.Change) []*element {
 		}
 		el.changes = append(el.changes, c)
 		el.removed = el.removed || (c.Op == diff.Removed && c.Path == path)
-		el.counts = add(el.counts, c.Op, 1)
+		el.counts.Add(c.Op)
 	}
 	return out
-}
-
-// add is c with n more changes of kind op.
-func add(c diff.Counts, op diff.Op, n int) diff.Counts {
-	switch op {
-	case diff.Added:
-		c.Added += n
-	case diff.Removed:
-		c.Removed += n
-	default:
-		c.Changed += n
-	}
-	return c
 }
 
 // splitEvents makes the events of a split watch's poll from its diff: one
@@ -95,7 +82,7 @@ func splitEvents(w *config.Watch, base event.Data, res *diff.Result, old, new []
 	if omitted == 0 && !res.Truncated {
 		return out
 	}
-	d := event.Data{Watch: base.Watch, URL: base.URL, Format: base.Format,
-		Counts: &rest, Truncated: res.Truncated, Omitted: omitted, MaxEvents: w.MaxEvents}
+	d := base
+	d.Counts, d.Truncated, d.Omitted, d.MaxEvents = &rest, res.Truncated, omitted, w.MaxEvents
 	return append(out, newEvent(event.TypeTruncated, d))
 }
