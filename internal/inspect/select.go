@@ -13,20 +13,15 @@ import (
 	"github.com/pollhook/pollhook/store"
 )
 
-// stateRank orders Health's states as a selection lists them, the
-// watches that need a look first; -1 for anything else.
+// States are Health's states in the order a selection lists them, the
+// watches that need a look first.
+func States() []string {
+	return []string{WatchFailing, WatchPaused, WatchWaiting, WatchOK}
+}
+
+// stateRank is state's place in States; -1 for anything else.
 func stateRank(state string) int {
-	switch state {
-	case WatchFailing:
-		return 0
-	case WatchPaused:
-		return 1
-	case WatchWaiting:
-		return 2
-	case WatchOK:
-		return 3
-	}
-	return -1
+	return slices.Index(States(), state)
 }
 
 // DefaultPerPage is how many watches a page of the status page shows, and

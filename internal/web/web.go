@@ -674,7 +674,7 @@ func (s pageState) listing(sel inspect.WatchSelection) listing {
 		all += n
 	}
 	l.States = append(l.States, stateLink{Label: "all", URL: s.listURL("", s.search), Count: all, Current: s.state == ""})
-	for _, state := range []string{inspect.WatchFailing, inspect.WatchPaused, inspect.WatchWaiting, inspect.WatchOK} {
+	for _, state := range inspect.States() {
 		l.States = append(l.States, stateLink{Label: inspect.StateLabel(state), URL: s.listURL(state, s.search),
 			Count: sel.Found[state], Current: s.state == state})
 	}
