@@ -342,16 +342,18 @@ func Parse(file string, src []byte, lookup func(string) (string, bool)) (*Config
 }
 
 func parse(file string, src []byte, lookup func(string) (string, bool)) (*Config, error) {
-	return read(&reader{file: file, src: src, vars: vars{lookup: lookup, dir: filepath.Dir(file)}})
+	return read(file, src, lookup, false)
 }
 
 // parseTopLevel is parse reading of each watch only its name.
 func parseTopLevel(file string, src []byte, lookup func(string) (string, bool)) (*Config, error) {
-	return read(&reader{file: file, src: src, vars: vars{lookup: lookup, dir: filepath.Dir(file)}, namesOnly: true})
+	return read(file, src, lookup, true)
 }
 
-// read decodes r's source and reads the configuration out of it.
-func read(r *reader) (*Config, error) {
+// read decodes src and reads the configuration out of it: of each watch
+// only its name when namesOnly.
+func read(file string, src []byte, lookup func(string) (string, bool), namesOnly bool) (*Config, error) {
+	r := &reader{file: file, src: src, vars: vars{lookup: lookup, dir: filepath.Dir(file)}, namesOnly: namesOnly}
 	var tree map[string]any
 	if _, err := toml.Decode(string(r.src), &tree); err != nil {
 		var pe toml.ParseError
@@ -381,10 +383,8 @@ func (r *reader) decodeError(pe toml.ParseError) *Error {
 	if pe.LastKey == "" || e.Line == 0 {
 		return e
 	}
-	if r.lines == nil {
-		r.lines = indexLines(string(r.src))
-	}
-	path, header := r.lines.tableAt(e.Line)
+	lines := r.index()
+	path, header := lines.tableAt(e.Line)
 	if header {
 		return e
 	}
@@ -401,7 +401,7 @@ func (r *reader) decodeError(pe toml.ParseError) *Error {
 	if array {
 		i, _ := strconv.Atoi(index)
 		e.Section = kind + " #" + strconv.Itoa(i+1)
-		if name, ok := r.lines.value(top, "name").(string); ok && name != "" {
+		if name, ok := lines.value(top, "name").(string); ok && name != "" {
 			e.Section = kind + " " + strconv.Quote(name)
 		}
 	}
