@@ -16,6 +16,7 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -638,13 +639,19 @@ func (r *reader) target(i int, m map[string]any) *Target {
 	for _, k := range append(keys.required, keys.optional...) {
 		allowed[k] = true
 	}
-	for _, k := range []string{"url", "secret", "channel", "username", "icon_url", "token",
-		"chat_id", "topic", "priority", "tags", "homeserver", "room",
-		"smtp", "from", "to", "tls", "starttls", "subject"} {
-		if s.has(k) && !allowed[k] {
-			s.raw(k)
-			s.errorf(k, "not a key of %s targets", t.Kind)
+	// The keys of the other kinds, in the order of their names.
+	var foreign []string
+	for _, other := range kindKeys {
+		for _, k := range slices.Concat(other.required, other.optional) {
+			if s.has(k) && !allowed[k] && !slices.Contains(foreign, k) {
+				foreign = append(foreign, k)
+			}
 		}
+	}
+	sort.Strings(foreign)
+	for _, k := range foreign {
+		s.raw(k)
+		s.errorf(k, "not a key of %s targets", t.Kind)
 	}
 	if t.Kind == KindTelegram {
 		t.URL = DefaultTelegramURL
