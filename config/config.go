@@ -297,11 +297,7 @@ func (c *Config) Target(name string) *Target {
 // Load reads, decodes and validates the configuration file at path, with
 // ${VAR} taken from the process environment.
 func Load(path string) (*Config, error) {
-	src, err := os.ReadFile(path)
-	if err != nil {
-		return nil, fmt.Errorf("read config: %w", err)
-	}
-	return Parse(path, src, os.LookupEnv)
+	return readFile(path, Parse)
 }
 
 // LoadPartial is Load for commands that only need part of the
@@ -310,11 +306,7 @@ func Load(path string) (*Config, error) {
 // with their Errors. The configuration is nil only when the file cannot
 // be read or is not TOML.
 func LoadPartial(path string) (*Config, error) {
-	src, err := os.ReadFile(path)
-	if err != nil {
-		return nil, fmt.Errorf("read config: %w", err)
-	}
-	return parse(path, src, os.LookupEnv)
+	return readFile(path, parse)
 }
 
 // LoadTopLevel is LoadPartial for the commands that read a database and
@@ -324,11 +316,17 @@ func LoadPartial(path string) (*Config, error) {
 // Watches have their Name only: they are not for polling. Its Errors are
 // those of what it read; Load finds them all.
 func LoadTopLevel(path string) (*Config, error) {
+	return readFile(path, parseTopLevel)
+}
+
+// readFile reads the configuration file at path with parse, ${VAR}
+// taken from the process environment.
+func readFile(path string, parse func(string, []byte, func(string) (string, bool)) (*Config, error)) (*Config, error) {
 	src, err := os.ReadFile(path)
 	if err != nil {
 		return nil, fmt.Errorf("read config: %w", err)
 	}
-	return parseTopLevel(path, src, os.LookupEnv)
+	return parse(path, src, os.LookupEnv)
 }
 
 // Parse decodes and validates configuration text. file names it in errors
