@@ -16,6 +16,7 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -296,11 +297,7 @@ func (c *Config) Target(name string) *Target {
 // Load reads, decodes and validates the configuration file at path, with
 // ${VAR} taken from the process environment.
 func Load(path string) (*Config, error) {
-	src, err := os.ReadFile(path)
-	if err != nil {
-		return nil, fmt.Errorf("read config: %w", err)
-	}
-	return Parse(path, src, os.LookupEnv)
+	return readFile(path, Parse)
 }
 
 // LoadPartial is Load for commands that only need part of the
@@ -309,11 +306,7 @@ func Load(path string) (*Config, error) {
 // with their Errors. The configuration is nil only when the file cannot
 // be read or is not TOML.
 func LoadPartial(path string) (*Config, error) {
-	src, err := os.ReadFile(path)
-	if err != nil {
-		return nil, fmt.Errorf("read config: %w", err)
-	}
-	return parse(path, src, os.LookupEnv)
+	return readFile(path, parse)
 }
 
 // LoadTopLevel is LoadPartial for the commands that read a database and
@@ -323,11 +316,17 @@ func LoadPartial(path string) (*Config, error) {
 // Watches have their Name only: they are not for polling. Its Errors are
 // those of what it read; Load finds them all.
 func LoadTopLevel(path string) (*Config, error) {
+	return readFile(path, parseTopLevel)
+}
+
+// readFile reads the configuration file at path with parse, ${VAR}
+// taken from the process environment.
+func readFile(path string, parse func(string, []byte, func(string) (string, bool)) (*Config, error)) (*Config, error) {
 	src, err := os.ReadFile(path)
 	if err != nil {
 		return nil, fmt.Errorf("read config: %w", err)
 	}
-	return parseTopLevel(path, src, os.LookupEnv)
+	return parse(path, src, os.LookupEnv)
 }
 
 // Parse decodes and validates configuration text. file names it in errors
@@ -342,16 +341,18 @@ func Parse(file string, src []byte, lookup func(string) (string, bool)) (*Config
 }
 
 func parse(file string, src []byte, lookup func(string) (string, bool)) (*Config, error) {
-	return read(&reader{file: file, src: src, vars: vars{lookup: lookup, dir: filepath.Dir(file)}})
+	return read(file, src, lookup, false)
 }
 
 // parseTopLevel is parse reading of each watch only its name.
 func parseTopLevel(file string, src []byte, lookup func(string) (string, bool)) (*Config, error) {
-	return read(&reader{file: file, src: src, vars: vars{lookup: lookup, dir: filepath.Dir(file)}, namesOnly: true})
+	return read(file, src, lookup, true)
 }
 
-// read decodes r's source and reads the configuration out of it.
-func read(r *reader) (*Config, error) {
+// read decodes src and reads the configuration out of it: of each watch
+// only its name when namesOnly.
+func read(file string, src []byte, lookup func(string) (string, bool), namesOnly bool) (*Config, error) {
+	r := &reader{file: file, src: src, vars: vars{lookup: lookup, dir: filepath.Dir(file)}, namesOnly: namesOnly}
 	var tree map[string]any
 	if _, err := toml.Decode(string(r.src), &tree); err != nil {
 		var pe toml.ParseError
@@ -381,10 +382,8 @@ func (r *reader) decodeError(pe toml.ParseError) *Error {
 	if pe.LastKey == "" || e.Line == 0 {
 		return e
 	}
-	if r.lines == nil {
-		r.lines = indexLines(string(r.src))
-	}
-	path, header := r.lines.tableAt(e.Line)
+	lines := r.index()
+	path, header := lines.tableAt(e.Line)
 	if header {
 		return e
 	}
@@ -401,7 +400,7 @@ func (r *reader) decodeError(pe toml.ParseError) *Error {
 	if array {
 		i, _ := strconv.Atoi(index)
 		e.Section = kind + " #" + strconv.Itoa(i+1)
-		if name, ok := r.lines.value(top, "name").(string); ok && name != "" {
+		if name, ok := lines.value(top, "name").(string); ok && name != "" {
 			e.Section = kind + " " + strconv.Quote(name)
 		}
 	}
@@ -638,13 +637,19 @@ func (r *reader) target(i int, m map[string]any) *Target {
 	for _, k := range append(keys.required, keys.optional...) {
 		allowed[k] = true
 	}
-	for _, k := range []string{"url", "secret", "channel", "username", "icon_url", "token",
-		"chat_id", "topic", "priority", "tags", "homeserver", "room",
-		"smtp", "from", "to", "tls", "starttls", "subject"} {
-		if s.has(k) && !allowed[k] {
-			s.raw(k)
-			s.errorf(k, "not a key of %s targets", t.Kind)
+	// The keys of the other kinds, in the order of their names.
+	var foreign []string
+	for _, other := range kindKeys {
+		for _, k := range slices.Concat(other.required, other.optional) {
+			if s.has(k) && !allowed[k] && !slices.Contains(foreign, k) {
+				foreign = append(foreign, k)
+			}
 		}
+	}
+	sort.Strings(foreign)
+	for _, k := range foreign {
+		s.raw(k)
+		s.errorf(k, "not a key of %s targets", t.Kind)
 	}
 	if t.Kind == KindTelegram {
 		t.URL = DefaultTelegramURL

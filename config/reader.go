@@ -78,12 +78,17 @@ type reader struct {
 	namesOnly bool
 }
 
-// line returns the line where the key at path was written, or 0.
-func (r *reader) line(path string) int {
+// index returns the index of src's lines, made at its first use.
+func (r *reader) index() *lineIndex {
 	if r.lines == nil {
 		r.lines = indexLines(string(r.src))
 	}
-	return r.lines.at(path)
+	return r.lines
+}
+
+// line returns the line where the key at path was written, or 0.
+func (r *reader) line(path string) int {
+	return r.index().at(path)
 }
 
 // section is one TOML table: the top level, [defaults], one [[watch]] ...

@@ -148,7 +148,6 @@ type hostQueues[T any] struct {
 }
 
 type hostQueue[T any] struct {
-	host    string
 	items   []T
 	running int
 	waiting bool // in hostQueues.waiting
@@ -162,7 +161,7 @@ func newHostQueues[T any](perHost int) *hostQueues[T] {
 func (q *hostQueues[T]) add(host string, x T) {
 	h := q.hosts[host]
 	if h == nil {
-		h = &hostQueue[T]{host: host}
+		h = &hostQueue[T]{}
 		q.hosts[host] = h
 	}
 	h.items = append(h.items, x)

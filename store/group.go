@@ -36,7 +36,7 @@ type group struct {
 	filled chan struct{}
 	// company and linger: a leader waits until that many writes are
 	// queued, or until linger after the last transaction began at most
-	// (groupCompany and groupLinger).
+	// (groupCompany and groupLinger, set by Open).
 	company int
 	linger  time.Duration
 }
@@ -76,7 +76,7 @@ func (db *DB) batch(fn func(*bolt.Tx) error) error {
 	g := &db.group
 	g.mu.Lock()
 	g.queued = append(g.queued, w)
-	if n, _ := g.wanted(); g.filled != nil && len(g.queued) >= n {
+	if g.filled != nil && len(g.queued) >= g.company {
 		close(g.filled)
 		g.filled = nil
 	}
@@ -115,9 +115,8 @@ func (db *DB) batch(fn func(*bolt.Tx) error) error {
 // held up: it finds no storm. g.mu must be held; it is released while
 // waiting.
 func (g *group) gather() {
-	company, linger := g.wanted()
-	wait := time.Until(g.began.Add(linger))
-	if !g.shared || len(g.queued) >= company || wait <= 0 {
+	wait := time.Until(g.began.Add(g.linger))
+	if !g.shared || len(g.queued) >= g.company || wait <= 0 {
 		return
 	}
 	filled := make(chan struct{})
@@ -131,14 +130,6 @@ func (g *group) gather() {
 	t.Stop()
 	g.mu.Lock()
 	g.filled = nil
-}
-
-// wanted is the company a leader waits for, and for how long at most.
-func (g *group) wanted() (int, time.Duration) {
-	if g.company == 0 {
-		return groupCompany, groupLinger
-	}
-	return g.company, g.linger
 }
 
 // write runs writes in one transaction, or each in its own when that

@@ -120,7 +120,8 @@ func Open(path string, opts Options) (*DB, error) {
 	if err != nil {
 		return nil, fmt.Errorf("open %s: %w", path, err)
 	}
-	db := &DB{bolt: b, file: f, path: path, readOnly: opts.ReadOnly}
+	db := &DB{bolt: b, file: f, path: path, readOnly: opts.ReadOnly,
+		group: group{company: groupCompany, linger: groupLinger}}
 	if opts.Verify && opts.VerifyAtFirstWrite {
 		db.verify = sync.OnceValue(db.verifyPages)
 	} else if opts.Verify {

@@ -313,10 +313,7 @@ func (d *Daemon) Poll(ctx context.Context, watches []*config.Watch, o api.PollOp
 			res.Errors = append(res.Errors, fmt.Sprintf("watch %q: not polled: a poll of it is already running (its changes are delivered as usual)", name))
 			continue
 		}
-		for _, ev := range append([]*event.Event{r.out.Health}, r.out.Events...) {
-			if ev == nil {
-				continue
-			}
+		for _, ev := range committed(r.out) {
 			data, err := ev.JSON()
 			if err != nil {
 				res.Errors = append(res.Errors, fmt.Sprintf("watch %q: encode event: %v", name, err))
@@ -326,6 +323,15 @@ func (d *Daemon) Poll(ctx context.Context, watches []*config.Watch, o api.PollOp
 		}
 	}
 	return res
+}
+
+// committed is the events a poll committed: its health event first, if
+// any, then its change events.
+func committed(out *poller.Outcome) []*event.Event {
+	if out.Health == nil {
+		return out.Events
+	}
+	return append([]*event.Event{out.Health}, out.Events...)
 }
 
 // describe says what a poll of w did, as pollhook once and the status
@@ -344,10 +350,8 @@ func describe(w *config.Watch, out *poller.Outcome, err error, o api.PollOptions
 		p.Result = inspect.PollSkipped
 		return p
 	}
-	for _, ev := range append([]*event.Event{out.Health}, out.Events...) {
-		if ev != nil {
-			p.Events = append(p.Events, ev.ID)
-		}
+	for _, ev := range committed(out) {
+		p.Events = append(p.Events, ev.ID)
 	}
 	switch {
 	case out.Event != nil:
