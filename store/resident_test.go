@@ -1,14 +1,13 @@
 package store
 
 import (
-	"bufio"
 	"bytes"
 	"context"
 	"fmt"
-	"os"
 	"strconv"
-	"strings"
 	"testing"
+
+	"github.com/pollhook/pollhook/internal/testkit"
 )
 
 // TestDB_Release: the pages of the file that reading every snapshot
@@ -34,41 +33,15 @@ func TestDB_Release(t *testing.T) {
 		}
 	}
 	readAll()
-	before := mappedKiB(t, db.Path())
+	before := testkit.MappedKiB(t, db.Path())
 	if before < 1000 {
 		t.Fatalf("reading %d snapshots of ~2 KB mapped %d KiB of the file: the test measures nothing", n, before)
 	}
 	if err := db.Release(ctx); err != nil {
 		t.Fatal(err)
 	}
-	if after := mappedKiB(t, db.Path()); after > before/4 {
+	if after := testkit.MappedKiB(t, db.Path()); after > before/4 {
 		t.Errorf("resident pages of the file: %d KiB before Release, %d KiB after", before, after)
 	}
 	readAll()
-}
-
-// mappedKiB is the resident memory of the process's maps of path.
-func mappedKiB(t *testing.T, path string) int {
-	t.Helper()
-	f, err := os.Open("/proc/self/smaps")
-	if err != nil {
-		t.Skipf("no /proc/self/smaps: %v", err)
-	}
-	defer f.Close()
-	kib, in := 0, false
-	s := bufio.NewScanner(f)
-	for s.Scan() {
-		fields := strings.Fields(s.Text())
-		switch {
-		case len(fields) >= 5 && !strings.HasSuffix(fields[0], ":"): // a map's first line
-			in = len(fields) >= 6 && fields[5] == path
-		case in && len(fields) == 3 && fields[0] == "Rss:":
-			n, _ := strconv.Atoi(fields[1])
-			kib += n
-		}
-	}
-	if err := s.Err(); err != nil {
-		t.Fatal(err)
-	}
-	return kib
 }

@@ -9,7 +9,6 @@ import (
 	"io"
 	"os"
 	"path/filepath"
-	"runtime/debug"
 	"strconv"
 	"strings"
 	"time"
@@ -27,20 +26,10 @@ import (
 // concluding that a daemon holds it.
 const cliLockTimeout = 300 * time.Millisecond
 
-// onceGCPercent is the garbage collector's GOGC while once runs, unless
-// GOGC is set. once is over in a second or two, and its live heap is
-// mostly the configuration: at 10,000 watches collecting half as often
-// saves about a tenth of its CPU time for a fifth more peak memory
-// (BENCHMARKS.md, issue 13).
-const onceGCPercent = 200
-
 // once is pollhook once: poll now, print each event (as a JSON line, or
 // readably as history does) and what each watch's poll did, and (unless
 // --dry-run) commit the events and make one delivery attempt per target.
 func (c *cli) once(ctx context.Context, args []string) (err error) {
-	if _, set := os.LookupEnv("GOGC"); !set {
-		defer debug.SetGCPercent(debug.SetGCPercent(onceGCPercent))
-	}
 	fs := c.flags("once")
 	cfgPath := fs.String("config", config.DefaultFile, "configuration `file`")
 	watchName := fs.String("watch", "", "poll only the watch with this `name`")

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/http/httptest"
+	"os"
 	"path/filepath"
 	"reflect"
 	"strings"
@@ -365,5 +366,41 @@ func TestRun_ScheduleKnownWhenStarted(t *testing.T) {
 		if next.IsZero() {
 			t.Fatal("the daemon had started, and the watch had no next run")
 		}
+	}
+}
+
+// TestOpen_ReleasesTheMappedFile: what Open read of the database (every
+// page, checked, and the watches' states) does not stay in the process's
+// resident memory: a poll that finds nothing new reads no snapshot.
+func TestOpen_ReleasesTheMappedFile(t *testing.T) {
+	dir := t.TempDir()
+	cfg := parse(t, dir, "db = \"state.db\"\nlisten = \"\"\n")
+	db, err := store.Open(cfg.DB, store.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	const n = 500
+	for i := range n {
+		snapshot := []byte(strings.Repeat(fmt.Sprint(i), 1000))
+		if err := db.SaveState(context.Background(), fmt.Sprintf("w%d", i), store.WatchState{Baseline: true}, snapshot); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := db.Close(); err != nil {
+		t.Fatal(err)
+	}
+	d, err := Open(context.Background(), cfg, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer d.Close()
+	fi, err := os.Stat(cfg.DB)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if size := int(fi.Size() >> 10); size < 1000 {
+		t.Fatalf("a database of %d KiB: the test measures nothing", size)
+	} else if got := testkit.MappedKiB(t, cfg.DB); got > size/4 {
+		t.Errorf("after Open, %d KiB of the %d KiB database file is resident in the process", got, size)
 	}
 }
