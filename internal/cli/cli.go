@@ -33,12 +33,12 @@ func (e usageError) Error() string { return e.msg }
 const usage = `pollhook turns pull-based REST APIs into push events.
 
 Usage:
-  pollhook run     [--config FILE]                    run the daemon
+  pollhook run     [--config FILE] [--shard I/N]      run the daemon (of a sharded configuration, shard I of N)
   pollhook check   [--config FILE]                    validate the configuration
   pollhook init URL [--name N] [--header K=V]... [--append] [--wait D] [--config FILE]
                                                       fetch URL twice (--wait apart, 2s), print a
                                                       [[watch]] for it; --append adds it to the file
-  pollhook once    [--config FILE] [--watch NAME] [--dry-run] [--show] [--json|--pretty]
+  pollhook once    [--config FILE] [--watch NAME] [--shard I/N] [--dry-run] [--show] [--json|--pretty]
                                                       poll now, print and deliver changes
   pollhook demo    [--duration D] [--every D] [-v]    the whole pipeline on loopback, no setup
   pollhook deliveries [--state S] [--target T] [--watch W] [--limit N] [--json]

@@ -95,6 +95,10 @@ func (c *cli) withBackend(ctx context.Context, cfgPath string, a access, fn func
 	if err := c.requireTopLevel(cfgPath, problems); err != nil {
 		return err
 	}
+	// Of a sharded configuration, the watches of the shard in force.
+	if err := c.selectShard(cfg, ""); err != nil {
+		return err
+	}
 	b, closeDB, err := openBackend(ctx, cfg, a)
 	if err != nil {
 		return err
