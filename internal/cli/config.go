@@ -123,3 +123,20 @@ func notOurs(cfg *config.Config, name string) string {
 	}
 	return ""
 }
+
+// loadShardTopLevel loads the top-level keys, the targets and the
+// watches' names and shard keys (requireTopLevel), and keeps the watches
+// of the shard in force (selectShard).
+func (c *cli) loadShardTopLevel(path, shardFlag string) (*config.Config, error) {
+	cfg, problems, err := c.loadConfig(path, topLevel)
+	if err != nil {
+		return nil, err
+	}
+	if err := c.requireTopLevel(path, problems); err != nil {
+		return nil, err
+	}
+	if err := c.selectShard(cfg, shardFlag); err != nil {
+		return nil, err
+	}
+	return cfg, nil
+}

@@ -131,14 +131,8 @@ func (c *cli) importCmd(ctx context.Context, args []string) (err error) {
 		defer f.Close()
 		in, name = f, pos[0]
 	}
-	cfg, problems, err := c.loadConfig(*cfgPath, topLevel)
+	cfg, err := c.loadShardTopLevel(*cfgPath, *shardFlag)
 	if err != nil {
-		return err
-	}
-	if err := c.requireTopLevel(*cfgPath, problems); err != nil {
-		return err
-	}
-	if err := c.selectShard(cfg, *shardFlag); err != nil {
 		return err
 	}
 	hs, lines, err := readExport(cfg, in, name)
@@ -247,14 +241,8 @@ func (c *cli) forget(ctx context.Context, args []string) (err error) {
 	if len(watches) == 0 {
 		return usageError{"forget takes --watch W (one or more)"}
 	}
-	cfg, problems, err := c.loadConfig(*cfgPath, topLevel)
+	cfg, err := c.loadShardTopLevel(*cfgPath, *shardFlag)
 	if err != nil {
-		return err
-	}
-	if err := c.requireTopLevel(*cfgPath, problems); err != nil {
-		return err
-	}
-	if err := c.selectShard(cfg, *shardFlag); err != nil {
 		return err
 	}
 	for _, w := range watches {
