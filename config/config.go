@@ -71,6 +71,10 @@ type Config struct {
 	// or MetricsFull.
 	MetricsPerWatch string
 
+	// Sharding is the file's shard and shards, and after SelectShard the
+	// shard in force (see shard.go).
+	Sharding Sharding
+
 	// Warnings are what loads but is likely not what was meant (no
 	// watches, a watch that notifies nobody, a target no watch uses),
 	// each placed like an error, in the order of the file. They stop
@@ -168,6 +172,10 @@ type Watch struct {
 	AlertAfter  int
 	ErrorsTo    []string // nil: notify
 	errorsToOwn bool
+
+	// ShardKey is what the watch is sharded by (shard_key): its URL's
+	// host:port in lower case, or its name.
+	ShardKey string
 }
 
 // Target is a place change events are delivered to.
@@ -420,6 +428,7 @@ type defaults struct {
 	maxBody  int64
 	polling  pollDefaults
 	diff     diffDefaults
+	shardBy  string
 }
 
 func (r *reader) config(tree map[string]any) *Config {
@@ -429,6 +438,7 @@ func (r *reader) config(tree map[string]any) *Config {
 		MetricsPerWatch: MetricsMinimal}
 	top.str("db", &cfg.DB)
 	r.globals(top, cfg)
+	r.shardKeys(top, cfg)
 	if !filepath.IsAbs(cfg.DB) {
 		// Under systemd (StateDirectory=) a relative db lives in the
 		// service's state folder; elsewhere beside the configuration.
@@ -466,9 +476,14 @@ func (r *reader) config(tree map[string]any) *Config {
 	}
 
 	def := defaults{schedule: DefaultSchedule, timeout: DefaultTimeout, maxBody: DefaultMaxBody,
-		diff: diffDefaults{maxChanges: DefaultMaxChanges}}
+		diff: diffDefaults{maxChanges: DefaultMaxChanges}, shardBy: ShardByHost}
 	if r.namesOnly {
-		top.raw("defaults") // what only watches inherit
+		// What only watches inherit, but for what shards them.
+		if v, ok := top.raw("defaults"); ok {
+			if m, ok := v.(map[string]any); ok {
+				shardBy(r.section(m, "defaults", "defaults"), &def.shardBy)
+			}
+		}
 	} else if d := top.table("defaults"); d != nil {
 		d.label, d.prefix = "defaults", ""
 		if d.str("schedule", &def.schedule) {
@@ -481,6 +496,7 @@ func (r *reader) config(tree map[string]any) *Config {
 		d.size("max_body", MaxBodyLimit, &def.maxBody)
 		r.pollDefaults(d, &def.polling)
 		diffDefaultKeys(d, &def.diff)
+		shardBy(d, &def.shardBy)
 		d.finish()
 	}
 
@@ -491,8 +507,14 @@ func (r *reader) config(tree map[string]any) *Config {
 	cfg.Watches = make([]*Watch, 0, len(watches))
 	for i, m := range watches {
 		if r.namesOnly {
-			_, name := r.named("watch", i, m)
-			cfg.Watches = append(cfg.Watches, &Watch{Name: name})
+			// The name, and what shards the watch.
+			s, name := r.named("watch", i, m)
+			w := &Watch{Name: name}
+			s.str("url", &w.URL)
+			by := def.shardBy
+			shardBy(s, &by)
+			w.ShardKey = shardKey(w, by)
+			cfg.Watches = append(cfg.Watches, w)
 			continue
 		}
 		cfg.Watches = append(cfg.Watches, r.watch(i, m, def))
@@ -771,6 +793,9 @@ func (r *reader) watch(i int, m map[string]any, def defaults) *Watch {
 	}
 	w.Differ = differ
 	r.watchPolling(s, w, def.polling)
+	by := def.shardBy
+	shardBy(s, &by)
+	w.ShardKey = shardKey(w, by)
 	if w.Paginate != nil && !s.has("conditional") {
 		// Only the first page can be asked "changed since?", and an edit on
 		// a later page leaves the first one as it was: a paginated watch

@@ -17,6 +17,7 @@ import (
 	"maps"
 	"net/http"
 	"runtime/debug"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -159,6 +160,14 @@ func (p *Poller) Load(ctx context.Context) error {
 		p.savedSuccess[name] = s.LastSuccess
 	}
 	return nil
+}
+
+// Held names every watch the poller has a state for: those of the
+// configuration, and those the store still holds of others.
+func (p *Poller) Held() []string {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return slices.Collect(maps.Keys(p.states))
 }
 
 // State returns a copy of a watch's state.

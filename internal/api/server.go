@@ -292,7 +292,7 @@ func (s *server) info(w http.ResponseWriter, _ *http.Request) {
 	if err != nil {
 		path = cfg.File
 	}
-	writeJSON(w, http.StatusOK, Info{Version: s.version, Config: path, DB: cfg.DB})
+	writeJSON(w, http.StatusOK, Info{Version: s.version, Config: path, DB: cfg.DB, Shard: cfg.Sharding.Spec.String()})
 }
 
 func (s *server) deliveries(w http.ResponseWriter, r *http.Request) {

@@ -17,6 +17,9 @@ type Info struct {
 	Version string `json:"version"`
 	Config  string `json:"config"`
 	DB      string `json:"db"`
+	// Shard is the shard this daemon is, "I/N", or "" when the watches
+	// are not sharded.
+	Shard string `json:"shard,omitempty"`
 }
 
 // RedeliverRequest is the body of POST /api/redeliver.

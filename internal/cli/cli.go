@@ -33,12 +33,12 @@ func (e usageError) Error() string { return e.msg }
 const usage = `pollhook turns pull-based REST APIs into push events.
 
 Usage:
-  pollhook run     [--config FILE]                    run the daemon
+  pollhook run     [--config FILE] [--shard I/N]      run the daemon (of a sharded configuration, shard I of N)
   pollhook check   [--config FILE]                    validate the configuration
   pollhook init URL [--name N] [--header K=V]... [--append] [--wait D] [--config FILE]
                                                       fetch URL twice (--wait apart, 2s), print a
                                                       [[watch]] for it; --append adds it to the file
-  pollhook once    [--config FILE] [--watch NAME] [--dry-run] [--show] [--json|--pretty]
+  pollhook once    [--config FILE] [--watch NAME] [--shard I/N] [--dry-run] [--show] [--json|--pretty]
                                                       poll now, print and deliver changes
   pollhook demo    [--duration D] [--every D] [-v]    the whole pipeline on loopback, no setup
   pollhook deliveries [--state S] [--target T] [--watch W] [--limit N] [--json]
@@ -52,6 +52,10 @@ Usage:
                                                       send a sample event to a target now
   pollhook db check [DBFILE]                          check the database (or DBFILE, a backup)
   pollhook db backup FILE [--force]                   write a consistent copy of the database
+  pollhook export  [--watch W]...                     print watches' state as JSON lines (to move them)
+  pollhook import  [FILE|-] [--shard I/N]             load pollhook export's lines, in one transaction
+  pollhook forget  --watch W... [--shard I/N]         drop the state of watches that moved away
+  pollhook shards  --shards N [--from M]              which watch goes to which shard (and which move)
   pollhook version                                    print the version
 
 Every command but demo and version takes --config FILE. The inspection
@@ -125,6 +129,14 @@ func (c *cli) dispatch(ctx context.Context, args []string) error {
 		return c.testTarget(ctx, rest)
 	case "db":
 		return c.db(ctx, rest)
+	case "export":
+		return c.export(ctx, rest)
+	case "import":
+		return c.importCmd(ctx, rest)
+	case "forget":
+		return c.forget(ctx, rest)
+	case "shards":
+		return c.shards(rest)
 	case "version", "--version", "-version":
 		if err := noArgs("version", rest); err != nil {
 			return err

@@ -3,9 +3,11 @@ package cli
 import (
 	"errors"
 	"fmt"
+	"os"
 
 	"github.com/pollhook/pollhook/config"
 	"github.com/pollhook/pollhook/internal/human"
+	"github.com/pollhook/pollhook/shard"
 )
 
 // loadMode says how much of the configuration a command reads, and which
@@ -90,4 +92,51 @@ func (c *cli) printConfigErrors(errs config.Errors) {
 	for _, e := range errs {
 		fmt.Fprintln(c.stderr, human.Printable(e.Error()))
 	}
+}
+
+// selectShard keeps of cfg's watches those of the shard in force: flag
+// (--shard), else POLLHOOK_SHARD and POLLHOOK_SHARDS, else the file's
+// shard and shards (config.Config.SelectShard).
+func (c *cli) selectShard(cfg *config.Config, flag string) error {
+	err := cfg.SelectShard(shardSources(flag))
+	var e *config.Error
+	if errors.As(err, &e) {
+		c.printConfigErrors(config.Errors{e})
+		return exitError{1}
+	}
+	return err
+}
+
+// shardSources are the process's: its environment and hostname.
+func shardSources(flag string) config.ShardSources {
+	return config.ShardSources{Flag: flag, Getenv: os.Getenv, Hostname: os.Hostname}
+}
+
+// notOurs explains a watch name that cfg knows but another shard owns, or
+// is "" when no shard owns it.
+func notOurs(cfg *config.Config, name string) string {
+	for _, w := range cfg.Sharding.Others {
+		if w.Name == name {
+			return fmt.Sprintf("watch %q belongs to shard %d of %d, not to this one (%s)",
+				name, shard.Owner(w.ShardKey, cfg.Sharding.Spec.Count), cfg.Sharding.Spec.Count, cfg.Sharding.Spec)
+		}
+	}
+	return ""
+}
+
+// loadShardTopLevel loads the top-level keys, the targets and the
+// watches' names and shard keys (requireTopLevel), and keeps the watches
+// of the shard in force (selectShard).
+func (c *cli) loadShardTopLevel(path, shardFlag string) (*config.Config, error) {
+	cfg, problems, err := c.loadConfig(path, topLevel)
+	if err != nil {
+		return nil, err
+	}
+	if err := c.requireTopLevel(path, problems); err != nil {
+		return nil, err
+	}
+	if err := c.selectShard(cfg, shardFlag); err != nil {
+		return nil, err
+	}
+	return cfg, nil
 }

@@ -88,11 +88,9 @@ func findDaemon(ctx context.Context, cfg *config.Config) (remote *api.Client, wh
 // withBackend loads the configuration (top-level keys only) and runs fn
 // with a backend for it, closing the database afterwards.
 func (c *cli) withBackend(ctx context.Context, cfgPath string, a access, fn func(backend, *config.Config) error) (err error) {
-	cfg, problems, err := c.loadConfig(cfgPath, topLevel)
+	// Of a sharded configuration, the watches of the shard in force.
+	cfg, err := c.loadShardTopLevel(cfgPath, "")
 	if err != nil {
-		return err
-	}
-	if err := c.requireTopLevel(cfgPath, problems); err != nil {
 		return err
 	}
 	b, closeDB, err := openBackend(ctx, cfg, a)

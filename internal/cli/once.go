@@ -37,6 +37,7 @@ func (c *cli) once(ctx context.Context, args []string) (err error) {
 	asJSON := fs.Bool("json", false, "print events as JSON lines (the default when stdout is not a terminal)")
 	pretty := fs.Bool("pretty", false, "print events readably, as history does (the default on a terminal)")
 	show := fs.Bool("show", false, "print each watch's selected value too")
+	shardFlag := fs.String("shard", "", "as shard `I/N` (or auto): poll only the watches it owns")
 	pos, err := parseFlags(fs, args)
 	if err != nil {
 		return err
@@ -53,6 +54,14 @@ func (c *cli) once(ctx context.Context, args []string) (err error) {
 	cfg, problems, err := c.loadConfig(*cfgPath, partial)
 	if err != nil {
 		return err
+	}
+	if err := c.selectShard(cfg, *shardFlag); err != nil {
+		return err
+	}
+	if *watchName != "" && cfg.Watch(*watchName) == nil {
+		if why := notOurs(cfg, *watchName); why != "" {
+			return errors.New(why)
+		}
 	}
 	remote, whyNot, err := findDaemon(ctx, cfg)
 	if err != nil {

@@ -21,6 +21,7 @@ func (c *cli) run(ctx context.Context, args []string) error {
 	defer signal.Stop(hup)
 	fs := c.flags("run")
 	cfgPath := fs.String("config", config.DefaultFile, "configuration `file`")
+	shardFlag := fs.String("shard", "", "run as shard `I/N` (or auto): poll only the watches it owns")
 	pos, err := parseFlags(fs, args)
 	if err != nil {
 		return err
@@ -32,8 +33,12 @@ func (c *cli) run(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
+	if err := c.selectShard(cfg, *shardFlag); err != nil {
+		return err
+	}
 	log, level := daemon.NewLogger(c.stderr, cfg)
-	d, err := daemon.Open(ctx, cfg, daemon.Options{Logger: log, Level: level, Version: c.version, Service: true})
+	d, err := daemon.Open(ctx, cfg, daemon.Options{Logger: log, Level: level, Version: c.version, Service: true,
+		Shard: shardSources(*shardFlag)})
 	if err != nil {
 		return err
 	}

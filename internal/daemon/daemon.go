@@ -14,6 +14,8 @@ import (
 	"log/slog"
 	"net/http"
 	"os"
+	"sort"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -57,6 +59,9 @@ type Options struct {
 	// Getenv reads the environment systemd gives the service; nil means
 	// os.Getenv.
 	Getenv func(string) string
+	// Shard is where the shard comes from besides the file (--shard, the
+	// environment): a reload selects the new file's watches with it.
+	Shard config.ShardSources
 }
 
 // Daemon is the wiring of one running pollhook.
@@ -196,7 +201,8 @@ func (d *Daemon) Run(ctx context.Context) error {
 		d.log.Warn("configuration warning", "warning", w.Error())
 	}
 	d.log.Info("pollhook running", "version", d.opts.Version, "watches", len(cfg.Watches),
-		"targets", len(cfg.Targets), "db", d.db.Path())
+		"targets", len(cfg.Targets), "db", d.db.Path(), "shard", cfg.Sharding.Spec.String())
+	d.logForeign()
 	d.sd.Ready(fmt.Sprintf("polling %d watches", len(cfg.Watches)))
 	go d.sd.Watchdog(ctx, func() bool { return d.ready(ctx) == nil })
 	d.ran.Store(true)
@@ -223,6 +229,36 @@ func (d *Daemon) Run(ctx context.Context) error {
 		}
 	}
 	return dispErr
+}
+
+// maxNamed bounds the watch names a log line lists.
+const maxNamed = 5
+
+// logForeign logs the watches the database holds state for that this
+// process does not poll: another shard's (after a change of shards), or
+// no longer configured. Their pending deliveries are still delivered
+// (the outbox's queues do not depend on the watch being configured), and
+// pollhook export and forget move or drop their state.
+func (d *Daemon) logForeign() {
+	names := d.poller.Held()
+	cfg := d.Config()
+	owned := make(map[string]bool, len(cfg.Watches))
+	for _, w := range cfg.Watches {
+		owned[w.Name] = true
+	}
+	var foreign []string
+	for _, n := range names {
+		if !owned[n] {
+			foreign = append(foreign, n)
+		}
+	}
+	if len(foreign) == 0 {
+		return
+	}
+	sort.Strings(foreign)
+	first := foreign[:min(len(foreign), maxNamed)]
+	d.log.Warn("holding state for watches this process does not own (another shard's, or no longer configured): their pending deliveries drain; pollhook export moves their state, pollhook forget drops it",
+		"count", len(foreign), "first", strings.Join(first, ","), "shard", cfg.Sharding.Spec.String())
 }
 
 // Started is closed once Run has started polling, delivering and serving:

@@ -42,6 +42,10 @@ func (d *Daemon) Reload(ctx context.Context) (api.ReloadReport, error) {
 		}
 		return api.ReloadReport{}, err
 	}
+	if err := cfg.SelectShard(d.opts.Shard); err != nil {
+		d.log.Error("reload: keeping the running configuration", "err", err)
+		return api.ReloadReport{}, err
+	}
 	for _, w := range cfg.Warnings {
 		d.log.Warn("reload: configuration warning", "warning", w.Error())
 	}

@@ -116,6 +116,13 @@ func TestDocs_MetricsTable(t *testing.T) {
 	lag := New("v1", fleet(0, 1, config.MetricsMinimal))
 	lag.Poll(poller.PollReport{Watch: "w0", Result: poller.ResultUnchanged, Scheduled: true})
 	_, lagBody := scrape(t, lag)
+	// A sharded daemon's, for pollhook_shard_info.
+	sharded := fleet(0, 1, config.MetricsMinimal)
+	if err := sharded.cfg.SelectShard(config.ShardSources{Flag: "0/1"}); err != nil {
+		t.Fatal(err)
+	}
+	_, shardBody := scrape(t, New("v1", sharded))
+	lagBody += shardBody
 	for _, perWatch := range []string{config.MetricsMinimal, config.MetricsFull} {
 		_, body := scrapeFleet(t, 2, perWatch)
 		body += lagBody

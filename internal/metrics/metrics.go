@@ -72,6 +72,12 @@ func New(version string, src Source) *Metrics {
 	vm.ExposeMetadata(true)
 	m := &Metrics{set: vm.NewSet(), src: src}
 	m.set.NewGauge(Name("pollhook_build_info", "version", version), func() float64 { return 1 })
+	if sp := src.Config().Sharding.Spec; sp.Sharded() {
+		// The shard the process started as (a reload that changes shards
+		// keeps this series until the restart that normally follows).
+		m.set.NewGauge(Name("pollhook_shard_info", "shard", strconv.Itoa(sp.Index), "shards", strconv.Itoa(sp.Count)),
+			func() float64 { return 1 })
+	}
 	m.pollSet()
 	return m
 }
