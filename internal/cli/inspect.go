@@ -85,11 +85,11 @@ func findDaemon(ctx context.Context, cfg *config.Config) (remote *api.Client, wh
 	return nil, fmt.Sprintf("no daemon for %s answers on listen %q", cfg.File, cfg.Listen), nil
 }
 
-// withBackend loads the configuration (top-level keys only) and runs fn
-// with a backend for it, closing the database afterwards.
-func (c *cli) withBackend(ctx context.Context, cfgPath string, a access, fn func(backend, *config.Config) error) (err error) {
+// withBackend loads the configuration of f (top-level keys only) and
+// runs fn with a backend for it, closing the database afterwards.
+func (c *cli) withBackend(ctx context.Context, f inspectFlags, a access, fn func(backend, *config.Config) error) (err error) {
 	// Of a sharded configuration, the watches of the shard in force.
-	cfg, err := c.loadShardTopLevel(cfgPath, "")
+	cfg, err := c.loadShardTopLevel(f.config, f.shard)
 	if err != nil {
 		return err
 	}
@@ -108,6 +108,7 @@ func (c *cli) withBackend(ctx context.Context, cfgPath string, a access, fn func
 // inspectFlags are the flags every inspection command has.
 type inspectFlags struct {
 	config string
+	shard  string
 	json   bool
 }
 
@@ -116,6 +117,7 @@ func (f *inspectFlags) register(fs interface {
 	BoolVar(*bool, string, bool, string)
 }, withJSON bool) {
 	fs.StringVar(&f.config, "config", config.DefaultFile, "configuration `file`")
+	fs.StringVar(&f.shard, "shard", "", "as shard `I/N` (or auto): only the watches it owns")
 	if withJSON {
 		fs.BoolVar(&f.json, "json", false, "print JSON, one object per line")
 	}
@@ -146,7 +148,7 @@ func (c *cli) deliveries(ctx context.Context, args []string) error {
 	default:
 		return usageError{fmt.Sprintf("--state must be pending, failed, delivered or disabled, not %q", f.State)}
 	}
-	return c.withBackend(ctx, common.config, reads, func(b backend, cfg *config.Config) error {
+	return c.withBackend(ctx, common, reads, func(b backend, cfg *config.Config) error {
 		ds, err := b.Deliveries(ctx, f)
 		if err != nil {
 			return err
@@ -212,7 +214,7 @@ func (c *cli) delivery(ctx context.Context, args []string) error {
 	if len(pos) != 1 {
 		return usageError{"delivery takes one event id (see pollhook deliveries)"}
 	}
-	return c.withBackend(ctx, common.config, reads, func(b backend, cfg *config.Config) error {
+	return c.withBackend(ctx, common, reads, func(b backend, cfg *config.Config) error {
 		details, err := b.Delivery(ctx, pos[0])
 		if err != nil {
 			return err
@@ -271,7 +273,7 @@ func (c *cli) redeliver(ctx context.Context, args []string) error {
 	default:
 		return usageError{"redeliver takes one event id, or --failed"}
 	}
-	return c.withBackend(ctx, common.config, writes, func(b backend, _ *config.Config) error {
+	return c.withBackend(ctx, common, writes, func(b backend, _ *config.Config) error {
 		queued, err := b.Redeliver(ctx, f)
 		if err != nil {
 			return err
@@ -315,7 +317,7 @@ func (c *cli) history(ctx context.Context, args []string) error {
 	if err := noLessThanZero(*limit); err != nil {
 		return err
 	}
-	return c.withBackend(ctx, common.config, reads, func(b backend, cfg *config.Config) error {
+	return c.withBackend(ctx, common, reads, func(b backend, cfg *config.Config) error {
 		var events []json.RawMessage
 		var err error
 		if len(pos) == 1 {
@@ -439,7 +441,7 @@ func (c *cli) target(ctx context.Context, args []string) error {
 	if len(pos) != 2 || pos[0] != "enable" {
 		return usageError{"usage: pollhook target enable NAME"}
 	}
-	return c.withBackend(ctx, common.config, writes, func(b backend, _ *config.Config) error {
+	return c.withBackend(ctx, common, writes, func(b backend, _ *config.Config) error {
 		if err := b.EnableTarget(ctx, pos[1]); err != nil {
 			return err
 		}

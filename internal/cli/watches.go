@@ -28,7 +28,7 @@ func (c *cli) watches(ctx context.Context, args []string) error {
 	if err := noArgs("watches", pos); err != nil {
 		return err
 	}
-	return c.withBackend(ctx, common.config, reads, func(b backend, cfg *config.Config) error {
+	return c.withBackend(ctx, common, reads, func(b backend, cfg *config.Config) error {
 		rows, err := b.Watches(ctx)
 		if err != nil {
 			return err

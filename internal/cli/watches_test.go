@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/http/httptest"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -168,5 +169,42 @@ func TestWatches_NoDatabase(t *testing.T) {
 	}
 	if _, _, code := tryCLI(t, "watches", "extra", "--config", cfg); code != 2 {
 		t.Errorf("watches with an argument: exit %d, want 2", code)
+	}
+}
+
+// TestWatches_ShardFlag: --shard on an inspection command shows that
+// shard's watches only, as run --shard polls them; without it, all.
+func TestWatches_ShardFlag(t *testing.T) {
+	sc := newWatchesScenario(t, testkit.FreeAddr(t))
+	// By name, shard 0 of 2 owns releases and tags, shard 1 broken.
+	f, err := os.OpenFile(sc.cfg, os.O_APPEND|os.O_WRONLY, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.WriteString("\n[defaults]\nshard_key = \"name\"\n"); err != nil {
+		t.Fatal(err)
+	}
+	if err := f.Close(); err != nil {
+		t.Fatal(err)
+	}
+	names := func(args ...string) []string {
+		var got []string
+		for _, l := range strings.Split(strings.TrimSpace(mustCLI(t, append([]string{"watches", "--json", "--config", sc.cfg}, args...)...)), "\n") {
+			var w inspect.Watch
+			if err := json.Unmarshal([]byte(l), &w); err != nil {
+				t.Fatalf("watches --json printed %q: %v", l, err)
+			}
+			got = append(got, w.Name)
+		}
+		return got
+	}
+	if got := names(); len(got) != 3 {
+		t.Errorf("watches without --shard = %v, want all three", got)
+	}
+	if got := names("--shard", "0/2"); strings.Join(got, ",") != "releases,tags" {
+		t.Errorf("watches --shard 0/2 = %v, want releases,tags", got)
+	}
+	if got := names("--shard=1/2"); strings.Join(got, ",") != "broken" {
+		t.Errorf("watches --shard=1/2 = %v, want broken", got)
 	}
 }

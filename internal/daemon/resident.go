@@ -11,20 +11,23 @@ import (
 // no-change polls never read again.
 const releaseEvery = time.Minute
 
-// releaseLoop releases the mapped database at start (Open checked every
-// page) and every releaseEvery, until ctx ends or a release fails.
+// releaseLoop releases the mapped database every releaseEvery (Open
+// has released it once already, after reading the states), until ctx
+// ends or a release fails.
 func (d *Daemon) releaseLoop(ctx context.Context) {
+	t := time.NewTicker(releaseEvery)
+	defer t.Stop()
 	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
 		if err := d.db.Release(ctx); err != nil {
 			if ctx.Err() == nil {
 				d.log.Warn("the database file stays mapped in memory", "err", err)
 			}
 			return
-		}
-		select {
-		case <-ctx.Done():
-			return
-		case <-time.After(releaseEvery):
 		}
 	}
 }

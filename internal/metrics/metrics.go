@@ -72,12 +72,6 @@ func New(version string, src Source) *Metrics {
 	vm.ExposeMetadata(true)
 	m := &Metrics{set: vm.NewSet(), src: src}
 	m.set.NewGauge(Name("pollhook_build_info", "version", version), func() float64 { return 1 })
-	if sp := src.Config().Sharding.Spec; sp.Sharded() {
-		// The shard the process started as (a reload that changes shards
-		// keeps this series until the restart that normally follows).
-		m.set.NewGauge(Name("pollhook_shard_info", "shard", strconv.Itoa(sp.Index), "shards", strconv.Itoa(sp.Count)),
-			func() float64 { return 1 })
-	}
 	m.pollSet()
 	return m
 }
@@ -202,8 +196,13 @@ func (m *Metrics) gauges(ctx context.Context) ([]byte, error) {
 		pending.add(float64(c.Pending), "target", name)
 		failed.add(float64(c.Failed), "target", name)
 	}
+	// The shard in force: a reload that changes shards changes it.
+	shardInfo := gauge{name: "pollhook_shard_info"}
+	if sp := cfg.Sharding.Spec; sp.Sharded() {
+		shardInfo.add(1, "shard", strconv.Itoa(sp.Index), "shards", strconv.Itoa(sp.Count))
+	}
 	var out []byte
-	for _, g := range []*gauge{&failures, &success, &pending, &failed} {
+	for _, g := range []*gauge{&failures, &success, &pending, &failed, &shardInfo} {
 		out = g.append(out)
 	}
 	return out, nil
