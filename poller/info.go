@@ -20,11 +20,11 @@ type watchInfo struct {
 	log *slog.Logger
 	// identity is Identity(w).
 	identity string
-	// url is the watch's RequestURL parsed, nil when it does not parse
-	// (the request then fails as a bad URL); host is its host:port in
-	// lower case, the key of its request slots.
-	url  *url.URL
-	host string
+	// scheme and host are those of the watch's RequestURL, "" when it
+	// does not parse (the request then fails as a bad URL); host is its
+	// host:port in lower case, the key of its request slots. A page with
+	// both gets the watch's credentials.
+	scheme, host string
 	// settings fingerprints the watch's diff settings (settingsSum).
 	settings [32]byte
 	// whenErrs are the when failures logged (whenFailed), by text.
@@ -65,7 +65,7 @@ func (p *Poller) info(w *config.Watch) *watchInfo {
 	}
 	in := &watchInfo{log: withLazy(p.log, slog.String("watch", w.Name)), identity: Identity(w), settings: settingsSum(w)}
 	if u, err := url.Parse(w.RequestURL); err == nil {
-		in.url, in.host = u, strings.ToLower(u.Host)
+		in.scheme, in.host = u.Scheme, strings.ToLower(u.Host)
 	}
 	p.infos[w] = in
 	return in
