@@ -81,6 +81,10 @@ func (c *cli) once(ctx context.Context, args []string) (err error) {
 		c.printConfigErrors(problems)
 		return exitError{1}
 	}
+	// Warnings are check's to print, and the daemon's to log; once says
+	// nothing of them, and at 10,000 watches without a target they were
+	// a megabyte.
+	cfg.Warnings = nil
 	watches := cfg.Watches
 	if *watchName != "" {
 		w := cfg.Watch(*watchName)
