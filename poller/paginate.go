@@ -39,7 +39,6 @@ type fetched struct {
 // there are no partial snapshots. The returned fetched is never nil: it
 // carries the pause an API asked for even when the poll failed.
 func (p *Poller) fetchAll(ctx context.Context, w *config.Watch, in *watchInfo, cond request) (*fetched, error) {
-	log := in.log
 	res := &fetched{}
 	rq := request{url: w.RequestURL, body: w.Body, etag: cond.etag, lastModified: cond.lastModified}
 	seen := map[string]bool{pageKey(rq): true}
@@ -53,7 +52,7 @@ func (p *Poller) fetchAll(ctx context.Context, w *config.Watch, in *watchInfo, c
 			// Validators the API will not take (too large, or an API that
 			// chokes on them) would fail every poll: forget them and ask
 			// again, once, without.
-			log.Info("the API refused the conditional request: asking again without validators", "status", status)
+			in.logger().Info("the API refused the conditional request: asking again without validators", "status", status)
 			res.refused = true
 			rq.etag, rq.lastModified = "", ""
 			resp, err = p.fetch(ctx, w, in, rq)
@@ -92,11 +91,11 @@ func (p *Poller) fetchAll(ctx context.Context, w *config.Watch, in *watchInfo, c
 			return res, nil
 		}
 		if page >= maxPages {
-			log.Debug("more pages exist: stopped at max_pages", "max_pages", maxPages)
+			in.logger().Debug("more pages exist: stopped at max_pages", "max_pages", maxPages)
 			return res, nil
 		}
 		if seen[pageKey(next)] {
-			log.Debug("pagination loops back to a page already fetched: stopped", "pages", page)
+			in.logger().Debug("pagination loops back to a page already fetched: stopped", "pages", page)
 			return res, nil
 		}
 		if !res.pause.until.IsZero() {

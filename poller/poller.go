@@ -281,7 +281,7 @@ func (p *Poller) Poll(ctx context.Context, w *config.Watch, o PollOptions) (*Out
 	}()
 
 	in := p.info(w)
-	log := in.log
+	log := in.logger()
 	if now := p.clock.Now(); now.Before(state.PausedUntil) {
 		err := &PausedError{Until: state.PausedUntil}
 		log.Info("not polled: the API asked to wait", "until", state.PausedUntil.UTC().Format(time.RFC3339))
@@ -338,7 +338,7 @@ func (p *Poller) persistTimes(ctx context.Context, name string, state store.Watc
 func (p *Poller) safePoll(ctx context.Context, w *config.Watch, in *watchInfo, state store.WatchState, now time.Time, o PollOptions) (d *decision, err error) {
 	defer func() {
 		if r := recover(); r != nil {
-			in.log.Error("internal error while polling (please report it)", "panic", fmt.Sprint(r), "stack", string(debug.Stack()))
+			in.logger().Error("internal error while polling (please report it)", "panic", fmt.Sprint(r), "stack", string(debug.Stack()))
 			d, err = undecided(state), fmt.Errorf("internal error: %v", r)
 		}
 	}()
@@ -453,7 +453,7 @@ func (p *Poller) poll(ctx context.Context, w *config.Watch, in *watchInfo, state
 	identity := in.identity
 	stored := state // the persisted fields, as stored
 	res, err := p.fetchAll(ctx, w, in, validators(w, state, identity))
-	state = paused(state, res.pause, in.log)
+	state = paused(state, res.pause, in)
 	if res.refused {
 		// Whatever comes of this poll, the validators are not to be sent
 		// again.
@@ -555,11 +555,12 @@ func validators(w *config.Watch, state store.WatchState, identity string) reques
 // paused adds the pause the API asked for to a watch's state, when it
 // ends later than the one the state holds, and says so. It holds whether
 // the poll succeeds or fails.
-func paused(state store.WatchState, pa pause, log *slog.Logger) store.WatchState {
+func paused(state store.WatchState, pa pause, in *watchInfo) store.WatchState {
 	if !pa.until.After(state.PausedUntil) {
 		return state
 	}
 	state.PausedUntil = pa.until
+	log := in.logger()
 	until := pa.until.UTC().Format(time.RFC3339)
 	switch {
 	case pa.capped:

@@ -176,7 +176,7 @@ func (p *Poller) NextRun(name string) time.Time {
 func (p *Poller) plan(e *entry, now time.Time) {
 	w := e.w
 	state := p.State(w.Name)
-	log := p.info(w).log
+	log := p.info(w).logger()
 	e.next = p.nextRun(w, now, state)
 	if e.next.IsZero() {
 		log.Error("the schedule never fires again", "schedule", w.ScheduleSpec)

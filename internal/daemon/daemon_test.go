@@ -13,6 +13,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/pollhook/pollhook/config"
 	"github.com/pollhook/pollhook/internal/api"
@@ -339,6 +340,60 @@ ignore = ["#.at", "#.typo"]
 	res = d.Poll(ctx, w, api.PollOptions{})
 	if p := res.Watches[0]; p.Result != inspect.PollFailed || !strings.Contains(p.Error, "502") || len(res.Failed) != 1 {
 		t.Errorf("failed = %+v", p)
+	}
+}
+
+// TestDaemon_PollEachInWatchOrder: PollEach hands on each watch's part of
+// the answer in watch order, the first one last to be answered included,
+// each part with that watch's poll, failure and errors only.
+func TestDaemon_PollEachInWatchOrder(t *testing.T) {
+	lastAnswered := make(chan struct{})
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		switch r.URL.Path {
+		case "/w/0":
+			// Answered after the last watch's answer, so that its poll
+			// ends after the others have begun to.
+			select {
+			case <-lastAnswered:
+			case <-r.Context().Done():
+			case <-time.After(time.Minute):
+			}
+		case "/w/1":
+			http.Error(w, "bad gateway", http.StatusBadGateway)
+			return
+		case "/w/2":
+			defer close(lastAnswered)
+		}
+		w.Header().Set("Content-Type", "application/json")
+		fmt.Fprint(w, `[{"id":1}]`)
+	}))
+	defer srv.Close()
+	src := "db = \"state.db\"\nlisten = \"\"\nmax_per_host = 4\nmax_concurrent = 4\n"
+	for i := range 3 {
+		src += fmt.Sprintf("\n[[watch]]\nname = \"w%d\"\nurl = \"%s/w/%d\"\nkey = \"id\"\n", i, srv.URL, i)
+	}
+	cfg := parse(t, t.TempDir(), src)
+	ctx := context.Background()
+	d, err := Open(ctx, cfg, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer d.Close()
+	var got []api.OnceResponse
+	d.PollEach(ctx, cfg.Watches, api.PollOptions{}, func(part api.OnceResponse) { got = append(got, part) })
+	if len(got) != 3 {
+		t.Fatalf("PollEach handed on %d parts, want 3: %+v", len(got), got)
+	}
+	for i, part := range got {
+		name := fmt.Sprintf("w%d", i)
+		if len(part.Watches) != 1 || part.Watches[0].Watch != name {
+			t.Errorf("part %d = %+v, want the poll of %s alone", i, part, name)
+			continue
+		}
+		failed := i == 1
+		if p := part.Watches[0]; (p.Result == inspect.PollFailed) != failed || (len(part.Failed) == 1) != failed || len(part.Errors) > 0 != failed {
+			t.Errorf("part %d = %+v (poll %+v), failed: want %v", i, part, p, failed)
+		}
 	}
 }
 
