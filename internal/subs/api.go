@@ -425,6 +425,17 @@ func newSecret() string {
 	return "whsec_" + base64.StdEncoding.EncodeToString(b)
 }
 
+// secretField is the secret a request gives in field name, checked, or a
+// new one when it gives none.
+func secretField(f map[string]json.RawMessage, name string) (string, error) {
+	var given string
+	present, null, err := field(f, name, &given)
+	if err != nil || !present || null {
+		return newSecret(), err
+	}
+	return checkSecret(name, given)
+}
+
 var secretPattern = regexp.MustCompile(`^(whsec_)?[a-zA-Z0-9+/=]{32,100}$`)
 
 // checkSecret validates a consumer-chosen secret and returns it with the
@@ -602,14 +613,9 @@ func (s *Server) createEndpoint(w http.ResponseWriter, r *http.Request, c caller
 	if _, err := s.applyEndpoint(r.Context(), &e, f, true); err != nil {
 		return err
 	}
-	key := newSecret()
-	var given string
-	if present, null, err := field(f, "secret", &given); err != nil {
+	key, err := secretField(f, "secret")
+	if err != nil {
 		return err
-	} else if present && !null {
-		if key, err = checkSecret("secret", given); err != nil {
-			return err
-		}
 	}
 	e.Secrets = []store.EndpointSecret{{Key: key}}
 	out, err := s.db.CreateEndpoint(r.Context(), e, s.config().MaxEndpointsPerApp)
@@ -753,14 +759,9 @@ func (s *Server) rotateSecret(w http.ResponseWriter, r *http.Request, c caller, 
 	if err != nil {
 		return err
 	}
-	key := newSecret()
-	var given string
-	if present, null, err := field(f, "key", &given); err != nil {
+	key, err := secretField(f, "key")
+	if err != nil {
 		return err
-	} else if present && !null {
-		if key, err = checkSecret("key", given); err != nil {
-			return err
-		}
 	}
 	now := s.clock.Now()
 	if _, err := s.db.UpdateEndpoint(r.Context(), app.ID, ep.ID, func(e *store.Endpoint) error {
