@@ -2,6 +2,7 @@ package subs
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"crypto/rand"
 	"crypto/sha256"
@@ -155,9 +156,7 @@ func (s *Server) authenticate(r *http.Request) (caller, error) {
 
 // serve runs h and writes its error, if any.
 func (s *Server) serve(w http.ResponseWriter, r *http.Request, h func() error) {
-	if max := s.config().MaxBody; max > 0 {
-		r.Body = http.MaxBytesReader(w, r.Body, max)
-	}
+	r.Body = http.MaxBytesReader(w, r.Body, cmp.Or(s.config().MaxBody, config.DefaultSubsMaxBody))
 	err := h()
 	if err == nil {
 		return
