@@ -85,6 +85,9 @@ func Relabel(ds []store.Delivery, disabled map[string]bool) {
 func RemovedTargets(cfg *config.Config, counts map[string]store.OutboxCount) []string {
 	var out []string
 	for name, c := range counts {
+		if store.IsEndpoint(name) {
+			continue // a consumer's endpoint, not a target
+		}
 		if cfg.Target(name) == nil && (c.Pending > 0 || c.Failed > 0) {
 			out = append(out, name)
 		}
