@@ -228,14 +228,20 @@ func numericLike(host string) bool {
 }
 
 // Control is a net.Dialer Control function refusing connections to an
-// address Check refuses; it sees the address actually dialed, after DNS.
-func Control(allow []netip.Prefix) func(network, address string, c syscall.RawConn) error {
+// address Check refuses with the prefixes allow returns (read at every
+// dial, so a reload applies; nil: none); it sees the address actually
+// dialed, after DNS.
+func Control(allow func() []netip.Prefix) func(network, address string, c syscall.RawConn) error {
 	return func(network, address string, _ syscall.RawConn) error {
 		ap, err := netip.ParseAddrPort(address)
 		if err != nil {
 			return fmt.Errorf("dial %s: %w", address, &Error{Subject: address, Reason: "not an IP address and port"})
 		}
-		if err := Check(ap.Addr(), allow); err != nil {
+		var prefixes []netip.Prefix
+		if allow != nil {
+			prefixes = allow()
+		}
+		if err := Check(ap.Addr(), prefixes); err != nil {
 			return fmt.Errorf("dial %s: %w", address, err)
 		}
 		return nil
@@ -245,14 +251,31 @@ func Control(allow []netip.Prefix) func(network, address string, c syscall.RawCo
 // NewClient returns the client for consumer endpoints: every dial checked
 // (Control), redirects never followed (a 3xx is the answer), no proxy from
 // the environment (a proxy would dial for us, unchecked), timeout bounding
-// each request.
+// each request (0: none, the caller's context bounds it).
 func NewClient(allow []netip.Prefix, timeout time.Duration) *http.Client {
-	return NewClientResolver(allow, timeout, nil)
+	return New(Options{Allow: func() []netip.Prefix { return allow }, Timeout: timeout})
 }
 
-// NewClientResolver is NewClient resolving names with r (nil: the
-// system's); tests give it a resolver that answers what they need.
-func NewClientResolver(allow []netip.Prefix, timeout time.Duration, r *net.Resolver) *http.Client {
-	d := &net.Dialer{Timeout: 10 * time.Second, KeepAlive: 30 * time.Second, Resolver: r, Control: Control(allow)}
-	return httpclient.New(httpclient.Options{NoRedirects: true, NoProxy: true, Timeout: timeout, DialContext: d.DialContext})
+// Options configure a guarded client (New).
+type Options struct {
+	// Allow returns the prefixes opened on purpose (allow_cidrs), read
+	// at every dial; nil: none.
+	Allow func() []netip.Prefix
+	// Timeout bounds each request; 0: none.
+	Timeout time.Duration
+	// Resolver resolves names; nil: the system's. Tests give one that
+	// answers what they need (StaticResolver).
+	Resolver *net.Resolver
+	// MaxIdleConnsPerHost sizes the pool of kept-alive connections per
+	// host; 0 is net/http's default (2).
+	MaxIdleConnsPerHost int
+}
+
+// New is NewClient with all its options.
+func New(o Options) *http.Client {
+	d := &net.Dialer{Timeout: 10 * time.Second, KeepAlive: 30 * time.Second, Resolver: o.Resolver, Control: Control(o.Allow)}
+	return httpclient.New(httpclient.Options{
+		NoRedirects: true, NoProxy: true, Timeout: o.Timeout, DialContext: d.DialContext,
+		MaxIdleConnsPerHost: o.MaxIdleConnsPerHost,
+	})
 }

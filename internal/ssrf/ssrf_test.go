@@ -155,9 +155,9 @@ func TestNewClient_RefusesAtDial(t *testing.T) {
 	defer srv.Close()
 	port := srv.URL[strings.LastIndexByte(srv.URL, ':')+1:]
 
-	c := ssrf.NewClientResolver(nil, 10*time.Second, ssrf.StaticResolver(map[string][]netip.Addr{
+	c := ssrf.New(ssrf.Options{Timeout: 10 * time.Second, Resolver: ssrf.StaticResolver(map[string][]netip.Addr{
 		"rebind.example.com": {netip.MustParseAddr("127.0.0.1")},
-	}))
+	})})
 	for _, u := range []string{srv.URL, "http://rebind.example.com:" + port + "/", "http://[::ffff:127.0.0.1]:" + port + "/"} {
 		resp, err := c.Get(u)
 		if err == nil {
@@ -173,9 +173,13 @@ func TestNewClient_RefusesAtDial(t *testing.T) {
 	}
 
 	// allow_cidrs opens the range on purpose.
-	ok := ssrf.NewClientResolver([]netip.Prefix{netip.MustParsePrefix("127.0.0.0/8")}, 10*time.Second, ssrf.StaticResolver(map[string][]netip.Addr{
-		"rebind.example.com": {netip.MustParseAddr("127.0.0.1")},
-	}))
+	ok := ssrf.New(ssrf.Options{
+		Allow:   func() []netip.Prefix { return []netip.Prefix{netip.MustParsePrefix("127.0.0.0/8")} },
+		Timeout: 10 * time.Second,
+		Resolver: ssrf.StaticResolver(map[string][]netip.Addr{
+			"rebind.example.com": {netip.MustParseAddr("127.0.0.1")},
+		}),
+	})
 	resp, err := ok.Get("http://rebind.example.com:" + port + "/")
 	if err != nil {
 		t.Fatalf("allowed GET: %v", err)

@@ -7,6 +7,8 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/netip"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -32,8 +34,8 @@ type Options struct {
 	// Wake tells the dispatcher that deliveries are due (after a recover
 	// or a sample event); nil: nobody listens.
 	Wake func()
-	// Client runs the handshakes; nil: ssrf.NewClient with the
-	// configuration's allow_cidrs.
+	// Client runs the handshakes; nil: the SSRF-guarded client with the
+	// configuration's allow_cidrs (as in force at each dial).
 	Client *http.Client
 	// Resolver resolves endpoint host names when their URL is checked;
 	// nil: the system's.
@@ -51,19 +53,21 @@ type Server struct {
 	endpoints func([]*config.Target)
 	wake      func()
 	resolver  *net.Resolver
-	fixed     *http.Client // Options.Client
+	client    *http.Client
 
-	cfg    atomic.Pointer[config.Subscriptions]
-	client atomic.Pointer[http.Client]
-	kick   chan struct{}
-	mu     sync.Mutex // serialises refresh so the last list wins
+	cfg  atomic.Pointer[config.Subscriptions]
+	kick chan struct{}
+	mu   sync.Mutex // serialises refresh so the last list wins
 }
 
 // New returns a Server; Run starts its verifier.
 func New(o Options) *Server {
 	s := &Server{
 		db: o.DB, log: o.Logger, clock: o.Clock, endpoints: o.Endpoints, wake: o.Wake,
-		resolver: o.Resolver, fixed: o.Client, kick: make(chan struct{}, 1),
+		resolver: o.Resolver, client: o.Client, kick: make(chan struct{}, 1),
+	}
+	if s.client == nil {
+		s.client = ssrf.New(ssrf.Options{Allow: func() []netip.Prefix { return s.config().AllowCIDRs }, Timeout: handshakeTimeout})
 	}
 	if s.log == nil {
 		s.log = slog.New(slog.DiscardHandler)
@@ -81,12 +85,9 @@ func (s *Server) SetConfig(c *config.Subscriptions) {
 	if c == nil {
 		c = &config.Subscriptions{}
 	}
-	s.cfg.Store(c)
-	cl := s.fixed
-	if cl == nil {
-		cl = ssrf.NewClient(c.AllowCIDRs, handshakeTimeout)
+	if old := s.cfg.Swap(c); old != nil && !slices.Equal(old.AllowCIDRs, c.AllowCIDRs) {
+		s.client.CloseIdleConnections() // no kept-alive connection to a range closed now
 	}
-	s.client.Store(cl)
 	s.poke()
 }
 
@@ -226,7 +227,7 @@ func (s *Server) verifyDue(ctx context.Context) time.Time {
 func (s *Server) verify(ctx context.Context, e store.Endpoint) (store.Endpoint, bool) {
 	cfg := s.config()
 	hctx, cancel := context.WithTimeout(ctx, handshakeTimeout)
-	rate, herr := Handshake(hctx, s.client.Load(), e.URL, cfg.Origin, e.RateLimit*60)
+	rate, herr := Handshake(hctx, s.client, e.URL, cfg.Origin, e.RateLimit*60)
 	cancel()
 	if ctx.Err() != nil {
 		return e, false

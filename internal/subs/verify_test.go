@@ -152,9 +152,9 @@ func TestVerifier_RefusedAtDial(t *testing.T) {
 	srv := New(Options{
 		DB: db.db, Config: cfg, Clock: db.clock,
 		Resolver: ssrf.StaticResolver(map[string][]netip.Addr{"rebind.example.com": {netip.MustParseAddr("93.184.215.14")}}),
-		Client: ssrf.NewClientResolver(nil, 10*time.Second, ssrf.StaticResolver(map[string][]netip.Addr{
+		Client: ssrf.New(ssrf.Options{Timeout: 10 * time.Second, Resolver: ssrf.StaticResolver(map[string][]netip.Addr{
 			"rebind.example.com": {netip.MustParseAddr("127.0.0.1")},
-		})),
+		})}),
 	})
 	db.srv = srv
 	hs := httptest.NewServer(srv.Handler())
