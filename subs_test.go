@@ -1,6 +1,7 @@
 package main_test
 
 import (
+	"crypto/tls"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -67,6 +68,10 @@ type subsDaemon struct {
 	addr    string
 	// base is the configuration without [subscriptions].
 	base string
+	// tls, when set, is the section's tls line; client then trusts any
+	// certificate.
+	tls    string
+	client *http.Client
 }
 
 func (s *subsDaemon) writeConfig(allowLoopback bool) {
@@ -83,7 +88,8 @@ allow_watches = ["releases"]
 https_only = false
 origin = "pollhook-e2e"
 %s
-`, s.addr, subsAdmin, allow))
+%s
+`, s.addr, subsAdmin, allow, s.tls))
 }
 
 // call makes an API request and decodes a 2xx JSON answer into out.
@@ -93,12 +99,16 @@ func (s *subsDaemon) call(token, method, path, body string, out any) (int, strin
 	if body != "" {
 		rd = strings.NewReader(body)
 	}
-	req, err := http.NewRequest(method, "http://"+s.addr+path, rd)
+	scheme, client := "http://", http.DefaultClient
+	if s.client != nil {
+		scheme, client = "https://", s.client
+	}
+	req, err := http.NewRequest(method, scheme+s.addr+path, rd)
 	if err != nil {
 		s.t.Fatal(err)
 	}
 	req.Header.Set("Authorization", "Bearer "+token)
-	resp, err := http.DefaultClient.Do(req)
+	resp, err := client.Do(req)
 	if err != nil {
 		return 0, err.Error()
 	}
@@ -324,5 +334,36 @@ func TestBinary_SubscriptionsKillDashNine(t *testing.T) {
 	}
 	if err := cmd2.Wait(); err != nil {
 		t.Errorf("exit: %v\n%s", err, stderr2.String())
+	}
+}
+
+// TestBinary_SubscriptionsTLS: with tls set the subscription API serves
+// HTTPS with that certificate, and plain HTTP is not answered as the API.
+func TestBinary_SubscriptionsTLS(t *testing.T) {
+	t.Parallel()
+	s := newSubsDaemon(t, testkit.NewAPI(testkit.ReleasesV1))
+	dir := filepath.Dir(s.cfgPath)
+	cert, key := filepath.Join(dir, "hooks.crt"), filepath.Join(dir, "hooks.key")
+	testkit.WriteTestCert(t, cert, key)
+	s.tls = fmt.Sprintf("tls = { cert_file = %q, key_file = %q }", cert, key)
+	s.client = &http.Client{Timeout: 10 * time.Second, Transport: &http.Transport{TLSClientConfig: &tls.Config{InsecureSkipVerify: true}}}
+	s.writeConfig(true)
+	cmd, stderr := s.start()
+	if strings.Contains(stderr.String(), "a proxy in front of it must terminate TLS") {
+		t.Error("the no-TLS warning with tls set")
+	}
+	s.app("alpha")
+	resp, err := http.Get("http://" + s.addr + "/api/v1/event-type")
+	if err == nil {
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusBadRequest {
+			t.Errorf("plain HTTP answered %d", resp.StatusCode)
+		}
+	}
+	if err := cmd.Process.Signal(syscall.SIGTERM); err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Wait(); err != nil {
+		t.Errorf("exit: %v\n%s", err, stderr.String())
 	}
 }
