@@ -3,6 +3,7 @@ package store
 import (
 	"bytes"
 	"context"
+	"crypto/subtle"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -282,7 +283,8 @@ func (db *DB) AppByTokenHash(ctx context.Context, hash string) (App, error) {
 		return App{}, err
 	}
 	for _, a := range apps {
-		if hash != "" && a.TokenHash == hash {
+		// Compared in constant time, though a hash gives little away.
+		if hash != "" && subtle.ConstantTimeCompare([]byte(a.TokenHash), []byte(hash)) == 1 {
 			return a, nil
 		}
 	}

@@ -36,6 +36,9 @@ type Outbox struct {
 	// wake and enable reach the dispatcher in the daemon; nil in the CLI.
 	wake   func()
 	enable func(ctx context.Context, name string) error
+	// endpointsChanged, in the daemon, hands the dispatcher the
+	// endpoints again (WithEndpointsChanged).
+	endpointsChanged func()
 }
 
 // New returns an Outbox over db for the configuration cfg returns (the
