@@ -156,7 +156,9 @@ func newSubsDaemon(t *testing.T, api *testkit.API) *subsDaemon {
 	if err != nil {
 		t.Fatal(err)
 	}
-	s := &subsDaemon{t: t, bin: testkit.Binary(t), cfgPath: path, addr: testkit.FreeAddr(t), base: string(base)}
+	// The local API on too, for the operator's commands.
+	local := strings.Replace(string(base), `listen = ""`, fmt.Sprintf("listen = %q", testkit.FreeAddr(t)), 1)
+	s := &subsDaemon{t: t, bin: testkit.Binary(t), cfgPath: path, addr: testkit.FreeAddr(t), base: local}
 	s.writeConfig(true)
 	return s
 }
@@ -224,6 +226,15 @@ func TestBinary_Subscriptions(t *testing.T) {
 		t.Fatalf("the endpoint that never granted the origin got %d deliveries", n)
 	}
 
+	// The operator marks the deaf endpoint verified: it gets the next
+	// change.
+	if out, err := exec.Command(s.bin, "endpoint", "verify", deafEp.ID, "--config", s.cfgPath).CombinedOutput(); err != nil ||
+		!strings.Contains(string(out), "marked verified") {
+		t.Fatalf("pollhook endpoint verify: %v\n%s", err, out)
+	}
+	api.Set(testkit.ReleasesV1)
+	testkit.WaitUntil(t, 20*time.Second, "the change at the endpoint marked verified", func() bool { return len(deaf.got()) > 0 })
+
 	// Isolation: beta neither sees nor changes alpha's endpoints.
 	s.must(403, betaTok, "GET", "/api/v1/app/"+alpha+"/endpoint/"+ep.ID, "", nil)
 	s.must(403, betaTok, "DELETE", "/api/v1/app/"+alpha+"/endpoint/"+ep.ID, "", nil)
@@ -264,7 +275,7 @@ func TestBinary_Subscriptions(t *testing.T) {
 		}
 	}
 	before := len(good.got())
-	api.Set(testkit.ReleasesV1)
+	api.Set(testkit.ReleasesV2)
 	firstMsg := h.Header.Get("webhook-id")
 	testkit.WaitUntil(t, 30*time.Second, "an attempt refused at dial", func() bool {
 		var atts struct {

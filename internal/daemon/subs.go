@@ -9,6 +9,7 @@ import (
 	"net/netip"
 	"slices"
 	"sync"
+	"time"
 
 	"github.com/pollhook/pollhook/config"
 	"github.com/pollhook/pollhook/internal/api"
@@ -26,6 +27,15 @@ func (d *Daemon) openSubs(ctx context.Context, cfg *config.Config) error {
 	d.subs = subs.New(subs.Options{
 		DB: d.db, Config: cfg.Subscriptions, Logger: d.log,
 		Endpoints: d.disp.SetEndpoints, Wake: d.disp.Wake,
+	})
+	// An operator's disable, enable or verify changes what the dispatcher
+	// may send to.
+	d.outbox = d.outbox.WithEndpointsChanged(func() {
+		rctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		if err := d.RefreshEndpoints(rctx); err != nil {
+			d.log.Error("hand the endpoints to the dispatcher", "err", err)
+		}
 	})
 	return d.subs.Refresh(ctx)
 }
