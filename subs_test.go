@@ -172,6 +172,17 @@ func (s *subsDaemon) start() (*exec.Cmd, *testkit.SyncBuffer) {
 	return cmd, stderr
 }
 
+// stop ends the daemon with SIGTERM: a clean exit.
+func (s *subsDaemon) stop(cmd *exec.Cmd, stderr *testkit.SyncBuffer) {
+	s.t.Helper()
+	if err := cmd.Process.Signal(syscall.SIGTERM); err != nil {
+		s.t.Fatal(err)
+	}
+	if err := cmd.Wait(); err != nil {
+		s.t.Errorf("exit: %v\n%s", err, stderr.String())
+	}
+}
+
 // TestBinary_Subscriptions: consumers register endpoints through the API
 // of the real binary; a verified one receives signed changes, one that
 // does not grant the origin never does; addresses pollhook must not reach
@@ -297,12 +308,7 @@ func TestBinary_Subscriptions(t *testing.T) {
 		t.Fatalf("the endpoint got %d more deliveries after allow_cidrs was removed", n-before)
 	}
 
-	if err := cmd.Process.Signal(syscall.SIGTERM); err != nil {
-		t.Fatal(err)
-	}
-	if err := cmd.Wait(); err != nil {
-		t.Errorf("exit: %v\n%s", err, stderr.String())
-	}
+	s.stop(cmd, stderr)
 }
 
 // TestBinary_SubscriptionsKillDashNine: a change on its way to a
@@ -340,12 +346,7 @@ func TestBinary_SubscriptionsKillDashNine(t *testing.T) {
 			t.Errorf("a delivery with another id %s (want only %s)", id, firstID)
 		}
 	}
-	if err := cmd2.Process.Signal(syscall.SIGTERM); err != nil {
-		t.Fatal(err)
-	}
-	if err := cmd2.Wait(); err != nil {
-		t.Errorf("exit: %v\n%s", err, stderr2.String())
-	}
+	s.stop(cmd2, stderr2)
 }
 
 // TestBinary_SubscriptionsTLS: with tls set the subscription API serves
@@ -371,10 +372,5 @@ func TestBinary_SubscriptionsTLS(t *testing.T) {
 			t.Errorf("plain HTTP answered %d", resp.StatusCode)
 		}
 	}
-	if err := cmd.Process.Signal(syscall.SIGTERM); err != nil {
-		t.Fatal(err)
-	}
-	if err := cmd.Wait(); err != nil {
-		t.Errorf("exit: %v\n%s", err, stderr.String())
-	}
+	s.stop(cmd, stderr)
 }

@@ -310,11 +310,15 @@ type appOut struct {
 }
 
 func toAppOut(a store.App) appOut {
-	md := a.Metadata
-	if md == nil {
-		md = map[string]string{}
+	return appOut{ID: a.ID, UID: a.UID, Name: a.Name, Metadata: metadata(a.Metadata), CreatedAt: a.Created, UpdatedAt: a.Updated}
+}
+
+// metadata is m as Svix answers it: {} rather than null.
+func metadata(m map[string]string) map[string]string {
+	if m == nil {
+		return map[string]string{}
 	}
-	return appOut{ID: a.ID, UID: a.UID, Name: a.Name, Metadata: md, CreatedAt: a.Created, UpdatedAt: a.Updated}
+	return m
 }
 
 func (s *Server) createApp(w http.ResponseWriter, r *http.Request, c caller) error {
@@ -470,13 +474,9 @@ type endpointOut struct {
 }
 
 func toEndpointOut(e store.Endpoint) endpointOut {
-	md := e.Metadata
-	if md == nil {
-		md = map[string]string{}
-	}
 	return endpointOut{
 		ID: e.ID, UID: e.UID, URL: e.URL, Description: e.Description, FilterTypes: e.FilterTypes,
-		Channels: e.Channels, Disabled: e.Disabled, RateLimit: e.RateLimit, Metadata: md,
+		Channels: e.Channels, Disabled: e.Disabled, RateLimit: e.RateLimit, Metadata: metadata(e.Metadata),
 		Version: max(1, e.Version), CreatedAt: e.Created, UpdatedAt: e.Updated,
 	}
 }
