@@ -97,12 +97,43 @@ func (d *Daemon) serveSubs(ctx context.Context, wg *sync.WaitGroup) (*http.Serve
 		d.log.Warn("subscription API listening without TLS: a proxy in front of it must terminate TLS (or set [subscriptions] tls)",
 			"addr", ln.Addr().String())
 	}
-	wg.Add(1)
+	wg.Add(2)
 	go func() {
 		defer wg.Done()
 		d.subs.Run(ctx)
 	}()
+	go func() {
+		defer wg.Done()
+		d.disableLoop(ctx)
+	}()
 	return srv, nil
+}
+
+// disableLoop disables, every disableEvery, the endpoints failing for
+// disable_after (disableFailing), and hands the endpoints to the
+// dispatcher again when it did.
+func (d *Daemon) disableLoop(ctx context.Context) {
+	for {
+		if sub := d.Config().Subscriptions; sub != nil {
+			off, err := disableFailing(ctx, d.db, sub, time.Now(), d.disp.Committed)
+			switch {
+			case err != nil && ctx.Err() == nil:
+				d.log.Error("subscriptions: disable failing endpoints", "err", err)
+			case err == nil && len(off) > 0:
+				for _, e := range off {
+					d.log.Warn("subscriptions: endpoint disabled", "app", e.App, "endpoint", e.ID, "reason", e.DisabledReason)
+				}
+				if err := d.RefreshEndpoints(ctx); err != nil && ctx.Err() == nil {
+					d.log.Error("hand the endpoints to the dispatcher", "err", err)
+				}
+			}
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-time.After(disableEvery):
+		}
+	}
 }
 
 // reloadSubs applies a reloaded [subscriptions]: the API and the verifier
