@@ -680,10 +680,12 @@ func (s *Server) updateEndpoint(w http.ResponseWriter, r *http.Request, c caller
 			return &apiError{http.StatusConflict, codeConflict, "the endpoint changed meanwhile: try again"}
 		}
 		e.URL, e.Description, e.FilterTypes, e.Channels = next.URL, next.Description, next.FilterTypes, next.Channels
-		e.Disabled, e.RateLimit, e.UID, e.Metadata, e.Version = next.Disabled, next.RateLimit, next.UID, next.Metadata, next.Version
-		if !e.Disabled {
-			e.DisabledReason = ""
+		if e.Disabled && !next.Disabled {
+			// Enabled again: its failures so far no longer count towards
+			// disable_after, or it would be disabled again at once.
+			e.DisabledReason, e.FailingSince = "", time.Time{}
 		}
+		e.Disabled, e.RateLimit, e.UID, e.Metadata, e.Version = next.Disabled, next.RateLimit, next.UID, next.Metadata, next.Version
 		if urlChanged {
 			e.Status, e.StatusReason, e.VerifyAttempts, e.NextVerify, e.AllowedRate = store.EndpointPending, "", 0, now, 0
 		}

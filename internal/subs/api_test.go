@@ -376,6 +376,19 @@ func TestAPI_UpdateAndSecrets(t *testing.T) {
 	}
 	f.must(422, tok, "POST", "/api/v1/app/"+a+"/endpoint/"+e.ID+"/secret/rotate", `{"key":"tiny"}`, nil)
 
+	// Enabling a disabled endpoint forgets its failures (disable_after
+	// would disable it again at once).
+	if _, err := f.db.UpdateEndpoint(ctx, a, e.ID, func(x *store.Endpoint) error {
+		x.Disabled, x.DisabledReason, x.FailingSince = true, "failing for 120h", f.clock.Now().Add(-200*time.Hour)
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	f.must(200, tok, "PATCH", "/api/v1/app/"+a+"/endpoint/"+e.ID, `{"disabled":false}`, nil)
+	if got, _ := f.db.Endpoint(ctx, a, e.ID); got.Disabled || got.DisabledReason != "" || !got.FailingSince.IsZero() {
+		t.Fatalf("after enabling: %+v", got)
+	}
+
 	// Delete.
 	f.must(204, tok, "DELETE", "/api/v1/app/"+a+"/endpoint/"+e.ID, "", nil)
 	f.must(404, tok, "GET", "/api/v1/app/"+a+"/endpoint/"+e.ID, "", nil)
