@@ -602,20 +602,58 @@ func (db *DB) DisableEndpoint(ctx context.Context, id, reason string, notice fun
 		if notice == nil {
 			return nil
 		}
-		n, err := notice(e)
-		if err != nil {
-			return err
-		}
-		c := Commit{Watch: e.ID, State: WatchState{Seq: e.Seq}, EventID: n.EventID, Payload: n.Payload,
-			Time: n.Time, Targets: n.Targets}
-		var enc encodedCommit
-		if err := enc.encode(&c); err != nil {
-			return err
-		}
-		return enc.event(tx)
+		return commitNotice(tx, e, notice)
 	})
 	if err != nil {
 		return Endpoint{}, false, fmt.Errorf("disable endpoint %s: %w", id, err)
 	}
 	return e, ok, nil
+}
+
+// commitNotice commits the notice notice makes of e, as event e.Seq of
+// the watch named e.ID.
+func commitNotice(tx *bolt.Tx, e Endpoint, notice func(Endpoint) (Notice, error)) error {
+	n, err := notice(e)
+	if err != nil {
+		return err
+	}
+	c := Commit{Watch: e.ID, State: WatchState{Seq: e.Seq}, EventID: n.EventID, Payload: n.Payload,
+		Time: n.Time, Targets: n.Targets}
+	var enc encodedCommit
+	if err := enc.encode(&c); err != nil {
+		return err
+	}
+	return enc.event(tx)
+}
+
+// SendExample queues the event example makes to endpoint id of app, and
+// to it alone (Svix's send-example), as the next event about the
+// endpoint itself: it shows in its attempts like any other. The Notice's
+// Targets are set to the endpoint.
+func (db *DB) SendExample(ctx context.Context, app, id string, example func(Endpoint) (Notice, error)) (Notice, error) {
+	if err := ctxErr(ctx); err != nil {
+		return Notice{}, err
+	}
+	var sent Notice
+	err := db.update(func(tx *bolt.Tx) error {
+		e, err := findEndpoint(tx, app, id)
+		if err != nil {
+			return err
+		}
+		e.Seq++
+		if err := putJSON(tx.Bucket(bucketEndpoints), []byte(e.ID), e); err != nil {
+			return err
+		}
+		db.endpoints.Store(nil)
+		return commitNotice(tx, e, func(e Endpoint) (Notice, error) {
+			n, err := example(e)
+			n.Targets = []string{e.ID}
+			sent = n
+			return n, err
+		})
+	})
+	if err != nil {
+		return Notice{}, fmt.Errorf("send an example to endpoint %s: %w", id, err)
+	}
+	return sent, nil
 }

@@ -49,7 +49,7 @@ func (s *Server) Handler() http.Handler {
 	mux.HandleFunc("GET /api/v1/app/{app}/endpoint/{ep}/secret", s.forEndpoint(s.getSecret))
 	mux.HandleFunc("POST /api/v1/app/{app}/endpoint/{ep}/secret/rotate", s.forEndpoint(s.rotateSecret))
 	mux.HandleFunc("POST /api/v1/app/{app}/endpoint/{ep}/recover", s.forEndpoint(s.recoverEndpoint))
-	//X mux.HandleFunc("POST /api/v1/app/{app}/endpoint/{ep}/send-example", s.forEndpoint(s.sendExample))
+	mux.HandleFunc("POST /api/v1/app/{app}/endpoint/{ep}/send-example", s.forEndpoint(s.sendExample))
 	mux.HandleFunc("GET /api/v1/app/{app}/msg", s.forApp(false, s.listMessages))
 	mux.HandleFunc("GET /api/v1/app/{app}/attempt/endpoint/{ep}", s.forEndpoint(s.listAttempts))
 	mux.HandleFunc("GET /api/v1/event-type", s.anyone(s.listEventTypes))

@@ -207,3 +207,51 @@ func (s *Server) listEventTypes(w http.ResponseWriter, r *http.Request, _ caller
 	slices.SortFunc(out, func(a, b eventTypeOut) int { return strings.Compare(a.Name, b.Name) })
 	return writePage(w, r, out, func(e eventTypeOut) string { return e.Name })
 }
+
+// sendExample queues a sample event of the type asked for to the
+// endpoint alone, through the outbox (Svix's send-example): it is signed
+// and retried like any other, and shows in the endpoint's attempts.
+func (s *Server) sendExample(w http.ResponseWriter, r *http.Request, c caller, app store.App, ep store.Endpoint) error {
+	f, err := decodeFields(r, "eventType")
+	if err != nil {
+		return err
+	}
+	var typ string
+	if present, null, err := field(f, "eventType", &typ); err != nil {
+		return err
+	} else if !present || null || typ == "" {
+		return invalid("eventType: required (one of %s)", strings.Join(event.WatchTypes(), ", "))
+	}
+	if !slices.Contains(event.WatchTypes(), typ) {
+		return invalid("eventType: %s is not an event type (want one of %s)", quote(typ), strings.Join(event.WatchTypes(), ", "))
+	}
+	watch := "releases"
+	switch {
+	case len(ep.Channels) > 0:
+		watch = ep.Channels[0]
+	case len(s.config().AllowWatches) > 0:
+		watch = s.config().AllowWatches[0]
+	}
+	now := s.clock.Now()
+	var msg messageOut
+	_, err = s.db.SendExample(r.Context(), app.ID, ep.ID, func(store.Endpoint) (store.Notice, error) {
+		ev, _ := event.SampleOf(typ, watch, "https://api.example.com/v1/"+watch, false, now)
+		payload, err := ev.JSON()
+		if err != nil {
+			return store.Notice{}, err
+		}
+		if msg, err = messageOf(ev.ID, payload, true); err != nil {
+			return store.Notice{}, err
+		}
+		return store.Notice{EventID: ev.ID, Payload: payload, Time: ev.Timestamp}, nil
+	})
+	if err != nil {
+		return err
+	}
+	s.logWrite(c, app.ID, "example sent", "endpoint", ep.ID, "event_type", typ, "event_id", msg.ID)
+	if s.wake != nil {
+		s.wake()
+	}
+	writeJSON(w, http.StatusAccepted, msg)
+	return nil
+}

@@ -142,3 +142,33 @@ func TestAPI_WritesLogged(t *testing.T) {
 		t.Errorf("the log shows a secret:\n%s", log)
 	}
 }
+
+// TestAPI_SendExample: send-example queues a sample of the type asked for
+// to that one endpoint (not the application's others), and refuses an
+// unknown or missing type.
+func TestAPI_SendExample(t *testing.T) {
+	f := newFixture(t, nil)
+	ctx := context.Background()
+	a, tok := f.app("alpha")
+	e := f.endpoint(tok, a, `{"url":"https://hooks.example.com/a","channels":["releases"]}`)
+	other := f.endpoint(tok, a, `{"url":"https://hooks.example.com/b"}`)
+	var m messageOut
+	f.must(202, tok, "POST", "/api/v1/app/"+a+"/endpoint/"+e.ID+"/send-example", `{"eventType":"watch.failing"}`, &m)
+	if m.EventType != "watch.failing" || !strings.HasPrefix(m.ID, "msg_") || len(m.Channels) != 1 || m.Channels[0] != "releases" {
+		t.Fatalf("send-example answered %+v", m)
+	}
+	ds, err := f.db.Deliveries(ctx, store.Filter{EventID: m.ID})
+	if err != nil || len(ds) != 1 || ds[0].Target != e.ID || ds[0].State != store.StatePending {
+		t.Fatalf("deliveries of the example %+v, %v; want one, pending, to %s", ds, err, e.ID)
+	}
+	if ds, _ := f.db.Deliveries(ctx, store.Filter{Target: other.ID}); len(ds) != 0 {
+		t.Errorf("the other endpoint got %d deliveries", len(ds))
+	}
+	f.must(422, tok, "POST", "/api/v1/app/"+a+"/endpoint/"+e.ID+"/send-example", `{"eventType":"watch.exploded"}`, nil)
+	f.must(422, tok, "POST", "/api/v1/app/"+a+"/endpoint/"+e.ID+"/send-example", `{}`, nil)
+	// A second example is the endpoint's next event: both stay.
+	f.must(202, tok, "POST", "/api/v1/app/"+a+"/endpoint/"+e.ID+"/send-example", `{"eventType":"watch.changed"}`, nil)
+	if ds, _ := f.db.Deliveries(ctx, store.Filter{Target: e.ID}); len(ds) != 2 {
+		t.Errorf("%d deliveries to the endpoint after two examples, want 2", len(ds))
+	}
+}
