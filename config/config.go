@@ -75,6 +75,10 @@ type Config struct {
 	// shard in force (see shard.go).
 	Sharding Sharding
 
+	// Subscriptions is the [subscriptions] section (subs.go); nil when
+	// it is absent or not enabled.
+	Subscriptions *Subscriptions
+
 	// Warnings are what loads but is likely not what was meant (no
 	// watches, a watch that notifies nobody, a target no watch uses),
 	// each placed like an error, in the order of the file. They stop
@@ -176,6 +180,10 @@ type Watch struct {
 	// ShardKey is what the watch is sharded by (shard_key): its URL's
 	// host:port in lower case, or its name.
 	ShardKey string
+
+	// Subscribable: consumers may subscribe to the watch (it is in
+	// [subscriptions] allow_watches).
+	Subscribable bool
 }
 
 // Target is a place change events are delivered to.
@@ -220,6 +228,14 @@ type Target struct {
 	Timeout time.Duration
 	// Disabled targets queue their deliveries without sending them.
 	Disabled bool
+
+	// Consumer: an endpoint a consumer registered at runtime (see
+	// Subscriptions), not an operator's [[target]]. It is a webhook whose
+	// Name is the endpoint's id; its deliveries go through the SSRF
+	// guard and keep no response body.
+	Consumer bool
+	// RateLimit caps its deliveries per second; 0: no cap.
+	RateLimit int
 }
 
 // DefaultRetry is the Standard Webhooks retry schedule: the first attempt
@@ -474,6 +490,7 @@ func (r *reader) config(tree map[string]any) *Config {
 	if top.str("metrics_per_watch", &cfg.MetricsPerWatch) && cfg.MetricsPerWatch != MetricsMinimal && cfg.MetricsPerWatch != MetricsFull {
 		top.errorf("metrics_per_watch", "want minimal or full, got %q", cfg.MetricsPerWatch)
 	}
+	r.subscriptions(top, cfg)
 
 	def := defaults{schedule: DefaultSchedule, timeout: DefaultTimeout, maxBody: DefaultMaxBody,
 		diff: diffDefaults{maxChanges: DefaultMaxChanges}, shardBy: ShardByHost}
@@ -536,6 +553,7 @@ func (r *reader) config(tree map[string]any) *Config {
 		}
 	}
 	r.checkErrorsTo(cfg, def.polling)
+	r.checkSubscriptions(cfg, def.polling)
 	r.warn(cfg)
 	return cfg
 }
@@ -632,6 +650,9 @@ func (r *reader) named(kind string, i int, m map[string]any) (*section, string) 
 
 func (r *reader) target(i int, m map[string]any) *Target {
 	s, name := r.named("target", i, m)
+	if why := reservedTargetName(name); why != "" {
+		s.errorf("name", "%q: %s", name, why)
+	}
 	t := &Target{Name: name, Kind: KindWebhook}
 	s.str("kind", &t.Kind)
 	keys, known := kindKeys[t.Kind]

@@ -113,6 +113,9 @@ func (c *Config) SelectShard(src ShardSources) error {
 	if err != nil {
 		return err
 	}
+	if spec.Sharded() && c.Subscriptions != nil {
+		return fmt.Errorf("shard %s: %w", spec, ErrSubscriptionsSharded)
+	}
 	s.Spec = spec
 	if !spec.Sharded() {
 		return nil

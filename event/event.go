@@ -27,12 +27,22 @@ const (
 	// TypeTruncated ends a poll of a split watch that found more elements
 	// than max_events: it counts the element events not sent.
 	TypeTruncated = "watch.truncated"
+	// TypeSubscriptionDisabled tells the operator (subscriptions'
+	// errors_to) that a consumer's endpoint was disabled after failing
+	// for disable_after. Its Data.Watch is the endpoint's id.
+	TypeSubscriptionDisabled = "subscription.disabled"
 )
 
 // Types are the types of event a target may get, in the order the
 // references list them.
 func Types() []string {
-	return []string{TypeChanged, TypeFailing, TypeRecovered, TypeTruncated, TypeTest}
+	return []string{TypeChanged, TypeFailing, TypeRecovered, TypeTruncated, TypeTest, TypeSubscriptionDisabled}
+}
+
+// WatchTypes are the types of the events about a watch: those a
+// consumer's endpoint may subscribe to.
+func WatchTypes() []string {
+	return []string{TypeChanged, TypeFailing, TypeRecovered, TypeTruncated}
 }
 
 // Event is what pollhook tells its targets: the webhook payload, and the
@@ -81,6 +91,11 @@ type Data struct {
 	// (Counts counts their changes), and the max_events that stopped it.
 	Omitted   int `json:"omitted,omitempty"`
 	MaxEvents int `json:"max_events,omitempty"`
+
+	// Subscription events (subscription.disabled): the endpoint and its
+	// application. Error and Since say why and since when.
+	Endpoint string `json:"endpoint,omitempty"`
+	App      string `json:"app,omitempty"`
 
 	// Health events (watch.failing, watch.recovered).
 	Error    string     `json:"error,omitempty"`
@@ -178,6 +193,12 @@ func (s stamp) MarshalJSON() ([]byte, error) {
 // base32 (48 bits of milliseconds, then 80 random bits), so ids sort by
 // creation time.
 func NewID(now time.Time) string {
+	return NewPrefixedID("msg_", now)
+}
+
+// NewPrefixedID is NewID with another prefix than "msg_": "app_" and
+// "ep_" for the applications and endpoints of subscriptions.
+func NewPrefixedID(prefix string, now time.Time) string {
 	const alphabet = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
 	var b [16]byte
 	ms := uint64(now.UnixMilli())
@@ -197,7 +218,7 @@ func NewID(now time.Time) string {
 		lo = lo>>5 | hi<<59
 		hi >>= 5
 	}
-	return "msg_" + string(out[:])
+	return prefix + string(out[:])
 }
 
 // NewIDs returns n new event ids (NewID) for events made at once, in
@@ -232,6 +253,8 @@ func (e *Event) title(watch string) string {
 		return "pollhook test message"
 	case TypeTruncated:
 		return e.truncatedTitle(watch)
+	case TypeSubscriptionDisabled:
+		return "endpoint " + watch + " disabled"
 	}
 	if e.Data.element() {
 		return e.elementTitle(watch)

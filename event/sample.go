@@ -76,6 +76,10 @@ func SampleOf(typ, watch, url string, split bool, now time.Time) (ev *Event, ok 
 		data.Error, data.Failures, data.Since = "HTTP 502", 3, &since
 	case TypeRecovered:
 		data.Failures, data.Since = 3, &since
+	case TypeSubscriptionDisabled:
+		data = Data{Watch: "ep_01KBXAMP1E0000000000000000", URL: "https://consumer.example.com/hooks",
+			Seq: 1, Endpoint: "ep_01KBXAMP1E0000000000000000", App: "app_01KBXAMP1E0000000000000000",
+			Error: "HTTP 503", Since: &since}
 	default:
 		return nil, false
 	}

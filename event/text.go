@@ -73,6 +73,18 @@ func (e *Event) Text() Text {
 		t.Intro = append(t.Intro, "This is a test message from pollhook: if you can read it, this target works.")
 	case TypeTruncated:
 		t.Intro = append(t.Intro, d.truncatedIntro()...)
+	case TypeSubscriptionDisabled:
+		line := "Its deliveries failed"
+		if d.Since != nil {
+			line += " since " + human.Time(*d.Since)
+		}
+		if d.App != "" {
+			line += "; application " + human.Cut(human.Clean(d.App), maxWatch)
+		}
+		t.Intro = append(t.Intro, line+".")
+		if d.Error != "" {
+			t.Intro = append(t.Intro, "Last error: "+human.Cut(human.Clean(d.Error), maxError))
+		}
 	}
 	switch {
 	case d.element():

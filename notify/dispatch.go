@@ -11,6 +11,7 @@ import (
 	"net/http"
 	"net/url"
 	"runtime/debug"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -52,6 +53,10 @@ type DispatcherOptions struct {
 	// PerTarget bounds how many of a target's queues deliver at once;
 	// 0 means DefaultPerTarget.
 	PerTarget int
+	// ConsumerClient sends the requests to consumers' endpoints (targets
+	// with Consumer set): the SSRF-guarded client. Without it, nothing is
+	// sent to them.
+	ConsumerClient *http.Client
 }
 
 // DefaultPerTarget is how many of a target's queues deliver at once, each
@@ -67,8 +72,14 @@ const (
 	ResultDisabled  = "disabled"  // the target answered 410 Gone (or its equivalent)
 )
 
+// EndpointsTarget is the one name under which AttemptReport and the
+// metrics count every consumer endpoint: one series per endpoint would
+// let consumers grow /metrics without bound.
+const EndpointsTarget = "endpoints"
+
 // AttemptReport tells an Observer about one delivery attempt.
 type AttemptReport struct {
+	// Target is the target's name, or EndpointsTarget for an endpoint.
 	Target  string
 	Result  string
 	Latency time.Duration
@@ -84,6 +95,7 @@ type Dispatcher struct {
 	log       *slog.Logger
 	clock     clock.Clock
 	client    *http.Client
+	consumer  *http.Client
 	version   string
 	jitter    func() float64
 	observe   func(AttemptReport)
@@ -98,9 +110,15 @@ type Dispatcher struct {
 	mu       sync.Mutex
 	targets  map[string]*config.Target
 	disabled map[string]store.TargetState
-	queues   map[store.Queue]*tracked
-	lines    map[string]*line // by target
-	parked   parkHeap
+	// endpoints are the consumers' endpoints, by id (SetEndpoints);
+	// endpointsSet once they have been given: before, a delivery to an
+	// endpoint waits rather than being dropped as to a deleted one.
+	endpoints    map[string]*config.Target
+	endpointsSet bool
+	limits       map[string]*rateLimiter
+	queues       map[store.Queue]*tracked
+	lines        map[string]*line // by target
+	parked       parkHeap
 	// stopped: Run or Drain is ending; no worker starts or takes a queue.
 	stopped bool
 }
@@ -129,10 +147,10 @@ func NewDispatcher(o DispatcherOptions) *Dispatcher {
 		o.PerTarget = DefaultPerTarget
 	}
 	d := &Dispatcher{
-		outbox: o.Outbox, log: o.Logger, clock: o.Clock, client: o.Client,
+		outbox: o.Outbox, log: o.Logger, clock: o.Clock, client: o.Client, consumer: o.ConsumerClient,
 		version: o.Version, jitter: o.Jitter, observe: o.Observe, perTarget: o.PerTarget,
 		wake: make(chan struct{}, 1), kicked: make(chan struct{}, 1), results: make(chan recordReq, 256),
-		queues: map[store.Queue]*tracked{}, lines: map[string]*line{},
+		queues: map[store.Queue]*tracked{}, lines: map[string]*line{}, limits: map[string]*rateLimiter{},
 	}
 	d.SetTargets(o.Targets)
 	return d
@@ -147,6 +165,25 @@ func (d *Dispatcher) SetTargets(targets []*config.Target) {
 	}
 	d.mu.Lock()
 	d.targets = m
+	d.mu.Unlock()
+	d.Wake()
+}
+
+// SetEndpoints replaces the consumers' endpoints (targets with Consumer
+// set, named by their ids), after every change of them. A delivery to an
+// endpoint not among them has lost its endpoint: it is dropped.
+func (d *Dispatcher) SetEndpoints(endpoints []*config.Target) {
+	m := make(map[string]*config.Target, len(endpoints))
+	for _, t := range endpoints {
+		m[t.Name] = t
+	}
+	d.mu.Lock()
+	d.endpoints, d.endpointsSet = m, true
+	for name, l := range d.limits {
+		if t := m[name]; t == nil || t.RateLimit != l.rate {
+			delete(d.limits, name)
+		}
+	}
 	d.mu.Unlock()
 	d.Wake()
 }
@@ -317,11 +354,29 @@ func TargetDisabled(t *config.Target, s store.TargetState) bool {
 func (d *Dispatcher) target(name string) (*config.Target, bool) {
 	d.mu.Lock()
 	defer d.mu.Unlock()
-	t := d.targets[name]
+	t, _ := d.lookup(name)
 	if t == nil || d.isDisabled(t) {
 		return nil, false
 	}
 	return t, true
+}
+
+// lookup returns the target or endpoint named name, or nil; vanished when
+// it is an endpoint that no longer exists. d.mu must be held.
+func (d *Dispatcher) lookup(name string) (t *config.Target, vanished bool) {
+	if !store.IsEndpoint(name) {
+		return d.targets[name], false
+	}
+	t = d.endpoints[name]
+	return t, t == nil && d.endpointsSet
+}
+
+// vanished reports whether name is an endpoint that no longer exists.
+func (d *Dispatcher) vanished(name string) bool {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	_, gone := d.lookup(name)
+	return gone
 }
 
 // batchSize is how many deliveries a worker reads from the outbox at once.
@@ -418,7 +473,22 @@ func (d *Dispatcher) deliver(ctx, work context.Context, p *store.Pending, once b
 	}
 	t, ok := d.target(p.Target)
 	if !ok {
+		if d.vanished(p.Target) {
+			// Its endpoint was deleted: the delivery has nowhere to go.
+			d.record(store.Result{EventID: p.EventID, Target: p.Target, State: store.StateFailed,
+				Attempt: store.Attempt{At: d.clock.Now(), Error: "the endpoint was deleted"}})
+			return proceed, time.Time{}
+		}
 		return stop, time.Time{}
+	}
+	if t.RateLimit > 0 {
+		if wait := d.limiter(t).reserve(d.clock.Now()); wait > 0 {
+			select {
+			case <-ctx.Done():
+				return stop, time.Time{}
+			case <-d.clock.After(wait):
+			}
+		}
 	}
 	ev, err := decode(t, p)
 	if err != nil {
@@ -522,13 +592,30 @@ func (d *Dispatcher) attempt(ctx context.Context, t *config.Target, ev *event.Ev
 		a.Error = err.Error()
 		return a, Verdict{Reason: a.Error}
 	}
-	status, header, body, err := Send(ctx, d.client, t, msg)
+	client := d.client
+	if t.Consumer {
+		if client = d.consumer; client == nil {
+			a.Error = "no guarded client for consumer endpoints"
+			return a, Verdict{Reason: a.Error}
+		}
+	}
+	status, header, body, err := Send(ctx, client, t, msg)
 	a.Latency = d.clock.Now().Sub(at)
 	if err != nil {
 		a.Error = Redact(t, err.Error())
 		return a, Verdict{Reason: a.Error}
 	}
 	a.Status = status
+	if t.Consumer {
+		// A consumer sees its attempts: what its URL answered could be an
+		// internal service's page, so no body and no reason read from it.
+		v := Classify(t, status, header, nil, d.clock.Now())
+		if !v.OK {
+			a.Error = "HTTP " + strconv.Itoa(status)
+			v.Reason = a.Error
+		}
+		return a, v
+	}
 	// A response may echo a credential back (a 404 page quoting the
 	// request path with a bot token): stored bodies and errors are
 	// shown by the CLI and the status page.
@@ -617,7 +704,11 @@ func (d *Dispatcher) record(r store.Result) {
 
 func (d *Dispatcher) report(p *store.Pending, result string, a store.Attempt) {
 	if d.observe != nil {
-		d.observe(AttemptReport{Target: p.Target, Result: result, Latency: a.Latency})
+		target := p.Target
+		if store.IsEndpoint(target) {
+			target = EndpointsTarget
+		}
+		d.observe(AttemptReport{Target: target, Result: result, Latency: a.Latency})
 	}
 }
 

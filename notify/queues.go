@@ -94,8 +94,9 @@ func (h *parkHeap) Pop() any {
 // Queues of a target that cannot be sent to are not tracked: enabling it
 // wakes the dispatcher, which scans them in. d.mu must be held.
 func (d *Dispatcher) announce(q store.Queue, poke bool) {
-	t := d.targets[q.Target]
-	if t == nil || d.isDisabled(t) {
+	// A deleted endpoint's queue is read too: its deliveries are dropped.
+	t, vanished := d.lookup(q.Target)
+	if !vanished && (t == nil || d.isDisabled(t)) {
 		return
 	}
 	st := d.queues[q]

@@ -1011,6 +1011,7 @@ func commitOf(w *config.Watch, state store.WatchState, snapshot []byte, ev *even
 	return store.Commit{
 		Watch: w.Name, State: state, Snapshot: snapshot,
 		EventID: ev.ID, Payload: payload, Time: ev.Timestamp, Targets: targets,
+		Type: ev.Type, Subscribable: w.Subscribable,
 	}, nil
 }
 

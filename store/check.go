@@ -177,6 +177,14 @@ func checkRecords(ctx context.Context, tx *bolt.Tx, rep *CheckReport) ([]string,
 	decode(bucketTargets, "the state of target", func() any { return new(TargetState) }, nil)
 	decode(bucketEvents, "event", nil, &rep.Events)
 	decode(bucketAttempts, "the attempts of", nil, nil)
+	// Buckets of later versions, absent from a file no later version
+	// has opened for writing.
+	if tx.Bucket(bucketApps) != nil {
+		decode(bucketApps, "application", func() any { return new(App) }, nil)
+	}
+	if tx.Bucket(bucketEndpoints) != nil {
+		decode(bucketEndpoints, "endpoint", func() any { return new(Endpoint) }, nil)
+	}
 	// Deliveries are many: only the fields the outbox's indexes rely on
 	// are decoded (a full decode of 400,000 takes seconds).
 	type head struct {

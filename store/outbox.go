@@ -192,6 +192,11 @@ func record(tx *bolt.Tx, r Result) error {
 	if err := putRecord(ab, key, attempts); err != nil {
 		return err
 	}
+	if IsEndpoint(r.Target) {
+		if err := endpointResult(tx, r); err != nil {
+			return err
+		}
+	}
 	d.Attempts++
 	d.State = r.State
 	d.NextAt = r.NextAt
@@ -298,12 +303,16 @@ type Filter struct {
 	Targets map[string]bool
 	// Limit caps the rows returned (newest first); 0 means no cap.
 	Limit int
+	// Since and Until, when not zero, admit only deliveries of events
+	// made at or after Since and before Until.
+	Since, Until time.Time
 }
 
 func (f Filter) match(d *Delivery) bool {
 	return (f.State == "" || f.State == d.State) && (f.Target == "" || f.Target == d.Target) &&
 		(f.Watch == "" || f.Watch == d.Watch) && (f.EventID == "" || f.EventID == d.EventID) &&
-		(f.Targets == nil || f.Targets[d.Target])
+		(f.Targets == nil || f.Targets[d.Target]) &&
+		(f.Since.IsZero() || !d.Created.Before(f.Since)) && (f.Until.IsZero() || d.Created.Before(f.Until))
 }
 
 // Deliveries lists deliveries matching f, newest event first.

@@ -94,7 +94,7 @@ func TestRecord_SharedBatchKeepsAppend(t *testing.T) {
 			r := Result{EventID: "msg_w_1", Target: "t", State: StateDelivered, Attempt: Attempt{At: time.Now()}}
 			err := db.update(func(tx *bolt.Tx) error {
 				if tt.commitFirst {
-					if err := e.commit(tx); err != nil {
+					if err := e.commit(db, tx); err != nil {
 						return err
 					}
 					return record(tx, r)
@@ -102,7 +102,7 @@ func TestRecord_SharedBatchKeepsAppend(t *testing.T) {
 				if err := record(tx, r); err != nil {
 					return err
 				}
-				return e.commit(tx)
+				return e.commit(db, tx)
 			})
 			if err != nil {
 				t.Fatal(err)

@@ -14,6 +14,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -41,6 +42,9 @@ var (
 
 	allBuckets = [][]byte{bucketMeta, bucketWatches, bucketSnapshots, bucketEvents,
 		bucketHistory, bucketDeliveries, bucketQueue, bucketAttempts, bucketTargets, bucketFailed}
+	// laterBuckets came with later versions: a file written before them
+	// gets them at its first read-write open, and is sound without them.
+	laterBuckets = [][]byte{bucketApps, bucketEndpoints}
 )
 
 // ErrLocked means another process holds the database open.
@@ -63,6 +67,10 @@ type DB struct {
 	// verify, when set, is the check of Options.VerifyAtFirstWrite,
 	// made once, before the first write.
 	verify func() error
+	// endpoints are the subscription endpoints as the last write
+	// transaction read them, nil once a write has changed them (see
+	// subscribers).
+	endpoints atomic.Pointer[[]Endpoint]
 }
 
 // Options tune Open.
@@ -186,7 +194,7 @@ func checkSchema(meta *bolt.Bucket) error {
 
 // initialized reports whether tx has every bucket and this schema version.
 func initialized(tx *bolt.Tx) bool {
-	for _, name := range allBuckets {
+	for _, name := range slices.Concat(allBuckets, laterBuckets) {
 		if tx.Bucket(name) == nil {
 			return false
 		}
@@ -195,7 +203,7 @@ func initialized(tx *bolt.Tx) bool {
 }
 
 func (db *DB) init(tx *bolt.Tx) error {
-	for _, name := range allBuckets {
+	for _, name := range slices.Concat(allBuckets, laterBuckets) {
 		if _, err := tx.CreateBucketIfNotExists(name); err != nil {
 			return err
 		}

@@ -133,6 +133,14 @@ type Commit struct {
 	Time    time.Time
 	// Targets get one delivery each, queued in the outbox.
 	Targets []string
+	// Type is the event's type. When Subscribable (consumers may
+	// subscribe to the watch), every endpoint that Admits the watch and
+	// the type gets a delivery too, chosen in the commit's transaction.
+	Type         string
+	Subscribable bool
+	// Endpoints is set by CommitEvents, for the caller to announce: the
+	// endpoints the commit queued a delivery to.
+	Endpoints []string
 }
 
 // CommitEvent stores an event in one transaction with the watch's new
@@ -142,7 +150,7 @@ func (db *DB) CommitEvent(ctx context.Context, c Commit) error {
 }
 
 // CommitEvents stores several events in one transaction: all of them, or
-// (on error) none. Concurrent calls share transactions, each of them
+// (on error) none, and sets each commit's Endpoints. Concurrent calls share transactions, each of them
 // complete or absent in it, so that a storm of changes costs few fsyncs.
 func (db *DB) CommitEvents(ctx context.Context, cs ...Commit) error {
 	if err := ctxErr(ctx); err != nil {
@@ -159,7 +167,7 @@ func (db *DB) CommitEvents(ctx context.Context, cs ...Commit) error {
 	// commit only puts: run twice (see batch), it writes the same.
 	return db.batch(func(tx *bolt.Tx) error {
 		for i := range es {
-			if err := es[i].commit(tx); err != nil {
+			if err := es[i].commit(db, tx); err != nil {
 				return fmt.Errorf("commit event of %s: %w", cs[i].Watch, err)
 			}
 		}
@@ -198,7 +206,7 @@ func (e *encodedCommit) encode(c *Commit) error {
 	return nil
 }
 
-func (e *encodedCommit) commit(tx *bolt.Tx) error {
+func (e *encodedCommit) commit(db *DB, tx *bolt.Tx) error {
 	c := e.c
 	if c.Snapshot != nil {
 		if err := tx.Bucket(bucketSnapshots).Put(e.watch, c.Snapshot); err != nil {
@@ -208,6 +216,38 @@ func (e *encodedCommit) commit(tx *bolt.Tx) error {
 	if err := tx.Bucket(bucketWatches).Put(e.watch, e.state); err != nil {
 		return err
 	}
+	if err := e.event(tx); err != nil {
+		return err
+	}
+	c.Endpoints = nil
+	if !c.Subscribable {
+		return nil
+	}
+	eps, err := db.subscribers(tx, c.Watch, c.Type)
+	if err != nil {
+		return err
+	}
+	c.Endpoints = eps
+	for _, ep := range eps {
+		d := Delivery{
+			EventID: c.EventID, Watch: c.Watch, Target: ep, Seq: c.State.Seq,
+			State: StatePending, Created: c.Time, NextAt: c.Time,
+		}
+		data, err := d.appendJSON(nil)
+		if err != nil {
+			return fmt.Errorf("encode delivery to %s: %w", ep, err)
+		}
+		if err := e.enqueue(tx, ep, data); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// event stores the event, its place in the watch's history and its
+// deliveries to the commit's targets.
+func (e *encodedCommit) event(tx *bolt.Tx) error {
+	c := e.c
 	if err := tx.Bucket(bucketEvents).Put(e.id, c.Payload); err != nil {
 		return err
 	}
@@ -219,16 +259,21 @@ func (e *encodedCommit) commit(tx *bolt.Tx) error {
 		return err
 	}
 	for i, t := range c.Targets {
-		if err := tx.Bucket(bucketDeliveries).Put(deliveryKey(c.EventID, t), e.deliveries[i]); err != nil {
-			return err
-		}
-		q, err := nested(tx.Bucket(bucketQueue), true, t, c.Watch)
-		if err != nil {
-			return err
-		}
-		if err := q.Put(e.seq, e.id); err != nil {
+		if err := e.enqueue(tx, t, e.deliveries[i]); err != nil {
 			return err
 		}
 	}
 	return nil
+}
+
+// enqueue stores the event's delivery to target and queues it.
+func (e *encodedCommit) enqueue(tx *bolt.Tx, target string, delivery []byte) error {
+	if err := tx.Bucket(bucketDeliveries).Put(deliveryKey(e.c.EventID, target), delivery); err != nil {
+		return err
+	}
+	q, err := nested(tx.Bucket(bucketQueue), true, target, e.c.Watch)
+	if err != nil {
+		return err
+	}
+	return q.Put(e.seq, e.id)
 }

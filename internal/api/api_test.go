@@ -47,7 +47,7 @@ func (f *fakeSource) Config() *config.Config { return f.cfg }
 func (f *fakeSource) Nonce() *Nonce { return f.nonce }
 
 func (f *fakeSource) Deliveries(_ context.Context, flt store.Filter) ([]store.Delivery, error) {
-	f.record("deliveries %+v", flt)
+	f.record("deliveries {State:%s Target:%s Watch:%s EventID:%s Targets:%v Limit:%d}", flt.State, flt.Target, flt.Watch, flt.EventID, flt.Targets, flt.Limit)
 	return []store.Delivery{{EventID: "msg_1", Target: "hook", Watch: "w", State: store.StatePending}}, nil
 }
 
@@ -75,6 +75,30 @@ func (f *fakeSource) EnableTarget(_ context.Context, name string) error {
 		return fmt.Errorf("no target named %q", name)
 	}
 	return nil
+}
+
+func (f *fakeSource) Apps(context.Context) ([]inspect.App, error) {
+	f.record("apps")
+	return []inspect.App{{ID: "app_1", Name: "a", Endpoints: 1}}, nil
+}
+
+func (f *fakeSource) Endpoints(_ context.Context, app string) ([]inspect.Endpoint, error) {
+	f.record("endpoints %s", app)
+	if app == "app_nope" {
+		return nil, fmt.Errorf("application app_nope: %w", store.ErrNotFound)
+	}
+	return []inspect.Endpoint{{ID: "ep_1", App: "app_1", Status: "pending"}}, nil
+}
+
+func (f *fakeSource) EndpointAction(_ context.Context, id, action string) (inspect.Endpoint, error) {
+	f.record("endpoint %s %s", action, id)
+	switch {
+	case action != inspect.ActionDisable && action != inspect.ActionEnable && action != inspect.ActionVerify:
+		return inspect.Endpoint{}, inspect.ErrUnknownAction
+	case id != "ep_1":
+		return inspect.Endpoint{}, fmt.Errorf("endpoint %s: %w", id, store.ErrNotFound)
+	}
+	return inspect.Endpoint{ID: id, Status: "active"}, nil
 }
 
 func (f *fakeSource) Poll(_ context.Context, watches []*config.Watch, o PollOptions) OnceResponse {
@@ -199,6 +223,12 @@ func TestHandler_Routes(t *testing.T) {
 		{"GET", "/api/watches/a/history?limit=3", "", 200, `{"events":[{"id":"msg_1"}]}`, "history a 3"},
 		{"POST", "/api/targets/hook/enable", "", 204, ``, "enable hook"},
 		{"POST", "/api/targets/nope/enable", "", 404, `no target named`, "enable nope"},
+		{"GET", "/api/subscriptions/apps", "", 200, `{"apps":[{"id":"app_1","name":"a","endpoints":1,`, "apps"},
+		{"GET", "/api/subscriptions/endpoints?app=app_1", "", 200, `{"endpoints":[{"id":"ep_1","app":"app_1",`, "endpoints app_1"},
+		{"GET", "/api/subscriptions/endpoints?app=app_nope", "", 404, `not found`, "endpoints app_nope"},
+		{"POST", "/api/subscriptions/endpoints/ep_1/verify", "", 200, `"status":"active"`, "endpoint verify ep_1"},
+		{"POST", "/api/subscriptions/endpoints/ep_9/disable", "", 404, `not found`, "endpoint disable ep_9"},
+		{"POST", "/api/subscriptions/endpoints/ep_1/explode", "", 404, `unknown action`, "endpoint explode ep_1"},
 		{"POST", "/api/once", `{"watch":"b","dry_run":true}`, 200, `"failed":["b"]`, "poll b {DryRun:true Show:false}"},
 		{"POST", "/api/once", `{"watch":"b","dry_run":true,"show":true}`, 200, `"watches":[{"watch":"b","result":"failed","error":"HTTP 500"}]`, "poll b {DryRun:true Show:true}"},
 		{"POST", "/api/once", `{}`, 200, `"events":[{"id":"msg_2"}]`, "poll a,b {DryRun:false Show:false}"},
@@ -293,10 +323,19 @@ func TestClient(t *testing.T) {
 	if evs, err := c.Recent(ctx, 5); err != nil || len(evs) != 2 {
 		t.Errorf("Recent = %v, %v", evs, err)
 	}
+	if apps, err := c.Apps(ctx); err != nil || len(apps) != 1 || apps[0].ID != "app_1" {
+		t.Errorf("Apps = %+v, %v", apps, err)
+	}
+	if eps, err := c.Endpoints(ctx, "app 1"); err != nil || len(eps) != 1 || eps[0].ID != "ep_1" {
+		t.Errorf("Endpoints = %+v, %v", eps, err)
+	}
+	if e, err := c.EndpointAction(ctx, "ep_1", inspect.ActionVerify); err != nil || e.Status != "active" {
+		t.Errorf("EndpointAction = %+v, %v", e, err)
+	}
 	want := []string{
 		"deliveries {State:pending Target: Watch: EventID: Targets:map[] Limit:2}",
 		"delivery msg_1", "delivery msg_nope", "redeliver  failed hook", "history a b/c 7", "enable nope", "poll a {DryRun:false Show:true}",
-		"watches", "recent 5",
+		"watches", "recent 5", "apps", "endpoints app 1", "endpoint verify ep_1",
 	}
 	if got := src.called(); strings.Join(got, "\n") != strings.Join(want, "\n") {
 		t.Errorf("calls:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))

@@ -201,6 +201,35 @@ func (c *Client) EnableTarget(ctx context.Context, name string) error {
 	return c.call(ctx, http.MethodPost, "/api/targets/"+url.PathEscape(name)+"/enable", nil, nil)
 }
 
+// Apps is GET /api/subscriptions/apps.
+func (c *Client) Apps(ctx context.Context) ([]inspect.App, error) {
+	var out struct {
+		Apps []inspect.App `json:"apps"`
+	}
+	err := c.call(ctx, http.MethodGet, "/api/subscriptions/apps", nil, &out)
+	return out.Apps, err
+}
+
+// Endpoints is GET /api/subscriptions/endpoints[?app=APP].
+func (c *Client) Endpoints(ctx context.Context, app string) ([]inspect.Endpoint, error) {
+	var out struct {
+		Endpoints []inspect.Endpoint `json:"endpoints"`
+	}
+	path := "/api/subscriptions/endpoints"
+	if app != "" {
+		path += "?app=" + url.QueryEscape(app)
+	}
+	err := c.call(ctx, http.MethodGet, path, nil, &out)
+	return out.Endpoints, err
+}
+
+// EndpointAction is POST /api/subscriptions/endpoints/{id}/{action}.
+func (c *Client) EndpointAction(ctx context.Context, id, action string) (inspect.Endpoint, error) {
+	var out inspect.Endpoint
+	err := c.call(ctx, http.MethodPost, "/api/subscriptions/endpoints/"+url.PathEscape(id)+"/"+url.PathEscape(action), nil, &out)
+	return out, err
+}
+
 // Recent is GET /api/history: the newest events of all watches.
 func (c *Client) Recent(ctx context.Context, limit int) ([]json.RawMessage, error) {
 	var out struct {

@@ -41,6 +41,11 @@ type Source interface {
 	Watches(ctx context.Context) ([]inspect.Watch, error)
 	// EnableTarget resumes a target a 410 disabled.
 	EnableTarget(ctx context.Context, name string) error
+	// Apps and Endpoints list the applications and endpoints of
+	// subscriptions; EndpointAction disables, enables or verifies one.
+	Apps(ctx context.Context) ([]inspect.App, error)
+	Endpoints(ctx context.Context, app string) ([]inspect.Endpoint, error)
+	EndpointAction(ctx context.Context, id, action string) (inspect.Endpoint, error)
 	// Poll polls the watches now, as `pollhook once` does.
 	Poll(ctx context.Context, watches []*config.Watch, o PollOptions) OnceResponse
 	// Reload reads the configuration file again; an invalid one is a
@@ -72,6 +77,9 @@ func NewHandler(src Source, version string, pages map[string]http.Handler) http.
 	mux.HandleFunc("GET /api/watches/{name}/history", s.history)
 	mux.HandleFunc("GET /api/history", s.recent)
 	mux.HandleFunc("POST /api/targets/{name}/enable", s.enable)
+	mux.HandleFunc("GET /api/subscriptions/apps", s.apps)
+	mux.HandleFunc("GET /api/subscriptions/endpoints", s.endpoints)
+	mux.HandleFunc("POST /api/subscriptions/endpoints/{id}/{action}", s.endpointAction)
 	mux.HandleFunc("POST /api/once", s.once)
 	mux.HandleFunc("POST /-/reload", s.reload)
 	mux.HandleFunc("POST /api/db/check", s.dbCheck)
@@ -399,6 +407,36 @@ func (s *server) enable(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	w.WriteHeader(http.StatusNoContent)
+}
+
+func (s *server) apps(w http.ResponseWriter, r *http.Request) {
+	apps, err := s.src.Apps(r.Context())
+	if err != nil {
+		writeError(w, errorStatus(err), err)
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"apps": nonNil(apps)})
+}
+
+func (s *server) endpoints(w http.ResponseWriter, r *http.Request) {
+	eps, err := s.src.Endpoints(r.Context(), r.URL.Query().Get("app"))
+	if err != nil {
+		writeError(w, errorStatus(err), err)
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"endpoints": nonNil(eps)})
+}
+
+func (s *server) endpointAction(w http.ResponseWriter, r *http.Request) {
+	e, err := s.src.EndpointAction(r.Context(), r.PathValue("id"), r.PathValue("action"))
+	switch {
+	case errors.Is(err, inspect.ErrUnknownAction):
+		writeError(w, http.StatusNotFound, err)
+	case err != nil:
+		writeError(w, errorStatus(err), err)
+	default:
+		writeJSON(w, http.StatusOK, e)
+	}
 }
 
 func (s *server) once(w http.ResponseWriter, r *http.Request) {

@@ -48,6 +48,9 @@ Usage:
   pollhook watches [--json]                           every watch: state, polls, next run, pending
   pollhook history [WATCH] [--limit N] [--json]       change events (of a watch, or all), newest first
   pollhook target enable NAME                         resume a target disabled by 410 Gone
+  pollhook apps [--json]                              the applications of subscriptions
+  pollhook endpoints [APP] [--json]                   consumers' endpoints: status, pending, failed
+  pollhook endpoint disable|enable|verify ID          stop, resume or mark verified an endpoint
   pollhook test-target NAME [--event TYPE] [--config FILE]
                                                       send a sample event to a target now
   pollhook db check [DBFILE]                          check the database (or DBFILE, a backup)
@@ -125,6 +128,12 @@ func (c *cli) dispatch(ctx context.Context, args []string) error {
 		return c.watches(ctx, rest)
 	case "target":
 		return c.target(ctx, rest)
+	case "apps":
+		return c.apps(ctx, rest)
+	case "endpoints":
+		return c.endpoints(ctx, rest)
+	case "endpoint":
+		return c.endpoint(ctx, rest)
 	case "test-target":
 		return c.testTarget(ctx, rest)
 	case "db":

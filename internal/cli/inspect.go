@@ -31,6 +31,9 @@ type backend interface {
 	Recent(ctx context.Context, limit int) ([]json.RawMessage, error)
 	Watches(ctx context.Context) ([]inspect.Watch, error)
 	EnableTarget(ctx context.Context, name string) error
+	Apps(ctx context.Context) ([]inspect.App, error)
+	Endpoints(ctx context.Context, app string) ([]inspect.Endpoint, error)
+	EndpointAction(ctx context.Context, id, action string) (inspect.Endpoint, error)
 }
 
 var (

@@ -44,6 +44,9 @@ func (c committer) CommitEvents(ctx context.Context, cs ...store.Commit) error {
 	}
 	for _, cm := range cs {
 		c.disp.Committed(cm.Watch, cm.Targets)
+		if len(cm.Endpoints) > 0 {
+			c.disp.Committed(cm.Watch, cm.Endpoints)
+		}
 	}
 	return nil
 }

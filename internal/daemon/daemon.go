@@ -26,6 +26,7 @@ import (
 	"github.com/pollhook/pollhook/internal/api"
 	"github.com/pollhook/pollhook/internal/inspect"
 	"github.com/pollhook/pollhook/internal/metrics"
+	"github.com/pollhook/pollhook/internal/subs"
 	"github.com/pollhook/pollhook/internal/systemd"
 	"github.com/pollhook/pollhook/internal/web"
 	"github.com/pollhook/pollhook/notify"
@@ -75,6 +76,11 @@ type Daemon struct {
 	disp   *notify.Dispatcher
 	// outbox is the inspection of the store, with the dispatcher's hooks.
 	outbox *inspect.Outbox
+	// subs is the subscription API and endpoint verifier, when
+	// [subscriptions] is set.
+	subs *subs.Server
+	// consumer is the SSRF-guarded client of consumers' endpoints.
+	consumer *http.Client
 	// metrics and sd exist in service mode only; nonce, while the local
 	// API serves.
 	metrics *metrics.Metrics
@@ -117,6 +123,7 @@ func Open(ctx context.Context, cfg *config.Config, o Options) (*Daemon, error) {
 		return err
 	})
 	d.cfg.Store(cfg)
+	d.consumer = d.consumerClient()
 	var observePoll func(poller.PollReport)
 	var observeAttempt func(notify.AttemptReport)
 	if o.Service {
@@ -126,12 +133,17 @@ func Open(ctx context.Context, cfg *config.Config, o Options) (*Daemon, error) {
 	}
 	d.disp = notify.NewDispatcher(notify.DispatcherOptions{
 		Outbox: db, Targets: cfg.Targets, Logger: d.log, Version: o.Version, Observe: observeAttempt,
+		ConsumerClient: d.consumer,
 	})
 	d.poller = poller.New(poller.Options{
 		Store: committer{db: db, disp: d.disp}, Logger: d.log, Version: o.Version,
 		MaxPerHost: cfg.MaxPerHost, MaxConcurrent: cfg.MaxConcurrent, Observe: observePoll,
 	})
 	d.outbox = inspect.New(db, d.Config).WithDispatcher(d.disp.Wake, d.disp.Enable)
+	if err := d.openSubs(ctx, cfg); err != nil {
+		_ = d.Close()
+		return nil, err
+	}
 	if err := d.poller.Load(ctx); err != nil {
 		_ = d.Close()
 		return nil, err
@@ -176,6 +188,13 @@ func (d *Daemon) Run(ctx context.Context) error {
 	}
 
 	var wg sync.WaitGroup
+	subsSrv, err := d.serveSubs(ctx, &wg)
+	if err != nil {
+		if srv != nil {
+			_ = srv.Close()
+		}
+		return err
+	}
 	var dispErr error
 	wg.Add(4)
 	go func() {
@@ -219,6 +238,11 @@ func (d *Daemon) Run(ctx context.Context) error {
 		d.log.Warn("grace period over, cancelling work in flight")
 		cancelWork()
 		<-done
+	}
+	if subsSrv != nil {
+		shutCtx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+		_ = subsSrv.Shutdown(shutCtx)
+		cancel()
 	}
 	if srv != nil {
 		shutCtx, cancel := context.WithTimeout(context.Background(), 2*time.Second)

@@ -68,6 +68,7 @@ func (d *Daemon) Reload(ctx context.Context) (api.ReloadReport, error) {
 			"metrics_per_watch", cfg.MetricsPerWatch)
 	}
 
+	d.reloadSubs(ctx, old, cfg)
 	rep := compareConfigs(old, cfg)
 	d.cfg.Store(cfg)
 	if d.opts.Level != nil {

@@ -90,6 +90,19 @@ func (s pageSource) OutboxCounts(ctx context.Context) (map[string]store.OutboxCo
 	return s.d.db.OutboxCounts(ctx)
 }
 
+// Subscriptions lists the consumer applications and their endpoints.
+func (s pageSource) Subscriptions(ctx context.Context) ([]store.App, []store.Endpoint, error) {
+	apps, err := s.d.db.Apps(ctx)
+	if err != nil {
+		return nil, nil, err
+	}
+	eps, err := s.d.db.Endpoints(ctx, "")
+	if err != nil {
+		return nil, nil, err
+	}
+	return apps, eps, nil
+}
+
 // Poll polls a watch now (the page's poll now button), as once does.
 func (s pageSource) Poll(ctx context.Context, watch string) (inspect.Polled, error) {
 	w := s.d.Config().Watch(watch)

@@ -36,6 +36,9 @@ type Outbox struct {
 	// wake and enable reach the dispatcher in the daemon; nil in the CLI.
 	wake   func()
 	enable func(ctx context.Context, name string) error
+	// endpointsChanged, in the daemon, hands the dispatcher the
+	// endpoints again (WithEndpointsChanged).
+	endpointsChanged func()
 }
 
 // New returns an Outbox over db for the configuration cfg returns (the
@@ -85,6 +88,9 @@ func Relabel(ds []store.Delivery, disabled map[string]bool) {
 func RemovedTargets(cfg *config.Config, counts map[string]store.OutboxCount) []string {
 	var out []string
 	for name, c := range counts {
+		if store.IsEndpoint(name) {
+			continue // a consumer's endpoint, not a target
+		}
 		if cfg.Target(name) == nil && (c.Pending > 0 || c.Failed > 0) {
 			out = append(out, name)
 		}

@@ -196,6 +196,19 @@ func (m *Metrics) gauges(ctx context.Context) ([]byte, error) {
 		pending.add(float64(c.Pending), "target", name)
 		failed.add(float64(c.Failed), "target", name)
 	}
+	// Consumers' endpoints, summed: one series each would let consumers
+	// grow /metrics without bound.
+	var eps store.OutboxCount
+	var anyEndpoint bool
+	for name, c := range counts {
+		if store.IsEndpoint(name) {
+			eps.Pending, eps.Failed, anyEndpoint = eps.Pending+c.Pending, eps.Failed+c.Failed, true
+		}
+	}
+	if anyEndpoint || cfg.Subscriptions != nil {
+		pending.add(float64(eps.Pending), "target", notify.EndpointsTarget)
+		failed.add(float64(eps.Failed), "target", notify.EndpointsTarget)
+	}
 	// The shard in force: a reload that changes shards changes it.
 	shardInfo := gauge{name: "pollhook_shard_info"}
 	if sp := cfg.Sharding.Spec; sp.Sharded() {

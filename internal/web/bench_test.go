@@ -53,6 +53,10 @@ func (s *dbSource) OutboxCounts(ctx context.Context) (map[string]store.OutboxCou
 	return s.db.OutboxCounts(ctx)
 }
 
+func (s *dbSource) Subscriptions(context.Context) ([]store.App, []store.Endpoint, error) {
+	return nil, nil, nil
+}
+
 func (s *dbSource) Redeliver(context.Context, store.Filter) ([]store.Delivery, error) {
 	return nil, errors.New("not in the benchmark")
 }

@@ -47,6 +47,9 @@ type fakeSource struct {
 	changes []diff.Change
 	// states, when set, are the watches' states (newFleetSource).
 	states map[string]store.WatchState
+	// apps and endpoints are the subscriptions.
+	apps      []store.App
+	endpoints []store.Endpoint
 
 	mu          sync.Mutex
 	deliveries  []store.Delivery
@@ -254,6 +257,13 @@ func (f *fakeSource) Redeliver(_ context.Context, flt store.Filter) ([]store.Del
 		}
 	}
 	return queued, nil
+}
+
+func (f *fakeSource) Subscriptions(context.Context) ([]store.App, []store.Endpoint, error) {
+	if f.fail != nil {
+		return nil, nil, f.fail
+	}
+	return f.apps, f.endpoints, nil
 }
 
 func (f *fakeSource) Poll(_ context.Context, watch string) (inspect.Polled, error) {

@@ -63,6 +63,9 @@ type Source interface {
 	// Poll polls a configured watch now, as pollhook once does, and says
 	// what the poll did.
 	Poll(ctx context.Context, watch string) (inspect.Polled, error)
+	// Subscriptions lists the consumer applications and their endpoints
+	// (asked only when [subscriptions] is set).
+	Subscriptions(ctx context.Context) ([]store.App, []store.Endpoint, error)
 }
 
 // Limits of the status page.
@@ -149,6 +152,8 @@ type view struct {
 	List    listing
 	Events  []eventView
 	Targets []targetView
+	// Subs is the subscriptions section, when they are on.
+	Subs *subsView
 	// Problems are parts of the page that could not be read.
 	Problems []string
 }
@@ -364,6 +369,9 @@ func (p *Page) view(ctx context.Context, r *http.Request) view {
 		v.Summary.Failed += t.Failed
 	}
 	v.Targets = targets
+	if v.Subs, err = p.subscriptions(ctx); err != nil {
+		problem("subscriptions", err)
+	}
 	return v
 }
 
@@ -474,6 +482,9 @@ func (p *Page) targetViews(ctx context.Context, cfg *config.Config, states map[s
 		out = append(out, tv)
 	}
 	for _, name := range inspect.RemovedTargets(cfg, counts) {
+		if store.IsEndpoint(name) {
+			continue // in the subscriptions section
+		}
 		c := counts[name]
 		out = append(out, targetView{Name: name, Removed: true, Pending: c.Pending, Failed: c.Failed})
 	}

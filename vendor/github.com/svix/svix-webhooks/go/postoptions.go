@@ -1,0 +1,5 @@
+package svix
+
+type PostOptions struct {
+	IdempotencyKey *string
+}
