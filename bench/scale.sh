@@ -13,6 +13,8 @@
 # SCALE_BINARIES="before=PATH after=PATH" measures those binaries instead
 # of building this tree, one after the other at each N, ROUNDS times
 # (default 1): interleaved, so that the machine's load falls on each.
+# SCALE_SETTLE is the seconds to settle before measuring (default 60):
+# past ~20,000 watches the baselines at start take longer than a minute.
 . "$(dirname "$0")/lib.sh"
 minutes=${1:-3}
 shift || true
@@ -48,7 +50,7 @@ for n in "${sizes[@]}"; do
 			"$bin" run --config "$work/p.toml" 2>"$work/run.log" &
 			daemon=$!
 			pids+=("$daemon")
-			sleep 60 # the polls at start, and a first round
+			sleep "${SCALE_SETTLE:-60}" # the polls at start, and a first round
 			hz=$(getconf CLK_TCK)
 			ticks() { awk '{print $14 + $15}' "/proc/$daemon/stat"; }
 			curl -s "http://127.0.0.1:$listen_port/metrics" >"$work/m0"
