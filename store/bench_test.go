@@ -186,3 +186,47 @@ func BenchmarkStorm(b *testing.B) {
 	})
 	b.ReportMetric(float64(testkit.ProcessCPU(b)-cpu)/float64(b.N), "cpu-ns/op")
 }
+
+// BenchmarkCommitEvent_Endpoints is BenchmarkCommitEvent of a
+// subscribable watch, with 0, 10 and 100 active endpoints subscribed to
+// every watch: what choosing and queueing the endpoints' deliveries in the
+// commit's transaction costs.
+func BenchmarkCommitEvent_Endpoints(b *testing.B) {
+	for _, n := range []int{0, 10, 100} {
+		b.Run(fmt.Sprintf("endpoints=%d", n), func(b *testing.B) {
+			db, err := Open(b.TempDir()+"/bench.db", Options{})
+			if err != nil {
+				b.Fatal(err)
+			}
+			defer db.Close()
+			ctx := context.Background()
+			app, err := db.CreateApp(ctx, App{Name: "bench"})
+			if err != nil {
+				b.Fatal(err)
+			}
+			for range n {
+				if _, err := db.CreateEndpoint(ctx, Endpoint{App: app.ID, URL: "https://c.example/h", Status: EndpointActive}, 0); err != nil {
+					b.Fatal(err)
+				}
+			}
+			snapshot, payload := make([]byte, 5000), make([]byte, 1500)
+			var i atomic.Int64
+			b.SetParallelism(32)
+			b.ResetTimer()
+			b.RunParallel(func(pb *testing.PB) {
+				for pb.Next() {
+					k := i.Add(1)
+					err := db.CommitEvent(ctx, Commit{
+						Watch: fmt.Sprintf("w%d", k), State: WatchState{Baseline: true, Seq: 1}, Snapshot: snapshot,
+						EventID: fmt.Sprintf("msg_%d", k), Payload: payload, Time: time.Now(), Targets: []string{"hook"},
+						Type: "watch.changed", Subscribable: true,
+					})
+					if err != nil {
+						b.Error(err)
+						return
+					}
+				}
+			})
+		})
+	}
+}

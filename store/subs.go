@@ -97,6 +97,10 @@ type Endpoint struct {
 	Updated time.Time `json:"updated"`
 }
 
+// DisabledByOperator is the DisabledReason of an endpoint the operator
+// disabled (pollhook endpoint disable): only the operator enables it.
+const DisabledByOperator = "disabled by the operator"
+
 // Admits reports whether the endpoint gets events of type typ of watch:
 // it is active and enabled, and its channels and filter types admit them.
 func (e *Endpoint) Admits(watch, typ string) bool {

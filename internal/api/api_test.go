@@ -171,6 +171,7 @@ func TestHandler_Guard(t *testing.T) {
 		want          int
 	}{
 		{"healthz needs no token", "0.0.0.0:9180", "s3cret", "GET", "/healthz", nil, 200},
+		{"readyz needs no token", "0.0.0.0:9180", "s3cret", "GET", "/readyz", nil, 200},
 		{"no token", "0.0.0.0:9180", "s3cret", "GET", "/api/deliveries", nil, 401},
 		{"wrong token", "0.0.0.0:9180", "s3cret", "GET", "/api/deliveries", map[string]string{"Authorization": "Bearer wrong"}, 401},
 		{"bearer", "0.0.0.0:9180", "s3cret", "GET", "/api/deliveries", map[string]string{"Authorization": "bearer s3cret"}, 200},
@@ -278,6 +279,23 @@ func TestHandler_ReloadAndReady(t *testing.T) {
 	src.ready = errors.New("the scheduler is not running")
 	if status, body := do(t, h, "GET", "/readyz", "", nil); status != 503 || body != "not ready: the scheduler is not running\n" {
 		t.Errorf("readyz: %d %q", status, body)
+	}
+}
+
+// TestReadyz_ReasonNeedsToken: with an auth_token, /readyz answers a
+// probe without it, but says why it is not ready to the token only.
+func TestReadyz_ReasonNeedsToken(t *testing.T) {
+	src := newFake(t, "0.0.0.0:9180", "s3cret")
+	src.ready = errors.New("database: disk I/O error at /var/lib/pollhook/pollhook.db")
+	h := NewHandler(src, "v-test", nil)
+	if status, body := do(t, h, "GET", "/readyz", "", nil); status != 503 || body != "not ready\n" {
+		t.Errorf("readyz without the token: %d %q, want 503 \"not ready\" and no reason", status, body)
+	}
+	if status, body := do(t, h, "GET", "/readyz", "", map[string]string{"Authorization": "Bearer s3cret"}); status != 503 || !strings.Contains(body, "disk I/O error") {
+		t.Errorf("readyz with the token: %d %q, want the reason", status, body)
+	}
+	if status, _ := do(t, h, "GET", "/metrics", "", nil); status != 401 {
+		t.Errorf("/metrics without the token: %d, want 401", status)
 	}
 }
 

@@ -68,6 +68,13 @@ func find(ctx context.Context, cfg *config.Config, euid int) (*Client, error) {
 		return nil, notDaemon(cfg, err.Error())
 	case !sameFile(h.Config, cfg.File):
 		return nil, nil // a daemon of another file (or what says so: it gets nothing)
+	case h.DB != cfg.DB && store.Exists(cfg.DB) && !sameFile(h.DB, cfg.DB):
+		// The same file read with another environment (db = "${DB}"),
+		// and the database it names here exists: that one is asked
+		// about, not the daemon's. (Under systemd the daemon's is in its
+		// state folder and none exists where the CLI looks: it asks the
+		// daemon.)
+		return nil, nil
 	}
 	if err := verify(cfg, h, challenge, addr, euid); err != nil {
 		return nil, err
@@ -77,6 +84,10 @@ func find(ctx context.Context, cfg *config.Config, euid int) (*Client, error) {
 	var info Info
 	if err := c.call(probe, http.MethodGet, "/api/info", nil, &info); err != nil {
 		return nil, fmt.Errorf("the daemon on %s: %w", cfg.Listen, err)
+	}
+	if want := cfg.Sharding.Spec.String(); info.Shard != want {
+		return nil, fmt.Errorf("the daemon on %s is shard %q, not %q as asked: give the shard it runs as (--shard, %s)",
+			cfg.Listen, info.Shard, want, config.EnvShard)
 	}
 	return c, nil
 }

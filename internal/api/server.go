@@ -169,9 +169,10 @@ type server struct {
 // guard checks every request before it is served: a loopback API answers
 // loopback Host names only (DNS rebinding), a POST from another site's
 // page is refused, and the auth_token, when one is set, is required on
-// everything but /healthz and /api/hello (where the CLI checks who
-// answers before it sends the token), as "Authorization: Bearer TOKEN" or
-// "?token=TOKEN".
+// everything but /healthz, /readyz (which then says why it is not ready
+// to the token only: a kubelet's probe cannot send one) and /api/hello
+// (where the CLI checks who answers before it sends the token), as
+// "Authorization: Bearer TOKEN" or "?token=TOKEN".
 func (s *server) guard(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		cfg := s.src.Config()
@@ -190,21 +191,27 @@ func (s *server) guard(next http.Handler) http.Handler {
 			}
 		}
 		token := cfg.AuthToken // a reload may change it
-		if token == "" || r.URL.Path == "/healthz" || r.URL.Path == "/api/hello" {
+		if token == "" || r.URL.Path == "/healthz" || r.URL.Path == "/readyz" || r.URL.Path == "/api/hello" {
 			next.ServeHTTP(w, r)
 			return
 		}
-		got, ok := bearerToken(r.Header.Get("Authorization"))
-		if !ok {
-			got = r.URL.Query().Get("token")
-		}
-		if subtle.ConstantTimeCompare([]byte(got), []byte(token)) != 1 {
+		if !authorized(r, token) {
 			w.Header().Set("WWW-Authenticate", `Bearer realm="pollhook"`)
 			writeError(w, http.StatusUnauthorized, errors.New("missing or wrong auth_token"))
 			return
 		}
 		next.ServeHTTP(w, r)
 	})
+}
+
+// authorized reports whether r carries token, as "Authorization: Bearer
+// TOKEN" or "?token=TOKEN" (compared in constant time).
+func authorized(r *http.Request, token string) bool {
+	got, ok := bearerToken(r.Header.Get("Authorization"))
+	if !ok {
+		got = r.URL.Query().Get("token")
+	}
+	return subtle.ConstantTimeCompare([]byte(got), []byte(token)) == 1
 }
 
 // bearerToken reads "Bearer TOKEN"; the scheme is case-insensitive.
@@ -279,8 +286,8 @@ func nonNil[T any](xs []T) []T {
 }
 
 // readyz answers 200 when the database answers and the scheduler runs,
-// and 503 with the reason otherwise (starting, stopping, or a store that
-// fails).
+// and 503 otherwise, with the reason (starting, stopping, or a store that
+// fails) when no auth_token is set or the request carries it.
 func (s *server) readyz(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 	w.Header().Set("Cache-Control", "no-store")
@@ -288,6 +295,11 @@ func (s *server) readyz(w http.ResponseWriter, r *http.Request) {
 	defer cancel()
 	if err := s.src.Ready(ctx); err != nil {
 		w.WriteHeader(http.StatusServiceUnavailable)
+		if token := s.src.Config().AuthToken; token != "" && !authorized(r, token) {
+			// Open to probes: the reason is for the token's holders.
+			fmt.Fprintln(w, "not ready")
+			return
+		}
 		fmt.Fprintf(w, "not ready: %v\n", err)
 		return
 	}

@@ -12,6 +12,7 @@ import (
 	"strings"
 
 	"github.com/pollhook/pollhook/config"
+	"github.com/pollhook/pollhook/diff"
 	"github.com/pollhook/pollhook/internal/human"
 	"github.com/pollhook/pollhook/store"
 )
@@ -168,6 +169,20 @@ func unjoin(err error) []error {
 	return []error{err}
 }
 
+// heldProblem is what makes an export line's state one the watch could
+// not be polled on from (every poll would fail), or "".
+func heldProblem(e exported) string {
+	switch f := diff.Format(e.State.Format); {
+	case f != "" && f != diff.JSON && f != diff.Text:
+		return fmt.Sprintf("format %q is neither json nor text", e.State.Format)
+	case e.State.Baseline && len(e.Snapshot) == 0:
+		return "a baseline without its snapshot"
+	case e.State.Baseline && f == diff.JSON && !json.Valid(e.Snapshot):
+		return "its snapshot is not valid JSON, though its format is json"
+	}
+	return ""
+}
+
 // readExport reads export lines, checking each against cfg's shard, and
 // returns them with the line of each watch, or every problem found.
 func readExport(cfg *config.Config, in io.Reader, name string) ([]store.Held, map[string]int, error) {
@@ -198,6 +213,8 @@ func readExport(cfg *config.Config, in io.Reader, name string) ([]store.Held, ma
 		switch {
 		case lines[e.Watch] > 0:
 			problems = append(problems, fmt.Sprintf("%s:%d: watch %q again (first on line %d)", name, n, e.Watch, lines[e.Watch]))
+		case cfg.Watch(e.Watch) != nil && heldProblem(e) != "":
+			problems = append(problems, fmt.Sprintf("%s:%d: watch %q: %s", name, n, e.Watch, heldProblem(e)))
 		case cfg.Watch(e.Watch) != nil:
 			hs = append(hs, store.Held{Watch: e.Watch, State: e.State, Snapshot: e.Snapshot})
 		case notOurs(cfg, e.Watch) != "":

@@ -300,7 +300,7 @@ func TestStatusPage_AuthToken(t *testing.T) {
 		{"/", "bearer", http.StatusOK},
 		{"/metrics", "", http.StatusUnauthorized},
 		{"/metrics", "bearer", http.StatusOK},
-		{"/readyz", "", http.StatusUnauthorized},
+		{"/readyz", "", http.StatusOK}, // for probes: its reason needs the token
 		{"/readyz" + q, "", http.StatusOK},
 		{"/healthz", "", http.StatusOK},
 	} {

@@ -41,7 +41,7 @@ func (c *cli) apps(ctx context.Context, args []string) error {
 		now := time.Now()
 		for _, a := range apps {
 			p := human.Printable
-			fmt.Fprintf(tw, "%s\t%s\t%s\t%d\t%s\n", p(a.ID), p(orDash(a.UID)), p(human.Cut(a.Name, 40)), a.Endpoints, human.Relative(a.Created, now))
+			fmt.Fprintf(tw, "%s\t%s\t%s\t%d\t%s\n", p(a.ID), p(human.OneLine(orDash(a.UID), 40)), p(human.OneLine(a.Name, 40)), a.Endpoints, human.Relative(a.Created, now))
 		}
 		return tw.Flush()
 	})

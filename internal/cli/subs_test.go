@@ -65,3 +65,21 @@ func TestSubsCommands(t *testing.T) {
 		t.Errorf("endpoint explode: exit %d, want 2", code)
 	}
 }
+
+// TestInspect_DaemonOfAnotherShard: an inspection command for shard 0/2
+// does not show what the daemon of shard 1/2 on listen holds: it says
+// which shard answers.
+func TestInspect_DaemonOfAnotherShard(t *testing.T) {
+	dir := t.TempDir()
+	listen := testkit.FreeAddr(t)
+	cfg := testkit.WriteFile(t, filepath.Join(dir, "pollhook.toml"), "db = \"state.db\"\nlisten = \""+listen+"\"\nshards = 2\n"+
+		"[[watch]]\nname = \"a\"\nurl = \"https://a.example/\"\nschedule = \"@every 1h\"\n")
+	t.Setenv("POLLHOOK_SHARD", "1/2")
+	testkit.StartDaemon(t, runCLI, cfg, listen, "")
+	t.Setenv("POLLHOOK_SHARD", "")
+	_, errOut, code := tryCLI(t, "watches", "--shard", "0/2", "--config", cfg)
+	if code != 1 || !strings.Contains(errOut, `is shard "1/2", not "0/2"`) {
+		t.Errorf("watches --shard 0/2 against shard 1/2's daemon: exit %d, %q", code, errOut)
+	}
+	mustCLI(t, "watches", "--shard", "1/2", "--config", cfg)
+}

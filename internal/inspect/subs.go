@@ -123,7 +123,7 @@ func (o *Outbox) EndpointAction(ctx context.Context, id, action string) (Endpoin
 	switch action {
 	case ActionDisable:
 		fn = func(e *store.Endpoint) error {
-			e.Disabled, e.DisabledReason = true, "disabled by the operator"
+			e.Disabled, e.DisabledReason = true, store.DisabledByOperator
 			return nil
 		}
 	case ActionEnable:

@@ -196,7 +196,9 @@ func CheckURL(ctx context.Context, r *net.Resolver, raw string, httpsOnly bool, 
 		return fmt.Errorf("resolve %s: %w", host, err)
 	}
 	for _, ip := range ips {
-		if err := Check(ip, allow); err != nil {
+		// A resolver may answer an IPv4 address in its IPv4-mapped form;
+		// the connection goes to the IPv4 address, and so is checked.
+		if err := Check(ip.Unmap(), allow); err != nil {
 			return fmt.Errorf("%s resolves to %w", host, err)
 		}
 	}

@@ -218,3 +218,17 @@ func TestNewClient_NoRedirectsNoProxy(t *testing.T) {
 		}
 	}
 }
+
+// TestCheckURL_HostsFile: a name the hosts file maps to 127.0.0.1, which
+// Go's resolver answers IPv4-mapped (::ffff:127.0.0.1), is judged as the
+// IPv4 address it dials: refused, or allowed by 127.0.0.0/8.
+func TestCheckURL_HostsFile(t *testing.T) {
+	ctx := context.Background()
+	loop := []netip.Prefix{netip.MustParsePrefix("127.0.0.0/8"), netip.MustParsePrefix("::1/128")}
+	if err := ssrf.CheckURL(ctx, nil, "https://localhost/", true, loop); err != nil {
+		t.Errorf("localhost with 127.0.0.0/8 and ::1 allowed: %v", err)
+	}
+	if err := ssrf.CheckURL(ctx, nil, "https://localhost/", true, nil); err == nil || !strings.Contains(err.Error(), "loopback") {
+		t.Errorf("localhost without allow_cidrs: %v, want loopback refused", err)
+	}
+}

@@ -679,6 +679,12 @@ func (s *Server) updateEndpoint(w http.ResponseWriter, r *http.Request, c caller
 		if e.URL != ep.URL {
 			return &apiError{http.StatusConflict, codeConflict, "the endpoint changed meanwhile: try again"}
 		}
+		if e.Disabled && !next.Disabled && e.DisabledReason == store.DisabledByOperator && !c.admin {
+			if _, asked := f["disabled"]; asked {
+				return &apiError{http.StatusForbidden, codeForbidden, "the operator disabled this endpoint: only the operator can enable it"}
+			}
+			next.Disabled = true // a PUT that leaves disabled out keeps it
+		}
 		e.URL, e.Description, e.FilterTypes, e.Channels = next.URL, next.Description, next.FilterTypes, next.Channels
 		if e.Disabled && !next.Disabled {
 			// Enabled again: its failures so far no longer count towards
@@ -766,14 +772,12 @@ func (s *Server) rotateSecret(w http.ResponseWriter, r *http.Request, c caller, 
 	}
 	now := s.clock.Now()
 	if _, err := s.db.UpdateEndpoint(r.Context(), app.ID, ep.ID, func(e *store.Endpoint) error {
+		// The new secret and the one it replaces, for rotationOverlap:
+		// as Svix does, a rotation ends the overlap of the one before, so
+		// rotating again and again cannot pile up signatures.
 		kept := []store.EndpointSecret{{Key: key}}
-		for i, sec := range e.Secrets {
-			switch {
-			case i == 0 || sec.Expires.IsZero():
-				kept = append(kept, store.EndpointSecret{Key: sec.Key, Expires: now.Add(rotationOverlap)})
-			case now.Before(sec.Expires):
-				kept = append(kept, sec)
-			}
+		if len(e.Secrets) > 0 {
+			kept = append(kept, store.EndpointSecret{Key: e.Secrets[0].Key, Expires: now.Add(rotationOverlap)})
 		}
 		e.Secrets = kept
 		return nil

@@ -375,6 +375,14 @@ func TestAPI_UpdateAndSecrets(t *testing.T) {
 		t.Fatalf("secret %q, want the chosen one", s2.Key)
 	}
 	f.must(422, tok, "POST", "/api/v1/app/"+a+"/endpoint/"+e.ID+"/secret/rotate", `{"key":"tiny"}`, nil)
+	// Rotating again and again keeps two secrets signing, not one more
+	// each time.
+	for range 5 {
+		f.must(204, tok, "POST", "/api/v1/app/"+a+"/endpoint/"+e.ID+"/secret/rotate", `{}`, nil)
+	}
+	if n := secrets(f.clock.Now()); n != 2 {
+		t.Fatalf("%d secrets signing after six rotations, want 2", n)
+	}
 
 	// Enabling a disabled endpoint forgets its failures (disable_after
 	// would disable it again at once).
@@ -387,6 +395,24 @@ func TestAPI_UpdateAndSecrets(t *testing.T) {
 	f.must(200, tok, "PATCH", "/api/v1/app/"+a+"/endpoint/"+e.ID, `{"disabled":false}`, nil)
 	if got, _ := f.db.Endpoint(ctx, a, e.ID); got.Disabled || got.DisabledReason != "" || !got.FailingSince.IsZero() {
 		t.Fatalf("after enabling: %+v", got)
+	}
+
+	// What the operator disabled, only the operator enables: the
+	// consumer's PATCH is refused, its PUT keeps it disabled.
+	if _, err := f.db.UpdateEndpoint(ctx, a, e.ID, func(x *store.Endpoint) error {
+		x.Disabled, x.DisabledReason = true, store.DisabledByOperator
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	f.must(403, tok, "PATCH", "/api/v1/app/"+a+"/endpoint/"+e.ID, `{"disabled":false}`, nil)
+	f.must(200, tok, "PUT", "/api/v1/app/"+a+"/endpoint/"+e.ID, `{"url":"`+e.URL+`"}`, nil)
+	if got, _ := f.db.Endpoint(ctx, a, e.ID); !got.Disabled {
+		t.Fatalf("a consumer's PUT enabled what the operator disabled: %+v", got)
+	}
+	f.must(200, adminToken, "PATCH", "/api/v1/app/"+a+"/endpoint/"+e.ID, `{"disabled":false}`, nil)
+	if got, _ := f.db.Endpoint(ctx, a, e.ID); got.Disabled {
+		t.Fatalf("the admin could not enable it: %+v", got)
 	}
 
 	// Delete.
