@@ -192,34 +192,65 @@ func (s *Server) verifyDue(ctx context.Context) time.Time {
 		}
 		return s.clock.Now().Add(time.Minute)
 	}
-	var next time.Time
-	changed := false
-	for _, e := range eps {
-		if ctx.Err() != nil {
-			return time.Time{}
+	var (
+		mu      sync.Mutex
+		next    time.Time
+		changed bool
+		wg      sync.WaitGroup
+	)
+	sooner := func(t time.Time) {
+		if next.IsZero() || t.Before(next) {
+			next = t
 		}
+	}
+	// The due handshakes run side by side, up to verifyParallel at once:
+	// a receiver that takes its whole timeout to answer holds up no
+	// other endpoint's verification.
+	slots := make(chan struct{}, verifyParallel)
+	for _, e := range eps {
 		if e.Status != store.EndpointPending || e.Disabled {
 			continue
 		}
 		if now := s.clock.Now(); e.NextVerify.After(now) {
-			if next.IsZero() || e.NextVerify.Before(next) {
-				next = e.NextVerify
-			}
+			mu.Lock()
+			sooner(e.NextVerify)
+			mu.Unlock()
 			continue
 		}
-		e2, ok := s.verify(ctx, e)
-		if ok && e2.Status == store.EndpointActive {
-			changed = true
+		select {
+		case <-ctx.Done():
+		case slots <- struct{}{}:
 		}
-		if ok && e2.Status == store.EndpointPending && (next.IsZero() || e2.NextVerify.Before(next)) {
-			next = e2.NextVerify
+		if ctx.Err() != nil {
+			break
 		}
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			defer func() { <-slots }()
+			e2, ok := s.verify(ctx, e)
+			mu.Lock()
+			defer mu.Unlock()
+			if ok && e2.Status == store.EndpointActive {
+				changed = true
+			}
+			if ok && e2.Status == store.EndpointPending {
+				sooner(e2.NextVerify)
+			}
+		}()
+	}
+	wg.Wait()
+	if ctx.Err() != nil {
+		return time.Time{}
 	}
 	if changed {
 		s.refresh(ctx)
 	}
 	return next
 }
+
+// verifyParallel bounds the handshakes that run at once.
+const verifyParallel = 8
 
 // verify runs one endpoint's handshake and records the outcome; ok is
 // false when nothing was recorded (the endpoint changed or went away

@@ -171,3 +171,27 @@ func TestVerifier_RefusedAtDial(t *testing.T) {
 		t.Fatal("the receiver on loopback was reached")
 	}
 }
+
+// TestVerifier_SlowReceiverHoldsUpNoOther: while one receiver keeps its
+// handshake waiting, another endpoint's is answered and made active.
+func TestVerifier_SlowReceiverHoldsUpNoOther(t *testing.T) {
+	f := newFixture(t, loopbackConfig())
+	release := make(chan struct{})
+	slow := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		select {
+		case <-release:
+		case <-r.Context().Done():
+		}
+	}))
+	t.Cleanup(slow.Close)
+	t.Cleanup(func() { close(release) })
+	fast := newReceiver(t, "hooks.pollhook.example")
+	a, tok := f.app("alpha")
+	s := f.endpoint(tok, a, `{"url":"`+slow.URL+`/in"}`)
+	e := f.endpoint(tok, a, `{"url":"`+fast.URL+`/in"}`)
+	f.run()
+	testkit.WaitUntil(t, 30*time.Second, "the fast endpoint active", func() bool { return f.stored(a, e.ID).Status == store.EndpointActive })
+	if got := f.stored(a, s.ID); got.Status != store.EndpointPending || got.VerifyAttempts != 0 {
+		t.Errorf("the slow endpoint %+v: want pending, its handshake still waiting", got)
+	}
+}
