@@ -47,12 +47,21 @@ func Parse(v string) (Spec, error) {
 	if !ok {
 		return Spec{}, fmt.Errorf("want I/N such as \"0/3\" (shard I of N, counted from 0), got %q", v)
 	}
-	idx, err1 := strconv.Atoi(strings.TrimSpace(i))
-	cnt, err2 := strconv.Atoi(strings.TrimSpace(n))
+	idx, err1 := number(strings.TrimSpace(i))
+	cnt, err2 := number(strings.TrimSpace(n))
 	if err1 != nil || err2 != nil {
 		return Spec{}, fmt.Errorf("want I/N such as \"0/3\" (shard I of N, counted from 0), got %q", v)
 	}
 	return New(idx, cnt)
+}
+
+// number reads a shard number: decimal digits, without a sign or leading
+// zeros, so that one shard has one spelling.
+func number(s string) (int, error) {
+	if s == "" || len(s) > 1 && s[0] == '0' || strings.TrimLeft(s, "0123456789") != "" {
+		return 0, fmt.Errorf("not a shard number: %q", s)
+	}
+	return strconv.Atoi(s)
 }
 
 // New is shard index of count, checked.

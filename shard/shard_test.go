@@ -107,6 +107,10 @@ func TestParse(t *testing.T) {
 		{"0/5000", Spec{}, true},
 		{"2", Spec{}, true},
 		{"a/b", Spec{}, true},
+		{"+1/3", Spec{}, true},
+		{"01/3", Spec{}, true},
+		{"1/03", Spec{}, true},
+		{"1/3x", Spec{}, true},
 		{"", Spec{}, true},
 	}
 	for _, c := range cases {

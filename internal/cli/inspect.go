@@ -343,6 +343,8 @@ func (c *cli) history(ctx context.Context, args []string) error {
 			switch {
 			case len(pos) == 0:
 				fmt.Fprintln(c.stdout, "no events yet")
+			case cfg.Watch(pos[0]) == nil && notOurs(cfg, pos[0]) != "":
+				return fmt.Errorf("%s, and this shard holds no history of it", notOurs(cfg, pos[0]))
 			case cfg.Watch(pos[0]) == nil:
 				return fmt.Errorf("no watch named %q in %s, and no history of one", pos[0], cfg.File)
 			default:

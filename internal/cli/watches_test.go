@@ -207,4 +207,8 @@ func TestWatches_ShardFlag(t *testing.T) {
 	if got := names("--shard=1/2"); strings.Join(got, ",") != "broken" {
 		t.Errorf("watches --shard=1/2 = %v, want broken", got)
 	}
+	// A watch of another shard is named as such, not as unknown.
+	if _, errOut, code := tryCLI(t, "history", "broken", "--shard", "0/2", "--config", sc.cfg); code != 1 || !strings.Contains(errOut, `watch "broken" belongs to shard 1 of 2`) {
+		t.Errorf("history of another shard's watch: exit %d, %q", code, errOut)
+	}
 }
