@@ -164,7 +164,12 @@ func check(ip netip.Addr, subject string) error {
 func CheckURL(ctx context.Context, r *net.Resolver, raw string, httpsOnly bool, allow []netip.Prefix) error {
 	u, err := url.Parse(raw)
 	if err != nil {
-		return fmt.Errorf("url: %w", err)
+		// Its Op and URL say "parse <url>": the caller names the key.
+		var ue *url.Error
+		if errors.As(err, &ue) {
+			return fmt.Errorf("not a URL: %w", ue.Err)
+		}
+		return fmt.Errorf("not a URL: %w", err)
 	}
 	switch u.Scheme {
 	case "https":

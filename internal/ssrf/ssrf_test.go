@@ -129,7 +129,7 @@ func TestCheckURL(t *testing.T) {
 		{"decimal ipv4", "https://2130706433/", true, nil, "not a canonical IP address"},
 		{"hex ipv4", "https://0x7f.0.0.1/", true, nil, "not a canonical IP address"},
 		{"unknown name", "https://nowhere.example.com/", true, nil, "resolve nowhere.example.com"},
-		{"unparsable", "https://[::1/", true, nil, "url"},
+		{"unparsable", "https://[::1/", true, nil, "not a URL"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -493,11 +493,10 @@ func (s *Server) applyEndpoint(ctx context.Context, e *store.Endpoint, f map[str
 	var url string
 	if present, null, err := field(f, "url", &url); err != nil {
 		return false, err
-	} else if !present || null {
-		if full {
-			return false, invalid("url: required")
-		}
-	} else {
+	} else if null || !present && full {
+		// An endpoint is its URL: it cannot be taken away.
+		return false, invalid("url: required")
+	} else if present {
 		if len(url) > 65536 {
 			return false, invalid("url: longer than 65536 bytes")
 		}
@@ -534,7 +533,7 @@ func (s *Server) applyEndpoint(ctx context.Context, e *store.Endpoint, f map[str
 		return false, err
 	} else if null {
 		e.RateLimit = 0
-	} else if present && (e.RateLimit < 0 || e.RateLimit > 65535) {
+	} else if present && (e.RateLimit < 1 || e.RateLimit > 65535) {
 		return false, invalid("rateLimit: 1 to 65535 messages a second, or null for none")
 	}
 	if present, null, err := field(f, "uid", &e.UID); err != nil {

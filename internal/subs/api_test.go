@@ -209,6 +209,9 @@ func TestAPI_EndpointValidation(t *testing.T) {
 		{"bad uid", `{"url":"https://hooks.example.com/","uid":"a b"}`, 422, "uid:"},
 		{"id-like uid", `{"url":"https://hooks.example.com/","uid":"ep_1"}`, 422, "uid:"},
 		{"negative rate", `{"url":"https://hooks.example.com/","rateLimit":-1}`, 422, "rateLimit"},
+		{"zero rate", `{"url":"https://hooks.example.com/","rateLimit":0}`, 422, "rateLimit: 1 to 65535"},
+		{"null url", `{"url":null}`, 422, "url: required"},
+		{"unparsable url", `{"url":"https://[::1/"}`, 422, "url: not a URL"},
 		{"not json", `{"url":`, 422, "body:"},
 		{"two objects", `{"url":"https://hooks.example.com/"}{}`, 422, "nothing after it"},
 		{"too large", `{"url":"https://hooks.example.com/","description":"` + strings.Repeat("x", 5000) + `"}`, 413, "over 4096 bytes"},
@@ -232,6 +235,8 @@ func TestAPI_EndpointValidation(t *testing.T) {
 	if e.UID != "one" || e.Description != "first" || len(e.Channels) != 1 || len(e.FilterTypes) != 2 || e.RateLimit != 5 || e.Metadata["team"] != "x" || e.Version != 1 || !strings.HasPrefix(e.ID, "ep_") {
 		t.Fatalf("created %+v", e)
 	}
+	// A PATCH cannot take the URL away.
+	f.must(422, tok, "PATCH", "/api/v1/app/"+a+"/endpoint/"+e.ID, `{"url":null}`, nil)
 	f.must(409, tok, "POST", "/api/v1/app/"+a+"/endpoint", `{"url":"https://hooks.example.com/2","uid":"one"}`, nil)
 	f.endpoint(tok, a, `{"url":"https://hooks.example.com/2"}`)
 	f.endpoint(tok, a, `{"url":"https://hooks.example.com/3"}`)
