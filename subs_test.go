@@ -1,10 +1,13 @@
 package main_test
 
 import (
+	"bufio"
 	"crypto/tls"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -373,4 +376,75 @@ func TestBinary_SubscriptionsTLS(t *testing.T) {
 		}
 	}
 	s.stop(cmd, stderr)
+}
+
+// TestBinary_SubscriptionsCapsConnections: the subscription API, which
+// faces consumers, holds at most as many connections at once as the
+// local API; one more waits until one of them closes.
+func TestBinary_SubscriptionsCapsConnections(t *testing.T) {
+	t.Parallel()
+	s := newSubsDaemon(t, testkit.NewAPI(testkit.ReleasesV1))
+	cmd, stderr := s.start()
+	defer s.stop(cmd, stderr)
+	get := func(c net.Conn, r *bufio.Reader, wait time.Duration) error {
+		if err := c.SetDeadline(time.Now().Add(wait)); err != nil {
+			return err
+		}
+		if _, err := io.WriteString(c, "GET /api/v1/event-type HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer "+subsAdmin+"\r\n\r\n"); err != nil {
+			return err
+		}
+		resp, err := http.ReadResponse(r, nil)
+		if err != nil {
+			return err
+		}
+		_, _ = io.Copy(io.Discard, resp.Body)
+		return resp.Body.Close()
+	}
+	// The start's client may still hold one kept-alive connection: the
+	// 64th or the 65th waits, none before.
+	var held []net.Conn
+	defer func() {
+		for _, c := range held {
+			c.Close()
+		}
+	}()
+	var (
+		waiting net.Conn
+		r       *bufio.Reader
+	)
+	for i := 1; i <= 65 && waiting == nil; i++ {
+		c, err := net.Dial("tcp", s.addr)
+		if err != nil {
+			t.Fatal(err)
+		}
+		rc := bufio.NewReader(c)
+		wait := 10 * time.Second
+		if i >= 64 {
+			wait = 500 * time.Millisecond
+		}
+		var ne net.Error
+		switch err := get(c, rc, wait); {
+		case err == nil:
+			held = append(held, c)
+		case i >= 64 && errors.As(err, &ne) && ne.Timeout():
+			waiting, r = c, rc
+			defer c.Close()
+		default:
+			t.Fatalf("connection %d: %v", i, err)
+		}
+	}
+	if waiting == nil {
+		t.Fatalf("%d connections served at once, want at most 64", len(held))
+	}
+	// One closes: the waiting one is served. (The request it sent is
+	// answered once it is accepted.)
+	held[0].Close()
+	if err := waiting.SetDeadline(time.Now().Add(10 * time.Second)); err != nil {
+		t.Fatal(err)
+	}
+	resp, err := http.ReadResponse(r, nil)
+	if err != nil {
+		t.Fatalf("the waiting connection, once one closed: %v", err)
+	}
+	resp.Body.Close()
 }

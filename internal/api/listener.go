@@ -14,6 +14,11 @@ type limitListener struct {
 	closeOnce sync.Once
 }
 
+// LimitListener returns ln holding at most n connections at once, as the
+// local API's listener does (Listen): for the subscription API's, which
+// faces consumers.
+func LimitListener(ln net.Listener, n int) net.Listener { return newLimitListener(ln, n) }
+
 func newLimitListener(ln net.Listener, n int) *limitListener {
 	return &limitListener{Listener: ln, slots: make(chan struct{}, n), closed: make(chan struct{})}
 }

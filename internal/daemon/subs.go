@@ -78,6 +78,9 @@ func (d *Daemon) serveSubs(ctx context.Context, wg *sync.WaitGroup) (*http.Serve
 	if err != nil {
 		return nil, fmt.Errorf("subscriptions: %w (set [subscriptions] listen to another address)", err)
 	}
+	// As many connections at once as the local API, no more: a consumer
+	// cannot hold the daemon's file descriptors.
+	ln = api.LimitListener(ln, api.MaxConns)
 	srv := api.NewServer(d.subs.Handler())
 	tls := cfg.TLS
 	go func() {
