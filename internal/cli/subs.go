@@ -3,7 +3,7 @@ package cli
 import (
 	"context"
 	"fmt"
-	"strings"
+	"slices"
 	"text/tabwriter"
 	"time"
 
@@ -128,7 +128,7 @@ func (c *cli) endpoint(ctx context.Context, args []string) error {
 		return err
 	}
 	actions := []string{inspect.ActionDisable, inspect.ActionEnable, inspect.ActionVerify}
-	if len(pos) != 2 || !strings.Contains(" "+strings.Join(actions, " ")+" ", " "+pos[0]+" ") {
+	if len(pos) != 2 || !slices.Contains(actions, pos[0]) {
 		return usageError{"usage: pollhook endpoint disable|enable|verify ID"}
 	}
 	return c.withBackend(ctx, common, writes, func(b backend, _ *config.Config) error {

@@ -116,6 +116,8 @@ func (d *Daemon) serveSubs(ctx context.Context, wg *sync.WaitGroup) (*http.Serve
 // disable_after (disableFailing), and hands the endpoints to the
 // dispatcher again when it did.
 func (d *Daemon) disableLoop(ctx context.Context) {
+	t := time.NewTicker(disableEvery)
+	defer t.Stop()
 	for {
 		if sub := d.Config().Subscriptions; sub != nil {
 			off, err := disableFailing(ctx, d.db, sub, time.Now(), d.disp.Committed)
@@ -134,7 +136,7 @@ func (d *Daemon) disableLoop(ctx context.Context) {
 		select {
 		case <-ctx.Done():
 			return
-		case <-time.After(disableEvery):
+		case <-t.C:
 		}
 	}
 }

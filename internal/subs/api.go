@@ -148,10 +148,7 @@ func (s *Server) authenticate(r *http.Request) (caller, error) {
 	case err != nil:
 		return caller{}, err
 	}
-	if subtle.ConstantTimeCompare([]byte(app.TokenHash), []byte(hash)) != 1 {
-		return caller{}, &apiError{http.StatusUnauthorized, codeAuth, "invalid token"}
-	}
-	return caller{app: app.ID}, nil
+	return caller{app: app.ID}, nil // AppByTokenHash compared the hashes in constant time
 }
 
 // serve runs h and writes its error, if any.
