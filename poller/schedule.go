@@ -79,11 +79,20 @@ type entry struct {
 	successor, behind *entry
 }
 
-// entryHeap orders entries by their next run (container/heap).
+// entryHeap orders entries by their next run, and those due at the same
+// moment by watch name (container/heap). A storm of watches on one
+// schedule is then polled, and its commits written, in the order of the
+// database's keys: bbolt's commit of a batch in random key order costs
+// about twice one in key order.
 type entryHeap []*entry
 
-func (h entryHeap) Len() int           { return len(h) }
-func (h entryHeap) Less(i, j int) bool { return h[i].next.Before(h[j].next) }
+func (h entryHeap) Len() int { return len(h) }
+func (h entryHeap) Less(i, j int) bool {
+	if a, b := h[i].next, h[j].next; !a.Equal(b) {
+		return a.Before(b)
+	}
+	return h[i].w.Name < h[j].w.Name
+}
 func (h entryHeap) Swap(i, j int) {
 	h[i], h[j] = h[j], h[i]
 	h[i].index, h[j].index = i, j

@@ -2,10 +2,12 @@ package poller
 
 import (
 	"context"
+	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"runtime"
 	"slices"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -423,4 +425,62 @@ func advanceToRun(t *testing.T, clock *testkit.FakeClock, p *Poller, name string
 	}
 	t.Fatalf("%s: no timer set for its next run", name)
 	return time.Time{}
+}
+
+// TestPoller_RunSameMomentInNameOrder: watches due at the same moment
+// are polled in the order of their names, whatever their order in the
+// file, so that a storm's commits reach the database in its key order.
+func TestPoller_RunSameMomentInNameOrder(t *testing.T) {
+	t.Parallel()
+	clock := testkit.NewFakeClock(t0)
+	hits := make(chan string, 100)
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		hits <- r.URL.Path
+		_, _ = w.Write([]byte(`{"ok":true}`))
+	}))
+	t.Cleanup(srv.Close)
+	const n = 40
+	var src strings.Builder
+	src.WriteString("[[target]]\nname = \"hook\"\nurl = \"https://receiver.example/hook\"\n")
+	var want []string
+	for i := range n {
+		// The file lists them in an order far from their names'.
+		k := (i * 17) % n
+		fmt.Fprintf(&src, "\n[[watch]]\nname = \"w%02d\"\nurl = \"%s/w%02d\"\nnotify = [\"hook\"]\nschedule = \"@every 1m\"\n", k, srv.URL, k)
+		want = append(want, fmt.Sprintf("/w%02d", i))
+	}
+	cfg := parseConfig(t, src.String(), nil)
+	db := openStore(t)
+	for _, w := range cfg.Watches {
+		hasBaseline(t, db, w, Identity(w))
+	}
+	// One poll at a time: the order of the requests is the order of the
+	// polls.
+	p := pollerWith(t, db, func(o *Options) { o.Clock, o.MaxPerHost, o.MaxConcurrent = clock, 1, 1 })
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		p.Run(ctx, ctx, cfg.Watches)
+	}()
+	defer func() { cancel(); <-done }()
+	clock.WaitWaiters(t, 1)
+	for _, w := range cfg.Watches {
+		if got := p.NextRun(w.Name); !got.Equal(t0.Add(time.Minute)) {
+			t.Fatalf("%s runs at +%v, want +1m like the rest", w.Name, got.Sub(t0))
+		}
+	}
+	clock.Advance(time.Minute)
+	var got []string
+	for range n {
+		select {
+		case path := <-hits:
+			got = append(got, path)
+		case <-time.After(10 * time.Second):
+			t.Fatalf("%d polls of %d after 10s: %v", len(got), n, got)
+		}
+	}
+	if !slices.Equal(got, want) {
+		t.Errorf("polled in the order\n%v\nwant the names' order\n%v", got, want)
+	}
 }
