@@ -58,7 +58,8 @@ type Event struct {
 	Data      Data      `json:"data"`
 
 	// stored is the event's JSON as committed, when it was decoded from
-	// the outbox: JSON returns it as is rather than encoding it again.
+	// the outbox or Encode made it: JSON returns it as is rather than
+	// encoding it again.
 	stored []byte
 }
 
@@ -125,13 +126,28 @@ func Stored(id string, data []byte) (*Event, error) {
 	return &Event{ID: id, stored: data}, nil
 }
 
-// JSON is the event's payload: the bytes it was decoded from, or its
-// encoding.
+// JSON is the event's payload: the bytes it was decoded from or that
+// Encode made, or its encoding.
 func (e *Event) JSON() ([]byte, error) {
 	if e.stored != nil {
 		return e.stored, nil
 	}
 	return json.Marshal(e)
+}
+
+// Encode is the event's payload as it is committed, encoded once: the
+// event keeps the bytes, and JSON gives them back after (pollhook once's
+// answer shows what was committed without encoding it again). The event
+// must not change after.
+func (e *Event) Encode() ([]byte, error) {
+	if e.stored == nil {
+		b, err := json.Marshal(e)
+		if err != nil {
+			return nil, err
+		}
+		e.stored = b
+	}
+	return e.stored, nil
 }
 
 // TimeLayout is how an event's JSON writes its times (timestamp, and

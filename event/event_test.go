@@ -51,6 +51,29 @@ func TestDecode_KeepsTheCommittedBytes(t *testing.T) {
 	}
 }
 
+// TestEncode_JSONGivesTheCommittedBytes: an event is encoded once, when
+// it is committed; JSON gives those bytes back, the same slice, not a
+// second encoding (which could differ from what was committed).
+func TestEncode_JSONGivesTheCommittedBytes(t *testing.T) {
+	ev := &Event{ID: "msg_1", Type: TypeChanged, Timestamp: time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC), Data: Data{Watch: "w", Seq: 3}}
+	committed, err := ev.Encode()
+	if err != nil {
+		t.Fatal(err)
+	}
+	want, _ := json.Marshal(ev)
+	if string(committed) != string(want) {
+		t.Errorf("Encode() = %s, want the event's encoding %s", committed, want)
+	}
+	got, err := ev.JSON()
+	if err != nil || len(got) == 0 || &got[0] != &committed[0] {
+		t.Errorf("JSON() = %s, %v; want the bytes Encode made", got, err)
+	}
+	again, _ := ev.Encode()
+	if &again[0] != &committed[0] {
+		t.Error("a second Encode encoded the event again")
+	}
+}
+
 // TestStored_SendsTheCommittedBytes: an event taken as stored gives back
 // its bytes and id, and a broken one is refused as Decode refuses it.
 func TestStored_SendsTheCommittedBytes(t *testing.T) {

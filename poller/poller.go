@@ -11,7 +11,6 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
-	"encoding/json"
 	"fmt"
 	"log/slog"
 	"maps"
@@ -1004,7 +1003,7 @@ func (p *Poller) commit(ctx context.Context, w *config.Watch, state store.WatchS
 // commitOf is the store's record of an event, with the watch's state (and
 // snapshot, when not nil) and one delivery per target.
 func commitOf(w *config.Watch, state store.WatchState, snapshot []byte, ev *event.Event, targets []string) (store.Commit, error) {
-	payload, err := json.Marshal(ev)
+	payload, err := ev.Encode()
 	if err != nil {
 		return store.Commit{}, fmt.Errorf("encode event: %w", err)
 	}
