@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"encoding/binary"
-	"encoding/json"
 	"fmt"
 	"slices"
 	"time"
@@ -344,7 +343,7 @@ func matching(tx *bolt.Tx, f Filter) ([]Delivery, error) {
 			return false, nil // in the failed index, pruned meanwhile
 		}
 		var d Delivery
-		if err := json.Unmarshal(v, &d); err != nil {
+		if err := decodeRecord(v, &d); err != nil {
 			return false, fmt.Errorf("decode delivery %q: %w", k, err)
 		}
 		if f.match(&d) {

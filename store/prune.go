@@ -103,7 +103,7 @@ func settled(tx *bolt.Tx, id []byte) (bool, error) {
 	c := tx.Bucket(bucketDeliveries).Cursor()
 	for k, v := c.Seek(prefix); k != nil && bytes.HasPrefix(k, prefix); k, v = c.Next() {
 		var d Delivery
-		if err := json.Unmarshal(v, &d); err != nil {
+		if err := decodeRecord(v, &d); err != nil {
 			return false, fmt.Errorf("decode delivery %q: %w", k, err)
 		}
 		if d.State != StateDelivered {

@@ -240,7 +240,7 @@ func getJSON(b *bolt.Bucket, key []byte, v any) (bool, error) {
 	if data == nil {
 		return false, nil
 	}
-	if err := json.Unmarshal(data, v); err != nil {
+	if err := decodeRecord(data, v); err != nil {
 		return true, fmt.Errorf("decode %s: %w", key, err)
 	}
 	return true, nil
