@@ -16,15 +16,16 @@ func benchConfig(n int) []byte {
 	return []byte(b.String())
 }
 
-// BenchmarkParse reads a configuration of 10,000 watches: all of it, as
-// run, check and once do, and its top-level keys, targets and watch names,
-// as the inspection commands do.
+// BenchmarkParse reads a configuration of 10,000 watches: all of it with
+// its warnings, as run and check do; all of it but the warnings, as once
+// does; and its top-level keys, targets and watch names, as the
+// inspection commands do.
 func BenchmarkParse(b *testing.B) {
 	src := benchConfig(10_000)
 	for _, bc := range []struct {
 		name  string
 		parse func(string, []byte, func(string) (string, bool)) (*Config, error)
-	}{{"full", parse}, {"toplevel", parseTopLevel}} {
+	}{{"full", Parse}, {"partial", parse}, {"toplevel", parseTopLevel}} {
 		b.Run(bc.name, func(b *testing.B) {
 			b.ReportAllocs()
 			b.SetBytes(int64(len(src)))

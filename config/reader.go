@@ -76,6 +76,8 @@ type reader struct {
 	differs  differs // compiled, by their options
 	// namesOnly reads of each watch its name only (LoadTopLevel).
 	namesOnly bool
+	// noWarnings gathers no warnings (LoadPartial, LoadTopLevel).
+	noWarnings bool
 }
 
 // index returns the index of src's lines, made at its first use.
@@ -132,6 +134,9 @@ func (s *section) errorf(key, format string, args ...any) {
 
 // warnf notes a warning, placed like an error.
 func (s *section) warnf(key, format string, args ...any) {
+	if s.r.noWarnings {
+		return
+	}
 	s.r.warnings = append(s.r.warnings, &Error{
 		File: s.r.file, Line: s.line(key), Section: s.label, Key: s.prefix + key,
 		Err: fmt.Errorf(format, args...),

@@ -2,6 +2,8 @@ package config
 
 import (
 	"errors"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 )
@@ -47,6 +49,31 @@ func TestParse_Warnings(t *testing.T) {
 				t.Errorf("warnings:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(tt.want, "\n"))
 			}
 		})
+	}
+}
+
+// TestLoadPartial_NoWarnings: the partial load (pollhook once) gathers no
+// warnings, which nothing it serves shows, and still finds the errors and
+// reads every watch; Load gathers them.
+func TestLoadPartial_NoWarnings(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "c.toml")
+	src := "[[target]]\nname = \"old\"\nurl = \"https://o.example/\"\n\n" +
+		"[[watch]]\nname = \"a\"\nurl = \"https://x.example/\"\n\n" +
+		"[[watch]]\nname = \"b\"\nurl = \"https://x.example/\"\ntimeout = \"soon\"\n"
+	if err := os.WriteFile(path, []byte(src), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	full, err := Parse(path, []byte(strings.Replace(src, `"soon"`, `"5s"`, 1)), env(nil))
+	if err != nil || len(full.Warnings) != 3 {
+		t.Fatalf("Parse: %v, warnings %v; want 3 warnings", err, full.Warnings)
+	}
+	cfg, err := LoadPartial(path)
+	var errs Errors
+	if !errors.As(err, &errs) || len(errs) != 1 || !strings.Contains(errs[0].Error(), "timeout") {
+		t.Errorf("LoadPartial: %v, want the timeout's error alone", err)
+	}
+	if cfg == nil || len(cfg.Watches) != 2 || len(cfg.Warnings) != 0 {
+		t.Fatalf("LoadPartial gave %+v; want both watches and no warnings", cfg)
 	}
 }
 

@@ -82,10 +82,9 @@ func (c *cli) once(ctx context.Context, args []string) (err error) {
 		c.printConfigErrors(problems)
 		return exitError{1}
 	}
-	// Warnings are check's to print, and the daemon's to log; once says
-	// nothing of them, and at 10,000 watches without a target they were
-	// a megabyte.
-	cfg.Warnings = nil
+	// Warnings are check's to print, and the daemon's to log: a partial
+	// load gathers none (at 10,000 watches without a target they were
+	// 10,000, 4 MB allocated).
 	watches := cfg.Watches
 	if *watchName != "" {
 		w := cfg.Watch(*watchName)
