@@ -34,16 +34,20 @@ config "$work/p.toml" "$n" "$schedule" notify
 daemon=$!
 pids+=("$daemon")
 ticks() { awk '{print $14 + $15}' "/proc/${1:-$daemon}/stat"; }
-baselines() {
+# polls [RESULT]: how many polls the daemon has made (with that result).
+polls() {
 	curl -s http://127.0.0.1:$listen_port/metrics |
-		awk '/^pollhook_polls_total\{.*result="baseline"/ { s += $NF } END { print s + 0 }'
+		awk -v r="${1:-}" '/^pollhook_polls_total\{/ && (r == "" || index($0, "result=\"" r "\"")) { s += $NF } END { print s + 0 }'
 }
+baselines() { polls baseline; }
 until [ "$(baselines)" -ge "$n" ]; do sleep 1; done
 if [ "$trigger" = schedule ]; then
 	# Change the documents between two rounds: at least 20 s after one
 	# minute began (its polls, of unchanged documents, are over), and 10 s
 	# before the next, when every watch is due.
-	until s=$((10#$(date +%S))) && [ "$s" -ge 20 ] && [ "$s" -lt 50 ]; do sleep 1; done
+	# Every round polls each watch once: the last is over when the polls
+	# are a multiple of N.
+	until s=$((10#$(date +%S))) && [ "$s" -ge 20 ] && [ "$s" -lt 50 ] && [ $(($(polls) % n)) -eq 0 ]; do sleep 1; done
 fi
 t0=$(ticks)
 a0=$(ticks "$api")
@@ -64,4 +68,8 @@ hz=$(getconf CLK_TCK)
 cpu=$(echo "scale=2; ($(ticks) - $t0) / $hz" | bc)
 peers=$(echo "scale=2; ($(ticks "$api") - $a0 + $(ticks "$receiver") - $r0) / $hz" | bc)
 secs=$(echo "$end - $start" | bc)
+if [ "$(echo "$first < $start" | bc)" -eq 1 ]; then
+	echo "storm: a webhook came before the storm began: the round before it was not over" >&2
+	exit 1
+fi
 echo "storm ($trigger): N=$n: first webhook after $(echo "$first - $start" | bc)s, every webhook in ${secs}s, $(echo "scale=0; $n / $secs" | bc) changes/s, daemon CPU ${cpu}s, test API + receiver CPU ${peers}s"

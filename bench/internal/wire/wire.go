@@ -4,6 +4,10 @@
 // in one piece. On a 2-core machine the peers share the CPU with what is
 // measured; net/http's server spent about as much per request as
 // pollhook did on its side, and the benchmark measured the peers.
+//
+// It trusts its clients, the benchmarks' own, on loopback: no deadlines
+// (a client that stops halfway holds its goroutine), no chunked bodies,
+// no Connection header lists.
 package wire
 
 import (
