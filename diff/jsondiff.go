@@ -221,9 +221,12 @@ func (j *jdiff) level(depth int32) *level {
 }
 
 func (d *Differ) diffJSON(old, new []byte) (*Result, error) {
-	j := &jdiff{d: d, res: &Result{Changes: []Change{}}, estack: make([]elem, 0, 64)}
-	j.o = side{data: old, s: newScanner(d, old), rb: scanner{data: old}}
-	j.n = side{data: new, s: newScanner(d, new), rb: scanner{data: new}}
+	sc := d.borrow()
+	j := &jdiff{d: d, res: &Result{Changes: []Change{}}, estack: sc.estack, mstack: sc.mstack,
+		woff: sc.woff, wmatch: sc.wmatch, wnoff: sc.wnoff, wtab: sc.wtab, levels: sc.levels}
+	j.o = side{data: old, s: &scanner{d: d, data: old, stack: sc.frames[0]}, rb: scanner{data: old}}
+	j.n = side{data: new, s: &scanner{d: d, data: new, stack: sc.frames[1]}, rb: scanner{data: new}}
+	defer d.giveBack(sc, j)
 	ro := node{start: skipWS(old, 0), end: -1, st: j.o.s.rootState()}
 	rn := node{start: skipWS(new, 0), end: -1, st: j.n.s.rootState()}
 	if ro.start == len(old) {

@@ -399,7 +399,7 @@ func (a *segs[T]) push(v T) {
 		} else {
 			c := 1 << segBits
 			if i == 0 {
-				c = 16 // the first segment grows as needed: most objects are small
+				c = 4 // the first segment grows as needed: most objects are small, most diffs list a change or two
 			}
 			a.s = append(a.s, make([]T, 0, c))
 		}

@@ -1,0 +1,131 @@
+package diff
+
+import (
+	"bytes"
+	"fmt"
+	"reflect"
+	"sync"
+	"testing"
+)
+
+// scratchPairs are document pairs of different shapes (keyed arrays,
+// nested objects, escaped names, a wide object, a deep one) for one
+// Differ to diff in turn, so that each diff runs on the stacks the one
+// before it left.
+func scratchPairs(t *testing.T) [][2][]byte {
+	t.Helper()
+	status := readTestdata(t, "statuspage_githubstatus_summary_2022-11-25.json")
+	releases := readTestdata(t, "github_releases_github-hub_2019-10-03.json")
+	var wideOld, wideNew bytes.Buffer
+	wideOld.WriteByte('{')
+	wideNew.WriteByte('{')
+	for i := range 3000 {
+		if i > 0 {
+			wideOld.WriteByte(',')
+			wideNew.WriteByte(',')
+		}
+		fmt.Fprintf(&wideOld, `"m%d":%d`, i, i)
+		if i%500 == 7 {
+			fmt.Fprintf(&wideNew, `"m%d":%d`, i, -i)
+		} else {
+			fmt.Fprintf(&wideNew, `"m%d":%d`, i, i)
+		}
+	}
+	wideOld.WriteByte('}')
+	wideNew.WriteByte('}')
+	deep := func(leaf string) []byte {
+		var b bytes.Buffer
+		for range 40 {
+			b.WriteString(`{"a":[1,`)
+		}
+		b.WriteString(leaf)
+		for range 40 {
+			b.WriteString(`]}`)
+		}
+		return b.Bytes()
+	}
+	return [][2][]byte{
+		{status, bytes.Replace(status, []byte(`"status": "operational"`), []byte(`"status": "major_outage"`), 2)},
+		{releases, mutate(t, releases, func(v any) any {
+			rs := v.([]any)
+			obj(rs[3])["name"] = "renamed"
+			return append(rs[1:], rs[0])
+		})},
+		{[]byte(`{"a\"b":{"x":[1,2,3]},"c":"d"}`), []byte(`{"a\"b":{"x":[1,3]},"c":"e","f":null}`)},
+		{wideOld.Bytes(), wideNew.Bytes()},
+		{deep("2"), deep("3")},
+		{status, status},
+	}
+}
+
+// A Differ lends a diff's stacks to the next (scratch): each result must be
+// what a Differ that never diffed before gives, and a result must not
+// change when later diffs reuse the stacks.
+func TestDiff_ScratchReusedGivesTheSameResults(t *testing.T) {
+	opts := Options{Keys: map[string]string{"components": "id", "incidents": "id", "": "id"}, Include: []string{"patch"}}
+	pairs := scratchPairs(t)
+	fresh := func(p [2][]byte) *Result {
+		r, err := mustCompile(t, opts).Diff(JSON, p[0], p[1])
+		if err != nil {
+			t.Fatal(err)
+		}
+		return r
+	}
+	want := make([]*Result, len(pairs))
+	for i, p := range pairs {
+		want[i] = fresh(p)
+	}
+	d := mustCompile(t, opts)
+	var kept []*Result
+	for round := range 3 {
+		for i, p := range pairs {
+			r, err := d.Diff(JSON, p[0], p[1])
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !reflect.DeepEqual(r, want[i]) {
+				t.Fatalf("round %d, pair %d: reused stacks gave\n%+v\nwant\n%+v", round, i, r, want[i])
+			}
+			kept = append(kept, r)
+		}
+	}
+	for k, r := range kept {
+		if !reflect.DeepEqual(r, want[k%len(pairs)]) {
+			t.Errorf("result %d changed after later diffs:\n%+v\nwant\n%+v", k, r, want[k%len(pairs)])
+		}
+	}
+}
+
+// Diffs of one Differ on several goroutines at once each get their own
+// stacks (run with -race).
+func TestDiff_ScratchConcurrent(t *testing.T) {
+	opts := Options{Keys: map[string]string{"components": "id", "incidents": "id", "": "id"}}
+	pairs := scratchPairs(t)
+	want := make([]*Result, len(pairs))
+	for i, p := range pairs {
+		r, err := mustCompile(t, opts).Diff(JSON, p[0], p[1])
+		if err != nil {
+			t.Fatal(err)
+		}
+		want[i] = r
+	}
+	d := mustCompile(t, opts)
+	var wg sync.WaitGroup
+	for g := range 4 {
+		wg.Go(func() {
+			for k := range 3 * len(pairs) {
+				i := (g + k) % len(pairs)
+				r, err := d.Diff(JSON, pairs[i][0], pairs[i][1])
+				if err != nil {
+					t.Error(err)
+					return
+				}
+				if !reflect.DeepEqual(r, want[i]) {
+					t.Errorf("goroutine %d, pair %d: got %+v, want %+v", g, i, r, want[i])
+					return
+				}
+			}
+		})
+	}
+	wg.Wait()
+}
