@@ -72,9 +72,14 @@ type scratch struct {
 	frames              [2][]frame // the old and the new side's scanner's
 }
 
-// maxScratch is the most entries a stack may hold to be lent again: a
-// document of ten thousand array elements keeps its stacks to itself.
-const maxScratch = 1024
+// maxScratch is the most entries a stack may hold to be lent again, and
+// maxScratchLevels the most levels (560 bytes each): a document of ten
+// thousand array elements, or one nested a hundred deep, keeps its stacks
+// to itself. What a Differ's pool holds is a few tens of KB at most.
+const (
+	maxScratch       = 1024
+	maxScratchLevels = 32
+)
 
 // borrow returns the stacks an earlier diff gave back, or new ones.
 func (d *Differ) borrow() *scratch {
@@ -85,11 +90,11 @@ func (d *Differ) borrow() *scratch {
 }
 
 // giveBack empties j's stacks into sc for the next diff, unless one grew
-// past maxScratch. Nothing of a Result points into them: its changes and
-// paths are copies, its values slices of the documents.
+// past maxScratch. Nothing of a Result points into them: its changes,
+// paths and values are copies.
 func (d *Differ) giveBack(sc *scratch, j *jdiff) {
-	if max(cap(j.estack), cap(j.mstack), cap(j.wtab), len(j.levels), cap(j.o.s.stack), cap(j.n.s.stack)) > maxScratch ||
-		max(cap(j.woff.s), cap(j.wmatch.s), cap(j.wnoff.s)) > 1 {
+	if max(cap(j.estack), cap(j.mstack), cap(j.wtab), cap(j.o.s.stack), cap(j.n.s.stack),
+		j.woff.capacity(), j.wmatch.capacity(), j.wnoff.capacity()) > maxScratch || len(j.levels) > maxScratchLevels {
 		return
 	}
 	clear(j.mstack[:cap(j.mstack)]) // their names point into the documents

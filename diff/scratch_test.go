@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"fmt"
 	"reflect"
+	"strings"
 	"sync"
 	"testing"
 )
@@ -128,4 +129,48 @@ func TestDiff_ScratchConcurrent(t *testing.T) {
 		})
 	}
 	wg.Wait()
+}
+
+// A diff of a large or deep document does not lend its stacks: what a
+// Differ's pool holds stays small whatever the documents were.
+func TestDiff_ScratchNotKeptFromLargeDocuments(t *testing.T) {
+	pairs := scratchPairs(t)
+	var wide, deep [2][]byte
+	wide, deep = pairs[3], pairs[4]
+	var huge [2]bytes.Buffer
+	for k := range huge {
+		huge[k].WriteByte('[')
+		for i := range 5000 {
+			if i > 0 {
+				huge[k].WriteByte(',')
+			}
+			fmt.Fprintf(&huge[k], `{"id":%d,"v":%d}`, i, i*k)
+		}
+		huge[k].WriteByte(']')
+	}
+	var deeper [2][]byte
+	for k, leaf := range []string{"1", "2"} {
+		deeper[k] = []byte(strings.Repeat(`{"a":`, 100) + leaf + strings.Repeat(`}`, 100))
+	}
+	for _, p := range [][2][]byte{wide, deep, {huge[0].Bytes(), huge[1].Bytes()}, deeper} {
+		d := mustCompile(t, Options{Key: "id"})
+		d.wide, d.wideArr = 0, 0 // the wide paths, with their segments
+		if _, err := d.Diff(JSON, p[0], p[1]); err != nil {
+			t.Fatal(err)
+		}
+		sc, ok := d.scratch.Get().(*scratch)
+		if !ok {
+			continue // not kept
+		}
+		for name, n := range map[string]int{"estack": cap(sc.estack), "mstack": cap(sc.mstack), "wtab": cap(sc.wtab),
+			"woff": sc.woff.capacity(), "wmatch": sc.wmatch.capacity(), "wnoff": sc.wnoff.capacity(),
+			"old frames": cap(sc.frames[0]), "new frames": cap(sc.frames[1])} {
+			if n > maxScratch {
+				t.Errorf("%.20s…: kept %s of %d entries, want at most %d", p[0], name, n, maxScratch)
+			}
+		}
+		if len(sc.levels) > maxScratchLevels {
+			t.Errorf("%.20s…: kept %d levels, want at most %d", p[0], len(sc.levels), maxScratchLevels)
+		}
+	}
 }

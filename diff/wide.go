@@ -412,6 +412,16 @@ func (a *segs[T]) at(k int) T { return a.s[k>>segBits][k&(1<<segBits-1)] }
 
 func (a *segs[T]) set(k int, v T) { a.s[k>>segBits][k&(1<<segBits-1)] = v }
 
+// capacity is how many values the segments hold room for, the ones
+// truncated away included.
+func (a *segs[T]) capacity() int {
+	n := 0
+	for _, s := range a.s[:cap(a.s)] {
+		n += cap(s)
+	}
+	return n
+}
+
 // truncate drops the values from n on.
 func (a *segs[T]) truncate(n int) {
 	if n >= a.n {
