@@ -35,6 +35,17 @@ start_receiver() {
 	wait_port "$receiver_port"
 }
 
+# polls [RESULT]: how many polls the daemon on $listen_port has made (with
+# that result), from its /metrics.
+polls() {
+	curl -s http://127.0.0.1:$listen_port/metrics |
+		awk -v r="${1:-}" '/^pollhook_polls_total\{/ && (r == "" || index($0, "result=\"" r "\"")) { s += $NF } END { print s + 0 }'
+}
+
+# received FIELD: what the receiver's GET /stats says of FIELD (count,
+# first, last).
+received() { curl -s http://127.0.0.1:$receiver_port/stats | sed -E "s/.*\"$1\":\"?([^\",}]+).*/\1/"; }
+
 wait_port() {
 	for _ in $(seq 100); do
 		if (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; then return 0; fi

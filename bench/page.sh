@@ -31,12 +31,7 @@ start_receiver
 daemon=$!
 pids+=("$daemon")
 wait_port "$listen_port"
-polls() {
-	curl -s http://127.0.0.1:$listen_port/metrics |
-		awk '/^pollhook_polls_total\{/ { s += $NF } END { print s + 0 }'
-}
-delivered() { curl -s http://127.0.0.1:$receiver_port/stats | sed -E 's/.*"count":([0-9]+).*/\1/'; }
-until [ "$(polls)" -ge "$n" ] && [ "$(delivered)" -ge "$events" ]; do sleep 1; done
+until [ "$(polls)" -ge "$n" ] && [ "$(received count)" -ge "$events" ]; do sleep 1; done
 rss() { awk '/^VmRSS/ { print int($2 / 1024) }' "/proc/$daemon/status"; }
 before=$(rss)
 times=()

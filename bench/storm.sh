@@ -34,13 +34,7 @@ config "$work/p.toml" "$n" "$schedule" notify
 daemon=$!
 pids+=("$daemon")
 ticks() { awk '{print $14 + $15}' "/proc/${1:-$daemon}/stat"; }
-# polls [RESULT]: how many polls the daemon has made (with that result).
-polls() {
-	curl -s http://127.0.0.1:$listen_port/metrics |
-		awk -v r="${1:-}" '/^pollhook_polls_total\{/ && (r == "" || index($0, "result=\"" r "\"")) { s += $NF } END { print s + 0 }'
-}
-baselines() { polls baseline; }
-until [ "$(baselines)" -ge "$n" ]; do sleep 1; done
+until [ "$(polls baseline)" -ge "$n" ]; do sleep 1; done
 if [ "$trigger" = schedule ]; then
 	# Change the documents between two rounds: at least 20 s after one
 	# minute began (its polls, of unchanged documents, are over), and 10 s
@@ -59,11 +53,10 @@ else
 	start=$(date +%s.%N)
 	curl -s -o /dev/null -X POST -d '{}' http://127.0.0.1:$listen_port/api/once &
 fi
-stat() { curl -s http://127.0.0.1:$receiver_port/stats | sed -E "s/.*\"$1\":\"?([^\",}]+).*/\1/"; }
-until [ "$(stat count)" -ge "$n" ]; do sleep 0.2; done
+until [ "$(received count)" -ge "$n" ]; do sleep 0.2; done
 # The end is when the last webhook arrived, not when this loop saw it.
-first=$(date -d "$(stat first)" +%s.%N)
-end=$(date -d "$(stat last)" +%s.%N)
+first=$(date -d "$(received first)" +%s.%N)
+end=$(date -d "$(received last)" +%s.%N)
 hz=$(getconf CLK_TCK)
 cpu=$(echo "scale=2; ($(ticks) - $t0) / $hz" | bc)
 peers=$(echo "scale=2; ($(ticks "$api") - $a0 + $(ticks "$receiver") - $r0) / $hz" | bc)

@@ -64,12 +64,17 @@ type Differ struct {
 // by the watches with the same options (config), so there are few pools,
 // and stacks a large document grew are not kept (maxScratch).
 type scratch struct {
-	estack              []elem
-	mstack              []member
-	woff, wmatch, wnoff segs[uint32]
-	wtab                []uint32
-	levels              []*level   // zeroed
-	frames              [2][]frame // the old and the new side's scanner's
+	// Stacks of the member and element lists being compared: a level's
+	// lists sit above its parent's and are dropped when it returns.
+	mstack []member
+	estack []elem
+	// The wide comparison's entries (objectsWide), stacked the same way.
+	woff   segs[uint32] // old members: name offset, wUsed once matched
+	wmatch segs[uint32] // new members: the old one matched (wDiff if it differs), or wAdded
+	wnoff  segs[uint32] // new members added or differing: name offset
+	wtab   []uint32     // names of one object's members (not stacked: dead before nesting)
+	levels []*level     // zeroed when lent
+	frames [2][]frame   // the old and the new side's scanner's stack
 }
 
 // maxScratch is the most entries a stack may hold to be lent again, and
@@ -86,26 +91,27 @@ func (d *Differ) borrow() *scratch {
 	if sc, ok := d.scratch.Get().(*scratch); ok {
 		return sc
 	}
-	return &scratch{estack: make([]elem, 0, 64), frames: [2][]frame{make([]frame, 0, 16), make([]frame, 0, 16)}}
+	return &scratch{estack: make([]elem, 0, 64)}
 }
 
-// giveBack empties j's stacks into sc for the next diff, unless one grew
-// past maxScratch. Nothing of a Result points into them: its changes,
-// paths and values are copies.
-func (d *Differ) giveBack(sc *scratch, j *jdiff) {
-	if max(cap(j.estack), cap(j.mstack), cap(j.wtab), cap(j.o.s.stack), cap(j.n.s.stack),
-		j.woff.capacity(), j.wmatch.capacity(), j.wnoff.capacity()) > maxScratch || len(j.levels) > maxScratchLevels {
+// giveBack empties j's stacks for the next diff, unless one grew past
+// maxScratch. Nothing of a Result points into them: its changes, paths
+// and values are copies.
+func (d *Differ) giveBack(j *jdiff) {
+	sc := j.scratch
+	sc.frames = [2][]frame{j.o.s.stack[:0], j.n.s.stack[:0]}
+	if max(cap(sc.estack), cap(sc.mstack), cap(sc.wtab), cap(sc.frames[0]), cap(sc.frames[1]),
+		sc.woff.capacity(), sc.wmatch.capacity(), sc.wnoff.capacity()) > maxScratch || len(sc.levels) > maxScratchLevels {
 		return
 	}
-	clear(j.mstack[:cap(j.mstack)]) // their names point into the documents
-	for _, l := range j.levels {
+	clear(sc.mstack[:cap(sc.mstack)]) // their names point into the documents
+	for _, l := range sc.levels {
 		*l = level{} // as new(level) made it
 	}
-	j.woff.truncate(0)
-	j.wmatch.truncate(0)
-	j.wnoff.truncate(0)
-	*sc = scratch{estack: j.estack[:0], mstack: j.mstack[:0], woff: j.woff, wmatch: j.wmatch, wnoff: j.wnoff,
-		wtab: j.wtab[:0], levels: j.levels, frames: [2][]frame{j.o.s.stack[:0], j.n.s.stack[:0]}}
+	sc.estack, sc.mstack, sc.wtab = sc.estack[:0], sc.mstack[:0], sc.wtab[:0]
+	sc.woff.truncate(0)
+	sc.wmatch.truncate(0)
+	sc.wnoff.truncate(0)
 	d.scratch.Put(sc)
 }
 
@@ -401,7 +407,7 @@ func Detect(contentType string, body []byte) Format {
 
 // validJSON reports whether b is one complete JSON value.
 func validJSON(b []byte) bool {
-	s := newScanner(nil, b)
+	s := newScanner(nil, b, nil)
 	_, end, err := s.value(0, s.rootState())
 	return err == nil && skipWS(b, end) == len(b)
 }
@@ -442,7 +448,7 @@ func (d *Differ) Prepare(f Format, pages ...[]byte) (Value, error) {
 
 func (d *Differ) prepareJSON(pages [][]byte) (Value, error) {
 	pages = validPages(pages, true)
-	s := newScanner(d, nil)
+	s := newScanner(d, nil, nil)
 	if len(pages) == 1 {
 		sel, err := d.selectPage(s, pages[0])
 		if err != nil {

@@ -181,19 +181,12 @@ type jdiff struct {
 	arena []byte // canonical keys
 	tmp   []byte
 	parts [][]byte
-	// Stacks of the member and element lists being compared: a level's
-	// lists sit above its parent's and are dropped when it returns.
-	mstack []member
-	estack []elem
-	// The wide comparison's entries (objectsWide), stacked the same way.
-	woff   segs[uint32] // old members: name offset, wUsed once matched
-	wmatch segs[uint32] // new members: the old one matched (wDiff if it differs), or wAdded
-	wnoff  segs[uint32] // new members added or differing: name offset
-	wtab   []uint32     // names of one object's members (not stacked: dead before nesting)
-	wn     int          // entries in wtab
-	key    []byte       // copy of an escaped name being looked up
-	levels []*level
-	trace  []int32 // myersWide's, kept for the next array
+	// The stacks, lent by the diff before (Differ.borrow); its frames are
+	// the scanners' (o.s.stack, n.s.stack) while the diff runs.
+	*scratch
+	wn    int     // entries in wtab
+	key   []byte  // copy of an escaped name being looked up
+	trace []int32 // myersWide's, kept for the next array
 	// The changes listed, Result.Changes at the end (copied, if more than
 	// one segment): appended there, a large list would be allocated
 	// several times over.
@@ -221,12 +214,10 @@ func (j *jdiff) level(depth int32) *level {
 }
 
 func (d *Differ) diffJSON(old, new []byte) (*Result, error) {
-	sc := d.borrow()
-	j := &jdiff{d: d, res: &Result{Changes: []Change{}}, estack: sc.estack, mstack: sc.mstack,
-		woff: sc.woff, wmatch: sc.wmatch, wnoff: sc.wnoff, wtab: sc.wtab, levels: sc.levels}
-	j.o = side{data: old, s: &scanner{d: d, data: old, stack: sc.frames[0]}, rb: scanner{data: old}}
-	j.n = side{data: new, s: &scanner{d: d, data: new, stack: sc.frames[1]}, rb: scanner{data: new}}
-	defer d.giveBack(sc, j)
+	j := &jdiff{d: d, res: &Result{Changes: []Change{}}, scratch: d.borrow()}
+	j.o = side{data: old, s: newScanner(d, old, j.frames[0]), rb: scanner{data: old}}
+	j.n = side{data: new, s: newScanner(d, new, j.frames[1]), rb: scanner{data: new}}
+	defer d.giveBack(j)
 	ro := node{start: skipWS(old, 0), end: -1, st: j.o.s.rootState()}
 	rn := node{start: skipWS(new, 0), end: -1, st: j.n.s.rootState()}
 	if ro.start == len(old) {

@@ -17,33 +17,14 @@ func scratchPairs(t *testing.T) [][2][]byte {
 	t.Helper()
 	status := readTestdata(t, "statuspage_githubstatus_summary_2022-11-25.json")
 	releases := readTestdata(t, "github_releases_github-hub_2019-10-03.json")
-	var wideOld, wideNew bytes.Buffer
-	wideOld.WriteByte('{')
-	wideNew.WriteByte('{')
-	for i := range 3000 {
-		if i > 0 {
-			wideOld.WriteByte(',')
-			wideNew.WriteByte(',')
-		}
-		fmt.Fprintf(&wideOld, `"m%d":%d`, i, i)
-		if i%500 == 7 {
-			fmt.Fprintf(&wideNew, `"m%d":%d`, i, -i)
-		} else {
-			fmt.Fprintf(&wideNew, `"m%d":%d`, i, i)
-		}
-	}
-	wideOld.WriteByte('}')
-	wideNew.WriteByte('}')
-	deep := func(leaf string) []byte {
-		var b bytes.Buffer
-		for range 40 {
-			b.WriteString(`{"a":[1,`)
-		}
-		b.WriteString(leaf)
-		for range 40 {
-			b.WriteString(`]}`)
-		}
-		return b.Bytes()
+	// 3,000 members, every 500th of them times sign
+	wide := func(sign int) []byte {
+		return []byte(joinN("{", "}", 3000, func(i int) string {
+			if i%500 == 7 {
+				return fmt.Sprintf(`"m%d":%d`, i, sign*i)
+			}
+			return fmt.Sprintf(`"m%d":%d`, i, i)
+		}))
 	}
 	return [][2][]byte{
 		{status, bytes.Replace(status, []byte(`"status": "operational"`), []byte(`"status": "major_outage"`), 2)},
@@ -53,10 +34,30 @@ func scratchPairs(t *testing.T) [][2][]byte {
 			return append(rs[1:], rs[0])
 		})},
 		{[]byte(`{"a\"b":{"x":[1,2,3]},"c":"d"}`), []byte(`{"a\"b":{"x":[1,3]},"c":"e","f":null}`)},
-		{wideOld.Bytes(), wideNew.Bytes()},
-		{deep("2"), deep("3")},
+		{wide(1), wide(-1)},
+		{deepDoc(`{"a":[1,`, "2", `]}`, 40), deepDoc(`{"a":[1,`, "3", `]}`, 40)},
 		{status, status},
 	}
+}
+
+// deepDoc is leaf nested n times in open and close.
+func deepDoc(open, leaf, close string, n int) []byte {
+	return []byte(strings.Repeat(open, n) + leaf + strings.Repeat(close, n))
+}
+
+// freshResults are the results of pairs from Differs of o that never
+// diffed before.
+func freshResults(t *testing.T, o Options, pairs [][2][]byte) []*Result {
+	t.Helper()
+	want := make([]*Result, len(pairs))
+	for i, p := range pairs {
+		r, err := mustCompile(t, o).Diff(JSON, p[0], p[1])
+		if err != nil {
+			t.Fatal(err)
+		}
+		want[i] = r
+	}
+	return want
 }
 
 // A Differ lends a diff's stacks to the next (scratch): each result must be
@@ -65,17 +66,7 @@ func scratchPairs(t *testing.T) [][2][]byte {
 func TestDiff_ScratchReusedGivesTheSameResults(t *testing.T) {
 	opts := Options{Keys: map[string]string{"components": "id", "incidents": "id", "": "id"}, Include: []string{"patch"}}
 	pairs := scratchPairs(t)
-	fresh := func(p [2][]byte) *Result {
-		r, err := mustCompile(t, opts).Diff(JSON, p[0], p[1])
-		if err != nil {
-			t.Fatal(err)
-		}
-		return r
-	}
-	want := make([]*Result, len(pairs))
-	for i, p := range pairs {
-		want[i] = fresh(p)
-	}
+	want := freshResults(t, opts, pairs)
 	d := mustCompile(t, opts)
 	var kept []*Result
 	for round := range 3 {
@@ -102,14 +93,7 @@ func TestDiff_ScratchReusedGivesTheSameResults(t *testing.T) {
 func TestDiff_ScratchConcurrent(t *testing.T) {
 	opts := Options{Keys: map[string]string{"components": "id", "incidents": "id", "": "id"}}
 	pairs := scratchPairs(t)
-	want := make([]*Result, len(pairs))
-	for i, p := range pairs {
-		r, err := mustCompile(t, opts).Diff(JSON, p[0], p[1])
-		if err != nil {
-			t.Fatal(err)
-		}
-		want[i] = r
-	}
+	want := freshResults(t, opts, pairs)
 	d := mustCompile(t, opts)
 	var wg sync.WaitGroup
 	for g := range 4 {
@@ -135,24 +119,10 @@ func TestDiff_ScratchConcurrent(t *testing.T) {
 // Differ's pool holds stays small whatever the documents were.
 func TestDiff_ScratchNotKeptFromLargeDocuments(t *testing.T) {
 	pairs := scratchPairs(t)
-	var wide, deep [2][]byte
-	wide, deep = pairs[3], pairs[4]
-	var huge [2]bytes.Buffer
-	for k := range huge {
-		huge[k].WriteByte('[')
-		for i := range 5000 {
-			if i > 0 {
-				huge[k].WriteByte(',')
-			}
-			fmt.Fprintf(&huge[k], `{"id":%d,"v":%d}`, i, i*k)
-		}
-		huge[k].WriteByte(']')
-	}
-	var deeper [2][]byte
-	for k, leaf := range []string{"1", "2"} {
-		deeper[k] = []byte(strings.Repeat(`{"a":`, 100) + leaf + strings.Repeat(`}`, 100))
-	}
-	for _, p := range [][2][]byte{wide, deep, {huge[0].Bytes(), huge[1].Bytes()}, deeper} {
+	wide, deep := pairs[3], pairs[4]
+	hugeOld, hugeNew := productsDocs(5000)
+	deeper := [2][]byte{deepDoc(`{"a":`, "1", `}`, 100), deepDoc(`{"a":`, "2", `}`, 100)}
+	for _, p := range [][2][]byte{wide, deep, {hugeOld, hugeNew}, deeper} {
 		d := mustCompile(t, Options{Key: "id"})
 		d.wide, d.wideArr = 0, 0 // the wide paths, with their segments
 		if _, err := d.Diff(JSON, p[0], p[1]); err != nil {
