@@ -132,7 +132,7 @@ func (e *Event) JSON() ([]byte, error) {
 	if e.stored != nil {
 		return e.stored, nil
 	}
-	return json.Marshal(e)
+	return json.Marshal(e.wire())
 }
 
 // Encode is the event's payload as it is committed, encoded once: the
@@ -141,7 +141,7 @@ func (e *Event) JSON() ([]byte, error) {
 // must not change after.
 func (e *Event) Encode() ([]byte, error) {
 	if e.stored == nil {
-		b, err := json.Marshal(e)
+		b, err := json.Marshal(e.wire())
 		if err != nil {
 			return nil, err
 		}
@@ -166,29 +166,45 @@ func Now(now time.Time) time.Time {
 // MarshalJSON writes the event with its times in TimeLayout. (JSON, not
 // this, is what a webhook sends: an event read from the outbox goes out as
 // it was committed.)
-func (e Event) MarshalJSON() ([]byte, error) {
-	return json.Marshal(struct {
-		ID        string `json:"id"`
-		Type      string `json:"type"`
-		Timestamp stamp  `json:"timestamp"`
-		Data      Data   `json:"data"`
-	}{e.ID, e.Type, stamp(e.Timestamp), e.Data})
-}
+func (e Event) MarshalJSON() ([]byte, error) { return json.Marshal(e.wire()) }
 
 // MarshalJSON writes the data with Since in TimeLayout.
-func (d Data) MarshalJSON() ([]byte, error) {
-	type fields Data // Data's fields, without this method
-	var since *stamp
+func (d Data) MarshalJSON() ([]byte, error) { return json.Marshal(d.wire()) }
+
+// wire is an event as its JSON has it, for encoding/json in one pass: the
+// data (a change's old and new values, often kilobytes) is written once,
+// where MarshalJSON methods within one another would each have it written
+// and then checked and compacted again by the one around it (at 3 KB of
+// values, 60 µs an event, more than the rest of its commit).
+type wire struct {
+	ID        string   `json:"id"`
+	Type      string   `json:"type"`
+	Timestamp stamp    `json:"timestamp"`
+	Data      wireData `json:"data"`
+}
+
+// wireData is Data with Since in TimeLayout. Since shadows the embedded
+// field of the same name; it is Data's last field, so the keys keep their
+// order.
+type wireData struct {
+	dataFields
+	Since *stamp `json:"since,omitempty"`
+}
+
+// dataFields is Data's fields, without its MarshalJSON.
+type dataFields Data
+
+func (e *Event) wire() wire {
+	return wire{e.ID, e.Type, stamp(e.Timestamp), e.Data.wire()}
+}
+
+func (d *Data) wire() wireData {
+	w := wireData{dataFields: dataFields(*d)}
 	if d.Since != nil {
 		s := stamp(*d.Since)
-		since = &s
+		w.Since = &s
 	}
-	// Since shadows the embedded field of the same name; it is Data's last
-	// field, so the keys keep their order.
-	return json.Marshal(struct {
-		fields
-		Since *stamp `json:"since,omitempty"`
-	}{fields(d), since})
+	return w
 }
 
 // stamp is a time as events write it: in TimeLayout.

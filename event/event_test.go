@@ -9,6 +9,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/pollhook/pollhook/diff"
 )
 
 func TestNewID(t *testing.T) {
@@ -237,5 +239,71 @@ func TestDecode_StoredTimestamps(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// BenchmarkEncode encodes change events as commits do: "version", one
+// number of a document changed (bench/storm.sh's storm); "element", an
+// element of about 1.5 KB changed, with its old and new values.
+func BenchmarkEncode(b *testing.B) {
+	value := func(v string) json.RawMessage {
+		return json.RawMessage(fmt.Sprintf(`{"id":3,"name":"item 3 %s","pad":"%s","tags":["a","b"],"n":1.5}`, v, strings.Repeat("x", 1400)))
+	}
+	now := time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)
+	for _, bc := range []struct {
+		name   string
+		change diff.Change
+	}{
+		{"version", diff.Change{Op: diff.Changed, Path: "version", Old: json.RawMessage("1"), New: json.RawMessage("2")}},
+		{"element", diff.Change{Op: diff.Changed, Path: "items.#(id==3)", Key: "3", Old: value("old"), New: value("new")}},
+	} {
+		b.Run(bc.name, func(b *testing.B) {
+			ev := Event{ID: NewID(now), Type: TypeChanged, Timestamp: now, Data: Data{
+				Watch: "w1", URL: "http://api.example/w/1", Seq: 7, Format: diff.JSON,
+				Changes: []diff.Change{bc.change}, Counts: &diff.Counts{Changed: 1},
+			}}
+			b.ReportAllocs()
+			for b.Loop() {
+				e := ev
+				if _, err := e.Encode(); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}
+
+// TestEncode_Wire holds an event's JSON, every field of it set, to the
+// bytes webhooks have always carried: the keys in this order, times in
+// TimeLayout, <, > and & escaped in strings and in values, values
+// compacted.
+func TestEncode_Wire(t *testing.T) {
+	now := time.Date(2026, 3, 1, 12, 0, 0, 123456789, time.FixedZone("CET", 3600))
+	since := now.Add(-90 * time.Minute)
+	ev := &Event{ID: "msg_01", Type: TypeChanged, Timestamp: now, Data: Data{
+		Watch: "w <1>", URL: "https://api.example/r?a=1&b=2", Seq: 7, Format: diff.JSON,
+		Key: "k", Label: "Big & <safe>", Link: "https://example.com/x",
+		Changes: []diff.Change{{Op: diff.Changed, Path: `#(id=="3").name`, Key: "3", Label: "l", Link: "https://e.example",
+			Old: json.RawMessage(`{ "name" : "a<b>" }`), New: json.RawMessage("\"a&b\"")}},
+		Counts: &diff.Counts{Added: 1, Removed: 2, Changed: 3}, Truncated: true,
+		Patch: json.RawMessage(`[ {"op":"replace"} ]`), Document: json.RawMessage(`{"d": 1}`), Previous: json.RawMessage(`{"d":0}`),
+		Omitted: 4, MaxEvents: 5, Endpoint: "ep_1", App: "app_1", Error: "boom\n", Failures: 6, Since: &since,
+	}}
+	const want = `{"id":"msg_01","type":"watch.changed","timestamp":"2026-03-01T11:00:00.123Z","data":{"watch":"w \u003c1\u003e","url":"https://api.example/r?a=1\u0026b=2","seq":7,"format":"json","key":"k","label":"Big \u0026 \u003csafe\u003e","link":"https://example.com/x","changes":[{"op":"changed","path":"#(id==\"3\").name","key":"3","label":"l","link":"https://e.example","old":{"name":"a\u003cb\u003e"},"new":"a\u0026b"}],"counts":{"added":1,"removed":2,"changed":3},"truncated":true,"patch":[{"op":"replace"}],"document":{"d":1},"previous":{"d":0},"omitted":4,"max_events":5,"endpoint":"ep_1","app":"app_1","error":"boom\n","failures":6,"since":"2026-03-01T09:30:00.123Z"}}`
+	got, err := ev.Encode()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if string(got) != want {
+		t.Errorf("Encode() =\n%s\nwant\n%s", got, want)
+	}
+	if j, _ := json.Marshal(ev); string(j) != want {
+		t.Errorf("json.Marshal =\n%s\nwant\n%s", j, want)
+	}
+	if j, _ := json.Marshal(ev.Data); !strings.Contains(want, `"data":`+string(j)+"}") {
+		t.Errorf("json.Marshal of the data =\n%s\nnot the event's", j)
+	}
+	if _, err := (&Event{Timestamp: time.Date(10000, 1, 1, 0, 0, 0, 0, time.UTC)}).Encode(); err == nil {
+		t.Error("an event of the year 10000 encoded")
 	}
 }
