@@ -6,7 +6,9 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"strconv"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
 
@@ -73,6 +75,93 @@ func BenchmarkPoll(b *testing.B) {
 			}
 			// CPU time (the GC's included) says more than the time per poll
 			// on a machine that runs other work too.
+			b.ReportMetric(float64(testkit.ProcessCPU(b)-cpu)/float64(b.N), "cpu-ns/op")
+		})
+	}
+}
+
+// changingTransport answers every request with a new version of a JSON
+// document of about 5 KB, made as cheaply as bench/cmd/apiserver makes
+// its own: an element's name holds the request's number, so every poll of
+// a watch finds a change.
+type changingTransport struct {
+	head, tail string // the document around the number
+	n          atomic.Int64
+}
+
+func newChangingTransport() *changingTransport {
+	var s strings.Builder
+	s.WriteString(`{"id":1,"items":[`)
+	for k := range 10 {
+		if k > 0 {
+			s.WriteByte(',')
+		}
+		fmt.Fprintf(&s, `{"id":%d,"pad":"%s","name":"item %d`, k, strings.Repeat("x", 480), k)
+		if k == 3 {
+			s.WriteString(" v\x00")
+		}
+		s.WriteString(`"}`)
+	}
+	s.WriteString("]}")
+	head, tail, _ := strings.Cut(s.String(), "\x00")
+	return &changingTransport{head: head, tail: tail}
+}
+
+func (t *changingTransport) RoundTrip(r *http.Request) (*http.Response, error) {
+	d := make([]byte, 0, len(t.head)+20+len(t.tail))
+	d = append(d, t.head...)
+	d = strconv.AppendInt(d, t.n.Add(1), 10)
+	d = append(d, t.tail...)
+	return &http.Response{
+		StatusCode: http.StatusOK, Proto: "HTTP/1.1", ProtoMajor: 1, ProtoMinor: 1,
+		Header:        http.Header{"Content-Type": {"application/json"}, "Content-Length": {strconv.Itoa(len(d))}},
+		Body:          io.NopCloser(bytes.NewReader(d)),
+		ContentLength: int64(len(d)),
+		Request:       r,
+	}, nil
+}
+
+// BenchmarkPoll_Changed is a poll that finds a change, from memory: the
+// diff, and the commit of the event with the new snapshot and a delivery
+// to a target (not its delivery). "one" polls one watch at a time, each
+// commit its own transaction; "storm" polls 64 watches at once, as a
+// change storm does (bench/storm.sh), their commits sharing transactions.
+func BenchmarkPoll_Changed(b *testing.B) {
+	for _, bc := range []struct {
+		name    string
+		watches int
+	}{{"one", 1}, {"storm", 64}} {
+		b.Run(bc.name, func(b *testing.B) {
+			client := &http.Client{Transport: newChangingTransport()}
+			cfg := parseConfig(b, watchTables(bc.watches, "http://api.example/w/1", `key = "id"`), nil)
+			p := pollerWith(b, openStore(b), func(o *Options) {
+				// As bench/lib.sh configures the storm: all 64 at once.
+				o.Client, o.MaxConcurrent, o.MaxPerHost = client, 64, 64
+			})
+			ctx := context.Background()
+			for _, w := range cfg.Watches {
+				if out, err := p.Poll(ctx, w, PollOptions{}); err != nil || !out.Baseline {
+					b.Fatalf("baseline: %+v, %v", out, err)
+				}
+			}
+			// One goroutine per watch, taking turns at b.N polls.
+			var left atomic.Int64
+			left.Store(int64(b.N))
+			cpu := testkit.ProcessCPU(b)
+			b.ReportAllocs()
+			b.ResetTimer()
+			var wg sync.WaitGroup
+			for _, w := range cfg.Watches {
+				wg.Go(func() {
+					for left.Add(-1) >= 0 {
+						if out, err := p.Poll(ctx, w, PollOptions{}); err != nil || out.Event == nil {
+							b.Errorf("poll: %+v, %v", out, err)
+							return
+						}
+					}
+				})
+			}
+			wg.Wait()
 			b.ReportMetric(float64(testkit.ProcessCPU(b)-cpu)/float64(b.N), "cpu-ns/op")
 		})
 	}

@@ -36,7 +36,7 @@ import (
 // Store is what the poller needs from the database.
 type Store interface {
 	WatchStates(ctx context.Context) (map[string]store.WatchState, error)
-	Snapshot(ctx context.Context, watch string) ([]byte, error)
+	AppendSnapshot(ctx context.Context, dst []byte, watch string) ([]byte, error)
 	SaveState(ctx context.Context, watch string, s store.WatchState, snapshot []byte) error
 	CommitEvents(ctx context.Context, cs ...store.Commit) error
 }
@@ -524,6 +524,10 @@ func (p *Poller) decide(ctx context.Context, w *config.Watch, d *decision, state
 	if err != nil {
 		return d, err
 	}
+	// Nothing decided holds the snapshot read for the diff: the diff's
+	// values and the elements' labels are copies. Its buffer goes to the
+	// next answers.
+	defer p.recycle([][]byte{old})
 	if changes.Counts.Total() == 0 {
 		return nothingFires(w, d, val, changes), nil
 	}
@@ -690,14 +694,16 @@ func confirm(w *config.Watch, d *decision, val diff.Value) bool {
 
 // compare diffs an answer with the stored snapshot, which it reads: the
 // one read of the store a poll makes, and only when the data changed.
-// It returns the snapshot with the diff.
+// It returns the snapshot with the diff, read into a buffer of the
+// answers' (recycle).
 func (p *Poller) compare(ctx context.Context, w *config.Watch, format diff.Format, val diff.Value) (*diff.Result, []byte, error) {
-	old, err := p.store.Snapshot(ctx, w.Name)
+	old, err := p.store.AppendSnapshot(ctx, p.bodyBuffer(), w.Name)
 	if err != nil {
 		return nil, nil, err
 	}
 	res, err := w.Differ.Diff(format, old, val.Data)
 	if err != nil {
+		p.recycle([][]byte{old})
 		return nil, nil, fmt.Errorf("diff: %w", err)
 	}
 	if len(res.WhenErrs) > 0 {

@@ -175,6 +175,43 @@ func TestPoll_Split(t *testing.T) {
 	}
 }
 
+// TestPoll_SnapshotReadIsNotKept: the snapshot a change is diffed with is
+// read into a buffer that later answers are read into. Nothing of an
+// event may point into it: a removed element's label and old value, read
+// from the snapshot, stay as they were after other polls reuse it.
+func TestPoll_SnapshotReadIsNotKept(t *testing.T) {
+	t.Parallel()
+	r := newSplitRig(t, "")
+	api, p, w := r.api, r.p, r.w
+	api.json(`[{"id":3,"tag":"v3","name":"c"},{"id":1,"tag":"v1","name":"` + strings.Repeat("a", 400) + `"}]`)
+	mustPoll(t, p, w)
+	api.json(`[{"id":1,"tag":"v1","name":"` + strings.Repeat("b", 400) + `"}]`)
+	out := mustPoll(t, p, w)
+	var removed *event.Event
+	for _, ev := range out.Events {
+		if ev.Data.Key == "3" {
+			removed = ev
+		}
+	}
+	if removed == nil || len(removed.Data.Changes) != 1 {
+		t.Fatalf("events %+v: none for the removed element", out.Events)
+	}
+	seen := func() string {
+		return removed.Data.Label + " " + removed.Title() + " " + string(removed.Data.Changes[0].Old)
+	}
+	want := strings.Clone(seen())
+	if !strings.Contains(want, `v3 w: v3 removed "c" {"id":3,"tag":"v3","name":"c"}`) {
+		t.Fatalf("removed element's event: %s", want)
+	}
+	for n := range 4 { // more changes, shorter: read into the buffers
+		api.json(fmt.Sprintf(`[{"id":1,"tag":"v1","name":"%d"}]`, n))
+		mustPoll(t, p, w)
+	}
+	if got := seen(); got != want {
+		t.Errorf("after later polls the event reads\n%s\nnot\n%s", got, want)
+	}
+}
+
 // TestPoll_Split_OneTransaction: when the transaction of a split poll
 // fails after some of its events were written in it, none of them is
 // stored: no event, no delivery, no history, the old snapshot and seq. The

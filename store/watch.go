@@ -82,13 +82,20 @@ func (db *DB) WatchStates(ctx context.Context) (map[string]WatchState, error) {
 
 // Snapshot returns the stored selected value of a watch, or nil.
 func (db *DB) Snapshot(ctx context.Context, watch string) ([]byte, error) {
+	return db.AppendSnapshot(ctx, nil, watch)
+}
+
+// AppendSnapshot appends the stored selected value of a watch to dst and
+// returns it: dst unchanged when there is none. A poll reads the value it
+// diffs with into a buffer of its own, which the next one reuses.
+func (db *DB) AppendSnapshot(ctx context.Context, dst []byte, watch string) ([]byte, error) {
 	if err := ctxErr(ctx); err != nil {
 		return nil, err
 	}
-	var out []byte
+	out := dst
 	err := db.view(func(tx *bolt.Tx) error {
 		if v := tx.Bucket(bucketSnapshots).Get([]byte(watch)); v != nil {
-			out = append([]byte(nil), v...)
+			out = append(out, v...)
 		}
 		return nil
 	})

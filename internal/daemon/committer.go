@@ -25,9 +25,9 @@ func (c committer) WatchStates(ctx context.Context) (map[string]store.WatchState
 	return c.db.WatchStates(ctx)
 }
 
-// Snapshot is store.DB.Snapshot.
-func (c committer) Snapshot(ctx context.Context, watch string) ([]byte, error) {
-	return c.db.Snapshot(ctx, watch)
+// AppendSnapshot is store.DB.AppendSnapshot.
+func (c committer) AppendSnapshot(ctx context.Context, dst []byte, watch string) ([]byte, error) {
+	return c.db.AppendSnapshot(ctx, dst, watch)
 }
 
 // SaveState is store.DB.SaveState: it commits no event, so there is
