@@ -576,6 +576,11 @@ func (r *reader) config(tree map[string]any) *Config {
 // poll, a watch whose changes and failures go to no target, a target no
 // watch sends to.
 func (r *reader) warn(cfg *Config) {
+	if r.noWarnings {
+		// Not even the sections: at 10,000 watches notifying nothing
+		// they were 20,000 names formatted for no warning.
+		return
+	}
 	if len(cfg.Watches) == 0 {
 		r.section(nil, "", "").warnf("", "no [[watch]]: there is nothing to poll")
 	}

@@ -3,7 +3,8 @@ package config
 import "testing"
 
 // TestParse_SharesDiffers: watches with the same diff options share one
-// compiled Differ; another option gets its own.
+// compiled Differ, whether they follow one another or not; another option
+// gets its own.
 func TestParse_SharesDiffers(t *testing.T) {
 	src := `[[watch]]
 name = "a"
@@ -22,6 +23,12 @@ name = "c"
 url = "https://api.example/c"
 key = "uid"
 errors_to = []
+
+[[watch]]
+name = "d"
+url = "https://api.example/d"
+key = "id"
+errors_to = []
 `
 	cfg, err := Parse("pollhook.toml", []byte(src), func(string) (string, bool) { return "", false })
 	if err != nil {
@@ -33,5 +40,8 @@ errors_to = []
 	}
 	if c == a {
 		t.Error("c, keyed by another field, shares a's Differ")
+	}
+	if d := cfg.Watches[3].Differ; d != a {
+		t.Errorf("d, of a's diff options after c's, has Differ %p, not a's %p", d, a)
 	}
 }

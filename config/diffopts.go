@@ -116,17 +116,18 @@ func listed(w *Watch) diff.Options {
 // no cap, but no event may be unbounded, so 0 is an error here rather than
 // a way around the default.
 func maxChanges(s *section, dst *int) {
-	bounded(s, "max_changes", 1, MaxChangesLimit, fmt.Sprintf(" (0 does not mean unbounded: the default is %d)", DefaultMaxChanges), dst)
+	bounded(s, "max_changes", 1, MaxChangesLimit, DefaultMaxChanges, dst)
 }
 
 // maxEvents reads max_events: 1 to MaxEventsLimit.
 func maxEvents(s *section, dst *int) {
-	bounded(s, "max_events", 1, MaxEventsLimit, "", dst)
+	bounded(s, "max_events", 1, MaxEventsLimit, 0, dst)
 }
 
-// bounded reads an integer key that must be lo to hi; zero is what the
-// error says besides about a 0.
-func bounded(s *section, key string, lo, hi int64, zero string, dst *int) {
+// bounded reads an integer key that must be lo to hi. When def is not 0,
+// the error about a 0 says that it does not mean unbounded: the default is
+// def. (Made only for the error: this runs for every watch.)
+func bounded(s *section, key string, lo, hi int64, def int, dst *int) {
 	v, ok := s.raw(key)
 	if !ok {
 		return
@@ -136,8 +137,9 @@ func bounded(s *section, key string, lo, hi int64, zero string, dst *int) {
 	case !ok:
 		s.errorf(key, "want an integer, got %s", typeName(v))
 	case n < lo || n > hi:
-		if n != 0 {
-			zero = ""
+		zero := ""
+		if n == 0 && def != 0 {
+			zero = fmt.Sprintf(" (0 does not mean unbounded: the default is %d)", def)
 		}
 		s.errorf(key, "must be %d to %d, got %d%s", lo, hi, n, zero)
 	default:

@@ -11,6 +11,8 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"maps"
+	"slices"
 )
 
 // Format is how a watch's responses are read.
@@ -117,6 +119,17 @@ type Options struct {
 	Include []string
 	// MaxChanges caps the changes listed in a result; 0 means no cap.
 	MaxChanges int
+}
+
+// Equal reports whether o and p are the same settings, field by field
+// (an empty list or map as none): compiled, they diff alike.
+func (o *Options) Equal(p *Options) bool {
+	return o.Format == p.Format && o.Select == p.Select &&
+		o.Key == p.Key && maps.Equal(o.Keys, p.Keys) &&
+		o.Label == p.Label && maps.Equal(o.Labels, p.Labels) &&
+		o.Link == p.Link && maps.Equal(o.Links, p.Links) &&
+		slices.Equal(o.Ignore, p.Ignore) && slices.Equal(o.On, p.On) && o.When == p.When &&
+		slices.Equal(o.Include, p.Include) && o.MaxChanges == p.MaxChanges
 }
 
 // OptionError is a problem with one option, named as in the configuration

@@ -2,6 +2,7 @@ package diff
 
 import (
 	"errors"
+	"reflect"
 	"strings"
 	"testing"
 )
@@ -315,4 +316,41 @@ func TestDiffer_Diff(t *testing.T) {
 
 func itoa(n int) string {
 	return strings.TrimSpace(strings.Repeat(" ", 0) + string(rune('0'+n%10)))
+}
+
+// TestOptions_Equal: options that differ in any one field are not equal,
+// so that watches with different settings never share a compiled Differ
+// (config does). It walks Options' fields, so a field added later and
+// left out of Equal fails here.
+func TestOptions_Equal(t *testing.T) {
+	var zero Options
+	if !zero.Equal(&Options{Ignore: []string{}, Keys: map[string]string{}}) {
+		t.Error("no settings and empty lists and maps differ")
+	}
+	typ := reflect.TypeOf(zero)
+	for i := range typ.NumField() {
+		f := typ.Field(i)
+		var o Options
+		v := reflect.ValueOf(&o).Elem().Field(i)
+		switch f.Type.Kind() {
+		case reflect.String:
+			v.SetString("x")
+		case reflect.Int:
+			v.SetInt(1)
+		case reflect.Slice:
+			v.Set(reflect.Append(reflect.MakeSlice(f.Type, 0, 1), reflect.New(f.Type.Elem()).Elem()))
+		case reflect.Map:
+			v.Set(reflect.MakeMap(f.Type))
+			v.SetMapIndex(reflect.New(f.Type.Key()).Elem(), reflect.New(f.Type.Elem()).Elem())
+		default:
+			t.Fatalf("field %s: kind %s: teach this test (and Equal) about it", f.Name, f.Type.Kind())
+		}
+		same := o
+		if zero.Equal(&o) || o.Equal(&zero) {
+			t.Errorf("options with %s set equal the zero options", f.Name)
+		}
+		if !o.Equal(&same) {
+			t.Errorf("options with %s set differ from a copy", f.Name)
+		}
+	}
 }
