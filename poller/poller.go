@@ -155,6 +155,9 @@ func (p *Poller) Load(ctx context.Context) error {
 	} else {
 		maps.Copy(p.states, states)
 	}
+	if len(p.savedSuccess) == 0 {
+		p.savedSuccess = make(map[string]time.Time, len(states))
+	}
 	for name, s := range states {
 		p.savedSuccess[name] = s.LastSuccess
 	}

@@ -230,3 +230,35 @@ func BenchmarkCommitEvent_Endpoints(b *testing.B) {
 		})
 	}
 }
+
+// BenchmarkWatchStates reads the states of 10,000 watches, as a daemon or
+// pollhook once does when it opens the database: each as a no-change poll
+// leaves it (a baseline, its sums, validators and poll times).
+func BenchmarkWatchStates(b *testing.B) {
+	db, err := Open(b.TempDir()+"/bench.db", Options{})
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer db.Close()
+	now := time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)
+	err = db.update(func(tx *bolt.Tx) error {
+		for i := range 10_000 {
+			s := WatchState{Baseline: true, Format: "json", Sum: uint64(i) * 7919, Identity: "0123456789abcdef", Seq: 3,
+				AnswerSum: uint64(i) * 104729, ValueType: "object", ValueLen: 3, ETag: `W/"abc"`, LastPoll: now, LastSuccess: now}
+			if err := putRecord(tx.Bucket(bucketWatches), fmt.Appendf(nil, "w%d", i), &s); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.ReportAllocs()
+	for b.Loop() {
+		states, err := db.WatchStates(context.Background())
+		if err != nil || len(states) != 10_000 {
+			b.Fatalf("%d states, %v", len(states), err)
+		}
+	}
+}

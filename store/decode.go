@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"strconv"
+	"strings"
 	"time"
 	"unicode/utf8"
 )
@@ -163,26 +164,50 @@ func isHex(c byte) bool {
 // The value readers take a token members gave and report false when
 // it is not what the field holds, or not exactly as JSON writes it.
 
-// readString: a string with nothing to unescape or replace is its bytes;
-// one with escapes (an ETag's quotes) or invalid UTF-8 is read by
-// encoding/json, token alone.
+// readString: a string with nothing to unescape or replace is its bytes,
+// one whose only escapes are an ETag's quotes is unquoted here, and any
+// other (\u escapes, invalid UTF-8) is read by encoding/json, token alone.
 func readString(val []byte, to *string) bool {
 	if len(val) < 2 || val[0] != '"' {
 		return false
 	}
 	s := val[1 : len(val)-1]
-	if bytes.IndexByte(s, '\\') >= 0 || !utf8.Valid(s) {
-		// Into a variable of its own: to, given to encoding/json, would
-		// move the whole record being read to the heap.
-		var u string
-		if json.Unmarshal(val, &u) != nil {
-			return false
+	if utf8.Valid(s) {
+		if bytes.IndexByte(s, '\\') < 0 {
+			*to = string(s)
+			return true
 		}
-		*to = u
-		return true
+		if u, ok := unquoteQuotes(s); ok {
+			*to = u
+			return true
+		}
 	}
-	*to = string(s)
+	// Into a variable of its own: to, given to encoding/json, would move
+	// the whole record being read to the heap.
+	var u string
+	if json.Unmarshal(val, &u) != nil {
+		return false
+	}
+	*to = u
 	return true
+}
+
+// unquoteQuotes reads a JSON string's inside whose only escapes are \"
+// and \\ (an ETag's quotes: W/\"33a64df5\"), or says it has others.
+func unquoteQuotes(s []byte) (string, bool) {
+	var b strings.Builder
+	b.Grow(len(s))
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if c == '\\' {
+			if i++; i == len(s) || s[i] != '"' && s[i] != '\\' {
+				return "", false
+			}
+			c = s[i]
+		}
+		b.WriteByte(c)
+	}
+	return b.String(), true
 }
 
 // isInteger: an integer as JSON writes one, -?(0|[1-9][0-9]*), which

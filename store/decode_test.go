@@ -53,6 +53,8 @@ func decodeCases(t testing.TB) map[string]string {
 		"nothing":            ``,
 		"unicode escape":     `{"state":"\u00e9\ud800"}`,
 		"ETag":               `{"etag":"\"33a64df5\"","seq":1}`,
+		"weak ETag":          `{"etag":"W/\"33a64df5\"","last_modified":"a\\b\\","seq":1}`,
+		"quotes and more":    `{"etag":"\"a\"\n","state":"\\\"\u0041"}`,
 		"escaped slash":      `{"state":"a\/b"}`,
 		"bad escape":         `{"state":"a\x"}`,
 		"short escape":       `{"state":"\u12"}`,

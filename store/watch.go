@@ -59,16 +59,21 @@ func (db *DB) WatchStates(ctx context.Context) (map[string]WatchState, error) {
 	if err := ctxErr(ctx); err != nil {
 		return nil, err
 	}
-	out := map[string]WatchState{}
+	var out map[string]WatchState
 	err := db.view(func(tx *bolt.Tx) error {
 		b := tx.Bucket(bucketWatches)
 		if b == nil {
+			out = map[string]WatchState{}
 			return nil
 		}
-		return b.ForEach(func(k, _ []byte) error {
+		// Sized at once: grown state by state, the map copied its
+		// 300-byte values over and over.
+		out = make(map[string]WatchState, b.Stats().KeyN)
+		// Each state as the walk finds it, not looked up again by its key.
+		return b.ForEach(func(k, v []byte) error {
 			var s WatchState
-			if _, err := getJSON(b, k, &s); err != nil {
-				return err
+			if err := decodeRecord(v, &s); err != nil {
+				return fmt.Errorf("decode %s: %w", k, err)
 			}
 			out[string(k)] = s
 			return nil
