@@ -23,14 +23,18 @@ type answerTransport struct {
 }
 
 func (t *answerTransport) RoundTrip(r *http.Request) (*http.Response, error) {
-	d := t.docs[t.n.Add(1)%int64(len(t.docs))]
+	return jsonAnswer(r, t.docs[t.n.Add(1)%int64(len(t.docs))]), nil
+}
+
+// jsonAnswer is a 200 answer of r with the JSON document d.
+func jsonAnswer(r *http.Request, d []byte) *http.Response {
 	return &http.Response{
 		StatusCode: http.StatusOK, Proto: "HTTP/1.1", ProtoMajor: 1, ProtoMinor: 1,
-		Header:        http.Header{"Content-Type": {"application/json"}, "Content-Length": {fmt.Sprint(len(d))}},
+		Header:        http.Header{"Content-Type": {"application/json"}, "Content-Length": {strconv.Itoa(len(d))}},
 		Body:          io.NopCloser(bytes.NewReader(d)),
 		ContentLength: int64(len(d)),
 		Request:       r,
-	}, nil
+	}
 }
 
 // BenchmarkPoll is a no-change poll of a watch whose API answers a JSON
@@ -112,13 +116,7 @@ func (t *changingTransport) RoundTrip(r *http.Request) (*http.Response, error) {
 	d = append(d, t.head...)
 	d = strconv.AppendInt(d, t.n.Add(1), 10)
 	d = append(d, t.tail...)
-	return &http.Response{
-		StatusCode: http.StatusOK, Proto: "HTTP/1.1", ProtoMajor: 1, ProtoMinor: 1,
-		Header:        http.Header{"Content-Type": {"application/json"}, "Content-Length": {strconv.Itoa(len(d))}},
-		Body:          io.NopCloser(bytes.NewReader(d)),
-		ContentLength: int64(len(d)),
-		Request:       r,
-	}, nil
+	return jsonAnswer(r, d), nil
 }
 
 // BenchmarkPoll_Changed is a poll that finds a change, from memory: the
