@@ -228,3 +228,26 @@ func TestPrune(t *testing.T) {
 		t.Errorf("history after a cap of 2 = %v, want only the two unsettled ones (they count, and are never pruned)", got)
 	}
 }
+
+// TestWatchStates_SkipsABucket: the watches' states are records; a bucket
+// among them (pollhook writes none: a damaged or edited file, which db
+// check reports) is no state, and does not keep the others from being
+// read, so the daemon still starts.
+func TestWatchStates_SkipsABucket(t *testing.T) {
+	db := openTest(t)
+	ctx := context.Background()
+	if err := db.SaveState(ctx, "a", WatchState{Baseline: true, Seq: 2, ETag: `W/"x"`}, nil); err != nil {
+		t.Fatal(err)
+	}
+	err := db.bolt.Update(func(tx *bolt.Tx) error {
+		_, err := tx.Bucket(bucketWatches).CreateBucket([]byte("nested"))
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	states, err := db.WatchStates(ctx)
+	if err != nil || len(states) != 1 || states["a"].Seq != 2 || states["a"].ETag != `W/"x"` {
+		t.Errorf("WatchStates = %+v, %v; want a's state alone", states, err)
+	}
+}
