@@ -470,3 +470,35 @@ func TestAPI_EventTypes(t *testing.T) {
 		}
 	}
 }
+
+// TestCheckUIDAndSecret: the uids and secrets a consumer may choose, at
+// their bounds.
+func TestCheckUIDAndSecret(t *testing.T) {
+	for _, tc := range []struct {
+		uid string
+		ok  bool
+	}{
+		{"a", true}, {"Team-1_x.y", true}, {strings.Repeat("u", 256), true},
+		{"", false}, {strings.Repeat("u", 257), false}, {"a b", false}, {"a/b", false}, {"é", false},
+		{"a\n", false}, {"ep_1", false}, {"app_x", false}, {"ep-1", true},
+	} {
+		if err := checkUID(tc.uid); (err == nil) != tc.ok {
+			t.Errorf("checkUID(%q) = %v, want ok %v", tc.uid, err, tc.ok)
+		}
+	}
+	b64 := func(n int) string { return strings.Repeat("QUJD", n/4) + strings.Repeat("=", n%4) }
+	for _, tc := range []struct {
+		secret string
+		ok     bool
+	}{
+		{b64(32), true}, {"whsec_" + b64(32), true}, {"whsec_" + b64(100), true}, {b64(100), true},
+		{b64(31), false}, {"whsec_" + b64(28), false}, {b64(101), false}, {"whsec_" + b64(104), false},
+		{"whsec_", false}, {"", false}, {"whsec_" + b64(31) + "-", false}, {"whsec_whsec_" + b64(32), false},
+		{" " + b64(32), false}, {b64(32) + "\n", false},
+	} {
+		got, err := checkSecret("secret", tc.secret)
+		if (err == nil) != tc.ok || err == nil && !strings.HasPrefix(got, "whsec_") {
+			t.Errorf("checkSecret(%q) = %q, %v, want ok %v", tc.secret, got, err, tc.ok)
+		}
+	}
+}
