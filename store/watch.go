@@ -59,16 +59,12 @@ func (db *DB) WatchStates(ctx context.Context) (map[string]WatchState, error) {
 	if err := ctxErr(ctx); err != nil {
 		return nil, err
 	}
-	var out map[string]WatchState
+	out := map[string]WatchState{}
 	err := db.view(func(tx *bolt.Tx) error {
 		b := tx.Bucket(bucketWatches)
 		if b == nil {
-			out = map[string]WatchState{}
 			return nil
 		}
-		// Sized at once: grown state by state, the map copied its
-		// 300-byte values over and over.
-		out = make(map[string]WatchState, b.Stats().KeyN)
 		// Each state as the walk finds it, not looked up again by its key.
 		return b.ForEach(func(k, v []byte) error {
 			if v == nil {
