@@ -80,7 +80,7 @@ func TestPoll_ETag(t *testing.T) {
 	if s := storedState(t, db, "w"); s.ETag != `"v1"` {
 		t.Fatalf("stored ETag = %q, want \"v1\"", s.ETag)
 	}
-	snap, _ := db.Snapshot(ctx, "w")
+	snap, _ := db.AppendSnapshot(ctx, nil, "w")
 	sum, writes := p.State("w").Sum, st.writes()
 
 	// Unchanged: the API answers 304; no body, no diff, no write.
@@ -97,7 +97,7 @@ func TestPoll_ETag(t *testing.T) {
 	if st.writes() != writes {
 		t.Errorf("a 304 cost %d database writes, want 0", st.writes()-writes)
 	}
-	if s2, _ := db.Snapshot(ctx, "w"); string(s2) != string(snap) || p.State("w").Sum != sum {
+	if s2, _ := db.AppendSnapshot(ctx, nil, "w"); string(s2) != string(snap) || p.State("w").Sum != sum {
 		t.Errorf("a 304 touched the snapshot")
 	}
 

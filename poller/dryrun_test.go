@@ -160,7 +160,7 @@ func TestPoll_DryRunWritesNothing(t *testing.T) {
 				(mem.Failures != fails || mem.Alerted != (fails >= config.DefaultAlertAfter)) {
 				t.Fatalf("set-up left %+v, want %d failures", mem, fails)
 			}
-			snap, _ := db.Snapshot(ctx, w.Name)
+			snap, _ := db.AppendSnapshot(ctx, nil, w.Name)
 			events := len(queued(t, db, "hook", w.Name))
 			writes, woken := st.writes(), st.commits.Load()
 
@@ -182,7 +182,7 @@ func TestPoll_DryRunWritesNothing(t *testing.T) {
 			if got := storedState(t, db, w.Name); !reflect.DeepEqual(got, stored) {
 				t.Errorf("dry run changed the stored state:\n got %+v\nwant %+v", got, stored)
 			}
-			if got, _ := db.Snapshot(ctx, w.Name); string(got) != string(snap) {
+			if got, _ := db.AppendSnapshot(ctx, nil, w.Name); string(got) != string(snap) {
 				t.Errorf("dry run replaced the snapshot: %s, want %s", got, snap)
 			}
 			if got := len(queued(t, db, "hook", w.Name)); got != events {

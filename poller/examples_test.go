@@ -130,7 +130,7 @@ func TestExamples_GitHubReleases(t *testing.T) {
 		t.Fatalf("first poll = %+v, want a baseline of 2 pages", out)
 	}
 	var snap []json.RawMessage
-	raw, _ := db.Snapshot(t.Context(), w.Name)
+	raw, _ := db.AppendSnapshot(t.Context(), nil, w.Name)
 	if err := json.Unmarshal(raw, &snap); err != nil || len(snap) != 30 {
 		t.Fatalf("snapshot holds %d releases (%v), want 30", len(snap), err)
 	}

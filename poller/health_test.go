@@ -361,7 +361,7 @@ func TestPoll_MarkupInsteadOfJSON(t *testing.T) {
 	if !strings.Contains(msg, "not valid JSON (the answer is a page of markup: Login required – Example)") || strings.Contains(msg, "<title") || strings.Contains(msg, "script") {
 		t.Errorf("error = %q", msg)
 	}
-	if snap, err := db.Snapshot(context.Background(), w.Name); err != nil || !strings.Contains(string(snap), `"id":1`) {
+	if snap, err := db.AppendSnapshot(context.Background(), nil, w.Name); err != nil || !strings.Contains(string(snap), `"id":1`) {
 		t.Errorf("snapshot after the page = %q, %v", snap, err)
 	}
 }

@@ -99,7 +99,7 @@ func TestPoll_HostileAPI(t *testing.T) {
 			p := pollerWith(t, db, nil)
 			w := newTestWatch(t, srv.URL, `key = "id"`) // timeout 2s, max_body 1KiB
 			mustPoll(t, p, w)                           // baseline
-			before, err := db.Snapshot(context.Background(), w.Name)
+			before, err := db.AppendSnapshot(context.Background(), nil, w.Name)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -115,7 +115,7 @@ func TestPoll_HostileAPI(t *testing.T) {
 					t.Fatalf("poll: %v", err)
 				}
 			}
-			after, err := db.Snapshot(context.Background(), w.Name)
+			after, err := db.AppendSnapshot(context.Background(), nil, w.Name)
 			if err != nil {
 				t.Fatal(err)
 			}

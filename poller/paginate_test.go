@@ -128,7 +128,7 @@ func TestPoll_Paginate(t *testing.T) {
 			if got := api.requested(); !reflect.DeepEqual(got, []string{"1", "2", "3"}) {
 				t.Errorf("pages requested = %v", got)
 			}
-			snap, _ := db.Snapshot(ctx, w.Name)
+			snap, _ := db.AppendSnapshot(ctx, nil, w.Name)
 			if string(snap) != `[{"id":1,"v":"a"},{"id":2,"v":"b"},{"id":3,"v":"c"},{"id":4,"v":"d"},{"id":5,"v":"e"}]` {
 				t.Errorf("snapshot = %s, want the pages' items as one array", snap)
 			}
@@ -156,7 +156,7 @@ func TestPoll_Paginate(t *testing.T) {
 			})
 
 			t.Run("failing middle page", func(t *testing.T) {
-				before, _ := db.Snapshot(ctx, w.Name)
+				before, _ := db.AppendSnapshot(ctx, nil, w.Name)
 				seq := p.State(w.Name).Seq
 				api.mu.Lock()
 				api.failOn = 2
@@ -166,7 +166,7 @@ func TestPoll_Paginate(t *testing.T) {
 				if err == nil || !strings.Contains(err.Error(), "page 2: HTTP 500: page broke") {
 					t.Fatalf("poll = %v, want the failure of page 2", err)
 				}
-				if after, _ := db.Snapshot(ctx, w.Name); string(after) != string(before) {
+				if after, _ := db.AppendSnapshot(ctx, nil, w.Name); string(after) != string(before) {
 					t.Errorf("a failed page changed the snapshot: %s", after)
 				}
 				if p.State(w.Name).Seq != seq {

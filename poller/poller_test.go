@@ -144,7 +144,7 @@ func TestPoll_BaselineThenChange(t *testing.T) {
 	if err != nil || len(pending) != 1 || pending[0].EventID != ev.ID {
 		t.Fatalf("outbox = %+v, %v; want the event queued for hook", pending, err)
 	}
-	snap, _ := db.Snapshot(ctx, "w")
+	snap, _ := db.AppendSnapshot(ctx, nil, "w")
 	if !strings.Contains(string(snap), `"a2"`) {
 		t.Errorf("snapshot not replaced: %s", snap)
 	}
@@ -215,7 +215,7 @@ func TestPoll_FailuresKeepSnapshot(t *testing.T) {
 			if !strings.Contains(err.Error(), f.want) {
 				t.Errorf("error %q does not say %q", err, f.want)
 			}
-			snap, _ := db.Snapshot(ctx, "w")
+			snap, _ := db.AppendSnapshot(ctx, nil, "w")
 			if string(snap) != good {
 				t.Errorf("snapshot replaced by a failed poll: %s", snap)
 			}
@@ -286,7 +286,7 @@ func TestPoll_DryRunStoresNothing(t *testing.T) {
 	if commits.Load() != 0 {
 		t.Error("dry run committed")
 	}
-	if snap, _ := db.Snapshot(ctx, "w"); string(snap) != `[{"id":1}]` {
+	if snap, _ := db.AppendSnapshot(ctx, nil, "w"); string(snap) != `[{"id":1}]` {
 		t.Errorf("dry run replaced the snapshot: %s", snap)
 	}
 	out, err = p.Poll(ctx, w, PollOptions{})
@@ -414,7 +414,7 @@ func TestPoll_EventCarriesDiffOptions(t *testing.T) {
 	if err != nil || out.Event != nil {
 		t.Fatalf("a change that does not fire: %+v, %v", out, err)
 	}
-	if snap, _ := db.Snapshot(ctx, "w"); !strings.Contains(string(snap), "700") {
+	if snap, _ := db.AppendSnapshot(ctx, nil, "w"); !strings.Contains(string(snap), "700") {
 		t.Errorf("snapshot not updated: %s", snap)
 	}
 }

@@ -139,7 +139,7 @@ func TestPoll_SameAnswer(t *testing.T) {
 				if err == nil && out.Same && (out.Value != nil || out.Shape == nil || out.Shape.Type == "" || out.Shape.Len != 2) {
 					t.Errorf("poll %d: same answer with value %q, shape %+v; want no value, a shape of length 2", i+1, out.Value, out.Shape)
 				}
-				if snap, serr := db.Snapshot(context.Background(), w.Name); err == nil && (out.Baseline || out.Event != nil) &&
+				if snap, serr := db.AppendSnapshot(context.Background(), nil, w.Name); err == nil && (out.Baseline || out.Event != nil) &&
 					(serr != nil || out.Value == nil || string(snap) != string(out.Value)) {
 					t.Errorf("poll %d stored the snapshot %q (%v), want its value %q", i+1, snap, serr, out.Value)
 				}

@@ -245,7 +245,7 @@ func TestPoll_Split_OneTransaction(t *testing.T) {
 	if hist, _ := db.History(t.Context(), w.Name, 10); len(hist) != 0 {
 		t.Errorf("%d events in history", len(hist))
 	}
-	snap, _ := db.Snapshot(t.Context(), w.Name)
+	snap, _ := db.AppendSnapshot(t.Context(), nil, w.Name)
 	if s := storedState(t, db, w.Name); s.Seq != 0 || string(snap) != before {
 		t.Errorf("stored seq %d snapshot %s, want the old ones", s.Seq, snap)
 	}

@@ -296,7 +296,7 @@ func checkReads(t *testing.T, db *DB, path string, readOnly bool) {
 	}
 	_, err := db.WatchStates(ctx)
 	try("WatchStates", err)
-	_, err = db.Snapshot(ctx, "w")
+	_, err = db.AppendSnapshot(ctx, nil, "w")
 	try("Snapshot", err)
 	_, err = db.History(ctx, "w", 0)
 	try("History", err)

@@ -51,7 +51,7 @@ func TestDB_Adopt(t *testing.T) {
 	if hs, err := db.Held(ctx, nil); err != nil || len(hs) != 0 {
 		t.Errorf("after forget: %+v %v", hs, err)
 	}
-	if snap, _ := db.Snapshot(ctx, "a"); snap != nil {
+	if snap, _ := db.AppendSnapshot(ctx, nil, "a"); snap != nil {
 		t.Errorf("the snapshot stayed: %s", snap)
 	}
 }

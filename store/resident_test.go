@@ -26,7 +26,7 @@ func TestDB_Release(t *testing.T) {
 	readAll := func() {
 		t.Helper()
 		for i := range n {
-			got, err := db.Snapshot(ctx, fmt.Sprintf("w%d", i))
+			got, err := db.AppendSnapshot(ctx, nil, fmt.Sprintf("w%d", i))
 			if err != nil || !bytes.Equal(got, snapshot(i)) {
 				t.Fatalf("w%d: snapshot of %d bytes, %v; want what was stored", i, len(got), err)
 			}

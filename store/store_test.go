@@ -64,7 +64,7 @@ func TestCommitEvent_IsAtomicAndQueued(t *testing.T) {
 	if s := states["w"]; s.Seq != 1 || s.Sum != 2 {
 		t.Errorf("state = %+v", s)
 	}
-	if snap, _ := db.Snapshot(ctx, "w"); string(snap) != `[1,2]` {
+	if snap, _ := db.AppendSnapshot(ctx, nil, "w"); string(snap) != `[1,2]` {
 		t.Errorf("snapshot = %s", snap)
 	}
 	queues, _ := db.Queues(ctx)
@@ -88,7 +88,7 @@ func TestCommitEvent_IsAtomicAndQueued(t *testing.T) {
 	if err := db.CommitEvent(ctx, bad); err == nil {
 		t.Fatal("commit without an id accepted")
 	}
-	if snap, _ := db.Snapshot(ctx, "w"); string(snap) != `[1,2]` {
+	if snap, _ := db.AppendSnapshot(ctx, nil, "w"); string(snap) != `[1,2]` {
 		t.Errorf("snapshot changed by a failed commit: %s", snap)
 	}
 }

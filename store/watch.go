@@ -86,13 +86,8 @@ func (db *DB) WatchStates(ctx context.Context) (map[string]WatchState, error) {
 	return out, nil
 }
 
-// Snapshot returns the stored selected value of a watch, or nil.
-func (db *DB) Snapshot(ctx context.Context, watch string) ([]byte, error) {
-	return db.AppendSnapshot(ctx, nil, watch)
-}
-
 // AppendSnapshot appends the stored selected value of a watch to dst and
-// returns it: dst unchanged when there is none. A poll reads the value it
+// returns it: dst unchanged (nil for a nil dst) when there is none. A poll reads the value it
 // diffs with into a buffer of its own, which the next one reuses.
 func (db *DB) AppendSnapshot(ctx context.Context, dst []byte, watch string) ([]byte, error) {
 	if err := ctxErr(ctx); err != nil {
