@@ -58,7 +58,7 @@ type Differ struct {
 }
 
 // scratch is what a diff of a Differ lends the next: the stacks its lists
-// and scanners grew, emptied. A storm of changes diffs thousands of small
+// and scanners grew, emptied (and a Prepare its scanner to the next). A storm of changes diffs thousands of small
 // documents at once; without it each diff allocated its stacks anew, more
 // than half of what it allocated (BenchmarkDiffSmall). Differs are shared
 // by the watches with the same options (config), so there are few pools,
@@ -74,7 +74,9 @@ type scratch struct {
 	wnoff  segs[uint32] // new members added or differing: name offset
 	wtab   []uint32     // names of one object's members (not stacked: dead before nesting)
 	levels []*level     // zeroed when lent
-	frames [2][]frame   // the old and the new side's scanner's stack
+	// The scanners of the old and the new side (Prepare's the first), their
+	// stacks emptied and the rest zero.
+	scans [2]scanner
 }
 
 // maxScratch is the most entries a stack may hold to be lent again, and
@@ -94,13 +96,45 @@ func (d *Differ) borrow() *scratch {
 	return &scratch{estack: make([]elem, 0, 64)}
 }
 
+// giveBackScanner gives back the scratch a Prepare borrowed. Nothing of
+// a Value points into its scanner: the data is the page's, or a copy.
+func (d *Differ) giveBackScanner(sc *scratch) {
+	sc.emptyScanners()
+	d.scratch.Put(sc)
+}
+
+// scanner returns the scratch's i-th scanner, emptied, to scan data: 0
+// for Prepare and a diff's old side, 1 for its new side.
+func (sc *scratch) scanner(i int, d *Differ, data []byte) *scanner {
+	s := &sc.scans[i]
+	*s = scanner{d: d, data: data, stack: s.stack[:0], buf: s.buf[:0], num: s.num[:0], set: s.set[:0]}
+	return s
+}
+
+// emptyScanners forgets what the scanners scanned, and the stacks that a
+// large document grew past maxScratch entries.
+func (sc *scratch) emptyScanners() {
+	for i := range sc.scans {
+		s := &sc.scans[i]
+		*s = scanner{stack: small(s.stack), buf: small(s.buf), num: small(s.num), set: small(s.set)}
+	}
+}
+
+// small is s emptied, or nil when it grew past maxScratch entries.
+func small[T any](s []T) []T {
+	if cap(s) > maxScratch {
+		return nil
+	}
+	return s[:0]
+}
+
 // giveBack empties j's stacks for the next diff, unless one grew past
 // maxScratch. Nothing of a Result points into them: its changes, paths
 // and values are copies.
 func (d *Differ) giveBack(j *jdiff) {
 	sc := j.scratch
-	sc.frames = [2][]frame{j.o.s.stack[:0], j.n.s.stack[:0]}
-	if max(cap(sc.estack), cap(sc.mstack), cap(sc.wtab), cap(sc.frames[0]), cap(sc.frames[1]),
+	sc.emptyScanners()
+	if max(cap(sc.estack), cap(sc.mstack), cap(sc.wtab),
 		sc.woff.capacity(), sc.wmatch.capacity(), sc.wnoff.capacity()) > maxScratch || len(sc.levels) > maxScratchLevels {
 		return
 	}
@@ -407,7 +441,7 @@ func Detect(contentType string, body []byte) Format {
 
 // validJSON reports whether b is one complete JSON value.
 func validJSON(b []byte) bool {
-	s := newScanner(nil, b, nil)
+	s := newScanner(nil, b)
 	_, end, err := s.value(0, s.rootState())
 	return err == nil && skipWS(b, end) == len(b)
 }
@@ -448,8 +482,15 @@ func (d *Differ) Prepare(f Format, pages ...[]byte) (Value, error) {
 
 func (d *Differ) prepareJSON(pages [][]byte) (Value, error) {
 	pages = validPages(pages, true)
-	s := newScanner(d, nil, nil)
+	sc := d.borrow()
+	s := sc.scanner(0, d, nil)
+	defer d.giveBackScanner(sc)
 	if len(pages) == 1 {
+		if d.sel == "" {
+			// The whole page is the value: the pass that fingerprints it
+			// validates it too.
+			return d.wholePage(s, pages[0])
+		}
 		sel, err := d.selectPage(s, pages[0])
 		if err != nil {
 			return Value{}, err
@@ -497,6 +538,25 @@ func validPages(pages [][]byte, json bool) [][]byte {
 		out[i] = v
 	}
 	return out
+}
+
+// wholePage validates and fingerprints a page that is the watched value
+// in one pass, as selectPage and fingerprint do in two when a select
+// picks a part of it: the same errors, the same value and sum.
+func (d *Differ) wholePage(s *scanner, page []byte) (Value, error) {
+	s.data = page
+	start := skipWS(page, 0)
+	if start == len(page) {
+		return Value{}, fmt.Errorf("empty body: %w", ErrInvalid)
+	}
+	h, end, err := s.value(start, s.rootState())
+	if err != nil {
+		return Value{}, err
+	}
+	if e := skipWS(page, end); e != len(page) {
+		return Value{}, fmt.Errorf("data after the value at offset %d: %w", e, ErrInvalid)
+	}
+	return Value{Data: page[start:end], Sum: h}, nil
 }
 
 // selectPage validates one page and returns its selected value.

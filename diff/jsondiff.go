@@ -181,8 +181,8 @@ type jdiff struct {
 	arena []byte // canonical keys
 	tmp   []byte
 	parts [][]byte
-	// The stacks, lent by the diff before (Differ.borrow); its frames are
-	// the scanners' (o.s.stack, n.s.stack) while the diff runs.
+	// The stacks, lent by the diff before (Differ.borrow), and the
+	// scanners (o.s and n.s are two of its scans).
 	*scratch
 	wn    int     // entries in wtab
 	key   []byte  // copy of an escaped name being looked up
@@ -215,8 +215,8 @@ func (j *jdiff) level(depth int32) *level {
 
 func (d *Differ) diffJSON(old, new []byte) (*Result, error) {
 	j := &jdiff{d: d, res: &Result{Changes: []Change{}}, scratch: d.borrow()}
-	j.o = side{data: old, s: newScanner(d, old, j.frames[0]), rb: scanner{data: old}}
-	j.n = side{data: new, s: newScanner(d, new, j.frames[1]), rb: scanner{data: new}}
+	j.o = side{data: old, s: j.scanner(0, d, old), rb: scanner{data: old}}
+	j.n = side{data: new, s: j.scanner(1, d, new), rb: scanner{data: new}}
 	defer d.giveBack(j)
 	ro := node{start: skipWS(old, 0), end: -1, st: j.o.s.rootState()}
 	rn := node{start: skipWS(new, 0), end: -1, st: j.n.s.rootState()}

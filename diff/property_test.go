@@ -383,6 +383,7 @@ func FuzzPrepare(f *testing.F) {
 		}
 		// Both ways of comparing objects fail or agree on the document alone.
 		sameBothWays(t, o, data, data)
+		onePassAsTwo(t, o, data)
 		// A text watch keeps the text, its invalid UTF-8 made U+FFFD.
 		tv, err := mustCompile(t, Options{Format: Text}).Prepare(Text, data)
 		if err != nil || !bytes.Equal(tv.Data, bytes.ToValidUTF8(data, []byte("\uFFFD"))) {
@@ -493,5 +494,52 @@ func TestDiffer_Diff_bigUnkeyed(t *testing.T) {
 	r := diffJSON(t, Options{}, a.String(), b.String())
 	if r.Counts != (Counts{Removed: 1, Changed: 3000}) {
 		t.Errorf("counts %+v", r.Counts)
+	}
+}
+
+// twoPasses is what Prepare did for a watch without select before it
+// validated and fingerprinted the page in one pass (wholePage): a pass to
+// validate the page and find the value, and one to fingerprint it.
+func twoPasses(d *Differ, page []byte) (Value, error) {
+	s := newScanner(d, nil)
+	v, err := d.selectPage(s, page)
+	if err != nil {
+		return Value{}, err
+	}
+	return d.fingerprint(s, v)
+}
+
+// onePassAsTwo fails t unless Prepare of page, with o's options but no
+// select, gives what the two passes give: the same value, sum and error.
+func onePassAsTwo(t *testing.T, o Options, page []byte) {
+	t.Helper()
+	o.Select = ""
+	d, err := Compile(o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	page = validUTF8(page, true)
+	got, gotErr := d.Prepare(JSON, page)
+	want, wantErr := twoPasses(d, page)
+	if fmt.Sprint(gotErr) != fmt.Sprint(wantErr) || got.Sum != want.Sum || !bytes.Equal(got.Data, want.Data) {
+		t.Fatalf("options %+v, page %.80q: one pass gives %x %.40q %v, two give %x %.40q %v",
+			o, page, got.Sum, got.Data, gotErr, want.Sum, want.Data, wantErr)
+	}
+}
+
+func TestPrepare_OnePassAsTwo(t *testing.T) {
+	t.Parallel()
+	rec := readRecorded(t)
+	pages := [][]byte{rec.releases, rec.status, rec.issues, rec.fire0, rec.runs0,
+		[]byte(" \n{\"a\":[1,2,{\"id\":3}]}\t "), []byte(`[{"id":1,"tags":["x","y"]},{"id":2}]`),
+		[]byte(``), []byte(" \t"), []byte(`{"a":[1,2`), []byte(`{"a":1} {"b":2}`), []byte(`[1,]`),
+		[]byte(`{"a":"\x`), []byte(`  nul`), []byte(`{"a":1}]`), []byte(strings.Repeat("[", 600)),
+		[]byte(`"caf\xe9"`), rec.releases[:len(rec.releases)/2]}
+	opts := append(fuzzOptions(), Options{Key: "id", Ignore: []string{"#.updated_at", "#.author"}},
+		Options{Keys: map[string]string{"#.assets": "id"}, Key: "id"}, Options{Key: "id,name"})
+	for _, o := range opts {
+		for _, p := range pages {
+			onePassAsTwo(t, o, p)
+		}
 	}
 }

@@ -55,13 +55,10 @@ type scanner struct {
 	keyAt    [maxKeyFields]int
 }
 
-// newScanner returns a scanner of data on stack (emptied), or on a new
-// one when it is nil.
-func newScanner(d *Differ, data []byte, stack []frame) *scanner {
-	if stack == nil {
-		stack = make([]frame, 0, 16)
-	}
-	return &scanner{d: d, data: data, stack: stack[:0]}
+// newScanner returns a new scanner of data (a Differ's Prepare and Diff
+// borrow theirs: scratch.scanner).
+func newScanner(d *Differ, data []byte) *scanner {
+	return &scanner{d: d, data: data, stack: make([]frame, 0, 16)}
 }
 
 func (s *scanner) rootState() scanState {

@@ -134,7 +134,8 @@ func TestDiff_ScratchNotKeptFromLargeDocuments(t *testing.T) {
 		}
 		for name, n := range map[string]int{"estack": cap(sc.estack), "mstack": cap(sc.mstack), "wtab": cap(sc.wtab),
 			"woff": sc.woff.capacity(), "wmatch": sc.wmatch.capacity(), "wnoff": sc.wnoff.capacity(),
-			"old frames": cap(sc.frames[0]), "new frames": cap(sc.frames[1])} {
+			"old frames": cap(sc.scans[0].stack), "new frames": cap(sc.scans[1].stack),
+			"old string": cap(sc.scans[0].buf), "new string": cap(sc.scans[1].buf)} {
 			if n > maxScratch {
 				t.Errorf("%.20s…: kept %s of %d entries, want at most %d", p[0], name, n, maxScratch)
 			}
