@@ -221,6 +221,10 @@ type Outcome struct {
 	// which nothing fires (on, when).
 	Unchanged bool
 	Seen      int
+	// pages are the answer's pages when the poll kept them (Value, the
+	// snapshot it committed, its events' values may share them): the pool
+	// gives them to the next answers once done has seen the outcome.
+	pages [][]byte
 }
 
 // PausedError means the API asked pollhook to wait (Retry-After, or a
@@ -495,6 +499,9 @@ func (p *Poller) poll(ctx context.Context, w *config.Watch, in *watchInfo, state
 	}
 	d.out.Pages = len(res.pages)
 	d.out.Value, d.out.Format = val.Data, format
+	if !same {
+		d.out.pages = res.pages
+	}
 	if same {
 		d.out.Same, d.out.Shape = true, &diff.Shape{Format: format, Type: state.ValueType, Len: state.ValueLen}
 	}

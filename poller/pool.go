@@ -10,7 +10,9 @@ import (
 // PollAll polls each of watches once, now (pollhook once), and calls done
 // with each poll's index in watches and what Poll returned, from the
 // goroutine that polled it, in the order the polls end. It returns when
-// every poll has ended.
+// every poll has ended. What done is given is its own until it returns:
+// then the answer's memory, which out's Value and events may share, goes
+// to the next polls' answers (done copies what it keeps).
 //
 // The polls run on a pool of at most max_concurrent goroutines, not one
 // per watch, as the scheduler's do: those do the work of every poll, and
@@ -41,7 +43,8 @@ type job struct {
 	o    PollOptions
 	host string // p.info(w).host: the key of its request slots
 	// done is called with what Poll returned, from the goroutine that
-	// polled, before it takes another job.
+	// polled, before it takes another job; once it returns, the answer's
+	// pages are read into again.
 	done func(out *Outcome, err error)
 }
 
@@ -118,6 +121,11 @@ func (pl *pool) work(j *job) {
 		for j != nil {
 			out, err := pl.p.Poll(pl.ctx, j.w, j.o)
 			j.done(out, err)
+			if out != nil {
+				// Committed (or, in a dry run, described): nothing holds
+				// the answer now.
+				pl.p.recycle(out.pages)
+			}
 			pl.mu.Lock()
 			pl.queues.done(j.host)
 			j = nil

@@ -2,6 +2,7 @@ package poller
 
 import (
 	"context"
+	"fmt"
 	"net"
 	"net/http"
 	"net/http/httptest"
@@ -152,5 +153,52 @@ func TestPoll_KeepsConnectionsAlive(t *testing.T) {
 	}
 	if got := dials.Load(); got != 16 {
 		t.Errorf("%d connections made over two rounds of 16 polls at once, want 16", got)
+	}
+}
+
+// TestPoller_PollAllReusesAnswersOnceDone: the answers of polls run one
+// after another are read into the memory of the one before, once its
+// done has returned. Each poll still stores its own snapshot, diffs with
+// its own watch's, and hands done its own value and events.
+func TestPoller_PollAllReusesAnswersOnceDone(t *testing.T) {
+	t.Parallel()
+	var version atomic.Int64
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		fmt.Fprintf(w, `{"watch":%q,"v":%d}`, r.URL.Path[1:], version.Load())
+	}))
+	defer srv.Close()
+	var b strings.Builder
+	b.WriteString("[[target]]\nname = \"hook\"\nurl = \"https://receiver.example/hook\"\n")
+	const n = 20
+	for i := range n {
+		fmt.Fprintf(&b, "\n[[watch]]\nname = \"w%02d\"\nurl = \"%s/w%02d\"\nnotify = [\"hook\"]\n", i, srv.URL, i)
+	}
+	cfg := parseConfig(t, b.String(), nil)
+	db := openStore(t)
+	p := pollerWith(t, db, func(o *Options) { o.MaxConcurrent = 1 })
+	ctx := context.Background()
+	for v := range 3 {
+		version.Store(int64(v))
+		p.PollAll(ctx, cfg.Watches, PollOptions{}, func(i int, out *Outcome, err error) {
+			want := fmt.Sprintf(`{"watch":"w%02d","v":%d}`, i, v)
+			if err != nil || string(out.Value) != want {
+				t.Errorf("round %d, watch %d: value %s, %v; want %s", v, i, out.Value, err, want)
+				return
+			}
+			if v == 0 {
+				return
+			}
+			data, err := out.Event.JSON()
+			if change := fmt.Sprintf(`"path":"v","old":%d,"new":%d`, v-1, v); err != nil || !strings.Contains(string(data), change) {
+				t.Errorf("round %d, watch %d: event %s, %v; want the change %s", v, i, data, err, change)
+			}
+		})
+		for i, w := range cfg.Watches {
+			got, err := db.AppendSnapshot(ctx, nil, w.Name)
+			if want := fmt.Sprintf(`{"watch":"w%02d","v":%d}`, i, v); err != nil || string(got) != want {
+				t.Errorf("round %d: %s's snapshot %s, %v; want %s", v, w.Name, got, err, want)
+			}
+		}
 	}
 }

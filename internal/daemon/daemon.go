@@ -7,6 +7,7 @@
 package daemon
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -468,7 +469,9 @@ func describe(w *config.Watch, out *poller.Outcome, err error, o api.PollOptions
 		case out.Format == diff.Text:
 			p.Value, _ = json.Marshal(string(out.Value))
 		default:
-			p.Value = json.RawMessage(out.Value)
+			// A copy: the answer's memory goes to the next polls once
+			// this one is described.
+			p.Value = bytes.Clone(out.Value)
 		}
 	}
 	return p

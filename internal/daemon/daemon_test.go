@@ -459,3 +459,39 @@ func TestOpen_ReleasesTheMappedFile(t *testing.T) {
 		t.Errorf("after Open, %d KiB of the %d KiB database file is resident in the process", got, size)
 	}
 }
+
+// TestPoll_ShownValuesAreTheirOwn polls watches one after another, each
+// value shown: the answer of each is read into the memory of the one
+// before it, once that one is described, so each shown value must be a
+// copy (a value sharing its answer's memory showed the next watch's).
+func TestPoll_ShownValuesAreTheirOwn(t *testing.T) {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		fmt.Fprintf(w, `{"watch":%q}`, r.URL.Path[1:])
+	}))
+	defer srv.Close()
+	var b strings.Builder
+	b.WriteString("db = \"state.db\"\nlisten = \"\"\nmax_concurrent = 1\n")
+	const n = 20
+	for i := range n {
+		fmt.Fprintf(&b, "\n[[watch]]\nname = \"w%02d\"\nurl = \"%s/w%02d\"\n", i, srv.URL, i)
+	}
+	cfg := parse(t, t.TempDir(), b.String())
+	ctx := context.Background()
+	d, err := Open(ctx, cfg, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer d.Close()
+	for _, o := range []api.PollOptions{{DryRun: true, Show: true}, {Show: true}} {
+		res := d.Poll(ctx, cfg.Watches, o)
+		if len(res.Watches) != n {
+			t.Fatalf("%+v: %d reports, want %d", o, len(res.Watches), n)
+		}
+		for i, p := range res.Watches {
+			if want := fmt.Sprintf(`{"watch":"w%02d"}`, i); string(p.Value) != want {
+				t.Errorf("%+v: %s shown as %s, want %s", o, p.Watch, p.Value, want)
+			}
+		}
+	}
+}
