@@ -84,6 +84,8 @@ func productLists(n int, next func(i, price int) (id, newPrice int)) (old, new [
 
 func BenchmarkUnchanged(b *testing.B) {
 	doc := releasesDoc(b, 1<<20)
+	// The same releases as an API wraps them, for a select.
+	wrapped := append(append([]byte(`{"meta":{"page":1,"per_page":100},"data":`), doc...), `,"links":{"next":null}}`...)
 	cases := []struct {
 		name string
 		opts Options
@@ -91,9 +93,14 @@ func BenchmarkUnchanged(b *testing.B) {
 		{"ignore", Options{Ignore: []string{"#.updated_at", "#.assets.#.download_count"}}},
 		{"ignore+key", Options{Key: "id", Keys: map[string]string{"#.assets": "id"},
 			Ignore: []string{"#.updated_at", "#.assets.#.download_count"}}},
+		{"select+ignore", Options{Select: "data", Ignore: []string{"#.updated_at", "#.assets.#.download_count"}}},
 	}
 	for _, c := range cases {
 		b.Run(c.name, func(b *testing.B) {
+			doc := doc
+			if c.opts.Select != "" {
+				doc = wrapped
+			}
 			d := mustCompile(b, c.opts)
 			want := mustPrepare(b, d, JSON, doc).Sum
 			b.SetBytes(int64(len(doc)))

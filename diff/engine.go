@@ -491,6 +491,9 @@ func (d *Differ) prepareJSON(pages [][]byte) (Value, error) {
 			// validates it too.
 			return d.wholePage(s, pages[0])
 		}
+		if v, ok := d.selectedPage(s, pages[0]); ok {
+			return v, nil
+		}
 		sel, err := d.selectPage(s, pages[0])
 		if err != nil {
 			return Value{}, err
@@ -557,6 +560,37 @@ func (d *Differ) wholePage(s *scanner, page []byte) (Value, error) {
 		return Value{}, fmt.Errorf("data after the value at offset %d: %w", e, ErrInvalid)
 	}
 	return Value{Data: page[start:end], Sum: h}, nil
+}
+
+// selectedPage validates a page and fingerprints the value select picks
+// in it, reading the picked value once: gjson finds it first, in the page
+// not yet validated; a pass validates the page around it, taking it as
+// read (scanner.hole); the pass that fingerprints it validates it. It
+// gives what selectPage and fingerprint give, or ok false: a page that
+// fails, or a selection that is not a value of the page as written (a
+// modifier's, a query's), goes the way of the two, for their result and
+// their errors.
+func (d *Differ) selectedPage(s *scanner, page []byte) (Value, bool) {
+	start := skipWS(page, 0)
+	if start == len(page) {
+		return Value{}, false
+	}
+	// Get, not GetBytes, which copies what it finds: the page is only
+	// read, and r is not kept.
+	r := gjson.Get(unsafeString(page[start:]), d.sel)
+	a := start + r.Index
+	b := a + len(r.Raw)
+	if !r.Exists() || r.Index <= 0 || b > len(page) || string(page[a:b]) != r.Raw {
+		return Value{}, false
+	}
+	s.data, s.hole, s.holeEnd, s.holeSeen = page, a+1, b, false
+	_, end, err := s.value(start, scanState{arrSpec: -1, elemSpec: -1})
+	s.hole, s.holeEnd = 0, 0
+	if err != nil || !s.holeSeen || skipWS(page, end) != len(page) {
+		return Value{}, false
+	}
+	v, err := d.fingerprint(s, page[a:b])
+	return v, err == nil
 }
 
 // selectPage validates one page and returns its selected value.

@@ -497,9 +497,9 @@ func TestDiffer_Diff_bigUnkeyed(t *testing.T) {
 	}
 }
 
-// twoPasses is what Prepare did for a watch without select before it
-// validated and fingerprinted the page in one pass (wholePage): a pass to
-// validate the page and find the value, and one to fingerprint it.
+// twoPasses is what Prepare did with one page before it read the value
+// once (wholePage, selectedPage): a pass to validate the page and find the
+// value, and one to fingerprint it.
 func twoPasses(d *Differ, page []byte) (Value, error) {
 	s := newScanner(d, nil)
 	v, err := d.selectPage(s, page)
@@ -509,11 +509,25 @@ func twoPasses(d *Differ, page []byte) (Value, error) {
 	return d.fingerprint(s, v)
 }
 
-// onePassAsTwo fails t unless Prepare of page, with o's options but no
-// select, gives what the two passes give: the same value, sum and error.
+// onePassAsTwo fails t unless Prepare of page, with o's options and
+// each of selects, gives what the two passes give: the same value, sum
+// and error.
 func onePassAsTwo(t *testing.T, o Options, page []byte) {
 	t.Helper()
-	o.Select = ""
+	for _, sel := range prepareSelects {
+		o.Select = sel
+		prepareAsTwo(t, o, page)
+	}
+}
+
+// prepareSelects are selects of what the tests' documents hold, and of
+// what they do not: "" (the whole page), a member, a nested one, an
+// element, a query and a modifier (values gjson makes, not the page's).
+var prepareSelects = []string{"", "a", "id", "data.items", "tags", "c.0", "0", "1.tags", "assets", "components",
+	"#.id", "a|@reverse", "nope", "features.0.properties"}
+
+func prepareAsTwo(t *testing.T, o Options, page []byte) {
+	t.Helper()
 	d, err := Compile(o)
 	if err != nil {
 		t.Fatal(err)
@@ -530,16 +544,57 @@ func onePassAsTwo(t *testing.T, o Options, page []byte) {
 func TestPrepare_OnePassAsTwo(t *testing.T) {
 	t.Parallel()
 	rec := readRecorded(t)
-	pages := [][]byte{rec.releases, rec.status, rec.issues, rec.fire0, rec.runs0,
-		[]byte(" \n{\"a\":[1,2,{\"id\":3}]}\t "), []byte(`[{"id":1,"tags":["x","y"]},{"id":2}]`),
+	small := [][]byte{[]byte(" \n{\"a\":[1,2,{\"id\":3}]}\t "), []byte(`[{"id":1,"tags":["x","y"]},{"id":2}]`),
 		[]byte(``), []byte(" \t"), []byte(`{"a":[1,2`), []byte(`{"a":1} {"b":2}`), []byte(`[1,]`),
 		[]byte(`{"a":"\x`), []byte(`  nul`), []byte(`{"a":1}]`), []byte(strings.Repeat("[", 600)),
-		[]byte(`"caf\xe9"`), rec.releases[:len(rec.releases)/2]}
-	opts := append(fuzzOptions(), Options{Key: "id", Ignore: []string{"#.updated_at", "#.author"}},
-		Options{Keys: map[string]string{"#.assets": "id"}, Key: "id"}, Options{Key: "id,name"})
-	for _, o := range opts {
-		for _, p := range pages {
+		[]byte(`"caf\xe9"`),
+		[]byte(`{"data":{"items":[{"id":1},{"id":2}]},"x":[1,}`), []byte(`{"data":{"items":[{"id":1},{"id":2}],"x":1}`),
+		[]byte(`{"a":{"b":1},"a":[1,2]}`), []byte(`{"a":"}","b":{"a":[1]}}`), []byte(`{"x":"\"a\":[1]","a":{"c":1]}`),
+		[]byte(`{"a":[1,2]}  x`), []byte(`[{"tags":["a"]},{"tags":["b","c"]}]`), []byte(`{"a":[1,2]`)}
+	named := []Options{{Key: "id", Ignore: []string{"#.updated_at", "#.author"}},
+		{Keys: map[string]string{"#.assets": "id"}, Key: "id"}, {Key: "id,name"}}
+	for _, o := range append(fuzzOptions(), named...) {
+		for _, p := range small {
 			onePassAsTwo(t, o, p)
+		}
+	}
+	// The recorded answers, whole and cut short, with the options of
+	// watches of such APIs.
+	for _, o := range named {
+		for _, p := range [][]byte{rec.releases, rec.status, rec.issues, rec.fire0, rec.runs0, rec.releases[:len(rec.releases)/2]} {
+			onePassAsTwo(t, o, p)
+		}
+	}
+}
+
+// TestSelectedPage_ReadsTheValueOnce: a select of a value as the page
+// writes it takes the one-read way (the others, a modifier's or a query's
+// value, and a page that fails, take selectPage's), with the value and
+// sum of the two passes.
+func TestSelectedPage_ReadsTheValueOnce(t *testing.T) {
+	t.Parallel()
+	for _, c := range []struct {
+		sel, page string
+		once      bool
+	}{
+		{"data.items", `{"meta":{"n":2},"data":{"items":[{"id":1},{"id":2}]},"next":null}`, true},
+		{"a", ` {"a" : [1, 2] } `, true},
+		{"1.tags", `[{"tags":["a"]},{"tags":["b","c"]}]`, true},
+		{"a", `{"a":"x\"y"}`, true},
+		{"#.id", `[{"id":1},{"id":2}]`, false},
+		{"a|@reverse", `{"a":[1,2]}`, false},
+		{"nope", `{"a":[1,2]}`, false},
+		{"a", `{"a":[1,2],"b":[1,}`, false},
+		{"a", `{"a":[1,2]} x`, false},
+	} {
+		d := mustCompile(t, Options{Select: c.sel})
+		sc := d.borrow()
+		got, once := d.selectedPage(sc.scanner(0, d, nil), []byte(c.page))
+		if once != c.once {
+			t.Errorf("select %q of %s: read once %v, want %v", c.sel, c.page, once, c.once)
+		}
+		if want, err := twoPasses(d, []byte(c.page)); once && (err != nil || got.Sum != want.Sum || !bytes.Equal(got.Data, want.Data)) {
+			t.Errorf("select %q of %s: %x %s, want %x %s (%v)", c.sel, c.page, got.Sum, got.Data, want.Sum, want.Data, err)
 		}
 	}
 }
