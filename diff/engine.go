@@ -482,7 +482,12 @@ func (d *Differ) Prepare(f Format, pages ...[]byte) (Value, error) {
 
 func (d *Differ) prepareJSON(pages [][]byte) (Value, error) {
 	pages = validPages(pages, true)
-	sc := d.borrow()
+	// A scratch an earlier Prepare or Diff gave back, or a bare one: a
+	// Prepare needs none of a diff's stacks.
+	sc, ok := d.scratch.Get().(*scratch)
+	if !ok {
+		sc = &scratch{}
+	}
 	s := sc.scanner(0, d, nil)
 	defer d.giveBackScanner(sc)
 	if len(pages) == 1 {

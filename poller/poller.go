@@ -205,7 +205,8 @@ type Outcome struct {
 	// Value is the value the poll prepared (selected, in Format), nil
 	// when the API answered 304 or the answer was not prepared (Same):
 	// what `pollhook once` describes. It may share memory with the
-	// answer; nobody changes either.
+	// answer, which PollAll and the scheduler read the next answers into
+	// once their done has returned: a caller that keeps it copies it.
 	Value  []byte
 	Format diff.Format
 	// Same: the answer was, byte for byte and under the same settings, one
