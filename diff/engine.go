@@ -32,6 +32,9 @@ type Differ struct {
 
 	sel   string         // gjson path ("" = whole body)
 	selRe *regexp.Regexp // text format
+	// selOnce: sel is a plain path, which selectedPage may run on a page
+	// not yet validated (readOnce).
+	selOnce bool
 
 	ign    matcher          // JSON ignore paths
 	ignRes []*regexp.Regexp // text ignore patterns
@@ -223,7 +226,7 @@ func compile(o Options) (*Differ, error) {
 		} else if err := checkPath(o.Select); err != nil {
 			fail("select", fmt.Errorf("%q: %w", o.Select, err))
 		} else {
-			d.sel = o.Select
+			d.sel, d.selOnce = o.Select, readOnce(o.Select)
 		}
 	}
 
@@ -496,8 +499,10 @@ func (d *Differ) prepareJSON(pages [][]byte) (Value, error) {
 			// validates it too.
 			return d.wholePage(s, pages[0])
 		}
-		if v, ok := d.selectedPage(s, pages[0]); ok {
-			return v, nil
+		if d.selOnce {
+			if v, ok := d.selectedPage(s, pages[0]); ok {
+				return v, nil
+			}
 		}
 		sel, err := d.selectPage(s, pages[0])
 		if err != nil {
@@ -594,8 +599,24 @@ func (d *Differ) selectedPage(s *scanner, page []byte) (Value, bool) {
 	if err != nil || !s.holeSeen || skipWS(page, end) != len(page) {
 		return Value{}, false
 	}
+	// The value's levels count from the page's root, as they did when
+	// the first pass read them.
+	s.depthBase = s.holeDepth
 	v, err := d.fingerprint(s, page[a:b])
+	s.depthBase = 0
 	return v, err == nil
+}
+
+// readOnce reports whether selectedPage may run gjson on a page not yet
+// validated with the select sel: a path of member names and indices,
+// wildcards and queries, which gjson reads in one linear pass whatever
+// the page. A modifier (@pretty, @valid, @dig…), a pipe, a multipath or
+// a literal may do more: some recurse once per level of nesting, some
+// take time and memory growing with its square, and only a page that
+// validated (no deeper than maxDepth) is safe to give them. Their values
+// are not the page's as written anyway.
+func readOnce(sel string) bool {
+	return !strings.ContainsAny(sel, "@|!{[")
 }
 
 // selectPage validates one page and returns its selected value.

@@ -550,7 +550,13 @@ func TestPrepare_OnePassAsTwo(t *testing.T) {
 		[]byte(`"caf\xe9"`),
 		[]byte(`{"data":{"items":[{"id":1},{"id":2}]},"x":[1,}`), []byte(`{"data":{"items":[{"id":1},{"id":2}],"x":1}`),
 		[]byte(`{"a":{"b":1},"a":[1,2]}`), []byte(`{"a":"}","b":{"a":[1]}}`), []byte(`{"x":"\"a\":[1]","a":{"c":1]}`),
-		[]byte(`{"a":[1,2]}  x`), []byte(`[{"tags":["a"]},{"tags":["b","c"]}]`), []byte(`{"a":[1,2]`)}
+		[]byte(`{"a":[1,2]}  x`), []byte(`[{"tags":["a"]},{"tags":["b","c"]}]`), []byte(`{"a":[1,2]`),
+		// maxDepth levels counted from the page's root, not from the
+		// selected value's: one too many, and just enough.
+		[]byte(`{"a":` + strings.Repeat("[", maxDepth) + strings.Repeat("]", maxDepth) + `}`),
+		[]byte(`{"a":` + strings.Repeat("[", maxDepth-1) + strings.Repeat("]", maxDepth-1) + `}`),
+		[]byte(`[` + strings.Repeat("[", maxDepth-1) + strings.Repeat("]", maxDepth-1) + `]`),
+		[]byte(`{"c":[` + strings.Repeat("[", maxDepth-2) + strings.Repeat("]", maxDepth-2) + `]}`)}
 	named := []Options{{Key: "id", Ignore: []string{"#.updated_at", "#.author"}},
 		{Keys: map[string]string{"#.assets": "id"}, Key: "id"}, {Key: "id,name"}}
 	for _, o := range append(fuzzOptions(), named...) {
@@ -586,6 +592,8 @@ func TestSelectedPage_ReadsTheValueOnce(t *testing.T) {
 		{"nope", `{"a":[1,2]}`, false},
 		{"a", `{"a":[1,2],"b":[1,}`, false},
 		{"a", `{"a":[1,2]} x`, false},
+		{"@pretty", `[[1]]`, false},
+		{"a|@valid", `{"a":[1]}`, false},
 	} {
 		d := mustCompile(t, Options{Select: c.sel})
 		sc := d.borrow()
@@ -595,6 +603,27 @@ func TestSelectedPage_ReadsTheValueOnce(t *testing.T) {
 		}
 		if want, err := twoPasses(d, []byte(c.page)); once && (err != nil || got.Sum != want.Sum || !bytes.Equal(got.Data, want.Data)) {
 			t.Errorf("select %q of %s: %x %s, want %x %s (%v)", c.sel, c.page, got.Sum, got.Data, want.Sum, want.Data, err)
+		}
+	}
+}
+
+// TestReadOnce: gjson runs on a page not yet validated only with a plain
+// path. A modifier, a pipe, a multipath or a literal waits for the page to
+// validate: on 8 MB of "[" @valid overflowed the stack (a crash no recover
+// stops), and @pretty, @dig and @flatten took time and memory growing with
+// the square of the nesting (GBs from 40 KB).
+func TestReadOnce(t *testing.T) {
+	t.Parallel()
+	for sel, want := range map[string]bool{
+		"a": true, "data.items": true, "0.tags": true, "a\\.b": true, "a*": true, "#.id": true, "#(id==1)": true,
+		"@pretty": false, "a|@valid": false, "@dig:a": false, `@flatten:{"deep":true}`: false, "@fromstr": false,
+		"a|b": false, "{a,b}": false, "[a,b]": false, "!true": false, "a.@reverse": false,
+	} {
+		if got := readOnce(sel); got != want {
+			t.Errorf("readOnce(%q) = %v, want %v", sel, got, want)
+		}
+		if d := mustCompile(t, Options{Select: sel}); d.selOnce != want {
+			t.Errorf("select %q: selOnce %v, want %v", sel, d.selOnce, want)
 		}
 	}
 }

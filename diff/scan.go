@@ -58,6 +58,10 @@ type scanner struct {
 	// reads it: selectedPage); holeSeen, whether the scan met it.
 	hole, holeEnd int
 	holeSeen      bool
+	// holeDepth is the level the hole was met at; depthBase, the levels
+	// above what the scanner reads (the hole's, when it reads the hole's
+	// value), which count against maxDepth.
+	holeDepth, depthBase int32
 }
 
 // newScanner returns a new scanner of data (a Differ's Prepare and Diff
@@ -132,11 +136,11 @@ outer:
 			return 0, pos, errAt(pos, "unexpected end")
 		}
 		if pos+1 == s.hole {
-			pos, h, s.keyed, s.holeSeen = s.holeEnd, 0, false, true
+			pos, h, s.keyed, s.holeSeen, s.holeDepth = s.holeEnd, 0, false, true, cur.depth
 		} else {
 			switch c := data[pos]; c {
 			case '{', '[':
-				if cur.depth >= maxDepth {
+				if cur.depth+s.depthBase >= maxDepth {
 					return 0, pos, fmt.Errorf("more than %d levels at offset %d: %w", maxDepth, pos, ErrTooDeep)
 				}
 				f := frame{ign: cur.ign, keys: cur.keys, depth: cur.depth, obj: c == '{'}
