@@ -61,9 +61,10 @@ type Differ struct {
 }
 
 // scratch is what a diff of a Differ lends the next: the stacks its lists
-// and scanners grew, emptied (and a Prepare its scanner to the next). A storm of changes diffs thousands of small
-// documents at once; without it each diff allocated its stacks anew, more
-// than half of what it allocated (BenchmarkDiffSmall). Differs are shared
+// and scanners grew, emptied (a Prepare lends its scanner the same way).
+// A storm of changes diffs thousands of small documents at once; without
+// it each diff allocated its stacks anew, more than half of what it
+// allocated (BenchmarkDiffSmall). Differs are shared
 // by the watches with the same options (config), so there are few pools,
 // and stacks a large document grew are not kept (maxScratch).
 type scratch struct {
@@ -96,7 +97,7 @@ func (d *Differ) borrow() *scratch {
 	if sc, ok := d.scratch.Get().(*scratch); ok {
 		return sc
 	}
-	return &scratch{estack: make([]elem, 0, 64)}
+	return &scratch{}
 }
 
 // giveBackScanner gives back the scratch a Prepare borrowed. Nothing of
@@ -106,11 +107,12 @@ func (d *Differ) giveBackScanner(sc *scratch) {
 	d.scratch.Put(sc)
 }
 
-// scanner returns the scratch's i-th scanner, emptied, to scan data: 0
-// for Prepare and a diff's old side, 1 for its new side.
+// scanner returns the scratch's i-th scanner, to scan data: 0 for
+// Prepare and a diff's old side, 1 for its new side. It is empty: new, or
+// emptied when the scratch was given back (emptyScanners).
 func (sc *scratch) scanner(i int, d *Differ, data []byte) *scanner {
 	s := &sc.scans[i]
-	*s = scanner{d: d, data: data, stack: s.stack[:0], buf: s.buf[:0], num: s.num[:0], set: s.set[:0]}
+	s.d, s.data = d, data
 	return s
 }
 
@@ -485,12 +487,7 @@ func (d *Differ) Prepare(f Format, pages ...[]byte) (Value, error) {
 
 func (d *Differ) prepareJSON(pages [][]byte) (Value, error) {
 	pages = validPages(pages, true)
-	// A scratch an earlier Prepare or Diff gave back, or a bare one: a
-	// Prepare needs none of a diff's stacks.
-	sc, ok := d.scratch.Get().(*scratch)
-	if !ok {
-		sc = &scratch{}
-	}
+	sc := d.borrow()
 	s := sc.scanner(0, d, nil)
 	defer d.giveBackScanner(sc)
 	if len(pages) == 1 {
@@ -557,19 +554,26 @@ func validPages(pages [][]byte, json bool) [][]byte {
 // in one pass, as selectPage and fingerprint do in two when a select
 // picks a part of it: the same errors, the same value and sum.
 func (d *Differ) wholePage(s *scanner, page []byte) (Value, error) {
+	h, v, err := validPage(s, page, s.rootState())
+	return Value{Data: v, Sum: h}, err
+}
+
+// validPage scans page, which must be one JSON value and whitespace, in
+// state st, and returns the value's fingerprint and its bytes.
+func validPage(s *scanner, page []byte, st scanState) (uint64, []byte, error) {
 	s.data = page
 	start := skipWS(page, 0)
 	if start == len(page) {
-		return Value{}, fmt.Errorf("empty body: %w", ErrInvalid)
+		return 0, nil, fmt.Errorf("empty body: %w", ErrInvalid)
 	}
-	h, end, err := s.value(start, s.rootState())
+	h, end, err := s.value(start, st)
 	if err != nil {
-		return Value{}, err
+		return 0, nil, err
 	}
 	if e := skipWS(page, end); e != len(page) {
-		return Value{}, fmt.Errorf("data after the value at offset %d: %w", e, ErrInvalid)
+		return 0, nil, fmt.Errorf("data after the value at offset %d: %w", e, ErrInvalid)
 	}
-	return Value{Data: page[start:end], Sum: h}, nil
+	return h, page[start:end], nil
 }
 
 // selectedPage validates a page and fingerprints the value select picks
@@ -593,10 +597,10 @@ func (d *Differ) selectedPage(s *scanner, page []byte) (Value, bool) {
 	if !r.Exists() || r.Index <= 0 || b > len(page) || string(page[a:b]) != r.Raw {
 		return Value{}, false
 	}
-	s.data, s.hole, s.holeEnd, s.holeSeen = page, a+1, b, false
-	_, end, err := s.value(start, scanState{arrSpec: -1, elemSpec: -1})
+	s.hole, s.holeEnd, s.holeSeen = a+1, b, false
+	_, _, err := validPage(s, page, scanState{arrSpec: -1, elemSpec: -1})
 	s.hole, s.holeEnd = 0, 0
-	if err != nil || !s.holeSeen || skipWS(page, end) != len(page) {
+	if err != nil || !s.holeSeen {
 		return Value{}, false
 	}
 	// The value's levels count from the page's root, as they did when
@@ -621,20 +625,10 @@ func readOnce(sel string) bool {
 
 // selectPage validates one page and returns its selected value.
 func (d *Differ) selectPage(s *scanner, page []byte) ([]byte, error) {
-	s.data = page
-	st := scanState{arrSpec: -1, elemSpec: -1}
-	start := skipWS(page, 0)
-	if start == len(page) {
-		return nil, fmt.Errorf("empty body: %w", ErrInvalid)
-	}
-	_, end, err := s.value(start, st)
+	_, v, err := validPage(s, page, scanState{arrSpec: -1, elemSpec: -1})
 	if err != nil {
 		return nil, err
 	}
-	if e := skipWS(page, end); e != len(page) {
-		return nil, fmt.Errorf("data after the value at offset %d: %w", e, ErrInvalid)
-	}
-	v := page[start:end]
 	if d.sel == "" {
 		return v, nil
 	}

@@ -137,78 +137,79 @@ outer:
 		}
 		if pos+1 == s.hole {
 			pos, h, s.keyed, s.holeSeen, s.holeDepth = s.holeEnd, 0, false, true, cur.depth
-		} else {
-			switch c := data[pos]; c {
-			case '{', '[':
-				if cur.depth+s.depthBase >= maxDepth {
-					return 0, pos, fmt.Errorf("more than %d levels at offset %d: %w", maxDepth, pos, ErrTooDeep)
-				}
-				f := frame{ign: cur.ign, keys: cur.keys, depth: cur.depth, obj: c == '{'}
-				if f.obj {
-					f.spec = cur.elemSpec
-				} else {
-					f.spec = cur.arrSpec
-					if f.spec >= 0 && s.d.specs[f.spec].set {
-						f.set = true
-						f.setStart = int32(len(s.set))
-					}
-				}
-				s.stack = append(s.stack, f)
-				pos = skipWS(data, pos+1)
-				if pos < len(data) && data[pos] == c+2 { // '}' or ']'
-					pos++
-					h = s.finish()
-					break
-				}
-				if f.obj {
-					pos, cur, err = s.member(pos)
-					if err != nil {
-						return 0, pos, err
-					}
-				} else {
-					cur = s.element()
-				}
-				continue outer
-			case '"':
-				var str []byte
-				str, pos, err = s.str(pos)
-				if err != nil {
-					return 0, pos, err
-				}
-				h = hashBytes(seedString, str)
-				s.keyed = false
-			case 't':
-				if !bytes.HasPrefix(data[pos:], []byte("true")) {
-					return 0, pos, errAt(pos, "invalid literal")
-				}
-				pos += 4
-				h = hashTrue
-				s.keyed = false
-			case 'f':
-				if !bytes.HasPrefix(data[pos:], []byte("false")) {
-					return 0, pos, errAt(pos, "invalid literal")
-				}
-				pos += 5
-				h = hashFalse
-				s.keyed = false
-			case 'n':
-				if !bytes.HasPrefix(data[pos:], []byte("null")) {
-					return 0, pos, errAt(pos, "invalid literal")
-				}
-				pos += 4
-				h = hashNull
-				s.keyed = false
-			default:
-				if c != '-' && (c < '0' || c > '9') {
-					return 0, pos, errAt(pos, fmt.Sprintf("unexpected %q", c))
-				}
-				h, pos, err = s.number(pos)
-				if err != nil {
-					return 0, pos, err
-				}
-				s.keyed = false
-			}
+			goto complete
 		}
+		switch c := data[pos]; c {
+		case '{', '[':
+			if cur.depth+s.depthBase >= maxDepth {
+				return 0, pos, fmt.Errorf("more than %d levels at offset %d: %w", maxDepth, pos, ErrTooDeep)
+			}
+			f := frame{ign: cur.ign, keys: cur.keys, depth: cur.depth, obj: c == '{'}
+			if f.obj {
+				f.spec = cur.elemSpec
+			} else {
+				f.spec = cur.arrSpec
+				if f.spec >= 0 && s.d.specs[f.spec].set {
+					f.set = true
+					f.setStart = int32(len(s.set))
+				}
+			}
+			s.stack = append(s.stack, f)
+			pos = skipWS(data, pos+1)
+			if pos < len(data) && data[pos] == c+2 { // '}' or ']'
+				pos++
+				h = s.finish()
+				break
+			}
+			if f.obj {
+				pos, cur, err = s.member(pos)
+				if err != nil {
+					return 0, pos, err
+				}
+			} else {
+				cur = s.element()
+			}
+			continue outer
+		case '"':
+			var str []byte
+			str, pos, err = s.str(pos)
+			if err != nil {
+				return 0, pos, err
+			}
+			h = hashBytes(seedString, str)
+			s.keyed = false
+		case 't':
+			if !bytes.HasPrefix(data[pos:], []byte("true")) {
+				return 0, pos, errAt(pos, "invalid literal")
+			}
+			pos += 4
+			h = hashTrue
+			s.keyed = false
+		case 'f':
+			if !bytes.HasPrefix(data[pos:], []byte("false")) {
+				return 0, pos, errAt(pos, "invalid literal")
+			}
+			pos += 5
+			h = hashFalse
+			s.keyed = false
+		case 'n':
+			if !bytes.HasPrefix(data[pos:], []byte("null")) {
+				return 0, pos, errAt(pos, "invalid literal")
+			}
+			pos += 4
+			h = hashNull
+			s.keyed = false
+		default:
+			if c != '-' && (c < '0' || c > '9') {
+				return 0, pos, errAt(pos, fmt.Sprintf("unexpected %q", c))
+			}
+			h, pos, err = s.number(pos)
+			if err != nil {
+				return 0, pos, err
+			}
+			s.keyed = false
+		}
+	complete:
 		// A value is complete: hand it to the open containers.
 		for {
 			n := len(s.stack)

@@ -500,11 +500,10 @@ func (p *Poller) poll(ctx context.Context, w *config.Watch, in *watchInfo, state
 	}
 	d.out.Pages = len(res.pages)
 	d.out.Value, d.out.Format = val.Data, format
-	if !same {
-		d.out.pages = res.pages
-	}
 	if same {
 		d.out.Same, d.out.Shape = true, &diff.Shape{Format: format, Type: state.ValueType, Len: state.ValueLen}
+	} else {
+		d.out.pages = res.pages
 	}
 	d, err = p.decide(ctx, w, d, state, stored, identity, format, val, now)
 	if err == nil && d.next.Sum == val.Sum && !same {

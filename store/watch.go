@@ -87,8 +87,9 @@ func (db *DB) WatchStates(ctx context.Context) (map[string]WatchState, error) {
 }
 
 // AppendSnapshot appends the stored selected value of a watch to dst and
-// returns it: dst unchanged (nil for a nil dst) when there is none. A poll reads the value it
-// diffs with into a buffer of its own, which the next one reuses.
+// returns it: dst unchanged (nil for a nil dst) when there is none. A
+// poll reads the value it diffs with into a buffer of its own, which the
+// next one reuses.
 func (db *DB) AppendSnapshot(ctx context.Context, dst []byte, watch string) ([]byte, error) {
 	if err := ctxErr(ctx); err != nil {
 		return nil, err
