@@ -389,17 +389,31 @@ const (
 // read decodes src and reads the configuration out of it, as much as
 // mode says.
 func read(file string, src []byte, lookup func(string) (string, bool), mode readMode) (*Config, error) {
-	r := &reader{file: file, src: src, vars: vars{lookup: lookup, dir: filepath.Dir(file)},
-		namesOnly: mode == readNames, noWarnings: mode != readAll}
-	var tree map[string]any
-	if _, err := toml.Decode(string(r.src), &tree); err != nil {
-		var pe toml.ParseError
-		if errors.As(err, &pe) {
-			return nil, Errors{r.decodeError(pe)}
-		}
-		return nil, Errors{{File: r.file, Err: err}}
+	return readIn(file, src, lookup, mode, partSize)
+}
+
+// readIn is read decoding a large src in parts of about size bytes
+// (see cutParts).
+func readIn(file string, src []byte, lookup func(string) (string, bool), mode readMode, size int) (*Config, error) {
+	text := string(src)
+	newReader := func() *reader {
+		return &reader{file: file, src: src, vars: vars{lookup: lookup, dir: filepath.Dir(file)},
+			namesOnly: mode == readNames, noWarnings: mode != readAll}
 	}
-	cfg := r.config(tree)
+	r := newReader()
+	cfg := r.readParts(cutParts(text, size))
+	if cfg == nil {
+		r = newReader()
+		var tree map[string]any
+		if _, err := toml.Decode(text, &tree); err != nil {
+			var pe toml.ParseError
+			if errors.As(err, &pe) {
+				return nil, Errors{r.decodeError(pe)}
+			}
+			return nil, Errors{{File: r.file, Err: err}}
+		}
+		cfg = r.config(tree)
+	}
 	// Validation goes by kind of check (tables, then names, then
 	// references): the reader of the list goes down the file.
 	byLine(r.errs)
@@ -534,8 +548,8 @@ func (r *reader) config(tree map[string]any) *Config {
 	for i, m := range r.tables(top, "target") {
 		cfg.Targets = append(cfg.Targets, r.target(i, m))
 	}
-	watches := r.tables(top, "watch")
-	cfg.Watches = make([]*Watch, 0, len(watches))
+	watches, count := r.watches(top)
+	cfg.Watches = make([]*Watch, 0, count)
 	for i, m := range watches {
 		if r.namesOnly {
 			// The name, and what shards the watch.

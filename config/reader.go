@@ -78,6 +78,11 @@ type reader struct {
 	namesOnly bool
 	// noWarnings gathers no warnings (LoadPartial, LoadTopLevel).
 	noWarnings bool
+	// parts, when the file is read in parts, are its [[watch]] sections
+	// still to decode (watches does); unsure is set when one of them
+	// says something the whole file might not.
+	parts  *fileParts
+	unsure bool
 }
 
 // index returns the index of src's lines, made at its first use.
@@ -165,7 +170,12 @@ func (s *section) finish() {
 			keys = append(keys, k)
 		}
 	}
-	sort.Slice(keys, func(i, j int) bool { return s.line(keys[i]) < s.line(keys[j]) })
+	// By line, and by name where the lines are the same (or unknown): the
+	// map's order is random, a file's errors are not.
+	sort.Slice(keys, func(i, j int) bool {
+		li, lj := s.line(keys[i]), s.line(keys[j])
+		return li < lj || li == lj && keys[i] < keys[j]
+	})
 	for _, k := range keys {
 		s.errorf(k, "unknown key")
 	}

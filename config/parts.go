@@ -1,0 +1,375 @@
+package config
+
+import (
+	"iter"
+	"slices"
+	"strings"
+
+	"github.com/BurntSushi/toml"
+)
+
+// A large file is decoded in parts, so that BurntSushi/toml's tree of it
+// (its maps, and a key list and a position per key: 14 MB for a file of
+// 10,000 watches, more than the configuration read from it) never
+// exists whole: the file without its [[watch]] sections first, then the
+// sections, a part of about partSize bytes at a time, each read into its
+// watches and dropped before the next is decoded.
+//
+// The parts say what the whole file says only when they are cut where
+// TOML's tables begin, so the file is cut by a scanner that knows TOML's
+// strings, comments and brackets (a header is a line's first token
+// outside every string, array and inline table). What the scanner does
+// not understand is not cut: the file is decoded whole, as is a file
+// whose parts say something the whole might not (a table of watch
+// outside the sections, a part that fails to decode), and then the
+// whole's errors, with their lines, are the ones reported.
+
+// partSize is about how many bytes of [[watch]] sections one part holds.
+// Each toml.Decode costs a few microseconds whatever its size; at 64 KiB
+// a file of 10,000 watches is 17 parts.
+const partSize = 64 << 10
+
+// fileParts is a file cut for decoding in parts.
+type fileParts struct {
+	// top is the file without its [[watch]] sections: the top-level keys
+	// and every other table, in the order they are written.
+	top string
+	// watches are the [[watch]] sections (each with its sub-tables, such
+	// as [watch.paginate]), in order, grouped into parts.
+	watches []string
+	// count is how many [[watch]] headers the sections have.
+	count int
+}
+
+// cutParts cuts src, or returns nil when it is better decoded whole:
+// short, without watches to stream, or written in a way the scanner
+// does not follow (invalid TOML, for one).
+func cutParts(src string, size int) *fileParts {
+	if len(src) < 2*size {
+		return nil
+	}
+	heads, ok := headers(src)
+	if !ok {
+		return nil
+	}
+	p := &fileParts{}
+	var top strings.Builder
+	top.WriteString(src[:firstStart(heads, len(src))])
+	part := -1 // where the current part of watches began, or -1
+	for i, h := range heads {
+		end := len(src)
+		if i+1 < len(heads) {
+			end = heads[i+1].start
+		}
+		switch {
+		case h.kind == otherTable:
+			if part >= 0 {
+				p.watches = append(p.watches, src[part:h.start])
+				part = -1
+			}
+			top.WriteString(src[h.start:end])
+		case h.kind == watchTable:
+			p.count++
+			if part >= 0 && h.start-part >= size {
+				p.watches = append(p.watches, src[part:h.start])
+				part = -1
+			}
+			if part < 0 {
+				part = h.start
+			}
+		case part < 0:
+			// A sub-table of watch away from its [[watch]] (after
+			// another table) or before any: the whole file says what
+			// that means.
+			return nil
+		}
+	}
+	if part >= 0 {
+		p.watches = append(p.watches, src[part:])
+	}
+	if len(p.watches) < 2 {
+		return nil
+	}
+	p.top = top.String()
+	return p
+}
+
+func firstStart(heads []header, n int) int {
+	if len(heads) == 0 {
+		return n
+	}
+	return heads[0].start
+}
+
+// header is a table header's line: where it starts, and what it opens.
+type header struct {
+	start int
+	kind  tableKind
+}
+
+type tableKind int
+
+const (
+	otherTable tableKind = iota // [defaults], [[target]], [watch] ...
+	watchTable                  // [[watch]]
+	watchSub                    // [watch.paginate], [[watch.x]]: of the last [[watch]]
+)
+
+// headers finds the table headers of src: lines whose first token,
+// outside every string, array and inline table, is [ or [[. It is false
+// when src is not TOML it can follow to the end (a string or a bracket
+// left open, a header it cannot read).
+func headers(src string) ([]header, bool) {
+	// The bytes that change what the scanner is in; it skips the rest.
+	var special [256]bool
+	for _, c := range []byte("\n#\"'[]{}") {
+		special[c] = true
+	}
+	var heads []header
+	depth := 0 // of arrays and inline tables
+	for i := 0; i < len(src); {
+		// At a line's start.
+		i = skipBlank(src, i)
+		if i < len(src) && src[i] == '[' && depth == 0 {
+			start := strings.LastIndexByte(src[:i], '\n') + 1
+			kind, next, ok := readHeader(src, i)
+			if !ok {
+				return nil, false
+			}
+			heads = append(heads, header{start: start, kind: kind})
+			i = next
+		}
+		// To the line's end.
+	line:
+		for i < len(src) {
+			for i < len(src) && !special[src[i]] {
+				i++
+			}
+			if i == len(src) {
+				break
+			}
+			switch src[i] {
+			case '\n':
+				i++
+				break line
+			case '#':
+				i = lineEnd(src, i)
+			case '"', '\'':
+				next, ok := skipString(src, i)
+				if !ok {
+					return nil, false
+				}
+				i = next
+			case '[', '{':
+				depth++
+				i++
+			case ']', '}':
+				if depth--; depth < 0 {
+					return nil, false
+				}
+				i++
+			}
+		}
+	}
+	return heads, depth == 0
+}
+
+// lineEnd returns the offset of the newline that ends the line i is in,
+// or len(src).
+func lineEnd(src string, i int) int {
+	if j := strings.IndexByte(src[i:], '\n'); j >= 0 {
+		return i + j
+	}
+	return len(src)
+}
+
+// skipString returns the offset just past the string that starts at i
+// (basic or literal, one-line or multi-line); false when it does not end
+// where TOML says it must.
+func skipString(src string, i int) (int, bool) {
+	q := src[i]
+	delim := `"""`
+	if q == '\'' {
+		delim = `'''`
+	}
+	if strings.HasPrefix(src[i:], delim) {
+		// Multi-line: it ends at the first three quotes not escaped; up
+		// to two more quotes right after belong to the string.
+		for j := i + 3; j < len(src); j++ {
+			switch {
+			case q == '"' && src[j] == '\\':
+				j++
+			case strings.HasPrefix(src[j:], delim):
+				j += 3
+				for k := 0; k < 2 && j < len(src) && src[j] == q; k++ {
+					j++
+				}
+				return j, true
+			}
+		}
+		return 0, false
+	}
+	// One line: the first quote ends it, but one escaped in a basic
+	// string.
+	for j := i + 1; ; {
+		k := strings.IndexByte(src[j:], q)
+		if k < 0 {
+			return 0, false
+		}
+		body := src[j : j+k]
+		if strings.IndexByte(body, '\n') >= 0 {
+			return 0, false
+		}
+		if q == '\'' || strings.IndexByte(body, '\\') < 0 {
+			return j + k + 1, true
+		}
+		// Escapes: step over them, to the quote that is not one.
+		for ; j < len(src); j++ {
+			switch src[j] {
+			case '\n':
+				return 0, false
+			case '\\':
+				j++
+			case q:
+				return j + 1, true
+			}
+		}
+		return 0, false
+	}
+}
+
+// readHeader reads the header that starts at i ([name] or [[name]],
+// name dotted, its keys bare or quoted) and says what table it opens;
+// next is the end of its line. False when the line is not a header it
+// can read.
+func readHeader(src string, i int) (kind tableKind, next int, ok bool) {
+	array := strings.HasPrefix(src[i:], "[[")
+	j := i + 1
+	if array {
+		j++
+	}
+	var keys []string
+	for {
+		j = skipBlank(src, j)
+		if j >= len(src) {
+			return 0, 0, false
+		}
+		var key string
+		switch src[j] {
+		case '"', '\'':
+			end, ok := skipString(src, j)
+			if !ok || end-j < 2 || src[j+1] == src[j] {
+				// Unterminated, or empty or multi-line: not a key this
+				// scanner reads (an escaped quoted key is rare enough to
+				// be read by the whole file's decoding).
+				return 0, 0, false
+			}
+			key = src[j+1 : end-1]
+			if src[j] == '"' && strings.IndexByte(key, '\\') >= 0 {
+				return 0, 0, false
+			}
+			j = end
+		default:
+			k := j
+			for k < len(src) && isBareKeyChar(src[k]) {
+				k++
+			}
+			if k == j {
+				return 0, 0, false
+			}
+			key, j = src[j:k], k
+		}
+		keys = append(keys, key)
+		j = skipBlank(src, j)
+		if j < len(src) && src[j] == '.' {
+			j++
+			continue
+		}
+		break
+	}
+	closing := "]"
+	if array {
+		closing = "]]"
+	}
+	if !strings.HasPrefix(src[j:], closing) {
+		return 0, 0, false
+	}
+	j = skipBlank(src, j+len(closing))
+	if j < len(src) && src[j] != '\n' && src[j] != '#' && src[j] != '\r' {
+		return 0, 0, false
+	}
+	next = lineEnd(src, j)
+	switch {
+	case keys[0] != "watch":
+		return otherTable, next, true
+	case len(keys) > 1:
+		return watchSub, next, true
+	case array:
+		return watchTable, next, true
+	}
+	return otherTable, next, true // [watch]: not a section of watches
+}
+
+func skipBlank(src string, j int) int {
+	for j < len(src) && (src[j] == ' ' || src[j] == '\t') {
+		j++
+	}
+	return j
+}
+
+func isBareKeyChar(c byte) bool {
+	return c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '_' || c == '-'
+}
+
+// readParts reads the configuration out of p, or returns nil when p is
+// nil or its parts might not say what the whole file says: then the file
+// is read whole, by a reader of its own.
+func (r *reader) readParts(p *fileParts) *Config {
+	if p == nil {
+		return nil
+	}
+	var tree map[string]any
+	if _, err := toml.Decode(p.top, &tree); err != nil {
+		return nil
+	}
+	if _, ok := tree["watch"]; ok {
+		return nil
+	}
+	r.parts = p
+	cfg := r.config(tree)
+	if r.unsure {
+		return nil
+	}
+	return cfg
+}
+
+// watches returns the [[watch]] tables, numbered from 0, and how many
+// there are: from top, or when the file is read in parts, decoded a part
+// at a time, each part's tree dropped once its watches are read.
+func (r *reader) watches(top *section) (iter.Seq2[int, map[string]any], int) {
+	if r.parts == nil {
+		ms := r.tables(top, "watch")
+		return slices.All(ms), len(ms)
+	}
+	return func(yield func(int, map[string]any) bool) {
+		i := 0
+		for _, part := range r.parts.watches {
+			var tree map[string]any
+			_, err := toml.Decode(part, &tree)
+			ms, ok := tree["watch"].([]map[string]any)
+			if err != nil || !ok || len(tree) != 1 {
+				r.unsure = true
+				return
+			}
+			for _, m := range ms {
+				if !yield(i, m) {
+					return
+				}
+				i++
+			}
+		}
+		if i != r.parts.count {
+			r.unsure = true
+		}
+	}, r.parts.count
+}

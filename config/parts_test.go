@@ -1,0 +1,322 @@
+package config
+
+import (
+	"fmt"
+	"reflect"
+	"strings"
+	"testing"
+)
+
+// partsCases are files whose reading in parts must give what reading them
+// whole gives: the configuration, or the same errors at the same lines.
+// Each has several [[watch]] sections, so that parts of one byte cut it
+// at every watch the scanner finds.
+var partsCases = []struct {
+	name string
+	src  string
+	// cut: the scanner cuts the file; inParts: and its parts are read,
+	// none of them saying something the whole might not.
+	cut, inParts bool
+}{
+	{"plain", string(benchConfig(4)), true, true},
+	{"tables between and after", `log_level = "warn"
+[[target]]
+name = "hook"
+url = "https://hooks.example/a"
+
+[[watch]]
+name = "a"
+url = "https://api.example/a"
+notify = ["hook"]
+[watch.paginate]
+next = "link"
+
+[defaults]
+schedule = "@every 5m"
+
+[[watch]]
+name = "b"
+url = "https://api.example/b"
+errors_to = []
+
+[[target]]
+name = "other"
+url = "https://hooks.example/b"
+
+[[watch]]
+name = "c"
+url = "https://api.example/c"
+notify = ["other", "hook"]
+`, true, true},
+	{"strings that hold headers", `[[watch]]
+name = "a"
+url = "https://api.example/a"
+method = "POST"
+body = """
+[[watch]]
+name = "not a watch"
+[defaults]
+"""
+errors_to = []
+
+[[watch]]
+name = "b"
+url = "https://api.example/b"
+method = "POST"
+body = '''
+[[watch]]
+'''
+errors_to = []
+
+[[watch]]
+name = "c # [[watch]]"
+url = "https://api.example/c?q=[x]"
+errors_to = [] # [[watch]]
+# [[watch]]
+`, true, true},
+	{"escapes and quotes at a string's end", `[[watch]]
+name = "a \" [[watch]]"
+url = "https://api.example/a"
+method = "POST"
+body = """x \""" [[watch]]
+[defaults]
+ """"
+errors_to = []
+
+[[watch]]
+name = 'b\'
+url = "https://api.example/b"
+method = "POST"
+body = '''y''''
+errors_to = []
+`, true, true},
+	{"arrays over lines", `[[watch]]
+name = "a"
+url = "https://api.example/a"
+ignore = [
+  "x",
+  "y", # ]
+]
+errors_to = []
+
+[[watch]]
+name = "b"
+url = "https://api.example/b"
+extra = [
+[1],
+[[2]],
+]
+errors_to = []
+`, true, true},
+	{"a string open in an array", `[defaults]
+x = ["""
+[[watch]]
+url = "https://api.example/a"
+[other]
+"""]
+
+[[watch]]
+name = "b"
+url = "https://api.example/b"
+
+[[watch]]
+name = "c"
+url = "https://api.example/c"
+`, true, true},
+	{"quoted and spaced headers", `[["watch"]]
+name = "a"
+url = "https://api.example/a"
+[ watch . paginate ]
+next = "link"
+
+[[ watch ]] # the second
+name = "b"
+url = "https://api.example/b"
+['watch'.paginate]
+next = "link"
+
+[[watch]]
+name = "c"
+url = "https://api.example/c"
+`, true, true},
+	{"CRLF", strings.ReplaceAll(string(benchConfig(3)), "\n", "\r\n"), true, true},
+	{"a watch's table after another table", `[[watch]]
+name = "a"
+url = "https://api.example/a"
+
+[[target]]
+name = "hook"
+url = "https://hooks.example/a"
+
+[watch.paginate]
+next = "link"
+
+[[watch]]
+name = "b"
+url = "https://api.example/b"
+`, false, false},
+	{"watch as a table", `[watch]
+name = "a"
+
+[[watch]]
+name = "b"
+url = "https://api.example/b"
+
+[[watch]]
+name = "c"
+url = "https://api.example/c"
+`, true, false},
+	{"watch as a key", `watch = 1
+
+[[watch]]
+name = "b"
+url = "https://api.example/b"
+
+[[watch]]
+name = "c"
+url = "https://api.example/c"
+`, true, false},
+	{"a string left open", `[[watch]]
+name = "a"
+url = "https://api.example/a"
+
+[[watch]]
+name = "b"
+url = "https://api.example/b
+`, false, false},
+	{"a syntax error in a watch the scanner reads", `[[watch]]
+name = "a"
+url = "https://api.example/a"
+
+[[watch]]
+name = "b"
+url = "https://api.example/b" x
+`, true, false},
+	{"a key twice in a watch", `[[watch]]
+name = "a"
+url = "https://api.example/a"
+
+[[watch]]
+name = "b"
+name = "c"
+url = "https://api.example/b"
+`, true, false},
+	{"a table twice across watches", `[defaults]
+schedule = "@every 5m"
+
+[[watch]]
+name = "a"
+url = "https://api.example/a"
+
+[defaults]
+timeout = "5s"
+
+[[watch]]
+name = "b"
+url = "https://api.example/b"
+`, true, false},
+	{"errors placed in later watches", `[[watch]]
+name = "a"
+url = "https://api.example/a"
+
+[[watch]]
+name = "b"
+url = "ftp://api.example/b"
+schedul = "@every 1m"
+
+[[watch]]
+name = "a"
+url = "https://api.example/c"
+notify = ["nobody"]
+`, true, true},
+	{"an inline table over lines", `[[watch]]
+name = "a"
+url = "https://api.example/a"
+headers = {
+  "X-A" = "[[watch]]",
+}
+
+[[watch]]
+name = "b"
+url = "https://api.example/b"
+`, true, true},
+}
+
+// readBoth reads src whole and in parts of one byte, in mode.
+func readBoth(t testing.TB, src string, mode readMode) (whole, parts *Config, wholeErr, partsErr error) {
+	t.Helper()
+	whole, wholeErr = readIn("/etc/p.toml", []byte(src), env(nil), mode, len(src)+1)
+	parts, partsErr = readIn("/etc/p.toml", []byte(src), env(nil), mode, 1)
+	return whole, parts, wholeErr, partsErr
+}
+
+func TestRead_PartsAsWhole(t *testing.T) {
+	for _, tc := range partsCases {
+		t.Run(tc.name, func(t *testing.T) {
+			p := cutParts(tc.src, 1)
+			if got := p != nil; got != tc.cut {
+				t.Fatalf("cut: %v, want %v", got, tc.cut)
+			}
+			r := &reader{file: "/etc/p.toml", src: []byte(tc.src), vars: vars{lookup: env(nil)}}
+			if got := r.readParts(p) != nil; got != tc.inParts {
+				t.Fatalf("read in parts: %v, want %v", got, tc.inParts)
+			}
+			for _, mode := range []readMode{readAll, readPartial, readNames} {
+				whole, parts, werr, perr := readBoth(t, tc.src, mode)
+				if fmt.Sprint(werr) != fmt.Sprint(perr) {
+					t.Errorf("mode %d: errors in parts:\n%v\nwhole:\n%v", mode, perr, werr)
+				}
+				if !reflect.DeepEqual(whole, parts) {
+					t.Errorf("mode %d: the configuration read in parts differs from the whole's", mode)
+				}
+			}
+		})
+	}
+}
+
+// TestCutParts: a large file is cut into parts of about partSize bytes of
+// watches, the rest of the file decoded first; a small one is not cut.
+func TestCutParts(t *testing.T) {
+	src := string(benchConfig(10_000))
+	p := cutParts(src, partSize)
+	if p == nil {
+		t.Fatal("a file of 10,000 watches is not cut")
+	}
+	if p.count != 10_000 {
+		t.Errorf("count %d, want 10000", p.count)
+	}
+	if n := len(src) / partSize; len(p.watches) < n || len(p.watches) > n+1 {
+		t.Errorf("%d parts of %d bytes, want about %d", len(p.watches), len(src), n)
+	}
+	if !strings.HasPrefix(p.top, "db = ") || strings.Contains(p.top, "[[watch]]") {
+		t.Errorf("top: %.80q", p.top)
+	}
+	if strings.Join(p.watches, "") != src[len(p.top):] {
+		t.Error("the parts are not the file's watches, in order")
+	}
+	r := &reader{file: "/etc/p.toml", src: []byte(src), vars: vars{lookup: env(nil)}}
+	cfg := r.readParts(p)
+	if cfg == nil || len(cfg.Watches) != 10_000 || cfg.Watches[9_999].Name != "w9999" {
+		t.Fatal("the parts of a file of 10,000 watches are not read")
+	}
+	if small := string(benchConfig(10)); cutParts(small, partSize) != nil {
+		t.Error("a small file is cut")
+	}
+}
+
+// FuzzRead_Parts: whatever the file, reading it in parts gives what
+// reading it whole does.
+func FuzzRead_Parts(f *testing.F) {
+	for _, tc := range partsCases {
+		f.Add(tc.src)
+	}
+	f.Fuzz(func(t *testing.T, src string) {
+		whole, parts, werr, perr := readBoth(t, src, readPartial)
+		if fmt.Sprint(werr) != fmt.Sprint(perr) {
+			t.Fatalf("errors in parts:\n%v\nwhole:\n%v", perr, werr)
+		}
+		if !reflect.DeepEqual(whole, parts) {
+			t.Fatal("the configuration read in parts differs from the whole's")
+		}
+	})
+}
