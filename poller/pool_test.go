@@ -202,3 +202,44 @@ func TestPoller_PollAllReusesAnswersOnceDone(t *testing.T) {
 		}
 	}
 }
+
+// TestPoll_OutcomesAreTheirOwn: a poll's decision goes to the next poll
+// once carried out, but the outcome it returned is the poll's own: a
+// baseline, an unchanged poll, a same answer and a change, each kept
+// while the polls after it run, still say what their poll found.
+func TestPoll_OutcomesAreTheirOwn(t *testing.T) {
+	t.Parallel()
+	var doc atomic.Value
+	doc.Store(`{"id":1,"v":1}`)
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		fmt.Fprint(w, doc.Load())
+	}))
+	defer srv.Close()
+	cfg := parseConfig(t, fmt.Sprintf("[[target]]\nname = \"hook\"\nurl = \"https://receiver.example/hook\"\n\n"+
+		"[[watch]]\nname = \"w\"\nurl = %q\nnotify = [\"hook\"]\nignore = [\"id\"]\n", srv.URL), nil)
+	p := pollerWith(t, openStore(t), nil)
+	ctx := context.Background()
+	var outs []*Outcome
+	for _, d := range []string{`{"id":1,"v":1}`, `{"id":2,"v":1}`, `{"id":2,"v":1}`, `{"id":2,"v":2}`} {
+		doc.Store(d)
+		out, err := p.Poll(ctx, cfg.Watches[0], PollOptions{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		outs = append(outs, out)
+	}
+	for i, check := range []struct {
+		what string
+		ok   bool
+	}{
+		{"the baseline", outs[0].Baseline && outs[0].Event == nil && outs[0].Pages == 1},
+		{"unchanged", outs[1].Unchanged && !outs[1].Same && outs[1].Pages == 1},
+		{"the same answer", outs[2].Unchanged && outs[2].Same && outs[2].Shape != nil},
+		{"the change", outs[3].Event != nil && len(outs[3].Events) == 1 && outs[3].Counts != nil && outs[3].Counts.Changed == 1},
+	} {
+		if !check.ok {
+			t.Errorf("poll %d, %s: outcome %+v", i+1, check.what, *outs[i])
+		}
+	}
+}
