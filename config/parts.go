@@ -26,7 +26,7 @@ import (
 
 // partSize is about how many bytes of [[watch]] sections one part holds.
 // Each toml.Decode costs a few microseconds whatever its size; at 64 KiB
-// a file of 10,000 watches is 17 parts.
+// a file of 10,000 watches (1.1 MB) is 18 parts.
 const partSize = 64 << 10
 
 // fileParts is a file cut for decoding in parts.
@@ -35,7 +35,9 @@ type fileParts struct {
 	// and every other table, in the order they are written.
 	top string
 	// watches are the [[watch]] sections (each with its sub-tables, such
-	// as [watch.paginate]), in order, grouped into parts.
+	// as [watch.paginate]), in order, grouped into parts: the sections
+	// between two other tables are one run of the file, and a part is
+	// one run or several joined, of about partSize bytes or more.
 	watches []string
 	// count is how many [[watch]] headers the sections have.
 	count int
@@ -55,7 +57,25 @@ func cutParts(src string, size int) *fileParts {
 	p := &fileParts{}
 	var top strings.Builder
 	top.WriteString(src[:firstStart(heads, len(src))])
-	part := -1 // where the current part of watches began, or -1
+	var runs []string // the runs of the part being gathered
+	n := 0            // their bytes
+	run := -1         // where the run of sections being read began, or -1
+	endRun := func(end int) {
+		if run >= 0 {
+			runs, n, run = append(runs, src[run:end]), n+end-run, -1
+		}
+	}
+	endPart := func() {
+		switch len(runs) {
+		case 0:
+			return
+		case 1:
+			p.watches = append(p.watches, runs[0])
+		default:
+			p.watches = append(p.watches, strings.Join(runs, ""))
+		}
+		runs, n = runs[:0], 0
+	}
 	for i, h := range heads {
 		end := len(src)
 		if i+1 < len(heads) {
@@ -63,30 +83,30 @@ func cutParts(src string, size int) *fileParts {
 		}
 		switch {
 		case h.kind == otherTable:
-			if part >= 0 {
-				p.watches = append(p.watches, src[part:h.start])
-				part = -1
-			}
+			endRun(h.start)
 			top.WriteString(src[h.start:end])
 		case h.kind == watchTable:
 			p.count++
-			if part >= 0 && h.start-part >= size {
-				p.watches = append(p.watches, src[part:h.start])
-				part = -1
+			gathered := n
+			if run >= 0 {
+				gathered += h.start - run
 			}
-			if part < 0 {
-				part = h.start
+			if gathered >= size {
+				endRun(h.start)
+				endPart()
 			}
-		case part < 0:
+			if run < 0 {
+				run = h.start
+			}
+		case h.kind == watchSub && run < 0:
 			// A sub-table of watch away from its [[watch]] (after
 			// another table) or before any: the whole file says what
 			// that means.
 			return nil
 		}
 	}
-	if part >= 0 {
-		p.watches = append(p.watches, src[part:])
-	}
+	endRun(len(src))
+	endPart()
 	if len(p.watches) < 2 {
 		return nil
 	}
@@ -117,8 +137,8 @@ const (
 
 // headers finds the table headers of src: lines whose first token,
 // outside every string, array and inline table, is [ or [[. It is false
-// when src is not TOML it can follow to the end (a string or a bracket
-// left open, a header it cannot read).
+// when src is not TOML it can follow to the end: a string or a bracket
+// left open, a ] or } that closes nothing, a header it cannot read.
 func headers(src string) ([]header, bool) {
 	// The bytes that change what the scanner is in; it skips the rest.
 	var special [256]bool
@@ -129,9 +149,9 @@ func headers(src string) ([]header, bool) {
 	depth := 0 // of arrays and inline tables
 	for i := 0; i < len(src); {
 		// At a line's start.
+		start := i
 		i = skipBlank(src, i)
 		if i < len(src) && src[i] == '[' && depth == 0 {
-			start := strings.LastIndexByte(src[:i], '\n') + 1
 			kind, next, ok := readHeader(src, i)
 			if !ok {
 				return nil, false
@@ -211,31 +231,29 @@ func skipString(src string, i int) (int, bool) {
 	}
 	// One line: the first quote ends it, but one escaped in a basic
 	// string.
-	for j := i + 1; ; {
-		k := strings.IndexByte(src[j:], q)
-		if k < 0 {
-			return 0, false
-		}
-		body := src[j : j+k]
-		if strings.IndexByte(body, '\n') >= 0 {
-			return 0, false
-		}
-		if q == '\'' || strings.IndexByte(body, '\\') < 0 {
-			return j + k + 1, true
-		}
-		// Escapes: step over them, to the quote that is not one.
-		for ; j < len(src); j++ {
-			switch src[j] {
-			case '\n':
-				return 0, false
-			case '\\':
-				j++
-			case q:
-				return j + 1, true
-			}
-		}
+	k := strings.IndexByte(src[i+1:], q)
+	if k < 0 {
 		return 0, false
 	}
+	body := src[i+1 : i+1+k]
+	if strings.IndexByte(body, '\n') >= 0 {
+		return 0, false
+	}
+	if q == '\'' || strings.IndexByte(body, '\\') < 0 {
+		return i + 1 + k + 1, true
+	}
+	// Escapes: step over them, to the quote that is not one.
+	for j := i + 1; j < len(src); j++ {
+		switch src[j] {
+		case '\n':
+			return 0, false
+		case '\\':
+			j++
+		case q:
+			return j + 1, true
+		}
+	}
+	return 0, false
 }
 
 // readHeader reads the header that starts at i ([name] or [[name]],
@@ -258,7 +276,7 @@ func readHeader(src string, i int) (kind tableKind, next int, ok bool) {
 		switch src[j] {
 		case '"', '\'':
 			end, ok := skipString(src, j)
-			if !ok || end-j < 2 || src[j+1] == src[j] {
+			if !ok || src[j+1] == src[j] {
 				// Unterminated, or empty or multi-line: not a key this
 				// scanner reads (an escaped quoted key is rare enough to
 				// be read by the whole file's decoding).
@@ -295,7 +313,7 @@ func readHeader(src string, i int) (kind tableKind, next int, ok bool) {
 		return 0, 0, false
 	}
 	j = skipBlank(src, j+len(closing))
-	if j < len(src) && src[j] != '\n' && src[j] != '#' && src[j] != '\r' {
+	if rest := src[j:]; rest != "" && rest[0] != '\n' && rest[0] != '#' && !strings.HasPrefix(rest, "\r\n") {
 		return 0, 0, false
 	}
 	next = lineEnd(src, j)
@@ -335,6 +353,7 @@ func (r *reader) readParts(p *fileParts) *Config {
 	if _, ok := tree["watch"]; ok {
 		return nil
 	}
+	p.top = "" // decoded: the tree holds what it says
 	r.parts = p
 	cfg := r.config(tree)
 	if r.unsure {

@@ -242,11 +242,11 @@ url = "https://api.example/b"
 `, true, true},
 }
 
-// readBoth reads src whole and in parts of one byte, in mode.
-func readBoth(t testing.TB, src string, mode readMode) (whole, parts *Config, wholeErr, partsErr error) {
+// readBoth reads src whole and in parts of size bytes, in mode.
+func readBoth(t testing.TB, src string, mode readMode, size int) (whole, parts *Config, wholeErr, partsErr error) {
 	t.Helper()
 	whole, wholeErr = readIn("/etc/p.toml", []byte(src), env(nil), mode, len(src)+1)
-	parts, partsErr = readIn("/etc/p.toml", []byte(src), env(nil), mode, 1)
+	parts, partsErr = readIn("/etc/p.toml", []byte(src), env(nil), mode, size)
 	return whole, parts, wholeErr, partsErr
 }
 
@@ -262,7 +262,7 @@ func TestRead_PartsAsWhole(t *testing.T) {
 				t.Fatalf("read in parts: %v, want %v", got, tc.inParts)
 			}
 			for _, mode := range []readMode{readAll, readPartial, readNames} {
-				whole, parts, werr, perr := readBoth(t, tc.src, mode)
+				whole, parts, werr, perr := readBoth(t, tc.src, mode, 1)
 				if fmt.Sprint(werr) != fmt.Sprint(perr) {
 					t.Errorf("mode %d: errors in parts:\n%v\nwhole:\n%v", mode, perr, werr)
 				}
@@ -302,16 +302,56 @@ func TestCutParts(t *testing.T) {
 	if small := string(benchConfig(10)); cutParts(small, partSize) != nil {
 		t.Error("a small file is cut")
 	}
+	// Watches each between two targets: the runs of watches between
+	// them are joined into parts of about partSize, not one part each.
+	var b strings.Builder
+	for i := range 5_000 {
+		fmt.Fprintf(&b, "[[target]]\nname = \"t%d\"\nurl = \"https://hooks.example/%d\"\n\n[[watch]]\nname = \"w%d\"\nurl = \"https://api.example/%d\"\nnotify = [\"t%d\"]\n\n", i, i, i, i, i)
+	}
+	src = b.String()
+	p = cutParts(src, partSize)
+	if p == nil || len(p.watches) > len(src)/partSize {
+		t.Fatalf("%d bytes of watches and targets: %v parts", len(src), p)
+	}
+	r = &reader{file: "/etc/p.toml", src: []byte(src), vars: vars{lookup: env(nil)}}
+	if cfg := r.readParts(p); cfg == nil || len(cfg.Watches) != 5_000 || len(cfg.Targets) != 5_000 || cfg.Watches[4_999].Notify[0] != "t4999" {
+		t.Fatal("the parts of a file of watches between targets are not read")
+	}
+}
+
+// TestRead_ErrorsInOneOrder: the problems of keys that share a line (an
+// inline table's) come in the same order, with the same text, on every
+// read of the file, as reading it in parts and whole must agree.
+func TestRead_ErrorsInOneOrder(t *testing.T) {
+	const watch = "[[watch]]\nname = \"a\"\nurl = \"https://a.example/\"\n"
+	for _, src := range []string{
+		watch + "query = {a = 1, b = 2, c = 3}\n",
+		watch + "headers = {a = 1, b = 2, c = 3}\n",
+		watch + "bearer = \"t\"\nheaders = {authorization = \"x\", Authorization = \"y\", AUTHORIZATION = \"z\"}\n",
+		watch + "graphql = \"{x}\"\nvariables = {a = \"${A}\", b = \"${B}\", c = \"${C}\"}\n",
+		watch + "schedul = 1\nmax_bodi = 2\n[watch.paginate]\nnext = \"link\"\nx = 1\ny = 2\n",
+	} {
+		_, first := Parse("/etc/p.toml", []byte(src), env(nil))
+		if first == nil {
+			t.Fatalf("%q: no error", src)
+		}
+		for range 30 {
+			if _, err := Parse("/etc/p.toml", []byte(src), env(nil)); fmt.Sprint(err) != fmt.Sprint(first) {
+				t.Fatalf("%q: errors\n%v\nthen\n%v", src, first, err)
+			}
+		}
+	}
 }
 
 // FuzzRead_Parts: whatever the file, reading it in parts gives what
 // reading it whole does.
 func FuzzRead_Parts(f *testing.F) {
-	for _, tc := range partsCases {
-		f.Add(tc.src)
+	for i, tc := range partsCases {
+		f.Add(tc.src, uint8(i), uint8(i))
 	}
-	f.Fuzz(func(t *testing.T, src string) {
-		whole, parts, werr, perr := readBoth(t, src, readPartial)
+	f.Fuzz(func(t *testing.T, src string, mode, size uint8) {
+		// Every mode; parts of 1 to 64 bytes.
+		whole, parts, werr, perr := readBoth(t, src, readMode(int(mode)%3), 1+int(size)%64)
 		if fmt.Sprint(werr) != fmt.Sprint(perr) {
 			t.Fatalf("errors in parts:\n%v\nwhole:\n%v", perr, werr)
 		}

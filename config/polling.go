@@ -7,9 +7,11 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
+	"maps"
 	"net/http"
 	"net/url"
 	"path/filepath"
+	"slices"
 	"time"
 
 	"github.com/pollhook/pollhook/diff"
@@ -156,7 +158,7 @@ func (r *reader) requestShape(s *section, w *Watch) {
 		s.errorf("basic", "bearer and basic both set: choose one")
 	}
 	if w.Bearer != "" || w.Basic != nil {
-		for k := range w.Headers {
+		for _, k := range slices.Sorted(maps.Keys(w.Headers)) {
 			if http.CanonicalHeaderKey(k) == "Authorization" {
 				s.errorf("headers."+k, "conflicts with bearer/basic, which set Authorization")
 			}
@@ -259,7 +261,10 @@ func jsonValue(v any, env vars) (any, error) {
 		return out, nil
 	case map[string]any:
 		out := make(map[string]any, len(t))
-		for k, e := range t {
+		// In the keys' order: the error is the first key's that fails,
+		// the same on every read.
+		for _, k := range slices.Sorted(maps.Keys(t)) {
+			e := t[k]
 			x, err := jsonValue(e, env)
 			if err != nil {
 				return nil, fmt.Errorf("%s: %w", k, err)

@@ -4,9 +4,11 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"math"
 	"os"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -78,9 +80,9 @@ type reader struct {
 	namesOnly bool
 	// noWarnings gathers no warnings (LoadPartial, LoadTopLevel).
 	noWarnings bool
-	// parts, when the file is read in parts, are its [[watch]] sections
-	// still to decode (watches does); unsure is set when one of them
-	// says something the whole file might not.
+	// parts, when the file is read in parts, are its [[watch]] sections,
+	// which watches decodes; unsure is set when one of them says
+	// something the whole file might not.
 	parts  *fileParts
 	unsure bool
 }
@@ -332,7 +334,10 @@ func (s *section) stringMap(key string, dst *map[string]string) bool {
 	}
 	out := make(map[string]string, len(m))
 	good := true
-	for k, e := range m {
+	// In the keys' order: their errors share the table's line, and a
+	// file's errors come in one order, not the map's.
+	for _, k := range slices.Sorted(maps.Keys(m)) {
+		e := m[k]
 		str, ok := e.(string)
 		if !ok {
 			s.errorf(key+"."+k, "want a string, got %s", typeName(e))
