@@ -24,34 +24,22 @@ var partsCases = []struct {
 name = "hook"
 url = "https://hooks.example/a"
 
-[[watch]]
-name = "a"
-url = "https://api.example/a"
-notify = ["hook"]
+` + plainWatch("a") + `notify = ["hook"]
 [watch.paginate]
 next = "link"
 
 [defaults]
 schedule = "@every 5m"
 
-[[watch]]
-name = "b"
-url = "https://api.example/b"
-errors_to = []
+` + plainWatch("b") + `errors_to = []
 
 [[target]]
 name = "other"
 url = "https://hooks.example/b"
 
-[[watch]]
-name = "c"
-url = "https://api.example/c"
-notify = ["other", "hook"]
+` + plainWatch("c") + `notify = ["other", "hook"]
 `, true, true},
-	{"strings that hold headers", `[[watch]]
-name = "a"
-url = "https://api.example/a"
-method = "POST"
+	{"strings that hold headers", plainWatch("a") + `method = "POST"
 body = """
 [[watch]]
 name = "not a watch"
@@ -59,10 +47,7 @@ name = "not a watch"
 """
 errors_to = []
 
-[[watch]]
-name = "b"
-url = "https://api.example/b"
-method = "POST"
+` + plainWatch("b") + `method = "POST"
 body = '''
 [[watch]]
 '''
@@ -90,19 +75,13 @@ method = "POST"
 body = '''y''''
 errors_to = []
 `, true, true},
-	{"arrays over lines", `[[watch]]
-name = "a"
-url = "https://api.example/a"
-ignore = [
+	{"arrays over lines", plainWatch("a") + `ignore = [
   "x",
   "y", # ]
 ]
 errors_to = []
 
-[[watch]]
-name = "b"
-url = "https://api.example/b"
-extra = [
+` + plainWatch("b") + `extra = [
 [1],
 [[2]],
 ]
@@ -115,14 +94,8 @@ url = "https://api.example/a"
 [other]
 """]
 
-[[watch]]
-name = "b"
-url = "https://api.example/b"
-
-[[watch]]
-name = "c"
-url = "https://api.example/c"
-`, true, true},
+` + plainWatch("b") + `
+` + plainWatch("c"), true, true},
 	{"quoted and spaced headers", `[["watch"]]
 name = "a"
 url = "https://api.example/a"
@@ -135,15 +108,9 @@ url = "https://api.example/b"
 ['watch'.paginate]
 next = "link"
 
-[[watch]]
-name = "c"
-url = "https://api.example/c"
-`, true, true},
+` + plainWatch("c"), true, true},
 	{"CRLF", strings.ReplaceAll(string(benchConfig(3)), "\n", "\r\n"), true, true},
-	{"a watch's table after another table", `[[watch]]
-name = "a"
-url = "https://api.example/a"
-
+	{"a watch's table after another table", plainWatch("a") + `
 [[target]]
 name = "hook"
 url = "https://hooks.example/a"
@@ -151,51 +118,27 @@ url = "https://hooks.example/a"
 [watch.paginate]
 next = "link"
 
-[[watch]]
-name = "b"
-url = "https://api.example/b"
-`, false, false},
+` + plainWatch("b"), false, false},
 	{"watch as a table", `[watch]
 name = "a"
 
-[[watch]]
-name = "b"
-url = "https://api.example/b"
-
-[[watch]]
-name = "c"
-url = "https://api.example/c"
-`, true, false},
+` + plainWatch("b") + `
+` + plainWatch("c"), true, false},
 	{"watch as a key", `watch = 1
 
-[[watch]]
-name = "b"
-url = "https://api.example/b"
-
-[[watch]]
-name = "c"
-url = "https://api.example/c"
-`, true, false},
-	{"a string left open", `[[watch]]
-name = "a"
-url = "https://api.example/a"
-
+` + plainWatch("b") + `
+` + plainWatch("c"), true, false},
+	{"a string left open", plainWatch("a") + `
 [[watch]]
 name = "b"
 url = "https://api.example/b
 `, false, false},
-	{"a syntax error in a watch the scanner reads", `[[watch]]
-name = "a"
-url = "https://api.example/a"
-
+	{"a syntax error in a watch the scanner reads", plainWatch("a") + `
 [[watch]]
 name = "b"
 url = "https://api.example/b" x
 `, true, false},
-	{"a key twice in a watch", `[[watch]]
-name = "a"
-url = "https://api.example/a"
-
+	{"a key twice in a watch", plainWatch("a") + `
 [[watch]]
 name = "b"
 name = "c"
@@ -204,21 +147,12 @@ url = "https://api.example/b"
 	{"a table twice across watches", `[defaults]
 schedule = "@every 5m"
 
-[[watch]]
-name = "a"
-url = "https://api.example/a"
-
+` + plainWatch("a") + `
 [defaults]
 timeout = "5s"
 
-[[watch]]
-name = "b"
-url = "https://api.example/b"
-`, true, false},
-	{"errors placed in later watches", `[[watch]]
-name = "a"
-url = "https://api.example/a"
-
+` + plainWatch("b"), true, false},
+	{"errors placed in later watches", plainWatch("a") + `
 [[watch]]
 name = "b"
 url = "ftp://api.example/b"
@@ -229,17 +163,16 @@ name = "a"
 url = "https://api.example/c"
 notify = ["nobody"]
 `, true, true},
-	{"an inline table over lines", `[[watch]]
-name = "a"
-url = "https://api.example/a"
-headers = {
+	{"an inline table over lines", plainWatch("a") + `headers = {
   "X-A" = "[[watch]]",
 }
 
-[[watch]]
-name = "b"
-url = "https://api.example/b"
-`, true, true},
+` + plainWatch("b"), true, true},
+}
+
+// plainWatch is a [[watch]] table of a name and a URL.
+func plainWatch(name string) string {
+	return "[[watch]]\nname = \"" + name + "\"\nurl = \"https://api.example/" + name + "\"\n"
 }
 
 // readBoth reads src whole and in parts of size bytes, in mode.
@@ -250,6 +183,10 @@ func readBoth(t testing.TB, src string, mode readMode, size int) (whole, parts *
 	return whole, parts, wholeErr, partsErr
 }
 
+// TestRead_PartsAsWhole: each of partsCases, read in parts cut at every
+// watch, gives what reading it whole gives, in every read mode; the
+// files the scanner cannot follow, or whose parts might say something
+// the whole does not, are read whole.
 func TestRead_PartsAsWhole(t *testing.T) {
 	for _, tc := range partsCases {
 		t.Run(tc.name, func(t *testing.T) {
