@@ -8,12 +8,13 @@ import (
 )
 
 // lineIndex finds on which line of the TOML source a key was written, so
-// that validation errors can point at it. BurntSushi/toml keeps positions
-// to itself, so this is a small scanner of its own: it notes where each
-// table ([x], [[x]], [x.y]) starts and ends, and reads the lines of a table
-// for its keys only when a problem asks for one. It only needs to be right
-// for well-formed files: a file that does not parse never reaches
-// validation.
+// that errors can point at it. BurntSushi/toml keeps positions to itself,
+// so the index reads the source with scanLines (which knows TOML's
+// strings, arrays and inline tables): it notes where each table ([x],
+// [[x]], [x.y]) starts and ends, and reads the lines of a table for its
+// keys only when a problem asks for one. Of a file scanLines cannot follow
+// to the end (one that does not parse), it knows the tables before the
+// trouble.
 type lineIndex struct {
 	src string
 	// tables are the tables by path ("watch[2]", "defaults",
@@ -52,13 +53,15 @@ func (ix *lineIndex) at(path string) int {
 // the one its problems point at.
 func (ix *lineIndex) key(t table, key string) int {
 	found := 0
-	eachLine(ix.src[t.start:t.end], t.line+1, func(no, _, _ int, s string) bool {
-		eq := strings.IndexByte(s, '=')
+	src := ix.src[t.start:t.end]
+	scanLines(src, t.line+1, func(l tomlLine) bool {
+		text := l.text(src)
+		eq := strings.IndexByte(text, '=')
 		if eq <= 0 {
 			return true
 		}
-		if k := strings.TrimSpace(s[:eq]); k == key || strings.ContainsAny(k, `."'`) && cleanKey(k) == key {
-			found = no
+		if k := strings.TrimSpace(text[:eq]); k == key || strings.ContainsAny(k, `."'`) && cleanKey(k) == key {
+			found = l.no
 			return false
 		}
 		return true
@@ -66,72 +69,27 @@ func (ix *lineIndex) key(t table, key string) int {
 	return found
 }
 
-// eachLine calls fn with each line of src that is not blank, a comment or
-// inside a multi-line string: its number (the first line's is first), the
-// offsets where it starts and where the next line does, and the line
-// trimmed. It stops when fn returns false.
-func eachLine(src string, first int, fn func(no, start, next int, s string) bool) {
-	inMulti := "" // the closing delimiter of a multi-line string we are in
-	no := first - 1
-	for rest := src; rest != ""; {
-		start := len(src) - len(rest)
-		var line string
-		line, rest, _ = strings.Cut(rest, "\n")
-		no++
-		if inMulti != "" {
-			if strings.Contains(line, inMulti) {
-				inMulti = ""
-			}
-			continue
-		}
-		s := strings.TrimSpace(line)
-		if s == "" || s[0] == '#' {
-			continue
-		}
-		if !fn(no, start, len(src)-len(rest), s) {
-			return
-		}
-		if eq := strings.IndexByte(s, '='); eq > 0 && s[0] != '[' && (strings.Contains(s, `"""`) || strings.Contains(s, `'''`)) {
-			inMulti = multiLineStart(strings.TrimSpace(s[eq+1:]))
-		}
-	}
-}
-
-// multiLineStart returns the closing delimiter of the multi-line string a
-// value opens and does not close on its line, or "".
-func multiLineStart(value string) string {
-	for _, delim := range []string{`"""`, `'''`} {
-		if strings.HasPrefix(value, delim) && !strings.Contains(value[3:], delim) {
-			return delim
-		}
-	}
-	return ""
-}
-
 func indexLines(src string) *lineIndex {
 	ix := &lineIndex{src: src, tables: map[string]table{}}
 	counts := map[string]int{} // array table name -> elements seen
 	current := ""
 	ix.tables[current] = table{}
-	eachLine(src, 1, func(no, start, next int, s string) bool {
-		if s[0] != '[' {
+	scanLines(src, 1, func(l tomlLine) bool {
+		if !l.header {
 			return true
 		}
-		var name string
-		if strings.HasPrefix(s, "[[") {
-			n := tableName(strings.TrimPrefix(s, "[["), "]]")
+		name := strings.Join(l.keys, ".")
+		if l.array {
+			n := name
 			name = n + "[" + strconv.Itoa(counts[n]) + "]"
 			counts[n]++
-		} else {
-			name = tableName(s[1:], "]")
+		} else if head, sub, ok := strings.Cut(name, "."); ok && counts[head] > 0 {
 			// [watch.paginate] after [[watch]] belongs to the last watch.
-			if head, sub, ok := strings.Cut(name, "."); ok && counts[head] > 0 {
-				name = head + "[" + strconv.Itoa(counts[head]-1) + "]." + sub
-			}
+			name = head + "[" + strconv.Itoa(counts[head]-1) + "]." + sub
 		}
-		ix.end(current, start)
+		ix.end(current, l.start)
 		current = name
-		ix.tables[current] = table{line: no, start: next, end: len(src)}
+		ix.tables[current] = table{line: l.no, start: l.next(src), end: len(src)}
 		return true
 	})
 	ix.end(current, len(src))
@@ -143,13 +101,6 @@ func (ix *lineIndex) end(path string, end int) {
 	t := ix.tables[path]
 	t.end = end
 	ix.tables[path] = t
-}
-
-func tableName(s, closing string) string {
-	if i := strings.Index(s, closing); i >= 0 {
-		s = s[:i]
-	}
-	return cleanKey(s)
 }
 
 // cleanKey turns a TOML key as written (`"X-Env" `, `a . b`) into the dotted
@@ -188,9 +139,10 @@ func (ix *lineIndex) value(path, key string) any {
 		return nil
 	}
 	var line string
-	eachLine(ix.src[t.start:t.end], t.line+1, func(n, start, next int, s string) bool {
-		if n == no {
-			line = s
+	src := ix.src[t.start:t.end]
+	scanLines(src, t.line+1, func(l tomlLine) bool {
+		if l.no == no {
+			line = l.text(src)
 			return false
 		}
 		return true

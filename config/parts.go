@@ -135,208 +135,30 @@ const (
 	watchSub                    // [watch.paginate], [[watch.x]]: of the last [[watch]]
 )
 
-// headers finds the table headers of src: lines whose first token,
-// outside every string, array and inline table, is [ or [[. It is false
-// when src is not TOML it can follow to the end: a string or a bracket
-// left open, a ] or } that closes nothing, a header it cannot read.
+// headers finds the table headers of src, and what each opens; false
+// when src is not TOML scanLines can follow to the end.
 func headers(src string) ([]header, bool) {
-	// The bytes that change what the scanner is in; it skips the rest.
-	var special [256]bool
-	for _, c := range []byte("\n#\"'[]{}") {
-		special[c] = true
-	}
 	var heads []header
-	depth := 0 // of arrays and inline tables
-	for i := 0; i < len(src); {
-		// At a line's start.
-		start := i
-		i = skipBlank(src, i)
-		if i < len(src) && src[i] == '[' && depth == 0 {
-			kind, next, ok := readHeader(src, i)
-			if !ok {
-				return nil, false
-			}
-			heads = append(heads, header{start: start, kind: kind})
-			i = next
+	ok := scanLines(src, 1, func(l tomlLine) bool {
+		if l.header {
+			heads = append(heads, header{start: l.start, kind: kindOf(l.keys, l.array)})
 		}
-		// To the line's end.
-	line:
-		for i < len(src) {
-			for i < len(src) && !special[src[i]] {
-				i++
-			}
-			if i == len(src) {
-				break
-			}
-			switch src[i] {
-			case '\n':
-				i++
-				break line
-			case '#':
-				i = lineEnd(src, i)
-			case '"', '\'':
-				next, ok := skipString(src, i)
-				if !ok {
-					return nil, false
-				}
-				i = next
-			case '[', '{':
-				depth++
-				i++
-			case ']', '}':
-				if depth--; depth < 0 {
-					return nil, false
-				}
-				i++
-			}
-		}
-	}
-	return heads, depth == 0
+		return true
+	})
+	return heads, ok
 }
 
-// lineEnd returns the offset of the newline that ends the line i is in,
-// or len(src).
-func lineEnd(src string, i int) int {
-	if j := strings.IndexByte(src[i:], '\n'); j >= 0 {
-		return i + j
-	}
-	return len(src)
-}
-
-// skipString returns the offset just past the string that starts at i
-// (basic or literal, one-line or multi-line); false when it does not end
-// where TOML says it must.
-func skipString(src string, i int) (int, bool) {
-	q := src[i]
-	delim := `"""`
-	if q == '\'' {
-		delim = `'''`
-	}
-	if strings.HasPrefix(src[i:], delim) {
-		// Multi-line: it ends at the first three quotes not escaped; up
-		// to two more quotes right after belong to the string.
-		for j := i + 3; j < len(src); j++ {
-			switch {
-			case q == '"' && src[j] == '\\':
-				j++
-			case strings.HasPrefix(src[j:], delim):
-				j += 3
-				for k := 0; k < 2 && j < len(src) && src[j] == q; k++ {
-					j++
-				}
-				return j, true
-			}
-		}
-		return 0, false
-	}
-	// One line: the first quote ends it, but one escaped in a basic
-	// string.
-	k := strings.IndexByte(src[i+1:], q)
-	if k < 0 {
-		return 0, false
-	}
-	body := src[i+1 : i+1+k]
-	if strings.IndexByte(body, '\n') >= 0 {
-		return 0, false
-	}
-	if q == '\'' || strings.IndexByte(body, '\\') < 0 {
-		return i + 1 + k + 1, true
-	}
-	// Escapes: step over them, to the quote that is not one.
-	for j := i + 1; j < len(src); j++ {
-		switch src[j] {
-		case '\n':
-			return 0, false
-		case '\\':
-			j++
-		case q:
-			return j + 1, true
-		}
-	}
-	return 0, false
-}
-
-// readHeader reads the header that starts at i ([name] or [[name]],
-// name dotted, its keys bare or quoted) and says what table it opens;
-// next is the end of its line. False when the line is not a header it
-// can read.
-func readHeader(src string, i int) (kind tableKind, next int, ok bool) {
-	array := strings.HasPrefix(src[i:], "[[")
-	j := i + 1
-	if array {
-		j++
-	}
-	var keys []string
-	for {
-		j = skipBlank(src, j)
-		if j >= len(src) {
-			return 0, 0, false
-		}
-		var key string
-		switch src[j] {
-		case '"', '\'':
-			end, ok := skipString(src, j)
-			if !ok || src[j+1] == src[j] {
-				// Unterminated, or empty or multi-line: not a key this
-				// scanner reads (an escaped quoted key is rare enough to
-				// be read by the whole file's decoding).
-				return 0, 0, false
-			}
-			key = src[j+1 : end-1]
-			if src[j] == '"' && strings.IndexByte(key, '\\') >= 0 {
-				return 0, 0, false
-			}
-			j = end
-		default:
-			k := j
-			for k < len(src) && isBareKeyChar(src[k]) {
-				k++
-			}
-			if k == j {
-				return 0, 0, false
-			}
-			key, j = src[j:k], k
-		}
-		keys = append(keys, key)
-		j = skipBlank(src, j)
-		if j < len(src) && src[j] == '.' {
-			j++
-			continue
-		}
-		break
-	}
-	closing := "]"
-	if array {
-		closing = "]]"
-	}
-	if !strings.HasPrefix(src[j:], closing) {
-		return 0, 0, false
-	}
-	j = skipBlank(src, j+len(closing))
-	if rest := src[j:]; rest != "" && rest[0] != '\n' && rest[0] != '#' && !strings.HasPrefix(rest, "\r\n") {
-		return 0, 0, false
-	}
-	next = lineEnd(src, j)
+// kindOf says what a header of keys opens.
+func kindOf(keys []string, array bool) tableKind {
 	switch {
 	case keys[0] != "watch":
-		return otherTable, next, true
+		return otherTable
 	case len(keys) > 1:
-		return watchSub, next, true
+		return watchSub
 	case array:
-		return watchTable, next, true
+		return watchTable
 	}
-	return otherTable, next, true // [watch]: not a section of watches
-}
-
-func skipBlank(src string, j int) int {
-	for j < len(src) && (src[j] == ' ' || src[j] == '\t') {
-		j++
-	}
-	return j
-}
-
-func isBareKeyChar(c byte) bool {
-	return c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '_' || c == '-'
+	return otherTable // [watch]: not a section of watches
 }
 
 // readParts reads the configuration out of p, or returns nil when p is

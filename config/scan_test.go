@@ -1,0 +1,32 @@
+package config
+
+import (
+	"strconv"
+	"strings"
+	"testing"
+)
+
+// TestParse_LinesAfterMultiLineStrings: an error is placed at its line
+// whatever multi-line strings come before it, their lines included: one
+// whose first line ends in an escaped quote, one in an array, one whose
+// lines look like headers and keys.
+func TestParse_LinesAfterMultiLineStrings(t *testing.T) {
+	for _, tc := range []struct {
+		name, before string
+	}{
+		{"an escaped quote on the first line", "method = \"POST\"\nbody = \"\"\"{\"q\": \"\\\"\"\"\n[[watch]]\nschedul = 1\n\"\"\"\n"},
+		{"in an array", "ignore = [\n\"\"\"\n[[watch]]\nschedul = 1\n\"\"\",\n]\n"},
+		{"literal, with header lines", "method = \"POST\"\nbody = '''\n[defaults]\nschedul = 1\n'''\n"},
+		{"after a header's comment", "[watch.paginate] # \"\"\"\nnext = \"link\"\n"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			src := "[[watch]]\nname = \"a\"\nurl = \"https://api.example/a\"\n" + tc.before + "\n[[watch]]\nname = \"b\"\nurl = \"https://api.example/b\"\nschedul = \"@every 1m\"\n"
+			line := strings.Count(src, "\n") // the last line's
+			_, err := Parse("c.toml", []byte(src), env(nil))
+			want := "c.toml:" + strconv.Itoa(line) + `: watch "b": schedul: unknown key`
+			if err == nil || !strings.Contains(err.Error(), want) {
+				t.Errorf("errors:\n%v\nwant %s", err, want)
+			}
+		})
+	}
+}
