@@ -71,7 +71,9 @@ func (c *cli) requireTopLevel(path string, problems config.Errors) error {
 		return exitError{1}
 	}
 	if n := len(problems); n > 0 {
-		fmt.Fprintf(c.stderr, "note: %s has %d problem(s) outside db, listen and auth_token (pollhook check lists them all)\n", path, n)
+		// At least: reading the top-level keys, the targets and the
+		// watches' names finds no more.
+		fmt.Fprintf(c.stderr, "note: %s has at least %d problem(s) outside db, listen and auth_token (pollhook check lists them all)\n", path, n)
 	}
 	return nil
 }

@@ -263,9 +263,14 @@ func (c *cli) forget(ctx context.Context, args []string) (err error) {
 		return err
 	}
 	for _, w := range watches {
-		if cfg.Watch(w) != nil {
-			return fmt.Errorf("watch %q is this shard's (%s): forgetting its state would make it take a new baseline", w, cfg.Sharding.Spec)
+		if cfg.Watch(w) == nil {
+			continue
 		}
+		whose := "in the configuration"
+		if spec := cfg.Sharding.Spec; spec.Sharded() {
+			whose = "this shard's (" + spec.String() + ")"
+		}
+		return fmt.Errorf("watch %q is %s: forgetting its state would make it take a new baseline", w, whose)
 	}
 	db, err := heldDB(cfg.DB, false)
 	if err != nil {

@@ -44,3 +44,29 @@ func TestImport_RefusesStatesNoPollCouldUse(t *testing.T) {
 		t.Errorf("import of a good line printed %q", out)
 	}
 }
+
+// TestForget_RefusesAWatchOfTheConfiguration: forget refuses a watch the
+// configuration still has, saying whose it is: the configuration's, or
+// a shard's (its spec named); of a file with problems it reads past, it
+// says how many it saw at least.
+func TestForget_RefusesAWatchOfTheConfiguration(t *testing.T) {
+	dir := t.TempDir()
+	cfg := testkit.WriteFile(t, filepath.Join(dir, "pollhook.toml"), "db = \"state.db\"\nlisten = \"\"\n"+
+		"[[watch]]\nname = \"a\"\nurl = \"https://a.example/\"\n")
+	_, errOut, code := tryCLI(t, "forget", "--watch", "a", "--config", cfg)
+	if want := `watch "a" is in the configuration: forgetting its state would make it take a new baseline`; code != 1 || !strings.Contains(errOut, want) {
+		t.Errorf("exit %d, stderr %q; want 1 and %q", code, errOut, want)
+	}
+	_, errOut, code = tryCLI(t, "forget", "--watch", "a", "--config", cfg, "--shard", "0/1")
+	if want := `watch "a" is this shard's (0/1): `; code != 1 || !strings.Contains(errOut, want) {
+		t.Errorf("sharded: exit %d, stderr %q; want 1 and %q", code, errOut, want)
+	}
+	// Problems of the watches: the load of names sees some of them, and
+	// says it saw at least those.
+	dup := testkit.WriteFile(t, filepath.Join(dir, "dup.toml"), "db = \"state.db\"\nlisten = \"\"\n"+
+		"[[watch]]\nname = \"b\"\nurl = \"https://a.example/\"\n[[watch]]\nname = \"b\"\nurl = \"https://b.example/\"\n")
+	_, errOut, _ = tryCLI(t, "forget", "--watch", "a", "--config", dup)
+	if want := "dup.toml has at least 1 problem(s) outside db, listen and auth_token (pollhook check lists them all)"; !strings.Contains(errOut, want) {
+		t.Errorf("stderr %q; want %q", errOut, want)
+	}
+}

@@ -167,14 +167,29 @@ func TestCompareConfigs(t *testing.T) {
 }
 
 // TestReload_Targets: a reload that adds, removes or changes targets says
-// so, in its log line and in the report POST /-/reload answers with.
+// so, in its log line and in the report POST /-/reload answers with; of a
+// removed target, whether deliveries to it wait.
 func TestReload_Targets(t *testing.T) {
 	dir := t.TempDir()
 	const head = "db = \"state.db\"\nlisten = \"\"\n\n[[watch]]\nname = \"a\"\nurl = \"https://a.example/\"\nnotify = [\"hook\"]\n"
 	path := testkit.WriteFile(t, filepath.Join(dir, "pollhook.toml"), head+
-		"\n[[target]]\nname = \"hook\"\nurl = \"https://h.example/\"\n\n[[target]]\nname = \"old\"\nurl = \"https://o.example/\"\n")
+		"\n[[target]]\nname = \"hook\"\nurl = \"https://h.example/\"\n\n[[target]]\nname = \"old\"\nurl = \"https://o.example/\"\n"+
+		"\n[[target]]\nname = \"gone\"\nurl = \"https://g.example/\"\n")
 	cfg, err := config.Load(path)
 	if err != nil {
+		t.Fatal(err)
+	}
+	// A delivery to old waits in the outbox; none to gone.
+	db, err := store.Open(cfg.DB, store.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	err = db.CommitEvent(context.Background(), store.Commit{Watch: "a", State: store.WatchState{Baseline: true, Seq: 1},
+		EventID: "evt_1", Payload: []byte(`{"type":"watch.changed"}`), Time: time.Now(), Targets: []string{"old"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := db.Close(); err != nil {
 		t.Fatal(err)
 	}
 	var logs testkit.SyncBuffer
@@ -190,14 +205,14 @@ func TestReload_Targets(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got := fmt.Sprint(rep.TargetsAdded, rep.TargetsRemoved, rep.TargetsChanged, rep.Added, rep.Removed, rep.Changed); got != "[chat] [old] [hook] [] [] []" {
+	if got := fmt.Sprint(rep.TargetsAdded, rep.TargetsRemoved, rep.TargetsChanged, rep.Added, rep.Removed, rep.Changed); got != "[chat] [gone old] [hook] [] [] []" {
 		t.Errorf("report targets added/removed/changed, watches added/removed/changed = %s", got)
 	}
 	body, err := json.Marshal(rep)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if want := `{"added":[],"removed":[],"changed":[],"targets_added":["chat"],"targets_removed":["old"],"targets_changed":["hook"]}`; string(body) != want {
+	if want := `{"added":[],"removed":[],"changed":[],"targets_added":["chat"],"targets_removed":["gone","old"],"targets_changed":["hook"]}`; string(body) != want {
 		t.Errorf("POST /-/reload answers %s, want %s", body, want)
 	}
 	var line string
@@ -206,8 +221,19 @@ func TestReload_Targets(t *testing.T) {
 			line = l
 		}
 	}
-	if !strings.Contains(line, "targets_added=chat targets_removed=old targets_changed=hook") {
+	if !strings.Contains(line, "targets_added=chat targets_removed=gone,old targets_changed=hook") {
 		t.Errorf("the reload's line does not name the targets:\n%s", logs.String())
+	}
+	for _, want := range []string{
+		`level=WARN msg="reload: target removed; its queued deliveries wait until it is configured again" target=old queued=1`,
+		`level=INFO msg="reload: target removed; nothing was queued for it" target=gone`,
+	} {
+		if !strings.Contains(logs.String(), want) {
+			t.Errorf("the log lacks %s:\n%s", want, logs.String())
+		}
+	}
+	if strings.Contains(logs.String(), "wait until it is configured again\" target=gone") {
+		t.Errorf("a removed target with nothing queued is said to have deliveries waiting:\n%s", logs.String())
 	}
 }
 
