@@ -45,7 +45,18 @@ func (ix *lineIndex) at(path string) int {
 			return ix.key(t, path[i+1:])
 		}
 	}
-	return ix.key(ix.tables[""], path)
+	if line := ix.key(ix.tables[""], path); line > 0 {
+		return line
+	}
+	// A table defined only by its sub-tables ([a.b] makes a) or an array
+	// of tables ([[a]]): the first header that defines it.
+	first := 0
+	for p, t := range ix.tables {
+		if len(p) > len(path) && strings.HasPrefix(p, path) && (p[len(path)] == '.' || p[len(path)] == '[') && (first == 0 || t.line < first) {
+			first = t.line
+		}
+	}
+	return first
 }
 
 // key returns the line of t where key was first assigned, or 0. A key of

@@ -30,3 +30,16 @@ func TestParse_LinesAfterMultiLineStrings(t *testing.T) {
 		})
 	}
 }
+
+// TestParse_UnknownTablesPlaced: a table nothing reads is placed at its
+// first header, whether it is an array of tables or defined only by a
+// sub-table.
+func TestParse_UnknownTablesPlaced(t *testing.T) {
+	src := "db = \"x.db\"\n\n[[targt]]\nname = \"a\"\n\n[bar.baz]\nx = 1\n\n[[watch]]\nname = \"w\"\nurl = \"https://api.example/\"\nerrors_to = []\n"
+	_, err := Parse("c.toml", []byte(src), env(nil))
+	for _, want := range []string{"c.toml:3: targt: unknown key", "c.toml:6: bar: unknown key"} {
+		if err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("errors:\n%v\nwant %s", err, want)
+		}
+	}
+}
