@@ -396,14 +396,10 @@ func read(file string, src []byte, lookup func(string) (string, bool), mode read
 // (see cutParts).
 func readIn(file string, src []byte, lookup func(string) (string, bool), mode readMode, size int) (*Config, error) {
 	text := string(src)
-	newReader := func() *reader {
-		return &reader{file: file, src: src, vars: vars{lookup: lookup, dir: filepath.Dir(file)},
-			namesOnly: mode == readNames, noWarnings: mode != readAll}
-	}
-	r := newReader()
+	r := newReader(file, src, lookup, mode)
 	cfg := r.readParts(cutParts(text, size))
 	if cfg == nil {
-		r = newReader()
+		r = newReader(file, src, lookup, mode)
 		var tree map[string]any
 		if _, err := toml.Decode(text, &tree); err != nil {
 			var pe toml.ParseError
@@ -423,6 +419,13 @@ func readIn(file string, src []byte, lookup func(string) (string, bool), mode re
 		return cfg, r.errs
 	}
 	return cfg, nil
+}
+
+// newReader is a reader of src, the file named file, reading as much
+// as mode says.
+func newReader(file string, src []byte, lookup func(string) (string, bool), mode readMode) *reader {
+	return &reader{file: file, src: src, vars: vars{lookup: lookup, dir: filepath.Dir(file)},
+		namesOnly: mode == readNames, noWarnings: mode != readAll}
 }
 
 // decodeError is a problem the TOML decoder found (a syntax error, a

@@ -63,21 +63,24 @@ func (ix *lineIndex) at(path string) int {
 // an inline table (headers = { A = "x" }) has none: its table's line is
 // the one its problems point at.
 func (ix *lineIndex) key(t table, key string) int {
-	found := 0
+	no, _ := ix.keyLine(t, key)
+	return no
+}
+
+// keyLine returns the line of t where key was first assigned and the
+// value written after its =, to the line's end, trimmed (of a CRLF line's
+// CR too); 0 and "" when there is none.
+func (ix *lineIndex) keyLine(t table, key string) (no int, value string) {
 	src := ix.src[t.start:t.end]
 	scanLines(src, t.line+1, func(l tomlLine) bool {
-		text := l.text(src)
-		eq := strings.IndexByte(text, '=')
-		if eq <= 0 {
+		keys, eq, ok := readKey(src, l.first)
+		if !ok || l.header || eq >= len(src) || src[eq] != '=' || strings.Join(keys, ".") != key {
 			return true
 		}
-		if k := strings.TrimSpace(text[:eq]); k == key || strings.ContainsAny(k, `."'`) && cleanKey(k) == key {
-			found = l.no
-			return false
-		}
-		return true
+		no, value = l.no, strings.TrimSpace(src[eq+1:lineEnd(src, eq)])
+		return false
 	})
-	return found
+	return no, value
 }
 
 func indexLines(src string) *lineIndex {
@@ -114,20 +117,6 @@ func (ix *lineIndex) end(path string, end int) {
 	ix.tables[path] = t
 }
 
-// cleanKey turns a TOML key as written (`"X-Env" `, `a . b`) into the dotted
-// form used by the index.
-func cleanKey(k string) string {
-	parts := strings.Split(strings.TrimSpace(k), ".")
-	for i, p := range parts {
-		p = strings.TrimSpace(p)
-		if len(p) >= 2 && (p[0] == '"' || p[0] == '\'') && p[len(p)-1] == p[0] {
-			p = p[1 : len(p)-1]
-		}
-		parts[i] = p
-	}
-	return strings.Join(parts, ".")
-}
-
 // tableAt returns the path of the table line is in ("watch[2]",
 // "watch[2].paginate", "defaults", "" for the top level), and whether
 // line is that table's header.
@@ -145,25 +134,15 @@ func (ix *lineIndex) tableAt(line int) (path string, header bool) {
 // line; nil when the key is not there or its line does not decode alone.
 func (ix *lineIndex) value(path, key string) any {
 	t, ok := ix.tables[path]
-	no := ix.key(t, key)
-	if !ok || no == 0 {
+	if !ok {
 		return nil
 	}
-	var line string
-	src := ix.src[t.start:t.end]
-	scanLines(src, t.line+1, func(l tomlLine) bool {
-		if l.no == no {
-			line = l.text(src)
-			return false
-		}
-		return true
-	})
-	eq := strings.IndexByte(line, '=')
-	if eq < 0 {
+	no, value := ix.keyLine(t, key)
+	if no == 0 {
 		return nil
 	}
 	var m map[string]any
-	if _, err := toml.Decode("v ="+line[eq+1:], &m); err != nil {
+	if _, err := toml.Decode("v ="+value, &m); err != nil {
 		return nil
 	}
 	return m["v"]

@@ -51,12 +51,12 @@ func cutParts(src string, size int) *fileParts {
 		return nil
 	}
 	heads, ok := headers(src)
-	if !ok {
+	if !ok || len(heads) == 0 {
 		return nil
 	}
 	p := &fileParts{}
 	var top strings.Builder
-	top.WriteString(src[:firstStart(heads, len(src))])
+	top.WriteString(src[:heads[0].start])
 	var runs []string // the runs of the part being gathered
 	n := 0            // their bytes
 	run := -1         // where the run of sections being read began, or -1
@@ -112,13 +112,6 @@ func cutParts(src string, size int) *fileParts {
 	}
 	p.top = top.String()
 	return p
-}
-
-func firstStart(heads []header, n int) int {
-	if len(heads) == 0 {
-		return n
-	}
-	return heads[0].start
 }
 
 // header is a table header's line: where it starts, and what it opens.

@@ -194,7 +194,7 @@ func TestRead_PartsAsWhole(t *testing.T) {
 			if got := p != nil; got != tc.cut {
 				t.Fatalf("cut: %v, want %v", got, tc.cut)
 			}
-			r := &reader{file: "/etc/p.toml", src: []byte(tc.src), vars: vars{lookup: env(nil)}}
+			r := newReader("/etc/p.toml", []byte(tc.src), env(nil), readAll)
 			if got := r.readParts(p) != nil; got != tc.inParts {
 				t.Fatalf("read in parts: %v, want %v", got, tc.inParts)
 			}
@@ -231,7 +231,7 @@ func TestCutParts(t *testing.T) {
 	if strings.Join(p.watches, "") != src[len(p.top):] {
 		t.Error("the parts are not the file's watches, in order")
 	}
-	r := &reader{file: "/etc/p.toml", src: []byte(src), vars: vars{lookup: env(nil)}}
+	r := newReader("/etc/p.toml", []byte(src), env(nil), readAll)
 	cfg := r.readParts(p)
 	if cfg == nil || len(cfg.Watches) != 10_000 || cfg.Watches[9_999].Name != "w9999" {
 		t.Fatal("the parts of a file of 10,000 watches are not read")
@@ -250,7 +250,7 @@ func TestCutParts(t *testing.T) {
 	if p == nil || len(p.watches) > len(src)/partSize {
 		t.Fatalf("%d bytes of watches and targets: %v parts", len(src), p)
 	}
-	r = &reader{file: "/etc/p.toml", src: []byte(src), vars: vars{lookup: env(nil)}}
+	r = newReader("/etc/p.toml", []byte(src), env(nil), readAll)
 	if cfg := r.readParts(p); cfg == nil || len(cfg.Watches) != 5_000 || len(cfg.Targets) != 5_000 || cfg.Watches[4_999].Notify[0] != "t4999" {
 		t.Fatal("the parts of a file of watches between targets are not read")
 	}

@@ -16,11 +16,6 @@ type tomlLine struct {
 	keys   []string
 }
 
-// text returns l's line of src, trimmed.
-func (l tomlLine) text(src string) string {
-	return strings.TrimSpace(src[l.start:lineEnd(src, l.first)])
-}
-
 // next returns where the line after l's starts in src.
 func (l tomlLine) next(src string) int {
 	return min(lineEnd(src, l.first)+1, len(src))
@@ -157,48 +152,18 @@ func skipString(src string, i int) (int, bool) {
 	return 0, false
 }
 
-// readHeader reads the header that starts at i ([name] or [[name]],
-// name dotted, its keys bare or quoted): its keys, and whether it is an
-// array's. False when the line is not a header it can read.
+// readHeader reads the header that starts at i ([name] or [[name]]):
+// its name's keys, and whether it is an array's. False when the line is
+// not a header it can read.
 func readHeader(src string, i int) (keys []string, array, ok bool) {
 	array = strings.HasPrefix(src[i:], "[[")
 	j := i + 1
 	if array {
 		j++
 	}
-	for {
-		j = skipBlank(src, j)
-		if j >= len(src) {
-			return nil, false, false
-		}
-		var key string
-		switch src[j] {
-		case '"', '\'':
-			if strings.HasPrefix(src[j:], `"""`) || strings.HasPrefix(src[j:], `'''`) {
-				return nil, false, false // not a key
-			}
-			end, ok := skipString(src, j)
-			if !ok {
-				return nil, false, false
-			}
-			key, j = src[j+1:end-1], end
-		default:
-			k := j
-			for k < len(src) && isBareKeyChar(src[k]) {
-				k++
-			}
-			if k == j {
-				return nil, false, false
-			}
-			key, j = src[j:k], k
-		}
-		keys = append(keys, key)
-		j = skipBlank(src, j)
-		if j < len(src) && src[j] == '.' {
-			j++
-			continue
-		}
-		break
+	keys, j, ok = readKey(src, j)
+	if !ok {
+		return nil, false, false
 	}
 	closing := "]"
 	if array {
@@ -212,6 +177,47 @@ func readHeader(src string, i int) (keys []string, array, ok bool) {
 		return nil, false, false
 	}
 	return keys, array, true
+}
+
+// readKey reads the dotted key that starts at j (blanks before it and
+// around its dots allowed, its parts bare or quoted): its parts, unquoted
+// (a quoted part's escapes are left as written), and the offset past it
+// and the blanks after it. False when there is no key there it can read.
+func readKey(src string, j int) (keys []string, next int, ok bool) {
+	for {
+		j = skipBlank(src, j)
+		if j >= len(src) {
+			return nil, 0, false
+		}
+		var key string
+		switch src[j] {
+		case '"', '\'':
+			if strings.HasPrefix(src[j:], `"""`) || strings.HasPrefix(src[j:], `'''`) {
+				return nil, 0, false // not a key
+			}
+			end, ok := skipString(src, j)
+			if !ok {
+				return nil, 0, false
+			}
+			key, j = src[j+1:end-1], end
+		default:
+			k := j
+			for k < len(src) && isBareKeyChar(src[k]) {
+				k++
+			}
+			if k == j {
+				return nil, 0, false
+			}
+			key, j = src[j:k], k
+		}
+		keys = append(keys, key)
+		j = skipBlank(src, j)
+		if j < len(src) && src[j] == '.' {
+			j++
+			continue
+		}
+		return keys, j, true
+	}
 }
 
 func skipBlank(src string, j int) int {

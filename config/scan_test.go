@@ -43,3 +43,16 @@ func TestParse_UnknownTablesPlaced(t *testing.T) {
 		}
 	}
 }
+
+// TestParse_SyntaxErrorNamesItsWatch: a syntax error in a watch names
+// the watch by its name, in a file of CRLF lines too (the name's line
+// read without its CR).
+func TestParse_SyntaxErrorNamesItsWatch(t *testing.T) {
+	for _, eol := range []string{"\n", "\r\n"} {
+		src := strings.ReplaceAll("[[watch]]\nname = \"a\"\nurl = \"https://api.example/a\"\nlabel = \"unterminated\n", "\n", eol)
+		_, err := Parse("c.toml", []byte(src), env(nil))
+		if want := `watch "a": label: `; err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("%q lines: errors\n%v\nwant %s", eol, err, want)
+		}
+	}
+}

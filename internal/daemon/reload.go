@@ -8,7 +8,6 @@ import (
 
 	"github.com/pollhook/pollhook/config"
 	"github.com/pollhook/pollhook/internal/api"
-	"github.com/pollhook/pollhook/store"
 )
 
 // Reload reads and validates the configuration file again. If it is
@@ -77,7 +76,7 @@ func (d *Daemon) Reload(ctx context.Context) (api.ReloadReport, error) {
 	}
 	d.disp.SetTargets(cfg.Targets)
 	d.poller.Apply(cfg.Watches)
-	d.sayRemovedTargets(ctx, old, cfg)
+	d.sayRemovedTargets(ctx, rep.TargetsRemoved)
 	d.log.Info("configuration reloaded", "added", strings.Join(rep.Added, ","),
 		"removed", strings.Join(rep.Removed, ","), "changed", strings.Join(rep.Changed, ","),
 		"targets_added", strings.Join(rep.TargetsAdded, ","), "targets_removed", strings.Join(rep.TargetsRemoved, ","),
@@ -85,26 +84,22 @@ func (d *Daemon) Reload(ctx context.Context) (api.ReloadReport, error) {
 	return rep, nil
 }
 
-// sayRemovedTargets logs each target of old that cfg no longer has: a
-// warning when deliveries to it are still queued (they wait until it is
-// configured again), a note when none are.
-func (d *Daemon) sayRemovedTargets(ctx context.Context, old, cfg *config.Config) {
-	var counts map[string]store.OutboxCount
-	var err error
-	for _, t := range old.Targets {
-		if cfg.Target(t.Name) != nil {
-			continue
-		}
-		if counts == nil && err == nil {
-			counts, err = d.db.OutboxCounts(ctx)
-		}
-		switch n := counts[t.Name].Pending; {
+// sayRemovedTargets logs each target a reload removed: a warning when
+// deliveries to it are still queued (they wait until it is configured
+// again), a note when none are.
+func (d *Daemon) sayRemovedTargets(ctx context.Context, removed []string) {
+	if len(removed) == 0 {
+		return
+	}
+	counts, err := d.db.OutboxCounts(ctx)
+	for _, name := range removed {
+		switch n := counts[name].Pending; {
 		case err != nil:
-			d.log.Warn("reload: target removed; its queued deliveries, if any, wait until it is configured again", "target", t.Name, "err", err)
+			d.log.Warn("reload: target removed; its queued deliveries, if any, wait until it is configured again", "target", name, "err", err)
 		case n > 0:
-			d.log.Warn("reload: target removed; its queued deliveries wait until it is configured again", "target", t.Name, "queued", n)
+			d.log.Warn("reload: target removed; its queued deliveries wait until it is configured again", "target", name, "queued", n)
 		default:
-			d.log.Info("reload: target removed; nothing was queued for it", "target", t.Name)
+			d.log.Info("reload: target removed; nothing was queued for it", "target", name)
 		}
 	}
 }
