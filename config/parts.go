@@ -188,12 +188,15 @@ func (r *reader) watches(top *section) (iter.Seq2[int, map[string]any], int) {
 	return func(yield func(int, map[string]any) bool) {
 		i := 0
 		for _, part := range r.parts.watches {
-			var tree map[string]any
-			_, err := toml.Decode(part, &tree)
-			ms, ok := tree["watch"].([]map[string]any)
-			if err != nil || !ok || len(tree) != 1 {
-				r.unsure = true
-				return
+			ms, ok := plainWatches(part)
+			if !ok {
+				var tree map[string]any
+				_, err := toml.Decode(part, &tree)
+				ms, ok = tree["watch"].([]map[string]any)
+				if err != nil || !ok || len(tree) != 1 {
+					r.unsure = true
+					return
+				}
 			}
 			for _, m := range ms {
 				if !yield(i, m) {
