@@ -36,6 +36,7 @@ import (
 // Store is what the poller needs from the database.
 type Store interface {
 	WatchStates(ctx context.Context) (map[string]store.WatchState, error)
+	WatchState(ctx context.Context, name string) (store.WatchState, bool, error)
 	AppendSnapshot(ctx context.Context, dst []byte, watch string) ([]byte, error)
 	SaveState(ctx context.Context, watch string, s store.WatchState, snapshot []byte) error
 	CommitEvents(ctx context.Context, cs ...store.Commit) error
@@ -66,6 +67,13 @@ type Options struct {
 	// DiffBudget bounds the bytes of answers prepared and diffed at once,
 	// over all polls; 0 means DefaultDiffBudget.
 	DiffBudget int64
+	// Once: the poller polls each watch at most once (pollhook once).
+	// Load reads no state; each poll reads its watch's from the store as
+	// it starts, and lets go of it, and of what it worked out of the
+	// watch's settings, when it ends: memory holds the polls in flight,
+	// not every watch's state (at 10,000 watches, 7 MiB of pollhook
+	// once's peak).
+	Once bool
 }
 
 // Poller polls watches and commits what changed.
@@ -103,6 +111,8 @@ type Poller struct {
 
 	imu   sync.Mutex
 	infos map[*config.Watch]*watchInfo
+
+	once bool // Options.Once
 }
 
 // New returns a Poller. Load must be called before polling.
@@ -133,6 +143,7 @@ func New(o Options) *Poller {
 		states: map[string]store.WatchState{}, running: map[string]bool{}, savedSuccess: map[string]time.Time{},
 		clients: map[string]*http.Client{}, warned: map[string]bool{},
 		infos: map[*config.Watch]*watchInfo{},
+		once:  o.Once,
 	}
 }
 
@@ -145,8 +156,12 @@ func NewClient(perHost int) *http.Client {
 	return httpclient.New(httpclient.Options{MaxIdleConnsPerHost: perHost})
 }
 
-// Load reads every watch's state from the store.
+// Load reads every watch's state from the store; with Options.Once,
+// none (each poll reads its own).
 func (p *Poller) Load(ctx context.Context) error {
+	if p.once {
+		return nil
+	}
 	states, err := p.store.WatchStates(ctx)
 	if err != nil {
 		return err
@@ -287,8 +302,17 @@ func (p *Poller) Poll(ctx context.Context, w *config.Watch, o PollOptions) (*Out
 	defer func() {
 		p.mu.Lock()
 		delete(p.running, w.Name)
+		if p.once {
+			delete(p.savedSuccess, w.Name)
+		}
 		p.mu.Unlock()
 	}()
+	if p.once {
+		var err error
+		if state, err = p.readState(ctx, w.Name); err != nil {
+			return nil, err
+		}
+	}
 
 	in := p.info(w)
 	log := in.logger()
@@ -907,12 +931,27 @@ func (p *Poller) apply(ctx context.Context, w *config.Watch, d *decision, err er
 			p.persistTimes(ctx, w.Name, next)
 		}
 	}
-	if !dryRun {
+	if !dryRun && !p.once {
 		p.mu.Lock()
 		p.states[w.Name] = next
 		p.mu.Unlock()
 	}
 	return out, err
+}
+
+// readState reads a watch's state from the store for a poll of a poller
+// with Options.Once, and notes the LastSuccess it holds.
+func (p *Poller) readState(ctx context.Context, name string) (store.WatchState, error) {
+	state, ok, err := p.store.WatchState(ctx, name)
+	if err != nil {
+		return state, err
+	}
+	if ok {
+		p.mu.Lock()
+		p.savedSuccess[name] = state.LastSuccess
+		p.mu.Unlock()
+	}
+	return state, nil
 }
 
 // write stores the poll's own part of its decision: the change event with

@@ -3,6 +3,7 @@ package poller
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"path/filepath"
@@ -417,4 +418,63 @@ func TestPoll_EventCarriesDiffOptions(t *testing.T) {
 	if snap, _ := db.AppendSnapshot(ctx, nil, "w"); !strings.Contains(string(snap), "700") {
 		t.Errorf("snapshot not updated: %s", snap)
 	}
+}
+
+// TestPoll_OnceReadsEachStateAndKeepsNone: a poller with Options.Once
+// loads no state, reads each watch's from the store as its poll starts
+// (an answer as the last one is no change, and a changed one is diffed
+// against the stored snapshot), and keeps no state or info once its polls
+// end.
+func TestPoll_OnceReadsEachStateAndKeepsNone(t *testing.T) {
+	t.Parallel()
+	api := &fakeAPI{}
+	srv := httptest.NewServer(api)
+	defer srv.Close()
+	db := openStore(t)
+	ctx := context.Background()
+	src := "\n[[watch]]\nname = \"a\"\nurl = %q\nkey = \"id\"\n\n[[watch]]\nname = \"b\"\nurl = %q\nkey = \"id\"\n"
+	cfg := parseConfig(t, fmt.Sprintf(src, srv.URL+"/a", srv.URL+"/b"), nil)
+	api.json(`[{"id":1,"v":"x"}]`)
+	if _, err := pollerWith(t, db, nil).Poll(ctx, cfg.Watches[0], PollOptions{}); err != nil {
+		t.Fatal(err)
+	}
+
+	p := pollerWith(t, db, func(o *Options) { o.Once = true })
+	kept := func() {
+		t.Helper()
+		p.mu.Lock()
+		defer p.mu.Unlock()
+		p.imu.Lock()
+		defer p.imu.Unlock()
+		if len(p.states)+len(p.savedSuccess)+len(p.infos) != 0 {
+			t.Errorf("kept %d states, %d saved times, %d infos; want none", len(p.states), len(p.savedSuccess), len(p.infos))
+		}
+	}
+	kept() // Load read nothing
+	outs := map[string]*Outcome{}
+	var mu sync.Mutex
+	p.PollAll(ctx, cfg.Watches, PollOptions{}, func(i int, out *Outcome, err error) {
+		if err != nil {
+			t.Errorf("watch %d: %v", i, err)
+			return
+		}
+		mu.Lock()
+		outs[cfg.Watches[i].Name] = out
+		mu.Unlock()
+	})
+	if a, b := outs["a"], outs["b"]; a == nil || !a.Unchanged || a.Baseline || b == nil || !b.Baseline {
+		t.Fatalf("a = %+v, b = %+v; want a unchanged (its stored state read), b a baseline", a, b)
+	}
+	kept()
+
+	api.json(`[{"id":1,"v":"y"}]`)
+	out, err := p.Poll(ctx, cfg.Watches[0], PollOptions{})
+	if err != nil || out.Event == nil || len(out.Event.Data.Changes) != 1 || out.Event.Data.Seq != 1 {
+		t.Fatalf("a changed = %+v, %v; want one change, the watch's first event", out, err)
+	}
+	out, err = p.Poll(ctx, cfg.Watches[0], PollOptions{})
+	if err != nil || out.Event != nil || !out.Unchanged {
+		t.Fatalf("a as its last poll left it = %+v, %v; want unchanged (the state the change committed)", out, err)
+	}
+	kept()
 }

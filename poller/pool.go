@@ -41,7 +41,7 @@ func (p *Poller) PollAll(ctx context.Context, watches []*config.Watch, o PollOpt
 type job struct {
 	w    *config.Watch
 	o    PollOptions
-	host string // p.info(w).host: the key of its request slots
+	host string // p.info(w).host (requestHost): the key of its request slots
 	// done is called with what Poll returned, from the goroutine that
 	// polled, before it takes another job; once it returns, the answer's
 	// pages are read into again.
@@ -76,7 +76,12 @@ func (p *Poller) newPool(ctx context.Context, max int) *pool {
 // idle workers, starting new ones up to max.
 func (pl *pool) add(jobs ...*job) {
 	for _, j := range jobs {
-		j.host = pl.p.info(j.w).host
+		if pl.p.once {
+			// Its info is worked out when it is polled, and not kept.
+			_, j.host = requestHost(j.w)
+		} else {
+			j.host = pl.p.info(j.w).host
+		}
 	}
 	var hand []*job
 	pl.mu.Lock()

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"reflect"
 	"testing"
 	"time"
 
@@ -249,5 +250,37 @@ func TestWatchStates_SkipsABucket(t *testing.T) {
 	states, err := db.WatchStates(ctx)
 	if err != nil || len(states) != 1 || states["a"].Seq != 2 || states["a"].ETag != `W/"x"` {
 		t.Errorf("WatchStates = %+v, %v; want a's state alone", states, err)
+	}
+}
+
+// TestWatchState: one watch's state, as WatchStates reads it; none for a
+// watch never saved, or for a bucket in its place (as WatchStates skips
+// it).
+func TestWatchState(t *testing.T) {
+	db := openTest(t)
+	ctx := context.Background()
+	want := WatchState{Baseline: true, Seq: 2, ETag: `W/"x"`, AnswerSum: 7, LastSuccess: time.Unix(1700000000, 0).UTC()}
+	if err := db.SaveState(ctx, "a", want, nil); err != nil {
+		t.Fatal(err)
+	}
+	err := db.bolt.Update(func(tx *bolt.Tx) error {
+		_, err := tx.Bucket(bucketWatches).CreateBucket([]byte("nested"))
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	all, err := db.WatchStates(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, ok, err := db.WatchState(ctx, "a")
+	if err != nil || !ok || !reflect.DeepEqual(got, all["a"]) || got.Seq != want.Seq || !got.LastSuccess.Equal(want.LastSuccess) {
+		t.Errorf("WatchState(a) = %+v, %v, %v; want %+v", got, ok, err, all["a"])
+	}
+	for _, name := range []string{"never", "nested"} {
+		if got, ok, err := db.WatchState(ctx, name); err != nil || ok || got != (WatchState{}) {
+			t.Errorf("WatchState(%s) = %+v, %v, %v; want none", name, got, ok, err)
+		}
 	}
 }

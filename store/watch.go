@@ -86,6 +86,32 @@ func (db *DB) WatchStates(ctx context.Context) (map[string]WatchState, error) {
 	return out, nil
 }
 
+// WatchState returns the stored state of one watch, and false when there
+// is none.
+func (db *DB) WatchState(ctx context.Context, name string) (WatchState, bool, error) {
+	var s WatchState
+	if err := ctxErr(ctx); err != nil {
+		return s, false, err
+	}
+	found := false
+	err := db.view(func(tx *bolt.Tx) error {
+		b := tx.Bucket(bucketWatches)
+		if b == nil {
+			return nil
+		}
+		v := b.Get([]byte(name))
+		if v == nil {
+			return nil
+		}
+		found = true
+		return decodeRecord(v, &s)
+	})
+	if err != nil {
+		return WatchState{}, false, fmt.Errorf("read watch state: %w", err)
+	}
+	return s, found, nil
+}
+
 // AppendSnapshot appends the stored selected value of a watch to dst and
 // returns it: dst unchanged (nil for a nil dst) when there is none. A
 // poll reads the value it diffs with into a buffer of its own, which the

@@ -111,7 +111,7 @@ func (c *cli) once(ctx context.Context, args []string) (err error) {
 	// do not add up (at 10,000 watches, 20 MiB of the peak, for a few
 	// milliseconds of a collection).
 	debug.FreeOSMemory()
-	d, err := daemon.Open(ctx, cfg, daemon.Options{Logger: log, Version: c.version, LockTimeout: cliLockTimeout, VerifyAtFirstWrite: true})
+	d, err := daemon.Open(ctx, cfg, daemon.Options{Logger: log, Version: c.version, LockTimeout: cliLockTimeout, VerifyAtFirstWrite: true, Once: true})
 	if errors.Is(err, store.ErrLocked) {
 		return fmt.Errorf("%w, and %s", err, whyNot)
 	}

@@ -25,6 +25,11 @@ func (c committer) WatchStates(ctx context.Context) (map[string]store.WatchState
 	return c.db.WatchStates(ctx)
 }
 
+// WatchState is store.DB.WatchState.
+func (c committer) WatchState(ctx context.Context, name string) (store.WatchState, bool, error) {
+	return c.db.WatchState(ctx, name)
+}
+
 // AppendSnapshot is store.DB.AppendSnapshot.
 func (c committer) AppendSnapshot(ctx context.Context, dst []byte, watch string) ([]byte, error) {
 	return c.db.AppendSnapshot(ctx, dst, watch)

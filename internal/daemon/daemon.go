@@ -54,6 +54,11 @@ type Options struct {
 	// write rather than in Open (store.Options): for once, which often
 	// writes nothing.
 	VerifyAtFirstWrite bool
+	// Once: the daemon polls each watch at most once, by Poll or PollEach,
+	// and is not Run (pollhook once). Its poller reads each watch's state
+	// as its poll starts and keeps none between polls
+	// (poller.Options.Once).
+	Once bool
 	// Service is pollhook run: Run serves the local API, the status page
 	// and the metrics on listen, and speaks sd_notify. Without it (once,
 	// demo) none of them is built.
@@ -139,6 +144,7 @@ func Open(ctx context.Context, cfg *config.Config, o Options) (*Daemon, error) {
 	d.poller = poller.New(poller.Options{
 		Store: committer{db: db, disp: d.disp}, Logger: d.log, Version: o.Version,
 		MaxPerHost: cfg.MaxPerHost, MaxConcurrent: cfg.MaxConcurrent, Observe: observePoll,
+		Once: o.Once,
 	})
 	d.outbox = inspect.New(db, d.Config).WithDispatcher(d.disp.Wake, d.disp.Enable)
 	if err := d.openSubs(ctx, cfg); err != nil {
@@ -175,6 +181,9 @@ func (d *Daemon) Close() error {
 // shutdownGrace (cancelling them after). In service mode it serves the
 // local API meanwhile. It does not close the store: Close does.
 func (d *Daemon) Run(ctx context.Context) error {
+	if d.opts.Once {
+		return errors.New("a daemon opened to poll once is not run")
+	}
 	work, cancelWork := context.WithCancel(context.WithoutCancel(ctx))
 	defer cancelWork()
 	if d.opts.Service {
