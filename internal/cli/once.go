@@ -9,7 +9,6 @@ import (
 	"io"
 	"os"
 	"path/filepath"
-	"runtime/debug"
 	"strconv"
 	"strings"
 	"time"
@@ -105,12 +104,6 @@ func (c *cli) once(ctx context.Context, args []string) (err error) {
 		copied.DB = filepath.Join(dir, "dry-run.db")
 		cfg = &copied
 	}
-	// Reading the configuration left its decoded TOML behind, and
-	// opening the database maps the pages around the watches' states
-	// until it gives them back: given back to the system first, the two
-	// do not add up (at 10,000 watches, 20 MiB of the peak, for a few
-	// milliseconds of a collection).
-	debug.FreeOSMemory()
 	d, err := daemon.Open(ctx, cfg, daemon.Options{Logger: log, Version: c.version, LockTimeout: cliLockTimeout, VerifyAtFirstWrite: true, Once: true})
 	if errors.Is(err, store.ErrLocked) {
 		return fmt.Errorf("%w, and %s", err, whyNot)
