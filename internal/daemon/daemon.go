@@ -57,7 +57,8 @@ type Options struct {
 	// Once: the daemon polls each watch at most once, by Poll or PollEach,
 	// and is not Run (pollhook once). Its poller reads each watch's state
 	// as its poll starts and keeps none between polls
-	// (poller.Options.Once).
+	// (poller.Options.Once), and PollEach gives back the pages of the
+	// file those reads map as it goes (releaseEach).
 	Once bool
 	// Service is pollhook run: Run serves the local API, the status page
 	// and the metrics on listen, and speaks sd_notify. Without it (once,
@@ -377,7 +378,9 @@ func (d *Daemon) PollEach(ctx context.Context, watches []*config.Watch, o api.Po
 	var mu sync.Mutex
 	parts := make([]*api.OnceResponse, len(watches)) // done, waiting for those before them
 	next := 0
+	release := d.releaseEach(ctx)
 	d.poller.PollAll(ctx, watches, poller.PollOptions{DryRun: o.DryRun, Value: o.Show}, func(i int, out *poller.Outcome, err error) {
+		release()
 		// Described at once, so that the outcome and its value are not
 		// held longer.
 		part := answer(watches[i], out, err, o)

@@ -486,6 +486,83 @@ func TestOpen_ReleasesTheMappedFile(t *testing.T) {
 	}
 }
 
+// TestPollEach_OnceReleasesTheMappedFile: a daemon opened to poll once
+// reads each watch's state as its poll starts, and the pages of the file
+// those reads map (and the kernel's around them) leave the process's
+// resident memory as the polls go, not at the end: without Options.Once,
+// Open reads every state and releases them, and the polls read none.
+func TestPollEach_OnceReleasesTheMappedFile(t *testing.T) {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		fmt.Fprint(w, `{"v":1}`)
+	}))
+	defer srv.Close()
+	// A multiple of releaseOnceEvery, polled one at a time: the last
+	// poll's pages are released too.
+	const n = 10 * releaseOnceEvery
+	var b strings.Builder
+	b.WriteString("db = \"state.db\"\nlisten = \"\"\nmax_concurrent = 1\n")
+	for i := range n {
+		fmt.Fprintf(&b, "\n[[watch]]\nname = \"w%d\"\nurl = \"%s/w%d\"\n", i, srv.URL, i)
+	}
+	cfg := parse(t, t.TempDir(), b.String())
+	db, err := store.Open(cfg.DB, store.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// States of 2 KB: reading them all maps the file.
+	for i := range n {
+		s := store.WatchState{Baseline: true, LastError: strings.Repeat(fmt.Sprint(i), 2000)[:2000]}
+		if err := db.SaveState(context.Background(), fmt.Sprintf("w%d", i), s, nil); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := db.Close(); err != nil {
+		t.Fatal(err)
+	}
+	fi, err := os.Stat(cfg.DB)
+	if err != nil {
+		t.Fatal(err)
+	}
+	size := int(fi.Size() >> 10)
+	if size < 2000 {
+		t.Fatalf("a database of %d KiB: the test measures nothing", size)
+	}
+	ctx := context.Background()
+	d, err := Open(ctx, cfg, Options{Once: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer d.Close()
+	if got := testkit.MappedKiB(t, cfg.DB); got > size/4 {
+		t.Fatalf("after Open, %d KiB of the %d KiB database file is resident", got, size)
+	}
+	// Just before a release, what the reads since the last one mapped;
+	// just after, nearly nothing.
+	before, after, polled := 0, 0, 0
+	d.PollEach(ctx, cfg.Watches, api.PollOptions{DryRun: true}, func(part api.OnceResponse) {
+		polled++
+		if len(part.Errors) > 0 {
+			t.Errorf("%s", part.Errors[0])
+		}
+		switch polled % releaseOnceEvery {
+		case releaseOnceEvery - 1:
+			before = max(before, testkit.MappedKiB(t, cfg.DB))
+		case 0:
+			after = max(after, testkit.MappedKiB(t, cfg.DB))
+		}
+	})
+	if polled != n {
+		t.Fatalf("%d watches polled, want %d", polled, n)
+	}
+	if before < size/8 {
+		t.Fatalf("%d polls mapped %d KiB of the %d KiB database file: the test measures nothing", releaseOnceEvery, before, size)
+	}
+	if after > before/8 {
+		t.Errorf("resident pages of the file while polling: up to %d KiB before a release, %d KiB after", before, after)
+	}
+}
+
 // TestPoll_ShownValuesAreTheirOwn polls watches one after another, each
 // value shown: the answer of each is read into the memory of the one
 // before it, once that one is described, so each shown value must be a
