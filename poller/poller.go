@@ -71,8 +71,8 @@ type Options struct {
 	// Load reads no state; each poll reads its watch's from the store as
 	// it starts, and lets go of it, and of what it worked out of the
 	// watch's settings, when it ends: memory holds the polls in flight,
-	// not every watch's state (at 10,000 watches, 7 MiB of pollhook
-	// once's peak).
+	// not every watch's state and info (at 10,000 watches, 5 MB of
+	// pollhook once's live heap).
 	Once bool
 }
 

@@ -3,6 +3,7 @@ package poller
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"net/http"
 	"net/http/httptest"
@@ -477,4 +478,48 @@ func TestPoll_OnceReadsEachStateAndKeepsNone(t *testing.T) {
 		t.Fatalf("a as its last poll left it = %+v, %v; want unchanged (the state the change committed)", out, err)
 	}
 	kept()
+}
+
+// stateFails is a store whose state of one watch cannot be read.
+type stateFails struct {
+	*store.DB
+	name string
+}
+
+func (s stateFails) WatchState(ctx context.Context, name string) (store.WatchState, bool, error) {
+	if name == s.name {
+		return store.WatchState{}, false, errors.New("decode: damaged")
+	}
+	return s.DB.WatchState(ctx, name)
+}
+
+// TestPoll_OnceStateUnreadable: with Options.Once, a watch whose state
+// cannot be read fails that poll alone, saying so, without a request, a
+// failure counted or a state written; the other watches are polled.
+func TestPoll_OnceStateUnreadable(t *testing.T) {
+	t.Parallel()
+	api := &fakeAPI{}
+	srv := httptest.NewServer(api)
+	defer srv.Close()
+	api.json(`{"v":1}`)
+	db := openStore(t)
+	ctx := context.Background()
+	src := "\n[[watch]]\nname = \"bad\"\nurl = %q\n\n[[watch]]\nname = \"good\"\nurl = %q\n"
+	cfg := parseConfig(t, fmt.Sprintf(src, srv.URL+"/bad", srv.URL+"/good"), nil)
+	p := pollerWith(t, stateFails{DB: db, name: "bad"}, func(o *Options) { o.Once = true })
+	errs := make([]error, 2)
+	outs := make([]*Outcome, 2)
+	p.PollAll(ctx, cfg.Watches, PollOptions{}, func(i int, out *Outcome, err error) { outs[i], errs[i] = out, err })
+	if errs[0] == nil || !strings.Contains(errs[0].Error(), "damaged") || outs[0] != nil {
+		t.Errorf("bad: %+v, %v; want the read's error", outs[0], errs[0])
+	}
+	if errs[1] != nil || outs[1] == nil || !outs[1].Baseline {
+		t.Errorf("good: %+v, %v; want a baseline", outs[1], errs[1])
+	}
+	if n := api.hits.Load(); n != 1 {
+		t.Errorf("%d requests, want good's alone", n)
+	}
+	if s, ok, err := db.WatchState(ctx, "bad"); ok || err != nil {
+		t.Errorf("bad's state written: %+v, %v", s, err)
+	}
 }

@@ -406,7 +406,11 @@ func answer(w *config.Watch, out *poller.Outcome, err error, o api.PollOptions) 
 	case err != nil:
 		res.Failed = []string{w.Name}
 		res.Errors = []string{fmt.Sprintf("watch %q: %v", w.Name, err)}
-		return res
+		if out == nil {
+			return res
+		}
+		// The failure committed its watch.failing event: printed as a
+		// recovery's is.
 	case out.Skipped:
 		res.Errors = []string{fmt.Sprintf("watch %q: not polled: a poll of it is already running (its changes are delivered as usual)", w.Name)}
 		return res
@@ -442,6 +446,9 @@ func describe(w *config.Watch, out *poller.Outcome, err error, o api.PollOptions
 		return p
 	case err != nil:
 		p.Result, p.Error = inspect.PollFailed, err.Error()
+		if out != nil && out.Health != nil {
+			p.Events = []string{out.Health.ID}
+		}
 		return p
 	case out.Skipped:
 		p.Result = inspect.PollSkipped

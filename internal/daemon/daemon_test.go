@@ -1,10 +1,12 @@
 package daemon
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -12,6 +14,7 @@ import (
 	"reflect"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -560,6 +563,99 @@ func TestPollEach_OnceReleasesTheMappedFile(t *testing.T) {
 	}
 	if after > before/8 {
 		t.Errorf("resident pages of the file while polling: up to %d KiB before a release, %d KiB after", before, after)
+	}
+}
+
+// TestReleaseEach_CalledOff: polls called off (a signal to pollhook once)
+// end at once, each calling release: that is no failure of the release
+// to warn about.
+func TestReleaseEach_CalledOff(t *testing.T) {
+	cfg := parse(t, t.TempDir(), "db = \"state.db\"\nlisten = \"\"\n")
+	var logs bytes.Buffer
+	d, err := Open(context.Background(), cfg, Options{Once: true, Logger: slog.New(slog.NewTextHandler(&logs, nil))})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer d.Close()
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	release := d.releaseEach(ctx)
+	for range 2 * releaseOnceEvery {
+		release()
+	}
+	if logs.Len() > 0 {
+		t.Errorf("logged:\n%s", logs.String())
+	}
+}
+
+// TestPoll_AnswersTheFailingEvent: the poll that fails alert_after times
+// in a row commits watch.failing, and the answer (what pollhook once
+// prints) carries it, as it carries a watch.recovered one: it was
+// committed, and dropped from the answer because the poll failed.
+func TestPoll_AnswersTheFailingEvent(t *testing.T) {
+	var fail atomic.Bool
+	fail.Store(true)
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if fail.Load() {
+			http.Error(w, "down", http.StatusInternalServerError)
+			return
+		}
+		w.Header().Set("Content-Type", "application/json")
+		fmt.Fprint(w, `{"v":1}`)
+	}))
+	defer srv.Close()
+	cfg := parse(t, t.TempDir(), fmt.Sprintf(`db = "state.db"
+listen = ""
+
+[[target]]
+name = "hook"
+url = "http://127.0.0.1:1/hook"
+
+[[watch]]
+name = "w"
+url = %q
+alert_after = 2
+notify = ["hook"]
+`, srv.URL))
+	ctx := context.Background()
+	for _, once := range []bool{false, true} {
+		d, err := Open(ctx, cfg, Options{Once: once})
+		if err != nil {
+			t.Fatal(err)
+		}
+		fail.Store(true)
+		var types []string
+		for range 3 {
+			res := d.Poll(ctx, cfg.Watches, api.PollOptions{})
+			if len(res.Failed) != 1 {
+				t.Fatalf("once %v: failed %v, want w", once, res.Failed)
+			}
+			for i, data := range res.Events {
+				var ev struct{ ID, Type string }
+				if err := json.Unmarshal(data, &ev); err != nil {
+					t.Fatal(err)
+				}
+				if got := res.Watches[0].Events; i >= len(got) || got[i] != ev.ID {
+					t.Errorf("once %v: event %s answered, the poll's report lists %v", once, ev.ID, got)
+				}
+				types = append(types, ev.Type)
+			}
+		}
+		fail.Store(false)
+		res := d.Poll(ctx, cfg.Watches, api.PollOptions{})
+		for _, data := range res.Events {
+			var ev struct{ Type string }
+			if err := json.Unmarshal(data, &ev); err != nil {
+				t.Fatal(err)
+			}
+			types = append(types, ev.Type)
+		}
+		if got := fmt.Sprint(types); got != "[watch.failing watch.recovered]" {
+			t.Errorf("once %v: events answered %s, want the failing one at the second failure, then the recovery", once, got)
+		}
+		if err := d.Close(); err != nil {
+			t.Fatal(err)
+		}
 	}
 }
 

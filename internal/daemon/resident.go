@@ -42,7 +42,8 @@ const releaseOnceEvery = 128
 
 // releaseEach returns what PollEach calls after each poll: with
 // Options.Once, every releaseOnceEvery calls it releases the mapped
-// database (until a release fails, which it logs); otherwise nothing.
+// database (until a release fails, which it logs, or ctx ends);
+// otherwise nothing.
 func (d *Daemon) releaseEach(ctx context.Context) func() {
 	if !d.opts.Once {
 		return func() {}
@@ -50,7 +51,9 @@ func (d *Daemon) releaseEach(ctx context.Context) func() {
 	var polls atomic.Int64
 	var failed atomic.Bool
 	return func() {
-		if polls.Add(1)%releaseOnceEvery != 0 || failed.Load() {
+		if polls.Add(1)%releaseOnceEvery != 0 || failed.Load() || ctx.Err() != nil {
+			// Once the polls are called off (a signal), what is left of
+			// them ends at once, and so does the process.
 			return
 		}
 		if err := d.db.Release(ctx); err != nil && !failed.Swap(true) {
