@@ -27,6 +27,11 @@ func TestCompile(t *testing.T) {
 		{"select bad query", Options{Select: "items.#(id==1"}, []string{"select"}, []string{"select: ", "unbalanced"}},
 		{"select unknown modifier", Options{Select: "@nope"}, []string{"select"}, []string{`unknown modifier "@nope"`}},
 		{"select empty component", Options{Select: "a..b"}, []string{"select"}, []string{"empty component"}},
+		{"select @valid after @fromstr", Options{Select: "a|@fromstr|@valid"}, []string{"select"}, []string{"@valid after @fromstr is not supported"}},
+		{"select @pretty after @fromstr", Options{Select: "a.@fromstr.b|@pretty"}, []string{"select"}, []string{"@pretty after @fromstr"}},
+		{"select @dig after @fromstr", Options{Select: "a|@fromstr|{x:@dig:id}"}, []string{"select"}, []string{"@dig after @fromstr"}},
+		{"select @flatten after @fromstr", Options{Select: `a|@fromstr|@flatten:{"deep":true}`}, []string{"select"}, []string{"@flatten after @fromstr"}},
+		{"select paths after @fromstr", Options{Select: "a|@pretty|@fromstr|items.0|@reverse"}, nil, nil},
 		{"select trailing dot", Options{Select: "a."}, []string{"select"}, []string{"ends with a separator"}},
 		{"select query missing value", Options{Select: "#(a==)"}, []string{"select"}, []string{"missing value"}},
 		{"select valid forms", Options{Select: `items.#(tag_name%"v1*")#|@reverse|0.name`}, nil, nil},
@@ -120,6 +125,11 @@ func TestDiffer_Prepare_errors(t *testing.T) {
 		{"bad page among several", Options{}, JSON, []string{`[1]`, `[2`}, ErrInvalid, "page 2"},
 		{"deep", Options{}, JSON, []string{deep}, ErrTooDeep, ""},
 		{"513 levels", Options{}, JSON, []string{strings.Repeat("[", 513) + strings.Repeat("]", 513)}, ErrTooDeep, ""},
+		// What @fromstr makes of a string is checked as the value it
+		// selects, not read by a recursive modifier first (Compile
+		// refuses those after it): a string of 8 MB of "[" fails the
+		// poll, and ended the process when @valid read it.
+		{"deep in a string", Options{Select: "a|@fromstr|@this"}, JSON, []string{`{"a":"` + strings.Repeat("[", 8<<20) + `"}`}, ErrTooDeep, ""},
 		{"no match", Options{Select: "items"}, JSON, []string{`{"data":[]}`}, ErrNoMatch, ""},
 		{"text no match", Options{Format: Text, Select: "v(\\d+)"}, Text, []string{"nothing"}, ErrNoMatch, ""},
 		{"auto text with select", Options{Select: "items"}, Text, []string{"hello"}, nil, `set format = "text"`},
