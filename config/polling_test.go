@@ -183,6 +183,10 @@ func TestParse_PollingErrors(t *testing.T) {
 		{"cursor without param", head + "paginate = { cursor = \"meta.c\" }\n", []string{`c.toml:8: watch "a": paginate.param: missing`}},
 		{"param without cursor", head + "paginate = { next = \"n\", param = \"p\" }\n", []string{`c.toml:8: watch "a": paginate.param: set without cursor`}},
 		{"bad gjson path", head + "paginate = { next = \"links.#(\" }\n", []string{`c.toml:8: watch "a": paginate.next:`}},
+		// Run on the answer before it is checked: a modifier such as
+		// @dig reads by recursion, for minutes on 8 MB of "[".
+		{"paginate next with a modifier", head + "paginate = { next = \"@dig:next\" }\n", []string{`c.toml:8: watch "a": paginate.next: modifiers (@...), pipes, multipaths and literals are not supported here`}},
+		{"paginate cursor with a pipe", head + "paginate = { cursor = \"meta|c\", param = \"c\" }\n", []string{`c.toml:8: watch "a": paginate.cursor: modifiers`}},
 		{"max_pages 0", head + "paginate = { link_header = true, max_pages = 0 }\n", []string{`c.toml:8: watch "a": paginate.max_pages: must be at least 1`}},
 		{"paginate unknown key", head + "paginate = { link_header = true, maxpages = 3 }\n", []string{`c.toml:8: watch "a": paginate.maxpages: unknown key`}},
 		{"paginate table form error", head + "\n[watch.paginate]\nlink_header = true\nnext = \"x\"\n", []string{`c.toml:10: watch "a": paginate.link_header: conflicts with next`}},

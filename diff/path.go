@@ -11,9 +11,22 @@ import (
 	"github.com/tidwall/gjson"
 )
 
-// CheckPath validates a gjson path as select and the other full-path
-// options (such as a pagination cursor) accept it.
+// CheckPath validates a gjson path as select accepts it.
 func CheckPath(p string) error { return checkPath(p) }
+
+// CheckPlainPath validates a gjson path that is run on an answer before
+// it is checked (a pagination cursor): CheckPath's, without modifiers,
+// pipes, multipaths or literals, which may read by recursion or grow
+// with the answer's nesting (see readOnce).
+func CheckPlainPath(p string) error {
+	if err := checkPath(p); err != nil {
+		return err
+	}
+	if !readOnce(p) {
+		return errors.New("modifiers (@...), pipes, multipaths and literals are not supported here: the answer is read with it before pollhook checks it")
+	}
+	return nil
+}
 
 // checkPath validates a full gjson path (as used by select): components
 // separated by "." or "|", "\" escapes, "#" and "#(query)"/"#(query)#",
