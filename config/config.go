@@ -434,6 +434,13 @@ func newReader(file string, src []byte, lookup func(string) (string, bool), mode
 // max_events), when it is a key's line.
 func (r *reader) decodeError(pe toml.ParseError) *Error {
 	e := &Error{File: r.file, Line: pe.Position.Line, Err: errors.New(pe.Message)}
+	if at := pe.Position.Start; pe.Message == "strings cannot contain newlines" && at >= 0 && at < len(r.src) && r.src[at] == '\r' {
+		// BurntSushi/toml places the error on the line before the
+		// newline it met, as if the line had been counted at it; a CR is
+		// not counted, so the line it gives for a CRLF line's string is
+		// the line before.
+		e.Line++
+	}
 	if pe.LastKey == "" || e.Line == 0 {
 		return e
 	}

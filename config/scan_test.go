@@ -51,7 +51,7 @@ func TestParse_SyntaxErrorNamesItsWatch(t *testing.T) {
 	for _, eol := range []string{"\n", "\r\n"} {
 		src := strings.ReplaceAll("[[watch]]\nname = \"a\"\nurl = \"https://api.example/a\"\nlabel = \"unterminated\n", "\n", eol)
 		_, err := Parse("c.toml", []byte(src), env(nil))
-		if want := `watch "a": label: `; err == nil || !strings.Contains(err.Error(), want) {
+		if want := `c.toml:4: watch "a": label: `; err == nil || !strings.Contains(err.Error(), want) {
 			t.Errorf("%q lines: errors\n%v\nwant %s", eol, err, want)
 		}
 	}
