@@ -2,6 +2,8 @@ package poller
 
 import (
 	"context"
+	"iter"
+	"slices"
 	"sync"
 
 	"github.com/pollhook/pollhook/config"
@@ -12,7 +14,24 @@ import (
 // goroutine that polled it, in the order the polls end. It returns when
 // every poll has ended. What done is given is its own until it returns:
 // then the answer's memory, which out's Value and events may share, goes
-// to the next polls' answers (done copies what it keeps).
+// to the next polls' answers (done copies what it keeps). It is PollSeq
+// of the slice.
+func (p *Poller) PollAll(ctx context.Context, watches []*config.Watch, o PollOptions, done func(i int, out *Outcome, err error)) {
+	p.PollSeq(ctx, len(watches), slices.Values(watches), o, func(i int, _ *config.Watch, out *Outcome, err error) {
+		done(i, out, err)
+	})
+}
+
+// PollSeq polls each watch of watches once, as PollAll does, and calls
+// done with each one's index in watches, the watch and what Poll
+// returned. n is about how many watches there are (it sizes the pool).
+// Watches are taken from the sequence only as the polls need them, so
+// that a sequence that makes each watch as it goes (config.Watches) holds
+// the watches in flight, not all of them: it is read ahead while a
+// goroutine would be idle, and up to max_concurrent watches beyond those
+// running otherwise. A host out of request slots does not stop the
+// reading: its watches wait in their queue, and the reading goes on to
+// other hosts' for the idle goroutines.
 //
 // The polls run on a pool of at most max_concurrent goroutines, not one
 // per watch, as the scheduler's do: those do the work of every poll, and
@@ -21,18 +40,20 @@ import (
 // slow host wait in their queue, not on a goroutine, and cannot hold up
 // the watches of the other hosts. The slots are the ones the scheduler's
 // polls take, so that once and a running daemon share the limits.
-func (p *Poller) PollAll(ctx context.Context, watches []*config.Watch, o PollOptions, done func(i int, out *Outcome, err error)) {
-	pl := p.newPool(ctx, min(cap(p.limits.polls), len(watches)))
+func (p *Poller) PollSeq(ctx context.Context, n int, watches iter.Seq[*config.Watch], o PollOptions, done func(i int, w *config.Watch, out *Outcome, err error)) {
+	pl := p.newPool(ctx, max(min(cap(p.limits.polls), n), 1))
 	var polled sync.WaitGroup
-	polled.Add(len(watches))
-	jobs := make([]*job, len(watches))
-	for i, w := range watches {
-		jobs[i] = &job{w: w, o: o, done: func(out *Outcome, err error) {
-			done(i, out, err)
+	i := 0
+	for w := range watches {
+		pl.waitHungry()
+		polled.Add(1)
+		at := i
+		pl.add(&job{w: w, o: o, done: func(out *Outcome, err error) {
+			done(at, w, out, err)
 			polled.Done()
-		}}
+		}})
+		i++
 	}
-	pl.add(jobs...)
 	polled.Wait()
 	pl.stop()
 }
@@ -64,12 +85,27 @@ type pool struct {
 	workers, idle int
 	queues        *hostQueues[*job]
 	stopped       bool
+	// ended is signalled as each job ends (waitHungry).
+	ended *sync.Cond
 }
 
 // newPool returns a pool whose polls run under ctx on up to max
 // goroutines.
 func (p *Poller) newPool(ctx context.Context, max int) *pool {
-	return &pool{p: p, ctx: ctx, max: max, jobs: make(chan *job), queues: newHostQueues[*job](p.limits.perHost)}
+	pl := &pool{p: p, ctx: ctx, max: max, jobs: make(chan *job), queues: newHostQueues[*job](p.limits.perHost)}
+	pl.ended = sync.NewCond(&pl.mu)
+	return pl
+}
+
+// waitHungry waits until the pool wants another job: a goroutine could
+// take one (every job queued waits for its host's slots), or fewer than
+// max are queued.
+func (pl *pool) waitHungry() {
+	pl.mu.Lock()
+	defer pl.mu.Unlock()
+	for !pl.stopped && pl.queues.queued >= pl.max && pl.idle == 0 && pl.workers >= pl.max {
+		pl.ended.Wait()
+	}
 }
 
 // add queues jobs behind those of their hosts, and hands what can run to
@@ -140,6 +176,7 @@ func (pl *pool) work(j *job) {
 			if j == nil {
 				pl.idle++
 			}
+			pl.ended.Signal()
 			pl.mu.Unlock()
 		}
 		var ok bool
@@ -158,6 +195,7 @@ type hostQueues[T any] struct {
 	// waiting are the hosts with items waiting, taking turns from turn.
 	waiting []*hostQueue[T]
 	turn    int
+	queued  int // items waiting, over all hosts
 }
 
 type hostQueue[T any] struct {
@@ -178,6 +216,7 @@ func (q *hostQueues[T]) add(host string, x T) {
 		q.hosts[host] = h
 	}
 	h.items = append(h.items, x)
+	q.queued++
 	if !h.waiting {
 		h.waiting = true
 		q.waiting = append(q.waiting, h)
@@ -198,6 +237,7 @@ func (q *hostQueues[T]) next() (x T, ok bool) {
 		var zero T
 		h.items[0], h.items = zero, h.items[1:]
 		h.running++
+		q.queued--
 		if len(h.items) == 0 {
 			// Out of the turns: the last host takes its place.
 			h.items, h.waiting = nil, false

@@ -12,6 +12,8 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/pollhook/pollhook/config"
 )
 
 func TestPoller_PollAll(t *testing.T) {
@@ -87,6 +89,63 @@ func TestPoller_PollAllSlowHost(t *testing.T) {
 	}
 	unblock()
 	<-ended
+}
+
+// TestPoller_PollSeqReadsAhead: PollSeq takes watches from its sequence
+// only as the polls need them: while every goroutine waits on a host that
+// does not answer, the sequence has given the watches running and
+// max_concurrent more, not all of them; and every watch is polled once
+// the host answers.
+func TestPoller_PollSeqReadsAhead(t *testing.T) {
+	t.Parallel()
+	release := make(chan struct{})
+	var inFlight atomic.Int64
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		inFlight.Add(1)
+		<-release
+		_, _ = w.Write([]byte(`[]`))
+	}))
+	defer srv.Close()
+	unblock := sync.OnceFunc(func() { close(release) })
+	defer unblock()
+	const n, limit = 100, 4
+	cfg := parseConfig(t, watchTables(n, srv.URL), nil)
+	p := pollerWith(t, openStore(t), func(o *Options) { o.MaxPerHost, o.MaxConcurrent = limit, limit })
+	var taken atomic.Int64
+	seq := func(yield func(*config.Watch) bool) {
+		for _, w := range cfg.Watches {
+			taken.Add(1)
+			if !yield(w) {
+				return
+			}
+		}
+	}
+	var polled atomic.Int64
+	ended := make(chan struct{})
+	go func() {
+		defer close(ended)
+		p.PollSeq(context.Background(), n, seq, PollOptions{}, func(i int, w *config.Watch, _ *Outcome, err error) {
+			if err != nil || w != cfg.Watches[i] {
+				t.Errorf("poll %d (%s): %v", i, w.Name, err)
+			}
+			polled.Add(1)
+		})
+	}()
+	for deadline := time.Now().Add(5 * time.Second); inFlight.Load() < limit; time.Sleep(time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatalf("%d requests in flight, want %d", inFlight.Load(), limit)
+		}
+	}
+	time.Sleep(50 * time.Millisecond) // for a reader that would not stop
+	// limit running, limit queued, and the one waiting to be queued.
+	if got := taken.Load(); got > 2*limit+1 {
+		t.Errorf("%d of %d watches taken while %d polls hang, want at most %d", got, n, limit, 2*limit+1)
+	}
+	unblock()
+	<-ended
+	if got := polled.Load(); got != n {
+		t.Errorf("%d watches polled, want %d", got, n)
+	}
 }
 
 func TestHostQueues_Next(t *testing.T) {
