@@ -559,7 +559,13 @@ func (r *reader) config(tree map[string]any) *Config {
 		cfg.Targets = append(cfg.Targets, r.target(i, m))
 	}
 	watches, count := r.watches(top)
-	cfg.Watches = make([]*Watch, 0, count)
+	if !r.stream {
+		cfg.Watches = make([]*Watch, 0, count)
+	}
+	var refs []watchRef // what the checks across watches need
+	if !r.namesOnly {
+		refs = make([]watchRef, 0, count)
+	}
 	for i, m := range watches {
 		if r.namesOnly {
 			// The name, and what shards the watch.
@@ -572,28 +578,51 @@ func (r *reader) config(tree map[string]any) *Config {
 			cfg.Watches = append(cfg.Watches, w)
 			continue
 		}
-		cfg.Watches = append(cfg.Watches, r.watch(i, m, def))
+		w := r.watch(i, m, def)
+		refs = append(refs, refOf(w))
+		if !r.stream {
+			cfg.Watches = append(cfg.Watches, w)
+		}
 	}
 	top.finish()
 
 	r.unique(top, "target", names(cfg.Targets, func(t *Target) string { return t.Name }))
-	r.unique(top, "watch", names(cfg.Watches, func(w *Watch) string { return w.Name }))
 	if r.namesOnly {
+		r.unique(top, "watch", names(cfg.Watches, func(w *Watch) string { return w.Name }))
 		// The rest needs what a watch notifies, which was not read.
 		return cfg
 	}
-	for i, w := range cfg.Watches {
-		for _, n := range w.Notify {
+	r.unique(top, "watch", names(refs, func(w watchRef) string { return w.name }))
+	for i, w := range refs {
+		for _, n := range w.notify {
 			if cfg.Target(n) == nil {
-				s := r.section(nil, fmt.Sprintf("watch[%d]", i), fmt.Sprintf("watch %q", w.Name))
+				s := r.section(nil, fmt.Sprintf("watch[%d]", i), fmt.Sprintf("watch %q", w.name))
 				s.errorf("notify", "no target named %q", n)
 			}
 		}
 	}
-	r.checkErrorsTo(cfg, def.polling)
-	r.checkSubscriptions(cfg, def.polling)
+	r.checkErrorsTo(cfg, refs, def.polling)
+	allowed := r.checkSubscriptions(cfg, refs, def.polling)
+	for _, w := range cfg.Watches {
+		w.Subscribable = allowed[w.Name]
+	}
+	if r.stream {
+		r.again = watchesAgain{top: top, def: def, allowed: allowed, count: len(refs)}
+	}
 	r.warn(cfg)
 	return cfg
+}
+
+// watchRef is what the checks across watches need of one: all a stream
+// (LoadStream) keeps of a watch while the file is read.
+type watchRef struct {
+	name             string
+	notify, errorsTo []string
+	errorsToOwn      bool
+}
+
+func refOf(w *Watch) watchRef {
+	return watchRef{name: w.Name, notify: w.Notify, errorsTo: w.ErrorsTo, errorsToOwn: w.errorsToOwn}
 }
 
 // warn notes what is valid but likely not what was meant: nothing to

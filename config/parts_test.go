@@ -295,5 +295,8 @@ func FuzzRead_Parts(f *testing.F) {
 		if !reflect.DeepEqual(whole, parts) {
 			t.Fatal("the configuration read in parts differs from the whole's")
 		}
+		if readMode(int(mode)%3) == readPartial {
+			sameAsPartial(t, src, 1+int(size)%64)
+		}
 	})
 }

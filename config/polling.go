@@ -415,19 +415,19 @@ func checkGJSON(s *section, key, path string) {
 
 // checkErrorsTo reports unknown targets in errors_to, in [defaults] once
 // and in the watches that set their own.
-func (r *reader) checkErrorsTo(cfg *Config, def pollDefaults) {
+func (r *reader) checkErrorsTo(cfg *Config, watches []watchRef, def pollDefaults) {
 	for _, n := range def.errorsTo {
 		if cfg.Target(n) == nil {
 			r.section(nil, "defaults", "defaults").errorf("errors_to", "no target named %q", n)
 		}
 	}
-	for i, w := range cfg.Watches {
+	for i, w := range watches {
 		if !w.errorsToOwn {
 			continue
 		}
-		for _, n := range w.ErrorsTo {
+		for _, n := range w.errorsTo {
 			if cfg.Target(n) == nil {
-				s := r.section(nil, fmt.Sprintf("watch[%d]", i), fmt.Sprintf("watch %q", w.Name))
+				s := r.section(nil, fmt.Sprintf("watch[%d]", i), fmt.Sprintf("watch %q", w.name))
 				s.errorf("errors_to", "no target named %q", n)
 			}
 		}

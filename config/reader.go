@@ -85,6 +85,10 @@ type reader struct {
 	// something the whole file might not.
 	parts  *fileParts
 	unsure bool
+	// stream keeps no watch, only what the checks across them need
+	// (LoadStream); again is what decoding them again takes.
+	stream bool
+	again  watchesAgain
 }
 
 // index returns the index of src's lines, made at its first use.

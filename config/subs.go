@@ -140,21 +140,28 @@ func (r *reader) subscriptions(top *section, cfg *Config) {
 }
 
 // checkSubscriptions checks what [subscriptions] names: its watches and
-// targets, and that it is not sharded; and marks the watches consumers
-// may subscribe to.
-func (r *reader) checkSubscriptions(cfg *Config, def pollDefaults) {
+// targets, and that it is not sharded; and returns the names of the
+// watches consumers may subscribe to.
+func (r *reader) checkSubscriptions(cfg *Config, watches []watchRef, def pollDefaults) map[string]bool {
 	sub := cfg.Subscriptions
 	if sub == nil {
-		return
+		return nil
 	}
 	s := r.section(nil, "subscriptions", "subscriptions")
-	for _, n := range sub.AllowWatches {
-		w := cfg.Watch(n)
-		if w == nil {
-			s.errorf("allow_watches", "no watch named %q", n)
-			continue
+	var allowed map[string]bool
+	if len(sub.AllowWatches) > 0 {
+		known := make(map[string]bool, len(watches))
+		for _, w := range watches {
+			known[w.name] = true
 		}
-		w.Subscribable = true
+		allowed = map[string]bool{}
+		for _, n := range sub.AllowWatches {
+			if !known[n] {
+				s.errorf("allow_watches", "no watch named %q", n)
+				continue
+			}
+			allowed[n] = true
+		}
 	}
 	if sub.ErrorsTo == nil {
 		sub.ErrorsTo = def.errorsTo
@@ -167,6 +174,7 @@ func (r *reader) checkSubscriptions(cfg *Config, def pollDefaults) {
 	if sh := cfg.Sharding; sh.Shard != "" || sh.Shards > 1 {
 		s.errorf("", "%v", ErrSubscriptionsSharded)
 	}
+	return allowed
 }
 
 // ErrSubscriptionsSharded is why [subscriptions] and sharding do not go

@@ -56,6 +56,19 @@ func (c *cli) loadConfig(path string, mode loadMode) (*config.Config, config.Err
 	return cfg, errs, nil
 }
 
+// loadStream is loadConfig(path, partial) for once (config.LoadStream):
+// the watches of a file read in parts are not kept, and ws decodes them
+// again as once polls them; ws is nil when the file was read whole.
+func (c *cli) loadStream(path string) (*config.Config, *config.Watches, config.Errors, error) {
+	cfg, ws, err := config.LoadStream(path)
+	if cfg == nil {
+		return nil, nil, nil, c.configErrors(err)
+	}
+	var errs config.Errors
+	errors.As(err, &errs)
+	return cfg, ws, errs, nil
+}
+
 // requireTopLevel fails, printing them, on problems of the top-level keys
 // (db, listen, auth_token, ...), and mentions the others (of the targets
 // and the watches' names: a topLevel load finds no more).

@@ -9,6 +9,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -51,12 +52,37 @@ func (c *cli) once(ctx context.Context, args []string) (err error) {
 	out := onceOutput{pretty: *pretty || !*asJSON && isTerminal(c.stdout)}
 	// A daemon running this configuration polls for us: it holds the
 	// database, and it has the service's environment and credentials.
-	cfg, problems, err := c.loadConfig(*cfgPath, partial)
+	// Polling every watch ourselves, we keep none of a large file's: they
+	// are decoded again as they are polled (config.LoadStream).
+	var (
+		cfg      *config.Config
+		stream   *config.Watches
+		problems config.Errors
+	)
+	if *watchName == "" {
+		cfg, stream, problems, err = c.loadStream(*cfgPath)
+	} else {
+		cfg, problems, err = c.loadConfig(*cfgPath, partial)
+	}
 	if err != nil {
 		return err
 	}
 	if err := c.selectShard(cfg, *shardFlag); err != nil {
 		return err
+	}
+	if stream != nil && cfg.Sharding.Spec.Sharded() {
+		// A shard's watches are chosen from the list of them all.
+		if cfg, problems, err = c.loadConfig(*cfgPath, partial); err != nil {
+			return err
+		}
+		if err := c.selectShard(cfg, *shardFlag); err != nil {
+			return err
+		}
+		stream = nil
+	}
+	count := len(cfg.Watches)
+	if stream != nil {
+		count = stream.Len()
 	}
 	if *watchName != "" && cfg.Watch(*watchName) == nil {
 		if why := notOurs(cfg, *watchName); why != "" {
@@ -74,7 +100,7 @@ func (c *cli) once(ctx context.Context, args []string) (err error) {
 		}
 		var r onceReport
 		r.add(res)
-		return c.printOnce(&r, max(len(cfg.Watches), 1), out)
+		return c.printOnce(&r, max(count, 1), out)
 	}
 	// No daemon: we poll ourselves, so the whole configuration must hold.
 	if len(problems) > 0 {
@@ -84,13 +110,16 @@ func (c *cli) once(ctx context.Context, args []string) (err error) {
 	// Warnings are check's to print, and the daemon's to log: a partial
 	// load gathers none (at 10,000 watches without a target they were
 	// 10,000, 4 MB allocated).
-	watches := cfg.Watches
+	watches := slices.Values(cfg.Watches)
+	if stream != nil {
+		watches = stream.All()
+	}
 	if *watchName != "" {
 		w := cfg.Watch(*watchName)
 		if w == nil {
 			return fmt.Errorf("no watch named %q in %s", *watchName, *cfgPath)
 		}
-		watches = []*config.Watch{w}
+		watches, count = slices.Values([]*config.Watch{w}), 1
 	}
 	log, _ := daemon.NewLogger(c.stderr, cfg)
 	if *dryRun && !store.Exists(cfg.DB) {
@@ -121,13 +150,19 @@ func (c *cli) once(ctx context.Context, args []string) (err error) {
 	// Each poll's outcome is turned into the lines printed as it ends,
 	// not kept whole until the last one ends.
 	var r onceReport
-	d.PollEach(ctx, watches, api.PollOptions{DryRun: *dryRun, Show: *show}, r.add)
+	d.PollStream(ctx, count, watches, api.PollOptions{DryRun: *dryRun, Show: *show}, r.add)
 	if !*dryRun {
 		if err := d.Drain(ctx); err != nil {
 			return err
 		}
 	}
-	return c.printOnce(&r, len(watches), out)
+	err = c.printOnce(&r, count, out)
+	if stream != nil && stream.Err() != nil {
+		// What was polled is committed, and delivered as usual; the
+		// watches after it were not polled.
+		return stream.Err()
+	}
+	return err
 }
 
 // onceOutput is how once prints. Readable (pretty): each watch's events

@@ -3,10 +3,12 @@ package cli
 import (
 	"encoding/json"
 	"fmt"
+	"net/http"
 	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strings"
+	"sync/atomic"
 	"testing"
 
 	"github.com/pollhook/pollhook/internal/testkit"
@@ -152,4 +154,65 @@ func mustCLIErr(t *testing.T, args ...string) (string, string) {
 		t.Fatalf("pollhook %s: exit %d\nstdout: %s\nstderr: %s", strings.Join(args, " "), code, out, errOut)
 	}
 	return out, errOut
+}
+
+// TestOnce_LargeFileStreamed: the watches of a file once reads in parts
+// (128 KiB or more) are decoded again as they are polled, none kept
+// (config.LoadStream): every one is polled, in order, a change is found
+// where one happened, and a file with a problem polls nothing.
+func TestOnce_LargeFileStreamed(t *testing.T) {
+	t.Parallel()
+	var changed atomic.Bool
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		v := 1
+		if changed.Load() && r.URL.Path == "/w/777" {
+			v = 2
+		}
+		fmt.Fprintf(w, `{"id":%q,"v":%d}`, r.URL.Path, v)
+	}))
+	defer srv.Close()
+	const n = 1500
+	var b strings.Builder
+	b.WriteString("db = \"state.db\"\nlisten = \"\"\nlog_level = \"warn\"\n")
+	for i := range n {
+		fmt.Fprintf(&b, "\n[[watch]]\nname = \"w%04d\"\nurl = \"%s/w/%d\"\nschedule = \"@every 1h\"\nerrors_to = []\n", i, srv.URL, i)
+	}
+	if b.Len() < 128<<10 {
+		t.Fatalf("a file of %d bytes is read whole: the test tests nothing", b.Len())
+	}
+	dir := t.TempDir()
+	cfg := testkit.WriteFile(t, filepath.Join(dir, "pollhook.toml"), b.String())
+	out, errOut, code := tryCLI(t, "once", "--json", "--config", cfg)
+	if code != 0 || out != "" {
+		t.Fatalf("baseline once: exit %d, stdout %q\n%s", code, out, errOut)
+	}
+	var said []string // what each watch's poll did, in the order printed
+	for _, l := range strings.Split(errOut, "\n") {
+		if name, _, ok := strings.Cut(l, ": "); ok && len(name) == 5 && name[0] == 'w' {
+			said = append(said, name)
+		}
+	}
+	for i := range n {
+		if i >= len(said) || said[i] != fmt.Sprintf("w%04d", i) {
+			t.Fatalf("the polls said what they did for %d watches, the %dth %q; want each, in order\n%.2000s", len(said), i+1, said[min(i, len(said)-1)], errOut)
+		}
+	}
+	changed.Store(true)
+	out, errOut, code = tryCLI(t, "once", "--json", "--config", cfg)
+	var ev struct {
+		Type string
+		Data struct{ Watch string }
+	}
+	if code != 0 || strings.Count(out, "\n") != 1 || json.Unmarshal([]byte(out), &ev) != nil || ev.Type != "watch.changed" || ev.Data.Watch != "w0777" {
+		t.Fatalf("once after a change: exit %d, stdout %q\n%s", code, out, errOut)
+	}
+	// A problem in the last watch: nothing is polled.
+	broken := b.String() + "\n[[watch]]\nname = \"bad\"\nurl = \"ftp://x\"\n"
+	testkit.WriteFile(t, cfg, broken)
+	changed.Store(false)
+	out, errOut, code = tryCLI(t, "once", "--json", "--config", cfg)
+	if code != 1 || out != "" || !strings.Contains(errOut, `watch "bad": url:`) || strings.Contains(errOut, "w0777") {
+		t.Fatalf("once of a file with a problem: exit %d, stdout %q\n%s", code, out, errOut)
+	}
 }

@@ -12,9 +12,11 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"iter"
 	"log/slog"
 	"net/http"
 	"os"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -375,17 +377,27 @@ func (d *Daemon) Poll(ctx context.Context, watches []*config.Watch, o api.PollOp
 // 10,000 watches those outcomes were a tenth of pollhook once's memory.
 // fn is called from one goroutine at a time.
 func (d *Daemon) PollEach(ctx context.Context, watches []*config.Watch, o api.PollOptions, fn func(part api.OnceResponse)) {
+	d.PollStream(ctx, len(watches), slices.Values(watches), o, fn)
+}
+
+// PollStream is PollEach of a sequence of about n watches, which it takes
+// from as the polls need them (poller.PollSeq): pollhook once's
+// config.Watches, decoded as they are polled.
+func (d *Daemon) PollStream(ctx context.Context, n int, watches iter.Seq[*config.Watch], o api.PollOptions, fn func(part api.OnceResponse)) {
 	var mu sync.Mutex
-	parts := make([]*api.OnceResponse, len(watches)) // done, waiting for those before them
+	parts := make([]*api.OnceResponse, 0, n) // done, waiting for those before them
 	next := 0
 	release := d.releaseEach(ctx)
-	d.poller.PollAll(ctx, watches, poller.PollOptions{DryRun: o.DryRun, Value: o.Show}, func(i int, out *poller.Outcome, err error) {
+	d.poller.PollSeq(ctx, n, watches, poller.PollOptions{DryRun: o.DryRun, Value: o.Show}, func(i int, w *config.Watch, out *poller.Outcome, err error) {
 		release()
 		// Described at once, so that the outcome and its value are not
 		// held longer.
-		part := answer(watches[i], out, err, o)
+		part := answer(w, out, err, o)
 		mu.Lock()
 		defer mu.Unlock()
+		for len(parts) <= i {
+			parts = append(parts, nil)
+		}
 		parts[i] = &part
 		for ; next < len(parts) && parts[next] != nil; next++ {
 			fn(*parts[next])
