@@ -233,10 +233,19 @@ func (c *cli) printOnce(r *onceReport, total int, o onceOutput) error {
 		fmt.Fprintln(c.stderr, human.Printable(e))
 	}
 	if len(r.failed) > 0 {
-		return fmt.Errorf("%d of %d watches failed: %s", len(r.failed), total, strings.Join(r.failed, ", "))
+		// Each failure was said above: the count names the first.
+		names, more := r.failed, ""
+		if len(names) > maxFailedNamed {
+			names, more = names[:maxFailedNamed], ", …"
+		}
+		return fmt.Errorf("%d of %d watches failed: %s%s", len(r.failed), total, strings.Join(names, ", "), more)
 	}
 	return nil
 }
+
+// maxFailedNamed bounds the watches once's count of failures names (of
+// 10,000 that failed, a line of 90 KB).
+const maxFailedNamed = 10
 
 // printOncePretty prints a once result's events as history does, and
 // returns how many it printed.

@@ -216,3 +216,26 @@ func TestOnce_LargeFileStreamed(t *testing.T) {
 		t.Fatalf("once of a file with a problem: exit %d, stdout %q\n%s", code, out, errOut)
 	}
 }
+
+// TestPrintOnce_NamesTheFirstFailures: the count of failed watches names
+// the first of them, not every one (each failure is said above it).
+func TestPrintOnce_NamesTheFirstFailures(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		failed int
+		want   string
+	}{
+		{2, "2 of 12 watches failed: w0, w1"},
+		{12, "12 of 12 watches failed: w0, w1, w2, w3, w4, w5, w6, w7, w8, w9, …"},
+	} {
+		var out, errOut strings.Builder
+		c := &cli{stdout: &out, stderr: &errOut}
+		var r onceReport
+		for i := range tc.failed {
+			r.failed = append(r.failed, fmt.Sprintf("w%d", i))
+		}
+		if err := c.printOnce(&r, 12, onceOutput{}); err == nil || err.Error() != tc.want {
+			t.Errorf("%d failed: %v, want %s", tc.failed, err, tc.want)
+		}
+	}
+}
