@@ -712,9 +712,14 @@ func (r *reader) named(kind string, i int, m map[string]any) (*section, string) 
 	path := kind + "[" + strconv.Itoa(i) + "]"
 	s := r.section(m, path, kind+" #"+strconv.Itoa(i+1))
 	var name string
-	if s.str("name", &name) && name != "" {
+	// (A name of the wrong type, or one that does not expand, has its own
+	// error.)
+	switch ok := s.str("name", &name); {
+	case ok && name != "":
 		s.label = kind + " " + strconv.Quote(name)
-	} else if !s.has("name") {
+	case ok:
+		s.errorf("name", "empty (every %s needs a name)", kind)
+	case !s.has("name"):
 		s.errorf("name", "missing (every %s needs a name)", kind)
 	}
 	return s, name

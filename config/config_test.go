@@ -119,6 +119,13 @@ func TestParse_Errors(t *testing.T) {
 			want: []string{`c.toml:11: watch "a": name: duplicate name`},
 		},
 		{
+			// check passed it, and once failed to store its state.
+			name: "empty watch name",
+			src:  target + "\n[[watch]]\nname = \"\"\nurl = \"https://x.example/\"\n\n[[watch]]\nname = \"${EMPTY}\"\nurl = \"https://y.example/\"\n",
+			env:  map[string]string{"EMPTY": ""},
+			want: []string{`c.toml:7: watch #1: name: empty (every watch needs a name)`, `c.toml:11: watch #2: name: empty`},
+		},
+		{
 			name: "duplicate target name",
 			src:  target + target,
 			want: []string{`c.toml:7: target "hook": name: duplicate name`},

@@ -27,8 +27,14 @@ func (ws *Watches) Len() int { return ws.n }
 // loaded (a ${file:...} it reads went away): Err says why.
 func (ws *Watches) All() iter.Seq[*Watch] { return ws.all }
 
-// Err is why the last ranging of All stopped early, or nil.
-func (ws *Watches) Err() error { return ws.err }
+// Err is why the last ranging of All stopped early, or nil (of a nil
+// Watches too).
+func (ws *Watches) Err() error {
+	if ws == nil {
+		return nil
+	}
+	return ws.err
+}
 
 // watchesAgain is what decoding a stream's watches again takes: the
 // top-level table they inherit from, the [defaults], the watches

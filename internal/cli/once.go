@@ -157,10 +157,13 @@ func (c *cli) once(ctx context.Context, args []string) (err error) {
 		}
 	}
 	err = c.printOnce(&r, count, out)
-	if stream != nil && stream.Err() != nil {
+	if serr := stream.Err(); serr != nil {
 		// What was polled is committed, and delivered as usual; the
 		// watches after it were not polled.
-		return stream.Err()
+		if err != nil {
+			return fmt.Errorf("%w; %w", err, serr)
+		}
+		return serr
 	}
 	return err
 }
