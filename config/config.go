@@ -12,6 +12,7 @@ import (
 	"encoding/base64"
 	"errors"
 	"fmt"
+	"hash/maphash"
 	"net"
 	"net/url"
 	"os"
@@ -607,7 +608,10 @@ func (r *reader) config(tree map[string]any) *Config {
 		w.Subscribable = allowed[w.Name]
 	}
 	if r.stream {
-		r.again = watchesAgain{top: top, def: def, allowed: allowed, count: len(refs)}
+		r.again = watchesAgain{top: top, def: def, allowed: allowed, seed: maphash.MakeSeed(), sums: make([]uint64, len(refs))}
+		for i, w := range refs {
+			r.again.sums[i] = r.again.sum(w)
+		}
 	}
 	r.warn(cfg)
 	return cfg

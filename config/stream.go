@@ -3,6 +3,7 @@ package config
 import (
 	"errors"
 	"fmt"
+	"hash/maphash"
 	"iter"
 	"os"
 	"unsafe"
@@ -12,20 +13,31 @@ import (
 // Those of a large file are decoded again, a part of the file at a time,
 // each time they are ranged over, and kept by nobody but the ranging:
 // pollhook once holds the watches it polls, not 10,000 of them (7 MB of
-// its live heap).
+// its live heap). A Watches is ranged by one goroutine at a time.
 type Watches struct {
 	n   int
 	all iter.Seq[*Watch]
 	err error
 }
 
-// Len is how many watches there are.
-func (ws *Watches) Len() int { return ws.n }
+// Len is how many watches there are (0 of a nil Watches).
+func (ws *Watches) Len() int {
+	if ws == nil {
+		return 0
+	}
+	return ws.n
+}
 
-// All yields the watches in the file's order, as LoadPartial reads them.
-// It stops early when a watch no longer reads as it did when the file was
-// loaded (a ${file:...} it reads went away): Err says why.
-func (ws *Watches) All() iter.Seq[*Watch] { return ws.all }
+// All yields the watches in the file's order, as LoadPartial reads them
+// (none of a nil Watches). It stops early when a watch no longer reads as
+// it did when the file was loaded (a ${file:...} it reads went away, or
+// now says another name or other targets): Err says why.
+func (ws *Watches) All() iter.Seq[*Watch] {
+	if ws == nil {
+		return func(func(*Watch) bool) {}
+	}
+	return ws.all
+}
 
 // Err is why the last ranging of All stopped early, or nil (of a nil
 // Watches too).
@@ -38,19 +50,35 @@ func (ws *Watches) Err() error {
 
 // watchesAgain is what decoding a stream's watches again takes: the
 // top-level table they inherit from, the [defaults], the watches
-// consumers may subscribe to, and how many there are.
+// consumers may subscribe to, and what the checks across watches read of
+// each (a sum of its watchRef), which must read the same again.
 type watchesAgain struct {
 	top     *section
 	def     defaults
 	allowed map[string]bool
-	count   int
+	seed    maphash.Seed
+	sums    []uint64
+}
+
+// sum fingerprints what the checks across watches read of w.
+func (a *watchesAgain) sum(w watchRef) uint64 {
+	var h maphash.Hash
+	h.SetSeed(a.seed)
+	for _, s := range append(append([]string{w.name, ""}, w.notify...), w.errorsTo...) {
+		h.WriteString(s)
+		h.WriteByte(0)
+	}
+	if w.errorsToOwn {
+		h.WriteByte(1)
+	}
+	return h.Sum64()
 }
 
 // LoadStream is LoadPartial for pollhook once: a file read in parts (one
 // of 128 KiB or more) has its watches checked as LoadPartial checks them,
-// every problem returned with the configuration, but not kept: cfg.Watches
-// is nil, and ws decodes them again as it is ranged over. A file read
-// whole is LoadPartial's: cfg.Watches holds its watches, and ws is nil.
+// but not kept: cfg.Watches is nil, and ws decodes them again as it is
+// ranged over. A file read whole, or one with problems, is LoadPartial's:
+// cfg.Watches holds its watches, and ws is nil.
 func LoadStream(path string) (cfg *Config, ws *Watches, err error) {
 	src, err := os.ReadFile(path)
 	if err != nil {
@@ -61,7 +89,8 @@ func LoadStream(path string) (cfg *Config, ws *Watches, err error) {
 
 // parseStream is LoadStream of src, cut in parts of about size bytes.
 // The stream reads src for as long as it is ranged over, and the watches
-// it makes point into it: src must not change (LoadStream's is its own).
+// it makes point into it: src must not change after (LoadStream's is its
+// own).
 func parseStream(file string, src []byte, lookup func(string) (string, bool), size int) (*Config, *Watches, error) {
 	// The parts are src's text, not a copy of it: the stream keeps the
 	// file, once (1.1 MB at 10,000 watches).
@@ -70,21 +99,33 @@ func parseStream(file string, src []byte, lookup func(string) (string, bool), si
 	r.stream = true
 	cfg := r.readParts(cutParts(text, size))
 	if cfg == nil {
-		// Read whole: kept whole.
+		// Read whole (readParts found it had to be): kept whole.
+		cfg, err := readIn(file, src, lookup, readPartial, len(src)+1)
+		return cfg, nil, err
+	}
+	if len(r.errs) > 0 {
+		// Problems: read as LoadPartial reads it, watches and all (once
+		// polls none of them, but a daemon running the file may: once
+		// counts them).
 		cfg, err := readIn(file, src, lookup, readPartial, size)
 		return cfg, nil, err
 	}
-	byLine(r.errs)
-	ws := &Watches{n: r.again.count}
+	ws := &Watches{n: len(r.again.sums)}
 	ws.all = func(yield func(*Watch) bool) {
 		ws.err = nil
-		a := r.again
+		r.unsure = false
+		a := &r.again
 		watches, _ := r.watches(a.top)
 		for i, m := range watches {
 			n := len(r.errs)
 			w := r.watch(i, m, a.def)
 			if len(r.errs) > n {
-				ws.err = fmt.Errorf("the configuration changed while pollhook once read it: %w", r.errs[n:])
+				byLine(r.errs[n:])
+				ws.err = fmt.Errorf("the file no longer reads as it did when it was loaded: %w", r.errs[n:])
+				return
+			}
+			if i >= len(a.sums) || a.sum(refOf(w)) != a.sums[i] {
+				ws.err = fmt.Errorf("%s: watch %q: the file no longer reads as it did when it was loaded (its name, notify or errors_to changed)", file, w.Name)
 				return
 			}
 			w.Subscribable = a.allowed[w.Name]
@@ -93,11 +134,8 @@ func parseStream(file string, src []byte, lookup func(string) (string, bool), si
 			}
 		}
 		if r.unsure {
-			ws.err = errors.New("the configuration changed while pollhook once read it: a part of it no longer decodes")
+			ws.err = errors.New("the file no longer reads as it did when it was loaded: a part of it no longer decodes")
 		}
-	}
-	if len(r.errs) > 0 {
-		return cfg, ws, r.errs
 	}
 	return cfg, ws, nil
 }

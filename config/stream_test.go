@@ -29,8 +29,7 @@ allow_watches = ["b"]
 		cut, inParts bool
 	}{"subscriptions", subscriptions, true, true}) {
 		t.Run(tc.name, func(t *testing.T) {
-			ws := sameAsPartial(t, tc.src, 1)
-			if tc.inParts && ws == nil {
+			if ws, err := sameAsPartial(t, tc.src, 1); tc.inParts && err == nil && ws == nil {
 				t.Error("read in parts, the stream keeps its watches")
 			}
 		})
@@ -39,63 +38,87 @@ allow_watches = ["b"]
 
 // sameAsPartial fails t unless a stream of src, cut in parts of about
 // size bytes, is what LoadPartial reads of it, and returns the stream (nil
-// when it was read whole).
-func sameAsPartial(t *testing.T, src string, size int) *Watches {
+// when it was read whole) and the problems.
+func sameAsPartial(t *testing.T, src string, size int) (*Watches, error) {
 	t.Helper()
 	want, werr := readIn("/etc/p.toml", []byte(src), env(nil), readPartial, size)
 	cfg, ws, err := parseStream("/etc/p.toml", []byte(src), env(nil), size)
 	if fmt.Sprint(err) != fmt.Sprint(werr) {
 		t.Fatalf("errors of the stream:\n%v\nLoadPartial's:\n%v", err, werr)
 	}
-	if want == nil || ws == nil {
-		// No configuration, or read whole, as LoadPartial reads it.
+	if ws == nil {
+		// No configuration, read whole or with problems: as LoadPartial
+		// reads it (the watches of a file with problems are read, not
+		// streamed, and once polls none of them).
+		if werr == nil && want != nil && cfg.Watches == nil && len(want.Watches) > 0 {
+			t.Fatal("no stream, and no watches")
+		}
 		if !reflect.DeepEqual(cfg, want) {
 			t.Fatal("read whole, the configuration differs from LoadPartial's")
 		}
-		return ws
+		return ws, err
+	}
+	if werr != nil {
+		t.Fatal("a stream of a file with problems")
 	}
 	if cfg.Watches != nil {
 		t.Fatalf("read in parts, the stream keeps %d watches", len(cfg.Watches))
 	}
-	if werr == nil {
-		// (once polls nothing of a file with problems.)
-		got := slices.Collect(ws.All())
-		if ws.Err() != nil || ws.Len() != len(want.Watches) || !reflect.DeepEqual(got, want.Watches) {
-			t.Fatalf("the stream's %d watches (Len %d, %v) differ from LoadPartial's %d", len(got), ws.Len(), ws.Err(), len(want.Watches))
-		}
-		again := slices.Collect(ws.All())
-		if !reflect.DeepEqual(again, got) || len(again) > 0 && again[0] == got[0] {
-			t.Fatal("ranged again, the stream gave other watches, or the same ones")
-		}
+	got := slices.Collect(ws.All())
+	if ws.Err() != nil || ws.Len() != len(want.Watches) || !reflect.DeepEqual(got, want.Watches) {
+		t.Fatalf("the stream's %d watches (Len %d, %v) differ from LoadPartial's %d", len(got), ws.Len(), ws.Err(), len(want.Watches))
+	}
+	again := slices.Collect(ws.All())
+	if !reflect.DeepEqual(again, got) || len(again) > 0 && again[0] == got[0] {
+		t.Fatal("ranged again, the stream gave other watches, or the same ones")
 	}
 	want.Watches = nil
 	if !reflect.DeepEqual(cfg, want) {
 		t.Fatal("the stream's configuration differs from LoadPartial's")
 	}
-	return ws
+	return ws, err
 }
 
 // TestParseStream_Changed: a watch that no longer reads as it did when
-// the file was loaded (its secret's file went away) stops the ranging
-// there, with Err saying why.
+// the file was loaded stops the ranging there, with Err saying why: its
+// secret's file went away, or a name read from a file is another, which
+// the checks across watches (unique names, targets) did not see.
 func TestParseStream_Changed(t *testing.T) {
-	secret := filepath.Join(t.TempDir(), "token")
-	if err := os.WriteFile(secret, []byte("s3cret"), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	src := plainWatch("a") + plainWatch("b") + "bearer = \"${file:" + secret + "}\"\n" + plainWatch("c")
-	cfg, ws, err := parseStream("/etc/p.toml", []byte(src), env(nil), 1)
-	if err != nil || ws == nil || cfg.Watches != nil || ws.Len() != 3 {
-		t.Fatalf("%v, %d watches kept; want a stream of 3", err, len(cfg.Watches))
-	}
-	if err := os.Remove(secret); err != nil {
-		t.Fatal(err)
-	}
-	var names []string
-	for w := range ws.All() {
-		names = append(names, w.Name)
-	}
-	if fmt.Sprint(names) != "[a]" || ws.Err() == nil || !strings.Contains(ws.Err().Error(), "changed while") {
-		t.Errorf("ranged %v, Err %v; want a alone, and why", names, ws.Err())
+	for _, tc := range []struct {
+		name, key, value, change, want string
+	}{
+		{"a secret gone", "bearer", "s3cret", "", "read secret file"},
+		{"another name", "notify", "hook", "other", "its name, notify or errors_to changed"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			file := filepath.Join(t.TempDir(), "value")
+			if err := os.WriteFile(file, []byte(tc.value), 0o600); err != nil {
+				t.Fatal(err)
+			}
+			src := "[[target]]\nname = \"hook\"\nurl = \"https://hooks.example/\"\n\n[[target]]\nname = \"other\"\nurl = \"https://hooks.example/o\"\n\n" +
+				plainWatch("a") + "notify = [\"hook\"]\n" + plainWatch("b") + tc.key + " = \"${file:" + file + "}\"\n" + plainWatch("c")
+			if tc.key == "notify" {
+				src = strings.Replace(src, `notify = "${file:`+file+`}"`, `notify = ["${file:`+file+`}"]`, 1)
+			}
+			cfg, ws, err := parseStream("/etc/p.toml", []byte(src), env(nil), 1)
+			if err != nil || ws == nil || cfg.Watches != nil || ws.Len() != 3 {
+				t.Fatalf("%v, %d watches kept; want a stream of 3", err, len(cfg.Watches))
+			}
+			if tc.change == "" {
+				err = os.Remove(file)
+			} else {
+				err = os.WriteFile(file, []byte(tc.change), 0o600)
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			var names []string
+			for w := range ws.All() {
+				names = append(names, w.Name)
+			}
+			if fmt.Sprint(names) != "[a]" || ws.Err() == nil || !strings.Contains(ws.Err().Error(), tc.want) {
+				t.Errorf("ranged %v, Err %v; want a alone, and %q", names, ws.Err(), tc.want)
+			}
+		})
 	}
 }

@@ -63,22 +63,19 @@ func checkPath(p string) error {
 	}
 }
 
-// recursiveModifiers read a value by recursion, once per level of its
-// nesting, or build a result growing with it. On a page pollhook has
-// validated (no deeper than maxDepth) that is bounded; on what @fromstr
-// makes of a string, which nothing has checked, a string of nested
-// brackets ends the process with a stack overflow (@valid, @pretty) or
-// takes minutes (@dig).
-var recursiveModifiers = []string{"@pretty", "@valid", "@dig", "@flatten"}
-
-// checkAfterFromstr refuses a recursive modifier after @fromstr.
+// checkAfterFromstr refuses a recursive modifier after @fromstr: one that
+// reads a value by recursion, once per level of its nesting, or builds a
+// result growing with it. On a page pollhook has validated (no deeper
+// than maxDepth) that is bounded; on what @fromstr makes of a string,
+// which nothing has checked, a string of nested brackets ends the process
+// with a stack overflow (@valid, @pretty) or takes minutes (@dig).
 func checkAfterFromstr(p string) error {
 	i := strings.Index(p, "@fromstr")
 	if i < 0 {
 		return nil
 	}
 	rest := p[i+len("@fromstr"):]
-	for _, m := range recursiveModifiers {
+	for _, m := range [...]string{"@pretty", "@valid", "@dig", "@flatten"} {
 		if strings.Contains(rest, m) {
 			return fmt.Errorf("%s after @fromstr is not supported: it would read the string's JSON before pollhook checks it, and an answer whose string holds deeply nested brackets could crash pollhook; select a path inside the string instead (@fromstr|items)", m)
 		}

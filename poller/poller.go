@@ -67,8 +67,9 @@ type Options struct {
 	// DiffBudget bounds the bytes of answers prepared and diffed at once,
 	// over all polls; 0 means DefaultDiffBudget.
 	DiffBudget int64
-	// Once: the poller polls each watch at most once (pollhook once).
-	// Load reads no state; each poll reads its watch's from the store as
+	// Once: the poller keeps no watch's state between polls (pollhook
+	// once, which polls each watch once). Load reads no state; each poll
+	// reads its watch's from the store as
 	// it starts, and lets go of it, and of what it worked out of the
 	// watch's settings, when it ends: memory holds the polls in flight,
 	// not every watch's state and info (at 10,000 watches, 5 MB of

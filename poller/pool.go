@@ -27,11 +27,11 @@ func (p *Poller) PollAll(ctx context.Context, watches []*config.Watch, o PollOpt
 // returned. n is about how many watches there are (it sizes the pool).
 // Watches are taken from the sequence only as the polls need them, so
 // that a sequence that makes each watch as it goes (config.Watches) holds
-// the watches in flight, not all of them: it is read ahead while a
-// goroutine would be idle, and up to max_concurrent watches beyond those
-// running otherwise. A host out of request slots does not stop the
-// reading: its watches wait in their queue, and the reading goes on to
-// other hosts' for the idle goroutines.
+// the watches in flight, not all of them: up to max_concurrent watches
+// wait beyond those running, more while a goroutine would be idle (the
+// watches waiting are all of hosts out of request slots, and the reading
+// goes on to other hosts'), and never more than maxQueued. Once ctx ends
+// no more are taken, and those not taken get no done.
 //
 // The polls run on a pool of at most max_concurrent goroutines, not one
 // per watch, as the scheduler's do: those do the work of every poll, and
@@ -45,6 +45,9 @@ func (p *Poller) PollSeq(ctx context.Context, n int, watches iter.Seq[*config.Wa
 	var polled sync.WaitGroup
 	i := 0
 	for w := range watches {
+		if ctx.Err() != nil {
+			break
+		}
 		pl.waitHungry()
 		polled.Add(1)
 		at := i
@@ -97,16 +100,25 @@ func (p *Poller) newPool(ctx context.Context, max int) *pool {
 	return pl
 }
 
-// waitHungry waits until the pool wants another job: a goroutine could
-// take one (every job queued waits for its host's slots), or fewer than
-// max are queued.
+// waitHungry waits until the pool wants another job: fewer than max are
+// queued, or a goroutine could take one (every job queued waits for its
+// host's slots), and fewer than maxQueued are.
 func (pl *pool) waitHungry() {
 	pl.mu.Lock()
 	defer pl.mu.Unlock()
-	for !pl.stopped && pl.queues.queued >= pl.max && pl.idle == 0 && pl.workers >= pl.max {
+	for !pl.stopped && (pl.queues.queued >= maxQueued(pl.max) ||
+		pl.queues.queued >= pl.max && pl.idle == 0 && pl.workers >= pl.max) {
 		pl.ended.Wait()
 	}
 }
+
+// maxQueued bounds the jobs PollSeq queues in a pool of that many
+// goroutines. The watches of a host out of request slots wait in its
+// queue while the reading goes on to other hosts', for the goroutines it
+// leaves idle; but a file of one host's watches, polled 4 at a time by 64
+// goroutines, would be read whole. Past the bound, the other hosts'
+// watches wait for that host's to move.
+func maxQueued(goroutines int) int { return max(16*goroutines, 256) }
 
 // add queues jobs behind those of their hosts, and hands what can run to
 // idle workers, starting new ones up to max.

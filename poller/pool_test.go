@@ -92,12 +92,26 @@ func TestPoller_PollAllSlowHost(t *testing.T) {
 }
 
 // TestPoller_PollSeqReadsAhead: PollSeq takes watches from its sequence
-// only as the polls need them: while every goroutine waits on a host that
-// does not answer, the sequence has given the watches running and
-// max_concurrent more, not all of them; and every watch is polled once
-// the host answers.
+// only as the polls need them: while every request waits on a host that
+// does not answer, the sequence has given the watches running and those
+// queued behind them: max_concurrent more when the host's slots match the
+// goroutines, maxQueued when it leaves goroutines idle (max_per_host
+// below max_concurrent, the defaults' 4 and 64), not all of them; and
+// every watch is polled once the host answers.
 func TestPoller_PollSeqReadsAhead(t *testing.T) {
 	t.Parallel()
+	for _, tc := range []struct{ perHost, concurrent, n, want int }{
+		{4, 4, 100, 4 + 4 + 1},
+		{2, 8, 2 * maxQueued(8), 2 + maxQueued(8) + 1},
+	} {
+		t.Run(fmt.Sprintf("%d of %d", tc.perHost, tc.concurrent), func(t *testing.T) {
+			t.Parallel()
+			pollSeqReadsAhead(t, tc.perHost, tc.concurrent, tc.n, tc.want)
+		})
+	}
+}
+
+func pollSeqReadsAhead(t *testing.T, perHost, concurrent, n, want int) {
 	release := make(chan struct{})
 	var inFlight atomic.Int64
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -108,9 +122,8 @@ func TestPoller_PollSeqReadsAhead(t *testing.T) {
 	defer srv.Close()
 	unblock := sync.OnceFunc(func() { close(release) })
 	defer unblock()
-	const n, limit = 100, 4
 	cfg := parseConfig(t, watchTables(n, srv.URL), nil)
-	p := pollerWith(t, openStore(t), func(o *Options) { o.MaxPerHost, o.MaxConcurrent = limit, limit })
+	p := pollerWith(t, openStore(t), func(o *Options) { o.MaxPerHost, o.MaxConcurrent = perHost, concurrent })
 	var taken atomic.Int64
 	seq := func(yield func(*config.Watch) bool) {
 		for _, w := range cfg.Watches {
@@ -131,20 +144,43 @@ func TestPoller_PollSeqReadsAhead(t *testing.T) {
 			polled.Add(1)
 		})
 	}()
-	for deadline := time.Now().Add(5 * time.Second); inFlight.Load() < limit; time.Sleep(time.Millisecond) {
+	for deadline := time.Now().Add(5 * time.Second); inFlight.Load() < int64(perHost); time.Sleep(time.Millisecond) {
 		if time.Now().After(deadline) {
-			t.Fatalf("%d requests in flight, want %d", inFlight.Load(), limit)
+			t.Fatalf("%d requests in flight, want %d", inFlight.Load(), perHost)
 		}
 	}
 	time.Sleep(50 * time.Millisecond) // for a reader that would not stop
-	// limit running, limit queued, and the one waiting to be queued.
-	if got := taken.Load(); got > 2*limit+1 {
-		t.Errorf("%d of %d watches taken while %d polls hang, want at most %d", got, n, limit, 2*limit+1)
+	// Running, queued, and the one waiting to be queued.
+	if got := taken.Load(); got > int64(want) {
+		t.Errorf("%d of %d watches taken while %d polls hang, want at most %d", got, n, perHost, want)
 	}
 	unblock()
 	<-ended
-	if got := polled.Load(); got != n {
+	if got := polled.Load(); got != int64(n) {
 		t.Errorf("%d watches polled, want %d", got, n)
+	}
+}
+
+// TestPoller_PollSeqCalledOff: once ctx ends, PollSeq takes no more
+// watches from its sequence (each would be decoded, to fail at once).
+func TestPoller_PollSeqCalledOff(t *testing.T) {
+	t.Parallel()
+	cfg := parseConfig(t, watchTables(100, "http://127.0.0.1:1/"), nil)
+	p := pollerWith(t, openStore(t), nil)
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	taken := 0
+	seq := func(yield func(*config.Watch) bool) {
+		for _, w := range cfg.Watches {
+			taken++
+			if !yield(w) {
+				return
+			}
+		}
+	}
+	p.PollSeq(ctx, 100, seq, PollOptions{}, func(int, *config.Watch, *Outcome, error) {})
+	if taken > 1 {
+		t.Errorf("%d watches taken after ctx ended, want at most 1", taken)
 	}
 }
 

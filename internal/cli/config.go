@@ -48,11 +48,19 @@ func (c *cli) loadConfig(path string, mode loadMode) (*config.Config, config.Err
 		load = config.LoadTopLevel
 	}
 	cfg, err := load(path)
+	return c.partialLoad(cfg, err)
+}
+
+// partialLoad is what loadConfig returns of a partial load: the
+// configuration and its problems, or (no configuration) the error.
+func (c *cli) partialLoad(cfg *config.Config, err error) (*config.Config, config.Errors, error) {
 	if cfg == nil {
 		return nil, nil, c.configErrors(err)
 	}
 	var errs config.Errors
-	errors.As(err, &errs)
+	if err != nil && !errors.As(err, &errs) {
+		return nil, nil, err
+	}
 	return cfg, errs, nil
 }
 
@@ -61,12 +69,8 @@ func (c *cli) loadConfig(path string, mode loadMode) (*config.Config, config.Err
 // again as once polls them; ws is nil when the file was read whole.
 func (c *cli) loadStream(path string) (*config.Config, *config.Watches, config.Errors, error) {
 	cfg, ws, err := config.LoadStream(path)
-	if cfg == nil {
-		return nil, nil, nil, c.configErrors(err)
-	}
-	var errs config.Errors
-	errors.As(err, &errs)
-	return cfg, ws, errs, nil
+	cfg, errs, err := c.partialLoad(cfg, err)
+	return cfg, ws, errs, err
 }
 
 // requireTopLevel fails, printing them, on problems of the top-level keys

@@ -157,9 +157,11 @@ func mustCLIErr(t *testing.T, args ...string) (string, string) {
 }
 
 // TestOnce_LargeFileStreamed: the watches of a file once reads in parts
-// (128 KiB or more) are decoded again as they are polled, none kept
-// (config.LoadStream): every one is polled, in order, a change is found
-// where one happened, and a file with a problem polls nothing.
+// (128 KiB or more) are decoded again as they are polled
+// (config.LoadStream, whose tests hold it to LoadPartial; PollSeq's
+// bound the watches read ahead): through the command, every one is
+// polled, in order, a change is found where one happened, and a file with
+// a problem polls nothing.
 func TestOnce_LargeFileStreamed(t *testing.T) {
 	t.Parallel()
 	var changed atomic.Bool

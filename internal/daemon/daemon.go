@@ -56,11 +56,11 @@ type Options struct {
 	// write rather than in Open (store.Options): for once, which often
 	// writes nothing.
 	VerifyAtFirstWrite bool
-	// Once: the daemon polls each watch at most once, by Poll or PollEach,
-	// and is not Run (pollhook once). Its poller reads each watch's state
-	// as its poll starts and keeps none between polls
-	// (poller.Options.Once), and PollEach gives back the pages of the
-	// file those reads map as it goes (releaseEach).
+	// Once: the daemon polls by Poll, PollEach or PollStream, and is not
+	// Run (pollhook once). Its poller reads each watch's state as its poll
+	// starts and keeps none between polls (poller.Options.Once), and
+	// PollStream gives back the pages of the file those reads map as it
+	// goes (releaseEach).
 	Once bool
 	// Service is pollhook run: Run serves the local API, the status page
 	// and the metrics on listen, and speaks sd_notify. Without it (once,

@@ -40,7 +40,7 @@ func (d *Daemon) releaseLoop(ctx context.Context) {
 // pollhook once's peak, had it released them only at its end.
 const releaseOnceEvery = 128
 
-// releaseEach returns what PollEach calls after each poll: with
+// releaseEach returns what PollStream calls after each poll: with
 // Options.Once, every releaseOnceEvery calls it releases the mapped
 // database (until a release fails, which it logs, or ctx ends);
 // otherwise nothing.
