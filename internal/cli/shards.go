@@ -41,20 +41,24 @@ func (c *cli) shards(args []string) error {
 	}
 	w := bufio.NewWriter(c.stdout)
 	counts := make([]int, *n)
-	moved := 0
+	moved, listed := 0, 0
 	for _, wt := range cfg.Watches {
 		to := shard.Owner(wt.ShardKey, *n)
 		counts[to]++
 		if *from == 0 {
 			fmt.Fprintf(w, "%s\t%d\n", human.Printable(wt.Name), to)
+			listed++
 			continue
 		}
 		if was := shard.Owner(wt.ShardKey, *from); was != to {
 			moved++
+			listed++
 			fmt.Fprintf(w, "%s\t%d -> %d\n", human.Printable(wt.Name), was, to)
 		}
 	}
-	fmt.Fprintln(w)
+	if listed > 0 {
+		fmt.Fprintln(w) // between the watches and the counts
+	}
 	for i, k := range counts {
 		fmt.Fprintf(w, "shard %d/%d: %s\n", i, *n, human.Count(k, "watch", "watches"))
 	}
