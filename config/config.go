@@ -608,25 +608,28 @@ func (r *reader) config(tree map[string]any) *Config {
 		w.Subscribable = allowed[w.Name]
 	}
 	if r.stream {
-		r.again = watchesAgain{top: top, def: def, allowed: allowed, seed: maphash.MakeSeed(), sums: make([]uint64, len(refs))}
+		r.again = watchesAgain{top: top, def: def, allowed: allowed, seed: maphash.MakeSeed(),
+			sums: make([]uint64, len(refs)), shardKeys: make([]string, len(refs))}
 		for i, w := range refs {
-			r.again.sums[i] = r.again.sum(w)
+			r.again.sums[i], r.again.shardKeys[i] = r.again.sum(w), w.shardKey
 		}
 	}
 	r.warn(cfg)
 	return cfg
 }
 
-// watchRef is what the checks across watches need of one: all a stream
-// (LoadStream) keeps of a watch while the file is read.
+// watchRef is what the checks across watches, and the choice of a
+// shard, need of one: all a stream (LoadStream) keeps of a watch while
+// the file is read.
 type watchRef struct {
 	name             string
 	notify, errorsTo []string
 	errorsToOwn      bool
+	shardKey         string
 }
 
 func refOf(w *Watch) watchRef {
-	return watchRef{name: w.Name, notify: w.Notify, errorsTo: w.ErrorsTo, errorsToOwn: w.errorsToOwn}
+	return watchRef{name: w.Name, notify: w.Notify, errorsTo: w.ErrorsTo, errorsToOwn: w.errorsToOwn, shardKey: w.ShardKey}
 }
 
 // warn notes what is valid but likely not what was meant: nothing to

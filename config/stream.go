@@ -7,6 +7,8 @@ import (
 	"iter"
 	"os"
 	"unsafe"
+
+	"github.com/pollhook/pollhook/shard"
 )
 
 // Watches are the [[watch]] tables of a configuration read by LoadStream.
@@ -15,9 +17,11 @@ import (
 // pollhook once holds the watches it polls, not 10,000 of them (7 MB of
 // its live heap). A Watches is ranged by one goroutine at a time.
 type Watches struct {
-	n   int
-	all iter.Seq[*Watch]
-	err error
+	n     int
+	all   iter.Seq[*Watch]
+	err   error
+	shard shard.Spec // SelectShard's
+	keys  []string   // every watch's ShardKey, in order
 }
 
 // Len is how many watches there are (0 of a nil Watches).
@@ -28,8 +32,22 @@ func (ws *Watches) Len() int {
 	return ws.n
 }
 
+// SelectShard keeps of the watches those spec owns (all when it is not
+// sharded), as Config.SelectShard keeps them in Watches.
+func (ws *Watches) SelectShard(spec shard.Spec) {
+	if ws == nil {
+		return
+	}
+	ws.shard, ws.n = spec, 0
+	for _, k := range ws.keys {
+		if !spec.Sharded() || spec.Owns(k) {
+			ws.n++
+		}
+	}
+}
+
 // All yields the watches in the file's order, as LoadPartial reads them
-// (none of a nil Watches). It stops early when a watch no longer reads as
+// (those of the shard SelectShard chose; none of a nil Watches). It stops early when a watch no longer reads as
 // it did when the file was loaded (a ${file:...} it reads went away, or
 // now says another name or other targets): Err says why.
 func (ws *Watches) All() iter.Seq[*Watch] {
@@ -53,18 +71,19 @@ func (ws *Watches) Err() error {
 // consumers may subscribe to, and what the checks across watches read of
 // each (a sum of its watchRef), which must read the same again.
 type watchesAgain struct {
-	top     *section
-	def     defaults
-	allowed map[string]bool
-	seed    maphash.Seed
-	sums    []uint64
+	top       *section
+	def       defaults
+	allowed   map[string]bool
+	seed      maphash.Seed
+	sums      []uint64
+	shardKeys []string
 }
 
 // sum fingerprints what the checks across watches read of w.
 func (a *watchesAgain) sum(w watchRef) uint64 {
 	var h maphash.Hash
 	h.SetSeed(a.seed)
-	for _, s := range append(append([]string{w.name, ""}, w.notify...), w.errorsTo...) {
+	for _, s := range append(append([]string{w.name, w.shardKey, ""}, w.notify...), w.errorsTo...) {
 		h.WriteString(s)
 		h.WriteByte(0)
 	}
@@ -110,7 +129,7 @@ func parseStream(file string, src []byte, lookup func(string) (string, bool), si
 		cfg, err := readIn(file, src, lookup, readPartial, size)
 		return cfg, nil, err
 	}
-	ws := &Watches{n: len(r.again.sums)}
+	ws := &Watches{n: len(r.again.sums), keys: r.again.shardKeys}
 	ws.all = func(yield func(*Watch) bool) {
 		ws.err = nil
 		r.unsure = false
@@ -125,8 +144,11 @@ func parseStream(file string, src []byte, lookup func(string) (string, bool), si
 				return
 			}
 			if i >= len(a.sums) || a.sum(refOf(w)) != a.sums[i] {
-				ws.err = fmt.Errorf("%s: watch %q: the file no longer reads as it did when it was loaded (its name, notify or errors_to changed)", file, w.Name)
+				ws.err = fmt.Errorf("%s: watch %q: the file no longer reads as it did when it was loaded (its name, notify, errors_to or shard key changed)", file, w.Name)
 				return
+			}
+			if ws.shard.Sharded() && !ws.shard.Owns(w.ShardKey) {
+				continue
 			}
 			w.Subscribable = a.allowed[w.Name]
 			if !yield(w) {

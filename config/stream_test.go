@@ -79,6 +79,37 @@ func sameAsPartial(t *testing.T, src string, size int) (*Watches, error) {
 	return ws, err
 }
 
+// TestParseStream_SelectShard: a stream keeps the watches of a shard as
+// Config.SelectShard does, and counts them.
+func TestParseStream_SelectShard(t *testing.T) {
+	src := "shards = 3\n\n[defaults]\nshard_key = \"name\"\n"
+	for i := range 30 {
+		src += plainWatch(fmt.Sprintf("w%d", i))
+	}
+	for i := range 3 {
+		flag := fmt.Sprintf("%d/3", i)
+		want, err := readIn("/etc/p.toml", []byte(src), env(nil), readPartial, 1)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := want.SelectShard(ShardSources{Flag: flag, Getenv: func(string) string { return "" }}); err != nil {
+			t.Fatal(err)
+		}
+		cfg, ws, err := parseStream("/etc/p.toml", []byte(src), env(nil), 1)
+		if err != nil || ws == nil {
+			t.Fatalf("%v: no stream", err)
+		}
+		if err := cfg.SelectShard(ShardSources{Flag: flag, Getenv: func(string) string { return "" }}); err != nil {
+			t.Fatal(err)
+		}
+		ws.SelectShard(cfg.Sharding.Spec)
+		got := slices.Collect(ws.All())
+		if len(want.Watches) == 0 || len(want.Watches) == 30 || ws.Len() != len(want.Watches) || !reflect.DeepEqual(got, want.Watches) {
+			t.Errorf("shard %s: %d watches (Len %d), want %d", flag, len(got), ws.Len(), len(want.Watches))
+		}
+	}
+}
+
 // TestParseStream_Changed: a watch that no longer reads as it did when
 // the file was loaded stops the ranging there, with Err saying why: its
 // secret's file went away, or a name read from a file is another, which
@@ -88,7 +119,7 @@ func TestParseStream_Changed(t *testing.T) {
 		name, key, value, change, want string
 	}{
 		{"a secret gone", "bearer", "s3cret", "", "read secret file"},
-		{"another name", "notify", "hook", "other", "its name, notify or errors_to changed"},
+		{"another name", "notify", "hook", "other", "its name, notify, errors_to or shard key changed"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			file := filepath.Join(t.TempDir(), "value")

@@ -70,16 +70,7 @@ func (c *cli) once(ctx context.Context, args []string) (err error) {
 	if err := c.selectShard(cfg, *shardFlag); err != nil {
 		return err
 	}
-	if stream != nil && cfg.Sharding.Spec.Sharded() {
-		// A shard's watches are chosen from the list of them all.
-		if cfg, problems, err = c.loadConfig(*cfgPath, partial); err != nil {
-			return err
-		}
-		if err := c.selectShard(cfg, *shardFlag); err != nil {
-			return err
-		}
-		stream = nil
-	}
+	stream.SelectShard(cfg.Sharding.Spec) // the shard's watches, chosen as they are decoded
 	count := len(cfg.Watches)
 	if stream != nil {
 		count = stream.Len()

@@ -7,7 +7,9 @@ import (
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"reflect"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
 
@@ -239,5 +241,41 @@ func TestPrintOnce_NamesTheFirstFailures(t *testing.T) {
 		if err := c.printOnce(&r, 12, onceOutput{}); err == nil || err.Error() != tc.want {
 			t.Errorf("%d failed: %v, want %s", tc.failed, err, tc.want)
 		}
+	}
+}
+
+// TestOnce_LargeFileStreamedSharded: of a sharded file read in parts, once
+// --shard polls the shard's watches, chosen as they are decoded, as
+// pollhook shards lists them.
+func TestOnce_LargeFileStreamedSharded(t *testing.T) {
+	t.Parallel()
+	var mu sync.Mutex
+	hit := map[string]bool{}
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		mu.Lock()
+		hit[strings.TrimPrefix(r.URL.Path, "/")] = true
+		mu.Unlock()
+		w.Header().Set("Content-Type", "application/json")
+		fmt.Fprint(w, `{"v":1}`)
+	}))
+	defer srv.Close()
+	const n = 1500
+	var b strings.Builder
+	b.WriteString("db = \"state.db\"\nlisten = \"\"\nlog_level = \"warn\"\nshards = 3\n\n[defaults]\nshard_key = \"name\"\n")
+	for i := range n {
+		fmt.Fprintf(&b, "\n[[watch]]\nname = \"w%04d\"\nurl = \"%s/w%04d\"\nschedule = \"@every 1h\"\nerrors_to = []\n", i, srv.URL, i)
+	}
+	cfg := testkit.WriteFile(t, filepath.Join(t.TempDir(), "pollhook.toml"), b.String())
+	want := map[string]bool{}
+	for _, l := range strings.Split(mustCLI(t, "shards", "--config", cfg, "--shards", "3"), "\n") {
+		if name, owner, ok := strings.Cut(l, "\t"); ok && owner == "1" {
+			want[name] = true
+		}
+	}
+	if _, errOut, code := tryCLI(t, "once", "--json", "--shard", "1/3", "--config", cfg); code != 0 {
+		t.Fatalf("once --shard 1/3: exit %d\n%s", code, errOut)
+	}
+	if len(want) == 0 || len(want) == n || !reflect.DeepEqual(hit, want) {
+		t.Errorf("polled %d watches, the shard owns %d", len(hit), len(want))
 	}
 }
