@@ -170,7 +170,7 @@ func TestOnce_LargeFileStreamed(t *testing.T) {
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "application/json")
 		v := 1
-		if changed.Load() && r.URL.Path == "/w/777" {
+		if changed.Load() && r.URL.Path == "/w0777" {
 			v = 2
 		}
 		fmt.Fprintf(w, `{"id":%q,"v":%d}`, r.URL.Path, v)
@@ -179,9 +179,7 @@ func TestOnce_LargeFileStreamed(t *testing.T) {
 	const n = 1500
 	var b strings.Builder
 	b.WriteString("db = \"state.db\"\nlisten = \"\"\nlog_level = \"warn\"\n")
-	for i := range n {
-		fmt.Fprintf(&b, "\n[[watch]]\nname = \"w%04d\"\nurl = \"%s/w/%d\"\nschedule = \"@every 1h\"\nerrors_to = []\n", i, srv.URL, i)
-	}
+	writeWatches(&b, srv.URL, n)
 	if b.Len() < 128<<10 {
 		t.Fatalf("a file of %d bytes is read whole: the test tests nothing", b.Len())
 	}
@@ -262,9 +260,7 @@ func TestOnce_LargeFileStreamedSharded(t *testing.T) {
 	const n = 1500
 	var b strings.Builder
 	b.WriteString("db = \"state.db\"\nlisten = \"\"\nlog_level = \"warn\"\nshards = 3\n\n[defaults]\nshard_key = \"name\"\n")
-	for i := range n {
-		fmt.Fprintf(&b, "\n[[watch]]\nname = \"w%04d\"\nurl = \"%s/w%04d\"\nschedule = \"@every 1h\"\nerrors_to = []\n", i, srv.URL, i)
-	}
+	writeWatches(&b, srv.URL, n)
 	cfg := testkit.WriteFile(t, filepath.Join(t.TempDir(), "pollhook.toml"), b.String())
 	want := map[string]bool{}
 	for _, l := range strings.Split(mustCLI(t, "shards", "--config", cfg, "--shards", "3"), "\n") {
@@ -277,5 +273,13 @@ func TestOnce_LargeFileStreamedSharded(t *testing.T) {
 	}
 	if len(want) == 0 || len(want) == n || !reflect.DeepEqual(hit, want) {
 		t.Errorf("polled %d watches, the shard owns %d", len(hit), len(want))
+	}
+}
+
+// writeWatches writes n watches w0000, w0001... of base/w0000,
+// base/w0001... to b, polled hourly, notifying nothing.
+func writeWatches(b *strings.Builder, base string, n int) {
+	for i := range n {
+		fmt.Fprintf(b, "\n[[watch]]\nname = \"w%04d\"\nurl = \"%s/w%04d\"\nschedule = \"@every 1h\"\nerrors_to = []\n", i, base, i)
 	}
 }
