@@ -129,25 +129,23 @@ func plainValue(line string, i int) (any, int, bool) {
 	}
 }
 
-// plainString reads the one-line string at line[i:]: basic without an
-// escape, or literal, and with no control character but tabs.
+// plainString reads the one-line string at line[i:] (where the file's
+// scanner, skipString, says it ends): basic without an escape, or
+// literal, and with no control character but tabs.
 func plainString(line string, i int) (string, int, bool) {
 	if i == len(line) || line[i] != '"' && line[i] != '\'' {
 		return "", 0, false
 	}
 	q := line[i]
-	if strings.HasPrefix(line[i:], string([]byte{q, q, q})) {
-		return "", 0, false // multi-line
+	end, ok := skipString(line, i)
+	if !ok || strings.HasPrefix(line[i:], string([]byte{q, q, q})) {
+		return "", 0, false // left open, or multi-line
 	}
-	k := strings.IndexByte(line[i+1:], q)
-	if k < 0 {
-		return "", 0, false
-	}
-	s := line[i+1 : i+1+k]
+	s := line[i+1 : end-1]
 	if q == '"' && strings.IndexByte(s, '\\') >= 0 || !plainText(s) {
 		return "", 0, false
 	}
-	return s, i + 1 + k + 1, true
+	return s, end, true
 }
 
 // plainRest reports whether line[i:] holds nothing but blanks and a

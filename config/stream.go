@@ -17,32 +17,34 @@ import (
 // pollhook once holds the watches it polls, not 10,000 of them (7 MB of
 // its live heap). A Watches is ranged by one goroutine at a time.
 type Watches struct {
-	n     int
-	all   iter.Seq[*Watch]
+	all   iter.Seq[*Watch] // every watch, decoded again
+	keys  []string         // every watch's ShardKey, in order
+	shard shard.Spec       // SelectShard's
 	err   error
-	shard shard.Spec // SelectShard's
-	keys  []string   // every watch's ShardKey, in order
 }
 
-// Len is how many watches there are (0 of a nil Watches).
+// owns reports whether the shard SelectShard chose owns a watch of key.
+func (ws *Watches) owns(key string) bool { return !ws.shard.Sharded() || ws.shard.Owns(key) }
+
+// Len is how many watches All yields (0 of a nil Watches).
 func (ws *Watches) Len() int {
 	if ws == nil {
 		return 0
 	}
-	return ws.n
+	n := 0
+	for _, k := range ws.keys {
+		if ws.owns(k) {
+			n++
+		}
+	}
+	return n
 }
 
 // SelectShard keeps of the watches those spec owns (all when it is not
 // sharded), as Config.SelectShard keeps them in Watches.
 func (ws *Watches) SelectShard(spec shard.Spec) {
-	if ws == nil {
-		return
-	}
-	ws.shard, ws.n = spec, 0
-	for _, k := range ws.keys {
-		if !spec.Sharded() || spec.Owns(k) {
-			ws.n++
-		}
+	if ws != nil {
+		ws.shard = spec
 	}
 }
 
@@ -51,10 +53,16 @@ func (ws *Watches) SelectShard(spec shard.Spec) {
 // it did when the file was loaded (a ${file:...} it reads went away, or
 // now says another name or other targets): Err says why.
 func (ws *Watches) All() iter.Seq[*Watch] {
-	if ws == nil {
-		return func(func(*Watch) bool) {}
+	return func(yield func(*Watch) bool) {
+		if ws == nil {
+			return
+		}
+		for w := range ws.all {
+			if ws.owns(w.ShardKey) && !yield(w) {
+				return
+			}
+		}
 	}
-	return ws.all
 }
 
 // Err is why the last ranging of All stopped early, or nil (of a nil
@@ -68,8 +76,9 @@ func (ws *Watches) Err() error {
 
 // watchesAgain is what decoding a stream's watches again takes: the
 // top-level table they inherit from, the [defaults], the watches
-// consumers may subscribe to, and what the checks across watches read of
-// each (a sum of its watchRef), which must read the same again.
+// consumers may subscribe to, and what the checks across watches and the
+// choice of a shard read of each: a sum of its watchRef, which must read
+// the same again, and its shard key.
 type watchesAgain struct {
 	top       *section
 	def       defaults
@@ -83,12 +92,19 @@ type watchesAgain struct {
 func (a *watchesAgain) sum(w watchRef) uint64 {
 	var h maphash.Hash
 	h.SetSeed(a.seed)
-	for _, s := range append(append([]string{w.name, w.shardKey, ""}, w.notify...), w.errorsTo...) {
-		h.WriteString(s)
-		h.WriteByte(0)
+	field := func(ss ...string) {
+		for _, s := range ss {
+			h.WriteString(s)
+			h.WriteByte(0)
+		}
+		h.WriteByte(1) // the field's end
 	}
+	field(w.name)
+	field(w.shardKey)
+	field(w.notify...)
+	field(w.errorsTo...)
 	if w.errorsToOwn {
-		h.WriteByte(1)
+		h.WriteByte(2)
 	}
 	return h.Sum64()
 }
@@ -129,7 +145,7 @@ func parseStream(file string, src []byte, lookup func(string) (string, bool), si
 		cfg, err := readIn(file, src, lookup, readPartial, size)
 		return cfg, nil, err
 	}
-	ws := &Watches{n: len(r.again.sums), keys: r.again.shardKeys}
+	ws := &Watches{keys: r.again.shardKeys}
 	ws.all = func(yield func(*Watch) bool) {
 		ws.err = nil
 		r.unsure = false
@@ -146,9 +162,6 @@ func parseStream(file string, src []byte, lookup func(string) (string, bool), si
 			if i >= len(a.sums) || a.sum(refOf(w)) != a.sums[i] {
 				ws.err = fmt.Errorf("%s: watch %q: the file no longer reads as it did when it was loaded (its name, notify, errors_to or shard key changed)", file, w.Name)
 				return
-			}
-			if ws.shard.Sharded() && !ws.shard.Owns(w.ShardKey) {
-				continue
 			}
 			w.Subscribable = a.allowed[w.Name]
 			if !yield(w) {

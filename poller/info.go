@@ -65,37 +65,28 @@ func (in *watchInfo) whenFailed(res *diff.Result) {
 	}
 }
 
-// info returns w's watchInfo, working it out on the first call; with
-// Options.Once, on every call, keeping none.
+// info returns w's watchInfo, working it out on the first call. With
+// Options.Once, Poll drops it when the poll ends (dropInfo): it is kept
+// from the pool's queueing of the watch to the end of its poll.
 func (p *Poller) info(w *config.Watch) *watchInfo {
-	if p.once {
-		return p.newInfo(w)
-	}
 	p.imu.Lock()
 	defer p.imu.Unlock()
 	if in := p.infos[w]; in != nil {
 		return in
 	}
-	in := p.newInfo(w)
+	in := &watchInfo{name: w.Name, parent: p.log, identity: Identity(w), settings: settingsSum(w)}
+	if u, err := url.Parse(w.RequestURL); err == nil {
+		in.scheme, in.host = u.Scheme, strings.ToLower(u.Host)
+	}
 	p.infos[w] = in
 	return in
 }
 
-// newInfo works out w's watchInfo.
-func (p *Poller) newInfo(w *config.Watch) *watchInfo {
-	in := &watchInfo{name: w.Name, parent: p.log, identity: Identity(w), settings: settingsSum(w)}
-	in.scheme, in.host = requestHost(w)
-	return in
-}
-
-// requestHost returns the scheme of w's RequestURL and its host:port in
-// lower case, both "" when it does not parse.
-func requestHost(w *config.Watch) (scheme, host string) {
-	u, err := url.Parse(w.RequestURL)
-	if err != nil {
-		return "", ""
-	}
-	return u.Scheme, strings.ToLower(u.Host)
+// dropInfo forgets the info of w.
+func (p *Poller) dropInfo(w *config.Watch) {
+	p.imu.Lock()
+	defer p.imu.Unlock()
+	delete(p.infos, w)
 }
 
 // dropInfos forgets the info of every watch, so that the watches of an

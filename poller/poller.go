@@ -307,6 +307,9 @@ func (p *Poller) Poll(ctx context.Context, w *config.Watch, o PollOptions) (*Out
 			delete(p.savedSuccess, w.Name)
 		}
 		p.mu.Unlock()
+		if p.once {
+			p.dropInfo(w)
+		}
 	}()
 	if p.once {
 		var err error

@@ -65,7 +65,7 @@ func (p *Poller) PollSeq(ctx context.Context, n int, watches iter.Seq[*config.Wa
 type job struct {
 	w    *config.Watch
 	o    PollOptions
-	host string // p.info(w).host (requestHost): the key of its request slots
+	host string // p.info(w).host: the key of its request slots
 	// done is called with what Poll returned, from the goroutine that
 	// polled, before it takes another job; once it returns, the answer's
 	// pages are read into again.
@@ -124,12 +124,7 @@ func maxQueued(goroutines int) int { return max(16*goroutines, 256) }
 // idle workers, starting new ones up to max.
 func (pl *pool) add(jobs ...*job) {
 	for _, j := range jobs {
-		if pl.p.once {
-			// Its info is worked out when it is polled, and not kept.
-			_, j.host = requestHost(j.w)
-		} else {
-			j.host = pl.p.info(j.w).host
-		}
+		j.host = pl.p.info(j.w).host
 	}
 	var hand []*job
 	pl.mu.Lock()

@@ -70,10 +70,12 @@ func (c *cli) once(ctx context.Context, args []string) (err error) {
 	if err := c.selectShard(cfg, *shardFlag); err != nil {
 		return err
 	}
-	stream.SelectShard(cfg.Sharding.Spec) // the shard's watches, chosen as they are decoded
-	count := len(cfg.Watches)
+	// What to poll: the shard's watches, of a stream chosen as they are
+	// decoded.
+	watches, count := slices.Values(cfg.Watches), len(cfg.Watches)
 	if stream != nil {
-		count = stream.Len()
+		stream.SelectShard(cfg.Sharding.Spec)
+		watches, count = stream.All(), stream.Len()
 	}
 	if *watchName != "" && cfg.Watch(*watchName) == nil {
 		if why := notOurs(cfg, *watchName); why != "" {
@@ -101,10 +103,6 @@ func (c *cli) once(ctx context.Context, args []string) (err error) {
 	// Warnings are check's to print, and the daemon's to log: a partial
 	// load gathers none (at 10,000 watches without a target they were
 	// 10,000, 4 MB allocated).
-	watches := slices.Values(cfg.Watches)
-	if stream != nil {
-		watches = stream.All()
-	}
 	if *watchName != "" {
 		w := cfg.Watch(*watchName)
 		if w == nil {

@@ -385,7 +385,7 @@ func (d *Daemon) PollEach(ctx context.Context, watches []*config.Watch, o api.Po
 // config.Watches, decoded as they are polled.
 func (d *Daemon) PollStream(ctx context.Context, n int, watches iter.Seq[*config.Watch], o api.PollOptions, fn func(part api.OnceResponse)) {
 	var mu sync.Mutex
-	parts := make([]*api.OnceResponse, 0, n) // done, waiting for those before them
+	waiting := map[int]api.OnceResponse{} // done, waiting for those before them
 	next := 0
 	release := d.releaseEach(ctx)
 	d.poller.PollSeq(ctx, n, watches, poller.PollOptions{DryRun: o.DryRun, Value: o.Show}, func(i int, w *config.Watch, out *poller.Outcome, err error) {
@@ -395,13 +395,11 @@ func (d *Daemon) PollStream(ctx context.Context, n int, watches iter.Seq[*config
 		part := answer(w, out, err, o)
 		mu.Lock()
 		defer mu.Unlock()
-		for len(parts) <= i {
-			parts = append(parts, nil)
-		}
-		parts[i] = &part
-		for ; next < len(parts) && parts[next] != nil; next++ {
-			fn(*parts[next])
-			parts[next] = nil
+		waiting[i] = part
+		for p, ok := waiting[next]; ok; p, ok = waiting[next] {
+			delete(waiting, next)
+			fn(p)
+			next++
 		}
 	})
 }
